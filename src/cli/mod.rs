@@ -1,0 +1,83 @@
+//! Subcommands: each file turns arguments into a library call and prints its result.
+
+mod plan;
+mod validate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "driftwatch",
+    version,
+    about = "Self-hosted bias and feature-attribution drift monitoring, wire-compatible with SageMaker Model Monitor"
+)]
+pub struct Cli {
+    /// Log format on stderr.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "DRIFTWATCH_LOG_FORMAT",
+        default_value = "human"
+    )]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Validate a schedules file and the analysis configs it names (exit 0 valid, 2 invalid).
+    Validate {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Print the executions due between two times, one JSON object per line.
+    Plan {
+        #[arg(long)]
+        config: PathBuf,
+        /// Only this schedule.
+        #[arg(long)]
+        schedule: Option<String>,
+        /// First scheduled time included (RFC 3339 UTC, or a date).
+        #[arg(long)]
+        from: String,
+        /// Scheduled times before this one are included (RFC 3339 UTC, or a date).
+        #[arg(long)]
+        to: String,
+    },
+}
+
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DRIFTWATCH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // A second initialisation (tests) is harmless, so its error is ignored.
+    let _ = match format {
+        LogFormat::Human => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Validate { config } => validate::run(&config),
+        Command::Plan {
+            config,
+            schedule,
+            from,
+            to,
+        } => plan::run(&config, schedule.as_deref(), &from, &to),
+    }
+}

@@ -1,0 +1,34 @@
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use driftwatch::config::ScheduleFile;
+use driftwatch::schedule::plan::plan;
+use driftwatch::time::parse_utc;
+
+pub fn run(
+    config: &Path,
+    schedule: Option<&str>,
+    from: &str,
+    to: &str,
+) -> anyhow::Result<ExitCode> {
+    let from = parse_utc(from)
+        .map_err(anyhow::Error::msg)
+        .context("--from")?;
+    let to = parse_utc(to).map_err(anyhow::Error::msg).context("--to")?;
+    let file = match ScheduleFile::load(config) {
+        Ok(f) => f,
+        Err(invalid) => {
+            eprintln!("{invalid}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let rows = plan(&file, schedule, from, to)?;
+    let mut out = std::io::stdout().lock();
+    for row in rows {
+        serde_json::to_writer(&mut out, &row)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

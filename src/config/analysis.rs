@@ -1,0 +1,943 @@
+//! The Clarify analysis config (`analysis_config.json`), read with the same keys and semantics
+//! as SageMaker Clarify, plus one extension block, `driftwatch`, that SageMaker never reads.
+//!
+//! Keys Clarify knows but driftwatch cannot honour (segment configs, separate facet or
+//! predicted-label datasets, PDP, text/image explainers) are rejected by name instead of being
+//! silently ignored: a config that validates computes what it says.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde_json::Value;
+
+use super::node::{MapReader, Node, describe, did_you_mean, index_path, key_path};
+use super::problems::Problems;
+
+/// Pre-training metric short names, in smclarify's output order.
+pub const PRE_TRAINING_METRICS: [&str; 8] = ["CDDL", "CI", "DPL", "JS", "KL", "KS", "LP", "TVD"];
+/// Post-training metric short names, in smclarify's output order.
+pub const POST_TRAINING_METRICS: [&str; 13] = [
+    "AD", "CDDPL", "DAR", "DCA", "DCR", "DI", "DPPL", "DRR", "FT", "GE", "RD", "SD", "TE",
+];
+
+/// A column named by header or by zero-based index (Clarify's `name_or_index`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnRef {
+    Name(String),
+    Index(usize),
+}
+
+impl fmt::Display for ColumnRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Name(n) => f.write_str(n),
+            Self::Index(i) => write!(f, "{i}"),
+        }
+    }
+}
+
+/// A value of `label_values_or_threshold` / `value_or_threshold`, kept as written: the output
+/// strings (`"1"`, `"1.0"`, `"C,D"`) are Python's `str()` of what the user wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigScalar {
+    Int(i64),
+    Float(f64),
+    Str(String),
+}
+
+/// Whether a label or facet is treated as categorical or continuous (a threshold).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    Categorical,
+    Continuous,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatasetType {
+    Csv,
+    JsonLines,
+    Json,
+    Parquet,
+    /// SageMaker capture JSON, as Model Monitor feeds it to Clarify.
+    SageMakerCaptureJson,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FacetConfig {
+    pub column: ColumnRef,
+    /// `None` (or empty in the file): one entry per facet value, "value vs the rest".
+    pub values: Option<Vec<ConfigScalar>>,
+}
+
+/// Which metrics of a stage to compute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetricSelection {
+    All,
+    /// Canonical short names, deduplicated, in smclarify's order.
+    Only(Vec<&'static str>),
+}
+
+impl MetricSelection {
+    /// The selected names in output order, drawn from `stage` (one of the metric lists above).
+    pub fn names(&self, stage: &'static [&'static str]) -> Vec<&'static str> {
+        match self {
+            Self::All => stage.to_vec(),
+            Self::Only(names) => names.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggMethod {
+    MeanAbs,
+    Median,
+    MeanSq,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShapBaseline {
+    /// In-place rows: CSV rows (lists) or JSON objects.
+    Rows(Vec<Value>),
+    /// A location (S3 URI or path) of a baseline file.
+    Uri(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShapConfig {
+    pub baseline: Option<ShapBaseline>,
+    pub num_clusters: Option<u32>,
+    pub num_samples: Option<u64>,
+    pub use_logit: bool,
+    pub agg_method: AggMethod,
+    pub save_local_shap_values: bool,
+    pub seed: Option<u64>,
+    pub features_to_explain: Option<Vec<ColumnRef>>,
+}
+
+/// Where a value sits in a model response: a zero-based index (CSV) or a JMESPath (JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Locator {
+    Index(usize),
+    Path(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PredictorConfig {
+    pub endpoint_name: Option<String>,
+    pub model_name: Option<String>,
+    pub target_model: Option<String>,
+    pub content_type: Option<String>,
+    pub accept_type: Option<String>,
+    pub label: Option<Locator>,
+    pub probability: Option<Locator>,
+    pub label_headers: Vec<String>,
+    pub content_template: Option<String>,
+    pub record_template: Option<String>,
+    pub custom_attributes: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Methods {
+    pub pre_training_bias: Option<MetricSelection>,
+    pub post_training_bias: Option<MetricSelection>,
+    pub shap: Option<ShapConfig>,
+}
+
+/// driftwatch's extension block (`"driftwatch": {...}` in the analysis config).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Extensions {
+    /// Pins the label's type instead of smclarify's row-count-dependent inference.
+    pub label_type: Option<ColumnType>,
+    /// Pins facet types by facet column name (or index as a string).
+    pub facet_types: BTreeMap<String, ColumnType>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AnalysisConfig {
+    pub version: Option<String>,
+    pub dataset_type: Option<DatasetType>,
+    pub headers: Option<Vec<String>>,
+    pub label: Option<ColumnRef>,
+    pub features: Option<String>,
+    pub label_values_or_threshold: Option<Vec<ConfigScalar>>,
+    pub probability_threshold: Option<f64>,
+    pub facets: Vec<FacetConfig>,
+    pub group_variable: Option<ColumnRef>,
+    pub predicted_label: Option<ColumnRef>,
+    pub excluded_columns: Vec<ColumnRef>,
+    pub joinsource: Option<ColumnRef>,
+    /// `methods` as written; `None` when the file has no `methods` key (Model Monitor bias
+    /// configs usually have none, and then both bias stages run).
+    pub methods: Option<Methods>,
+    pub predictor: Option<PredictorConfig>,
+    pub extensions: Extensions,
+}
+
+/// What the config will be used for: each use needs different keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// `analyze`: a dataset with whatever methods the config asks for.
+    Analyze,
+    /// A `model_bias` schedule.
+    BiasMonitor,
+    /// A `model_explainability` schedule.
+    ExplainabilityMonitor,
+}
+
+const TOP_KEYS: &[&str] = &[
+    "version",
+    "dataset_type",
+    "dataset_uri",
+    "headers",
+    "label",
+    "predicted_label",
+    "features",
+    "label_values_or_threshold",
+    "probability_threshold",
+    "segment_config",
+    "facet",
+    "facet_dataset_uri",
+    "facet_headers",
+    "predicted_label_dataset_uri",
+    "predicted_label_headers",
+    "excluded_columns",
+    "joinsource_name_or_index",
+    "group_variable",
+    "methods",
+    "predictor",
+    "driftwatch",
+];
+const UNSUPPORTED_TOP_KEYS: &[&str] = &[
+    "segment_config",
+    "facet_dataset_uri",
+    "facet_headers",
+    "predicted_label_dataset_uri",
+    "predicted_label_headers",
+];
+const METHOD_KEYS: &[&str] = &[
+    "shap",
+    "pre_training_bias",
+    "post_training_bias",
+    "pdp",
+    "report",
+];
+const SHAP_KEYS: &[&str] = &[
+    "baseline",
+    "num_clusters",
+    "use_logit",
+    "num_samples",
+    "agg_method",
+    "save_local_shap_values",
+    "text_config",
+    "image_config",
+    "seed",
+    "features_to_explain",
+];
+const PREDICTOR_KEYS: &[&str] = &[
+    "endpoint_name",
+    "endpoint_name_prefix",
+    "model_name",
+    "target_model",
+    "instance_type",
+    "initial_instance_count",
+    "accelerator_type",
+    "content_type",
+    "accept_type",
+    "label",
+    "probability",
+    "label_headers",
+    "content_template",
+    "record_template",
+    "custom_attributes",
+];
+const EXTENSION_KEYS: &[&str] = &["label_type", "facet_types"];
+const CONTENT_TYPES: &[&str] = &["text/csv", "application/jsonlines", "application/json"];
+
+impl AnalysisConfig {
+    /// Reads and validates an analysis config for `purpose`, recording every problem.
+    pub fn from_value(value: &Value, purpose: Purpose, problems: &mut Problems) -> Option<Self> {
+        let before = problems.len();
+        let top = MapReader::new("", value, problems)?;
+        top.reject_unknown(TOP_KEYS, problems);
+        for key in UNSUPPORTED_TOP_KEYS {
+            if top.get(key).is_some() {
+                problems.push(*key, "is a Clarify option driftwatch does not support");
+            }
+        }
+        let mut cfg = Self {
+            version: top
+                .get("version")
+                .and_then(|v| str_at(&top, "version", v, problems)),
+            dataset_type: top
+                .get("dataset_type")
+                .and_then(|v| dataset_type(Node::new("dataset_type", v), problems)),
+            headers: top
+                .get("headers")
+                .and_then(|v| string_list(Node::new("headers", v), problems)),
+            label: top
+                .get("label")
+                .and_then(|v| column_ref(Node::new("label", v), problems)),
+            features: top
+                .get("features")
+                .and_then(|v| str_at(&top, "features", v, problems)),
+            label_values_or_threshold: top
+                .get("label_values_or_threshold")
+                .and_then(|v| scalar_list(Node::new("label_values_or_threshold", v), problems)),
+            probability_threshold: top
+                .get("probability_threshold")
+                .and_then(|v| Node::new("probability_threshold", v).as_f64(problems)),
+            facets: top
+                .get("facet")
+                .and_then(|v| facets(Node::new("facet", v), problems))
+                .unwrap_or_default(),
+            group_variable: top
+                .get("group_variable")
+                .and_then(|v| column_ref(Node::new("group_variable", v), problems)),
+            predicted_label: top
+                .get("predicted_label")
+                .and_then(|v| column_ref(Node::new("predicted_label", v), problems)),
+            excluded_columns: top
+                .get("excluded_columns")
+                .and_then(|v| column_list(Node::new("excluded_columns", v), problems))
+                .unwrap_or_default(),
+            joinsource: top
+                .get("joinsource_name_or_index")
+                .and_then(|v| column_ref(Node::new("joinsource_name_or_index", v), problems)),
+            methods: top.get("methods").and_then(|v| methods(v, problems)),
+            predictor: top.get("predictor").and_then(|v| predictor(v, problems)),
+            extensions: top
+                .get("driftwatch")
+                .and_then(|v| extensions(v, problems))
+                .unwrap_or_default(),
+        };
+        cfg.check_for(purpose, &top, problems);
+        if cfg.methods.is_none() && purpose == Purpose::BiasMonitor {
+            cfg.methods = Some(Methods {
+                pre_training_bias: Some(MetricSelection::All),
+                post_training_bias: Some(MetricSelection::All),
+                shap: None,
+            });
+        }
+        (problems.len() == before).then_some(cfg)
+    }
+
+    /// Cross-key requirements; `top` tells a missing key from one already reported as invalid.
+    fn check_for(&self, purpose: Purpose, top: &MapReader<'_>, problems: &mut Problems) {
+        // Decide from the keys as written, so an invalid method block (already reported)
+        // does not hide the checks the method would need.
+        let has_method = |name: &str| {
+            top.get("methods")
+                .and_then(Value::as_object)
+                .is_some_and(|m| m.get(name).is_some_and(|v| !v.is_null()))
+        };
+        let wants_bias = match purpose {
+            Purpose::BiasMonitor => true,
+            Purpose::ExplainabilityMonitor => false,
+            Purpose::Analyze => has_method("pre_training_bias") || has_method("post_training_bias"),
+        };
+        if purpose == Purpose::Analyze && top.get("methods").is_none() {
+            problems.push("methods", "missing required key");
+        }
+        if top.get("methods").is_some_and(Value::is_object) {
+            let any_bias = has_method("pre_training_bias") || has_method("post_training_bias");
+            if purpose == Purpose::BiasMonitor && !any_bias {
+                problems.push(
+                    "methods",
+                    "a model_bias schedule needs pre_training_bias and/or post_training_bias",
+                );
+            }
+            if purpose == Purpose::ExplainabilityMonitor && !has_method("shap") {
+                problems.push(
+                    "methods.shap",
+                    "missing: a model_explainability schedule needs it",
+                );
+            }
+            if purpose == Purpose::Analyze && !any_bias && !has_method("shap") {
+                problems.push(
+                    "methods",
+                    "names no method driftwatch runs (pre_training_bias, post_training_bias, shap)",
+                );
+            }
+        }
+        if wants_bias {
+            if top.get("label").is_none() {
+                problems.push("label", "missing: bias metrics need the label column");
+            }
+            match &self.label_values_or_threshold {
+                None if top.get("label_values_or_threshold").is_some() => {}
+                None => problems.push(
+                    "label_values_or_threshold",
+                    "missing: bias metrics need the positive label values or a threshold",
+                ),
+                Some(v) if v.is_empty() => {
+                    problems.push("label_values_or_threshold", "must not be empty")
+                }
+                Some(_) => {}
+            }
+            match top.get("facet") {
+                None => problems.push("facet", "missing: bias metrics need at least one facet"),
+                Some(Value::Array(items)) if items.is_empty() => {
+                    problems.push("facet", "must list at least one facet")
+                }
+                Some(_) => {}
+            }
+        }
+        if purpose != Purpose::Analyze && top.get("headers").is_none() {
+            problems.push(
+                "headers",
+                "missing: captured records carry no column names, so a monitor needs headers",
+            );
+        }
+        if let (Some(headers), Some(ColumnRef::Name(label))) = (&self.headers, &self.label)
+            && purpose == Purpose::BiasMonitor
+            && !headers.contains(label)
+            && self.dataset_type.is_none_or(|t| t == DatasetType::Csv)
+        {
+            problems.push("label", format!("{label:?} is not one of the headers"));
+        }
+        for (i, facet) in self.facets.iter().enumerate() {
+            if let (Some(headers), ColumnRef::Name(name)) = (&self.headers, &facet.column)
+                && !headers.contains(name)
+            {
+                let hint = did_you_mean(
+                    name,
+                    &headers.iter().map(String::as_str).collect::<Vec<_>>(),
+                )
+                .map(|s| format!(" (did you mean \"{s}\"?)"))
+                .unwrap_or_default();
+                problems.push(
+                    format!("facet[{i}].name_or_index"),
+                    format!("{name:?} is not one of the headers{hint}"),
+                );
+            }
+        }
+    }
+}
+
+fn str_at(top: &MapReader<'_>, key: &str, v: &Value, problems: &mut Problems) -> Option<String> {
+    let path = top.child_path(key);
+    Node::new(&path, v).as_str(problems).map(str::to_string)
+}
+
+fn dataset_type(node: Node<'_, '_>, problems: &mut Problems) -> Option<DatasetType> {
+    let s = node.as_str(problems)?;
+    Some(match s.to_ascii_lowercase().as_str() {
+        "text/csv" => DatasetType::Csv,
+        "application/jsonlines" => DatasetType::JsonLines,
+        "application/json" => DatasetType::Json,
+        "application/x-parquet" => DatasetType::Parquet,
+        "application/sagemakercapturejson" => DatasetType::SageMakerCaptureJson,
+        "application/x-image" => {
+            problems.push(node.path, "application/x-image datasets are not supported");
+            return None;
+        }
+        _ => {
+            problems.push(
+                node.path,
+                format!(
+                    "must be one of text/csv, application/jsonlines, application/json, application/x-parquet, application/sagemakercapturejson; got {s:?}"
+                ),
+            );
+            return None;
+        }
+    })
+}
+
+fn column_ref(node: Node<'_, '_>, problems: &mut Problems) -> Option<ColumnRef> {
+    match node.value {
+        Value::String(s) if !s.is_empty() => Some(ColumnRef::Name(s.clone())),
+        Value::Number(n) if n.as_u64().is_some() => n
+            .as_u64()
+            .and_then(|i| usize::try_from(i).ok())
+            .map(ColumnRef::Index),
+        other => {
+            problems.push(
+                node.path,
+                format!(
+                    "must be a column name or a zero-based index, got {}",
+                    describe(other)
+                ),
+            );
+            None
+        }
+    }
+}
+
+fn locator(node: Node<'_, '_>, problems: &mut Problems) -> Option<Locator> {
+    column_ref(node, problems).map(|c| match c {
+        ColumnRef::Name(p) => Locator::Path(p),
+        ColumnRef::Index(i) => Locator::Index(i),
+    })
+}
+
+fn list_of<T>(
+    node: Node<'_, '_>,
+    problems: &mut Problems,
+    item: impl Fn(Node<'_, '_>, &mut Problems) -> Option<T>,
+) -> Option<Vec<T>> {
+    let items = node.as_list(problems)?;
+    let before = problems.len();
+    let out: Vec<T> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| {
+            let path = index_path(node.path, i);
+            item(Node::new(&path, v), problems)
+        })
+        .collect();
+    (problems.len() == before).then_some(out)
+}
+
+fn string_list(node: Node<'_, '_>, problems: &mut Problems) -> Option<Vec<String>> {
+    list_of(node, problems, |n, p| n.as_str(p).map(str::to_string))
+}
+
+fn column_list(node: Node<'_, '_>, problems: &mut Problems) -> Option<Vec<ColumnRef>> {
+    list_of(node, problems, column_ref)
+}
+
+fn scalar(node: Node<'_, '_>, problems: &mut Problems) -> Option<ConfigScalar> {
+    match node.value {
+        Value::String(s) => Some(ConfigScalar::Str(s.clone())),
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => Some(ConfigScalar::Int(i)),
+            (None, Some(f)) if f.is_finite() => Some(ConfigScalar::Float(f)),
+            _ => {
+                problems.push(node.path, format!("number {n} is out of range"));
+                None
+            }
+        },
+        other => {
+            problems.push(
+                node.path,
+                format!("must be a number or a string, got {}", describe(other)),
+            );
+            None
+        }
+    }
+}
+
+fn scalar_list(node: Node<'_, '_>, problems: &mut Problems) -> Option<Vec<ConfigScalar>> {
+    list_of(node, problems, scalar)
+}
+
+fn facets(node: Node<'_, '_>, problems: &mut Problems) -> Option<Vec<FacetConfig>> {
+    list_of(node, problems, |n, p| {
+        let m = MapReader::new(n.path, n.value, p)?;
+        m.reject_unknown(&["name_or_index", "value_or_threshold"], p);
+        let column = m
+            .required("name_or_index", p)
+            .and_then(|v| column_ref(Node::new(&m.child_path("name_or_index"), v), p));
+        let values = match m.get("value_or_threshold") {
+            None => None,
+            Some(v) => Some(scalar_list(
+                Node::new(&m.child_path("value_or_threshold"), v),
+                p,
+            )?)
+            .filter(|v| !v.is_empty()),
+        };
+        Some(FacetConfig {
+            column: column?,
+            values,
+        })
+    })
+}
+
+fn metric_selection(
+    v: &Value,
+    path: &str,
+    stage: &'static [&'static str],
+    problems: &mut Problems,
+) -> Option<MetricSelection> {
+    let m = MapReader::new(path, v, problems)?;
+    m.reject_unknown(&["methods"], problems);
+    let sel_path = m.child_path("methods");
+    let sel = m.required("methods", problems)?;
+    let requested: Vec<(String, String)> = match sel {
+        Value::String(s) if s.eq_ignore_ascii_case("all") => return Some(MetricSelection::All),
+        Value::String(s) => vec![(sel_path.clone(), s.clone())],
+        Value::Array(items) => {
+            let mut out = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                let p = index_path(&sel_path, i);
+                match item.as_str() {
+                    Some(s) if s.eq_ignore_ascii_case("all") => return Some(MetricSelection::All),
+                    Some(s) => out.push((p, s.to_string())),
+                    None => {
+                        problems.push(p, format!("must be a metric name, got {}", describe(item)))
+                    }
+                }
+            }
+            out
+        }
+        other => {
+            problems.push(
+                sel_path,
+                format!(
+                    "must be \"all\" or a list of metric names, got {}",
+                    describe(other)
+                ),
+            );
+            return None;
+        }
+    };
+    let mut chosen = Vec::new();
+    for (p, name) in requested {
+        match stage.iter().find(|m| m.eq_ignore_ascii_case(&name)) {
+            Some(m) => chosen.push(*m),
+            None => {
+                let hint = did_you_mean(&name, stage)
+                    .map(|s| format!(" (did you mean \"{s}\"?)"))
+                    .unwrap_or_default();
+                problems.push(
+                    p,
+                    format!(
+                        "unknown metric {name:?}{hint}; this stage has {}",
+                        stage.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+    if chosen.is_empty() {
+        problems.push(path, "selects no metric driftwatch knows");
+        return None;
+    }
+    Some(MetricSelection::Only(
+        stage
+            .iter()
+            .copied()
+            .filter(|m| chosen.contains(m))
+            .collect(),
+    ))
+}
+
+fn methods(v: &Value, problems: &mut Problems) -> Option<Methods> {
+    let m = MapReader::new("methods", v, problems)?;
+    m.reject_unknown(METHOD_KEYS, problems);
+    if m.get("pdp").is_some() {
+        problems.push(
+            "methods.pdp",
+            "partial dependence plots are not supported by driftwatch",
+        );
+    }
+    Some(Methods {
+        pre_training_bias: m.get("pre_training_bias").and_then(|v| {
+            metric_selection(
+                v,
+                "methods.pre_training_bias",
+                &PRE_TRAINING_METRICS,
+                problems,
+            )
+        }),
+        post_training_bias: m.get("post_training_bias").and_then(|v| {
+            metric_selection(
+                v,
+                "methods.post_training_bias",
+                &POST_TRAINING_METRICS,
+                problems,
+            )
+        }),
+        shap: m.get("shap").and_then(|v| shap(v, problems)),
+    })
+}
+
+fn shap(v: &Value, problems: &mut Problems) -> Option<ShapConfig> {
+    let m = MapReader::new("methods.shap", v, problems)?;
+    m.reject_unknown(SHAP_KEYS, problems);
+    for key in ["text_config", "image_config"] {
+        if m.get(key).is_some() {
+            problems.push(
+                m.child_path(key),
+                "text and image explanations are not supported",
+            );
+        }
+    }
+    let before = problems.len();
+    let path = |k: &str| m.child_path(k);
+    let baseline = match m.get("baseline") {
+        None => None,
+        Some(Value::String(s)) if !s.is_empty() => Some(ShapBaseline::Uri(s.clone())),
+        Some(Value::Array(rows)) if !rows.is_empty() => {
+            for (i, row) in rows.iter().enumerate() {
+                if !(row.is_array() || row.is_object()) {
+                    problems.push(
+                        index_path(&path("baseline"), i),
+                        format!(
+                            "must be a row (a list) or a JSON record, got {}",
+                            describe(row)
+                        ),
+                    );
+                }
+            }
+            Some(ShapBaseline::Rows(rows.clone()))
+        }
+        Some(other) => {
+            problems.push(
+                path("baseline"),
+                format!(
+                    "must be a non-empty list of rows or a location, got {}",
+                    describe(other)
+                ),
+            );
+            None
+        }
+    };
+    let int_in = |key: &str, lo: i64, hi: i64, problems: &mut Problems| {
+        m.get(key)
+            .and_then(|v| Node::new(&path(key), v).as_int_in(lo, hi, problems))
+    };
+    let num_clusters = int_in("num_clusters", 1, 1_000, problems).map(|x| x as u32);
+    if m.get("baseline").is_some() && m.get("num_clusters").is_some() {
+        problems.push(
+            path("num_clusters"),
+            "cannot be combined with baseline (num_clusters only applies when no baseline is given)",
+        );
+    }
+    let num_samples = int_in("num_samples", 1, 1 << 30, problems).map(|x| x as u64);
+    let seed = int_in("seed", 0, i64::MAX, problems).map(|x| x as u64);
+    let bool_at = |key: &str, problems: &mut Problems| {
+        m.get(key)
+            .and_then(|v| Node::new(&path(key), v).as_bool(problems))
+            .unwrap_or(false)
+    };
+    let use_logit = bool_at("use_logit", problems);
+    let save_local_shap_values = bool_at("save_local_shap_values", problems);
+    let agg_method = match m.get("agg_method") {
+        None => AggMethod::MeanAbs,
+        Some(v) => match Node::new(&path("agg_method"), v)
+            .as_str(problems)
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("mean_abs") => AggMethod::MeanAbs,
+            Some("median") => AggMethod::Median,
+            Some("mean_sq") => AggMethod::MeanSq,
+            Some(other) => {
+                problems.push(
+                    path("agg_method"),
+                    format!("must be mean_abs, median or mean_sq, got {other:?}"),
+                );
+                AggMethod::MeanAbs
+            }
+            None => AggMethod::MeanAbs,
+        },
+    };
+    let features_to_explain = m
+        .get("features_to_explain")
+        .and_then(|v| column_list(Node::new(&path("features_to_explain"), v), problems));
+    (problems.len() == before).then_some(ShapConfig {
+        baseline,
+        num_clusters,
+        num_samples,
+        use_logit,
+        agg_method,
+        save_local_shap_values,
+        seed,
+        features_to_explain,
+    })
+}
+
+fn predictor(v: &Value, problems: &mut Problems) -> Option<PredictorConfig> {
+    let m = MapReader::new("predictor", v, problems)?;
+    m.reject_unknown(PREDICTOR_KEYS, problems);
+    let text = |key: &str, problems: &mut Problems| {
+        m.get(key)
+            .and_then(|v| Node::new(&m.child_path(key), v).as_str(problems))
+            .map(str::to_string)
+    };
+    let content_type = |key: &str, problems: &mut Problems| {
+        let t = text(key, problems)?;
+        if CONTENT_TYPES.contains(&t.to_ascii_lowercase().as_str()) {
+            Some(t.to_ascii_lowercase())
+        } else {
+            problems.push(
+                m.child_path(key),
+                format!("must be one of {}, got {t:?}", CONTENT_TYPES.join(", ")),
+            );
+            None
+        }
+    };
+    let content_template = match m.get("content_template") {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => {
+            problems.push(
+                m.child_path("content_template"),
+                format!(
+                    "must be a string (per-content-type templates are not supported), got {}",
+                    describe(other)
+                ),
+            );
+            None
+        }
+    };
+    Some(PredictorConfig {
+        endpoint_name: text("endpoint_name", problems),
+        model_name: text("model_name", problems),
+        target_model: text("target_model", problems),
+        content_type: content_type("content_type", problems),
+        accept_type: content_type("accept_type", problems),
+        label: m
+            .get("label")
+            .and_then(|v| locator(Node::new(&m.child_path("label"), v), problems)),
+        probability: m
+            .get("probability")
+            .and_then(|v| locator(Node::new(&m.child_path("probability"), v), problems)),
+        label_headers: m
+            .get("label_headers")
+            .and_then(|v| {
+                list_of(
+                    Node::new(&m.child_path("label_headers"), v),
+                    problems,
+                    |n, p| match n.value {
+                        Value::String(s) => Some(s.clone()),
+                        Value::Number(x) => Some(x.to_string()),
+                        other => {
+                            p.push(n.path, format!("must be a string, got {}", describe(other)));
+                            None
+                        }
+                    },
+                )
+            })
+            .unwrap_or_default(),
+        content_template,
+        record_template: text("record_template", problems),
+        custom_attributes: text("custom_attributes", problems),
+    })
+}
+
+fn column_type(node: Node<'_, '_>, problems: &mut Problems) -> Option<ColumnType> {
+    match node.as_str(problems)?.to_ascii_lowercase().as_str() {
+        "categorical" => Some(ColumnType::Categorical),
+        "continuous" => Some(ColumnType::Continuous),
+        other => {
+            problems.push(
+                node.path,
+                format!("must be \"categorical\" or \"continuous\", got {other:?}"),
+            );
+            None
+        }
+    }
+}
+
+fn extensions(v: &Value, problems: &mut Problems) -> Option<Extensions> {
+    let m = MapReader::new("driftwatch", v, problems)?;
+    m.reject_unknown(EXTENSION_KEYS, problems);
+    let label_type = m
+        .get("label_type")
+        .and_then(|v| column_type(Node::new(&m.child_path("label_type"), v), problems));
+    let mut facet_types = BTreeMap::new();
+    if let Some(v) = m.get("facet_types") {
+        let ft_path = m.child_path("facet_types");
+        if let Some(map) = Node::new(&ft_path, v).as_map(problems) {
+            for (name, t) in map {
+                let p = key_path(&ft_path, name);
+                if let Some(t) = column_type(Node::new(&p, t), problems) {
+                    facet_types.insert(name.clone(), t);
+                }
+            }
+        }
+    }
+    Some(Extensions {
+        label_type,
+        facet_types,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(v: Value, purpose: Purpose) -> Result<AnalysisConfig, Vec<String>> {
+        let mut p = Problems::new();
+        match AnalysisConfig::from_value(&v, purpose, &mut p) {
+            Some(c) if p.is_empty() => Ok(c),
+            _ => Err(p.into_vec().iter().map(|x| x.to_string()).collect()),
+        }
+    }
+
+    #[test]
+    fn monitor_bias_config_defaults_to_both_stages() {
+        let cfg = parse(
+            json!({"headers": ["f1", "f2", "target"], "label": "target",
+                   "label_values_or_threshold": [1],
+                   "facet": [{"name_or_index": "f1", "value_or_threshold": [1]}]}),
+            Purpose::BiasMonitor,
+        )
+        .unwrap();
+        let m = cfg.methods.unwrap();
+        assert_eq!(m.pre_training_bias, Some(MetricSelection::All));
+        assert_eq!(m.post_training_bias, Some(MetricSelection::All));
+        assert_eq!(cfg.facets[0].values, Some(vec![ConfigScalar::Int(1)]));
+    }
+
+    #[test]
+    fn metric_lists_are_canonicalised() {
+        let cfg = parse(
+            json!({"label": "y", "label_values_or_threshold": [1],
+                   "facet": [{"name_or_index": 0}],
+                   "methods": {"pre_training_bias": {"methods": ["dpl", "CI", "CI"]}}}),
+            Purpose::Analyze,
+        )
+        .unwrap();
+        assert_eq!(
+            cfg.methods.unwrap().pre_training_bias,
+            Some(MetricSelection::Only(vec!["CI", "DPL"]))
+        );
+        assert_eq!(cfg.facets[0].column, ColumnRef::Index(0));
+        assert_eq!(cfg.facets[0].values, None);
+    }
+
+    #[test]
+    fn reports_every_problem_with_its_path() {
+        let errs = parse(
+            json!({"label": "y", "label_values_or_threshold": [],
+                   "facet": [{"name_or_index": "s", "value": [1]}],
+                   "methods": {"pre_training_bias": {"methods": ["CJ"]},
+                               "shap": {"agg_method": "max", "baseline": [[1]], "num_clusters": 3}},
+                   "lable": 1, "segment_config": []}),
+            Purpose::Analyze,
+        )
+        .unwrap_err();
+        let joined = errs.join("\n");
+        for needle in [
+            "lable: unknown key (did you mean \"label\"?)",
+            "segment_config: is a Clarify option driftwatch does not support",
+            "facet[0].value: unknown key",
+            "methods.pre_training_bias.methods[0]: unknown metric \"CJ\" (did you mean \"CI\"?)",
+            "methods.shap.agg_method: must be mean_abs, median or mean_sq",
+            "label_values_or_threshold: must not be empty",
+            "methods.shap.num_clusters: cannot be combined with baseline",
+        ] {
+            assert!(joined.contains(needle), "missing {needle:?} in:\n{joined}");
+        }
+    }
+
+    #[test]
+    fn explainability_needs_shap_and_headers() {
+        let errs = parse(json!({"methods": {}}), Purpose::ExplainabilityMonitor).unwrap_err();
+        assert!(
+            errs.iter().any(|e| e.starts_with("methods.shap: missing")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter().any(|e| e.starts_with("headers: missing")),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn extension_block_pins_types() {
+        let cfg = parse(
+            json!({"label": "y", "label_values_or_threshold": [1], "facet": [{"name_or_index": "s"}],
+                   "methods": {"pre_training_bias": {"methods": "all"}},
+                   "driftwatch": {"label_type": "categorical", "facet_types": {"s": "Continuous"}}}),
+            Purpose::Analyze,
+        )
+        .unwrap();
+        assert_eq!(cfg.extensions.label_type, Some(ColumnType::Categorical));
+        assert_eq!(cfg.extensions.facet_types["s"], ColumnType::Continuous);
+    }
+}

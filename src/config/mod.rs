@@ -1,0 +1,56 @@
+//! Configuration: the schedules file (YAML) and Clarify analysis configs (JSON), validated
+//! with every problem reported by path.
+
+pub mod analysis;
+pub mod duration;
+pub mod location;
+pub mod names;
+pub mod node;
+pub mod problems;
+pub mod schedules;
+
+use std::path::Path;
+
+pub use analysis::{AnalysisConfig, Purpose};
+pub use location::Location;
+pub use names::SageMakerName;
+pub use problems::{InvalidDocument, Problem, Problems};
+pub use schedules::{Monitor, Schedule, ScheduleFile};
+
+/// Reads and validates a Clarify analysis config file for `purpose`.
+pub fn load_analysis_config(
+    path: &Path,
+    purpose: Purpose,
+) -> Result<AnalysisConfig, InvalidDocument> {
+    let text = std::fs::read_to_string(path).map_err(|e| InvalidDocument {
+        file: path.to_path_buf(),
+        problems: vec![Problem {
+            path: String::new(),
+            message: format!("cannot read {}: {e}", path.display()),
+        }],
+    })?;
+    parse_analysis_config(&text, path, purpose)
+}
+
+/// Validates analysis-config JSON text; `path` only names it in messages.
+pub fn parse_analysis_config(
+    text: &str,
+    path: &Path,
+    purpose: Purpose,
+) -> Result<AnalysisConfig, InvalidDocument> {
+    let invalid = |problems| InvalidDocument {
+        file: path.to_path_buf(),
+        problems,
+    };
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        invalid(vec![Problem {
+            path: String::new(),
+            message: format!("is not valid JSON: {e}"),
+        }])
+    })?;
+    let mut problems = Problems::new();
+    match AnalysisConfig::from_value(&value, purpose, &mut problems) {
+        Some(c) if problems.is_empty() => Ok(c),
+        _ => Err(invalid(problems.into_vec())),
+    }
+}

@@ -1,0 +1,584 @@
+//! The schedules file (YAML): a `defaults:` block inherited by every entry of `schedules:`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use super::analysis::{AnalysisConfig, Locator, Purpose};
+use super::duration::{parse_iso_offset, parse_runtime};
+use super::location::Location;
+use super::names::SageMakerName;
+use super::node::{MapReader, Node, describe, index_path, key_path};
+use super::problems::{InvalidDocument, Problems};
+use crate::schedule::cadence::{ACCEPTED_FORMS, Cadence, Hour, HourInterval, SubHourPeriod};
+use crate::schedule::cron::parse_sagemaker_cron;
+use crate::schedule::window::WindowSpec;
+
+/// Keys a schedule (or `defaults`) may set.
+const SCHEDULE_KEYS: &[&str] = &[
+    "name",
+    "type",
+    "endpoint",
+    "variant",
+    "cadence",
+    "data_capture",
+    "ground_truth",
+    "analysis_config",
+    "baseline_constraints",
+    "output",
+    "start_time_offset",
+    "end_time_offset",
+    "features_attribute",
+    "inference_attribute",
+    "probability_attribute",
+    "probability_threshold_attribute",
+    "exclude_features_attribute",
+    "cloudwatch",
+    "max_runtime",
+];
+const TOP_KEYS: &[&str] = &["defaults", "schedules"];
+const DEFAULT_MAX_RUNTIME: Duration = Duration::from_secs(30 * 60);
+
+/// What a schedule monitors; only bias monitors read ground truth.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Monitor {
+    Bias { ground_truth: Location },
+    Explainability,
+}
+
+impl Monitor {
+    /// The name used in the schedules file (`type:`).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Self::Bias { .. } => "model_bias",
+            Self::Explainability => "model_explainability",
+        }
+    }
+}
+
+/// The analysis config a schedule uses. Local files are loaded (and validated) with the
+/// schedules file; S3 ones are fetched and validated by each execution.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnalysisConfigRef {
+    Loaded {
+        location: Location,
+        config: Arc<AnalysisConfig>,
+    },
+    Remote(Location),
+}
+
+impl AnalysisConfigRef {
+    pub fn location(&self) -> &Location {
+        match self {
+            Self::Loaded { location, .. } | Self::Remote(location) => location,
+        }
+    }
+}
+
+/// SageMaker's `EndpointInput` attributes: where features and predictions sit in captured
+/// payloads.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EndpointInput {
+    pub features_attribute: Option<String>,
+    pub inference_attribute: Option<Locator>,
+    pub probability_attribute: Option<Locator>,
+    pub probability_threshold_attribute: Option<f64>,
+    pub exclude_features_attribute: Option<String>,
+}
+
+/// One validated schedule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule {
+    pub name: SageMakerName,
+    pub monitor: Monitor,
+    pub endpoint: SageMakerName,
+    pub variant: Option<SageMakerName>,
+    pub cadence: Cadence,
+    pub window: WindowSpec,
+    pub data_capture: Location,
+    pub analysis_config: AnalysisConfigRef,
+    pub baseline_constraints: Option<Location>,
+    pub output: Location,
+    pub endpoint_input: EndpointInput,
+    pub cloudwatch: bool,
+    pub max_runtime: Duration,
+}
+
+/// A validated schedules file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduleFile {
+    pub path: PathBuf,
+    pub schedules: Vec<Schedule>,
+}
+
+impl ScheduleFile {
+    pub fn schedule(&self, name: &str) -> Option<&Schedule> {
+        self.schedules.iter().find(|s| s.name.as_str() == name)
+    }
+
+    /// Reads and validates a schedules file, including the local analysis configs it names.
+    pub fn load(path: &Path) -> Result<Self, InvalidDocument> {
+        let invalid = |message: String| InvalidDocument {
+            file: path.to_path_buf(),
+            problems: vec![super::problems::Problem {
+                path: String::new(),
+                message,
+            }],
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?;
+        let base_dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        Self::parse(&text, path, &base_dir)
+    }
+
+    /// Validates schedules-file text; relative paths resolve against `base_dir`.
+    pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Self, InvalidDocument> {
+        let mut problems = Problems::new();
+        let doc: Value = match serde_saphyr::from_str(text) {
+            Ok(v) => v,
+            Err(e) => {
+                problems.push("", format!("is not valid YAML: {e}"));
+                return Err(InvalidDocument {
+                    file: path.to_path_buf(),
+                    problems: problems.into_vec(),
+                });
+            }
+        };
+        let schedules = read_document(&doc, base_dir, &mut problems);
+        if problems.is_empty() {
+            Ok(Self {
+                path: path.to_path_buf(),
+                schedules,
+            })
+        } else {
+            Err(InvalidDocument {
+                file: path.to_path_buf(),
+                problems: problems.into_vec(),
+            })
+        }
+    }
+}
+
+fn read_document(doc: &Value, base_dir: &Path, problems: &mut Problems) -> Vec<Schedule> {
+    let empty = Map::new();
+    let Some(top) = MapReader::new("", doc, problems) else {
+        return Vec::new();
+    };
+    top.reject_unknown(TOP_KEYS, problems);
+    let defaults = match top.get("defaults") {
+        None => &empty,
+        Some(v) => match Node::new("defaults", v).as_map(problems) {
+            Some(m) => m,
+            None => &empty,
+        },
+    };
+    let defaults = MapReader {
+        path: "defaults".into(),
+        map: defaults,
+    };
+    defaults.reject_unknown(SCHEDULE_KEYS, problems);
+    if defaults.get("name").is_some() {
+        problems.push(
+            "defaults.name",
+            "a name cannot be inherited; give each schedule its own",
+        );
+    }
+    let Some(list) = top
+        .required("schedules", problems)
+        .and_then(|v| Node::new("schedules", v).as_list(problems))
+    else {
+        return Vec::new();
+    };
+    if list.is_empty() {
+        problems.push("schedules", "must list at least one schedule");
+    }
+    let mut out: Vec<Schedule> = Vec::new();
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    for (i, item) in list.iter().enumerate() {
+        let path = index_path("schedules", i);
+        let Some(own) = MapReader::new(&path, item, problems) else {
+            continue;
+        };
+        own.reject_unknown(SCHEDULE_KEYS, problems);
+        let entry = Entry {
+            own,
+            defaults: &defaults,
+        };
+        if let Some(name) = entry.get("name").and_then(|n| n.value.as_str()) {
+            if let Some((_, first)) = seen.iter().find(|(n, _)| n == name) {
+                problems.push(
+                    key_path(&path, "name"),
+                    format!("duplicate schedule name {name:?} (also schedules[{first}])"),
+                );
+            }
+            seen.push((name.to_string(), i));
+        }
+        if let Some(s) = read_schedule(&entry, base_dir, problems) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// A schedule entry layered over `defaults`: a key found in the entry wins; otherwise the
+/// default applies, and problems with it are reported at `defaults.<key>`.
+struct Entry<'a> {
+    own: MapReader<'a>,
+    defaults: &'a MapReader<'a>,
+}
+
+/// A value and the path it came from (owned, since it may point into `defaults`).
+struct Found<'a> {
+    path: String,
+    value: &'a Value,
+}
+
+impl<'a> Found<'a> {
+    fn node(&self) -> Node<'_, '_> {
+        Node::new(&self.path, self.value)
+    }
+}
+
+impl<'a> Entry<'a> {
+    fn get(&self, key: &str) -> Option<Found<'a>> {
+        if let Some(v) = self.own.get(key) {
+            return Some(Found {
+                path: self.own.child_path(key),
+                value: v,
+            });
+        }
+        self.defaults.get(key).map(|v| Found {
+            path: self.defaults.child_path(key),
+            value: v,
+        })
+    }
+
+    fn required(&self, key: &str, problems: &mut Problems) -> Option<Found<'a>> {
+        let found = self.get(key);
+        if found.is_none() {
+            problems.push(self.own.child_path(key), "missing required key");
+        }
+        found
+    }
+
+    fn path(&self, key: &str) -> String {
+        self.own.child_path(key)
+    }
+}
+
+fn name_at(found: &Found<'_>, problems: &mut Problems) -> Option<SageMakerName> {
+    let s = found.node().as_str(problems)?;
+    SageMakerName::parse(s)
+        .map_err(|e| problems.push(found.path.clone(), e))
+        .ok()
+}
+
+fn location_at(found: &Found<'_>, base_dir: &Path, problems: &mut Problems) -> Option<Location> {
+    let s = found.node().as_str(problems)?;
+    Location::parse(s, base_dir)
+        .map_err(|e| problems.push(found.path.clone(), e))
+        .ok()
+}
+
+fn read_schedule(entry: &Entry<'_>, base_dir: &Path, problems: &mut Problems) -> Option<Schedule> {
+    let before = problems.len();
+    let name = entry
+        .required("name", problems)
+        .and_then(|f| name_at(&f, problems));
+    let kind = entry
+        .required("type", problems)
+        .and_then(|f| match f.node().as_str(problems)? {
+            "model_bias" => Some(Purpose::BiasMonitor),
+            "model_explainability" => Some(Purpose::ExplainabilityMonitor),
+            other => {
+                problems.push(
+                    f.path.clone(),
+                    format!("must be model_bias or model_explainability, got {other:?}"),
+                );
+                None
+            }
+        });
+    let endpoint = entry
+        .required("endpoint", problems)
+        .and_then(|f| name_at(&f, problems));
+    let variant = entry.get("variant").and_then(|f| name_at(&f, problems));
+    let cadence = entry
+        .required("cadence", problems)
+        .and_then(|f| read_cadence(f.node(), problems));
+    let data_capture = entry
+        .required("data_capture", problems)
+        .and_then(|f| location_at(&f, base_dir, problems));
+    let output = entry
+        .required("output", problems)
+        .and_then(|f| location_at(&f, base_dir, problems));
+    let baseline_constraints = entry
+        .get("baseline_constraints")
+        .and_then(|f| location_at(&f, base_dir, problems));
+    let ground_truth = entry.get("ground_truth");
+    let monitor = match kind {
+        Some(Purpose::BiasMonitor) => match ground_truth {
+            Some(f) => location_at(&f, base_dir, problems)
+                .map(|ground_truth| Monitor::Bias { ground_truth }),
+            None => {
+                problems.push(
+                    entry.path("ground_truth"),
+                    "missing required key: a model_bias schedule merges captured data with ground truth",
+                );
+                None
+            }
+        },
+        Some(_) => {
+            if let Some(f) = ground_truth {
+                problems.push(
+                    f.path,
+                    "is not used by a model_explainability schedule (remove it)",
+                );
+                None
+            } else {
+                Some(Monitor::Explainability)
+            }
+        }
+        None => None,
+    };
+    let analysis_config = entry.required("analysis_config", problems).and_then(|f| {
+        let location = location_at(&f, base_dir, problems)?;
+        match (&location, kind) {
+            (Location::Local(p), Some(purpose)) => {
+                load_analysis_config(p, purpose, &f.path, problems).map(|config| {
+                    AnalysisConfigRef::Loaded {
+                        location,
+                        config: Arc::new(config),
+                    }
+                })
+            }
+            (Location::S3 { .. }, _) => Some(AnalysisConfigRef::Remote(location)),
+            (_, None) => None,
+        }
+    });
+    let offset = |key: &str, problems: &mut Problems| {
+        let f = entry.get(key)?;
+        let s = f.node().as_str(problems)?;
+        parse_iso_offset(s)
+            .map_err(|e| problems.push(f.path.clone(), e))
+            .ok()
+    };
+    let start_offset = offset("start_time_offset", problems);
+    let end_offset = offset("end_time_offset", problems);
+    let offsets_at = if entry.get("start_time_offset").is_some() {
+        "start_time_offset"
+    } else {
+        "end_time_offset"
+    };
+    let window = match cadence {
+        Some(c) => WindowSpec::new(&c, start_offset, end_offset)
+            .map_err(|e| problems.push(entry.path(offsets_at), e))
+            .ok(),
+        None => {
+            // Without a valid cadence the default window is unknown, but explicit offsets
+            // can still be checked against each other.
+            let end = end_offset.unwrap_or(chrono::TimeDelta::zero());
+            let start = start_offset.unwrap_or(end - chrono::TimeDelta::hours(1));
+            if let Err(msg) = WindowSpec::new(&Cadence::Hourly, Some(start), Some(end)) {
+                problems.push(entry.path(offsets_at), msg);
+            }
+            None
+        }
+    };
+    let endpoint_input = read_endpoint_input(entry, problems);
+    let cloudwatch = match entry.get("cloudwatch") {
+        None => false,
+        Some(f) => match f.value {
+            Value::Bool(b) => *b,
+            Value::String(s) if s == "Enabled" => true,
+            Value::String(s) if s == "Disabled" => false,
+            other => {
+                problems.push(
+                    f.path.clone(),
+                    format!(
+                        "must be true or false (or Enabled/Disabled), got {}",
+                        describe(other)
+                    ),
+                );
+                false
+            }
+        },
+    };
+    let max_runtime = match entry.get("max_runtime") {
+        None => DEFAULT_MAX_RUNTIME,
+        Some(f) => parse_runtime(f.value)
+            .map_err(|e| problems.push(f.path.clone(), e))
+            .unwrap_or(DEFAULT_MAX_RUNTIME),
+    };
+    if problems.len() != before {
+        return None;
+    }
+    Some(Schedule {
+        name: name?,
+        monitor: monitor?,
+        endpoint: endpoint?,
+        variant,
+        cadence: cadence?,
+        window: window?,
+        data_capture: data_capture?,
+        analysis_config: analysis_config?,
+        baseline_constraints,
+        output: output?,
+        endpoint_input,
+        cloudwatch,
+        max_runtime,
+    })
+}
+
+fn read_endpoint_input(entry: &Entry<'_>, problems: &mut Problems) -> EndpointInput {
+    let text = |key: &str, problems: &mut Problems| {
+        let f = entry.get(key)?;
+        let s = f.node().as_str(problems)?.trim().to_string();
+        if s.is_empty() {
+            problems.push(f.path.clone(), "must not be empty");
+            return None;
+        }
+        Some(s)
+    };
+    // SageMaker takes indices as strings ("0") and the docs show bare numbers; both work.
+    let locator = |key: &str, problems: &mut Problems| {
+        let f = entry.get(key)?;
+        match f.value {
+            Value::Number(n) => match n.as_u64().and_then(|i| usize::try_from(i).ok()) {
+                Some(i) => Some(Locator::Index(i)),
+                None => {
+                    problems.push(
+                        f.path.clone(),
+                        format!("must be a zero-based index or a JMESPath, got {n}"),
+                    );
+                    None
+                }
+            },
+            Value::String(s) if !s.trim().is_empty() => Some(match s.trim().parse::<usize>() {
+                Ok(i) => Locator::Index(i),
+                Err(_) => Locator::Path(s.trim().to_string()),
+            }),
+            other => {
+                problems.push(
+                    f.path.clone(),
+                    format!(
+                        "must be a zero-based index or a JMESPath, got {}",
+                        describe(other)
+                    ),
+                );
+                None
+            }
+        }
+    };
+    let threshold = entry.get("probability_threshold_attribute").and_then(|f| {
+        let x = f.node().as_f64(problems)?;
+        Some(x)
+    });
+    let exclude = text("exclude_features_attribute", problems);
+    if let (Some(s), Some(f)) = (&exclude, entry.get("exclude_features_attribute"))
+        && s.len() > 100
+    {
+        problems.push(
+            f.path,
+            format!(
+                "must be at most 100 characters (SageMaker's limit), got {}",
+                s.len()
+            ),
+        );
+    }
+    EndpointInput {
+        features_attribute: text("features_attribute", problems),
+        inference_attribute: locator("inference_attribute", problems),
+        probability_attribute: locator("probability_attribute", problems),
+        probability_threshold_attribute: threshold,
+        exclude_features_attribute: exclude,
+    }
+}
+
+/// Reads the `cadence` value: `hourly`, a SageMaker cron string, or a one-key mapping.
+fn read_cadence(node: Node<'_, '_>, problems: &mut Problems) -> Option<Cadence> {
+    let reject = |problems: &mut Problems, got: &str| {
+        problems.push(
+            node.path,
+            format!("unsupported cadence {got}; accepted forms: {ACCEPTED_FORMS}"),
+        );
+        None
+    };
+    match node.value {
+        Value::String(s) if s.trim() == "hourly" => Some(Cadence::Hourly),
+        Value::String(s) if s.trim_start().starts_with("cron(") => parse_sagemaker_cron(s)
+            .map_err(|e| problems.push(node.path, e))
+            .ok(),
+        Value::Object(m) if m.len() == 1 => {
+            let (key, value) = m.iter().next()?;
+            let path = key_path(node.path, key);
+            match key.as_str() {
+                "daily" => {
+                    let m = MapReader::new(&path, value, problems)?;
+                    m.reject_unknown(&["hour"], problems);
+                    let hour = m.required("hour", problems)?;
+                    let h = Node::new(&m.child_path("hour"), hour).as_int_in(0, 23, problems)?;
+                    Some(Cadence::Daily {
+                        hour: Hour::new(h)?,
+                    })
+                }
+                "daily_every_x_hours" => {
+                    let m = MapReader::new(&path, value, problems)?;
+                    m.reject_unknown(&["hour_interval", "starting_hour"], problems);
+                    let interval = m.required("hour_interval", problems).and_then(|v| {
+                        Node::new(&m.child_path("hour_interval"), v).as_int_in(1, 23, problems)
+                    });
+                    // SageMaker's SDK defaults starting_hour to 0.
+                    let start = match m.get("starting_hour") {
+                        None => Some(0),
+                        Some(v) => {
+                            Node::new(&m.child_path("starting_hour"), v).as_int_in(0, 23, problems)
+                        }
+                    };
+                    Some(Cadence::EveryXHours {
+                        hour_interval: HourInterval::new(interval?)?,
+                        starting_hour: Hour::new(start?)?,
+                    })
+                }
+                "every" => match value.as_str().and_then(SubHourPeriod::parse) {
+                    Some(p) => Some(Cadence::EveryMinutes(p)),
+                    None => {
+                        problems.push(
+                            path,
+                            format!(
+                                "must be one of {}, got {}",
+                                SubHourPeriod::ACCEPTED,
+                                describe(value)
+                            ),
+                        );
+                        None
+                    }
+                },
+                other => reject(problems, &format!("{{{other}: ...}}")),
+            }
+        }
+        other => reject(problems, &describe(other)),
+    }
+}
+
+/// Loads an analysis config file for a schedule, nesting its problems under the key that
+/// named it: `schedules[0].analysis_config (census.json): facet[0].name_or_index: ...`.
+fn load_analysis_config(
+    path: &Path,
+    purpose: Purpose,
+    at: &str,
+    problems: &mut Problems,
+) -> Option<AnalysisConfig> {
+    let prefix = format!("{at} ({})", path.display());
+    match super::load_analysis_config(path, purpose) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            problems.extend_nested(&prefix, e.problems);
+            None
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! driftwatch: a self-hosted, wire-compatible replacement for SageMaker Model Monitor's bias
+//! and explainability monitors.
+//!
+//! Modules follow the data flow of one execution (see `docs/ARCHITECTURE.md`):
+//! [`config`] → [`schedule`] → (capture/store → merge → bias/explain → check → publish/report).
+
+pub mod config;
+pub mod schedule;
+pub mod time;

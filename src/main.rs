@@ -1,0 +1,20 @@
+//! The `driftwatch` command line. Library code reports typed errors; this edge turns them into
+//! messages and exit codes (0 success, 1 a failed execution, 2 bad input).
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    cli::init_logging(args.log_format);
+    match cli::run(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

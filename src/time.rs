@@ -1,0 +1,55 @@
+//! UTC instants as driftwatch reads and writes them (RFC 3339, `Z`, whole seconds).
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+
+/// Parses a time given on the command line: RFC 3339 with any offset (converted to UTC), or
+/// a bare date meaning midnight UTC. A time without a zone is ambiguous and rejected.
+pub fn parse_utc(s: &str) -> Result<DateTime<Utc>, String> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    Err(format!(
+        "{s:?} is not a UTC time; use RFC 3339 such as 2024-01-19T20:00:00Z (or a date, 2024-01-19)"
+    ))
+}
+
+/// Formats an instant as RFC 3339 UTC with a `Z` suffix and seconds precision.
+pub fn format_utc(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips() {
+        let t = parse_utc("2024-01-19T20:00:00Z").unwrap();
+        assert_eq!(format_utc(t), "2024-01-19T20:00:00Z");
+        assert_eq!(
+            format_utc(parse_utc("2024-01-19T21:30:00+01:30").unwrap()),
+            "2024-01-19T20:00:00Z"
+        );
+        assert_eq!(
+            format_utc(parse_utc("2024-01-19").unwrap()),
+            "2024-01-19T00:00:00Z"
+        );
+    }
+
+    #[test]
+    fn rejects_ambiguous_or_bad() {
+        for bad in [
+            "",
+            "2024-01-19T20:00:00",
+            "yesterday",
+            "2024-13-01",
+            "2024-02-30T00:00:00Z",
+        ] {
+            assert!(parse_utc(bad).is_err(), "{bad}");
+        }
+    }
+}

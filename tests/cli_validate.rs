@@ -1,0 +1,219 @@
+//! `driftwatch validate`: exit 0 when valid, otherwise exit 2 and every problem with its path.
+
+mod common;
+use common::{config_dir, driftwatch, repo_path};
+
+#[test]
+fn the_example_config_is_valid() {
+    let path = repo_path("config/schedules.yaml");
+    let run = driftwatch(&["validate", "--config", path.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("valid, 5 schedules"), "{}", run.stdout);
+}
+
+const MANY_ERRORS: &str = r#"
+defaults:
+  output: s3://Bad_Bucket/x
+  cloudwach: true
+  name: shared
+schedules:
+  - name: one
+    type: model_bias
+    endpoint: ep
+    cadence: {daily_every_x_hours: {hour_interval: 0, starting_hour: 3}}
+    data_capture: /tmp/dc
+    ground_truth: /tmp/gt
+    analysis_config: census-bias-analysis.json
+  - name: one
+    type: model_explainability
+    endpoint: ep_1
+    cadence: "cron(0 */2 ? * * *)"
+    data_capture: /tmp/dc
+    ground_truth: /tmp/gt
+    analysis_config: missing.json
+    start_time_offset: -PT1H
+    end_time_offset: -PT2H
+  - name: third-one-
+    type: model_quality
+    cadance: hourly
+    data_capture: gs://x/y
+    analysis_config: census-bias-analysis.json
+    max_runtime: 5x
+    probability_threshold_attribute: high
+  - name: fourth
+    type: model_bias
+    endpoint: ep
+    cadence: {daily: {hour: 24}}
+    data_capture: /tmp/dc
+    analysis_config: census-explainability-analysis.json
+    start_time_offset: -P1M
+  - name: fifth
+    type: model_explainability
+    endpoint: ep
+    cadence: {every: 7m}
+    data_capture: /tmp/dc
+    analysis_config: census-explainability-analysis.json
+    end_time_offset: PT1H
+  - name: sixth
+    type: model_explainability
+    endpoint: ep
+    cadence: weekly
+    data_capture: /tmp/dc
+    analysis_config: census-explainability-analysis.json
+    cloudwatch: maybe
+"#;
+
+#[test]
+fn every_problem_is_reported_with_its_yaml_path() {
+    let dir = config_dir(&[("schedules.yaml", MANY_ERRORS)]);
+    let path = dir.path().join("schedules.yaml");
+    let run = driftwatch(&["validate", "--config", path.to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    let expected = [
+        "defaults.cloudwach: unknown key (did you mean \"cloudwatch\"?)",
+        "defaults.name: a name cannot be inherited",
+        "defaults.output: \"Bad_Bucket\" is not a valid S3 bucket name",
+        "schedules[0].cadence.daily_every_x_hours.hour_interval: must be between 1 and 23, got 0",
+        "schedules[1].name: duplicate schedule name \"one\" (also schedules[0])",
+        "schedules[1].endpoint: may contain only letters, digits and '-', found '_'",
+        "schedules[1].cadence: unsupported schedule expression \"cron(0 */2 ? * * *)\"",
+        "schedules[1].ground_truth: is not used by a model_explainability schedule",
+        "schedules[1].analysis_config (",
+        "missing.json): cannot read",
+        "schedules[1].start_time_offset: the window must start before it ends",
+        "schedules[2].name: must start and end with a letter or digit",
+        "schedules[2].type: must be model_bias or model_explainability, got \"model_quality\"",
+        "schedules[2].cadance: unknown key (did you mean \"cadence\"?)",
+        "schedules[2].cadence: missing required key",
+        "schedules[2].endpoint: missing required key",
+        "schedules[2].data_capture: unsupported scheme \"gs\"",
+        "schedules[2].max_runtime: must be a duration such as 30m",
+        "schedules[2].probability_threshold_attribute: must be a number, got \"high\"",
+        "schedules[3].cadence.daily.hour: must be between 0 and 23, got 24",
+        "schedules[3].ground_truth: missing required key",
+        "schedules[3].start_time_offset: years and months have no fixed length",
+        "census-explainability-analysis.json): label: missing: bias metrics need the label column",
+        "schedules[4].cadence.every: must be one of 5m, 10m, 15m, 20m or 30m, got \"7m\"",
+        "schedules[4].end_time_offset: must not be positive",
+        "schedules[5].cadence: unsupported cadence \"weekly\"; accepted forms: hourly |",
+        "schedules[5].cloudwatch: must be true or false",
+    ];
+    for line in expected {
+        assert!(
+            run.stderr.lines().any(|l| l.contains(line)),
+            "missing {line:?} in:\n{}",
+            run.stderr
+        );
+    }
+    // Each problem once, on its own line, after one header line.
+    let problem_lines: Vec<&str> = run.stderr.lines().skip(1).collect();
+    let mut dedup = problem_lines.clone();
+    dedup.sort();
+    dedup.dedup();
+    assert_eq!(
+        dedup.len(),
+        problem_lines.len(),
+        "duplicates in:\n{}",
+        run.stderr
+    );
+    assert!(run.stderr.lines().next().unwrap().contains("is invalid ("));
+}
+
+#[test]
+fn analysis_config_problems_name_the_file_and_key() {
+    let bad_analysis = r#"{"headers": ["a", "y"], "label": "y", "label_values_or_threshold": [1],
+        "facet": [{"name_or_index": "sx"}], "methods": {"post_training_bias": {"methods": ["DPL"]}},
+        "predictor": {"content_type": "text/plain"}}"#;
+    let yaml = r#"
+schedules:
+  - name: b
+    type: model_bias
+    endpoint: ep
+    cadence: hourly
+    data_capture: dc
+    ground_truth: gt
+    output: out
+    analysis_config: bad.json
+"#;
+    let dir = config_dir(&[("s.yaml", yaml), ("bad.json", bad_analysis)]);
+    let run = driftwatch(&[
+        "validate",
+        "--config",
+        dir.path().join("s.yaml").to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 2);
+    for line in [
+        "bad.json): facet[0].name_or_index: \"sx\" is not one of the headers",
+        "bad.json): methods.post_training_bias.methods[0]: unknown metric \"DPL\" (did you mean \"DPPL\"?)",
+        "bad.json): predictor.content_type: must be one of text/csv, application/jsonlines, application/json",
+    ] {
+        assert!(
+            run.stderr.contains(line),
+            "missing {line:?} in:\n{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn yaml_syntax_errors_and_missing_files_exit_2() {
+    let dir = config_dir(&[("broken.yaml", "schedules: [\n  - name: x\n")]);
+    let run = driftwatch(&[
+        "validate",
+        "--config",
+        dir.path().join("broken.yaml").to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("is not valid YAML"), "{}", run.stderr);
+    assert!(run.stderr.contains("line"), "{}", run.stderr);
+
+    let run = driftwatch(&["validate", "--config", "/nonexistent/schedules.yaml"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("cannot read /nonexistent/schedules.yaml"),
+        "{}",
+        run.stderr
+    );
+
+    let dir = config_dir(&[("dup.yaml", "schedules: []\nschedules: []\n")]);
+    let run = driftwatch(&[
+        "validate",
+        "--config",
+        dir.path().join("dup.yaml").to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 2, "duplicate keys are an error: {}", run.stderr);
+}
+
+#[test]
+fn defaults_are_inherited_and_overridden() {
+    let yaml = r#"
+defaults:
+  type: model_bias
+  endpoint: ep
+  cadence: hourly
+  data_capture: dc
+  ground_truth: gt
+  output: out
+  analysis_config: census-bias-analysis.json
+schedules:
+  - name: a
+  - name: b
+    cadence: {daily: {hour: 3}}
+"#;
+    let dir = config_dir(&[("s.yaml", yaml)]);
+    let path = dir.path().join("s.yaml");
+    let run = driftwatch(&["validate", "--config", path.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("a  model_bias  endpoint ep  hourly"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("b  model_bias  endpoint ep  daily at 03:00 UTC"),
+        "{}",
+        run.stdout
+    );
+}
