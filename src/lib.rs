@@ -4,6 +4,11 @@
 //! Modules follow the data flow of one execution (see `docs/ARCHITECTURE.md`):
 //! [`config`] → [`schedule`] → (capture/store → merge → bias/explain → check → publish/report).
 
+pub mod analyze;
+pub mod bias;
+pub mod check;
 pub mod config;
+pub mod dataset;
+pub mod output;
 pub mod schedule;
 pub mod time;

@@ -1,5 +1,6 @@
 //! Subcommands: each file turns arguments into a library call and prints its result.
 
+mod analyze;
 mod plan;
 mod validate;
 
@@ -36,6 +37,23 @@ pub enum LogFormat {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Compute Clarify bias metrics on a dataset (the Clarify processing job / baselining
+    /// job): writes OUTPUT/analysis.json, and OUTPUT/constraint_violations.json when a
+    /// baseline is given and something violates it.
+    Analyze {
+        /// CSV (header row unless the config has `headers`), JSON Lines or Parquet, per the
+        /// config's `dataset_type`.
+        #[arg(long)]
+        dataset: PathBuf,
+        #[arg(long)]
+        analysis_config: PathBuf,
+        /// Output directory.
+        #[arg(long)]
+        output: PathBuf,
+        /// A baseline analysis.json to check against (bias drift check).
+        #[arg(long)]
+        baseline: Option<PathBuf>,
+    },
     /// Validate a schedules file and the analysis configs it names (exit 0 valid, 2 invalid).
     Validate {
         #[arg(long)]
@@ -72,6 +90,12 @@ pub fn init_logging(format: LogFormat) {
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Analyze {
+            dataset,
+            analysis_config,
+            output,
+            baseline,
+        } => analyze::run(&dataset, &analysis_config, &output, baseline.as_deref()),
         Command::Validate { config } => validate::run(&config),
         Command::Plan {
             config,

@@ -1,0 +1,12 @@
+//! Clarify bias metrics with smclarify 0.5's exact semantics: type inference, label / facet /
+//! prediction selection, pre- and post-training metrics per facet, per-metric errors.
+
+pub mod counts;
+pub mod flip_test;
+pub mod kdtree;
+pub mod metrics;
+pub mod report;
+pub mod select;
+pub mod values;
+
+pub use report::{BiasAnalysis, BiasError, FacetReport, MetricResult, StageReport, run_bias};

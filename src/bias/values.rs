@@ -1,0 +1,163 @@
+//! A column's values with pandas' type semantics (int64 / float64 / object / bool), which
+//! smclarify's type inference and value matching depend on.
+
+use polars::prelude::*;
+
+use crate::output::pyfmt::py_float_repr;
+
+/// Column values; floats use NaN for missing values, as pandas does.
+#[derive(Debug, Clone)]
+pub enum Values {
+    Int(Vec<i64>),
+    Float(Vec<f64>),
+    Str(Vec<Option<String>>),
+    Bool(Vec<Option<bool>>),
+}
+
+impl Values {
+    pub fn from_column(col: &Column) -> Result<Self, String> {
+        let s = col.as_materialized_series();
+        let name = col.name();
+        let err = |e: PolarsError| format!("column {name:?}: {e}");
+        Ok(match s.dtype() {
+            DataType::Int64 if s.null_count() == 0 => {
+                Self::Int(s.i64().map_err(err)?.into_no_null_iter().collect())
+            }
+            d if d.is_integer() || d.is_float() => {
+                let f = s.cast(&DataType::Float64).map_err(err)?;
+                Self::Float(
+                    f.f64()
+                        .map_err(err)?
+                        .iter()
+                        .map(|v| v.unwrap_or(f64::NAN))
+                        .collect(),
+                )
+            }
+            DataType::Boolean => Self::Bool(s.bool().map_err(err)?.iter().collect()),
+            _ => {
+                let st = s.cast(&DataType::String).map_err(err)?;
+                Self::Str(
+                    st.str()
+                        .map_err(err)?
+                        .iter()
+                        .map(|v| v.map(str::to_string))
+                        .collect(),
+                )
+            }
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Int(v) => v.len(),
+            Self::Float(v) => v.len(),
+            Self::Str(v) => v.len(),
+            Self::Bool(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// pandas' `nunique()` and `count()`: distinct and total non-missing values.
+    pub fn unique_and_count(&self) -> (usize, usize) {
+        use std::collections::HashSet;
+        match self {
+            Self::Int(v) => (v.iter().collect::<HashSet<_>>().len(), v.len()),
+            Self::Float(v) => {
+                let present: Vec<u64> = v
+                    .iter()
+                    .filter(|x| !x.is_nan())
+                    .map(|x| canonical_bits(*x))
+                    .collect();
+                (present.iter().collect::<HashSet<_>>().len(), present.len())
+            }
+            Self::Str(v) => {
+                let present: Vec<&String> = v.iter().flatten().collect();
+                (present.iter().collect::<HashSet<_>>().len(), present.len())
+            }
+            Self::Bool(v) => {
+                let present: Vec<bool> = v.iter().flatten().copied().collect();
+                (present.iter().collect::<HashSet<_>>().len(), present.len())
+            }
+        }
+    }
+
+    /// Distinct values in order of first appearance (pandas' `unique()`, missing included
+    /// once as `nan`), each as Python's `str()` prints it, with the mask of rows equal to it.
+    /// Missing values never compare equal, so the `nan` entry selects no row.
+    pub fn distinct_in_order(&self) -> Vec<(String, Vec<bool>)> {
+        let keys: Vec<String> = (0..self.len()).map(|i| self.py_str(i)).collect();
+        let mut seen = std::collections::HashSet::new();
+        let order: Vec<&String> = keys.iter().filter(|k| seen.insert(k.as_str())).collect();
+        order
+            .into_iter()
+            .map(|k| {
+                let mask = (0..self.len())
+                    .map(|i| !self.is_missing(i) && keys[i] == *k)
+                    .collect();
+                (k.clone(), mask)
+            })
+            .collect()
+    }
+
+    pub fn is_missing(&self, i: usize) -> bool {
+        match self {
+            Self::Int(_) => false,
+            Self::Float(v) => v[i].is_nan(),
+            Self::Str(v) => v[i].is_none(),
+            Self::Bool(v) => v[i].is_none(),
+        }
+    }
+
+    /// Python's `str()` of value i (missing → `nan`).
+    pub fn py_str(&self, i: usize) -> String {
+        match self {
+            Self::Int(v) => v[i].to_string(),
+            Self::Float(v) => py_float_repr(v[i]),
+            Self::Str(v) => v[i].clone().unwrap_or_else(|| "nan".into()),
+            Self::Bool(v) => match v[i] {
+                Some(true) => "True".into(),
+                Some(false) => "False".into(),
+                None => "nan".into(),
+            },
+        }
+    }
+
+    /// Numeric view (bools as 0/1, missing or non-numeric as NaN), for thresholds and FT.
+    pub fn as_f64(&self) -> Vec<f64> {
+        match self {
+            Self::Int(v) => v.iter().map(|x| *x as f64).collect(),
+            Self::Float(v) => v.clone(),
+            Self::Bool(v) => v
+                .iter()
+                .map(|x| x.map_or(f64::NAN, |b| f64::from(u8::from(b))))
+                .collect(),
+            Self::Str(v) => v
+                .iter()
+                .map(|x| {
+                    x.as_deref()
+                        .and_then(|s| s.trim().parse().ok())
+                        .unwrap_or(f64::NAN)
+                })
+                .collect(),
+        }
+    }
+
+    /// pandas `astype("int64")` on strings: every value present and an integer.
+    pub fn strings_all_int(&self) -> bool {
+        match self {
+            Self::Str(v) => v.iter().all(|x| {
+                x.as_deref()
+                    .is_some_and(|s| s.trim().parse::<i64>().is_ok())
+            }),
+            _ => false,
+        }
+    }
+}
+
+/// Bits of a float with -0.0 folded into 0.0, for hashing distinct values.
+fn canonical_bits(x: f64) -> u64 {
+    if x == 0.0 { 0 } else { x.to_bits() }
+}

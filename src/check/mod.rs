@@ -1,0 +1,3 @@
+//! Comparing an execution's analysis with the baseline constraints (a baseline analysis.json).
+
+pub mod bias_drift;

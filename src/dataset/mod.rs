@@ -1,0 +1,106 @@
+//! Loading an analysis dataset (`analyze --dataset`) into a polars DataFrame whose column
+//! types follow pandas' `read_csv`, because smclarify's type inference depends on them.
+
+mod csv;
+
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::config::analysis::{AnalysisConfig, DatasetType};
+
+pub use csv::read_csv;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DatasetError {
+    #[error("cannot read dataset {path}: {source}")]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: malformed row {row}: {message}")]
+    MalformedRow {
+        path: PathBuf,
+        row: usize,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error(
+        "{path}: dataset type {kind} is not supported by analyze (use text/csv, application/jsonlines or application/x-parquet)"
+    )]
+    Unsupported { path: PathBuf, kind: String },
+}
+
+/// Reads `path` as the config's `dataset_type` (default `text/csv`). With `headers` in the
+/// config a CSV has no header row and its columns take those names.
+pub fn load(path: &Path, cfg: &AnalysisConfig) -> Result<DataFrame, DatasetError> {
+    let frame = match cfg.dataset_type.unwrap_or(DatasetType::Csv) {
+        DatasetType::Csv => read_csv(path, cfg.headers.as_deref())?,
+        DatasetType::JsonLines => read_jsonlines(path)?,
+        DatasetType::Parquet => read_parquet(path)?,
+        other => {
+            return Err(DatasetError::Unsupported {
+                path: path.to_path_buf(),
+                kind: format!("{other:?}"),
+            });
+        }
+    };
+    Ok(pandas_like(frame))
+}
+
+fn invalid(path: &Path, e: impl std::fmt::Display) -> DatasetError {
+    DatasetError::Invalid {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+fn read_jsonlines(path: &Path) -> Result<DataFrame, DatasetError> {
+    let file = std::fs::File::open(path).map_err(|source| DatasetError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    JsonReader::new(file)
+        .with_json_format(JsonFormat::JsonLines)
+        .infer_schema_len(None)
+        .finish()
+        .map_err(|e| invalid(path, e))
+}
+
+fn read_parquet(path: &Path) -> Result<DataFrame, DatasetError> {
+    let file = std::fs::File::open(path).map_err(|source| DatasetError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    ParquetReader::new(file)
+        .finish()
+        .map_err(|e| invalid(path, e))
+}
+
+/// pandas has no nullable integers: an integer column with a missing value is float64. The
+/// distinction decides smclarify's type inference, so it is reproduced here. Other integer
+/// and float widths are widened to 64 bits.
+pub fn pandas_like(frame: DataFrame) -> DataFrame {
+    let columns: Vec<Column> = frame
+        .columns()
+        .iter()
+        .map(|c| {
+            let dtype = c.dtype();
+            let target = if dtype.is_integer() {
+                if c.null_count() > 0 {
+                    DataType::Float64
+                } else {
+                    DataType::Int64
+                }
+            } else if dtype.is_float() {
+                DataType::Float64
+            } else {
+                return c.clone();
+            };
+            c.cast(&target).unwrap_or_else(|_| c.clone())
+        })
+        .collect();
+    let height = frame.height();
+    DataFrame::new(height, columns).unwrap_or(frame)
+}
