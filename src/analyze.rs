@@ -27,6 +27,15 @@ pub enum AnalyzeError {
     Baseline { path: PathBuf, message: String },
     #[error("{0}")]
     Unsupported(String),
+    #[error(
+        "{dataset}: label_values_or_threshold {values} matches no row of label column {label:?} (its values include: {examples})"
+    )]
+    LabelValuesAbsent {
+        dataset: PathBuf,
+        values: String,
+        label: String,
+        examples: String,
+    },
     #[error("cannot write {path}: {source}")]
     Write {
         path: PathBuf,
@@ -110,6 +119,28 @@ pub fn analyze(
         dataset: dataset_path.to_path_buf(),
         source,
     })?;
+    // A categorical label value that occurs nowhere in a dataset is a configuration mistake
+    // (a threshold that selects nothing is reported as a warning instead, as smclarify
+    // computes metrics for it).
+    let label_is_categorical = analysis
+        .types
+        .iter()
+        .any(|(r, t)| r == "label" && *t == crate::config::analysis::ColumnType::Categorical);
+    if label_is_categorical && analysis.label_positives == Some(0) {
+        return Err(AnalyzeError::LabelValuesAbsent {
+            dataset: dataset_path.to_path_buf(),
+            values: crate::bias::select::joined(
+                cfg.label_values_or_threshold.as_deref().unwrap_or_default(),
+            ),
+            label: analysis
+                .pre_training
+                .as_ref()
+                .or(analysis.post_training.as_ref())
+                .map(|s| s.label.clone())
+                .unwrap_or_default(),
+            examples: analysis.label_examples.join(", "),
+        });
+    }
     let check = match &baseline {
         Some(b) => bias_drift::check(&bias_analysis_json(&analysis, &[]), b),
         None => Default::default(),

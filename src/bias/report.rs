@@ -50,6 +50,10 @@ pub struct BiasAnalysis {
     pub warnings: Vec<String>,
     /// Column role → the type used (`label`, `predicted_label`, `facet:NAME`).
     pub types: Vec<(String, ColumnType)>,
+    /// Rows with a positive label (None when the label selection itself failed).
+    pub label_positives: Option<usize>,
+    /// The label column's distinct values (up to 20, as `str()`), for messages.
+    pub label_examples: Vec<String>,
 }
 
 /// Input problems that make the analysis impossible (exit 2 in `analyze`).
@@ -128,6 +132,7 @@ struct LabelSelection {
     /// Numeric label values (for continuous predicted labels).
     numeric: Vec<f64>,
     is_int: bool,
+    pinned: bool,
 }
 
 fn select_label(
@@ -169,6 +174,7 @@ fn select_label(
         text,
         numeric,
         is_int,
+        pinned: pinned.is_some(),
     }
 }
 
@@ -230,7 +236,12 @@ fn select_predictions(
             .map(|s| *s > probability_threshold)
             .collect()
     } else {
-        let ty = infer_type(values, Some(configured));
+        // A pinned label type pins the predictions' type too: they hold the same values.
+        let ty = if label.pinned {
+            label.ty
+        } else {
+            infer_type(values, Some(configured))
+        };
         if ty != label.ty {
             return Err(
                 "Predicted Label Column series datatype is not the same as Label Column series"
@@ -386,6 +397,17 @@ pub fn run_bias(
         &mut out.warnings,
     );
     out.types.push(("label".into(), label.ty));
+    out.label_positives = label
+        .mask
+        .as_ref()
+        .ok()
+        .map(|m| m.iter().filter(|x| **x).count());
+    out.label_examples = label_values
+        .distinct_in_order()
+        .into_iter()
+        .map(|(k, _)| k)
+        .take(20)
+        .collect();
 
     let pred_name = match (predictions, &cfg.predicted_label) {
         (Some(p), _) => Some(p.column.clone()),
