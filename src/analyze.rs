@@ -50,6 +50,8 @@ pub struct AnalyzeOutcome {
     pub analysis_json: Value,
     pub violations: Vec<BiasViolation>,
     pub warnings: Vec<String>,
+    /// Wall time per stage (load, metrics, check, write), for logs and benchmarks.
+    pub timings: Vec<(&'static str, std::time::Duration)>,
 }
 
 impl AnalyzeOutcome {
@@ -114,11 +116,19 @@ pub fn analyze(
         )));
     }
     let baseline = baseline.map(read_baseline).transpose()?;
+    let mut timings = Vec::new();
+    let mut clock = std::time::Instant::now();
+    let mut lap = |name: &'static str| {
+        timings.push((name, clock.elapsed()));
+        clock = std::time::Instant::now();
+    };
     let frame = dataset::load(dataset_path, &cfg)?;
+    lap("load");
     let analysis = bias::run_bias(&frame, &cfg, None).map_err(|source| AnalyzeError::Bias {
         dataset: dataset_path.to_path_buf(),
         source,
     })?;
+    lap("metrics");
     // A categorical label value that occurs nowhere in a dataset is a configuration mistake
     // (a threshold that selects nothing is reported as a warning instead, as smclarify
     // computes metrics for it).
@@ -145,6 +155,7 @@ pub fn analyze(
         Some(b) => bias_drift::check(&bias_analysis_json(&analysis, &[]), b),
         None => Default::default(),
     };
+    lap("check");
     let analysis_json = bias_analysis_json(&analysis, &check.warnings);
     let mut warnings = analysis.warnings.clone();
     warnings.extend(check.warnings.iter().cloned());
@@ -164,11 +175,16 @@ pub fn analyze(
             &bias_drift::violations_json(&check.violations),
         )?;
     }
+    lap("write");
+    for (stage, t) in &timings {
+        tracing::info!(stage = *stage, seconds = t.as_secs_f64(), "analyze stage");
+    }
     Ok(AnalyzeOutcome {
         analysis,
         analysis_json,
         violations: check.violations,
         warnings,
+        timings,
     })
 }
 

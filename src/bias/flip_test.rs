@@ -50,6 +50,8 @@ pub fn flip_test(features: &Features, d: &[bool], yhat: &[bool]) -> MetricValue 
             _ => 0,
         }
     };
+    // Queries in tree order (see `KdTree::leaf_of`); the sum does not depend on the order.
+    xd_rows.sort_by_cached_key(|i| tree.leaf_of(&x[i * dims..(i + 1) * dims]));
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);

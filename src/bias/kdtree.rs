@@ -1,148 +1,294 @@
 //! A k-d tree for the flip test's k-nearest-neighbour queries (Euclidean, unscaled).
 //!
-//! Neighbours are ordered by (distance, row index): equidistant points are broken by row
-//! order, exactly as a stable-sorted brute force would. The pruning rule keeps that
-//! guarantee, so results do not depend on the tree's shape.
+//! Neighbours are ordered by (squared distance, row index): equidistant points are broken by
+//! row order, exactly as a stable-sorted brute force would, and the pruning rule keeps that
+//! guarantee, so results never depend on the tree's shape.
+//!
+//! Speed matters (FT must finish on a million rows): points are copied into tree order so a
+//! leaf is one contiguous block, and the search keeps an incremental lower bound of the
+//! distance to each cell (the per-dimension offsets of the cell's slab bounds), so descending
+//! costs O(1) per node instead of O(dims).
 
-/// Points stored row-major in one buffer (`dims` values per point).
-pub struct KdTree<'a> {
-    points: &'a [f64],
+const LEAF_SIZE: usize = 96;
+
+/// Point storage in tree order plus the node array.
+pub struct KdTree {
     dims: usize,
-    /// Point indices, permuted so each node covers a contiguous range.
-    order: Vec<usize>,
+    /// Points in tree order; within a leaf [start, end) stored dimension-major
+    /// (`pts[start * dims + k * len + j]` is coordinate k of the leaf's j-th point), so the
+    /// leaf scan vectorizes across points while each point's sum keeps its sequential order.
+    pts: Vec<f64>,
+    /// Original index of each point in tree order.
+    idx: Vec<usize>,
     nodes: Vec<Node>,
+    /// Every node's bounding box: lo[dims] then hi[dims].
+    boxes: Vec<f64>,
+    /// Bounding box of all points (lo, hi per dimension).
+    root_lo: Vec<f64>,
+    root_hi: Vec<f64>,
+}
+
+enum Kind {
+    Leaf {
+        start: usize,
+        end: usize,
+    },
+    /// Split on `dim`: the left child's points are ≤ `low` and the right child's ≥ `high`
+    /// along `dim` (low ≤ high), which bounds the distance to each child.
+    Inner {
+        dim: usize,
+        low: f64,
+        high: f64,
+        left: usize,
+        right: usize,
+    },
 }
 
 struct Node {
-    start: usize,
-    end: usize,
-    /// Bounding box of the node's points.
-    lo: Vec<f64>,
-    hi: Vec<f64>,
-    /// Smallest point index in the node (for the tie-break pruning).
+    kind: Kind,
+    /// Offset of this node's bounding box (lo then hi, `dims` each) in `KdTree::boxes`.
+    bbox: usize,
+    /// Smallest original index in the node (for the tie-break pruning).
     min_index: usize,
-    children: Option<(usize, usize)>,
 }
 
-const LEAF_SIZE: usize = 16;
-
-impl<'a> KdTree<'a> {
-    pub fn build(points: &'a [f64], dims: usize) -> Self {
+impl KdTree {
+    pub fn build(points: &[f64], dims: usize) -> Self {
         let n = points.len().checked_div(dims).unwrap_or(0);
+        let mut order: Vec<usize> = (0..n).collect();
         let mut tree = Self {
-            points,
             dims,
-            order: (0..n).collect(),
-            nodes: Vec::new(),
+            pts: Vec::new(),
+            idx: Vec::new(),
+            nodes: Vec::with_capacity(2 * n / LEAF_SIZE + 1),
+            boxes: Vec::new(),
+            root_lo: vec![f64::INFINITY; dims],
+            root_hi: vec![f64::NEG_INFINITY; dims],
         };
+        for i in 0..n {
+            for k in 0..dims {
+                let x = points[i * dims + k];
+                tree.root_lo[k] = tree.root_lo[k].min(x);
+                tree.root_hi[k] = tree.root_hi[k].max(x);
+            }
+        }
         if n > 0 {
-            tree.build_node(0, n);
+            tree.build_node(points, &mut order, 0, n);
+        }
+        tree.idx = order;
+        tree.pts = vec![0.0; n * dims];
+        for node in &tree.nodes {
+            if let Kind::Leaf { start, end } = node.kind {
+                let len = end - start;
+                for (j, &i) in tree.idx[start..end].iter().enumerate() {
+                    for k in 0..dims {
+                        tree.pts[start * dims + k * len + j] = points[i * dims + k];
+                    }
+                }
+            }
         }
         tree
     }
 
-    fn point(&self, i: usize) -> &[f64] {
-        &self.points[i * self.dims..(i + 1) * self.dims]
-    }
-
-    fn build_node(&mut self, start: usize, end: usize) -> usize {
-        let mut lo = vec![f64::INFINITY; self.dims];
-        let mut hi = vec![f64::NEG_INFINITY; self.dims];
-        let mut min_index = usize::MAX;
-        for &i in &self.order[start..end] {
-            min_index = min_index.min(i);
-            for (k, x) in self.point(i).iter().enumerate() {
-                lo[k] = lo[k].min(*x);
-                hi[k] = hi[k].max(*x);
-            }
-        }
+    fn build_node(
+        &mut self,
+        points: &[f64],
+        order: &mut [usize],
+        start: usize,
+        end: usize,
+    ) -> usize {
+        let dims = self.dims;
         let id = self.nodes.len();
-        self.nodes.push(Node {
-            start,
-            end,
-            lo: lo.clone(),
-            hi: hi.clone(),
-            min_index,
-            children: None,
-        });
-        if end - start > LEAF_SIZE {
-            // Split the widest dimension at the median.
-            let axis = (0..self.dims)
-                .max_by(|a, b| (hi[*a] - lo[*a]).total_cmp(&(hi[*b] - lo[*b])))
-                .unwrap_or(0);
-            if hi[axis] > lo[axis] {
-                let mid = start + (end - start) / 2;
-                let (points, dims) = (self.points, self.dims);
-                self.order[start..end].select_nth_unstable_by(mid - start, |x, y| {
-                    points[x * dims + axis].total_cmp(&points[y * dims + axis])
-                });
-                let left = self.build_node(start, mid);
-                let right = self.build_node(mid, end);
-                self.nodes[id].children = Some((left, right));
+        let min_index = order[start..end]
+            .iter()
+            .copied()
+            .min()
+            .unwrap_or(usize::MAX);
+        let bbox = self.boxes.len();
+        self.boxes.extend(std::iter::repeat_n(f64::INFINITY, dims));
+        self.boxes
+            .extend(std::iter::repeat_n(f64::NEG_INFINITY, dims));
+        for &i in &order[start..end] {
+            for k in 0..dims {
+                let x = points[i * dims + k];
+                self.boxes[bbox + k] = self.boxes[bbox + k].min(x);
+                self.boxes[bbox + dims + k] = self.boxes[bbox + dims + k].max(x);
             }
         }
+        self.nodes.push(Node {
+            kind: Kind::Leaf { start, end },
+            bbox,
+            min_index,
+        });
+        if end - start <= LEAF_SIZE {
+            return id;
+        }
+        // Split the dimension with the widest spread at the median.
+        let mut best = (0, 0.0);
+        for k in 0..dims {
+            let spread = self.boxes[bbox + dims + k] - self.boxes[bbox + k];
+            if spread > best.1 {
+                best = (k, spread);
+            }
+        }
+        let (dim, spread) = best;
+        if spread <= 0.0 {
+            return id; // all points identical: one leaf
+        }
+        let mid = start + (end - start) / 2;
+        order[start..end].select_nth_unstable_by(mid - start, |a, b| {
+            points[a * dims + dim].total_cmp(&points[b * dims + dim])
+        });
+        let low = order[start..mid]
+            .iter()
+            .map(|i| points[i * dims + dim])
+            .fold(f64::NEG_INFINITY, f64::max);
+        let high = order[mid..end]
+            .iter()
+            .map(|i| points[i * dims + dim])
+            .fold(f64::INFINITY, f64::min);
+        let left = self.build_node(points, order, start, mid);
+        let right = self.build_node(points, order, mid, end);
+        self.nodes[id].kind = Kind::Inner {
+            dim,
+            low,
+            high,
+            left,
+            right,
+        };
         id
     }
 
-    /// The `k` nearest points to `q`, nearest first, ties by lower index.
-    pub fn nearest(&self, q: &[f64], k: usize) -> Vec<usize> {
-        let mut best: Vec<(f64, usize)> = Vec::with_capacity(k + 1);
-        if !self.nodes.is_empty() && k > 0 {
-            self.search(0, q, k, &mut best);
+    /// The leaf a query point descends to: sorting queries by it makes consecutive searches
+    /// touch the same part of the tree, which is what keeps a large search cache-friendly.
+    pub fn leaf_of(&self, q: &[f64]) -> usize {
+        let mut id = 0;
+        if self.nodes.is_empty() {
+            return 0;
         }
-        best.into_iter().map(|(_, i)| i).collect()
+        loop {
+            match self.nodes[id].kind {
+                Kind::Leaf { .. } => return id,
+                Kind::Inner {
+                    dim,
+                    low,
+                    high,
+                    left,
+                    right,
+                } => {
+                    id = if (q[dim] - low) + (q[dim] - high) < 0.0 {
+                        left
+                    } else {
+                        right
+                    };
+                }
+            }
+        }
     }
 
-    fn box_distance(&self, node: &Node, q: &[f64]) -> f64 {
-        q.iter()
-            .enumerate()
-            .map(|(k, x)| {
-                let d = if *x < node.lo[k] {
-                    node.lo[k] - x
-                } else if *x > node.hi[k] {
-                    x - node.hi[k]
-                } else {
-                    0.0
-                };
-                d * d
-            })
-            .sum()
+    /// The original indices of the `k` nearest points to `q`, nearest first, ties by index.
+    pub fn nearest(&self, q: &[f64], k: usize) -> Vec<usize> {
+        let mut best: Vec<(f64, usize)> = Vec::with_capacity(k + 1);
+        if self.nodes.is_empty() || k == 0 {
+            return Vec::new();
+        }
+        self.search(0, q, k, &mut best);
+        best.into_iter().map(|(_, i)| self.idx[i]).collect()
+    }
+
+    /// Squared distance from `q` to a node's bounding box, stopping early once it exceeds
+    /// `limit` (the result is then only known to be > limit).
+    fn box_distance(&self, node: &Node, q: &[f64], limit: f64) -> f64 {
+        let dims = self.dims;
+        let (lo, hi) = (
+            &self.boxes[node.bbox..node.bbox + dims],
+            &self.boxes[node.bbox + dims..node.bbox + 2 * dims],
+        );
+        let mut d = 0.0;
+        for k in 0..dims {
+            let x = q[k];
+            let o = if x < lo[k] {
+                lo[k] - x
+            } else if x > hi[k] {
+                x - hi[k]
+            } else {
+                0.0
+            };
+            d += o * o;
+            if d > limit {
+                break;
+            }
+        }
+        d
+    }
+
+    /// Whether a node whose points are at squared distance ≥ `bound` may still hold a
+    /// better candidate than the current k-th.
+    fn may_improve(&self, node: &Node, bound: f64, k: usize, best: &[(f64, usize)]) -> bool {
+        if best.len() < k {
+            return true;
+        }
+        let (worst_d, worst_pos) = best[k - 1];
+        bound < worst_d || (bound == worst_d && node.min_index < self.idx[worst_pos])
     }
 
     fn search(&self, id: usize, q: &[f64], k: usize, best: &mut Vec<(f64, usize)>) {
         let node = &self.nodes[id];
         if best.len() == k {
-            let (worst_d, worst_i) = best[k - 1];
-            let bd = self.box_distance(node, q);
-            if bd > worst_d || (bd == worst_d && node.min_index > worst_i) {
+            let bound = self.box_distance(node, q, best[k - 1].0);
+            if !self.may_improve(node, bound, k, best) {
                 return;
             }
         }
-        match node.children {
-            None => {
-                for &i in &self.order[node.start..node.end] {
-                    let d: f64 = self
-                        .point(i)
-                        .iter()
-                        .zip(q)
-                        .map(|(a, b)| (a - b) * (a - b))
-                        .sum();
-                    let cand = (d, i);
-                    if best.len() < k || cand < best[k - 1] {
-                        let pos = best.partition_point(|b| *b < cand);
-                        best.insert(pos, cand);
-                        best.truncate(k);
+        match node.kind {
+            Kind::Leaf { start, end } => {
+                let dims = self.dims;
+                let len = end - start;
+                let block = &self.pts[start * dims..end * dims];
+                let mut dist = [0.0f64; LEAF_SIZE];
+                let mut spill = Vec::new();
+                // A leaf of identical points may exceed LEAF_SIZE.
+                let dist: &mut [f64] = if len <= LEAF_SIZE {
+                    &mut dist[..len]
+                } else {
+                    spill.resize(len, 0.0);
+                    &mut spill
+                };
+                for (k, qk) in q.iter().enumerate() {
+                    let col = &block[k * len..(k + 1) * len];
+                    for (d, c) in dist.iter_mut().zip(col) {
+                        *d += (c - qk) * (c - qk);
                     }
                 }
+                for (j, &d) in dist.iter().enumerate() {
+                    let pos = start + j;
+                    if best.len() == k {
+                        let (wd, wp) = best[k - 1];
+                        if d > wd || (d == wd && self.idx[pos] > self.idx[wp]) {
+                            continue;
+                        }
+                    }
+                    let key = (d, self.idx[pos]);
+                    let at = best.partition_point(|(bd, bp)| (*bd, self.idx[*bp]) < key);
+                    best.insert(at, (d, pos));
+                    best.truncate(k);
+                }
             }
-            Some((l, r)) => {
-                let (dl, dr) = (
-                    self.box_distance(&self.nodes[l], q),
-                    self.box_distance(&self.nodes[r], q),
-                );
-                let (first, second) = if dl <= dr { (l, r) } else { (r, l) };
-                self.search(first, q, k, best);
-                self.search(second, q, k, best);
+            Kind::Inner {
+                dim,
+                low,
+                high,
+                left,
+                right,
+            } => {
+                let x = q[dim];
+                let (near, far) = if (x - low) + (x - high) < 0.0 {
+                    (left, right)
+                } else {
+                    (right, left)
+                };
+                self.search(near, q, k, best);
+                self.search(far, q, k, best);
             }
         }
     }
@@ -164,22 +310,27 @@ mod tests {
         d.into_iter().take(k).map(|x| x.1).collect()
     }
 
-    #[test]
-    fn matches_a_stable_brute_force_even_with_many_ties() {
-        // Small integer grid: lots of exact duplicates and equidistant points.
-        let mut state = 12345u64;
-        let mut next = || {
+    fn lcg(seed: u64) -> impl FnMut() -> u64 {
+        let mut state = seed;
+        move || {
             state = state
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            ((state >> 33) % 4) as f64
-        };
+            state >> 33
+        }
+    }
+
+    #[test]
+    fn matches_a_stable_brute_force_even_with_many_ties() {
+        // A small integer grid: many exact duplicates and equidistant points.
+        let mut next = lcg(12345);
         let dims = 3;
-        let points: Vec<f64> = (0..600 * dims).map(|_| next()).collect();
+        let points: Vec<f64> = (0..600 * dims).map(|_| (next() % 4) as f64).collect();
         let tree = KdTree::build(&points, dims);
-        for qi in 0..200 {
+        for qi in 0..300 {
+            let shift = if qi % 2 == 0 { 0.5 } else { 0.0 };
             let q: Vec<f64> = (0..dims)
-                .map(|_| next() + if qi % 2 == 0 { 0.5 } else { 0.0 })
+                .map(|_| (next() % 5) as f64 + shift - 0.5)
                 .collect();
             for k in [1, 5] {
                 assert_eq!(
@@ -189,5 +340,30 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn matches_brute_force_on_continuous_data_in_many_dimensions() {
+        let mut next = lcg(99);
+        let dims = 12;
+        let points: Vec<f64> = (0..2000 * dims)
+            .map(|_| (next() % 10_000) as f64 / 997.0)
+            .collect();
+        let tree = KdTree::build(&points, dims);
+        for _ in 0..100 {
+            let q: Vec<f64> = (0..dims)
+                .map(|_| (next() % 10_000) as f64 / 991.0)
+                .collect();
+            assert_eq!(tree.nearest(&q, 5), brute(&points, dims, &q, 5));
+        }
+    }
+
+    #[test]
+    fn handles_degenerate_inputs() {
+        let tree = KdTree::build(&[], 2);
+        assert!(tree.nearest(&[0.0, 0.0], 3).is_empty());
+        let same = vec![1.0; 2 * 40];
+        let tree = KdTree::build(&same, 2);
+        assert_eq!(tree.nearest(&[0.0, 0.0], 3), vec![0, 1, 2]);
     }
 }

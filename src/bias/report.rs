@@ -52,7 +52,8 @@ pub struct BiasAnalysis {
     pub types: Vec<(String, ColumnType)>,
     /// Rows with a positive label (None when the label selection itself failed).
     pub label_positives: Option<usize>,
-    /// The label column's distinct values (up to 20, as `str()`), for messages.
+    /// When no label is positive: the label column's distinct values (up to 20, as
+    /// `str()`), for messages.
     pub label_examples: Vec<String>,
 }
 
@@ -402,12 +403,14 @@ pub fn run_bias(
         .as_ref()
         .ok()
         .map(|m| m.iter().filter(|x| **x).count());
-    out.label_examples = label_values
-        .distinct_in_order()
-        .into_iter()
-        .map(|(k, _)| k)
-        .take(20)
-        .collect();
+    if out.label_positives == Some(0) {
+        out.label_examples = label_values
+            .distinct_in_order()
+            .into_iter()
+            .map(|(k, _)| k)
+            .take(20)
+            .collect();
+    }
 
     let pred_name = match (predictions, &cfg.predicted_label) {
         (Some(p), _) => Some(p.column.clone()),

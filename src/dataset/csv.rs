@@ -31,19 +31,18 @@ pub fn read_csv(path: &Path, headers: Option<&[String]>) -> Result<DataFrame, Da
             message: format!("expected {expected_fields} fields, found {got}"),
         });
     }
-    let parse = CsvParseOptions::default().with_null_values(Some(NullValues::AllColumns(
-        PANDAS_NA.iter().map(|s| PlSmallStr::from(*s)).collect(),
-    )));
-    let frame = CsvReadOptions::default()
-        .with_has_header(headers.is_none())
-        .with_infer_schema_length(None)
-        .with_parse_options(parse)
-        .into_reader_with_file_handle(std::io::Cursor::new(bytes))
-        .finish()
-        .map_err(|e| DatasetError::Invalid {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
+    // Inferring types from the first rows is fast; a later value that does not fit makes
+    // polars fail (never coerce), and then the whole file is used for inference, as pandas
+    // does.
+    let frame = match parse_csv(&bytes, headers.is_none(), Some(10_000)) {
+        Ok(f) => f,
+        Err(_) => {
+            parse_csv(&bytes, headers.is_none(), None).map_err(|e| DatasetError::Invalid {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?
+        }
+    };
     match headers {
         None => Ok(frame),
         Some(h) => {
@@ -57,6 +56,18 @@ pub fn read_csv(path: &Path, headers: Option<&[String]>) -> Result<DataFrame, Da
             Ok(frame)
         }
     }
+}
+
+fn parse_csv(bytes: &[u8], has_header: bool, infer_rows: Option<usize>) -> PolarsResult<DataFrame> {
+    let parse = CsvParseOptions::default().with_null_values(Some(NullValues::AllColumns(
+        PANDAS_NA.iter().map(|s| PlSmallStr::from(*s)).collect(),
+    )));
+    CsvReadOptions::default()
+        .with_has_header(has_header)
+        .with_infer_schema_length(infer_rows)
+        .with_parse_options(parse)
+        .into_reader_with_file_handle(std::io::Cursor::new(bytes))
+        .finish()
 }
 
 /// Field count of a CSV line, honouring double quotes.
@@ -113,6 +124,19 @@ mod tests {
         assert_eq!(df.column("c").unwrap().dtype(), &DataType::Float64);
         // An integer column with a missing value is float in pandas.
         assert_eq!(df.column("d").unwrap().dtype(), &DataType::Float64);
+    }
+
+    #[test]
+    fn a_late_float_in_an_integer_column_is_read_as_float() {
+        let mut text = String::from("a\n");
+        for i in 0..20_000 {
+            text.push_str(&format!("{i}\n"));
+        }
+        text.push_str("0.5\n");
+        let f = write(&text);
+        let df = read_csv(f.path(), None).unwrap();
+        assert_eq!(df.column("a").unwrap().dtype(), &DataType::Float64);
+        assert_eq!(df.height(), 20_001);
     }
 
     #[test]
