@@ -169,20 +169,29 @@ impl KdTree {
         loop {
             match self.nodes[id].kind {
                 Kind::Leaf { .. } => return id,
-                Kind::Inner {
-                    dim,
-                    low,
-                    high,
-                    left,
-                    right,
-                } => {
-                    id = if (q[dim] - low) + (q[dim] - high) < 0.0 {
-                        left
-                    } else {
-                        right
-                    };
+                Kind::Inner { .. } => id = self.children_by_side(id, q).0,
+            }
+        }
+    }
+
+    /// An inner node's children, the one on `q`'s side of the split first.
+    fn children_by_side(&self, id: usize, q: &[f64]) -> (usize, usize) {
+        match self.nodes[id].kind {
+            Kind::Inner {
+                dim,
+                low,
+                high,
+                left,
+                right,
+            } => {
+                // Nearer the left child's upper bound than the right child's lower one.
+                if (q[dim] - low) + (q[dim] - high) < 0.0 {
+                    (left, right)
+                } else {
+                    (right, left)
                 }
             }
+            Kind::Leaf { .. } => (id, id),
         }
     }
 
@@ -274,19 +283,8 @@ impl KdTree {
                     best.truncate(k);
                 }
             }
-            Kind::Inner {
-                dim,
-                low,
-                high,
-                left,
-                right,
-            } => {
-                let x = q[dim];
-                let (near, far) = if (x - low) + (x - high) < 0.0 {
-                    (left, right)
-                } else {
-                    (right, left)
-                };
+            Kind::Inner { .. } => {
+                let (near, far) = self.children_by_side(id, q);
                 self.search(near, q, k, best);
                 self.search(far, q, k, best);
             }

@@ -21,7 +21,8 @@ pub fn divide(a: f64, b: f64) -> f64 {
     }
 }
 
-/// A difference of two rates where both being +∞ means "no difference" (smclarify).
+/// `x − y` for two rates, where both being +∞ means "no difference" (smclarify's rule in
+/// every rate-difference metric).
 fn diff(x: f64, y: f64) -> f64 {
     if x == y && x == f64::INFINITY {
         0.0
@@ -216,11 +217,7 @@ pub fn dcr(c: &Cells) -> MetricValue {
     require_both(c, "DCO: ", "Negated Facet set is empty")?;
     let ra = divide(f(c.a.label_neg()), f(c.a.pred_neg()));
     let rd = divide(f(c.d.label_neg()), f(c.d.pred_neg()));
-    Ok(if ra == rd && ra == f64::INFINITY {
-        0.0
-    } else {
-        rd - ra
-    })
+    Ok(diff(rd, ra))
 }
 
 pub fn dar(c: &Cells) -> MetricValue {
@@ -235,11 +232,7 @@ pub fn drr(c: &Cells) -> MetricValue {
     require_both(c, "DLR: ", "Negated Facet set is empty")?;
     let ra = divide(f(c.a.tn), f(c.a.pred_neg()));
     let rd = divide(f(c.d.tn), f(c.d.pred_neg()));
-    Ok(if ra == rd && ra == f64::INFINITY {
-        0.0
-    } else {
-        rd - ra
-    })
+    Ok(diff(rd, ra))
 }
 
 pub fn rd(c: &Cells) -> MetricValue {
@@ -252,11 +245,7 @@ pub fn sd(c: &Cells) -> MetricValue {
     require_both(c, "DLA: ", "Negated Facet set is empty")?;
     let spec = |s: &Side| divide(f(s.tn), f(s.tn + s.fp));
     let (sa, sd) = (spec(&c.a), spec(&c.d));
-    Ok(if sa == sd && sa == f64::INFINITY {
-        0.0
-    } else {
-        sd - sa
-    })
+    Ok(diff(sd, sa))
 }
 
 pub fn ad(c: &Cells) -> MetricValue {
@@ -269,11 +258,7 @@ pub fn te(c: &Cells) -> MetricValue {
     require_both(c, "", "Negated Facet set is empty")?;
     let tau = |s: &Side| divide(f(s.fn_), f(s.fp));
     let (ta, td) = (tau(&c.a), tau(&c.d));
-    Ok(if ta == td && ta == f64::INFINITY {
-        0.0
-    } else {
-        td - ta
-    })
+    Ok(diff(td, ta))
 }
 
 /// Generalized entropy (α = 2) of the benefit b = ŷ − y + 1 over all rows.
