@@ -6,6 +6,7 @@
 
 pub mod analyze;
 pub mod bias;
+pub mod capture;
 pub mod check;
 pub mod config;
 pub mod dataset;
