@@ -1,6 +1,8 @@
-//! SageMaker data capture: parsing capture lines and decoding their payloads into feature
-//! rows and predictions. (Reading capture and ground truth from a store, and the merge, build
-//! on these.)
+//! SageMaker data capture and ground truth: parsing capture lines, decoding their payloads
+//! into feature rows and predictions, parsing ground-truth files, and the merge. (Reading them
+//! from a store for a window, and building the frame, build on these.)
 
+pub mod ground_truth;
+pub mod merge;
 pub mod payload;
 pub mod record;

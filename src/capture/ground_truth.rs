@@ -1,0 +1,162 @@
+//! SageMaker ground-truth files: one record per line (or, tolerated, a JSON array of records),
+//! `groundTruthData` holding the label(s) of one captured event in CSV or JSON.
+
+use serde_json::Value;
+
+use super::payload::{JsonPath, csv_cells, truncate};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroundTruthRecord {
+    /// `eventMetadata.eventId`: matched with the capture's inferenceId, else its eventId.
+    pub event_id: String,
+    /// The labels, one per captured record of that event.
+    pub labels: Vec<Value>,
+}
+
+/// A line that could not be read, and why (1-based line; 0 for the whole file).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BadLine {
+    pub line: usize,
+    pub reason: String,
+}
+
+fn labels_of(data: &str, encoding: &str, label: Option<&JsonPath>) -> Result<Vec<Value>, String> {
+    match encoding {
+        "CSV" => Ok(data
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                let cell = csv_cells(l).into_iter().next().unwrap_or_default();
+                let t = cell.trim();
+                t.parse::<i64>()
+                    .map(Value::from)
+                    .or_else(|_| t.parse::<f64>().map(Value::from))
+                    .unwrap_or_else(|_| Value::String(t.to_string()))
+            })
+            .collect()),
+        "JSON" => {
+            let v: Value = serde_json::from_str(data)
+                .map_err(|e| format!("groundTruthData.data is not valid JSON: {e}"))?;
+            let found = match label {
+                Some(path) => path.search(&v)?,
+                None => v,
+            };
+            Ok(match found {
+                Value::Array(items) => items,
+                Value::Null => {
+                    return Err(format!(
+                        "no label found in {}{}",
+                        truncate(data),
+                        label
+                            .map(|l| format!(" at {:?}", l.text()))
+                            .unwrap_or_default()
+                    ));
+                }
+                other => vec![other],
+            })
+        }
+        other => Err(format!("unknown groundTruthData.encoding {other:?}")),
+    }
+}
+
+fn record(v: &Value, label: Option<&JsonPath>) -> Result<GroundTruthRecord, String> {
+    let event_id = v
+        .pointer("/eventMetadata/eventId")
+        .and_then(Value::as_str)
+        .ok_or("missing eventMetadata.eventId")?;
+    let data = v
+        .pointer("/groundTruthData/data")
+        .and_then(Value::as_str)
+        .ok_or("missing groundTruthData.data")?;
+    let encoding = v
+        .pointer("/groundTruthData/encoding")
+        .and_then(Value::as_str)
+        .ok_or("missing groundTruthData.encoding")?;
+    let labels = labels_of(data, encoding, label)?;
+    if labels.is_empty() {
+        return Err("groundTruthData.data holds no label".into());
+    }
+    Ok(GroundTruthRecord {
+        event_id: event_id.to_string(),
+        labels,
+    })
+}
+
+/// Reads a ground-truth file. `label` locates labels in JSON data (the analysis config's
+/// `label`, e.g. `instances[*].label`).
+pub fn parse_ground_truth(
+    text: &str,
+    label: Option<&JsonPath>,
+) -> (Vec<GroundTruthRecord>, Vec<BadLine>) {
+    let (mut ok, mut bad) = (Vec::new(), Vec::new());
+    // Tolerated: a file that is one JSON array of records (seen in SageMaker's own examples).
+    if text.trim_start().starts_with('[')
+        && let Ok(Value::Array(items)) = serde_json::from_str::<Value>(text)
+    {
+        for (i, item) in items.iter().enumerate() {
+            match record(item, label) {
+                Ok(r) => ok.push(r),
+                Err(reason) => bad.push(BadLine {
+                    line: 0,
+                    reason: format!("array item {}: {reason}", i + 1),
+                }),
+            }
+        }
+        return (ok, bad);
+    }
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed = serde_json::from_str::<Value>(line)
+            .map_err(|e| format!("not valid JSON: {e}"))
+            .and_then(|v| record(&v, label));
+        match parsed {
+            Ok(r) => ok.push(r),
+            Err(reason) => bad.push(BadLine {
+                line: i + 1,
+                reason,
+            }),
+        }
+    }
+    (ok, bad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn csv_and_json_labels() {
+        let text = "{\"groundTruthData\":{\"data\":\"1\",\"encoding\":\"CSV\"},\"eventMetadata\":{\"eventId\":\"a\"},\"eventVersion\":\"0\"}\n\
+                    {\"groundTruthData\":{\"data\":\"{\\\"instances\\\": [{\\\"label\\\": 0}, {\\\"label\\\": 1}]}\",\"encoding\":\"JSON\"},\"eventMetadata\":{\"eventId\":\"7\",\"inferenceTime\":\"x\"},\"eventVersion\":\"0\"}\n";
+        let path = JsonPath::compile("instances[*].label").unwrap();
+        let (ok, bad) = parse_ground_truth(text, Some(&path));
+        assert!(bad.is_empty(), "{bad:?}");
+        assert_eq!(
+            ok[0],
+            GroundTruthRecord {
+                event_id: "a".into(),
+                labels: vec![json!(1)]
+            }
+        );
+        assert_eq!(ok[1].labels, vec![json!(0), json!(1)]);
+    }
+
+    #[test]
+    fn a_json_array_file_is_tolerated_and_bad_lines_are_counted() {
+        let arr = r#"[{"groundTruthData": {"data": "0", "encoding": "CSV"}, "eventMetadata": {"eventId": "x"}}]"#;
+        let (ok, bad) = parse_ground_truth(arr, None);
+        assert_eq!((ok.len(), bad.len()), (1, 0));
+        let text = "{bad\n{\"groundTruthData\":{\"data\":\"1\",\"encoding\":\"XML\"},\"eventMetadata\":{\"eventId\":\"a\"}}\n";
+        let (ok, bad) = parse_ground_truth(text, None);
+        assert!(ok.is_empty());
+        assert_eq!(bad[0].line, 1);
+        assert!(
+            bad[1]
+                .reason
+                .contains("unknown groundTruthData.encoding \"XML\"")
+        );
+    }
+}
