@@ -40,9 +40,8 @@ pub fn flip_test(features: &Features, d: &[bool], yhat: &[bool]) -> MetricValue 
     }
     let k = if na > 9 { 5 } else { 1 };
     let tree = KdTree::build(&xa, dims);
-    let vote = |i: usize| -> i64 {
-        let q = &x[i * dims..(i + 1) * dims];
-        let pos = tree.nearest(q, k).iter().filter(|j| ya[**j]).count();
+    let vote = |i: usize, neighbours: &[usize]| -> i64 {
+        let pos = neighbours.iter().filter(|j| ya[**j]).count();
         let neighbour_label = 2 * pos > k;
         match (yhat[i], neighbour_label) {
             (true, false) => 1,
@@ -50,16 +49,38 @@ pub fn flip_test(features: &Features, d: &[bool], yhat: &[bool]) -> MetricValue 
             _ => 0,
         }
     };
-    // Queries in tree order (see `KdTree::leaf_of`); the sum does not depend on the order.
-    xd_rows.sort_by_cached_key(|i| tree.leaf_of(&x[i * dims..(i + 1) * dims]));
+    // Queries grouped by the leaf they fall in (see `KdTree::nearest_batch`); the sum does
+    // not depend on the order.
+    let mut keyed: Vec<(usize, usize)> = xd_rows
+        .iter()
+        .map(|i| (tree.leaf_of(&x[i * dims..(i + 1) * dims]), *i))
+        .collect();
+    keyed.sort_unstable();
+    let groups: Vec<&[(usize, usize)]> = keyed.chunk_by(|a, b| a.0 == b.0).collect();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
-    let chunk = xd_rows.len().div_ceil(threads).max(1);
+    let chunk = groups.len().div_ceil(threads).max(1);
     let net: Option<i64> = std::thread::scope(|s| {
-        let handles: Vec<_> = xd_rows
+        let handles: Vec<_> = groups
             .chunks(chunk)
-            .map(|rows| s.spawn(|| rows.iter().map(|i| vote(*i)).sum::<i64>()))
+            .map(|part| {
+                s.spawn(|| {
+                    part.iter()
+                        .map(|g| {
+                            let qs: Vec<&[f64]> = g
+                                .iter()
+                                .map(|(_, i)| &x[i * dims..(i + 1) * dims])
+                                .collect();
+                            let found = tree.nearest_batch(&qs, k);
+                            g.iter()
+                                .zip(&found)
+                                .map(|((_, i), n)| vote(*i, n))
+                                .sum::<i64>()
+                        })
+                        .sum::<i64>()
+                })
+            })
             .collect();
         handles.into_iter().map(|h| h.join().ok()).sum()
     });

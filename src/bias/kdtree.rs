@@ -9,7 +9,7 @@
 //! distance to each cell (the per-dimension offsets of the cell's slab bounds), so descending
 //! costs O(1) per node instead of O(dims).
 
-const LEAF_SIZE: usize = 96;
+const LEAF_SIZE: usize = 192;
 
 /// Point storage in tree order plus the node array.
 pub struct KdTree {
@@ -205,6 +205,89 @@ impl KdTree {
         best.into_iter().map(|(_, i)| self.idx[i]).collect()
     }
 
+    /// The k nearest neighbours of several nearby queries (e.g. those that fall in one leaf),
+    /// found in one walk of the tree: a node is skipped when even the bounding box of all the
+    /// queries is farther than every query's current k-th neighbour, and each visited leaf is
+    /// scanned for every query it may still improve. The results equal [`Self::nearest`]
+    /// for each query; the point is that a leaf's data is loaded once for the whole batch.
+    pub fn nearest_batch(&self, queries: &[&[f64]], k: usize) -> Vec<Vec<usize>> {
+        let mut best: Vec<Vec<(f64, usize)>> = vec![Vec::with_capacity(k + 1); queries.len()];
+        if self.nodes.is_empty() || k == 0 || queries.is_empty() {
+            return vec![Vec::new(); queries.len()];
+        }
+        let dims = self.dims;
+        let mut qlo = vec![f64::INFINITY; dims];
+        let mut qhi = vec![f64::NEG_INFINITY; dims];
+        for q in queries {
+            for d in 0..dims {
+                qlo[d] = qlo[d].min(q[d]);
+                qhi[d] = qhi[d].max(q[d]);
+            }
+        }
+        let mut worst_all = f64::INFINITY;
+        self.search_batch(0, queries, k, (&qlo, &qhi), &mut worst_all, &mut best);
+        best.into_iter()
+            .map(|b| b.into_iter().map(|(_, i)| self.idx[i]).collect())
+            .collect()
+    }
+
+    /// Squared distance between a node's box and the queries' box.
+    fn box_box_distance(&self, node: &Node, qlo: &[f64], qhi: &[f64]) -> f64 {
+        let dims = self.dims;
+        let lo = &self.boxes[node.bbox..node.bbox + dims];
+        let hi = &self.boxes[node.bbox + dims..node.bbox + 2 * dims];
+        let mut d = 0.0;
+        for k in 0..dims {
+            let gap = if qhi[k] < lo[k] {
+                lo[k] - qhi[k]
+            } else if qlo[k] > hi[k] {
+                qlo[k] - hi[k]
+            } else {
+                0.0
+            };
+            d += gap * gap;
+        }
+        d
+    }
+
+    fn search_batch(
+        &self,
+        id: usize,
+        queries: &[&[f64]],
+        k: usize,
+        qbox: (&[f64], &[f64]),
+        worst_all: &mut f64,
+        best: &mut [Vec<(f64, usize)>],
+    ) {
+        let node = &self.nodes[id];
+        // Strictly farther than every query's k-th: nothing here can enter any list.
+        if self.box_box_distance(node, qbox.0, qbox.1) > *worst_all {
+            return;
+        }
+        match node.kind {
+            Kind::Leaf { .. } => {
+                for (q, b) in queries.iter().zip(best.iter_mut()) {
+                    self.search(id, q, k, b);
+                }
+                *worst_all = best
+                    .iter()
+                    .map(|b| {
+                        if b.len() == k {
+                            b[k - 1].0
+                        } else {
+                            f64::INFINITY
+                        }
+                    })
+                    .fold(0.0, f64::max);
+            }
+            Kind::Inner { .. } => {
+                let (l, r) = self.children_by_side(id, queries[0]);
+                self.search_batch(l, queries, k, qbox, worst_all, best);
+                self.search_batch(r, queries, k, qbox, worst_all, best);
+            }
+        }
+    }
+
     /// Squared distance from `q` to a node's bounding box, stopping early once it exceeds
     /// `limit` (the result is then only known to be > limit).
     fn box_distance(&self, node: &Node, q: &[f64], limit: f64) -> f64 {
@@ -353,6 +436,31 @@ mod tests {
                 .map(|_| (next() % 10_000) as f64 / 991.0)
                 .collect();
             assert_eq!(tree.nearest(&q, 5), brute(&points, dims, &q, 5));
+        }
+    }
+
+    #[test]
+    fn batched_queries_equal_single_queries_and_brute_force() {
+        let mut next = lcg(7);
+        let dims = 4;
+        // Integer coordinates: plenty of exact ties for the index tie-break.
+        let points: Vec<f64> = (0..3000 * dims).map(|_| (next() % 6) as f64).collect();
+        let tree = KdTree::build(&points, dims);
+        let queries: Vec<Vec<f64>> = (0..400)
+            .map(|_| (0..dims).map(|_| (next() % 7) as f64 - 0.5).collect())
+            .collect();
+        let mut keyed: Vec<(usize, usize)> = queries
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (tree.leaf_of(q), i))
+            .collect();
+        keyed.sort_unstable();
+        for group in keyed.chunk_by(|a, b| a.0 == b.0) {
+            let qs: Vec<&[f64]> = group.iter().map(|(_, i)| queries[*i].as_slice()).collect();
+            for ((_, i), found) in group.iter().zip(tree.nearest_batch(&qs, 5)) {
+                assert_eq!(found, brute(&points, dims, &queries[*i], 5));
+                assert_eq!(found, tree.nearest(&queries[*i], 5));
+            }
         }
     }
 
