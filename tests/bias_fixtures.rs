@@ -242,3 +242,63 @@ fn small_window_type_inference_is_never_silent() {
     );
     assert_eq!(a["driftwatch"]["column_types"]["label"], "continuous");
 }
+
+#[test]
+fn clarify_json_lines_datasets_give_the_same_numbers_as_csv() {
+    // The golden case rewritten as {"features": [...], "label": ..., "score": ...} lines.
+    let dir = repo_path("tests/fixtures/golden");
+    let csv = std::fs::read_to_string(dir.join("continuous_facet_scores.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let feature_names: Vec<&str> = header
+        .iter()
+        .copied()
+        .filter(|h| *h != "label" && *h != "score")
+        .collect();
+    let cell = |s: &str| -> Value {
+        s.parse::<i64>()
+            .map(Value::from)
+            .or_else(|_| s.parse::<f64>().map(Value::from))
+            .unwrap_or_else(|_| Value::from(s))
+    };
+    let mut jsonl = String::new();
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        let get = |name: &str| cell(cells[header.iter().position(|h| *h == name).unwrap()]);
+        let features: Vec<Value> = feature_names.iter().map(|n| get(n)).collect();
+        let rec =
+            serde_json::json!({"features": features, "label": get("label"), "score": get("score")});
+        jsonl.push_str(&rec.to_string());
+        jsonl.push('\n');
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("data.jsonl"), jsonl).unwrap();
+    let mut cfg: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("continuous_facet_scores.config.json")).unwrap(),
+    )
+    .unwrap();
+    cfg["dataset_type"] = "application/jsonlines".into();
+    cfg["features"] = "features".into();
+    let mut headers: Vec<Value> = feature_names.iter().map(|n| Value::from(*n)).collect();
+    headers.push("label".into());
+    cfg["headers"] = Value::Array(headers);
+    std::fs::write(tmp.path().join("config.json"), cfg.to_string()).unwrap();
+    let out = tmp.path().join("out");
+    let run = driftwatch(&[
+        "analyze",
+        "--dataset",
+        tmp.path().join("data.jsonl").to_str().unwrap(),
+        "--analysis-config",
+        tmp.path().join("config.json").to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let actual: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("analysis.json")).unwrap()).unwrap();
+    let expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("continuous_facet_scores.expected.json")).unwrap(),
+    )
+    .unwrap();
+    assert_same_analysis("continuous_facet_scores as JSON Lines", &actual, &expected);
+}

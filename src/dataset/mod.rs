@@ -2,6 +2,7 @@
 //! types follow pandas' `read_csv`, because smclarify's type inference depends on them.
 
 mod csv;
+pub mod jsonlines;
 
 use std::path::{Path, PathBuf};
 
@@ -37,6 +38,9 @@ pub enum DatasetError {
 pub fn load(path: &Path, cfg: &AnalysisConfig) -> Result<DataFrame, DatasetError> {
     let frame = match cfg.dataset_type.unwrap_or(DatasetType::Csv) {
         DatasetType::Csv => read_csv(path, cfg.headers.as_deref())?,
+        DatasetType::JsonLines if cfg.features.is_some() => {
+            jsonlines::read_clarify_jsonlines(path, cfg)?
+        }
         DatasetType::JsonLines => read_jsonlines(path)?,
         DatasetType::Parquet => read_parquet(path)?,
         other => {
