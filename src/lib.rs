@@ -5,11 +5,14 @@
 //! [`config`] → [`schedule`] → (capture/store → merge → bias/explain → check → publish/report).
 
 pub mod analyze;
+pub mod aws;
 pub mod bias;
 pub mod capture;
 pub mod check;
 pub mod config;
 pub mod dataset;
+pub mod execution;
 pub mod output;
 pub mod schedule;
+pub mod store;
 pub mod time;

@@ -1,8 +1,10 @@
 //! SageMaker data capture and ground truth: parsing capture lines, decoding their payloads
 //! into feature rows and predictions, parsing ground-truth files, and the merge. (Reading them
-//! from a store for a window, and building the frame, build on these.)
+//! from a store for a window ([`read`]), and building the analysis frame ([`frame`]).)
 
+pub mod frame;
 pub mod ground_truth;
 pub mod merge;
 pub mod payload;
+pub mod read;
 pub mod record;

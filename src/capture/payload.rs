@@ -93,9 +93,13 @@ pub fn csv_cells(line: &str) -> Vec<String> {
     cells
 }
 
-/// A CSV cell as a JSON scalar: a number when it parses as one, else text.
-fn cell_value(cell: &str) -> Value {
+/// A CSV cell as a JSON scalar: an integer or a float when it parses as one (as pandas'
+/// `read_csv` types it: `1` is an integer, `1.0` a float), else text.
+pub fn cell_value(cell: &str) -> Value {
     let t = cell.trim();
+    if let Ok(i) = t.parse::<i64>() {
+        return Value::from(i);
+    }
     match t.parse::<f64>() {
         Ok(x) if x.is_finite() => serde_json::Number::from_f64(x)
             .map(Value::Number)
@@ -285,12 +289,20 @@ pub fn decode_predictions(p: &Payload, loc: &OutputLocators) -> Result<Vec<Predi
     };
     match kind {
         Kind::Csv => {
-            let (li, pi) = (index_of(&loc.inference)?, index_of(&loc.probability)?);
+            // A single number is a score whatever the locators say: JMESPath locators meant
+            // for another variant's JSON responses do not make a CSV score unreadable.
+            let has_index = [&loc.inference, &loc.probability]
+                .iter()
+                .any(|l| matches!(l, Some(OutputLocator::Index(_))));
             lines(&text)
                 .enumerate()
                 .map(|(n, l)| {
                     let cells: Vec<Value> = csv_cells(l).iter().map(|c| cell_value(c)).collect();
                     let what = format!("output record {}", n + 1);
+                    if cells.len() == 1 && !has_index {
+                        return prediction_from(None, cells.first(), &what);
+                    }
+                    let (li, pi) = (index_of(&loc.inference)?, index_of(&loc.probability)?);
                     let pick = |i: Option<usize>| -> Result<Option<&Value>, String> {
                         i.map(|i| cells.get(i).ok_or_else(|| format!("{what} has {} values, no index {i}", cells.len())))
                             .transpose()
@@ -388,8 +400,8 @@ mod tests {
         assert_eq!(
             rows,
             vec![
-                vec![json!(1.0), json!(2.5), json!("a,b")],
-                vec![json!(3.0), json!(4.0), json!("x")]
+                vec![json!(1), json!(2.5), json!("a,b")],
+                vec![json!(3), json!(4), json!("x")]
             ]
         );
         let none = OutputLocators {
@@ -412,7 +424,7 @@ mod tests {
         assert_eq!(
             p[1],
             Prediction {
-                label: Some(json!(0.0)),
+                label: Some(json!(0)),
                 score: Some(0.2)
             }
         );
@@ -524,7 +536,11 @@ mod tests {
             inference: Some(OutputLocator::Path(JsonPath::compile("label").unwrap())),
             probability: None,
         };
-        let e = decode_predictions(&payload("text/csv", "1"), &loc).unwrap_err();
+        let e = decode_predictions(&payload("text/csv", "1,0.3"), &loc).unwrap_err();
         assert!(e.contains("needs a zero-based index"), "{e}");
+        // A single number is a score even when the locators are JMESPaths (meant for another
+        // variant's JSON responses).
+        let p = decode_predictions(&payload("text/csv", "0.7"), &loc).unwrap();
+        assert_eq!(p[0].score, Some(0.7));
     }
 }

@@ -2,6 +2,7 @@
 
 mod analyze;
 mod plan;
+mod run;
 mod validate;
 
 use std::path::PathBuf;
@@ -54,6 +55,20 @@ pub enum Command {
         #[arg(long)]
         baseline: Option<PathBuf>,
     },
+    /// Run one execution of a schedule for scheduled time T (its window ends at T, or at T +
+    /// end_time_offset): reads capture and ground truth, writes analysis.json,
+    /// constraint_violations.json (only when violated) and execution.json under
+    /// {output}/{endpoint}/{schedule}/yyyy/mm/dd/hh/, and prints the execution record.
+    /// Exit 0 Completed or CompletedWithViolations, 1 Failed, 2 bad arguments.
+    Run {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        schedule: String,
+        /// The scheduled time T (RFC 3339 UTC); must be one of the schedule's fire times.
+        #[arg(long)]
+        at: String,
+    },
     /// Validate a schedules file and the analysis configs it names (exit 0 valid, 2 invalid).
     Validate {
         #[arg(long)]
@@ -97,6 +112,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             baseline,
         } => analyze::run(&dataset, &analysis_config, &output, baseline.as_deref()),
         Command::Validate { config } => validate::run(&config),
+        Command::Run {
+            config,
+            schedule,
+            at,
+        } => run::run(&config, &schedule, &at),
         Command::Plan {
             config,
             schedule,

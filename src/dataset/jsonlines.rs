@@ -19,7 +19,8 @@ fn path_of(c: &ColumnRef) -> String {
     }
 }
 
-fn column(name: &str, cells: Vec<Value>) -> Column {
+/// A column from JSON cells, typed as pandas would type them (integers, floats, booleans, else text).
+pub(crate) fn column(name: &str, cells: Vec<Value>) -> Column {
     if cells.iter().all(|v| v.is_i64() || v.is_null()) {
         Column::new(
             name.into(),

@@ -1,0 +1,94 @@
+//! AWS clients, built once per process from the standard configuration chain (environment,
+//! profile files, web identity, ECS and EC2 roles) and shared by every execution.
+//!
+//! Endpoint overrides follow the SDK's own variables (`AWS_ENDPOINT_URL`,
+//! `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_CLOUDWATCH`, `AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME`),
+//! which is how the tests point the real clients at a local emulator and model server.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use tokio::sync::OnceCell;
+
+/// Attempts per call (the first plus retries) on throttling, 5xx, timeouts and broken
+/// connections, with exponential backoff and jitter from 200 ms.
+pub const MAX_ATTEMPTS: u32 = 5;
+/// Used only when the configuration chain names no region (S3 needs one to sign requests).
+pub const FALLBACK_REGION: &str = "us-east-1";
+
+/// Retries on throttling, 5xx, timeouts and broken connections: exponential backoff with
+/// jitter, from 200 ms up to 10 s between attempts.
+pub fn retry_config() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(MAX_ATTEMPTS)
+        .with_initial_backoff(Duration::from_millis(200))
+        .with_max_backoff(Duration::from_secs(10))
+}
+
+/// A dead endpoint fails fast (connect), a slow one does not hang an execution forever.
+pub fn timeout_config() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .operation_attempt_timeout(Duration::from_secs(120))
+        .build()
+}
+
+/// Lazily built, shared AWS clients.
+#[derive(Debug, Default)]
+pub struct AwsClients {
+    sdk: OnceCell<SdkConfig>,
+    s3: OnceCell<aws_sdk_s3::Client>,
+}
+
+fn endpoint_overridden(service_var: &str) -> bool {
+    [service_var, "AWS_ENDPOINT_URL"]
+        .iter()
+        .any(|v| std::env::var(v).is_ok_and(|s| !s.trim().is_empty()))
+}
+
+impl AwsClients {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The shared SDK configuration.
+    pub async fn sdk_config(&self) -> &SdkConfig {
+        self.sdk
+            .get_or_init(|| async {
+                let loaded = aws_config::defaults(BehaviorVersion::latest())
+                    .retry_config(retry_config())
+                    .timeout_config(timeout_config())
+                    .load()
+                    .await;
+                if loaded.region().is_some() {
+                    return loaded;
+                }
+                tracing::warn!(
+                    region = FALLBACK_REGION,
+                    "no AWS region configured (AWS_REGION or a profile); using the fallback"
+                );
+                loaded
+                    .into_builder()
+                    .region(Region::new(FALLBACK_REGION))
+                    .build()
+            })
+            .await
+    }
+
+    /// The S3 client. With an endpoint override (an emulator, MinIO) requests use path-style
+    /// addressing, which such servers need; against AWS, virtual-hosted style as usual.
+    pub async fn s3(&self) -> aws_sdk_s3::Client {
+        let sdk = self.sdk_config().await;
+        self.s3
+            .get_or_init(|| async {
+                let config = aws_sdk_s3::config::Builder::from(sdk)
+                    .force_path_style(endpoint_overridden("AWS_ENDPOINT_URL_S3"))
+                    .build();
+                aws_sdk_s3::Client::from_conf(config)
+            })
+            .await
+            .clone()
+    }
+}

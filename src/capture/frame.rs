@@ -1,0 +1,273 @@
+//! The analysis frame of a bias execution: one row per merged record, columns named by the
+//! analysis config's `headers` (features, then the label), plus the predicted label — the
+//! same frame `analyze` would load from the equivalent CSV, so the Bias engine is unchanged.
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+use serde_json::Value;
+
+use super::merge::MergedRecord;
+use crate::config::analysis::{AnalysisConfig, ColumnRef};
+use crate::dataset::{jsonlines::column, pandas_like};
+
+/// The name of the predicted-label column driftwatch adds (not a SageMaker name: it never
+/// appears in outputs).
+pub const PREDICTION_COLUMN: &str = "__driftwatch_predicted_label";
+
+/// How merged records become columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameSpec {
+    /// Feature column names in payload order, when the config's `headers` give them.
+    pub features: Option<Vec<String>>,
+    pub label: String,
+    /// Features dropped by the schedule's `exclude_features_attribute`.
+    pub excluded: Vec<String>,
+    /// A score strictly greater than this predicts label 1 (the schedule's
+    /// `probability_threshold_attribute`, else the config's `probability_threshold`, else 0.5).
+    pub threshold: f64,
+}
+
+/// True when `s` is a plain column name rather than a JMESPath (`instances[*].label`).
+fn is_plain_name(s: &str) -> bool {
+    !s.contains(['[', ']', '.', '*', '(', ')', '|', '@'])
+}
+
+impl FrameSpec {
+    /// Derives the layout from the analysis config and the schedule's endpoint-input
+    /// attributes. Errors name the offending key.
+    pub fn new(
+        cfg: &AnalysisConfig,
+        exclude_features: Option<&str>,
+        threshold: Option<f64>,
+    ) -> Result<Self, String> {
+        let headers = cfg.headers.clone();
+        let label = match (&cfg.label, &headers) {
+            (Some(ColumnRef::Name(n)), _) if is_plain_name(n) => n.clone(),
+            (Some(ColumnRef::Index(i)), Some(h)) => h
+                .get(*i)
+                .cloned()
+                .ok_or_else(|| format!("label: index {i} is beyond the {} headers", h.len()))?,
+            (Some(ColumnRef::Index(i)), None) => i.to_string(),
+            // A JMESPath label (JSON ground truth): the column is the last header, as SageMaker's
+            // configs list "all columns, label last".
+            (Some(ColumnRef::Name(_)), Some(h)) if !h.is_empty() => h[h.len() - 1].clone(),
+            (Some(ColumnRef::Name(_)), _) => "label".to_string(),
+            (None, _) => return Err("label: a bias analysis config needs a label".into()),
+        };
+        let features = headers.map(|h| h.into_iter().filter(|c| *c != label).collect::<Vec<_>>());
+        let excluded = match exclude_features {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(|t| match (t.parse::<usize>(), &features) {
+                    (Ok(i), Some(f)) => f.get(i).cloned().ok_or_else(|| {
+                        format!(
+                            "exclude_features_attribute: index {i} is beyond the {} features",
+                            f.len()
+                        )
+                    }),
+                    (Ok(i), None) => Ok(i.to_string()),
+                    (Err(_), Some(f)) if !f.iter().any(|c| c == t) => Err(format!(
+                        "exclude_features_attribute: {t:?} is not a feature (features: {})",
+                        f.join(", ")
+                    )),
+                    (Err(_), _) => Ok(t.to_string()),
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        Ok(Self {
+            features,
+            label,
+            excluded,
+            threshold: threshold.or(cfg.probability_threshold).unwrap_or(0.5),
+        })
+    }
+
+    /// The config the Bias engine runs with on this frame: the label by column name (it may be
+    /// a JMESPath in the config), predictions from [`PREDICTION_COLUMN`].
+    pub fn engine_config(&self, cfg: &AnalysisConfig) -> AnalysisConfig {
+        let mut c = cfg.clone();
+        c.label = Some(ColumnRef::Name(self.label.clone()));
+        c.predicted_label = None;
+        c.headers = None;
+        c.probability_threshold = Some(self.threshold);
+        c
+    }
+}
+
+/// The built frame, and what was left out of it.
+#[derive(Debug)]
+pub struct Frame {
+    pub frame: DataFrame,
+    /// Records dropped because their feature count differs from the others' (only possible
+    /// when the config has no `headers`; with headers such lines are malformed at read time).
+    pub dropped: usize,
+    pub warnings: Vec<String>,
+}
+
+/// Builds the frame. Consumes the records to move, not copy, their values.
+pub fn build_frame(records: Vec<MergedRecord>, spec: &FrameSpec) -> Result<Frame, String> {
+    let mut warnings = Vec::new();
+    let width = match &spec.features {
+        Some(f) => f.len(),
+        None => {
+            // Without headers the width is what most records have.
+            let mut counts: HashMap<usize, usize> = HashMap::new();
+            for r in &records {
+                *counts.entry(r.features.len()).or_default() += 1;
+            }
+            counts
+                .into_iter()
+                .max_by_key(|&(w, n)| (n, std::cmp::Reverse(w)))
+                .map_or(0, |(w, _)| w)
+        }
+    };
+    let names: Vec<String> = match &spec.features {
+        Some(f) => f.clone(),
+        None => (0..width).map(|i| i.to_string()).collect(),
+    };
+    let mut dropped = 0;
+    let mut columns: Vec<Vec<Value>> = (0..width)
+        .map(|_| Vec::with_capacity(records.len()))
+        .collect();
+    let mut labels = Vec::with_capacity(records.len());
+    let mut preds = Vec::with_capacity(records.len());
+    for r in records {
+        if r.features.len() != width {
+            dropped += 1;
+            continue;
+        }
+        for (col, v) in columns.iter_mut().zip(r.features) {
+            col.push(v);
+        }
+        labels.push(r.label);
+        preds.push(match (r.prediction.label, r.prediction.score) {
+            (Some(l), _) => l,
+            (None, Some(s)) => Value::from(i64::from(s > spec.threshold)),
+            (None, None) => Value::Null,
+        });
+    }
+    if dropped > 0 {
+        warnings.push(format!(
+            "{dropped} merged records have a feature count other than {width} and were left out (set headers in the analysis config to name and check the features)"
+        ));
+    }
+    let mut out: Vec<Column> = Vec::with_capacity(width + 2);
+    for (name, cells) in names.iter().zip(columns) {
+        if spec.excluded.contains(name) {
+            continue;
+        }
+        out.push(column(name, cells));
+    }
+    if names.contains(&spec.label) {
+        return Err(format!(
+            "label column {:?} is also a feature name; list the label last in headers",
+            spec.label
+        ));
+    }
+    let height = labels.len();
+    out.push(column(&spec.label, labels));
+    out.push(column(PREDICTION_COLUMN, preds));
+    let frame = DataFrame::new(height, out).map_err(|e| format!("building the frame: {e}"))?;
+    Ok(Frame {
+        frame: pandas_like(frame),
+        dropped,
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::payload::Prediction;
+    use serde_json::json;
+
+    fn cfg(headers: &[&str], label: &str) -> AnalysisConfig {
+        AnalysisConfig {
+            headers: Some(headers.iter().map(|s| s.to_string()).collect()),
+            label: Some(ColumnRef::Name(label.into())),
+            ..Default::default()
+        }
+    }
+
+    fn rec(f: Vec<Value>, label: i64, score: f64) -> MergedRecord {
+        MergedRecord {
+            features: f,
+            label: json!(label),
+            prediction: Prediction {
+                label: None,
+                score: Some(score),
+            },
+        }
+    }
+
+    #[test]
+    fn names_columns_by_headers_and_binarizes_scores_strictly() {
+        let spec = FrameSpec::new(&cfg(&["a", "b", "y"], "y"), Some("1"), Some(0.6)).unwrap();
+        assert_eq!(spec.excluded, ["b"]);
+        let f = build_frame(
+            vec![
+                rec(vec![json!(1), json!("x")], 1, 0.6),
+                rec(vec![json!(2), json!("z")], 0, 0.61),
+            ],
+            &spec,
+        )
+        .unwrap();
+        let names: Vec<String> = f
+            .frame
+            .get_column_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(names, ["a", "y", PREDICTION_COLUMN]);
+        let p: Vec<i64> = f
+            .frame
+            .column(PREDICTION_COLUMN)
+            .unwrap()
+            .i64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        assert_eq!(p, [0, 1], "0.6 is not > 0.6");
+    }
+
+    #[test]
+    fn a_jmespath_label_takes_the_last_header() {
+        let spec = FrameSpec::new(&cfg(&["a", "Target"], "instances[*].label"), None, None);
+        assert_eq!(spec.unwrap().label, "Target");
+    }
+
+    #[test]
+    fn unknown_excluded_feature_is_an_error_naming_the_key() {
+        let e = FrameSpec::new(&cfg(&["a", "y"], "y"), Some("zz"), None).unwrap_err();
+        assert!(e.starts_with("exclude_features_attribute:"), "{e}");
+    }
+
+    #[test]
+    fn without_headers_the_majority_width_wins() {
+        let spec = FrameSpec::new(
+            &AnalysisConfig {
+                label: Some(ColumnRef::Name("y".into())),
+                ..Default::default()
+            },
+            None,
+            None,
+        )
+        .unwrap();
+        let f = build_frame(
+            vec![
+                rec(vec![json!(1), json!(2)], 1, 0.9),
+                rec(vec![json!(1)], 1, 0.9),
+                rec(vec![json!(3), json!(4)], 0, 0.1),
+            ],
+            &spec,
+        )
+        .unwrap();
+        assert_eq!(f.dropped, 1);
+        assert_eq!(f.frame.height(), 2);
+        assert_eq!(f.warnings.len(), 1);
+    }
+}

@@ -1,0 +1,349 @@
+//! Reading a window's captured traffic and ground truth from a store, in SageMaker's layout:
+//! `{data_capture}/{endpoint}/{variant}/yyyy/mm/dd/hh/*.jsonl` and
+//! `{ground_truth}/yyyy/mm/dd/hh/*.jsonl`.
+//!
+//! Files are fetched concurrently and parsed on the blocking pool; results are put back in key
+//! order, so an execution is deterministic whatever the order files arrive in. A bad line is
+//! skipped and counted (the first [`MAX_LOCATIONS`] are kept as `key:line: reason`), never
+//! fatal.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use chrono::{DateTime, Datelike, TimeDelta, Timelike, Utc};
+use serde_json::Value;
+use tokio::sync::Semaphore;
+
+use super::ground_truth::{GroundTruthRecord, parse_ground_truth};
+use super::merge::CapturedEvent;
+use super::payload::{JsonPath, OutputLocators, Prediction, decode_features, decode_predictions};
+use super::record::{CaptureRecord, parse_capture_line};
+use crate::schedule::window::Window;
+use crate::store::{ObjectMeta, ObjectStore, StoreError, join_key};
+
+/// How many malformed-line locations a record keeps.
+pub const MAX_LOCATIONS: usize = 20;
+/// Files fetched at once.
+const FETCH_CONCURRENCY: usize = 32;
+
+/// Skipped lines: how many, and where the first ones were.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Malformed {
+    pub count: usize,
+    pub locations: Vec<String>,
+}
+
+impl Malformed {
+    pub fn add(&mut self, key: &str, line: usize, reason: &str) {
+        self.count += 1;
+        if self.locations.len() < MAX_LOCATIONS {
+            self.locations.push(format!("{key}:{line}: {reason}"));
+        }
+    }
+
+    pub fn extend(&mut self, other: Malformed) {
+        self.count += other.count;
+        let room = MAX_LOCATIONS.saturating_sub(self.locations.len());
+        self.locations
+            .extend(other.locations.into_iter().take(room));
+    }
+}
+
+/// The hour folders (`yyyy/mm/dd/hh`) of every hour that overlaps [start, end).
+pub fn hour_folders(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<String> {
+    let mut hour = start
+        .with_minute(0)
+        .and_then(|t| t.with_second(0))
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(start);
+    let mut out = Vec::new();
+    while hour < end {
+        out.push(format!(
+            "{:04}/{:02}/{:02}/{:02}",
+            hour.year(),
+            hour.month(),
+            hour.day(),
+            hour.hour()
+        ));
+        hour += TimeDelta::hours(1);
+    }
+    out
+}
+
+/// Turns a capture record's payloads into feature rows paired with predictions.
+pub struct Decoder {
+    pub features: Option<JsonPath>,
+    pub outputs: OutputLocators,
+    /// The number of features each row must have (known from the config's `headers`).
+    pub expected_features: Option<usize>,
+}
+
+impl Decoder {
+    pub fn decode(&self, r: &CaptureRecord) -> Result<Vec<(Vec<Value>, Prediction)>, String> {
+        let rows = decode_features(&r.input, self.features.as_ref())
+            .map_err(|e| format!("endpointInput: {e}"))?;
+        let preds = decode_predictions(&r.output, &self.outputs)
+            .map_err(|e| format!("endpointOutput: {e}"))?;
+        if rows.len() != preds.len() {
+            return Err(format!(
+                "{} input records but {} output records",
+                rows.len(),
+                preds.len()
+            ));
+        }
+        if rows.is_empty() {
+            return Err("endpointInput holds no record".into());
+        }
+        if let Some(n) = self.expected_features
+            && let Some(bad) = rows.iter().position(|row| row.len() != n)
+        {
+            return Err(format!(
+                "input record {} has {} features, expected {n} (the config's headers)",
+                bad + 1,
+                rows[bad].len()
+            ));
+        }
+        Ok(rows.into_iter().zip(preds).collect())
+    }
+}
+
+/// What reading one capture file produced.
+#[derive(Debug, Default)]
+struct CaptureFile {
+    events: Vec<CapturedEvent>,
+    lines: usize,
+    records_in_window: usize,
+    outside_window: usize,
+    malformed: Malformed,
+}
+
+fn parse_capture_file(key: &str, bytes: &[u8], window: Window, decoder: &Decoder) -> CaptureFile {
+    let mut out = CaptureFile::default();
+    let text = String::from_utf8_lossy(bytes);
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        out.lines += 1;
+        let rec = match parse_capture_line(line) {
+            Ok(r) => r,
+            Err(reason) => {
+                out.malformed.add(key, i + 1, &reason);
+                continue;
+            }
+        };
+        if !window.contains(rec.inference_time) {
+            out.outside_window += 1;
+            continue;
+        }
+        match decoder.decode(&rec) {
+            Ok(records) => {
+                out.records_in_window += records.len();
+                out.events.push(CapturedEvent {
+                    key: rec.join_key().to_string(),
+                    records,
+                });
+            }
+            Err(reason) => out.malformed.add(key, i + 1, &reason),
+        }
+    }
+    out
+}
+
+/// A window's captured traffic.
+#[derive(Debug, Default)]
+pub struct CaptureRead {
+    pub events: Vec<CapturedEvent>,
+    /// Where it was read (`s3://…/{endpoint}[/{variant}]`), for messages.
+    pub prefix: String,
+    pub files: usize,
+    pub bytes: u64,
+    /// Capture lines read (one per invocation).
+    pub lines: usize,
+    /// Records (a multi-record invocation counts each) with `inferenceTime` in the window.
+    pub records_in_window: usize,
+    /// Lines skipped because their `inferenceTime` is outside the window.
+    pub outside_window: usize,
+    pub malformed: Malformed,
+    pub list_seconds: f64,
+    pub read_seconds: f64,
+}
+
+/// Lists `{endpoint}/{variant}/{hour}/` for every hour overlapping the window (every variant
+/// when none is configured), then reads every `*.jsonl`.
+pub async fn read_capture<S: ObjectStore + Clone + Send + Sync + 'static>(
+    store: &S,
+    endpoint: &str,
+    variant: Option<&str>,
+    window: Window,
+    decoder: Arc<Decoder>,
+) -> Result<CaptureRead, StoreError> {
+    let clock = std::time::Instant::now();
+    let variants = match variant {
+        Some(v) => vec![v.to_string()],
+        None => store.list_dirs(endpoint).await?,
+    };
+    let mut files = Vec::new();
+    for v in &variants {
+        for hour in hour_folders(window.start, window.end) {
+            let prefix = join_key(&join_key(endpoint, v), &hour);
+            files.extend(
+                store
+                    .list(&prefix)
+                    .await?
+                    .into_iter()
+                    .filter(|o| o.key.ends_with(".jsonl")),
+            );
+        }
+    }
+    let list_seconds = clock.elapsed().as_secs_f64();
+    let clock = std::time::Instant::now();
+    let parsed = fetch_and_parse(store, &files, move |key, bytes| {
+        parse_capture_file(key, bytes, window, &decoder)
+    })
+    .await?;
+    let mut out = CaptureRead {
+        prefix: store.describe(&join_key(endpoint, variant.unwrap_or(""))),
+        files: files.len(),
+        bytes: files.iter().map(|f| f.size).sum(),
+        list_seconds,
+        ..Default::default()
+    };
+    for f in parsed {
+        out.events.extend(f.events);
+        out.lines += f.lines;
+        out.records_in_window += f.records_in_window;
+        out.outside_window += f.outside_window;
+        out.malformed.extend(f.malformed);
+    }
+    out.read_seconds = clock.elapsed().as_secs_f64();
+    Ok(out)
+}
+
+/// A window's ground truth.
+#[derive(Debug, Default)]
+pub struct GroundTruthRead {
+    /// Oldest file first (by modification time, then key), so later labels win the merge.
+    pub records: Vec<GroundTruthRecord>,
+    pub files: usize,
+    pub malformed: Malformed,
+    pub seconds: f64,
+}
+
+/// Reads every `*.jsonl` of the hour folders from the window start up to the scheduled time:
+/// folder dates are when labels were collected, which is after the inference, so reading up to
+/// T (not just the window) finds the labels of the window's traffic that exist by then.
+pub async fn read_ground_truth<S: ObjectStore + Clone + Send + Sync + 'static>(
+    store: &S,
+    window_start: DateTime<Utc>,
+    scheduled_time: DateTime<Utc>,
+    label: Option<Arc<JsonPath>>,
+) -> Result<GroundTruthRead, StoreError> {
+    let clock = std::time::Instant::now();
+    let mut files: Vec<ObjectMeta> = Vec::new();
+    for hour in hour_folders(window_start, scheduled_time) {
+        files.extend(
+            store
+                .list(&hour)
+                .await?
+                .into_iter()
+                .filter(|o| o.key.ends_with(".jsonl")),
+        );
+    }
+    files.sort_by(|a, b| {
+        let t = |o: &ObjectMeta| o.last_modified.unwrap_or(SystemTime::UNIX_EPOCH);
+        t(a).cmp(&t(b)).then_with(|| a.key.cmp(&b.key))
+    });
+    let parsed = fetch_and_parse(store, &files, move |key, bytes| {
+        let text = String::from_utf8_lossy(bytes);
+        let (records, bad) = parse_ground_truth(&text, label.as_deref());
+        let mut malformed = Malformed::default();
+        for b in bad {
+            malformed.add(key, b.line, &b.reason);
+        }
+        (records, malformed)
+    })
+    .await?;
+    let mut out = GroundTruthRead {
+        files: files.len(),
+        ..Default::default()
+    };
+    for (records, malformed) in parsed {
+        out.records.extend(records);
+        out.malformed.extend(malformed);
+    }
+    out.seconds = clock.elapsed().as_secs_f64();
+    Ok(out)
+}
+
+/// Fetches `files` with bounded concurrency and parses each on the blocking pool; results
+/// come back in the order of `files`.
+async fn fetch_and_parse<S, T, F>(
+    store: &S,
+    files: &[ObjectMeta],
+    parse: F,
+) -> Result<Vec<T>, StoreError>
+where
+    S: ObjectStore + Clone + Send + Sync + 'static,
+    T: Send + 'static,
+    F: Fn(&str, &[u8]) -> T + Send + Sync + 'static,
+{
+    let parse = Arc::new(parse);
+    let permits = Arc::new(Semaphore::new(FETCH_CONCURRENCY));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, f) in files.iter().enumerate() {
+        let (store, parse, permits, key) =
+            (store.clone(), parse.clone(), permits.clone(), f.key.clone());
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let bytes = store.get(&key).await?;
+            let parsed = tokio::task::spawn_blocking(move || parse(&key, &bytes))
+                .await
+                .map_err(|e| StoreError::Transient {
+                    location: store.describe(""),
+                    message: format!("parsing task failed: {e}"),
+                })?;
+            Ok::<_, StoreError>((i, parsed))
+        });
+    }
+    let mut slots: Vec<Option<T>> = (0..files.len()).map(|_| None).collect();
+    while let Some(joined) = tasks.join_next().await {
+        let (i, parsed) = joined.map_err(|e| StoreError::Transient {
+            location: store.describe(""),
+            message: format!("fetch task failed: {e}"),
+        })??;
+        slots[i] = Some(parsed);
+    }
+    Ok(slots.into_iter().flatten().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::parse_utc;
+
+    #[test]
+    fn hour_folders_cover_partial_hours() {
+        let f = hour_folders(
+            parse_utc("2024-12-31T22:30:00Z").unwrap(),
+            parse_utc("2025-01-01T01:00:00Z").unwrap(),
+        );
+        assert_eq!(f, ["2024/12/31/22", "2024/12/31/23", "2025/01/01/00"]);
+        let f = hour_folders(
+            parse_utc("2024-01-19T10:15:00Z").unwrap(),
+            parse_utc("2024-01-19T10:30:00Z").unwrap(),
+        );
+        assert_eq!(f, ["2024/01/19/10"]);
+    }
+
+    #[test]
+    fn malformed_keeps_the_first_locations_and_counts_all() {
+        let mut m = Malformed::default();
+        for i in 0..25 {
+            m.add("k", i, "bad");
+        }
+        assert_eq!(m.count, 25);
+        assert_eq!(m.locations.len(), MAX_LOCATIONS);
+        assert_eq!(m.locations[0], "k:0: bad");
+    }
+}

@@ -1,0 +1,55 @@
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use driftwatch::aws::AwsClients;
+use driftwatch::config::ScheduleFile;
+use driftwatch::execution::run_execution;
+use driftwatch::time::{format_utc, parse_utc};
+
+/// `driftwatch run`: one execution; the record goes to stdout. Exit 0 when the analysis
+/// completed (with or without violations), 1 when the execution failed, 2 on bad arguments.
+pub fn run(config: &Path, schedule: &str, at: &str) -> anyhow::Result<ExitCode> {
+    let t = parse_utc(at).map_err(anyhow::Error::msg).context("--at")?;
+    let file = match ScheduleFile::load(config) {
+        Ok(f) => f,
+        Err(invalid) => {
+            eprintln!("{invalid}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let Some(s) = file.schedule(schedule) else {
+        let names: Vec<&str> = file.schedules.iter().map(|s| s.name.as_str()).collect();
+        anyhow::bail!(
+            "--schedule: no schedule named {schedule:?} in {} (schedules: {})",
+            config.display(),
+            names.join(", ")
+        );
+    };
+    if !s.cadence.fires_at(t) {
+        let around = [s.cadence.last_at_or_before(t), s.cadence.next_after(t)]
+            .into_iter()
+            .flatten()
+            .map(format_utc)
+            .collect::<Vec<_>>()
+            .join(" or ");
+        anyhow::bail!(
+            "--at: {} is not a scheduled time of {schedule:?}; the nearest are {around}",
+            format_utc(t)
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let record = runtime.block_on(async {
+        let clients = AwsClients::new();
+        run_execution(s, t, &clients).await
+    });
+    println!("{}", serde_json::to_string_pretty(&record)?);
+    Ok(if record.status.is_success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

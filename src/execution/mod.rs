@@ -1,0 +1,212 @@
+//! One execution of a schedule at a scheduled time T: window → read → merge → analyze →
+//! check → write, ending in an [`ExecutionRecord`] whatever happens.
+//!
+//! Guarantees: an execution never panics on input and never returns an error — every problem
+//! becomes a `Failed` record with a reason; `max_runtime` is enforced; a failed execution
+//! leaves no `analysis.json` or `constraint_violations.json` behind (not even from an earlier
+//! attempt at the same T), so the files in a folder always agree with its record.
+
+mod bias;
+mod outputs;
+pub mod record;
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use tracing::Instrument;
+
+pub use outputs::{RECORD_FILE, output_folder};
+pub use record::{Counts, ExecutionRecord, Outputs, Status};
+
+use crate::aws::AwsClients;
+use crate::capture::read::Malformed;
+use crate::config::{Monitor, Schedule};
+use crate::store::{ObjectStore, Store};
+use crate::time::format_utc;
+use record::clip_reason;
+
+/// What the stages of an execution accumulate for its record.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub counts: Counts,
+    pub malformed: Malformed,
+    pub warnings: Vec<String>,
+    pub timings: Map<String, Value>,
+    pub outputs: Outputs,
+    clock: Option<Instant>,
+}
+
+impl Progress {
+    /// Ends the current stage: its wall time goes into the record under `name`.
+    pub fn lap(&mut self, name: &str) {
+        let now = Instant::now();
+        let secs = self.clock.map_or(0.0, |c| (now - c).as_secs_f64());
+        self.timings.insert(name.to_string(), Value::from(secs));
+        self.clock = Some(now);
+    }
+
+    /// Records a stage timed elsewhere (e.g. listing inside reading).
+    pub fn timing(&mut self, name: &str, secs: f64) {
+        self.timings.insert(name.to_string(), Value::from(secs));
+    }
+
+    pub fn warn(&mut self, w: impl Into<String>) {
+        let w = w.into();
+        tracing::warn!("{w}");
+        self.warnings.push(w);
+    }
+}
+
+/// How an execution's work ended, before the record is written.
+type StageResult = Result<Status, String>;
+
+/// Human form of a runtime limit (`30m`, `1h30m`, `90s`).
+pub fn format_runtime(d: Duration) -> String {
+    let s = d.as_secs();
+    let (h, m, sec) = (s / 3600, (s % 3600) / 60, s % 60);
+    let mut out = String::new();
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}m"));
+    }
+    if sec > 0 || out.is_empty() {
+        out.push_str(&format!("{sec}s"));
+    }
+    out
+}
+
+/// Runs `schedule` for scheduled time `t` and writes its record. Never fails: problems are in
+/// the record.
+pub async fn run_execution(
+    schedule: &Schedule,
+    t: DateTime<Utc>,
+    clients: &AwsClients,
+) -> ExecutionRecord {
+    let span = tracing::info_span!(
+        "execution",
+        schedule = schedule.name.as_str(),
+        scheduled_time = %format_utc(t)
+    );
+    execute(schedule, t, clients).instrument(span).await
+}
+
+async fn execute(schedule: &Schedule, t: DateTime<Utc>, clients: &AwsClients) -> ExecutionRecord {
+    let started = Utc::now();
+    let clock = Instant::now();
+    let window = schedule.window.window_at(t);
+    let out_store = Store::open(&schedule.output, clients).await;
+    let folder = output_folder(schedule, t);
+    let mut progress = Progress {
+        clock: Some(clock),
+        ..Default::default()
+    };
+    progress.outputs.record = out_store.describe(&crate::store::join_key(&folder, RECORD_FILE));
+    tracing::info!(
+        window_start = %format_utc(window.start),
+        window_end = %format_utc(window.end),
+        "execution started"
+    );
+
+    let work = async {
+        match &schedule.monitor {
+            Monitor::Bias { ground_truth } => {
+                bias::run(
+                    schedule,
+                    t,
+                    window,
+                    ground_truth,
+                    &out_store,
+                    &folder,
+                    clients,
+                    &mut progress,
+                )
+                .await
+            }
+            Monitor::Explainability => Err(
+                "model_explainability executions are not available in this version of driftwatch yet"
+                    .to_string(),
+            ),
+        }
+    };
+    let result: StageResult = match tokio::time::timeout(schedule.max_runtime, work).await {
+        Ok(r) => r,
+        Err(_) => Err(format!(
+            "exceeded max runtime of {}",
+            format_runtime(schedule.max_runtime)
+        )),
+    };
+
+    let (status, failure_reason) = match result {
+        Ok(s) => (s, None),
+        Err(reason) => {
+            tracing::error!(reason = %reason, "execution failed");
+            outputs::remove_analysis_files(&out_store, &folder).await;
+            progress.outputs.analysis = None;
+            progress.outputs.constraint_violations = None;
+            (Status::Failed, Some(clip_reason(&reason)))
+        }
+    };
+    let mut record = ExecutionRecord {
+        schedule: schedule.name.as_str().to_string(),
+        monitoring_type: match schedule.monitor {
+            Monitor::Bias { .. } => "ModelBias",
+            Monitor::Explainability => "ModelExplainability",
+        }
+        .to_string(),
+        endpoint: schedule.endpoint.as_str().to_string(),
+        scheduled_time: format_utc(t),
+        window_start: format_utc(window.start),
+        window_end: format_utc(window.end),
+        status,
+        failure_reason,
+        started_at: format_utc(started),
+        finished_at: String::new(),
+        duration_seconds: 0.0,
+        counts: std::mem::take(&mut progress.counts),
+        malformed: std::mem::take(&mut progress.malformed.locations),
+        warnings: std::mem::take(&mut progress.warnings),
+        timings: std::mem::take(&mut progress.timings),
+        outputs: std::mem::take(&mut progress.outputs),
+        driftwatch_version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    record.finished_at = format_utc(Utc::now());
+    record.duration_seconds = clock.elapsed().as_secs_f64();
+    if let Err(e) = outputs::write_record(&out_store, &folder, &record).await {
+        // The record could not be stored: the execution did not durably happen. Say so in
+        // the returned record (printed by `run`, logged by the daemon) so it is retried.
+        tracing::error!(error = %e, "cannot write the execution record");
+        if record.status != Status::Failed {
+            outputs::remove_analysis_files(&out_store, &folder).await;
+        }
+        record.status = Status::Failed;
+        record.failure_reason = Some(clip_reason(&format!(
+            "cannot write the execution record: {e}"
+        )));
+        record.outputs.analysis = None;
+        record.outputs.constraint_violations = None;
+    }
+    tracing::info!(
+        status = ?record.status,
+        seconds = record.duration_seconds,
+        merged = record.counts.records_merged,
+        violations = record.counts.violations,
+        "execution finished"
+    );
+    record
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtimes_read_naturally() {
+        assert_eq!(format_runtime(Duration::from_secs(1800)), "30m");
+        assert_eq!(format_runtime(Duration::from_secs(5400)), "1h30m");
+        assert_eq!(format_runtime(Duration::from_secs(90)), "1m30s");
+        assert_eq!(format_runtime(Duration::from_secs(0)), "0s");
+    }
+}

@@ -1,0 +1,185 @@
+//! The embedded default: a local directory laid out exactly as the S3 prefix would be.
+
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use super::{ObjectMeta, ObjectStore, StoreError, join_key};
+use crate::output::atomic::write_atomic;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalDir {
+    root: PathBuf,
+}
+
+impl LocalDir {
+    pub fn new(root: PathBuf) -> Self {
+        Self { root }
+    }
+
+    fn path(&self, key: &str) -> PathBuf {
+        let key = key.trim_matches('/');
+        if key.is_empty() {
+            self.root.clone()
+        } else {
+            self.root.join(key)
+        }
+    }
+
+    fn error(&self, key: &str, e: std::io::Error) -> StoreError {
+        let location = self.describe(key);
+        match e.kind() {
+            ErrorKind::NotFound => StoreError::NotFound { location },
+            ErrorKind::Interrupted | ErrorKind::TimedOut | ErrorKind::WouldBlock => {
+                StoreError::Transient {
+                    location,
+                    message: e.to_string(),
+                }
+            }
+            _ => StoreError::Permanent {
+                location,
+                message: e.to_string(),
+            },
+        }
+    }
+}
+
+/// Files written by [`write_atomic`] in flight (`.tmpXXXX`) and other hidden files are not
+/// objects.
+fn hidden(name: &str) -> bool {
+    name.starts_with('.')
+}
+
+fn walk(dir: &Path, rel: &str, out: &mut Vec<ObjectMeta>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if hidden(&name) {
+            continue;
+        }
+        let key = join_key(rel, &name);
+        let meta = entry.metadata()?;
+        if meta.is_dir() {
+            walk(&entry.path(), &key, out)?;
+        } else {
+            out.push(ObjectMeta {
+                key,
+                size: meta.len(),
+                last_modified: meta.modified().ok(),
+            });
+        }
+    }
+    Ok(())
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+) -> std::io::Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(format!("I/O task failed: {e}"))))
+}
+
+impl ObjectStore for LocalDir {
+    async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StoreError> {
+        let dir = self.path(prefix);
+        let rel = prefix.trim_matches('/').to_string();
+        let found = blocking(move || {
+            let mut out = Vec::new();
+            match walk(&dir, &rel, &mut out) {
+                Ok(()) => Ok(out),
+                // A prefix with nothing under it lists as empty, as on S3.
+                Err(e) if e.kind() == ErrorKind::NotFound => Ok(Vec::new()),
+                Err(e) => Err(e),
+            }
+        })
+        .await
+        .map_err(|e| self.error(prefix, e))?;
+        let mut found = found;
+        found.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(found)
+    }
+
+    async fn list_dirs(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let dir = self.path(prefix);
+        let mut names = blocking(move || {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(e) => e,
+                Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+                Err(e) => return Err(e),
+            };
+            let mut names = Vec::new();
+            for entry in entries {
+                let entry = entry?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if entry.metadata()?.is_dir() && !hidden(&name) {
+                    names.push(name);
+                }
+            }
+            Ok(names)
+        })
+        .await
+        .map_err(|e| self.error(prefix, e))?;
+        names.sort();
+        Ok(names)
+    }
+
+    async fn get(&self, key: &str) -> Result<Vec<u8>, StoreError> {
+        let path = self.path(key);
+        blocking(move || std::fs::read(path))
+            .await
+            .map_err(|e| self.error(key, e))
+    }
+
+    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
+        let path = self.path(key);
+        blocking(move || write_atomic(&path, &bytes))
+            .await
+            .map_err(|e| self.error(key, e))
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        let path = self.path(key);
+        match blocking(move || std::fs::remove_file(path)).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(self.error(key, e)),
+        }
+    }
+
+    fn describe(&self, key: &str) -> String {
+        self.path(key).display().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn put_list_get_delete() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalDir::new(dir.path().to_path_buf());
+        store.put("a/2024/01/x.jsonl", b"1".to_vec()).await.unwrap();
+        store
+            .put("a/2023/12/y.jsonl", b"22".to_vec())
+            .await
+            .unwrap();
+        store.put("b/z", b"3".to_vec()).await.unwrap();
+        let keys: Vec<String> = store
+            .list("a")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.key)
+            .collect();
+        assert_eq!(keys, ["a/2023/12/y.jsonl", "a/2024/01/x.jsonl"]);
+        assert_eq!(store.list_dirs("").await.unwrap(), ["a", "b"]);
+        assert_eq!(store.list_dirs("a").await.unwrap(), ["2023", "2024"]);
+        assert!(store.list("missing/prefix").await.unwrap().is_empty());
+        assert_eq!(store.get("b/z").await.unwrap(), b"3");
+        assert!(store.get("b/nope").await.unwrap_err().is_not_found());
+        store.delete("b/z").await.unwrap();
+        store.delete("b/z").await.unwrap();
+        assert!(store.get("b/z").await.unwrap_err().is_not_found());
+    }
+}

@@ -1,0 +1,149 @@
+//! Where captured data, ground truth and outputs live: one interface ([`ObjectStore`]) over
+//! an S3 bucket and a local directory, so every execution runs unchanged on either.
+//!
+//! Keys are `/`-separated and relative to the store's root (an S3 prefix or a directory).
+//! Listings come back sorted by key, which for SageMaker's `yyyy/mm/dd/hh/` layout is
+//! chronological.
+
+mod local;
+mod s3;
+
+use std::future::Future;
+use std::time::SystemTime;
+
+pub use local::LocalDir;
+pub use s3::S3Bucket;
+
+use crate::aws::AwsClients;
+use crate::config::Location;
+
+/// One stored object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectMeta {
+    /// Relative to the store's root.
+    pub key: String,
+    pub size: u64,
+    pub last_modified: Option<SystemTime>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The object does not exist (a normal answer for optional files).
+    #[error("{location}: no such object")]
+    NotFound { location: String },
+    /// Retrying cannot help: missing bucket, access denied, invalid request.
+    #[error("{location}: {message}")]
+    Permanent { location: String, message: String },
+    /// Still failing after the retries (network, throttling, 5xx).
+    #[error("{location}: {message} (gave up after retries)")]
+    Transient { location: String, message: String },
+}
+
+impl StoreError {
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::NotFound { .. })
+    }
+}
+
+/// The operations an execution needs from storage.
+pub trait ObjectStore {
+    /// Every object under `prefix` (recursively), sorted by key.
+    fn list(
+        &self,
+        prefix: &str,
+    ) -> impl Future<Output = Result<Vec<ObjectMeta>, StoreError>> + Send;
+    /// The immediate "sub-folders" of `prefix` (names only, without slashes), sorted.
+    fn list_dirs(
+        &self,
+        prefix: &str,
+    ) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
+    fn get(&self, key: &str) -> impl Future<Output = Result<Vec<u8>, StoreError>> + Send;
+    /// Writes the whole object at once: readers see the old object or the new one, never
+    /// part of one.
+    fn put(&self, key: &str, bytes: Vec<u8>)
+    -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Removes an object; removing a missing object is not an error.
+    fn delete(&self, key: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The full address of `key`, for messages and records (`s3://b/p/k` or a path).
+    fn describe(&self, key: &str) -> String;
+}
+
+/// A store rooted at a configured [`Location`].
+#[derive(Debug, Clone)]
+pub enum Store {
+    Local(LocalDir),
+    S3(S3Bucket),
+}
+
+impl Store {
+    /// Opens the store for `location`. AWS clients are shared through `clients`.
+    pub async fn open(location: &Location, clients: &AwsClients) -> Self {
+        match location {
+            Location::Local(dir) => Self::Local(LocalDir::new(dir.clone())),
+            Location::S3 { bucket, prefix } => {
+                Self::S3(S3Bucket::new(clients.s3().await, bucket, prefix))
+            }
+        }
+    }
+}
+
+impl ObjectStore for Store {
+    async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StoreError> {
+        match self {
+            Self::Local(s) => s.list(prefix).await,
+            Self::S3(s) => s.list(prefix).await,
+        }
+    }
+    async fn list_dirs(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        match self {
+            Self::Local(s) => s.list_dirs(prefix).await,
+            Self::S3(s) => s.list_dirs(prefix).await,
+        }
+    }
+    async fn get(&self, key: &str) -> Result<Vec<u8>, StoreError> {
+        match self {
+            Self::Local(s) => s.get(key).await,
+            Self::S3(s) => s.get(key).await,
+        }
+    }
+    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
+        match self {
+            Self::Local(s) => s.put(key, bytes).await,
+            Self::S3(s) => s.put(key, bytes).await,
+        }
+    }
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        match self {
+            Self::Local(s) => s.delete(key).await,
+            Self::S3(s) => s.delete(key).await,
+        }
+    }
+    fn describe(&self, key: &str) -> String {
+        match self {
+            Self::Local(s) => s.describe(key),
+            Self::S3(s) => s.describe(key),
+        }
+    }
+}
+
+/// `a` + `/` + `b`, without doubled or leading slashes.
+pub fn join_key(a: &str, b: &str) -> String {
+    let (a, b) = (a.trim_matches('/'), b.trim_matches('/'));
+    match (a.is_empty(), b.is_empty()) {
+        (true, _) => b.to_string(),
+        (_, true) => a.to_string(),
+        _ => format!("{a}/{b}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_keys() {
+        assert_eq!(join_key("", "a/b"), "a/b");
+        assert_eq!(join_key("a/", "/b"), "a/b");
+        assert_eq!(join_key("a", ""), "a");
+    }
+}

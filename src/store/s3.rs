@@ -1,0 +1,313 @@
+//! An S3 prefix as a store, through aws-sdk-s3.
+//!
+//! Retries (throttling, 5xx, timeouts, broken connections) happen inside the SDK client with
+//! exponential backoff ([`crate::aws::MAX_ATTEMPTS`] attempts); what still fails is sorted
+//! here into not-found, permanent and transient errors, each naming the bucket and key.
+
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::primitives::ByteStream;
+
+use super::{ObjectMeta, ObjectStore, StoreError, join_key};
+
+#[derive(Debug, Clone)]
+pub struct S3Bucket {
+    client: aws_sdk_s3::Client,
+    bucket: String,
+    prefix: String,
+}
+
+/// Error codes that retrying cannot fix.
+const PERMANENT_CODES: &[&str] = &[
+    "NoSuchBucket",
+    "AccessDenied",
+    "AllAccessDisabled",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "InvalidBucketName",
+    "AuthorizationHeaderMalformed",
+    "PermanentRedirect",
+    "ExpiredToken",
+    "InvalidToken",
+    "KMS.AccessDeniedException",
+];
+
+fn classify<E, R>(location: String, err: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match &err {
+        SdkError::ServiceError(service) => {
+            let e = service.err();
+            let code = e.code().unwrap_or("Unknown").to_string();
+            let message = match e.message() {
+                Some(m) => format!("{code}: {m}"),
+                None => code.clone(),
+            };
+            if matches!(code.as_str(), "NoSuchKey" | "NotFound") {
+                StoreError::NotFound { location }
+            } else if PERMANENT_CODES.contains(&code.as_str())
+                || !(code.contains("Throttl")
+                    || code == "SlowDown"
+                    || code == "InternalError"
+                    || code == "ServiceUnavailable"
+                    || code == "RequestTimeout")
+            {
+                StoreError::Permanent { location, message }
+            } else {
+                StoreError::Transient { location, message }
+            }
+        }
+        SdkError::ConstructionFailure(_) => StoreError::Permanent {
+            location,
+            message: format!(
+                "cannot build the request: {}",
+                aws_sdk_s3::error::DisplayErrorContext(&err)
+            ),
+        },
+        _ => StoreError::Transient {
+            location,
+            message: format!(
+                "cannot reach S3: {}",
+                aws_sdk_s3::error::DisplayErrorContext(&err)
+            ),
+        },
+    }
+}
+
+impl S3Bucket {
+    pub fn new(client: aws_sdk_s3::Client, bucket: &str, prefix: &str) -> Self {
+        Self {
+            client,
+            bucket: bucket.to_string(),
+            prefix: prefix.trim_matches('/').to_string(),
+        }
+    }
+
+    fn full_key(&self, key: &str) -> String {
+        join_key(&self.prefix, key)
+    }
+
+    /// `prefix/key` as a listing prefix: with a trailing slash so `a/1` does not match `a/10`.
+    fn dir_prefix(&self, key: &str) -> String {
+        let k = self.full_key(key);
+        if k.is_empty() { k } else { format!("{k}/") }
+    }
+
+    fn relative(&self, full: &str) -> String {
+        full.strip_prefix(&self.prefix)
+            .unwrap_or(full)
+            .trim_start_matches('/')
+            .to_string()
+    }
+}
+
+impl ObjectStore for S3Bucket {
+    async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StoreError> {
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(self.dir_prefix(prefix))
+            .into_paginator()
+            .send();
+        let mut out = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify(self.describe(prefix), e))?;
+            for o in page.contents() {
+                let Some(key) = o.key() else { continue };
+                if key.ends_with('/') {
+                    continue; // "folder" placeholder objects made by consoles
+                }
+                out.push(ObjectMeta {
+                    key: self.relative(key),
+                    size: o.size().unwrap_or(0).max(0) as u64,
+                    last_modified: o
+                        .last_modified()
+                        .and_then(|t| std::time::SystemTime::try_from(*t).ok()),
+                });
+            }
+        }
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(out)
+    }
+
+    async fn list_dirs(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let base = self.dir_prefix(prefix);
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(&base)
+            .delimiter("/")
+            .into_paginator()
+            .send();
+        let mut out = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify(self.describe(prefix), e))?;
+            for p in page.common_prefixes() {
+                if let Some(name) = p
+                    .prefix()
+                    .and_then(|p| p.strip_prefix(&base))
+                    .map(|p| p.trim_end_matches('/'))
+                    .filter(|p| !p.is_empty())
+                {
+                    out.push(name.to_string());
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    async fn get(&self, key: &str) -> Result<Vec<u8>, StoreError> {
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(self.full_key(key))
+            .send()
+            .await
+            .map_err(|e| classify(self.describe(key), e))?;
+        let body = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| StoreError::Transient {
+                location: self.describe(key),
+                message: format!("reading the object failed: {e}"),
+            })?;
+        Ok(body.into_bytes().to_vec())
+    }
+
+    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
+        // A PUT is atomic on S3: readers see the old object or the new one.
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(self.full_key(key))
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+            .map_err(|e| classify(self.describe(key), e))?;
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        match self
+            .client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(self.full_key(key))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) => match classify(self.describe(key), e) {
+                StoreError::NotFound { .. } => Ok(()),
+                other => Err(other),
+            },
+        }
+    }
+
+    fn describe(&self, key: &str) -> String {
+        let k = self.full_key(key);
+        if k.is_empty() {
+            format!("s3://{}", self.bucket)
+        } else {
+            format!("s3://{}/{k}", self.bucket)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A tiny HTTP server answering each request with the next canned response (the last
+    /// one repeats); returns its URL and the request counter.
+    fn canned_server(responses: Vec<(u16, &'static str)>) -> (String, Arc<AtomicUsize>) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let count = Arc::new(AtomicUsize::new(0));
+        let seen = count.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { break };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                let i = seen.fetch_add(1, Ordering::SeqCst);
+                let (status, text) = responses[i.min(responses.len() - 1)];
+                let reply = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nContent-Type: application/xml\r\nConnection: close\r\n\r\n{text}",
+                    text.len()
+                );
+                let _ = stream.write_all(reply.as_bytes());
+            }
+        });
+        (url, count)
+    }
+
+    fn bucket(url: &str) -> S3Bucket {
+        let conf = aws_sdk_s3::Config::builder()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .region(aws_sdk_s3::config::Region::new("us-east-1"))
+            .endpoint_url(url)
+            .force_path_style(true)
+            .credentials_provider(aws_sdk_s3::config::Credentials::new(
+                "k", "s", None, None, "test",
+            ))
+            .retry_config(
+                crate::aws::retry_config()
+                    .with_initial_backoff(std::time::Duration::from_millis(10)),
+            )
+            .build();
+        S3Bucket::new(aws_sdk_s3::Client::from_conf(conf), "bkt", "pre")
+    }
+
+    const SLOW_DOWN: &str =
+        "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>";
+    const DENIED: &str = "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
+
+    #[tokio::test]
+    async fn transient_errors_are_retried_with_backoff() {
+        let (url, count) = canned_server(vec![(503, SLOW_DOWN), (500, ""), (200, "hello")]);
+        assert_eq!(bucket(&url).get("k").await.unwrap(), b"hello");
+        assert_eq!(count.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn persistent_throttling_gives_up_as_transient() {
+        let (url, count) = canned_server(vec![(503, SLOW_DOWN)]);
+        let e = bucket(&url).get("k").await.unwrap_err();
+        assert!(matches!(e, StoreError::Transient { .. }), "{e}");
+        assert!(e.to_string().contains("s3://bkt/pre/k"), "{e}");
+        assert_eq!(
+            count.load(Ordering::SeqCst),
+            crate::aws::MAX_ATTEMPTS as usize
+        );
+    }
+
+    #[tokio::test]
+    async fn access_denied_is_permanent_and_not_retried() {
+        let (url, count) = canned_server(vec![(403, DENIED)]);
+        let e = bucket(&url).get("k").await.unwrap_err();
+        assert!(matches!(e, StoreError::Permanent { .. }), "{e}");
+        assert_eq!(e.to_string(), "s3://bkt/pre/k: AccessDenied: Access Denied");
+        assert_eq!(count.load(Ordering::SeqCst), 1);
+    }
+}
