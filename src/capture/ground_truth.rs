@@ -1,6 +1,9 @@
 //! SageMaker ground-truth files: one record per line (or, tolerated, a JSON array of records),
 //! `groundTruthData` holding the label(s) of one captured event in CSV or JSON.
 
+use std::borrow::Cow;
+
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::payload::{JsonPath, csv_cells, truncate};
@@ -59,25 +62,44 @@ fn labels_of(data: &str, encoding: &str, label: Option<&JsonPath>) -> Result<Vec
     }
 }
 
-fn record(v: &Value, label: Option<&JsonPath>) -> Result<GroundTruthRecord, String> {
-    let event_id = v
-        .pointer("/eventMetadata/eventId")
-        .and_then(Value::as_str)
+/// A ground-truth line as stored, parsed without building a JSON tree (see the capture
+/// line's `RawLine`).
+#[derive(serde::Deserialize)]
+struct RawTruth<'a> {
+    #[serde(rename = "groundTruthData", borrow)]
+    data: Option<RawTruthData<'a>>,
+    #[serde(rename = "eventMetadata", borrow)]
+    meta: Option<RawTruthMeta<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct RawTruthData<'a> {
+    #[serde(borrow)]
+    data: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    encoding: Option<Cow<'a, str>>,
+}
+
+#[derive(serde::Deserialize)]
+struct RawTruthMeta<'a> {
+    #[serde(rename = "eventId", borrow)]
+    event_id: Option<Cow<'a, str>>,
+}
+
+fn record(raw: RawTruth<'_>, label: Option<&JsonPath>) -> Result<GroundTruthRecord, String> {
+    let event_id = raw
+        .meta
+        .and_then(|m| m.event_id)
         .ok_or("missing eventMetadata.eventId")?;
-    let data = v
-        .pointer("/groundTruthData/data")
-        .and_then(Value::as_str)
-        .ok_or("missing groundTruthData.data")?;
-    let encoding = v
-        .pointer("/groundTruthData/encoding")
-        .and_then(Value::as_str)
-        .ok_or("missing groundTruthData.encoding")?;
-    let labels = labels_of(data, encoding, label)?;
+    let gt = raw.data.ok_or("missing groundTruthData.data")?;
+    let data = gt.data.ok_or("missing groundTruthData.data")?;
+    let encoding = gt.encoding.ok_or("missing groundTruthData.encoding")?;
+    let labels = labels_of(&data, &encoding, label)?;
     if labels.is_empty() {
         return Err("groundTruthData.data holds no label".into());
     }
     Ok(GroundTruthRecord {
-        event_id: event_id.to_string(),
+        event_id: event_id.into_owned(),
         labels,
     })
 }
@@ -94,7 +116,10 @@ pub fn parse_ground_truth(
         && let Ok(Value::Array(items)) = serde_json::from_str::<Value>(text)
     {
         for (i, item) in items.iter().enumerate() {
-            match record(item, label) {
+            let parsed = RawTruth::deserialize(item)
+                .map_err(|e| format!("not a ground-truth record: {e}"))
+                .and_then(|raw| record(raw, label));
+            match parsed {
                 Ok(r) => ok.push(r),
                 Err(reason) => bad.push(BadLine {
                     line: 0,
@@ -108,9 +133,9 @@ pub fn parse_ground_truth(
         if line.trim().is_empty() {
             continue;
         }
-        let parsed = serde_json::from_str::<Value>(line)
+        let parsed = serde_json::from_str::<RawTruth<'_>>(line)
             .map_err(|e| format!("not valid JSON: {e}"))
-            .and_then(|v| record(&v, label));
+            .and_then(|raw| record(raw, label));
         match parsed {
             Ok(r) => ok.push(r),
             Err(reason) => bad.push(BadLine {

@@ -6,23 +6,23 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use super::cell::Cell;
 use super::ground_truth::GroundTruthRecord;
-use super::payload::Prediction;
 
 /// One captured invocation after decoding: its key and its records (multi-record requests
-/// hold several), each with features and the model's prediction.
+/// hold several), each with features and the model's predicted label.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CapturedEvent {
     pub key: String,
-    pub records: Vec<(Vec<Value>, Prediction)>,
+    pub records: Vec<(Vec<Cell>, Cell)>,
 }
 
-/// A merged record: features, ground-truth label, prediction.
+/// A merged record: features, ground-truth label, predicted label.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MergedRecord {
-    pub features: Vec<Value>,
-    pub label: Value,
-    pub prediction: Prediction,
+    pub features: Vec<Cell>,
+    pub label: Cell,
+    pub prediction: Cell,
 }
 
 #[derive(Debug, Default, PartialEq)]
@@ -37,7 +37,7 @@ pub struct MergeOutcome {
 
 /// Joins events with ground truth. `truth` must be in file order (oldest first): for an id
 /// labelled twice, the latest file wins, with a warning.
-pub fn merge(events: &[CapturedEvent], truth: Vec<GroundTruthRecord>) -> MergeOutcome {
+pub fn merge(events: Vec<CapturedEvent>, truth: Vec<GroundTruthRecord>) -> MergeOutcome {
     let mut out = MergeOutcome::default();
     let mut labels: HashMap<String, Vec<Value>> = HashMap::new();
     let mut duplicates = 0;
@@ -60,13 +60,13 @@ pub fn merge(events: &[CapturedEvent], truth: Vec<GroundTruthRecord>) -> MergeOu
                 out.unmatched_captures += e.records.len();
                 out.unmatched_labels += l.len();
             }
-            Some(l) => out
-                .records
-                .extend(e.records.iter().zip(l).map(|((f, p), label)| MergedRecord {
-                    features: f.clone(),
-                    label,
-                    prediction: p.clone(),
-                })),
+            Some(l) => out.records.extend(e.records.into_iter().zip(l).map(
+                |((features, prediction), label)| MergedRecord {
+                    features,
+                    label: Cell::from(label),
+                    prediction,
+                },
+            )),
         }
     }
     if mismatched > 0 {
@@ -87,15 +87,7 @@ mod tests {
         CapturedEvent {
             key: key.into(),
             records: (0..n)
-                .map(|i| {
-                    (
-                        vec![json!(i)],
-                        Prediction {
-                            label: None,
-                            score: Some(0.5),
-                        },
-                    )
-                })
+                .map(|i| (vec![Cell::Int(i as i64)], Cell::Int(0)))
                 .collect(),
         }
     }
@@ -111,7 +103,7 @@ mod tests {
     fn inner_join_with_counts_and_latest_duplicate() {
         let events = [event("a", 1), event("b", 2), event("c", 1), event("d", 2)];
         let out = merge(
-            &events,
+            events.to_vec(),
             vec![
                 truth("a", &[0]),
                 truth("b", &[1, 0]),
@@ -121,7 +113,11 @@ mod tests {
             ],
         );
         assert_eq!(out.records.len(), 3);
-        assert_eq!(out.records[0].label, json!(1), "the later label for a wins");
+        assert_eq!(
+            out.records[0].label,
+            Cell::Int(1),
+            "the later label for a wins"
+        );
         assert_eq!(
             out.unmatched_captures,
             1 + 2,

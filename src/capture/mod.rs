@@ -2,6 +2,7 @@
 //! into feature rows and predictions, parsing ground-truth files, and the merge. (Reading them
 //! from a store for a window ([`read`]), and building the analysis frame ([`frame`]).)
 
+pub mod cell;
 pub mod frame;
 pub mod ground_truth;
 pub mod merge;

@@ -11,9 +11,9 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use chrono::{DateTime, Datelike, TimeDelta, Timelike, Utc};
-use serde_json::Value;
 use tokio::sync::Semaphore;
 
+use super::cell::Cell;
 use super::ground_truth::{GroundTruthRecord, parse_ground_truth};
 use super::merge::CapturedEvent;
 use super::payload::{JsonPath, OutputLocators, Prediction, decode_features, decode_predictions};
@@ -76,10 +76,14 @@ pub struct Decoder {
     pub outputs: OutputLocators,
     /// The number of features each row must have (known from the config's `headers`).
     pub expected_features: Option<usize>,
+    /// A score strictly greater than this predicts label 1 (when the response has no label).
+    pub threshold: f64,
 }
 
 impl Decoder {
-    pub fn decode(&self, r: &CaptureRecord) -> Result<Vec<(Vec<Value>, Prediction)>, String> {
+    /// The records of one invocation: features, and the predicted label (the response's
+    /// label, else its score binarized).
+    pub fn decode(&self, r: &CaptureRecord) -> Result<Vec<(Vec<Cell>, Cell)>, String> {
         let rows = decode_features(&r.input, self.features.as_ref())
             .map_err(|e| format!("endpointInput: {e}"))?;
         let preds = decode_predictions(&r.output, &self.outputs)
@@ -103,7 +107,24 @@ impl Decoder {
                 rows[bad].len()
             ));
         }
-        Ok(rows.into_iter().zip(preds).collect())
+        Ok(rows
+            .into_iter()
+            .zip(preds)
+            .map(|(row, p)| {
+                (
+                    row.into_iter().map(Cell::from).collect(),
+                    predicted_label(p, self.threshold),
+                )
+            })
+            .collect())
+    }
+}
+
+fn predicted_label(p: Prediction, threshold: f64) -> Cell {
+    match (p.label, p.score) {
+        (Some(l), _) => Cell::from(l),
+        (None, Some(s)) => Cell::Int(i64::from(s > threshold)),
+        (None, None) => Cell::Null,
     }
 }
 
@@ -334,6 +355,21 @@ mod tests {
             parse_utc("2024-01-19T10:30:00Z").unwrap(),
         );
         assert_eq!(f, ["2024/01/19/10"]);
+    }
+
+    #[test]
+    fn scores_are_binarized_strictly_and_labels_win() {
+        let score = |s| Prediction {
+            label: None,
+            score: Some(s),
+        };
+        assert_eq!(predicted_label(score(0.6), 0.6), Cell::Int(0));
+        assert_eq!(predicted_label(score(0.61), 0.6), Cell::Int(1));
+        let labelled = Prediction {
+            label: Some(serde_json::json!("yes")),
+            score: Some(0.1),
+        };
+        assert_eq!(predicted_label(labelled, 0.5), Cell::Text("yes".into()));
     }
 
     #[test]

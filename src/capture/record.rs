@@ -3,9 +3,10 @@
 //! Parsed by key (key order varies between files), tolerant of extra keys, strict about the
 //! keys a monitor needs: a line that lacks them is malformed and reported, never guessed.
 
+use std::borrow::Cow;
+
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
 /// How SageMaker stored a payload's `data` string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,14 +28,16 @@ pub struct Payload {
 
 impl Payload {
     /// The body as text (BASE64 payloads decoded).
-    pub fn text(&self) -> Result<String, String> {
+    pub fn text(&self) -> Result<Cow<'_, str>, String> {
         match self.encoding {
-            Encoding::Csv | Encoding::Json => Ok(self.data.clone()),
+            Encoding::Csv | Encoding::Json => Ok(Cow::Borrowed(&self.data)),
             Encoding::Base64 => {
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(self.data.trim())
                     .map_err(|e| format!("undecodable base64 data: {e}"))?;
-                String::from_utf8(bytes).map_err(|_| "base64 data is not UTF-8 text".to_string())
+                String::from_utf8(bytes)
+                    .map(Cow::Owned)
+                    .map_err(|_| "base64 data is not UTF-8 text".to_string())
             }
         }
     }
@@ -66,49 +69,87 @@ pub fn bare_content_type(s: &str) -> String {
         .to_ascii_lowercase()
 }
 
-fn str_at<'a>(v: &'a Value, path: &[&str]) -> Result<&'a str, String> {
-    let mut cur = v;
-    for key in path {
-        cur = cur
-            .get(key)
-            .ok_or_else(|| format!("missing {}", path.join(".")))?;
-    }
-    cur.as_str()
-        .ok_or_else(|| format!("{} is not a string", path.join(".")))
+/// A capture line as stored, borrowing from the line where it can (strings without escapes):
+/// parsing straight into these is several times faster than a generic JSON tree, which
+/// matters at millions of lines per execution. Unknown keys are ignored; missing ones are
+/// reported by name below.
+#[derive(serde::Deserialize)]
+struct RawLine<'a> {
+    #[serde(rename = "captureData", borrow)]
+    capture_data: Option<RawCapture<'a>>,
+    #[serde(rename = "eventMetadata", borrow)]
+    event_metadata: Option<RawMeta<'a>>,
 }
 
-fn payload(v: &Value, which: &str) -> Result<Payload, String> {
-    let at = |k: &str| str_at(v, &["captureData", which, k]);
-    let encoding = match at("encoding")? {
+#[derive(serde::Deserialize)]
+struct RawCapture<'a> {
+    #[serde(rename = "endpointInput", borrow)]
+    input: Option<RawPayload<'a>>,
+    #[serde(rename = "endpointOutput", borrow)]
+    output: Option<RawPayload<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct RawPayload<'a> {
+    #[serde(rename = "observedContentType", borrow)]
+    content_type: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    data: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    encoding: Option<Cow<'a, str>>,
+}
+
+#[derive(serde::Deserialize)]
+struct RawMeta<'a> {
+    #[serde(rename = "eventId", borrow)]
+    event_id: Option<Cow<'a, str>>,
+    #[serde(rename = "inferenceId", borrow)]
+    inference_id: Option<Cow<'a, str>>,
+    #[serde(rename = "inferenceTime", borrow)]
+    inference_time: Option<Cow<'a, str>>,
+}
+
+fn payload(raw: Option<RawPayload<'_>>, which: &str) -> Result<Payload, String> {
+    let raw = raw.ok_or_else(|| format!("missing captureData.{which}"))?;
+    let missing = |k: &str| format!("missing captureData.{which}.{k}");
+    let encoding = match raw.encoding.as_deref().ok_or_else(|| missing("encoding"))? {
         "CSV" => Encoding::Csv,
         "JSON" => Encoding::Json,
         "BASE64" => Encoding::Base64,
         other => return Err(format!("unknown encoding {other:?} in captureData.{which}")),
     };
     Ok(Payload {
-        content_type: bare_content_type(at("observedContentType")?),
+        content_type: bare_content_type(
+            raw.content_type
+                .as_deref()
+                .ok_or_else(|| missing("observedContentType"))?,
+        ),
         encoding,
-        data: at("data")?.to_string(),
+        data: raw.data.ok_or_else(|| missing("data"))?.into_owned(),
     })
 }
 
 /// Parses one capture line.
 pub fn parse_capture_line(line: &str) -> Result<CaptureRecord, String> {
-    let v: Value = serde_json::from_str(line).map_err(|e| format!("not valid JSON: {e}"))?;
-    let time = str_at(&v, &["eventMetadata", "inferenceTime"])?;
-    let inference_time = DateTime::parse_from_rfc3339(time)
+    let raw: RawLine<'_> =
+        serde_json::from_str(line).map_err(|e| format!("not valid JSON: {e}"))?;
+    let meta = raw
+        .event_metadata
+        .ok_or("missing eventMetadata.inferenceTime")?;
+    let time = meta
+        .inference_time
+        .ok_or("missing eventMetadata.inferenceTime")?;
+    let inference_time = DateTime::parse_from_rfc3339(&time)
         .map_err(|_| format!("eventMetadata.inferenceTime {time:?} is not an RFC 3339 time"))?
         .with_timezone(&Utc);
+    let event_id = meta.event_id.ok_or("missing eventMetadata.eventId")?;
+    let capture = raw.capture_data.ok_or("missing captureData")?;
     Ok(CaptureRecord {
-        event_id: str_at(&v, &["eventMetadata", "eventId"])?.to_string(),
-        inference_id: v
-            .get("eventMetadata")
-            .and_then(|m| m.get("inferenceId"))
-            .and_then(Value::as_str)
-            .map(str::to_string),
+        event_id: event_id.into_owned(),
+        inference_id: meta.inference_id.map(Cow::into_owned),
         inference_time,
-        input: payload(&v, "endpointInput")?,
-        output: payload(&v, "endpointOutput")?,
+        input: payload(capture.input, "endpointInput")?,
+        output: payload(capture.output, "endpointOutput")?,
     })
 }
 

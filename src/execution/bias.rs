@@ -106,6 +106,7 @@ fn decoder(schedule: &Schedule, spec: &FrameSpec) -> Result<Decoder, String> {
             probability: locator("probability_attribute", &ei.probability_attribute)?,
         },
         expected_features: spec.features.as_ref().map(Vec::len),
+        threshold: spec.threshold,
     })
 }
 
@@ -188,8 +189,7 @@ pub async fn run(
     p.malformed.extend(truth.malformed);
     p.lap("ground_truth");
 
-    let merged = merge(&capture.events, truth.records);
-    drop(capture.events);
+    let merged = merge(capture.events, truth.records);
     p.counts.records_merged = merged.records.len();
     p.counts.unmatched_captures = merged.unmatched_captures;
     p.counts.unmatched_labels = merged.unmatched_labels;
@@ -220,6 +220,7 @@ pub async fn run(
     for w in frame.warnings {
         p.warn(w);
     }
+    p.lap("frame");
     let engine_cfg = spec.engine_config(&cfg);
     let analysis = run_bias(
         &frame.frame,
