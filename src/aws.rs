@@ -40,6 +40,7 @@ pub fn timeout_config() -> TimeoutConfig {
 pub struct AwsClients {
     sdk: OnceCell<SdkConfig>,
     s3: OnceCell<aws_sdk_s3::Client>,
+    cloudwatch: OnceCell<aws_sdk_cloudwatch::Client>,
 }
 
 fn endpoint_overridden(service_var: &str) -> bool {
@@ -88,6 +89,15 @@ impl AwsClients {
                     .build();
                 aws_sdk_s3::Client::from_conf(config)
             })
+            .await
+            .clone()
+    }
+
+    /// The CloudWatch client (`AWS_ENDPOINT_URL_CLOUDWATCH` overrides its endpoint).
+    pub async fn cloudwatch(&self) -> aws_sdk_cloudwatch::Client {
+        let sdk = self.sdk_config().await;
+        self.cloudwatch
+            .get_or_init(|| async { aws_sdk_cloudwatch::Client::new(sdk) })
             .await
             .clone()
     }

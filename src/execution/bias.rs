@@ -22,6 +22,7 @@ use crate::config::analysis::{AnalysisConfig, ColumnRef};
 use crate::config::schedules::AnalysisConfigRef;
 use crate::config::{Location, Purpose, Schedule, parse_analysis_config};
 use crate::output::analysis_json::bias_analysis_json;
+use crate::publish::metrics::{Source, bias_datums};
 use crate::schedule::window::Window;
 use crate::store::{ObjectStore, Store, join_key};
 use crate::time::format_utc;
@@ -255,6 +256,14 @@ pub async fn run(
     }
     p.counts.violations = check.violations.len();
     let analysis_json = bias_analysis_json(&analysis, &p.warnings);
+    p.datums = bias_datums(
+        &Source {
+            endpoint: schedule.endpoint.as_str(),
+            schedule: schedule.name.as_str(),
+            scheduled_time: t,
+        },
+        &analysis_json,
+    );
     p.lap("check");
 
     let analysis_key = join_key(folder, ANALYSIS_FILE);

@@ -22,6 +22,8 @@ pub use record::{Counts, ExecutionRecord, Outputs, Status};
 use crate::aws::AwsClients;
 use crate::capture::read::Malformed;
 use crate::config::{Monitor, Schedule};
+use crate::publish::metrics::{Health, Source, health_datums};
+use crate::publish::{Datum, Destination, publish};
 use crate::store::{ObjectStore, Store};
 use crate::time::format_utc;
 use record::clip_reason;
@@ -34,6 +36,8 @@ pub struct Progress {
     pub warnings: Vec<String>,
     pub timings: Map<String, Value>,
     pub outputs: Outputs,
+    /// Metrics of the analysis, published when the execution completes.
+    pub datums: Vec<Datum>,
     clock: Option<Instant>,
 }
 
@@ -149,13 +153,42 @@ async fn execute(schedule: &Schedule, t: DateTime<Utc>, clients: &AwsClients) ->
             (Status::Failed, Some(clip_reason(&reason)))
         }
     };
+    let monitoring_type = match schedule.monitor {
+        Monitor::Bias { .. } => "ModelBias",
+        Monitor::Explainability => "ModelExplainability",
+    };
+    // A failed execution publishes only its health; a completed one its analysis too.
+    let mut datums = if status.is_success() {
+        std::mem::take(&mut progress.datums)
+    } else {
+        Vec::new()
+    };
+    let source = Source {
+        endpoint: schedule.endpoint.as_str(),
+        schedule: schedule.name.as_str(),
+        scheduled_time: t,
+    };
+    datums.extend(health_datums(
+        &source,
+        monitoring_type,
+        Health {
+            failed: status == Status::Failed,
+            violations: progress.counts.violations,
+            records_merged: progress.counts.records_merged,
+            duration_seconds: clock.elapsed().as_secs_f64(),
+        },
+    ));
+    let destination = if schedule.cloudwatch {
+        Destination::CloudWatch
+    } else {
+        Destination::Local
+    };
+    let published = publish(&datums, destination, &out_store, &folder, clients).await;
+    progress.lap("publish");
+    progress.outputs.metrics = published.local_file.clone();
     let mut record = ExecutionRecord {
         schedule: schedule.name.as_str().to_string(),
-        monitoring_type: match schedule.monitor {
-            Monitor::Bias { .. } => "ModelBias",
-            Monitor::Explainability => "ModelExplainability",
-        }
-        .to_string(),
+        monitoring_type: monitoring_type.to_string(),
         endpoint: schedule.endpoint.as_str().to_string(),
         scheduled_time: format_utc(t),
         window_start: format_utc(window.start),
@@ -170,6 +203,14 @@ async fn execute(schedule: &Schedule, t: DateTime<Utc>, clients: &AwsClients) ->
         warnings: std::mem::take(&mut progress.warnings),
         timings: std::mem::take(&mut progress.timings),
         outputs: std::mem::take(&mut progress.outputs),
+        metrics_destination: match destination {
+            Destination::CloudWatch => "cloudwatch",
+            Destination::Local => "local",
+        }
+        .to_string(),
+        metrics_published: published.error.is_none(),
+        metrics_error: published.error.map(|e| clip_reason(&e)),
+        metrics_datums: published.datums,
         driftwatch_version: env!("CARGO_PKG_VERSION").to_string(),
     };
     record.finished_at = format_utc(Utc::now());

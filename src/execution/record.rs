@@ -46,6 +46,8 @@ pub struct Counts {
 pub struct Outputs {
     pub analysis: Option<String>,
     pub constraint_violations: Option<String>,
+    /// The local metrics sink (`cloudwatch_metrics.jsonl`).
+    pub metrics: Option<String>,
     pub record: String,
 }
 
@@ -70,6 +72,13 @@ pub struct ExecutionRecord {
     /// Seconds per stage, in execution order.
     pub timings: Map<String, Value>,
     pub outputs: Outputs,
+    /// Where metrics were published: `cloudwatch` (and the local file) or `local`.
+    pub metrics_destination: String,
+    /// Whether every datum reached its destination. A publishing failure never changes
+    /// `status`.
+    pub metrics_published: bool,
+    pub metrics_error: Option<String>,
+    pub metrics_datums: usize,
     pub driftwatch_version: String,
 }
 

@@ -1,0 +1,124 @@
+//! Publishing an execution's metrics: to CloudWatch (`cloudwatch: true`) with SageMaker's
+//! namespaces, names and dimensions, and always to a local sink — the same datums as JSON
+//! lines (`cloudwatch_metrics.jsonl`) beside the execution's outputs.
+//!
+//! Publishing never changes an execution's status and never loses its files: a failure is
+//! reported in the record (`metrics_published: false` and the reason).
+
+pub mod datum;
+pub mod metrics;
+
+use aws_sdk_cloudwatch::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
+
+pub use datum::{Datum, batches};
+
+use crate::aws::AwsClients;
+use crate::store::{ObjectStore, Store, join_key};
+
+/// The local sink's file name, in the execution's output folder.
+pub const LOCAL_FILE: &str = "cloudwatch_metrics.jsonl";
+
+/// Where datums go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Destination {
+    /// CloudWatch, and the local file.
+    CloudWatch,
+    /// The local file only (the embedded default).
+    Local,
+}
+
+/// What publishing did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Published {
+    pub datums: usize,
+    pub requests: usize,
+    /// None when everything reached its destination.
+    pub error: Option<String>,
+    pub local_file: Option<String>,
+}
+
+fn to_cloudwatch(d: &Datum) -> MetricDatum {
+    let mut b = MetricDatum::builder()
+        .metric_name(&d.metric_name)
+        .value(d.value)
+        .timestamp(aws_sdk_cloudwatch::primitives::DateTime::from_millis(
+            d.timestamp.timestamp_millis(),
+        ))
+        .unit(StandardUnit::from(d.unit.as_str()));
+    for (n, v) in &d.dimensions {
+        b = b.dimensions(Dimension::builder().name(n).value(v).build());
+    }
+    b.build()
+}
+
+/// Sends datums to CloudWatch in batches within the API limits. The SDK retries throttling
+/// and 5xx with backoff; what still fails stops the publishing with a message.
+pub async fn put_metric_data(
+    client: &aws_sdk_cloudwatch::Client,
+    datums: &[Datum],
+) -> Result<usize, String> {
+    if let Some(e) = datums.iter().find_map(|d| d.validate().err()) {
+        return Err(format!("refusing to publish an invalid datum: {e}"));
+    }
+    let mut requests = 0;
+    for (namespace, batch) in batches(datums) {
+        client
+            .put_metric_data()
+            .namespace(&namespace)
+            .set_metric_data(Some(batch.iter().map(|d| to_cloudwatch(d)).collect()))
+            .send()
+            .await
+            .map_err(|e| {
+                let detail = match e.code() {
+                    Some(code) => format!("{code}: {}", e.message().unwrap_or_default()),
+                    None => DisplayErrorContext(&e).to_string(),
+                };
+                format!(
+                    "PutMetricData to namespace {namespace} failed after {requests} successful requests: {detail}"
+                )
+            })?;
+        requests += 1;
+    }
+    Ok(requests)
+}
+
+/// Writes the local sink file, then (for [`Destination::CloudWatch`]) sends the datums.
+pub async fn publish(
+    datums: &[Datum],
+    destination: Destination,
+    out_store: &Store,
+    folder: &str,
+    clients: &AwsClients,
+) -> Published {
+    let mut out = Published {
+        datums: datums.len(),
+        requests: 0,
+        error: None,
+        local_file: None,
+    };
+    let mut lines = Vec::new();
+    for d in datums {
+        lines.extend(d.to_json().to_string().into_bytes());
+        lines.push(b'\n');
+    }
+    let key = join_key(folder, LOCAL_FILE);
+    match out_store.put(&key, lines).await {
+        Ok(()) => out.local_file = Some(out_store.describe(&key)),
+        Err(e) => out.error = Some(format!("local metrics file: {e}")),
+    }
+    if destination == Destination::CloudWatch {
+        let client = clients.cloudwatch().await;
+        match put_metric_data(&client, datums).await {
+            Ok(n) => out.requests = n,
+            Err(e) => {
+                tracing::error!(error = %e, "publishing metrics failed");
+                out.error = Some(match out.error.take() {
+                    Some(local) => format!("{e}; {local}"),
+                    None => e,
+                });
+            }
+        }
+    }
+    out
+}
