@@ -12,6 +12,7 @@ pub mod check;
 pub mod config;
 pub mod dataset;
 pub mod execution;
+pub mod explain;
 pub mod output;
 pub mod publish;
 pub mod schedule;

@@ -1,0 +1,12 @@
+//! Feature attribution: in-process models, Kernel SHAP (shap's KernelExplainer, exactly as
+//! `docs/ARCHITECTURE.md` and the reference describe it) and the nDCG of attribution drift.
+//!
+//! Status: the numerical core. Endpoint predictors, `model-server` and explainability
+//! executions build on it.
+
+pub mod aggregate;
+pub mod kernel_shap;
+pub mod linalg;
+pub mod model;
+pub mod ndcg;
+pub mod rng;
