@@ -6,9 +6,13 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::bias::{self, BiasAnalysis, BiasError};
+use crate::check::attribution_drift::{self, AttributionViolation};
 use crate::check::bias_drift::{self, BiasViolation};
+use crate::config::analysis::{AnalysisConfig, ShapConfig};
 use crate::config::{self, InvalidDocument, Purpose};
 use crate::dataset::{self, DatasetError};
+use crate::explain::model::InProcessModel;
+use crate::explain::run::{ShapResult, run_shap};
 use crate::output::analysis_json::bias_analysis_json;
 use crate::output::atomic::write_atomic;
 
@@ -49,6 +53,9 @@ pub struct AnalyzeOutcome {
     pub analysis: BiasAnalysis,
     pub analysis_json: Value,
     pub violations: Vec<BiasViolation>,
+    pub attribution_violations: Vec<AttributionViolation>,
+    /// The Kernel SHAP result, when the config asks for `methods.shap`.
+    pub shap: Option<ShapResult>,
     pub warnings: Vec<String>,
     /// Wall time per stage (load, metrics, check, write), for logs and benchmarks.
     pub timings: Vec<(&'static str, std::time::Duration)>,
@@ -74,10 +81,11 @@ impl AnalyzeOutcome {
                 }
             }
         }
-        let violations = if self.violations.is_empty() {
+        let n = self.violations.len() + self.attribution_violations.len();
+        let violations = if n == 0 {
             "no violations".to_string()
         } else {
-            format!("{} violations ({VIOLATIONS_FILE})", self.violations.len())
+            format!("{n} violations ({VIOLATIONS_FILE})")
         };
         format!(
             "wrote {}: {computed} metrics computed, {errored} errored, {} warnings; {violations}",
@@ -109,12 +117,10 @@ pub fn analyze(
     baseline: Option<&Path>,
 ) -> Result<AnalyzeOutcome, AnalyzeError> {
     let cfg = config::load_analysis_config(config_path, Purpose::Analyze)?;
-    if cfg.methods.as_ref().is_some_and(|m| m.shap.is_some()) {
-        return Err(AnalyzeError::Unsupported(format!(
-            "{}: methods.shap is not available in this version of driftwatch yet (bias methods are)",
-            config_path.display()
-        )));
-    }
+    let model = match cfg.methods.as_ref().and_then(|m| m.shap.as_ref()) {
+        None => None,
+        Some(_) => Some(load_model(&cfg, config_path)?),
+    };
     let baseline = baseline.map(read_baseline).transpose()?;
     let mut timings = Vec::new();
     let mut clock = std::time::Instant::now();
@@ -151,17 +157,56 @@ pub fn analyze(
             examples: analysis.label_examples.join(", "),
         });
     }
+    let shap = match (&model, cfg.methods.as_ref().and_then(|m| m.shap.as_ref())) {
+        (Some(model), Some(shap)) => Some(explain(&frame, &cfg, shap, model).map_err(|e| {
+            AnalyzeError::Unsupported(format!("{}: Kernel SHAP: {e}", dataset_path.display()))
+        })?),
+        _ => None,
+    };
+    lap("shap");
+    let has_bias = analysis.pre_training.is_some() || analysis.post_training.is_some();
     let check = match &baseline {
-        Some(b) => bias_drift::check(&bias_analysis_json(&analysis, &[]), b),
-        None => Default::default(),
+        Some(b) if has_bias => bias_drift::check(&bias_analysis_json(&analysis, &[]), b),
+        _ => Default::default(),
+    };
+    let attribution = match (&baseline, &shap) {
+        (Some(b), Some(r)) => attribution_drift::check(
+            &r.analysis_json(),
+            b,
+            cfg.extensions
+                .ndcg_threshold
+                .unwrap_or(attribution_drift::DEFAULT_THRESHOLD),
+        ),
+        _ => Default::default(),
     };
     lap("check");
-    let analysis_json = bias_analysis_json(&analysis, &check.warnings);
+    let mut all_warnings = check.warnings.clone();
+    all_warnings.extend(attribution.warnings.iter().cloned());
+    let mut analysis_json = bias_analysis_json(&analysis, &all_warnings);
+    if let (Some(r), Some(obj)) = (&shap, analysis_json.as_object_mut()) {
+        let driftwatch = obj.remove("driftwatch");
+        obj.insert(
+            "explanations".into(),
+            r.analysis_json()["explanations"].clone(),
+        );
+        if let Some(d) = driftwatch {
+            obj.insert("driftwatch".into(), d);
+        }
+        if r.save_local {
+            let csv = r.result.local_csv();
+            write_atomic(&output.join("explanations_shap/out.csv"), csv.as_bytes()).map_err(
+                |source| AnalyzeError::Write {
+                    path: output.join("explanations_shap/out.csv"),
+                    source,
+                },
+            )?;
+        }
+    }
     let mut warnings = analysis.warnings.clone();
-    warnings.extend(check.warnings.iter().cloned());
+    warnings.extend(all_warnings);
     write_json(&output.join(ANALYSIS_FILE), &analysis_json)?;
     let violations_path = output.join(VIOLATIONS_FILE);
-    if check.violations.is_empty() {
+    if check.violations.is_empty() && attribution.violations.is_empty() {
         // A stale file from an earlier run would report violations this run does not have.
         if violations_path.exists() {
             std::fs::remove_file(&violations_path).map_err(|source| AnalyzeError::Write {
@@ -170,9 +215,16 @@ pub fn analyze(
             })?;
         }
     } else {
+        let mut list = Vec::new();
+        for v in &check.violations {
+            list.push(serde_json::to_value(v).unwrap_or_default());
+        }
+        for v in &attribution.violations {
+            list.push(serde_json::to_value(v).unwrap_or_default());
+        }
         write_json(
             &violations_path,
-            &bias_drift::violations_json(&check.violations),
+            &serde_json::json!({"version": "1.0", "violations": list}),
         )?;
     }
     lap("write");
@@ -183,8 +235,106 @@ pub fn analyze(
         analysis,
         analysis_json,
         violations: check.violations,
+        attribution_violations: attribution.violations,
+        shap: shap.map(|s| s.result),
         warnings,
         timings,
+    })
+}
+
+/// The in-process model named by `driftwatch.model` (relative to the config's directory).
+fn load_model(cfg: &AnalysisConfig, config_path: &Path) -> Result<InProcessModel, AnalyzeError> {
+    let unsupported =
+        |m: String| AnalyzeError::Unsupported(format!("{}: {m}", config_path.display()));
+    let spec = cfg.extensions.model.as_deref().ok_or_else(|| {
+        unsupported(
+            "methods.shap needs driftwatch.model (an in-process model file); calling the predictor endpoint is not available in this version yet".into(),
+        )
+    })?;
+    let base = config_path.parent().unwrap_or_else(|| Path::new("."));
+    let path = match crate::config::Location::parse(spec, base) {
+        Ok(crate::config::Location::Local(p)) => p,
+        Ok(other) => {
+            return Err(unsupported(format!(
+                "driftwatch.model: {other}: analyze reads local model files only"
+            )));
+        }
+        Err(e) => return Err(unsupported(format!("driftwatch.model: {e}"))),
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        unsupported(format!(
+            "driftwatch.model: cannot read {}: {e}",
+            path.display()
+        ))
+    })?;
+    InProcessModel::from_json(&text, &path.display().to_string())
+        .map_err(|e| unsupported(e.to_string()))
+}
+
+struct ShapOutcome {
+    result: ShapResult,
+    save_local: bool,
+}
+
+impl ShapOutcome {
+    fn analysis_json(&self) -> Value {
+        self.result.analysis_json()
+    }
+}
+
+/// Kernel SHAP over the dataset's feature columns: every column but the label, the predicted
+/// label and `excluded_columns`.
+fn explain(
+    frame: &polars::prelude::DataFrame,
+    cfg: &AnalysisConfig,
+    shap: &ShapConfig,
+    model: &InProcessModel,
+) -> Result<ShapOutcome, String> {
+    let mut skip = Vec::new();
+    for c in cfg
+        .label
+        .iter()
+        .chain(cfg.predicted_label.iter())
+        .chain(cfg.excluded_columns.iter())
+    {
+        if let Ok(name) = crate::bias::report::resolve(frame, "column", c) {
+            skip.push(name);
+        }
+    }
+    let columns: Vec<&polars::prelude::Column> = frame
+        .columns()
+        .iter()
+        .filter(|c| !skip.iter().any(|s| s == c.name().as_str()))
+        .collect();
+    let names: Vec<String> = columns.iter().map(|c| c.name().to_string()).collect();
+    let mut data = Vec::with_capacity(columns.len());
+    for c in &columns {
+        let s = c.as_materialized_series();
+        let f = s
+            .cast(&polars::prelude::DataType::Float64)
+            .map_err(|_| format!("feature column {} is not numeric", c.name()))?;
+        let ca = f.f64().map_err(|e| e.to_string())?;
+        if ca.null_count() > c.null_count() {
+            return Err(format!("feature column {} is not numeric", c.name()));
+        }
+        data.push(
+            ca.iter()
+                .map(|v| v.unwrap_or(f64::NAN))
+                .collect::<Vec<f64>>(),
+        );
+    }
+    let rows: Vec<Vec<f64>> = (0..frame.height())
+        .map(|i| data.iter().map(|col| col[i]).collect())
+        .collect();
+    let label = cfg
+        .predictor
+        .as_ref()
+        .and_then(|p| p.label_headers.first().cloned())
+        .unwrap_or_else(|| "label0".to_string());
+    let result = run_shap(&rows, &names, shap, &label, model)?;
+    Ok(ShapOutcome {
+        result,
+        save_local: shap.save_local_shap_values,
     })
 }
 

@@ -78,6 +78,8 @@ pub struct Decoder {
     pub expected_features: Option<usize>,
     /// A score strictly greater than this predicts label 1 (when the response has no label).
     pub threshold: f64,
+    /// Explainability reads only the features: responses are not decoded (predictions Null).
+    pub ignore_output: bool,
 }
 
 impl Decoder {
@@ -86,8 +88,18 @@ impl Decoder {
     pub fn decode(&self, r: &CaptureRecord) -> Result<Vec<(Vec<Cell>, Cell)>, String> {
         let rows = decode_features(&r.input, self.features.as_ref())
             .map_err(|e| format!("endpointInput: {e}"))?;
-        let preds = decode_predictions(&r.output, &self.outputs)
-            .map_err(|e| format!("endpointOutput: {e}"))?;
+        let preds = if self.ignore_output {
+            vec![
+                Prediction {
+                    label: None,
+                    score: None
+                };
+                rows.len()
+            ]
+        } else {
+            decode_predictions(&r.output, &self.outputs)
+                .map_err(|e| format!("endpointOutput: {e}"))?
+        };
         if rows.len() != preds.len() {
             return Err(format!(
                 "{} input records but {} output records",

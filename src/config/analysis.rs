@@ -150,6 +150,11 @@ pub struct Extensions {
     pub label_type: Option<ColumnType>,
     /// Pins facet types by facet column name (or index as a string).
     pub facet_types: BTreeMap<String, ColumnType>,
+    /// An in-process model file (XGBoost JSON or linear/logistic coefficients) to explain
+    /// instead of calling an endpoint; relative paths resolve against the config's directory.
+    pub model: Option<String>,
+    /// The nDCG below which feature attribution drift is a violation (default 0.9).
+    pub ndcg_threshold: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -250,7 +255,7 @@ const PREDICTOR_KEYS: &[&str] = &[
     "record_template",
     "custom_attributes",
 ];
-const EXTENSION_KEYS: &[&str] = &["label_type", "facet_types"];
+const EXTENSION_KEYS: &[&str] = &["label_type", "facet_types", "model", "ndcg_threshold"];
 const CONTENT_TYPES: &[&str] = &["text/csv", "application/jsonlines", "application/json"];
 
 impl AnalysisConfig {
@@ -839,9 +844,35 @@ fn extensions(v: &Value, problems: &mut Problems) -> Option<Extensions> {
             }
         }
     }
+    let model = match m.get("model") {
+        None => None,
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+        Some(_) => {
+            problems.push(
+                m.child_path("model"),
+                "must be the path or location of a model file",
+            );
+            None
+        }
+    };
+    let ndcg_threshold = match m.get("ndcg_threshold") {
+        None => None,
+        Some(v) => match v.as_f64() {
+            Some(x) if (0.0..=1.0).contains(&x) => Some(x),
+            _ => {
+                problems.push(
+                    m.child_path("ndcg_threshold"),
+                    format!("must be a number between 0 and 1, got {v}"),
+                );
+                None
+            }
+        },
+    };
     Some(Extensions {
         label_type,
         facet_types,
+        model,
+        ndcg_threshold,
     })
 }
 

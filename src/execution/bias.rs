@@ -49,7 +49,7 @@ pub async fn fetch(location: &Location, clients: &AwsClients) -> Result<Vec<u8>,
 
 /// The schedule's analysis config: loaded with the schedules file, or fetched and validated
 /// now when it lives in S3.
-async fn analysis_config(
+pub async fn analysis_config(
     schedule: &Schedule,
     clients: &AwsClients,
 ) -> Result<Arc<AnalysisConfig>, String> {
@@ -61,18 +61,18 @@ async fn analysis_config(
                 .map_err(|e| format!("analysis_config: cannot read {e}"))?;
             let text = String::from_utf8(bytes)
                 .map_err(|_| format!("analysis_config {location}: not UTF-8 text"))?;
-            parse_analysis_config(
-                &text,
-                Path::new(&location.to_string()),
-                Purpose::BiasMonitor,
-            )
-            .map(Arc::new)
-            .map_err(|e| format!("analysis_config: {e}"))
+            let purpose = match schedule.monitor {
+                crate::config::Monitor::Bias { .. } => Purpose::BiasMonitor,
+                crate::config::Monitor::Explainability => Purpose::ExplainabilityMonitor,
+            };
+            parse_analysis_config(&text, Path::new(&location.to_string()), purpose)
+                .map(Arc::new)
+                .map_err(|e| format!("analysis_config: {e}"))
         }
     }
 }
 
-async fn baseline(schedule: &Schedule, clients: &AwsClients) -> Result<Option<Value>, String> {
+pub async fn baseline(schedule: &Schedule, clients: &AwsClients) -> Result<Option<Value>, String> {
     let Some(location) = &schedule.baseline_constraints else {
         return Ok(None);
     };
@@ -108,6 +108,7 @@ fn decoder(schedule: &Schedule, spec: &FrameSpec) -> Result<Decoder, String> {
         },
         expected_features: spec.features.as_ref().map(Vec::len),
         threshold: spec.threshold,
+        ignore_output: false,
     })
 }
 

@@ -7,6 +7,7 @@
 //! attempt at the same T), so the files in a folder always agree with its record.
 
 mod bias;
+mod explain;
 mod outputs;
 pub mod record;
 
@@ -129,10 +130,18 @@ async fn execute(schedule: &Schedule, t: DateTime<Utc>, clients: &AwsClients) ->
                 )
                 .await
             }
-            Monitor::Explainability => Err(
-                "model_explainability executions are not available in this version of driftwatch yet"
-                    .to_string(),
-            ),
+            Monitor::Explainability => {
+                explain::run(
+                    schedule,
+                    t,
+                    window,
+                    &out_store,
+                    &folder,
+                    clients,
+                    &mut progress,
+                )
+                .await
+            }
         }
     };
     let result: StageResult = match tokio::time::timeout(schedule.max_runtime, work).await {

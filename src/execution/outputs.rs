@@ -51,7 +51,11 @@ pub async fn write_record(
 /// Best effort: a failed execution must not leave analysis files (its own, or stale ones from
 /// an earlier attempt) that contradict its record.
 pub async fn remove_analysis_files(store: &Store, folder: &str) {
-    for name in [ANALYSIS_FILE, VIOLATIONS_FILE] {
+    for name in [
+        ANALYSIS_FILE,
+        VIOLATIONS_FILE,
+        super::explain::LOCAL_SHAP_FILE,
+    ] {
         if let Err(e) = store.delete(&join_key(folder, name)).await {
             tracing::warn!(error = %e, "cannot remove {name} of a failed execution");
         }

@@ -271,6 +271,11 @@ impl<'a> Explainer<'a> {
         })
     }
 
+    /// How many background rows each coalition is evaluated on.
+    pub fn background_rows(&self) -> usize {
+        self.background.rows.len()
+    }
+
     /// `g(Σ w_k f(b_k))`: the link of the background's mean prediction.
     pub fn expected_value(&self) -> f64 {
         self.settings.link.apply(self.fnull)

@@ -10,3 +10,4 @@ pub mod linalg;
 pub mod model;
 pub mod ndcg;
 pub mod rng;
+pub mod run;

@@ -1,0 +1,236 @@
+//! `driftwatch run` for a `model_explainability` schedule with an in-process model: the
+//! window's captured rows explained with Kernel SHAP; the numbers equal the shared fixture
+//! (shap 0.49.1 / exact Shapley values); nDCG drift checks; metrics in the local sink.
+
+mod common;
+
+use common::driftwatch;
+use serde_json::{Value, json};
+
+const T: &str = "2024-01-19T10:00:00Z";
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(common::repo_path(&format!("tests/fixtures/shap/{name}"))).unwrap()
+}
+
+fn rows(name: &str) -> Vec<String> {
+    fixture(name)
+        .lines()
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Lays out the fixture's rows as hourly CSV captures and writes the config files.
+fn setup(baseline: Option<&Value>) -> (tempfile::TempDir, std::path::PathBuf) {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path();
+    let mut lines = Vec::new();
+    for (i, row) in rows("xgb_rows.csv").iter().enumerate() {
+        lines.push(json!({
+            "captureData": {
+                "endpointInput": {"observedContentType": "text/csv", "mode": "INPUT", "data": format!("{row}\n"), "encoding": "CSV"},
+                "endpointOutput": {"observedContentType": "text/csv", "mode": "OUTPUT", "data": "0.5", "encoding": "CSV"}
+            },
+            "eventMetadata": {"eventId": format!("e{i}"), "inferenceTime": format!("2024-01-19T09:{:02}:00Z", 10 + i)},
+            "eventVersion": "0"
+        }).to_string());
+    }
+    let cap = dir.join("capture/xgb-ep/AllTraffic/2024/01/19/09");
+    std::fs::create_dir_all(&cap).unwrap();
+    std::fs::write(cap.join("10-00-000-a.jsonl"), lines.join("\n") + "\n").unwrap();
+    std::fs::write(dir.join("model.json"), fixture("xgb_model.json")).unwrap();
+    let baseline_rows: Vec<Vec<f64>> = rows("xgb_baseline.csv")
+        .iter()
+        .map(|r| r.split(',').map(|c| c.parse().unwrap()).collect())
+        .collect();
+    let cfg = json!({
+        "version": "1.0",
+        "headers": ["f0", "f1", "f2", "f3", "f4", "f5"],
+        "methods": {"shap": {"baseline": baseline_rows, "agg_method": "mean_abs", "use_logit": false, "save_local_shap_values": true, "seed": 1}},
+        "driftwatch": {"model": "model.json"}
+    });
+    std::fs::write(dir.join("explain.json"), cfg.to_string()).unwrap();
+    let baseline_line = match baseline {
+        Some(b) => {
+            std::fs::write(dir.join("baseline.json"), b.to_string()).unwrap();
+            "    baseline_constraints: baseline.json\n"
+        }
+        None => "",
+    };
+    let yaml = format!(
+        "schedules:\n  - name: xgb-shap\n    type: model_explainability\n    endpoint: xgb-ep\n    cadence: hourly\n    data_capture: capture\n    output: output\n    analysis_config: explain.json\n{baseline_line}"
+    );
+    let config = dir.join("schedules.yaml");
+    std::fs::write(&config, yaml).unwrap();
+    (root, config)
+}
+
+fn run(config: &std::path::Path) -> (i32, Value) {
+    let r = driftwatch(&[
+        "run",
+        "--config",
+        config.to_str().unwrap(),
+        "--schedule",
+        "xgb-shap",
+        "--at",
+        T,
+    ]);
+    let record: Value = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", r.stdout, r.stderr));
+    (r.code, record)
+}
+
+const OUT: &str = "output/xgb-ep/xgb-shap/2024/01/19/10";
+
+#[test]
+fn explains_the_window_with_shaps_numbers() {
+    let (root, config) = setup(None);
+    let (code, record) = run(&config);
+    assert_eq!(code, 0, "{record:#}");
+    assert_eq!(record["status"], "Completed");
+    assert_eq!(record["monitoring_type"], "ModelExplainability");
+    assert_eq!(record["counts"]["records_merged"], 6);
+    let analysis: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.path().join(OUT).join("analysis.json")).unwrap(),
+    )
+    .unwrap();
+    let want: Value = serde_json::from_str(&fixture("expected_xgb_identity.json")).unwrap();
+    let got = &analysis["explanations"]["kernel_shap"]["label0"];
+    let exp = &want["analysis_json"]["explanations"]["kernel_shap"]["label0"];
+    assert!(
+        (got["expected_value"].as_f64().unwrap() - exp["expected_value"].as_f64().unwrap()).abs()
+            < 1e-9
+    );
+    for (f, v) in exp["global_shap_values"].as_object().unwrap() {
+        let g = got["global_shap_values"][f].as_f64().unwrap();
+        assert!((g - v.as_f64().unwrap()).abs() < 1e-9, "{f}: {g} vs {v}");
+    }
+    let local =
+        std::fs::read_to_string(root.path().join(OUT).join("explanations_shap/out.csv")).unwrap();
+    assert!(local.starts_with("f0_label0,f1_label0,"), "{local}");
+    assert_eq!(local.lines().count(), 7);
+    let metrics =
+        std::fs::read_to_string(root.path().join(OUT).join("cloudwatch_metrics.jsonl")).unwrap();
+    let datums: Vec<Value> = metrics
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let f0 = datums
+        .iter()
+        .find(|d| d["MetricName"] == "feature_f0")
+        .expect("feature_f0");
+    assert_eq!(
+        f0["Namespace"],
+        "aws/sagemaker/Endpoints/explainability-metrics"
+    );
+    assert!(datums.iter().any(|d| d["MetricName"] == "ExpectedValue"));
+}
+
+#[test]
+fn attribution_drift_against_baselines() {
+    // Baseline = this run's own values: nDCG 1, no violation.
+    let (root, config) = setup(None);
+    run(&config);
+    let own: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.path().join(OUT).join("analysis.json")).unwrap(),
+    )
+    .unwrap();
+    let (_r2, config) = setup(Some(&own));
+    let (code, record) = run(&config);
+    assert_eq!(code, 0);
+    assert_eq!(record["status"], "Completed", "{record:#}");
+
+    // A baseline ranking the features the other way round: violation with SageMaker's text.
+    let mut reversed = own.clone();
+    let values = reversed["explanations"]["kernel_shap"]["label0"]["global_shap_values"]
+        .as_object_mut()
+        .unwrap();
+    let mut pairs: Vec<(String, f64)> = values
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_f64().unwrap()))
+        .collect();
+    pairs.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let sorted: Vec<f64> = pairs.iter().map(|p| p.1).rev().collect();
+    for ((k, _), v) in pairs.iter().zip(sorted) {
+        values.insert(k.clone(), json!(v));
+    }
+    let (root3, config) = setup(Some(&reversed));
+    let (code, record) = run(&config);
+    assert_eq!(code, 0);
+    assert_eq!(record["status"], "CompletedWithViolations", "{record:#}");
+    let v: Value = serde_json::from_str(
+        &std::fs::read_to_string(root3.path().join(OUT).join("constraint_violations.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let v = &v["violations"][0];
+    assert_eq!(v["label"], "label0");
+    assert_eq!(v["metric_name"], "shap");
+    assert_eq!(
+        v["constraint_check_type"],
+        "feature_attribution_drift_check"
+    );
+    let d = v["description"].as_str().unwrap();
+    assert!(
+        d.starts_with("Feature attribution drift 0.") && d.ends_with(" exceeds threshold 0.9"),
+        "{d}"
+    );
+}
+
+#[test]
+fn a_missing_model_fails_the_execution_naming_it() {
+    let (root, config) = setup(None);
+    std::fs::remove_file(root.path().join("model.json")).unwrap();
+    let (code, record) = run(&config);
+    assert_eq!(code, 1);
+    let reason = record["failure_reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("driftwatch.model: cannot read") && reason.contains("model.json"),
+        "{reason}"
+    );
+    assert!(!root.path().join(OUT).join("analysis.json").exists());
+}
+
+#[test]
+fn analyze_runs_methods_shap_on_a_dataset() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("model.json"), fixture("xgb_model.json")).unwrap();
+    std::fs::write(dir.path().join("rows.csv"), fixture("xgb_rows.csv")).unwrap();
+    let baseline_rows: Vec<Vec<f64>> = rows("xgb_baseline.csv")
+        .iter()
+        .map(|r| r.split(',').map(|c| c.parse().unwrap()).collect())
+        .collect();
+    let cfg = json!({
+        "dataset_type": "text/csv",
+        "methods": {"shap": {"baseline": baseline_rows, "use_logit": true, "save_local_shap_values": false}},
+        "driftwatch": {"model": "model.json"}
+    });
+    std::fs::write(dir.path().join("cfg.json"), cfg.to_string()).unwrap();
+    let out = dir.path().join("out");
+    let r = driftwatch(&[
+        "analyze",
+        "--dataset",
+        dir.path().join("rows.csv").to_str().unwrap(),
+        "--analysis-config",
+        dir.path().join("cfg.json").to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let analysis: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("analysis.json")).unwrap()).unwrap();
+    let want: Value = serde_json::from_str(&fixture("expected_xgb_logit.json")).unwrap();
+    let exp = &want["analysis_json"]["explanations"]["kernel_shap"]["label0"];
+    let got = &analysis["explanations"]["kernel_shap"]["label0"];
+    assert!(
+        (got["expected_value"].as_f64().unwrap() - exp["expected_value"].as_f64().unwrap()).abs()
+            < 1e-9
+    );
+    for (f, v) in exp["global_shap_values"].as_object().unwrap() {
+        let g = got["global_shap_values"][f].as_f64().unwrap();
+        assert!((g - v.as_f64().unwrap()).abs() < 1e-9, "{f}: {g} vs {v}");
+    }
+    assert!(analysis.get("pre_training_bias_metrics").is_none());
+}
