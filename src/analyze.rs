@@ -12,6 +12,7 @@ use crate::config::analysis::{AnalysisConfig, ShapConfig};
 use crate::config::{self, InvalidDocument, Purpose};
 use crate::dataset::{self, DatasetError};
 use crate::explain::model::InProcessModel;
+use crate::explain::predictor::Predictor;
 use crate::explain::run::{ShapResult, run_shap};
 use crate::output::analysis_json::bias_analysis_json;
 use crate::output::atomic::write_atomic;
@@ -331,7 +332,13 @@ fn explain(
         .as_ref()
         .and_then(|p| p.label_headers.first().cloned())
         .unwrap_or_else(|| "label0".to_string());
-    let result = run_shap(&rows, &names, shap, &label, model)?;
+    let result = run_shap(
+        &rows,
+        &names,
+        shap,
+        &label,
+        &Predictor::InProcess(model.clone()),
+    )?;
     Ok(ShapOutcome {
         result,
         save_local: shap.save_local_shap_values,

@@ -41,6 +41,7 @@ pub struct AwsClients {
     sdk: OnceCell<SdkConfig>,
     s3: OnceCell<aws_sdk_s3::Client>,
     cloudwatch: OnceCell<aws_sdk_cloudwatch::Client>,
+    sagemaker_runtime: OnceCell<aws_sdk_sagemakerruntime::Client>,
 }
 
 fn endpoint_overridden(service_var: &str) -> bool {
@@ -98,6 +99,16 @@ impl AwsClients {
         let sdk = self.sdk_config().await;
         self.cloudwatch
             .get_or_init(|| async { aws_sdk_cloudwatch::Client::new(sdk) })
+            .await
+            .clone()
+    }
+
+    /// The SageMaker runtime client (`AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME` overrides its
+    /// endpoint, e.g. with `driftwatch model-server`).
+    pub async fn sagemaker_runtime(&self) -> aws_sdk_sagemakerruntime::Client {
+        let sdk = self.sdk_config().await;
+        self.sagemaker_runtime
+            .get_or_init(|| async { aws_sdk_sagemakerruntime::Client::new(sdk) })
             .await
             .clone()
     }

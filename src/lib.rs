@@ -13,6 +13,7 @@ pub mod config;
 pub mod dataset;
 pub mod execution;
 pub mod explain;
+pub mod model_server;
 pub mod output;
 pub mod publish;
 pub mod schedule;

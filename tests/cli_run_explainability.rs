@@ -24,6 +24,14 @@ fn rows(name: &str) -> Vec<String> {
 
 /// Lays out the fixture's rows as hourly CSV captures and writes the config files.
 fn setup(baseline: Option<&Value>) -> (tempfile::TempDir, std::path::PathBuf) {
+    setup_with(baseline, json!({"model": "model.json"}), None)
+}
+
+fn setup_with(
+    baseline: Option<&Value>,
+    extension: Value,
+    predictor: Option<Value>,
+) -> (tempfile::TempDir, std::path::PathBuf) {
     let root = tempfile::tempdir().unwrap();
     let dir = root.path();
     let mut lines = Vec::new();
@@ -45,12 +53,15 @@ fn setup(baseline: Option<&Value>) -> (tempfile::TempDir, std::path::PathBuf) {
         .iter()
         .map(|r| r.split(',').map(|c| c.parse().unwrap()).collect())
         .collect();
-    let cfg = json!({
+    let mut cfg = json!({
         "version": "1.0",
         "headers": ["f0", "f1", "f2", "f3", "f4", "f5"],
         "methods": {"shap": {"baseline": baseline_rows, "agg_method": "mean_abs", "use_logit": false, "save_local_shap_values": true, "seed": 1}},
-        "driftwatch": {"model": "model.json"}
+        "driftwatch": extension
     });
+    if let Some(p) = predictor {
+        cfg["predictor"] = p;
+    }
     std::fs::write(dir.join("explain.json"), cfg.to_string()).unwrap();
     let baseline_line = match baseline {
         Some(b) => {
@@ -233,4 +244,136 @@ fn analyze_runs_methods_shap_on_a_dataset() {
         assert!((g - v.as_f64().unwrap()).abs() < 1e-9, "{f}: {g} vs {v}");
     }
     assert!(analysis.get("pre_training_bias_metrics").is_none());
+}
+
+/// `driftwatch model-server` on a free port, stopped on drop.
+struct ModelServer {
+    child: std::process::Child,
+    url: String,
+}
+
+impl ModelServer {
+    fn start(model: &std::path::Path) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_driftwatch"))
+            .args([
+                "model-server",
+                "--model",
+                model.to_str().unwrap(),
+                "--port",
+                &port.to_string(),
+            ])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Self { child, url };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("model-server did not start");
+    }
+}
+
+impl Drop for ModelServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn assert_fixture_numbers(root: &std::path::Path) {
+    let analysis: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join(OUT).join("analysis.json")).unwrap(),
+    )
+    .unwrap();
+    let want: Value = serde_json::from_str(&fixture("expected_xgb_identity.json")).unwrap();
+    let got = &analysis["explanations"]["kernel_shap"]["label0"];
+    let exp = &want["analysis_json"]["explanations"]["kernel_shap"]["label0"];
+    for (f, v) in exp["global_shap_values"].as_object().unwrap() {
+        let g = got["global_shap_values"][f].as_f64().unwrap();
+        assert!((g - v.as_f64().unwrap()).abs() < 1e-9, "{f}: {g} vs {v}");
+    }
+}
+
+#[test]
+fn explains_through_a_sagemaker_endpoint_served_by_model_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model.json");
+    std::fs::write(&model, fixture("xgb_model.json")).unwrap();
+    let server = ModelServer::start(&model);
+    let url = server.url.clone();
+    let env = [
+        ("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", url.as_str()),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    for predictor in [
+        json!({"endpoint_name": "xgb-shadow", "content_type": "text/csv", "accept_type": "text/csv"}),
+        json!({"endpoint_name": "xgb-shadow", "content_type": "application/json", "accept_type": "application/json",
+               "content_template": "{\"instances\":$records}", "record_template": "{\"features\":$features}",
+               "probability": "predictions[*].score"}),
+        json!({"endpoint_name": "xgb-shadow", "content_type": "application/jsonlines", "accept_type": "application/jsonlines",
+               "probability": "score"}),
+    ] {
+        let (root, config) = setup_with(None, json!({}), Some(predictor.clone()));
+        let r = common::driftwatch_env(
+            &[
+                "run",
+                "--config",
+                config.to_str().unwrap(),
+                "--schedule",
+                "xgb-shap",
+                "--at",
+                T,
+            ],
+            &env,
+        );
+        let record: Value = serde_json::from_str(&r.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}\n{}", r.stdout, r.stderr));
+        assert_eq!(record["status"], "Completed", "{predictor}: {record:#}");
+        assert!(
+            record["counts"]["endpoint_requests"].as_u64().unwrap() >= 6,
+            "{record:#}"
+        );
+        assert_fixture_numbers(root.path());
+    }
+    // A stopped endpoint fails the execution with the endpoint's name; nothing is written.
+    drop(server);
+    let (root, config) = setup_with(
+        None,
+        json!({}),
+        Some(json!({"endpoint_name": "xgb-shadow"})),
+    );
+    let r = common::driftwatch_env(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--schedule",
+            "xgb-shap",
+            "--at",
+            T,
+        ],
+        &env,
+    );
+    let record: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(record["status"], "Failed");
+    assert!(
+        record["failure_reason"]
+            .as_str()
+            .unwrap()
+            .contains("InvokeEndpoint xgb-shadow"),
+        "{record:#}"
+    );
+    assert!(!root.path().join(OUT).join("analysis.json").exists());
 }

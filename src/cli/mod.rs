@@ -1,6 +1,7 @@
 //! Subcommands: each file turns arguments into a library call and prints its result.
 
 mod analyze;
+mod model_server;
 mod plan;
 mod run;
 mod validate;
@@ -69,6 +70,17 @@ pub enum Command {
         #[arg(long)]
         at: String,
     },
+    /// Serve an in-process model (XGBoost JSON or linear/logistic) over HTTP with SageMaker's
+    /// container contract (GET /ping, POST /invocations) and the runtime path
+    /// (POST /endpoints/{name}/invocations); text/csv, application/jsonlines, application/json.
+    ModelServer {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+    },
     /// Validate a schedules file and the analysis configs it names (exit 0 valid, 2 invalid).
     Validate {
         #[arg(long)]
@@ -112,6 +124,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             baseline,
         } => analyze::run(&dataset, &analysis_config, &output, baseline.as_deref()),
         Command::Validate { config } => validate::run(&config),
+        Command::ModelServer { model, port, host } => model_server::run(&model, &host, port),
         Command::Run {
             config,
             schedule,

@@ -155,6 +155,8 @@ pub struct Extensions {
     pub model: Option<String>,
     /// The nDCG below which feature attribution drift is a violation (default 0.9).
     pub ndcg_threshold: Option<f64>,
+    /// Cap on endpoint requests per execution (default 100,000).
+    pub max_endpoint_requests: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -255,7 +257,13 @@ const PREDICTOR_KEYS: &[&str] = &[
     "record_template",
     "custom_attributes",
 ];
-const EXTENSION_KEYS: &[&str] = &["label_type", "facet_types", "model", "ndcg_threshold"];
+const EXTENSION_KEYS: &[&str] = &[
+    "label_type",
+    "facet_types",
+    "model",
+    "ndcg_threshold",
+    "max_endpoint_requests",
+];
 const CONTENT_TYPES: &[&str] = &["text/csv", "application/jsonlines", "application/json"];
 
 impl AnalysisConfig {
@@ -868,11 +876,25 @@ fn extensions(v: &Value, problems: &mut Problems) -> Option<Extensions> {
             }
         },
     };
+    let max_endpoint_requests = match m.get("max_endpoint_requests") {
+        None => None,
+        Some(v) => match v.as_u64() {
+            Some(n) if n > 0 => Some(n as usize),
+            _ => {
+                problems.push(
+                    m.child_path("max_endpoint_requests"),
+                    format!("must be a positive integer, got {v}"),
+                );
+                None
+            }
+        },
+    };
     Some(Extensions {
         label_type,
         facet_types,
         model,
         ndcg_threshold,
+        max_endpoint_requests,
     })
 }
 

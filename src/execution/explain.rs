@@ -17,7 +17,9 @@ use crate::capture::read::{Decoder, read_capture};
 use crate::check::attribution_drift::{self, DEFAULT_THRESHOLD};
 use crate::config::schedules::AnalysisConfigRef;
 use crate::config::{Location, Schedule};
+use crate::explain::endpoint::EndpointPredictor;
 use crate::explain::model::InProcessModel;
+use crate::explain::predictor::Predictor;
 use crate::explain::run::run_shap;
 use crate::publish::metrics::{Source, explainability_datums, ndcg_datum};
 use crate::schedule::window::Window;
@@ -73,21 +75,43 @@ pub async fn run(
         .as_ref()
         .and_then(|m| m.shap.clone())
         .ok_or("analysis_config: methods.shap is required for model_explainability")?;
-    let Some(model_spec) = cfg.extensions.model.clone() else {
-        return Err(format!(
-            "analysis_config {}: calling the endpoint in predictor is not available in this version of driftwatch yet; set driftwatch.model to an in-process model file (XGBoost JSON or linear/logistic)",
-            match &schedule.analysis_config {
+    let (predictor, features) = match cfg.extensions.model.clone() {
+        Some(spec) => {
+            let m = model(schedule, &spec, clients).await?;
+            let features = match &cfg.headers {
+                Some(h) => h.clone(),
+                None => m.feature_names().to_vec(),
+            };
+            (Predictor::InProcess(m), features)
+        }
+        None => {
+            let location = match &schedule.analysis_config {
                 AnalysisConfigRef::Loaded { location, .. }
                 | AnalysisConfigRef::Remote(location) => location.to_string(),
-            }
-        ));
+            };
+            let pc = cfg
+                .predictor
+                .as_ref()
+                .filter(|p| p.endpoint_name.is_some())
+                .ok_or_else(|| {
+                    format!(
+                        "analysis_config {location}: set predictor.endpoint_name (a shadow endpoint to call with synthetic rows) or driftwatch.model (an in-process model file)"
+                    )
+                })?;
+            let features = cfg.headers.clone().ok_or_else(|| {
+                format!("analysis_config {location}: headers (the feature names) are required")
+            })?;
+            let endpoint = EndpointPredictor::new(
+                clients.sagemaker_runtime().await,
+                tokio::runtime::Handle::current(),
+                pc,
+                features.clone(),
+                cfg.extensions.max_endpoint_requests,
+            )?;
+            (Predictor::Endpoint(endpoint), features)
+        }
     };
-    let model = model(schedule, &model_spec, clients).await?;
     let baseline = baseline(schedule, clients).await?;
-    let features: Vec<String> = match &cfg.headers {
-        Some(h) => h.clone(),
-        None => model.feature_names().to_vec(),
-    };
     let decoder = Decoder {
         features: schedule
             .endpoint_input
@@ -160,13 +184,15 @@ pub async fn run(
         .as_ref()
         .and_then(|pr| pr.label_headers.first().cloned())
         .unwrap_or_else(|| "label0".to_string());
-    let result = tokio::task::spawn_blocking(move || {
-        run_shap(&rows, &features, &shap, &label, &model).map(|r| (r, shap))
+    let (result, shap, requests) = tokio::task::spawn_blocking(move || {
+        let r = run_shap(&rows, &features, &shap, &label, &predictor);
+        let requests = predictor.requests();
+        r.map(|r| (r, shap, requests))
     })
     .await
     .map_err(|e| format!("explaining failed: {e}"))?
     .map_err(|e| format!("Kernel SHAP: {e}"))?;
-    let (result, shap) = result;
+    p.counts.endpoint_requests = requests;
     p.lap("shap");
 
     let mut analysis_json = result.analysis_json();

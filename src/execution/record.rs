@@ -39,6 +39,8 @@ pub struct Counts {
     pub unmatched_captures: usize,
     pub unmatched_labels: usize,
     pub violations: usize,
+    /// InvokeEndpoint requests made by the endpoint predictor (explainability).
+    pub endpoint_requests: usize,
 }
 
 /// Where an execution's files are (full addresses).

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::aggregate::{AggMethod, aggregate};
 use super::kernel_shap::{Background, Explainer, Link, Settings};
-use super::model::InProcessModel;
+use super::predictor::Predictor;
 use super::rng::Rng;
 use crate::config::analysis::{AggMethod as ConfigAgg, ShapBaseline, ShapConfig};
 
@@ -164,13 +164,14 @@ pub fn run_shap(
     feature_names: &[String],
     shap: &ShapConfig,
     label: &str,
-    model: &InProcessModel,
+    model: &Predictor,
 ) -> Result<ShapResult, String> {
     let width = feature_names.len();
-    if model.num_features() != width {
+    if let Some(n) = model.num_features()
+        && n != width
+    {
         return Err(format!(
-            "the model takes {} features but the data has {width} ({})",
-            model.num_features(),
+            "the model takes {n} features but the data has {width} ({})",
             feature_names.join(", ")
         ));
     }
@@ -178,7 +179,7 @@ pub fn run_shap(
         return Err("no records to explain".into());
     }
     let background = Background::uniform(baseline_rows(shap, rows, width)?);
-    let predict = |r: &[f64]| -> Result<Vec<f64>, String> { Ok(model.predict(r)) };
+    let predict = |r: &[f64]| -> Result<Vec<f64>, String> { model.predict(r) };
     let settings = Settings {
         link: if shap.use_logit {
             Link::Logit
