@@ -11,6 +11,7 @@ use crate::check::bias_drift::{self, BiasViolation};
 use crate::config::analysis::{AnalysisConfig, ShapConfig};
 use crate::config::{self, InvalidDocument, Purpose};
 use crate::dataset::{self, DatasetError};
+use crate::explain::endpoint::EndpointPredictor;
 use crate::explain::model::InProcessModel;
 use crate::explain::predictor::Predictor;
 use crate::explain::run::{ShapResult, run_shap};
@@ -120,7 +121,7 @@ pub fn analyze(
     let cfg = config::load_analysis_config(config_path, Purpose::Analyze)?;
     let model = match cfg.methods.as_ref().and_then(|m| m.shap.as_ref()) {
         None => None,
-        Some(_) => Some(load_model(&cfg, config_path)?),
+        Some(_) => Some(predictor(&cfg, config_path)?),
     };
     let baseline = baseline.map(read_baseline).transpose()?;
     let mut timings = Vec::new();
@@ -159,9 +160,11 @@ pub fn analyze(
         });
     }
     let shap = match (&model, cfg.methods.as_ref().and_then(|m| m.shap.as_ref())) {
-        (Some(model), Some(shap)) => Some(explain(&frame, &cfg, shap, model).map_err(|e| {
-            AnalyzeError::Unsupported(format!("{}: Kernel SHAP: {e}", dataset_path.display()))
-        })?),
+        (Some((model, _runtime)), Some(shap)) => {
+            Some(explain(&frame, &cfg, shap, model).map_err(|e| {
+                AnalyzeError::Unsupported(format!("{}: Kernel SHAP: {e}", dataset_path.display()))
+            })?)
+        }
         _ => None,
     };
     lap("shap");
@@ -285,11 +288,51 @@ impl ShapOutcome {
 
 /// Kernel SHAP over the dataset's feature columns: every column but the label, the predicted
 /// label and `excluded_columns`.
+/// The model to explain: `driftwatch.model`, else the endpoint in `predictor.endpoint_name`
+/// (called through the SageMaker runtime API on a runtime of its own).
+fn predictor(
+    cfg: &AnalysisConfig,
+    config_path: &Path,
+) -> Result<(Predictor, Option<tokio::runtime::Runtime>), AnalyzeError> {
+    if cfg.extensions.model.is_some() {
+        return Ok((Predictor::InProcess(load_model(cfg, config_path)?), None));
+    }
+    let unsupported =
+        |m: String| AnalyzeError::Unsupported(format!("{}: {m}", config_path.display()));
+    let pc = cfg
+        .predictor
+        .as_ref()
+        .filter(|p| p.endpoint_name.is_some())
+        .ok_or_else(|| {
+            unsupported(
+                "methods.shap needs driftwatch.model (an in-process model file) or predictor.endpoint_name".into(),
+            )
+        })?;
+    let names = cfg.headers.clone().ok_or_else(|| {
+        unsupported("headers (the feature names) are required to call an endpoint".into())
+    })?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| unsupported(format!("cannot start the async runtime: {e}")))?;
+    let client =
+        runtime.block_on(async { crate::aws::AwsClients::new().sagemaker_runtime().await });
+    let endpoint = EndpointPredictor::new(
+        client,
+        runtime.handle().clone(),
+        pc,
+        names,
+        cfg.extensions.max_endpoint_requests,
+    )
+    .map_err(unsupported)?;
+    Ok((Predictor::Endpoint(endpoint), Some(runtime)))
+}
+
 fn explain(
     frame: &polars::prelude::DataFrame,
     cfg: &AnalysisConfig,
     shap: &ShapConfig,
-    model: &InProcessModel,
+    model: &Predictor,
 ) -> Result<ShapOutcome, String> {
     let mut skip = Vec::new();
     for c in cfg
@@ -332,13 +375,7 @@ fn explain(
         .as_ref()
         .and_then(|p| p.label_headers.first().cloned())
         .unwrap_or_else(|| "label0".to_string());
-    let result = run_shap(
-        &rows,
-        &names,
-        shap,
-        &label,
-        &Predictor::InProcess(model.clone()),
-    )?;
+    let result = run_shap(&rows, &names, shap, &label, model)?;
     Ok(ShapOutcome {
         result,
         save_local: shap.save_local_shap_values,
