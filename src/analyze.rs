@@ -8,13 +8,13 @@ use serde_json::Value;
 use crate::bias::{self, BiasAnalysis, BiasError};
 use crate::check::attribution_drift::{self, AttributionViolation};
 use crate::check::bias_drift::{self, BiasViolation};
-use crate::config::analysis::{AnalysisConfig, ShapConfig};
+use crate::config::analysis::{AnalysisConfig, ShapBaseline, ShapConfig};
 use crate::config::{self, InvalidDocument, Purpose};
 use crate::dataset::{self, DatasetError};
 use crate::explain::endpoint::EndpointPredictor;
 use crate::explain::model::InProcessModel;
 use crate::explain::predictor::Predictor;
-use crate::explain::run::{ShapResult, run_shap};
+use crate::explain::run::{ShapResult, baseline_file_rows, run_shap};
 use crate::output::analysis_json::bias_analysis_json;
 use crate::output::atomic::write_atomic;
 
@@ -160,11 +160,18 @@ pub fn analyze(
         });
     }
     let shap = match (&model, cfg.methods.as_ref().and_then(|m| m.shap.as_ref())) {
-        (Some((model, _runtime)), Some(shap)) => {
-            Some(explain(&frame, &cfg, shap, model).map_err(|e| {
+        (Some((model, _runtime)), Some(shap)) => Some(
+            explain(
+                &frame,
+                &cfg,
+                shap,
+                model,
+                config_path.parent().unwrap_or_else(|| Path::new(".")),
+            )
+            .map_err(|e| {
                 AnalyzeError::Unsupported(format!("{}: Kernel SHAP: {e}", dataset_path.display()))
-            })?)
-        }
+            })?,
+        ),
         _ => None,
     };
     lap("shap");
@@ -333,6 +340,7 @@ fn explain(
     cfg: &AnalysisConfig,
     shap: &ShapConfig,
     model: &Predictor,
+    config_dir: &Path,
 ) -> Result<ShapOutcome, String> {
     let mut skip = Vec::new();
     for c in cfg
@@ -375,7 +383,25 @@ fn explain(
         .as_ref()
         .and_then(|p| p.label_headers.first().cloned())
         .unwrap_or_else(|| "label0".to_string());
-    let result = run_shap(&rows, &names, shap, &label, model)?;
+    let mut shap = shap.clone();
+    if let Some(ShapBaseline::Uri(uri)) = &shap.baseline {
+        let path = match crate::config::Location::parse(uri, config_dir) {
+            Ok(crate::config::Location::Local(p)) => p,
+            Ok(other) => {
+                return Err(format!(
+                    "methods.shap.baseline: {other}: analyze reads local files only"
+                ));
+            }
+            Err(e) => return Err(format!("methods.shap.baseline: {e}")),
+        };
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("methods.shap.baseline: cannot read {}: {e}", path.display()))?;
+        shap.baseline = Some(ShapBaseline::Rows(baseline_file_rows(
+            &text,
+            &path.display().to_string(),
+        )?));
+    }
+    let result = run_shap(&rows, &names, &shap, &label, model)?;
     Ok(ShapOutcome {
         result,
         save_local: shap.save_local_shap_values,

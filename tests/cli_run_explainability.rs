@@ -377,3 +377,33 @@ fn explains_through_a_sagemaker_endpoint_served_by_model_server() {
     );
     assert!(!root.path().join(OUT).join("analysis.json").exists());
 }
+
+#[test]
+fn a_shap_baseline_file_is_read_like_in_place_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("model.json"), fixture("xgb_model.json")).unwrap();
+    std::fs::write(dir.path().join("rows.csv"), fixture("xgb_rows.csv")).unwrap();
+    std::fs::write(dir.path().join("baseline.csv"), fixture("xgb_baseline.csv")).unwrap();
+    let cfg = json!({
+        "dataset_type": "text/csv",
+        "methods": {"shap": {"baseline": "baseline.csv", "use_logit": false}},
+        "driftwatch": {"model": "model.json"}
+    });
+    std::fs::write(dir.path().join("cfg.json"), cfg.to_string()).unwrap();
+    let out = dir.path().join("out");
+    let r = driftwatch(&[
+        "analyze",
+        "--dataset",
+        dir.path().join("rows.csv").to_str().unwrap(),
+        "--analysis-config",
+        dir.path().join("cfg.json").to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // Same layout as the run outputs, so reuse the fixture comparison.
+    let target = dir.path().join(OUT);
+    std::fs::create_dir_all(&target).unwrap();
+    std::fs::copy(out.join("analysis.json"), target.join("analysis.json")).unwrap();
+    assert_fixture_numbers(dir.path());
+}

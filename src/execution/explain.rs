@@ -15,12 +15,13 @@ use crate::capture::cell::Cell;
 use crate::capture::payload::{JsonPath, OutputLocators};
 use crate::capture::read::{Decoder, read_capture};
 use crate::check::attribution_drift::{self, DEFAULT_THRESHOLD};
+use crate::config::analysis::ShapBaseline;
 use crate::config::schedules::AnalysisConfigRef;
 use crate::config::{Location, Schedule};
 use crate::explain::endpoint::EndpointPredictor;
 use crate::explain::model::InProcessModel;
 use crate::explain::predictor::Predictor;
-use crate::explain::run::run_shap;
+use crate::explain::run::{baseline_file_rows, run_shap};
 use crate::publish::metrics::{Source, explainability_datums, ndcg_datum};
 use crate::schedule::window::Window;
 use crate::store::{ObjectStore, Store, join_key};
@@ -112,6 +113,20 @@ pub async fn run(
         }
     };
     let baseline = baseline(schedule, clients).await?;
+    let mut shap = shap;
+    if let Some(ShapBaseline::Uri(uri)) = &shap.baseline {
+        let base = match schedule.analysis_config.location() {
+            Location::Local(p) => p.parent().map(|d| d.to_path_buf()).unwrap_or_default(),
+            Location::S3 { .. } => std::path::PathBuf::from("."),
+        };
+        let location =
+            Location::parse(uri, &base).map_err(|e| format!("methods.shap.baseline: {e}"))?;
+        let bytes = fetch(&location, clients)
+            .await
+            .map_err(|e| format!("methods.shap.baseline: cannot read {e}"))?;
+        let rows = baseline_file_rows(&String::from_utf8_lossy(&bytes), &location.to_string())?;
+        shap.baseline = Some(ShapBaseline::Rows(rows));
+    }
     let decoder = Decoder {
         features: schedule
             .endpoint_input

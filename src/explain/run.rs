@@ -101,6 +101,34 @@ pub fn baseline_rows(
     }
 }
 
+/// The rows of a baseline file named by `methods.shap.baseline`: CSV (numbers; a first line
+/// that is not all numbers is a header) or JSON Lines (`[...]` or `{"features": [...]}` per
+/// line). Returned as in-place rows.
+pub fn baseline_file_rows(text: &str, name: &str) -> Result<Vec<Value>, String> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if t.starts_with('[') || t.starts_with('{') {
+            let v: Value = serde_json::from_str(t).map_err(|e| format!("{name}:{}: {e}", i + 1))?;
+            out.push(v);
+            continue;
+        }
+        let cells: Result<Vec<f64>, _> = t.split(',').map(|c| c.trim().parse::<f64>()).collect();
+        match cells {
+            Ok(c) => out.push(Value::from(c)),
+            Err(_) if i == 0 => {} // a header row
+            Err(_) => return Err(format!("{name}:{}: not a row of numbers: {t}", i + 1)),
+        }
+    }
+    if out.is_empty() {
+        return Err(format!("{name}: no baseline rows"));
+    }
+    Ok(out)
+}
+
 /// Lloyd's k-means with k-means++ seeding (deterministic for a seed); empty clusters keep
 /// their centre.
 pub fn kmeans(rows: &[Vec<f64>], k: usize, seed: u64) -> Vec<Vec<f64>> {
@@ -253,6 +281,22 @@ fn explainer_rows(e: &Explainer<'_>) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn baseline_files_in_csv_and_json_lines() {
+        let rows = baseline_file_rows("a,b\n1,2\n3,4.5\n", "b.csv").unwrap();
+        assert_eq!(
+            rows,
+            vec![serde_json::json!([1.0, 2.0]), serde_json::json!([3.0, 4.5])]
+        );
+        let rows = baseline_file_rows("{\"features\": [1, 2]}\n", "b.jsonl").unwrap();
+        assert_eq!(rows.len(), 1);
+        assert!(
+            baseline_file_rows("a,b\n1,x\n", "b.csv")
+                .unwrap_err()
+                .contains("b.csv:2")
+        );
+    }
 
     #[test]
     fn kmeans_finds_separated_clusters_deterministically() {
