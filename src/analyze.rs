@@ -378,11 +378,11 @@ fn explain(
     let rows: Vec<Vec<f64>> = (0..frame.height())
         .map(|i| data.iter().map(|col| col[i]).collect())
         .collect();
-    let label = cfg
+    let label: Vec<String> = cfg
         .predictor
         .as_ref()
-        .and_then(|p| p.label_headers.first().cloned())
-        .unwrap_or_else(|| "label0".to_string());
+        .map(|pc| pc.label_headers.clone())
+        .unwrap_or_default();
     let mut shap = shap.clone();
     if let Some(ShapBaseline::Uri(uri)) = &shap.baseline {
         let path = match crate::config::Location::parse(uri, config_dir) {

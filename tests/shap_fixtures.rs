@@ -99,21 +99,21 @@ fn check_case(expected: &str, model_file: &str, rows_file: &str, baseline_file: 
         for (j, e) in exact_row.as_array().unwrap().iter().enumerate() {
             let e = e.as_f64().unwrap();
             assert!(
-                (out.phi[j] - e).abs() <= 1e-9,
+                (out.phi[0][j] - e).abs() <= 1e-9,
                 "{expected} row {i} feature {j}: {} vs exact {e}",
-                out.phi[j]
+                out.phi[0][j]
             );
             assert!(
                 (oracle[j] - e).abs() <= 1e-9,
                 "{expected} oracle row {i} feature {j}"
             );
         }
-        let sum: f64 = out.phi.iter().sum();
+        let sum: f64 = out.phi[0].iter().sum();
         assert!(
-            (sum - (out.prediction - explainer.expected_value())).abs() <= 1e-9,
+            (sum - (out.prediction[0] - explainer.expected_value())).abs() <= 1e-9,
             "additivity"
         );
-        local.push(out.phi);
+        local.push(out.phi[0].clone());
     }
     let names: Vec<String> = model.feature_names().to_vec();
     for (key, method) in [

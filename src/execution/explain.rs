@@ -194,11 +194,11 @@ pub async fn run(
         }
     }
     p.counts.records_merged = rows.len();
-    let label = cfg
+    let label: Vec<String> = cfg
         .predictor
         .as_ref()
-        .and_then(|pr| pr.label_headers.first().cloned())
-        .unwrap_or_else(|| "label0".to_string());
+        .map(|pc| pc.label_headers.clone())
+        .unwrap_or_default();
     let (result, shap, requests) = tokio::task::spawn_blocking(move || {
         let r = run_shap(&rows, &features, &shap, &label, &predictor);
         let requests = predictor.requests();
@@ -241,17 +241,23 @@ pub async fn run(
         schedule: schedule.name.as_str(),
         scheduled_time: t,
     };
-    p.datums = explainability_datums(
-        &src,
-        &result.label,
-        &result
-            .feature_names
-            .iter()
-            .cloned()
-            .zip(result.global.iter().copied())
-            .collect::<Vec<_>>(),
-        Some(result.expected_value),
-    );
+    p.datums = result
+        .labels
+        .iter()
+        .flat_map(|l| {
+            explainability_datums(
+                &src,
+                &l.label,
+                &result
+                    .feature_names
+                    .iter()
+                    .cloned()
+                    .zip(l.global.iter().copied())
+                    .collect::<Vec<_>>(),
+                Some(l.expected_value),
+            )
+        })
+        .collect();
     p.datums.extend(
         check
             .ndcg

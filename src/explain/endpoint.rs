@@ -11,8 +11,7 @@ use aws_sdk_sagemakerruntime::primitives::Blob;
 use tokio::sync::Semaphore;
 
 use super::codec::{Format, Templates, encode_rows};
-use crate::capture::payload::{OutputLocator, OutputLocators, decode_predictions, truncate};
-use crate::capture::record::{Encoding, Payload};
+use crate::capture::payload::{OutputLocator, OutputLocators, truncate};
 use crate::config::analysis::PredictorConfig;
 
 /// InvokeEndpoint's request payload limit.
@@ -128,13 +127,27 @@ impl EndpointPredictor {
         // Bounded concurrency: the semaphore inside `send` limits requests in flight.
         let results = self.handle.block_on(futures_join(futures.collect()));
         let mut scores = Vec::with_capacity(rows.len() / width);
+        let mut outputs = None;
         for r in results {
-            scores.extend(r?);
+            for record in r? {
+                match outputs {
+                    None => outputs = Some(record.len()),
+                    Some(d) if d != record.len() => {
+                        return Err(format!(
+                            "endpoint {}: records have {d} and {} scores; every record needs the same number",
+                            self.endpoint,
+                            record.len()
+                        ));
+                    }
+                    Some(_) => {}
+                }
+                scores.extend(record);
+            }
         }
         Ok(scores)
     }
 
-    async fn send(&self, body: String, n_rows: usize) -> Result<Vec<f64>, String> {
+    async fn send(&self, body: String, n_rows: usize) -> Result<Vec<Vec<f64>>, String> {
         let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
         let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
         if n > self.max_requests {
@@ -168,11 +181,7 @@ impl EndpointPredictor {
         })?;
         let bytes = out.body.map(|b| b.into_inner()).unwrap_or_default();
         let text = String::from_utf8_lossy(&bytes).into_owned();
-        let payload = Payload {
-            content_type: self.accept.mime().to_string(),
-            encoding: Encoding::Json,
-            data: text.clone(),
-        };
+
         let bad = |why: String| {
             format!(
                 "endpoint {} request {n}: malformed response ({why}): {}",
@@ -180,20 +189,108 @@ impl EndpointPredictor {
                 truncate(&text)
             )
         };
-        let preds = decode_predictions(&payload, &self.locators).map_err(bad)?;
-        if preds.len() != n_rows {
-            return Err(bad(format!("{} scores for {n_rows} rows", preds.len())));
+        let scores =
+            parse_scores(self.accept, &text, self.locators.probability.as_ref()).map_err(bad)?;
+        if scores.len() != n_rows {
+            return Err(bad(format!("{} records for {n_rows} rows", scores.len())));
         }
-        preds
-            .into_iter()
-            .map(|p| match (p.score, p.label) {
-                (Some(s), _) => Ok(s),
-                (None, Some(l)) => l
-                    .as_f64()
-                    .ok_or_else(|| bad(format!("label {l} is not a number"))),
-                (None, None) => Err(bad("no score".into())),
+        Ok(scores)
+    }
+}
+
+fn score_values(v: &serde_json::Value, what: &str) -> Result<Vec<f64>, String> {
+    match v {
+        serde_json::Value::Number(n) => Ok(vec![n.as_f64().unwrap_or(f64::NAN)]),
+        serde_json::Value::String(s) => s
+            .trim()
+            .parse()
+            .map(|x| vec![x])
+            .map_err(|_| format!("{what}: {s:?} is not a number")),
+        serde_json::Value::Array(items) if !items.is_empty() => items
+            .iter()
+            .map(|x| {
+                x.as_f64()
+                    .ok_or_else(|| format!("{what}: {x} is not a number"))
             })
-            .collect()
+            .collect(),
+        other => Err(format!(
+            "{what}: {} is not a score",
+            truncate(&other.to_string())
+        )),
+    }
+}
+
+/// The scores of a response, one list per record: one value for a single score, several for
+/// per-class probabilities (one set of attributions per class). `locator`: the
+/// `probability` (or `label`) index for CSV, JMESPath for JSON; without one, a CSV line's
+/// values and a JSON record itself.
+pub fn parse_scores(
+    format: Format,
+    text: &str,
+    locator: Option<&OutputLocator>,
+) -> Result<Vec<Vec<f64>>, String> {
+    let lines = || text.lines().filter(|l| !l.trim().is_empty());
+    match format {
+        Format::Csv => lines()
+            .enumerate()
+            .map(|(i, l)| {
+                let cells: Vec<&str> = l.split(',').map(str::trim).collect();
+                let pick = |c: &str| {
+                    c.parse::<f64>()
+                        .map_err(|_| format!("line {}: {c:?} is not a number", i + 1))
+                };
+                match locator {
+                    Some(OutputLocator::Index(k)) => cells
+                        .get(*k)
+                        .ok_or_else(|| {
+                            format!("line {} has {} values, no index {k}", i + 1, cells.len())
+                        })
+                        .and_then(|c| pick(c))
+                        .map(|x| vec![x]),
+                    Some(OutputLocator::Path(p)) if cells.len() > 1 => Err(format!(
+                        "a CSV response needs a zero-based index, not the JMESPath {:?}",
+                        p.text()
+                    )),
+                    _ => cells.iter().map(|c| pick(c)).collect(),
+                }
+            })
+            .collect(),
+        Format::JsonLines => lines()
+            .enumerate()
+            .map(|(i, l)| {
+                let what = format!("line {}", i + 1);
+                let v: serde_json::Value =
+                    serde_json::from_str(l).map_err(|e| format!("{what}: {e}"))?;
+                let found = match locator {
+                    Some(OutputLocator::Path(p)) => p.search(&v)?,
+                    Some(OutputLocator::Index(k)) => {
+                        v.get(*k).cloned().unwrap_or(serde_json::Value::Null)
+                    }
+                    None => v,
+                };
+                score_values(&found, &what)
+            })
+            .collect(),
+        Format::Json => {
+            let v: serde_json::Value =
+                serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+            let found = match locator {
+                Some(OutputLocator::Path(p)) => p.search(&v)?,
+                Some(OutputLocator::Index(k)) => {
+                    v.get(*k).cloned().unwrap_or(serde_json::Value::Null)
+                }
+                None => v,
+            };
+            match found {
+                serde_json::Value::Array(items) => items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| score_values(x, &format!("record {}", i + 1)))
+                    .collect(),
+                serde_json::Value::Null => Err("no scores found".into()),
+                other => Ok(vec![score_values(&other, "record 1")?]),
+            }
+        }
     }
 }
 
@@ -223,4 +320,41 @@ where
     })
     .await;
     results.into_iter().flatten().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::payload::JsonPath;
+
+    #[test]
+    fn scores_single_and_per_class() {
+        assert_eq!(
+            parse_scores(Format::Csv, "0.25\n0.5\n", None).unwrap(),
+            vec![vec![0.25], vec![0.5]]
+        );
+        assert_eq!(
+            parse_scores(Format::Csv, "1,0.9\n", Some(&OutputLocator::Index(1))).unwrap(),
+            vec![vec![0.9]]
+        );
+        let path = OutputLocator::Path(JsonPath::compile("predictions[*].probabilities").unwrap());
+        let got = parse_scores(
+            Format::Json,
+            r#"{"predictions": [{"probabilities": [0.2, 0.8]}, {"probabilities": [0.6, 0.4]}]}"#,
+            Some(&path),
+        )
+        .unwrap();
+        assert_eq!(got, vec![vec![0.2, 0.8], vec![0.6, 0.4]]);
+        let score = OutputLocator::Path(JsonPath::compile("score").unwrap());
+        assert_eq!(
+            parse_scores(
+                Format::JsonLines,
+                "{\"score\": 0.1}\n{\"score\": 0.3}",
+                Some(&score)
+            )
+            .unwrap(),
+            vec![vec![0.1], vec![0.3]]
+        );
+        assert!(parse_scores(Format::Json, r#"{"x": 1}"#, Some(&score)).is_err());
+    }
 }

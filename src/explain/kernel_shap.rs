@@ -57,7 +57,8 @@ pub struct Settings {
     pub seed: u64,
 }
 
-/// A batch model: rows (row-major, P wide) in, one score per row out.
+/// A batch model: rows (row-major, P wide) in, D values per row out (row-major; D = 1 for a
+/// single score).
 pub type Predict<'a> = dyn Fn(&[f64]) -> Result<Vec<f64>, String> + Sync + 'a;
 
 /// The explainer for one model and background: `expected_value` is computed once.
@@ -65,17 +66,20 @@ pub struct Explainer<'a> {
     predict: &'a Predict<'a>,
     background: Background,
     width: usize,
-    /// Σ w_k f(b_k), before the link.
-    fnull: f64,
+    /// Values per row the model returns.
+    outputs: usize,
+    /// Σ w_k f(b_k) per output, before the link.
+    fnull: Vec<f64>,
     settings: Settings,
 }
 
 /// One row's attributions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Explanation {
-    pub phi: Vec<f64>,
-    /// g(f(x)).
-    pub prediction: f64,
+    /// `phi[output][feature]`.
+    pub phi: Vec<Vec<f64>>,
+    /// g(f(x)) per output.
+    pub prediction: Vec<f64>,
     /// Coalitions evaluated (0 when fewer than 2 features vary).
     pub coalitions: usize,
 }
@@ -254,18 +258,26 @@ impl<'a> Explainer<'a> {
         }
         let flat: Vec<f64> = background.rows.concat();
         let y = predict(&flat)?;
-        if y.len() != background.rows.len() {
+        let n = background.rows.len();
+        if y.is_empty() || y.len() % n != 0 {
             return Err(format!(
-                "the model returned {} predictions for {} baseline rows",
-                y.len(),
-                background.rows.len()
+                "the model returned {} values for {n} baseline rows",
+                y.len()
             ));
         }
-        let fnull = y.iter().zip(&background.weights).map(|(y, w)| y * w).sum();
+        let outputs = y.len() / n;
+        let fnull = (0..outputs)
+            .map(|d| {
+                (0..n)
+                    .map(|k| background.weights[k] * y[k * outputs + d])
+                    .sum()
+            })
+            .collect();
         Ok(Self {
             predict,
             background,
             width,
+            outputs,
             fnull,
             settings,
         })
@@ -276,9 +288,22 @@ impl<'a> Explainer<'a> {
         self.background.rows.len()
     }
 
-    /// `g(Σ w_k f(b_k))`: the link of the background's mean prediction.
+    /// How many values the model returns per row (one set of attributions each).
+    pub fn outputs(&self) -> usize {
+        self.outputs
+    }
+
+    /// `g(Σ w_k f(b_k))` per output: the link of the background's mean prediction.
+    pub fn expected_values(&self) -> Vec<f64> {
+        self.fnull
+            .iter()
+            .map(|f| self.settings.link.apply(*f))
+            .collect()
+    }
+
+    /// The first output's expected value.
     pub fn expected_value(&self) -> f64 {
-        self.settings.link.apply(self.fnull)
+        self.settings.link.apply(self.fnull[0])
     }
 
     /// Attributions of one row. `rng` supplies the random coalitions (only used when the
@@ -292,11 +317,16 @@ impl<'a> Explainer<'a> {
             ));
         }
         let link = self.settings.link;
-        let fx = *(self.predict)(x)?
-            .first()
-            .ok_or("the model returned no prediction")?;
-        let gfx = link.apply(fx);
-        let gnull = link.apply(self.fnull);
+        let outputs = self.outputs;
+        let fx = (self.predict)(x)?;
+        if fx.len() != outputs {
+            return Err(format!(
+                "the model returned {} values for one row, expected {outputs}",
+                fx.len()
+            ));
+        }
+        let gfx: Vec<f64> = fx.iter().map(|f| link.apply(*f)).collect();
+        let gnull: Vec<f64> = self.fnull.iter().map(|f| link.apply(*f)).collect();
         let varying: Vec<usize> = (0..self.width)
             .filter(|&j| {
                 !self.background.rows.iter().all(|b| {
@@ -306,7 +336,7 @@ impl<'a> Explainer<'a> {
             })
             .collect();
         let m = varying.len();
-        let mut phi = vec![0.0; self.width];
+        let mut phi = vec![vec![0.0; self.width]; outputs];
         if m == 0 {
             return Ok(Explanation {
                 phi,
@@ -315,7 +345,9 @@ impl<'a> Explainer<'a> {
             });
         }
         if m == 1 {
-            phi[varying[0]] = gfx - gnull;
+            for (o, p) in phi.iter_mut().enumerate() {
+                p[varying[0]] = gfx[o] - gnull[o];
+            }
             return Ok(Explanation {
                 phi,
                 prediction: gfx,
@@ -337,54 +369,67 @@ impl<'a> Explainer<'a> {
             }
         }
         let y = (self.predict)(&synth)?;
-        if y.len() != d.masks.len() * n_bg {
+        if y.len() != d.masks.len() * n_bg * outputs {
             return Err(format!(
-                "the model returned {} predictions for {} synthetic rows",
+                "the model returned {} values for {} synthetic rows ({outputs} per row expected)",
                 y.len(),
                 d.masks.len() * n_bg
             ));
         }
-        let ey: Vec<f64> = y
-            .chunks(n_bg)
+        // ey[i][o]: the background-weighted mean of output o under mask i.
+        let ey: Vec<Vec<f64>> = y
+            .chunks(n_bg * outputs)
             .map(|c| {
-                c.iter()
-                    .zip(&self.background.weights)
-                    .map(|(y, w)| y * w)
-                    .sum()
+                (0..outputs)
+                    .map(|o| {
+                        (0..n_bg)
+                            .map(|k| self.background.weights[k] * c[k * outputs + o])
+                            .sum()
+                    })
+                    .collect()
             })
             .collect();
-        // Constrained WLS: eliminate the last varying feature.
-        let delta = gfx - gnull;
+        // Constrained WLS, eliminating the last varying feature. XᵀWX is the same for every
+        // output; only the right-hand side differs.
         let last = m - 1;
         let k = m - 1;
         let mut xtwx = vec![0.0; k * k];
-        let mut xtwy = vec![0.0; k];
-        for ((mask, &w), &e) in d.masks.iter().zip(&d.weights).zip(&ey) {
+        let mut xtwy = vec![vec![0.0; k]; outputs];
+        for ((mask, &w), e) in d.masks.iter().zip(&d.weights).zip(&ey) {
             let zl = f64::from(u8::from(mask[last]));
-            let y2 = link.apply(e) - gnull - zl * delta;
             let row: Vec<f64> = (0..k).map(|j| f64::from(u8::from(mask[j])) - zl).collect();
+            for (o, rhs) in xtwy.iter_mut().enumerate() {
+                let y2 = link.apply(e[o]) - gnull[o] - zl * (gfx[o] - gnull[o]);
+                for a in 0..k {
+                    if row[a] != 0.0 {
+                        rhs[a] += w * row[a] * y2;
+                    }
+                }
+            }
             for a in 0..k {
                 if row[a] == 0.0 {
                     continue;
                 }
-                xtwy[a] += w * row[a] * y2;
                 for b in 0..k {
                     xtwx[a * k + b] += w * row[a] * row[b];
                 }
             }
         }
-        let beta = solve(xtwx, xtwy, k).ok_or(
-            "the sampled coalitions do not determine the attributions (singular system); raise num_samples",
-        )?;
-        let mut sum = 0.0;
-        for (j, &b) in beta.iter().enumerate() {
-            phi[varying[j]] = b;
-            sum += b;
-        }
-        phi[varying[last]] = delta - sum;
-        for p in &mut phi {
-            if p.abs() < 1e-10 {
-                *p = 0.0;
+        for (o, rhs) in xtwy.into_iter().enumerate() {
+            let beta = solve(xtwx.clone(), rhs, k).ok_or(
+                "the sampled coalitions do not determine the attributions (singular system); raise num_samples",
+            )?;
+            let p = &mut phi[o];
+            let mut sum = 0.0;
+            for (j, &b) in beta.iter().enumerate() {
+                p[varying[j]] = b;
+                sum += b;
+            }
+            p[varying[last]] = (gfx[o] - gnull[o]) - sum;
+            for v in p.iter_mut() {
+                if v.abs() < 1e-10 {
+                    *v = 0.0;
+                }
             }
         }
         Ok(Explanation {
@@ -478,10 +523,50 @@ mod tests {
         let mean = [1.0, 2.0, 1.0];
         for j in 0..3 {
             assert!(
-                (out.phi[j] - c[j] * (x[j] - mean[j])).abs() < 1e-12,
+                (out.phi[0][j] - c[j] * (x[j] - mean[j])).abs() < 1e-12,
                 "{:?}",
                 out.phi
             );
+        }
+    }
+
+    #[test]
+    fn every_output_gets_its_own_attributions() {
+        // Two outputs, p and 1 - p: with the identity link their attributions are opposite.
+        let f = |rows: &[f64]| -> Result<Vec<f64>, String> {
+            Ok(rows
+                .chunks(3)
+                .flat_map(|r| {
+                    let p = 1.0 / (1.0 + (-(r[0] - 2.0 * r[1] + 0.5 * r[2])).exp());
+                    [p, 1.0 - p]
+                })
+                .collect())
+        };
+        let bg = Background::uniform(vec![vec![0.0, 0.0, 0.0], vec![1.0, 1.0, 1.0]]);
+        let e = Explainer::new(
+            &f,
+            bg.clone(),
+            Settings {
+                link: Link::Identity,
+                num_samples: None,
+                seed: 0,
+            },
+        )
+        .unwrap();
+        assert_eq!(e.outputs(), 2);
+        let out = e.explain(&[2.0, -1.0, 0.5], &mut Rng::seeded(0)).unwrap();
+        for j in 0..3 {
+            assert!((out.phi[0][j] + out.phi[1][j]).abs() < 1e-12);
+        }
+        let exact = exact_shapley(
+            &|r: &[f64]| f(r).map(|v| v.into_iter().step_by(2).collect()),
+            &bg,
+            &[2.0, -1.0, 0.5],
+            Link::Identity,
+        )
+        .unwrap();
+        for (got, want) in out.phi[0].iter().zip(&exact) {
+            assert!((got - want).abs() < 1e-12);
         }
     }
 
@@ -518,9 +603,9 @@ mod tests {
         let out = e.explain(&x, &mut Rng::seeded(3)).unwrap();
         assert_eq!(out.coalitions, 2 * 12 + 2048);
         let exact = exact_shapley(&f, &bg, &x, Link::Identity).unwrap();
-        let total: f64 = out.phi.iter().sum();
-        assert!((total - (out.prediction - e.expected_value())).abs() < 1e-9);
-        for (a, b) in out.phi.iter().zip(&exact) {
+        let total: f64 = out.phi[0].iter().sum();
+        assert!((total - (out.prediction[0] - e.expected_value())).abs() < 1e-9);
+        for (a, b) in out.phi[0].iter().zip(&exact) {
             assert!((a - b).abs() < 1e-2, "{a} vs {b}");
         }
     }

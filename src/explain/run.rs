@@ -10,46 +10,70 @@ use super::predictor::Predictor;
 use super::rng::Rng;
 use crate::config::analysis::{AggMethod as ConfigAgg, ShapBaseline, ShapConfig};
 
-/// The result for one model output.
+/// The attributions of one model output.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ShapResult {
+pub struct LabelResult {
+    /// `label0`, `label1`, … or the predictor's `label_headers`.
     pub label: String,
-    pub feature_names: Vec<String>,
     pub global: Vec<f64>,
     pub expected_value: f64,
+    /// One row of values per record.
     pub local: Vec<Vec<f64>>,
+}
+
+/// A Kernel SHAP analysis: one entry per model output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShapResult {
+    pub feature_names: Vec<String>,
+    pub labels: Vec<LabelResult>,
     /// Synthetic rows the model scored.
     pub model_rows: usize,
 }
 
 impl ShapResult {
-    /// `{"version": "1.0", "explanations": {"kernel_shap": {label: {...}}}}`.
+    /// `{"version": "1.0", "explanations": {"kernel_shap": {label: {...}, …}}}`.
     pub fn analysis_json(&self) -> Value {
-        let mut global = Map::new();
-        for (n, v) in self.feature_names.iter().zip(&self.global) {
-            global.insert(
-                n.clone(),
-                crate::output::analysis_json::metric_value_json(*v),
+        let mut labels = Map::new();
+        for l in &self.labels {
+            let mut global = Map::new();
+            for (n, v) in self.feature_names.iter().zip(&l.global) {
+                global.insert(
+                    n.clone(),
+                    crate::output::analysis_json::metric_value_json(*v),
+                );
+            }
+            labels.insert(
+                l.label.clone(),
+                json!({"global_shap_values": global, "expected_value": l.expected_value}),
             );
         }
-        json!({"version": "1.0", "explanations": {"kernel_shap": {
-            self.label.clone(): {"global_shap_values": global, "expected_value": self.expected_value}
-        }}})
+        json!({"version": "1.0", "explanations": {"kernel_shap": labels}})
     }
 
-    /// `explanations_shap/out.csv`: one row per record, `<feature>_<label>` columns.
+    /// `explanations_shap/out.csv`: one row per record, `<feature>_<label>` columns for every
+    /// label in turn.
     pub fn local_csv(&self) -> String {
-        let mut out = self
-            .feature_names
+        let header: Vec<String> = self
+            .labels
             .iter()
-            .map(|f| format!("{f}_{}", self.label))
-            .collect::<Vec<_>>()
-            .join(",");
+            .flat_map(|l| {
+                self.feature_names
+                    .iter()
+                    .map(move |f| format!("{f}_{}", l.label))
+            })
+            .collect();
+        let mut out = header.join(",");
         out.push('\n');
-        for row in &self.local {
-            let cells: Vec<String> = row
+        let rows = self.labels.first().map_or(0, |l| l.local.len());
+        for i in 0..rows {
+            let cells: Vec<String> = self
+                .labels
                 .iter()
-                .map(|v| crate::output::pyfmt::py_float_repr(*v))
+                .flat_map(|l| {
+                    l.local[i]
+                        .iter()
+                        .map(|v| crate::output::pyfmt::py_float_repr(*v))
+                })
                 .collect();
             out.push_str(&cells.join(","));
             out.push('\n');
@@ -183,15 +207,15 @@ pub fn kmeans(rows: &[Vec<f64>], k: usize, seed: u64) -> Vec<Vec<f64>> {
     centres
 }
 
-/// One row's values and the coalitions evaluated for it.
-type RowResult = (Vec<f64>, usize);
+/// One row's values (`[output][feature]`) and the coalitions evaluated for it.
+type RowResult = (Vec<Vec<f64>>, usize);
 
 /// Explains `rows` (features in `feature_names` order) with an in-process model.
 pub fn run_shap(
     rows: &[Vec<f64>],
     feature_names: &[String],
     shap: &ShapConfig,
-    label: &str,
+    label_headers: &[String],
     model: &Predictor,
 ) -> Result<ShapResult, String> {
     let width = feature_names.len();
@@ -222,6 +246,7 @@ pub fn run_shap(
     // rows are split across threads.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = rows.len().div_ceil(threads).max(1);
+    let outputs = explainer.outputs();
     let results: Vec<Result<Vec<RowResult>, String>> = std::thread::scope(|s| {
         let handles: Vec<_> = rows
             .chunks(chunk)
@@ -256,20 +281,33 @@ pub fn run_shap(
             })
             .collect()
     });
-    let mut local = Vec::with_capacity(rows.len());
+    let mut local: Vec<Vec<Vec<f64>>> = vec![Vec::with_capacity(rows.len()); outputs];
     let mut model_rows = 0;
     for part in results {
         for (phi, coalitions) in part? {
             model_rows += coalitions * explainer_rows(&explainer);
-            local.push(phi);
+            for (o, p) in phi.into_iter().enumerate() {
+                local[o].push(p);
+            }
         }
     }
+    let expected = explainer.expected_values();
+    let labels = local
+        .into_iter()
+        .enumerate()
+        .map(|(o, local)| LabelResult {
+            label: label_headers
+                .get(o)
+                .cloned()
+                .unwrap_or_else(|| format!("label{o}")),
+            global: aggregate(&local, agg(shap.agg_method)),
+            expected_value: expected[o],
+            local,
+        })
+        .collect();
     Ok(ShapResult {
-        label: label.to_string(),
         feature_names: feature_names.to_vec(),
-        global: aggregate(&local, agg(shap.agg_method)),
-        expected_value: explainer.expected_value(),
-        local,
+        labels,
         model_rows,
     })
 }
