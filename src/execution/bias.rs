@@ -7,9 +7,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::outputs::json_bytes;
-use super::{Progress, StageResult, Status};
-use crate::analyze::{ANALYSIS_FILE, VIOLATIONS_FILE};
+use super::outputs::write_analysis;
+use super::{Progress, StageResult};
 use crate::aws::AwsClients;
 use crate::bias::report::PredictionSource;
 use crate::bias::run_bias;
@@ -24,7 +23,7 @@ use crate::config::{Location, Purpose, Schedule, parse_analysis_config};
 use crate::output::analysis_json::bias_analysis_json;
 use crate::publish::metrics::{Source, bias_datums};
 use crate::schedule::window::Window;
-use crate::store::{ObjectStore, Store, join_key};
+use crate::store::{ObjectStore, Store};
 use crate::time::format_utc;
 
 /// Reads one object named by a full location (`s3://bucket/key` or a file path).
@@ -145,7 +144,7 @@ pub async fn run(
     p.lap("config");
 
     let capture_store = Store::open(&schedule.data_capture, clients).await;
-    let capture = read_capture(
+    let mut capture = read_capture(
         &capture_store,
         schedule.endpoint.as_str(),
         schedule.variant.as_ref().map(|v| v.as_str()),
@@ -154,16 +153,7 @@ pub async fn run(
     )
     .await
     .map_err(|e| format!("reading captured data: {e}"))?;
-    p.timing("capture_list", capture.list_seconds);
-    p.timing("capture_read", capture.read_seconds);
-    p.counts.capture_files = capture.files;
-    p.counts.capture_bytes = capture.bytes;
-    p.counts.capture_lines = capture.lines;
-    p.counts.capture_records = capture.records_in_window;
-    p.counts.capture_outside_window = capture.outside_window;
-    p.counts.capture_malformed = capture.malformed.count;
-    p.malformed.extend(capture.malformed);
-    p.lap("capture");
+    p.record_capture(&mut capture);
     let range = format!("[{}, {})", format_utc(window.start), format_utc(window.end));
     if capture.events.is_empty() {
         return Err(if p.counts.capture_malformed > 0 {
@@ -267,32 +257,16 @@ pub async fn run(
     );
     p.lap("check");
 
-    let analysis_key = join_key(folder, ANALYSIS_FILE);
-    let violations_key = join_key(folder, VIOLATIONS_FILE);
-    out_store
-        .put(&analysis_key, json_bytes(&analysis_json))
-        .await
-        .map_err(|e| format!("writing {ANALYSIS_FILE}: {e}"))?;
-    p.outputs.analysis = Some(out_store.describe(&analysis_key));
-    let status = if check.violations.is_empty() {
-        // A file from an earlier attempt at this T would report violations this run does
-        // not have.
-        out_store
-            .delete(&violations_key)
-            .await
-            .map_err(|e| format!("removing a stale {VIOLATIONS_FILE}: {e}"))?;
-        Status::Completed
-    } else {
-        out_store
-            .put(
-                &violations_key,
-                json_bytes(&bias_drift::violations_json(&check.violations)),
-            )
-            .await
-            .map_err(|e| format!("writing {VIOLATIONS_FILE}: {e}"))?;
-        p.outputs.constraint_violations = Some(out_store.describe(&violations_key));
-        Status::CompletedWithViolations
-    };
+    let violations =
+        (!check.violations.is_empty()).then(|| bias_drift::violations_json(&check.violations));
+    let status = write_analysis(
+        out_store,
+        folder,
+        &analysis_json,
+        violations,
+        &mut p.outputs,
+    )
+    .await?;
     p.lap("write");
     Ok(status)
 }

@@ -7,9 +7,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::bias::{analysis_config, baseline, fetch};
-use super::outputs::json_bytes;
-use super::{Progress, StageResult, Status};
-use crate::analyze::{ANALYSIS_FILE, VIOLATIONS_FILE};
+use super::outputs::write_analysis;
+use super::{Progress, StageResult};
 use crate::aws::AwsClients;
 use crate::capture::cell::Cell;
 use crate::capture::payload::{JsonPath, OutputLocators};
@@ -145,7 +144,7 @@ pub async fn run(
     p.lap("config");
 
     let capture_store = Store::open(&schedule.data_capture, clients).await;
-    let capture = read_capture(
+    let mut capture = read_capture(
         &capture_store,
         schedule.endpoint.as_str(),
         schedule.variant.as_ref().map(|v| v.as_str()),
@@ -154,16 +153,7 @@ pub async fn run(
     )
     .await
     .map_err(|e| format!("reading captured data: {e}"))?;
-    p.timing("capture_list", capture.list_seconds);
-    p.timing("capture_read", capture.read_seconds);
-    p.counts.capture_files = capture.files;
-    p.counts.capture_bytes = capture.bytes;
-    p.counts.capture_lines = capture.lines;
-    p.counts.capture_records = capture.records_in_window;
-    p.counts.capture_outside_window = capture.outside_window;
-    p.counts.capture_malformed = capture.malformed.count;
-    p.malformed.extend(capture.malformed);
-    p.lap("capture");
+    p.record_capture(&mut capture);
     if capture.events.is_empty() {
         return Err(format!(
             "no captured data in window [{}, {}) under {}",
@@ -266,8 +256,6 @@ pub async fn run(
     );
     p.lap("check");
 
-    let analysis_key = join_key(folder, ANALYSIS_FILE);
-    let violations_key = join_key(folder, VIOLATIONS_FILE);
     if shap.save_local_shap_values {
         out_store
             .put(
@@ -277,28 +265,16 @@ pub async fn run(
             .await
             .map_err(|e| format!("writing {LOCAL_SHAP_FILE}: {e}"))?;
     }
-    out_store
-        .put(&analysis_key, json_bytes(&analysis_json))
-        .await
-        .map_err(|e| format!("writing {ANALYSIS_FILE}: {e}"))?;
-    p.outputs.analysis = Some(out_store.describe(&analysis_key));
-    let status = if check.violations.is_empty() {
-        out_store
-            .delete(&violations_key)
-            .await
-            .map_err(|e| format!("removing a stale {VIOLATIONS_FILE}: {e}"))?;
-        Status::Completed
-    } else {
-        out_store
-            .put(
-                &violations_key,
-                json_bytes(&attribution_drift::violations_json(&check.violations)),
-            )
-            .await
-            .map_err(|e| format!("writing {VIOLATIONS_FILE}: {e}"))?;
-        p.outputs.constraint_violations = Some(out_store.describe(&violations_key));
-        Status::CompletedWithViolations
-    };
+    let violations = (!check.violations.is_empty())
+        .then(|| attribution_drift::violations_json(&check.violations));
+    let status = write_analysis(
+        out_store,
+        folder,
+        &analysis_json,
+        violations,
+        &mut p.outputs,
+    )
+    .await?;
     p.lap("write");
     Ok(status)
 }

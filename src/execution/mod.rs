@@ -56,6 +56,21 @@ impl Progress {
         self.timings.insert(name.to_string(), Value::from(secs));
     }
 
+    /// Takes a capture read's counts, timings and malformed lines into the record.
+    pub fn record_capture(&mut self, capture: &mut crate::capture::read::CaptureRead) {
+        self.timing("capture_list", capture.list_seconds);
+        self.timing("capture_read", capture.read_seconds);
+        self.counts.capture_files = capture.files;
+        self.counts.capture_bytes = capture.bytes;
+        self.counts.capture_lines = capture.lines;
+        self.counts.capture_records = capture.records_in_window;
+        self.counts.capture_outside_window = capture.outside_window;
+        self.counts.capture_malformed = capture.malformed.count;
+        self.malformed
+            .extend(std::mem::take(&mut capture.malformed));
+        self.lap("capture");
+    }
+
     pub fn warn(&mut self, w: impl Into<String>) {
         let w = w.into();
         tracing::warn!("{w}");

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde_json::Value;
 
-use super::record::ExecutionRecord;
+use super::record::{ExecutionRecord, Outputs, Status};
 use crate::analyze::{ANALYSIS_FILE, VIOLATIONS_FILE};
 use crate::config::Schedule;
 use crate::schedule::cadence::Cadence;
@@ -58,6 +58,41 @@ pub async fn remove_analysis_files(store: &Store, folder: &str) {
     ] {
         if let Err(e) = store.delete(&join_key(folder, name)).await {
             tracing::warn!(error = %e, "cannot remove {name} of a failed execution");
+        }
+    }
+}
+
+/// Writes an analysis and, when something violated, its constraint_violations.json (removing
+/// a stale one from an earlier attempt at this T otherwise). Returns the status they mean.
+pub async fn write_analysis(
+    store: &Store,
+    folder: &str,
+    analysis: &Value,
+    violations: Option<Value>,
+    outputs: &mut Outputs,
+) -> Result<Status, String> {
+    let analysis_key = join_key(folder, ANALYSIS_FILE);
+    let violations_key = join_key(folder, VIOLATIONS_FILE);
+    store
+        .put(&analysis_key, json_bytes(analysis))
+        .await
+        .map_err(|e| format!("writing {ANALYSIS_FILE}: {e}"))?;
+    outputs.analysis = Some(store.describe(&analysis_key));
+    match violations {
+        None => {
+            store
+                .delete(&violations_key)
+                .await
+                .map_err(|e| format!("removing a stale {VIOLATIONS_FILE}: {e}"))?;
+            Ok(Status::Completed)
+        }
+        Some(v) => {
+            store
+                .put(&violations_key, json_bytes(&v))
+                .await
+                .map_err(|e| format!("writing {VIOLATIONS_FILE}: {e}"))?;
+            outputs.constraint_violations = Some(store.describe(&violations_key));
+            Ok(Status::CompletedWithViolations)
         }
     }
 }
