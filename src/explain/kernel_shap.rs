@@ -531,6 +531,35 @@ mod tests {
     }
 
     #[test]
+    fn zero_and_one_varying_features() {
+        let f = |rows: &[f64]| -> Result<Vec<f64>, String> {
+            Ok(rows
+                .chunks(2)
+                .map(|r| 1.0 / (1.0 + (-(r[0] + 2.0 * r[1])).exp()))
+                .collect())
+        };
+        let bg = Background::uniform(vec![vec![1.0, 2.0]]);
+        let e = Explainer::new(
+            &f,
+            bg,
+            Settings {
+                link: Link::Logit,
+                num_samples: None,
+                seed: 0,
+            },
+        )
+        .unwrap();
+        // M = 0: x equals the baseline (within allclose) → all zero.
+        let out = e.explain(&[1.0 + 1e-9, 2.0], &mut Rng::seeded(0)).unwrap();
+        assert_eq!(out.phi[0], vec![0.0, 0.0]);
+        assert_eq!(out.coalitions, 0);
+        // M = 1: the one varying feature takes g(f(x)) − g(E f) (in log-odds: 2 · 1.5).
+        let out = e.explain(&[1.0, 3.5], &mut Rng::seeded(0)).unwrap();
+        assert_eq!(out.phi[0][0], 0.0);
+        assert!((out.phi[0][1] - 3.0).abs() < 1e-12, "{:?}", out.phi);
+    }
+
+    #[test]
     fn every_output_gets_its_own_attributions() {
         // Two outputs, p and 1 - p: with the identity link their attributions are opposite.
         let f = |rows: &[f64]| -> Result<Vec<f64>, String> {
