@@ -10,6 +10,7 @@ pub mod bias;
 pub mod capture;
 pub mod check;
 pub mod config;
+pub mod daemon;
 pub mod dataset;
 pub mod execution;
 pub mod explain;

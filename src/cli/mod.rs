@@ -1,6 +1,7 @@
 //! Subcommands: each file turns arguments into a library call and prints its result.
 
 mod analyze;
+mod backfill;
 mod model_server;
 mod plan;
 mod run;
@@ -81,6 +82,27 @@ pub enum Command {
         #[arg(long, default_value = "127.0.0.1")]
         host: String,
     },
+    /// Run every scheduled time of a schedule in [--from, --to), oldest first, skipping those
+    /// the ledger (the execution records) says are Completed or CompletedWithViolations unless
+    /// --force; prints a line per time and a summary. Exit 0 when none failed, else 1.
+    Backfill {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        schedule: String,
+        /// First scheduled time included (RFC 3339 UTC, or a date).
+        #[arg(long)]
+        from: String,
+        /// Scheduled times before this one are included.
+        #[arg(long)]
+        to: String,
+        /// Run again the times already completed.
+        #[arg(long)]
+        force: bool,
+        /// Executions at once.
+        #[arg(long, default_value_t = 1)]
+        parallel: usize,
+    },
     /// Validate a schedules file and the analysis configs it names (exit 0 valid, 2 invalid).
     Validate {
         #[arg(long)]
@@ -124,6 +146,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             baseline,
         } => analyze::run(&dataset, &analysis_config, &output, baseline.as_deref()),
         Command::Validate { config } => validate::run(&config),
+        Command::Backfill {
+            config,
+            schedule,
+            from,
+            to,
+            force,
+            parallel,
+        } => backfill::run(&config, &schedule, &from, &to, force, parallel),
         Command::ModelServer { model, port, host } => model_server::run(&model, &host, port),
         Command::Run {
             config,

@@ -1,0 +1,125 @@
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use driftwatch::aws::AwsClients;
+use driftwatch::config::ScheduleFile;
+use driftwatch::daemon::backfill::{Options, Outcome, backfill};
+use driftwatch::execution::Status;
+use driftwatch::time::{format_utc, parse_utc};
+
+/// `driftwatch backfill`: prints one line per scheduled time and a summary; exit 0 when
+/// nothing failed, 1 otherwise, 2 on bad arguments.
+pub fn run(
+    config: &Path,
+    schedule: &str,
+    from: &str,
+    to: &str,
+    force: bool,
+    parallel: usize,
+) -> anyhow::Result<ExitCode> {
+    let from = parse_utc(from)
+        .map_err(anyhow::Error::msg)
+        .context("--from")?;
+    let to = parse_utc(to).map_err(anyhow::Error::msg).context("--to")?;
+    if from >= to {
+        anyhow::bail!(
+            "--from {} must be before --to {}",
+            format_utc(from),
+            format_utc(to)
+        );
+    }
+    if parallel == 0 {
+        anyhow::bail!("--parallel must be at least 1");
+    }
+    let file = match ScheduleFile::load(config) {
+        Ok(f) => f,
+        Err(invalid) => {
+            eprintln!("{invalid}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let Some(s) = file.schedule(schedule) else {
+        let names: Vec<&str> = file.schedules.iter().map(|s| s.name.as_str()).collect();
+        anyhow::bail!(
+            "--schedule: no schedule named {schedule:?} in {} (schedules: {})",
+            config.display(),
+            names.join(", ")
+        );
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let results = runtime.block_on(backfill(
+        Arc::new(s.clone()),
+        from,
+        to,
+        Options { force, parallel },
+        Arc::new(AwsClients::new()),
+    ));
+    println!(
+        "{:<22} {:<26} {:>9} {:>10} {:>8}  note",
+        "scheduled_time", "status", "merged", "violations", "seconds"
+    );
+    let (mut ran, mut skipped, mut failed) = (0, 0, 0);
+    let mut by_status = std::collections::BTreeMap::new();
+    for (t, outcome) in &results {
+        match outcome {
+            Outcome::Skipped(r) => {
+                skipped += 1;
+                println!(
+                    "{:<22} {:<26} {:>9} {:>10} {:>8}  already in the ledger",
+                    format_utc(*t),
+                    format!("skipped ({:?})", r.status),
+                    r.counts.records_merged,
+                    r.counts.violations,
+                    "-"
+                );
+            }
+            Outcome::Ran(r) => {
+                ran += 1;
+                *by_status.entry(format!("{:?}", r.status)).or_insert(0) += 1;
+                if r.status == Status::Failed {
+                    failed += 1;
+                }
+                println!(
+                    "{:<22} {:<26} {:>9} {:>10} {:>8.2}  {}",
+                    format_utc(*t),
+                    format!("{:?}", r.status),
+                    r.counts.records_merged,
+                    r.counts.violations,
+                    r.duration_seconds,
+                    r.failure_reason.as_deref().unwrap_or("")
+                );
+            }
+            Outcome::LedgerError(e) => {
+                failed += 1;
+                println!(
+                    "{:<22} {:<26} {:>9} {:>10} {:>8}  {e}",
+                    format_utc(*t),
+                    "LedgerError",
+                    "-",
+                    "-",
+                    "-"
+                );
+            }
+        }
+    }
+    let statuses: Vec<String> = by_status.iter().map(|(k, v)| format!("{v} {k}")).collect();
+    println!(
+        "summary: {} scheduled, {ran} ran ({}), {skipped} skipped",
+        results.len(),
+        if statuses.is_empty() {
+            "none".to_string()
+        } else {
+            statuses.join(", ")
+        }
+    );
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

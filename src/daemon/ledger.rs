@@ -1,0 +1,43 @@
+//! The ledger: the execution record (`execution.json`) of a schedule at a scheduled time.
+
+use chrono::{DateTime, Utc};
+
+use crate::aws::AwsClients;
+use crate::config::Schedule;
+use crate::execution::{ExecutionRecord, RECORD_FILE, output_folder};
+use crate::store::{ObjectStore, Store, StoreError, join_key};
+
+/// What the ledger says about one scheduled time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entry {
+    /// No record: never ran (or never finished writing its record).
+    Missing,
+    /// A record that cannot be read as one: treated as not done, and reported.
+    Unreadable(String),
+    Recorded(Box<ExecutionRecord>),
+}
+
+impl Entry {
+    /// Completed or CompletedWithViolations: nothing left to do.
+    pub fn is_done(&self) -> bool {
+        matches!(self, Self::Recorded(r) if r.status.is_success())
+    }
+}
+
+/// Reads the record of `schedule` at `t`.
+pub async fn lookup(
+    schedule: &Schedule,
+    t: DateTime<Utc>,
+    clients: &AwsClients,
+) -> Result<Entry, StoreError> {
+    let store = Store::open(&schedule.output, clients).await;
+    let key = join_key(&output_folder(schedule, t), RECORD_FILE);
+    match store.get(&key).await {
+        Ok(bytes) => Ok(match serde_json::from_slice::<ExecutionRecord>(&bytes) {
+            Ok(r) => Entry::Recorded(Box::new(r)),
+            Err(e) => Entry::Unreadable(format!("{}: {e}", store.describe(&key))),
+        }),
+        Err(e) if e.is_not_found() => Ok(Entry::Missing),
+        Err(e) => Err(e),
+    }
+}
