@@ -5,6 +5,7 @@ mod backfill;
 mod model_server;
 mod plan;
 mod run;
+mod serve;
 mod validate;
 
 use std::path::PathBuf;
@@ -103,6 +104,33 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         parallel: usize,
     },
+    /// Run the daemon: every schedule on its UTC cadence, missed executions within the
+    /// look-back caught up from the ledger (the execution records), a read-only status
+    /// endpoint (/healthz /readyz /schedules /executions /metrics). SIGTERM/SIGINT: stop
+    /// starting executions, wait up to --grace, record the rest Stopped, exit 0. SIGHUP:
+    /// reload the config (kept when invalid).
+    Serve {
+        #[arg(long, env = "DRIFTWATCH_CONFIG")]
+        config: PathBuf,
+        /// Status endpoint address.
+        #[arg(long, env = "DRIFTWATCH_LISTEN", default_value = "127.0.0.1:9464")]
+        listen: String,
+        /// Executions at once, all schedules together (one at a time per schedule).
+        #[arg(long, env = "DRIFTWATCH_CONCURRENCY", default_value_t = 4)]
+        concurrency: usize,
+        /// How far back missed executions are caught up (e.g. 24h, 90m, 0).
+        #[arg(long, env = "DRIFTWATCH_LOOKBACK", default_value = "24h")]
+        lookback: String,
+        /// Wait before retrying a Failed execution; doubles per retry.
+        #[arg(long, env = "DRIFTWATCH_RETRY_AFTER", default_value = "15m")]
+        retry_after: String,
+        /// Attempts per scheduled time, the first included.
+        #[arg(long, env = "DRIFTWATCH_MAX_ATTEMPTS", default_value_t = 3)]
+        max_attempts: u32,
+        /// How long running executions may finish after SIGTERM before they are cancelled.
+        #[arg(long, env = "DRIFTWATCH_GRACE", default_value = "60s")]
+        grace: String,
+    },
     /// Validate a schedules file and the analysis configs it names (exit 0 valid, 2 invalid).
     Validate {
         #[arg(long)]
@@ -146,6 +174,23 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             baseline,
         } => analyze::run(&dataset, &analysis_config, &output, baseline.as_deref()),
         Command::Validate { config } => validate::run(&config),
+        Command::Serve {
+            config,
+            listen,
+            concurrency,
+            lookback,
+            retry_after,
+            max_attempts,
+            grace,
+        } => serve::run(serve::Flags {
+            config: &config,
+            listen: &listen,
+            concurrency,
+            lookback: &lookback,
+            retry_after: &retry_after,
+            max_attempts,
+            grace: &grace,
+        }),
         Command::Backfill {
             config,
             schedule,

@@ -105,7 +105,8 @@ pub fn parse_runtime(value: &serde_json::Value) -> Result<std::time::Duration, S
     Ok(std::time::Duration::from_secs(seconds))
 }
 
-fn parse_human_seconds(s: &str) -> Result<u64, String> {
+/// Whole seconds from `30m`, `1h`, `90s`, `1h30m` (command-line durations too).
+pub fn parse_human_seconds(s: &str) -> Result<u64, String> {
     let bad = || format!("must be a duration such as 30m, 1h, 90s or 1h30m, got {s:?}");
     let parts = components_of(s.trim()).ok_or_else(bad)?;
     if parts.is_empty() {

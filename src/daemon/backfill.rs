@@ -9,7 +9,7 @@ use tokio::sync::Semaphore;
 use super::ledger::{Entry, lookup};
 use crate::aws::AwsClients;
 use crate::config::Schedule;
-use crate::execution::{ExecutionRecord, run_execution};
+use crate::execution::{ExecutionRecord, run_execution, run_execution_attempt};
 
 /// What happened to one scheduled time.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,6 +49,9 @@ pub async fn backfill(
             } else {
                 match lookup(&schedule, t, &clients).await {
                     Ok(Entry::Recorded(r)) if r.status.is_success() => Outcome::Skipped(r),
+                    Ok(Entry::Recorded(r)) => Outcome::Ran(Box::new(
+                        run_execution_attempt(&schedule, t, &clients, r.attempt + 1).await,
+                    )),
                     Ok(_) => Outcome::Ran(Box::new(run_execution(&schedule, t, &clients).await)),
                     Err(e) => Outcome::LedgerError(e.to_string()),
                 }

@@ -2,8 +2,16 @@
 //! the ledger: whether a scheduled time still needs an execution is decided from them alone,
 //! so a restart at any moment loses nothing and duplicates nothing.
 //!
-//! Status: the ledger and `backfill`; `serve` (the scheduler, HTTP status, signals) builds on
-//! them.
+//! - `ledger`: reading a record; `reconcile`: what is due and the retry policy (pure);
+//! - `scheduler`: the queue, the dispatcher, shutdown (clock and work injected);
+//! - `wake`: cron wake-ups (tokio-cron-scheduler); `state` + `http`: the status endpoint;
+//! - `serve`: wiring and signals; `backfill`: a range of times on demand.
 
 pub mod backfill;
+pub mod http;
 pub mod ledger;
+pub mod reconcile;
+pub mod scheduler;
+pub mod serve;
+pub mod state;
+pub mod wake;

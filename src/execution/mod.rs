@@ -105,15 +105,93 @@ pub async fn run_execution(
     t: DateTime<Utc>,
     clients: &AwsClients,
 ) -> ExecutionRecord {
+    run_execution_attempt(schedule, t, clients, 1).await
+}
+
+/// [`run_execution`] for a re-run: `attempt` (1-based) goes into the record.
+pub async fn run_execution_attempt(
+    schedule: &Schedule,
+    t: DateTime<Utc>,
+    clients: &AwsClients,
+    attempt: u32,
+) -> ExecutionRecord {
     let span = tracing::info_span!(
         "execution",
         schedule = schedule.name.as_str(),
-        scheduled_time = %format_utc(t)
+        scheduled_time = %format_utc(t),
+        attempt
     );
-    execute(schedule, t, clients).instrument(span).await
+    execute(schedule, t, clients, attempt)
+        .instrument(span)
+        .await
 }
 
-async fn execute(schedule: &Schedule, t: DateTime<Utc>, clients: &AwsClients) -> ExecutionRecord {
+/// Records that the execution of `schedule` at `t` (started at `started`) was cancelled before
+/// it finished: removes whatever analysis files it may have written and writes a `Stopped`
+/// record, so the folder never holds outputs its record does not vouch for.
+pub async fn record_stopped(
+    schedule: &Schedule,
+    t: DateTime<Utc>,
+    started: DateTime<Utc>,
+    attempt: u32,
+    reason: &str,
+    clients: &AwsClients,
+) -> ExecutionRecord {
+    let out_store = Store::open(&schedule.output, clients).await;
+    let folder = output_folder(schedule, t);
+    outputs::remove_analysis_files(&out_store, &folder).await;
+    let window = schedule.window.window_at(t);
+    let now = Utc::now();
+    let mut record = ExecutionRecord {
+        schedule: schedule.name.as_str().to_string(),
+        monitoring_type: monitoring_type(schedule).to_string(),
+        endpoint: schedule.endpoint.as_str().to_string(),
+        scheduled_time: format_utc(t),
+        window_start: format_utc(window.start),
+        window_end: format_utc(window.end),
+        status: Status::Stopped,
+        failure_reason: Some(clip_reason(reason)),
+        attempt,
+        started_at: format_utc(started),
+        finished_at: format_utc(now),
+        duration_seconds: (now - started).as_seconds_f64().max(0.0),
+        counts: Counts::default(),
+        malformed: Vec::new(),
+        warnings: Vec::new(),
+        timings: Map::new(),
+        outputs: Outputs {
+            record: out_store.describe(&crate::store::join_key(&folder, RECORD_FILE)),
+            ..Default::default()
+        },
+        metrics_destination: "none".to_string(),
+        metrics_published: false,
+        metrics_error: None,
+        metrics_datums: 0,
+        driftwatch_version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    if let Err(e) = outputs::write_record(&out_store, &folder, &record).await {
+        tracing::error!(schedule = schedule.name.as_str(), scheduled_time = %format_utc(t), error = %e,
+            "cannot write the Stopped record");
+        record.failure_reason = Some(clip_reason(&format!(
+            "{reason}; cannot write the execution record: {e}"
+        )));
+    }
+    record
+}
+
+fn monitoring_type(schedule: &Schedule) -> &'static str {
+    match schedule.monitor {
+        Monitor::Bias { .. } => "ModelBias",
+        Monitor::Explainability => "ModelExplainability",
+    }
+}
+
+async fn execute(
+    schedule: &Schedule,
+    t: DateTime<Utc>,
+    clients: &AwsClients,
+    attempt: u32,
+) -> ExecutionRecord {
     let started = Utc::now();
     let clock = Instant::now();
     let window = schedule.window.window_at(t);
@@ -177,10 +255,7 @@ async fn execute(schedule: &Schedule, t: DateTime<Utc>, clients: &AwsClients) ->
             (Status::Failed, Some(clip_reason(&reason)))
         }
     };
-    let monitoring_type = match schedule.monitor {
-        Monitor::Bias { .. } => "ModelBias",
-        Monitor::Explainability => "ModelExplainability",
-    };
+    let monitoring_type = monitoring_type(schedule);
     // A failed execution publishes only its health; a completed one its analysis too.
     let mut datums = if status.is_success() {
         std::mem::take(&mut progress.datums)
@@ -219,6 +294,7 @@ async fn execute(schedule: &Schedule, t: DateTime<Utc>, clients: &AwsClients) ->
         window_end: format_utc(window.end),
         status,
         failure_reason,
+        attempt,
         started_at: format_utc(started),
         finished_at: String::new(),
         duration_seconds: 0.0,

@@ -64,6 +64,10 @@ pub struct ExecutionRecord {
     pub window_end: String,
     pub status: Status,
     pub failure_reason: Option<String>,
+    /// 1 for the first execution at this scheduled time, +1 for each re-run (the daemon's
+    /// retry policy reads it). Records written before it existed read as 1.
+    #[serde(default = "first_attempt")]
+    pub attempt: u32,
     pub started_at: String,
     pub finished_at: String,
     pub duration_seconds: f64,
@@ -82,6 +86,10 @@ pub struct ExecutionRecord {
     pub metrics_error: Option<String>,
     pub metrics_datums: usize,
     pub driftwatch_version: String,
+}
+
+fn first_attempt() -> u32 {
+    1
 }
 
 impl ExecutionRecord {

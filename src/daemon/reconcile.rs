@@ -1,0 +1,189 @@
+//! What is due: for each schedule, the scheduled times within the look-back that the ledger
+//! does not show as done, and the retry policy for failed ones. Pure, so every policy choice
+//! is unit-tested with an injected clock.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::ledger::Entry;
+use crate::execution::Status;
+use crate::schedule::cadence::Cadence;
+
+/// What the daemon knows about one (schedule, scheduled time). A time the daemon has not
+/// looked up yet has no entry at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Known {
+    /// Needs an execution: no record, an unreadable one, or a `Stopped` one (an execution
+    /// cancelled by a shutdown is run again at once). `attempt` is the next attempt's number.
+    Due {
+        attempt: u32,
+    },
+    /// Waiting for a permit, or for its schedule's running execution to end.
+    Queued {
+        attempt: u32,
+    },
+    Running {
+        attempt: u32,
+    },
+    /// Completed or CompletedWithViolations.
+    Done,
+    /// The last attempt failed at `at`.
+    Failed {
+        at: DateTime<Utc>,
+        attempt: u32,
+    },
+}
+
+impl Known {
+    /// What a ledger entry means.
+    pub fn from_entry(entry: &Entry, now: DateTime<Utc>) -> Self {
+        match entry {
+            Entry::Missing | Entry::Unreadable(_) => Self::Due { attempt: 1 },
+            Entry::Recorded(r) => match r.status {
+                Status::Completed | Status::CompletedWithViolations => Self::Done,
+                Status::Stopped => Self::Due {
+                    attempt: r.attempt + 1,
+                },
+                Status::Failed => Self::Failed {
+                    at: crate::time::parse_utc(&r.finished_at).unwrap_or(now),
+                    attempt: r.attempt,
+                },
+            },
+        }
+    }
+}
+
+/// The retry policy and catch-up horizon.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// How far back missed executions are caught up (default 24 h).
+    pub lookback: Duration,
+    /// The wait before the first retry of a Failed execution (default 15 min); it doubles for
+    /// each further retry.
+    pub retry_after: Duration,
+    /// Attempts per scheduled time, the first included (default 3). After the last one fails
+    /// the time stays Failed until `backfill` (or the operator) runs it again.
+    pub max_attempts: u32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            lookback: Duration::from_secs(24 * 3600),
+            retry_after: Duration::from_secs(15 * 60),
+            max_attempts: 3,
+        }
+    }
+}
+
+/// The shortest look-back used, whatever is configured: a pass must still see the fire time
+/// that passed since the previous one (passes are a minute apart), so `--lookback 0` means
+/// "no catch-up beyond the last 15 minutes", never "miss fires".
+pub const MIN_LOOKBACK: Duration = Duration::from_secs(15 * 60);
+
+/// The scheduled times at or before `now` and within the look-back, oldest first.
+pub fn candidates(cadence: &Cadence, now: DateTime<Utc>, policy: &Policy) -> Vec<DateTime<Utc>> {
+    let back = TimeDelta::from_std(policy.lookback.max(MIN_LOOKBACK)).unwrap_or(TimeDelta::days(1));
+    cadence.fire_times(now - back, now + TimeDelta::seconds(1))
+}
+
+/// The attempt to start now, if this time should run now.
+pub fn due_attempt(known: Known, now: DateTime<Utc>, policy: &Policy) -> Option<u32> {
+    match known {
+        Known::Due { attempt } => Some(attempt),
+        Known::Queued { .. } | Known::Running { .. } | Known::Done => None,
+        Known::Failed { at, attempt } => {
+            if attempt >= policy.max_attempts {
+                return None;
+            }
+            let factor = 1u32 << (attempt.saturating_sub(1)).min(16);
+            let wait =
+                TimeDelta::from_std(policy.retry_after * factor).unwrap_or(TimeDelta::minutes(15));
+            (now - at >= wait).then_some(attempt + 1)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::parse_utc;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        parse_utc(s).unwrap()
+    }
+
+    #[test]
+    fn candidates_cover_the_lookback_oldest_first() {
+        let policy = Policy {
+            lookback: Duration::from_secs(3 * 3600),
+            ..Default::default()
+        };
+        let c = candidates(&Cadence::Hourly, t("2024-01-19T12:30:00Z"), &policy);
+        assert_eq!(
+            c,
+            [
+                t("2024-01-19T10:00:00Z"),
+                t("2024-01-19T11:00:00Z"),
+                t("2024-01-19T12:00:00Z")
+            ]
+        );
+        // Exactly on a fire time: that time is due.
+        let c = candidates(&Cadence::Hourly, t("2024-01-19T12:00:00Z"), &policy);
+        assert_eq!(c.last(), Some(&t("2024-01-19T12:00:00Z")));
+        // No look-back still sees the fire time of the last few minutes.
+        let none = Policy {
+            lookback: Duration::ZERO,
+            ..Default::default()
+        };
+        let c = candidates(&Cadence::Hourly, t("2024-01-19T12:00:59Z"), &none);
+        assert_eq!(c, [t("2024-01-19T12:00:00Z")]);
+    }
+
+    #[test]
+    fn failures_are_retried_with_doubling_waits_then_given_up() {
+        let p = Policy::default();
+        let failed = |at: &str, attempt| Known::Failed { at: t(at), attempt };
+        let now = t("2024-01-19T12:30:00Z");
+        assert_eq!(due_attempt(Known::Due { attempt: 1 }, now, &p), Some(1));
+        assert_eq!(due_attempt(Known::Done, now, &p), None);
+        assert_eq!(due_attempt(Known::Running { attempt: 1 }, now, &p), None);
+        assert_eq!(due_attempt(Known::Queued { attempt: 1 }, now, &p), None);
+        // First retry 15 min after the failure, the second 30 min after the next failure.
+        assert_eq!(
+            due_attempt(failed("2024-01-19T12:20:00Z", 1), now, &p),
+            None
+        );
+        assert_eq!(
+            due_attempt(failed("2024-01-19T12:15:00Z", 1), now, &p),
+            Some(2)
+        );
+        assert_eq!(
+            due_attempt(failed("2024-01-19T12:01:00Z", 2), now, &p),
+            None
+        );
+        assert_eq!(
+            due_attempt(failed("2024-01-19T12:00:00Z", 2), now, &p),
+            Some(3)
+        );
+        // Three attempts, then the time stays Failed.
+        assert_eq!(
+            due_attempt(failed("2024-01-19T00:00:00Z", 3), now, &p),
+            None
+        );
+    }
+
+    #[test]
+    fn ledger_entries_map_to_what_is_due() {
+        let now = t("2024-01-19T12:30:00Z");
+        assert_eq!(
+            Known::from_entry(&Entry::Missing, now),
+            Known::Due { attempt: 1 }
+        );
+        assert_eq!(
+            Known::from_entry(&Entry::Unreadable("x".into()), now),
+            Known::Due { attempt: 1 }
+        );
+    }
+}

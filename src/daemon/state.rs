@@ -1,0 +1,213 @@
+//! The daemon's shared state: the schedules, what is running, what the ledger said, recent
+//! executions and the counters `/metrics` exports.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, RwLock};
+
+use chrono::{DateTime, Utc};
+
+use super::reconcile::Known;
+use crate::config::ScheduleFile;
+use crate::execution::{ExecutionRecord, Status};
+
+/// Upper bounds (seconds) of the execution-duration histogram.
+pub const DURATION_BUCKETS: [f64; 10] =
+    [0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 1800.0];
+/// Executions kept for `/executions`.
+pub const RECENT: usize = 5000;
+
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// (schedule, status) → count.
+    pub executions: BTreeMap<(String, String), u64>,
+    /// schedule → (bucket counts, sum, count).
+    pub durations: BTreeMap<String, (Vec<u64>, f64, u64)>,
+    pub records: BTreeMap<String, u64>,
+    /// schedule → last successful scheduled time.
+    pub last_success: BTreeMap<String, DateTime<Utc>>,
+}
+
+impl Metrics {
+    pub fn observe(&mut self, r: &ExecutionRecord) {
+        *self
+            .executions
+            .entry((r.schedule.clone(), status_label(r.status).to_string()))
+            .or_default() += 1;
+        let d = self
+            .durations
+            .entry(r.schedule.clone())
+            .or_insert_with(|| (vec![0; DURATION_BUCKETS.len()], 0.0, 0));
+        for (i, b) in DURATION_BUCKETS.iter().enumerate() {
+            if r.duration_seconds <= *b {
+                d.0[i] += 1;
+            }
+        }
+        d.1 += r.duration_seconds;
+        d.2 += 1;
+        *self.records.entry(r.schedule.clone()).or_default() += r.counts.records_merged as u64;
+        if r.status.is_success()
+            && let Ok(t) = crate::time::parse_utc(&r.scheduled_time)
+        {
+            let e = self.last_success.entry(r.schedule.clone()).or_insert(t);
+            if t > *e {
+                *e = t;
+            }
+        }
+    }
+}
+
+/// State shared by the scheduler, the executions and the HTTP handlers.
+pub struct State {
+    pub file: RwLock<Arc<ScheduleFile>>,
+    /// (schedule, T) → what is known (ledger answers, queued and running executions).
+    known: Mutex<HashMap<(String, DateTime<Utc>), Known>>,
+    /// Execution records by (T, schedule): those this process ran and those the ledger showed
+    /// it, newest kept.
+    history: Mutex<BTreeMap<(DateTime<Utc>, String), ExecutionRecord>>,
+    /// Each schedule's record with the latest scheduled time (for `/schedules`).
+    last: Mutex<HashMap<String, ExecutionRecord>>,
+    pub metrics: Mutex<Metrics>,
+    /// True once the start-up reconciliation has looked at every schedule.
+    pub ready: std::sync::atomic::AtomicBool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic elsewhere while holding the lock leaves consistent data (plain inserts).
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl State {
+    pub fn new(file: ScheduleFile) -> Arc<Self> {
+        Arc::new(Self {
+            file: RwLock::new(Arc::new(file)),
+            known: Mutex::new(HashMap::new()),
+            history: Mutex::new(BTreeMap::new()),
+            last: Mutex::new(HashMap::new()),
+            metrics: Mutex::new(Metrics::default()),
+            ready: std::sync::atomic::AtomicBool::new(false),
+        })
+    }
+
+    pub fn schedules(&self) -> Arc<ScheduleFile> {
+        self.file
+            .read()
+            .map(|f| f.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    pub fn replace_schedules(&self, file: ScheduleFile) {
+        let mut f = self.file.write().unwrap_or_else(|p| p.into_inner());
+        *f = Arc::new(file);
+    }
+
+    pub fn known(&self, schedule: &str, t: DateTime<Utc>) -> Option<Known> {
+        lock(&self.known).get(&(schedule.to_string(), t)).copied()
+    }
+
+    pub fn set_known(&self, schedule: &str, t: DateTime<Utc>, k: Known) {
+        lock(&self.known).insert((schedule.to_string(), t), k);
+    }
+
+    pub fn forget(&self, schedule: &str, t: DateTime<Utc>) {
+        lock(&self.known).remove(&(schedule.to_string(), t));
+    }
+
+    /// Drops what is known of times before `before` (outside the look-back), keeping memory
+    /// flat however long the daemon runs.
+    pub fn prune(&self, before: DateTime<Utc>) {
+        lock(&self.known).retain(|(_, t), k| {
+            *t >= before || matches!(k, Known::Queued { .. } | Known::Running { .. })
+        });
+    }
+
+    /// A record the ledger showed at start-up (or after a reload): history and last success,
+    /// not the counters of executions run by this process.
+    pub fn seen(&self, r: &ExecutionRecord) {
+        self.remember(r);
+        if r.status.is_success()
+            && let Ok(t) = crate::time::parse_utc(&r.scheduled_time)
+        {
+            let mut m = lock(&self.metrics);
+            let e = m.last_success.entry(r.schedule.clone()).or_insert(t);
+            if t > *e {
+                *e = t;
+            }
+        }
+    }
+
+    /// An execution this process finished: the ledger cache, history, counters.
+    pub fn finished(&self, r: &ExecutionRecord, now: DateTime<Utc>) {
+        if let Ok(t) = crate::time::parse_utc(&r.scheduled_time) {
+            let k = match r.status {
+                Status::Completed | Status::CompletedWithViolations => Known::Done,
+                // Stopped only by a shutdown: nothing to schedule after it in this process.
+                Status::Failed | Status::Stopped => Known::Failed {
+                    at: now,
+                    attempt: r.attempt,
+                },
+            };
+            self.set_known(&r.schedule, t, k);
+        }
+        self.remember(r);
+        lock(&self.metrics).observe(r);
+    }
+
+    fn remember(&self, r: &ExecutionRecord) {
+        let Ok(t) = crate::time::parse_utc(&r.scheduled_time) else {
+            return;
+        };
+        {
+            let mut last = lock(&self.last);
+            let newer = last
+                .get(&r.schedule)
+                .is_none_or(|l| l.scheduled_time <= r.scheduled_time);
+            if newer {
+                last.insert(r.schedule.clone(), r.clone());
+            }
+        }
+        let mut h = lock(&self.history);
+        h.insert((t, r.schedule.clone()), r.clone());
+        while h.len() > RECENT {
+            h.pop_first();
+        }
+    }
+
+    /// The latest executions by scheduled time, newest first, optionally of one schedule.
+    pub fn executions(&self, schedule: Option<&str>, limit: usize) -> Vec<ExecutionRecord> {
+        lock(&self.history)
+            .values()
+            .rev()
+            .filter(|e| schedule.is_none_or(|s| e.schedule == s))
+            .take(limit)
+            .cloned()
+            .collect()
+    }
+
+    pub fn last_execution(&self, schedule: &str) -> Option<ExecutionRecord> {
+        lock(&self.last).get(schedule).cloned()
+    }
+
+    /// Executions queued and running.
+    pub fn in_flight(&self) -> (usize, usize) {
+        let k = lock(&self.known);
+        let queued = k
+            .values()
+            .filter(|v| matches!(v, Known::Queued { .. }))
+            .count();
+        let running = k
+            .values()
+            .filter(|v| matches!(v, Known::Running { .. }))
+            .count();
+        (queued, running)
+    }
+}
+
+/// `status` as the Prometheus label value.
+pub fn status_label(s: Status) -> &'static str {
+    match s {
+        Status::Completed => "Completed",
+        Status::CompletedWithViolations => "CompletedWithViolations",
+        Status::Failed => "Failed",
+        Status::Stopped => "Stopped",
+    }
+}

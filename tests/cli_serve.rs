@@ -1,0 +1,443 @@
+//! The real `driftwatch serve` binary: catch-up of the last hours from a local directory,
+//! the status endpoint, SIGHUP reloads (a bad config is refused), SIGTERM (exit 0), a
+//! restart that re-runs nothing; SIGTERM during a hung execution (recorded Stopped); and
+//! `max_runtime` against a data store that never answers.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Datelike, TimeDelta, Timelike, Utc};
+use common::scenario::ANALYSIS_CONFIG;
+use serde_json::{Value, json};
+
+const SCHEDULE: &str = "census-hourly";
+
+fn schedules_yaml(extra: &str) -> String {
+    format!(
+        r#"
+schedules:
+  - name: {SCHEDULE}
+    type: model_bias
+    endpoint: census-xgb
+    cadence: hourly
+    data_capture: capture
+    ground_truth: truth
+    output: output
+    analysis_config: analysis.json
+{extra}"#
+    )
+}
+
+fn folder(t: DateTime<Utc>) -> String {
+    format!(
+        "{:04}/{:02}/{:02}/{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour()
+    )
+}
+
+/// 60 labelled records in each of the three hours before `h0`.
+fn write_traffic(root: &Path, h0: DateTime<Utc>) {
+    let mut n = 0u32;
+    for back in 1..=3 {
+        let hour = h0 - TimeDelta::hours(back);
+        let (mut capture, mut truth) = (String::new(), String::new());
+        for i in 0..60u32 {
+            n += 1;
+            let sex = 1 + n % 2;
+            let hga = n % 5;
+            let score = f64::from((n * 37) % 100) / 100.0;
+            let label = u32::from((n * 53) % 100 < 40 + 10 * sex);
+            let time = hour + TimeDelta::seconds(i64::from(i) * 60);
+            capture.push_str(
+                &json!({
+                    "captureData": {
+                        "endpointInput": {"observedContentType": "text/csv", "mode": "INPUT",
+                            "data": format!("{},{sex},{hga},{}", 20 + n % 50, n % 60), "encoding": "CSV"},
+                        "endpointOutput": {"observedContentType": "text/csv", "mode": "OUTPUT",
+                            "data": score.to_string(), "encoding": "CSV"}
+                    },
+                    "eventMetadata": {"eventId": format!("ev-{n}"), "inferenceId": format!("inf-{n}"),
+                        "inferenceTime": time.format("%Y-%m-%dT%H:%M:%SZ").to_string()},
+                    "eventVersion": "0"
+                })
+                .to_string(),
+            );
+            capture.push('\n');
+            truth.push_str(
+                &json!({"groundTruthData": {"data": label.to_string(), "encoding": "CSV"},
+                        "eventMetadata": {"eventId": format!("inf-{n}")}, "eventVersion": "0"})
+                .to_string(),
+            );
+            truth.push('\n');
+        }
+        let c = root
+            .join("capture/census-xgb/AllTraffic")
+            .join(folder(hour))
+            .join("00-00-000-a.jsonl");
+        let g = root.join("truth").join(folder(hour)).join("3000.jsonl");
+        for (p, text) in [(c, capture), (g, truth)] {
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Daemon {
+    child: Child,
+    port: u16,
+    stderr: PathBuf,
+}
+
+impl Daemon {
+    fn start(config: &Path, extra: &[&str], env: &[(&str, String)]) -> Self {
+        let port = free_port();
+        let stderr = config.with_extension(format!("{port}.log"));
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_driftwatch"));
+        cmd.args([
+            "serve",
+            "--config",
+            config.to_str().unwrap(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .args(extra)
+        .env("DRIFTWATCH_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&stderr).unwrap());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().unwrap();
+        Self {
+            child,
+            port,
+            stderr,
+        }
+    }
+
+    fn get(&self, path: &str) -> Option<(u16, String)> {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
+        let mut buf = String::new();
+        s.read_to_string(&mut buf).ok()?;
+        let code = buf.split_whitespace().nth(1)?.parse().ok()?;
+        let body = buf.split_once("\r\n\r\n")?.1.to_string();
+        Some((code, body))
+    }
+
+    fn json(&self, path: &str) -> Value {
+        let (code, body) = self.get(path).unwrap();
+        assert_eq!(code, 200, "{path}: {body}");
+        serde_json::from_str(&body).unwrap()
+    }
+
+    /// Polls until `f` holds (or panics with the log after `secs`).
+    fn wait(&mut self, secs: u64, what: &str, mut f: impl FnMut(&Self) -> bool) {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(secs) {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "serve exited ({status}) waiting for {what}:\n{}",
+                    self.log()
+                );
+            }
+            if f(self) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("timed out waiting for {what}:\n{}", self.log());
+    }
+
+    fn signal(&self, sig: &str) {
+        let ok = Command::new("kill")
+            .args([&format!("-{sig}"), &self.child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -{sig}");
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// SIGTERM, then the exit code (within `secs`).
+    fn stop(mut self, secs: u64) -> (i32, String) {
+        self.signal("TERM");
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return (status.code().unwrap_or(-1), self.log());
+            }
+            if start.elapsed() > Duration::from_secs(secs) {
+                let _ = self.child.kill();
+                panic!("serve did not stop after SIGTERM:\n{}", self.log());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn record_times(root: &Path) -> Vec<(PathBuf, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.join("output")];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().is_some_and(|n| n == "execution.json") {
+                out.push((p.clone(), e.metadata().unwrap().modified().unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn serve_catches_up_reports_reloads_stops_and_restarts_without_duplicates() {
+    // Not across an hour boundary: the expected scheduled times are fixed below.
+    let mut now = Utc::now();
+    if now.minute() == 59 && now.second() > 30 {
+        std::thread::sleep(Duration::from_secs(35));
+        now = Utc::now();
+    }
+    let h0 = now
+        .with_minute(0)
+        .unwrap()
+        .with_second(0)
+        .unwrap()
+        .with_nanosecond(0)
+        .unwrap();
+    let root = tempfile::tempdir().unwrap();
+    write_traffic(root.path(), h0);
+    std::fs::write(root.path().join("analysis.json"), ANALYSIS_CONFIG).unwrap();
+    let config = root.path().join("schedules.yaml");
+    std::fs::write(&config, schedules_yaml("")).unwrap();
+    // A look-back that reaches exactly h0 - 2h: three scheduled times with data before them.
+    let lookback = format!("{}m", (now - h0).num_minutes() + 150);
+
+    let mut d = Daemon::start(&config, &["--lookback", &lookback], &[]);
+    d.wait(30, "/healthz", |d| {
+        d.get("/healthz").is_some_and(|(c, _)| c == 200)
+    });
+    d.wait(60, "three completed executions", |d| {
+        d.get("/executions")
+            .and_then(|(_, b)| serde_json::from_str::<Value>(&b).ok())
+            .is_some_and(|v| {
+                let e = v["executions"].as_array().cloned().unwrap_or_default();
+                e.len() == 3 && e.iter().all(|r| r["status"] == "Completed")
+            })
+    });
+    assert_eq!(d.get("/readyz").unwrap().0, 200);
+    let ex = d.json(&format!("/executions?schedule={SCHEDULE}&limit=2"));
+    let ex = ex["executions"].as_array().unwrap();
+    assert_eq!(ex.len(), 2, "limit");
+    assert_eq!(
+        ex[0]["scheduled_time"],
+        h0.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    );
+    assert_eq!(ex[0]["counts"]["records_merged"], 60);
+    assert_eq!(ex[0]["attempt"], 1);
+
+    let (code, metrics) = d.get("/metrics").unwrap();
+    assert_eq!(code, 200);
+    for line in [
+        format!("driftwatch_executions_total{{schedule=\"{SCHEDULE}\",status=\"Completed\"}} 3"),
+        format!("driftwatch_records_processed_total{{schedule=\"{SCHEDULE}\"}} 180"),
+        format!(
+            "driftwatch_last_success_scheduled_time_seconds{{schedule=\"{SCHEDULE}\"}} {}",
+            h0.timestamp()
+        ),
+        format!("driftwatch_execution_duration_seconds_count{{schedule=\"{SCHEDULE}\"}} 3"),
+        "driftwatch_executions_running 0".to_string(),
+        "driftwatch_schedules 1".to_string(),
+    ] {
+        assert!(metrics.contains(&line), "no {line:?} in:\n{metrics}");
+    }
+    assert!(metrics.contains(&format!(
+        "driftwatch_seconds_since_last_success{{schedule=\"{SCHEDULE}\"}}"
+    )));
+
+    let s = d.json("/schedules");
+    let s0 = &s["schedules"][0];
+    assert_eq!(s0["name"], SCHEDULE);
+    assert_eq!(
+        s0["next_scheduled_times"][0],
+        (h0 + TimeDelta::hours(1))
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    );
+    assert_eq!(s0["last_execution"]["status"], "Completed");
+
+    // SIGHUP with a broken file: refused, the running config stays.
+    std::fs::write(&config, "schedules: [ {name: x").unwrap();
+    d.signal("HUP");
+    d.wait(10, "the refused reload", |d| {
+        d.log().contains("keeping the running one")
+    });
+    assert_eq!(
+        d.json("/schedules")["schedules"].as_array().unwrap().len(),
+        1
+    );
+    // SIGHUP with a valid file: a second schedule appears.
+    let second = "  - name: census-daily\n    type: model_bias\n    endpoint: census-xgb\n    \
+                  cadence: {daily: {hour: 0}}\n    data_capture: capture\n    ground_truth: truth\n    \
+                  output: output\n    analysis_config: analysis.json\n";
+    std::fs::write(&config, schedules_yaml(second)).unwrap();
+    d.signal("HUP");
+    d.wait(10, "the reload", |d| {
+        d.json("/schedules")["schedules"].as_array().unwrap().len() == 2
+    });
+    assert!(d.log().contains("added: census-daily"), "{}", d.log());
+
+    let (code, log) = d.stop(30);
+    assert_eq!(code, 0, "{log}");
+    assert!(log.contains("driftwatch serve stopped"), "{log}");
+    assert!(!log.contains("panicked"), "{log}");
+
+    // Restart on the first config: the ledger says all is done, nothing runs again.
+    std::fs::write(&config, schedules_yaml("")).unwrap();
+    let before = record_times(root.path());
+    assert_eq!(before.len(), 3, "{before:?}");
+    let mut d = Daemon::start(&config, &["--lookback", &lookback], &[]);
+    d.wait(30, "ready", |d| {
+        d.get("/readyz").is_some_and(|(c, _)| c == 200)
+    });
+    let ex = d.json("/executions");
+    assert_eq!(
+        ex["executions"].as_array().unwrap().len(),
+        3,
+        "from the ledger: {ex}"
+    );
+    let (_, metrics) = d.get("/metrics").unwrap();
+    assert!(
+        !metrics.contains("driftwatch_executions_total{"),
+        "{metrics}"
+    );
+    assert!(metrics.contains(&format!(
+        "driftwatch_last_success_scheduled_time_seconds{{schedule=\"{SCHEDULE}\"}} {}",
+        h0.timestamp()
+    )));
+    let (code, _) = d.stop(30);
+    assert_eq!(code, 0);
+    assert_eq!(record_times(root.path()), before, "records rewritten");
+}
+
+/// A TCP server that accepts connections and never answers: an S3 that hangs.
+fn silent_server() -> (u16, std::thread::JoinHandle<()>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let h = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in l.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    (port, h)
+}
+
+fn hanging_s3_setup(
+    max_runtime: &str,
+) -> (tempfile::TempDir, PathBuf, Vec<(&'static str, String)>) {
+    let (port, _h) = silent_server();
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("analysis.json"), ANALYSIS_CONFIG).unwrap();
+    let yaml = schedules_yaml(&format!("    max_runtime: {max_runtime}\n")).replace(
+        "data_capture: capture",
+        "data_capture: s3://hanging-bucket/capture",
+    );
+    let config = root.path().join("schedules.yaml");
+    std::fs::write(&config, yaml).unwrap();
+    let env = common::aws_env(&format!("http://127.0.0.1:{port}"));
+    (root, config, env)
+}
+
+#[test]
+fn sigterm_during_a_hung_execution_records_it_stopped_after_the_grace_period() {
+    let (root, config, env) = hanging_s3_setup("1h");
+    let mut d = Daemon::start(&config, &["--lookback", "90m", "--grace", "1s"], &env);
+    d.wait(30, "an execution running", |d| {
+        d.get("/metrics")
+            .is_some_and(|(_, m)| m.contains("driftwatch_executions_running 1"))
+    });
+    let started = Instant::now();
+    let (code, log) = d.stop(30);
+    assert_eq!(code, 0, "{log}");
+    assert!(started.elapsed() < Duration::from_secs(15), "{log}");
+    let records = record_times(root.path());
+    assert_eq!(records.len(), 1, "{records:?}\n{log}");
+    let r: Value = serde_json::from_slice(&std::fs::read(&records[0].0).unwrap()).unwrap();
+    assert_eq!(r["status"], "Stopped", "{r}");
+    assert!(
+        r["failure_reason"]
+            .as_str()
+            .unwrap()
+            .contains("did not finish within the grace period of 1s"),
+        "{r}"
+    );
+}
+
+#[test]
+fn an_execution_over_max_runtime_fails_with_the_limit_in_its_reason() {
+    let (_root, config, env) = hanging_s3_setup("2s");
+    let t = Utc::now()
+        .with_minute(0)
+        .unwrap()
+        .with_second(0)
+        .unwrap()
+        .with_nanosecond(0)
+        .unwrap();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let started = Instant::now();
+    let r = common::driftwatch_env(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--schedule",
+            SCHEDULE,
+            "--at",
+            &t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        ],
+        &env,
+    );
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let rec: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(rec["status"], "Failed");
+    assert_eq!(rec["failure_reason"], "exceeded max runtime of 2s");
+}
