@@ -11,6 +11,7 @@ pub mod capture;
 pub mod check;
 pub mod config;
 pub mod daemon;
+pub mod demo;
 pub mod dataset;
 pub mod execution;
 pub mod explain;

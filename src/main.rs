@@ -12,7 +12,12 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
-    cli::init_logging(args.log_format);
+    // The demo prints its own summary; its progress logs are noise unless asked for.
+    let default_level = match args.command {
+        cli::Command::Demo { .. } => "warn",
+        _ => "info",
+    };
+    cli::init_logging(args.log_format, default_level);
     match cli::run(args) {
         Ok(code) => code,
         Err(e) => {

@@ -2,6 +2,7 @@
 
 mod analyze;
 mod backfill;
+mod demo;
 mod model_server;
 mod plan;
 mod run;
@@ -41,6 +42,27 @@ pub enum LogFormat {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// The embedded default, no AWS needed: writes hours of census traffic (real CPS records,
+    /// a bundled XGBoost model, bias and attribution drift injected at the end) in SageMaker's
+    /// capture and ground-truth layouts into --dir, computes baselines, runs an hourly bias
+    /// schedule and a 6-hourly explainability schedule over it and prints what they found.
+    Demo {
+        #[arg(long, default_value = "driftwatch-demo")]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 48)]
+        hours: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Mean requests per hour (with a daily swing of ±30 %).
+        #[arg(long, default_value_t = 120)]
+        rate: usize,
+        /// Hours at the end with drift injected.
+        #[arg(long, default_value_t = 12)]
+        drift_hours: usize,
+        /// The end of the traffic, a whole hour (default: the current hour).
+        #[arg(long)]
+        end: Option<String>,
+    },
     /// Compute Clarify bias metrics on a dataset (the Clarify processing job / baselining
     /// job): writes OUTPUT/analysis.json, and OUTPUT/constraint_violations.json when a
     /// baseline is given and something violates it.
@@ -152,9 +174,9 @@ pub enum Command {
     },
 }
 
-pub fn init_logging(format: LogFormat) {
+pub fn init_logging(format: LogFormat, default_level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("DRIFTWATCH_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -174,6 +196,21 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             baseline,
         } => analyze::run(&dataset, &analysis_config, &output, baseline.as_deref()),
         Command::Validate { config } => validate::run(&config),
+        Command::Demo {
+            dir,
+            hours,
+            seed,
+            rate,
+            drift_hours,
+            end,
+        } => demo::run(demo::Flags {
+            dir: &dir,
+            hours,
+            seed,
+            rate,
+            drift_hours,
+            end: end.as_deref(),
+        }),
         Command::Serve {
             config,
             listen,

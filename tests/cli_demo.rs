@@ -1,0 +1,93 @@
+//! `driftwatch demo`, the README's main command: 48 hours of census traffic with drift in the
+//! last 12, both schedules over it, deterministic for a seed.
+
+mod common;
+
+use std::path::Path;
+
+use serde_json::Value;
+
+fn demo(dir: &Path, seed: &str) -> common::Run {
+    common::driftwatch(&[
+        "demo",
+        "--dir",
+        dir.to_str().unwrap(),
+        "--end",
+        "2024-01-20T00:00:00Z",
+        "--seed",
+        seed,
+    ])
+}
+
+fn record(dir: &Path, schedule: &str, folder: &str) -> Value {
+    let p = dir
+        .join("output/census-xgb")
+        .join(schedule)
+        .join(folder)
+        .join("execution.json");
+    serde_json::from_slice(&std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+        .unwrap()
+}
+
+#[test]
+fn the_demo_finds_the_injected_drift_and_is_deterministic() {
+    let root = tempfile::tempdir().unwrap();
+    let a = root.path().join("a");
+    let r = demo(&a, "42");
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("48 executions"), "{}", r.stdout);
+    assert!(r.stdout.contains("8 executions, 2 with violations"), "{}", r.stdout);
+    assert!(r.stdout.contains("drift injected from 2024-01-19T12:00:00Z"));
+
+    // Bias: the hours after the drift starts violate; before it, hardly any do.
+    let (mut before, mut after) = (0, 0);
+    for h in 0..48i64 {
+        let t = chrono::DateTime::parse_from_rfc3339("2024-01-18T01:00:00Z").unwrap()
+            + chrono::TimeDelta::hours(h);
+        let rec = record(&a, "census-bias", &t.format("%Y/%m/%d/%H").to_string());
+        assert_ne!(rec["status"], "Failed", "{rec}");
+        let violated = rec["status"] == "CompletedWithViolations";
+        if h >= 36 {
+            after += usize::from(violated);
+        } else {
+            before += usize::from(violated);
+        }
+        assert!(rec["counts"]["records_merged"].as_u64().unwrap() > 50);
+    }
+    eprintln!("violations: {before} of 36 clean hours, {after} of 12 drifted hours");
+    assert!(after >= 10, "{after} of 12 drifted hours violate");
+    assert!(before <= 8, "{before} of 36 clean hours violate");
+
+    // Explainability: the two windows inside the drift fail the nDCG check.
+    for (folder, status) in [
+        ("2024/01/19/12", "Completed"),
+        ("2024/01/19/18", "CompletedWithViolations"),
+        ("2024/01/20/00", "CompletedWithViolations"),
+    ] {
+        assert_eq!(record(&a, "census-shap", folder)["status"], status, "{folder}");
+    }
+    let v: Value = serde_json::from_slice(
+        &std::fs::read(a.join("output/census-xgb/census-shap/2024/01/20/00/constraint_violations.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(v["violations"][0]["constraint_check_type"], "feature_attribution_drift_check");
+
+    // Same seed, same numbers; another seed, other traffic.
+    let b = root.path().join("b");
+    assert_eq!(demo(&b, "42").code, 0);
+    let analysis = "output/census-xgb/census-bias/2024/01/19/20/analysis.json";
+    assert_eq!(
+        std::fs::read(a.join(analysis)).unwrap(),
+        std::fs::read(b.join(analysis)).unwrap()
+    );
+    let c = root.path().join("c");
+    assert_eq!(demo(&c, "7").code, 0);
+    assert_ne!(
+        std::fs::read(a.join(analysis)).unwrap(),
+        std::fs::read(c.join(analysis)).unwrap()
+    );
+    // The schedules file it leaves behind is valid for serve/backfill.
+    let r = common::driftwatch(&["validate", "--config", a.join("schedules.yaml").to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
