@@ -36,8 +36,15 @@ fn the_demo_finds_the_injected_drift_and_is_deterministic() {
     let r = demo(&a, "42");
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("48 executions"), "{}", r.stdout);
-    assert!(r.stdout.contains("8 executions, 2 with violations"), "{}", r.stdout);
-    assert!(r.stdout.contains("drift injected from 2024-01-19T12:00:00Z"));
+    assert!(
+        r.stdout.contains("8 executions, 2 with violations"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("drift injected from 2024-01-19T12:00:00Z")
+    );
 
     // Bias: the hours after the drift starts violate; before it, hardly any do.
     let (mut before, mut after) = (0, 0);
@@ -64,14 +71,52 @@ fn the_demo_finds_the_injected_drift_and_is_deterministic() {
         ("2024/01/19/18", "CompletedWithViolations"),
         ("2024/01/20/00", "CompletedWithViolations"),
     ] {
-        assert_eq!(record(&a, "census-shap", folder)["status"], status, "{folder}");
+        assert_eq!(
+            record(&a, "census-shap", folder)["status"],
+            status,
+            "{folder}"
+        );
     }
     let v: Value = serde_json::from_slice(
-        &std::fs::read(a.join("output/census-xgb/census-shap/2024/01/20/00/constraint_violations.json"))
-            .unwrap(),
+        &std::fs::read(
+            a.join("output/census-xgb/census-shap/2024/01/20/00/constraint_violations.json"),
+        )
+        .unwrap(),
     )
     .unwrap();
-    assert_eq!(v["violations"][0]["constraint_check_type"], "feature_attribution_drift_check");
+    assert_eq!(
+        v["violations"][0]["constraint_check_type"],
+        "feature_attribution_drift_check"
+    );
+
+    // Reports: self-contained pages with the violations highlighted, and an index.
+    let out = a.join("output/census-xgb");
+    let bias = std::fs::read_to_string(out.join("census-bias/2024/01/20/00/report.html")).unwrap();
+    let rec = record(&a, "census-bias", "2024/01/20/00");
+    assert_eq!(
+        bias.matches("<tr class=\"violation\">").count() as u64,
+        rec["counts"]["violations"].as_u64().unwrap(),
+        "one highlighted row per violation"
+    );
+    assert_eq!(
+        rec["outputs"]["report"].as_str().unwrap(),
+        out.join("census-bias/2024/01/20/00/report.html")
+            .to_str()
+            .unwrap()
+    );
+    let shap = std::fs::read_to_string(out.join("census-shap/2024/01/20/00/report.html")).unwrap();
+    assert!(
+        shap.contains("attribution drift violation") && shap.contains("<svg"),
+        "{shap}"
+    );
+    let index = std::fs::read_to_string(out.join("census-bias/index.html")).unwrap();
+    assert_eq!(index.matches(">report</a>").count(), 48);
+    assert!(index.contains("href=\"2024/01/20/00/report.html\""));
+    for page in [&bias, &shap, &index] {
+        assert!(
+            !page.contains("src=") && !page.contains("href=\"http") && !page.contains("@import")
+        );
+    }
 
     // Same seed, same numbers; another seed, other traffic.
     let b = root.path().join("b");
@@ -88,6 +133,10 @@ fn the_demo_finds_the_injected_drift_and_is_deterministic() {
         std::fs::read(c.join(analysis)).unwrap()
     );
     // The schedules file it leaves behind is valid for serve/backfill.
-    let r = common::driftwatch(&["validate", "--config", a.join("schedules.yaml").to_str().unwrap()]);
+    let r = common::driftwatch(&[
+        "validate",
+        "--config",
+        a.join("schedules.yaml").to_str().unwrap(),
+    ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
 }

@@ -53,7 +53,10 @@ pub fn run(f: Flags<'_>) -> anyhow::Result<ExitCode> {
         format_utc(end),
         format_utc(s.drift_from)
     );
-    println!("data, configs, baselines and outputs in {}\n", s.dir.display());
+    println!(
+        "data, configs, baselines and outputs in {}\n",
+        s.dir.display()
+    );
     let mut failed = 0;
     for run in &s.schedules {
         println!("{}:", run.name);
@@ -83,10 +86,11 @@ pub fn run(f: Flags<'_>) -> anyhow::Result<ExitCode> {
             .filter(|r| r.status == Status::CompletedWithViolations)
             .count();
         println!(
-            "  {} executions, {} with violations; outputs: {}\n",
+            "  {} executions, {} with violations; outputs: {}\n  reports: {}\n",
             run.records.len(),
             with,
-            run.output.display()
+            run.output.display(),
+            run.output.join("index.html").display()
         );
     }
     println!(

@@ -33,7 +33,9 @@ pub fn sample() -> Result<Vec<Person>, String> {
     let header = lines.next().unwrap_or_default();
     let expected = format!("{},{LABEL}", FEATURES.join(","));
     if header != expected {
-        return Err(format!("embedded sample: header {header:?}, expected {expected:?}"));
+        return Err(format!(
+            "embedded sample: header {header:?}, expected {expected:?}"
+        ));
     }
     lines
         .enumerate()
@@ -44,7 +46,11 @@ pub fn sample() -> Result<Vec<Person>, String> {
                 .collect::<Result<_, _>>()
                 .map_err(|e| format!("embedded sample line {}: {e}", i + 2))?;
             if cells.len() != 14 {
-                return Err(format!("embedded sample line {}: {} cells", i + 2, cells.len()));
+                return Err(format!(
+                    "embedded sample line {}: {} cells",
+                    i + 2,
+                    cells.len()
+                ));
             }
             let mut features = [0.0; 13];
             features.copy_from_slice(&cells[..13]);
@@ -82,8 +88,8 @@ mod tests {
     fn the_embedded_sample_and_model_load() {
         let s = super::sample().unwrap();
         assert_eq!(s.len(), 4000);
-        let m = crate::explain::model::InProcessModel::from_json(super::MODEL_JSON, "model")
-            .unwrap();
+        let m =
+            crate::explain::model::InProcessModel::from_json(super::MODEL_JSON, "model").unwrap();
         assert_eq!(m.num_features(), 13);
     }
 }

@@ -93,7 +93,11 @@ fn csv_row(p: &Person) -> String {
 }
 
 /// The baselines, computed with `analyze` as a user would from a baseline dataset.
-fn write_baselines(dir: &Path, baseline: &[Person], model: &InProcessModel) -> Result<(), DemoError> {
+fn write_baselines(
+    dir: &Path,
+    baseline: &[Person],
+    model: &InProcessModel,
+) -> Result<(), DemoError> {
     let mut bias_cfg: serde_json::Value = serde_json::from_str(assets::BIAS_CONFIG)
         .map_err(|e| DemoError::Assets(format!("embedded bias config: {e}")))?;
     if let Some(o) = bias_cfg.as_object_mut() {
@@ -216,7 +220,10 @@ pub fn run_demo(o: &DemoOptions) -> Result<DemoSummary, DemoError> {
         }
     }
     write(&dir.join("model/census-xgb.json"), assets::MODEL_JSON)?;
-    write(&dir.join("config/census-bias-analysis.json"), assets::BIAS_CONFIG)?;
+    write(
+        &dir.join("config/census-bias-analysis.json"),
+        assets::BIAS_CONFIG,
+    )?;
     write(
         &dir.join("config/census-explainability-analysis.json"),
         serde_json::to_vec_pretty(&assets::shap_config()).unwrap_or_default(),
@@ -250,17 +257,28 @@ pub fn run_demo(o: &DemoOptions) -> Result<DemoSummary, DemoError> {
             },
             clients.clone(),
         ));
-        let records = results
+        let records: Vec<ExecutionRecord> = results
             .into_iter()
             .filter_map(|(_, out)| match out {
                 Outcome::Ran(r) | Outcome::Skipped(r) => Some(*r),
                 Outcome::LedgerError(_) => None,
             })
             .collect();
+        let output = dir.join("output").join(ENDPOINT).join(s.name.as_str());
+        let index = crate::report::index_html(s.name.as_str(), &records, |r| {
+            format!(
+                "{}/report.html",
+                r.scheduled_time
+                    .get(..13)
+                    .unwrap_or("")
+                    .replace(['-', 'T'], "/")
+            )
+        });
+        write(&output.join(crate::report::INDEX_FILE), index)?;
         schedules.push(ScheduleRun {
             name: s.name.as_str().to_string(),
             records,
-            output: dir.join("output").join(ENDPOINT).join(s.name.as_str()),
+            output,
         });
     }
     Ok(DemoSummary {

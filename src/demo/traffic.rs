@@ -53,7 +53,13 @@ fn requests_in_hour(rate: usize, hour_of_day: u32) -> usize {
 }
 
 fn hour_folder(t: DateTime<Utc>) -> String {
-    format!("{:04}/{:02}/{:02}/{:02}", t.year(), t.month(), t.day(), t.hour())
+    format!(
+        "{:04}/{:02}/{:02}/{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour()
+    )
 }
 
 fn write(path: &Path, text: &str) -> Result<(), super::DemoError> {
@@ -119,7 +125,11 @@ pub fn write_traffic(
         }
         total += n;
         let folder = hour_folder(hour);
-        let cap = dir.join("capture").join(ENDPOINT).join("AllTraffic").join(&folder);
+        let cap = dir
+            .join("capture")
+            .join(ENDPOINT)
+            .join("AllTraffic")
+            .join(&folder);
         write(&cap.join("00-00-000-demo-a.jsonl"), &files[0])?;
         write(&cap.join("30-00-000-demo-b.jsonl"), &files[1])?;
         write(

@@ -10,6 +10,7 @@ mod bias;
 mod explain;
 mod outputs;
 pub mod record;
+mod report;
 
 use std::time::{Duration, Instant};
 
@@ -315,6 +316,7 @@ async fn execute(
     };
     record.finished_at = format_utc(Utc::now());
     record.duration_seconds = clock.elapsed().as_secs_f64();
+    record.outputs.report = report::write(schedule, &out_store, &folder, &record, clients).await;
     if let Err(e) = outputs::write_record(&out_store, &folder, &record).await {
         // The record could not be stored: the execution did not durably happen. Say so in
         // the returned record (printed by `run`, logged by the daemon) so it is retried.
@@ -328,6 +330,7 @@ async fn execute(
         )));
         record.outputs.analysis = None;
         record.outputs.constraint_violations = None;
+        record.outputs.report = None;
     }
     tracing::info!(
         status = ?record.status,

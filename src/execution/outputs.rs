@@ -55,6 +55,7 @@ pub async fn remove_analysis_files(store: &Store, folder: &str) {
         ANALYSIS_FILE,
         VIOLATIONS_FILE,
         super::explain::LOCAL_SHAP_FILE,
+        crate::report::REPORT_FILE,
     ] {
         if let Err(e) = store.delete(&join_key(folder, name)).await {
             tracing::warn!(error = %e, "cannot remove {name} of a failed execution");

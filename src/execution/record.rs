@@ -50,6 +50,9 @@ pub struct Outputs {
     pub constraint_violations: Option<String>,
     /// The local metrics sink (`cloudwatch_metrics.jsonl`).
     pub metrics: Option<String>,
+    /// The execution's `report.html`.
+    #[serde(default)]
+    pub report: Option<String>,
     pub record: String,
 }
 
