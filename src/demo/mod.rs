@@ -229,11 +229,16 @@ pub fn run_demo(o: &DemoOptions) -> Result<DemoSummary, DemoError> {
         serde_json::to_vec_pretty(&assets::shap_config()).unwrap_or_default(),
     )?;
     write(&dir.join("schedules.yaml"), schedules_yaml())?;
-    let drift = traffic::Drift {
-        from_hour: o.hours.saturating_sub(o.drift_hours),
+    let spec = traffic::Spec {
+        end: o.end,
+        hours: o.hours,
+        rate: o.rate,
+        drift: traffic::Drift {
+            from_hour: o.hours.saturating_sub(o.drift_hours),
+        },
+        seed: o.seed,
     };
-    let records_written =
-        traffic::write_traffic(dir, pool, &model, o.end, o.hours, o.rate, &drift, o.seed)?;
+    let records_written = traffic::write_traffic(dir, pool, &model, &spec)?;
     write_baselines(dir, baseline, &model)?;
 
     let file = ScheduleFile::load(&dir.join("schedules.yaml"))?;
@@ -285,6 +290,6 @@ pub fn run_demo(o: &DemoOptions) -> Result<DemoSummary, DemoError> {
         dir: dir.clone(),
         records_written,
         schedules,
-        drift_from: start + TimeDelta::hours(drift.from_hour as i64),
+        drift_from: start + TimeDelta::hours(spec.drift.from_hour as i64),
     })
 }

@@ -71,16 +71,29 @@ fn write(path: &Path, text: &str) -> Result<(), super::DemoError> {
 
 /// Writes `hours` hours of capture and ground truth ending at `end` into `dir/capture` and
 /// `dir/ground-truth`. Returns the number of records.
+/// What traffic to write.
+pub struct Spec {
+    pub end: DateTime<Utc>,
+    pub hours: usize,
+    /// Mean requests per hour.
+    pub rate: usize,
+    pub drift: Drift,
+    pub seed: u64,
+}
+
 pub fn write_traffic(
     dir: &Path,
     pool: &[Person],
     model: &InProcessModel,
-    end: DateTime<Utc>,
-    hours: usize,
-    rate: usize,
-    drift: &Drift,
-    seed: u64,
+    spec: &Spec,
 ) -> Result<usize, super::DemoError> {
+    let Spec {
+        end,
+        hours,
+        rate,
+        ref drift,
+        seed,
+    } = *spec;
     let mut total = 0;
     let start = end - TimeDelta::hours(hours as i64);
     for h in 0..hours {

@@ -1,0 +1,102 @@
+//! The demo's HTML reports rendered by headless Chromium (Debian's `chromium`, installed by
+//! `.ci/run`): they load offline without console errors, and the rendered DOM shows the
+//! violations. Skipped when Chromium is absent unless DRIFTWATCH_REQUIRE_CHROMIUM is set.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+fn chromium() -> Option<String> {
+    for c in ["chromium", "chromium-browser", "google-chrome"] {
+        if Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            return Some(c.to_string());
+        }
+    }
+    assert!(
+        std::env::var("DRIFTWATCH_REQUIRE_CHROMIUM").is_err(),
+        "DRIFTWATCH_REQUIRE_CHROMIUM is set but no chromium on PATH"
+    );
+    eprintln!("skipped: no chromium on PATH");
+    None
+}
+
+/// Renders `page` and returns (DOM after load, browser log).
+fn render(browser: &str, page: &Path, profile: &Path) -> (String, String) {
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+            "--enable-logging=stderr",
+            "--v=0",
+            &format!("--user-data-dir={}", profile.display()),
+            "--virtual-time-budget=2000",
+            "--dump-dom",
+            &format!("file://{}", page.display()),
+        ])
+        .output()
+        .expect("run chromium");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_demo_reports_render_offline_and_show_the_violations() {
+    let Some(browser) = chromium() else { return };
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("demo");
+    let r = common::driftwatch(&[
+        "demo",
+        "--dir",
+        dir.to_str().unwrap(),
+        "--end",
+        "2024-01-20T00:00:00Z",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let out = dir.join("output/census-xgb");
+    let profile = root.path().join("profile");
+    for (page, must) in [
+        (
+            "census-bias/2024/01/20/00/report.html",
+            vec![
+                "<tr class=\"violation\">",
+                "Post-training bias metrics",
+                "Difference in Positive Proportions in Predicted Labels (DPPL)",
+            ],
+        ),
+        (
+            "census-shap/2024/01/20/00/report.html",
+            vec!["attribution drift violation", "<svg", "class=\"current\""],
+        ),
+        (
+            "census-bias/index.html",
+            vec!["CompletedWithViolations", "2024/01/20/00/report.html"],
+        ),
+    ] {
+        let (dom, log) = render(&browser, &out.join(page), &profile);
+        assert!(dom.contains("</html>"), "{page}: nothing rendered\n{log}");
+        for m in must {
+            assert!(dom.contains(m), "{page}: no {m:?} in the rendered DOM");
+        }
+        for bad in ["CONSOLE", "Uncaught", "net::ERR", "Failed to load"] {
+            assert!(
+                !log.contains(bad),
+                "{page}: {bad} in the browser log:\n{log}"
+            );
+        }
+    }
+}
