@@ -77,8 +77,8 @@ def run(binary, n):
     log = open(root / "serve.log", "w")
     t0 = time.monotonic()
     p = subprocess.Popen([binary, "serve", "--config", str(root / "schedules.yaml"), "--listen",
-                          f"127.0.0.1:{port}", "--lookback", "0"], stdout=subprocess.DEVNULL,
-                         stderr=log, env={**os.environ, "DRIFTWATCH_LOG": "warn"})
+                          f"127.0.0.1:{port}", "--lookback", "0", "--log-format", "json"],
+                         stdout=subprocess.DEVNULL, stderr=log, env={**os.environ, "DRIFTWATCH_LOG": "info"})
     while get(port, "/readyz")[0] != 200:
         if p.poll() is not None:
             sys.exit(f"serve exited: see {root / 'serve.log'}")
@@ -94,13 +94,21 @@ def run(binary, n):
     wait = seconds_to_next_5m(now)
     fire = (now + dt.timedelta(seconds=wait)).replace(microsecond=0)
     time.sleep(wait + 15)
-    status, body = get(port, f"/executions?limit={n * 10}")
     p.terminate()
     p.wait(timeout=120)
+    log.close()
     stamp = fire.strftime("%Y-%m-%dT%H:%M:%SZ")
-    lags = sorted(
-        (dt.datetime.fromisoformat(e["started_at"].replace("Z", "+00:00")) - fire).total_seconds()
-        for e in json.loads(body)["executions"] if e["scheduled_time"] == stamp)
+    lags = []
+    for line in open(root / "serve.log"):
+        try:
+            e = json.loads(line)
+        except ValueError:
+            continue
+        span = e.get("span") or {}
+        if e.get("fields", {}).get("message") == "execution started" and span.get("scheduled_time") == stamp:
+            at = dt.datetime.fromisoformat(e["timestamp"].replace("Z", "+00:00"))
+            lags.append((at - fire).total_seconds())
+    lags.sort()
     return {"schedules": n, "startup_s": startup, "idle_cpu_pct": idle, "rss_mb": rss,
             "fires": len(lags),
             "jitter_first_s": lags[0] if lags else float("nan"),
@@ -115,7 +123,7 @@ def main():
     for n in map(int, sys.argv[2:]):
         r = run(binary, n)
         print(f"| {n} | {r['startup_s'] * 1000:.0f} ms | {r['rss_mb']:.1f} MB | {r['idle_cpu_pct']:.3f} % | "
-              f"{r['fires']} | {r['jitter_first_s']:.2f} / {r['jitter_median_s']:.2f} / {r['jitter_max_s']:.2f} s |",
+              f"{r['fires']} | {r['jitter_first_s']:.3f} / {r['jitter_median_s']:.3f} / {r['jitter_max_s']:.3f} s |",
               flush=True)
 
 
