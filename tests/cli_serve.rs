@@ -33,6 +33,13 @@ schedules:
     )
 }
 
+fn hour_of(now: DateTime<Utc>) -> DateTime<Utc> {
+    now.with_minute(0)
+        .and_then(|t| t.with_second(0))
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap()
+}
+
 fn folder(t: DateTime<Utc>) -> String {
     format!(
         "{:04}/{:02}/{:02}/{:02}",
@@ -235,13 +242,7 @@ fn serve_catches_up_reports_reloads_stops_and_restarts_without_duplicates() {
         std::thread::sleep(Duration::from_secs(35));
         now = Utc::now();
     }
-    let h0 = now
-        .with_minute(0)
-        .unwrap()
-        .with_second(0)
-        .unwrap()
-        .with_nanosecond(0)
-        .unwrap();
+    let h0 = hour_of(now);
     let root = tempfile::tempdir().unwrap();
     write_traffic(root.path(), h0);
     std::fs::write(root.path().join("analysis.json"), ANALYSIS_CONFIG).unwrap();
@@ -414,13 +415,7 @@ fn sigterm_during_a_hung_execution_records_it_stopped_after_the_grace_period() {
 #[test]
 fn an_execution_over_max_runtime_fails_with_the_limit_in_its_reason() {
     let (_root, config, env) = hanging_s3_setup("2s");
-    let t = Utc::now()
-        .with_minute(0)
-        .unwrap()
-        .with_second(0)
-        .unwrap()
-        .with_nanosecond(0)
-        .unwrap();
+    let t = hour_of(Utc::now());
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let started = Instant::now();
     let r = common::driftwatch_env(

@@ -82,6 +82,21 @@ fn label(v: &str) -> String {
         .replace('\n', "\\n")
 }
 
+/// Writes one metric family: its HELP and TYPE lines, then `name{schedule="…"} value` per
+/// schedule.
+fn family<V: std::fmt::Display>(
+    out: &mut String,
+    name: &str,
+    kind: &str,
+    help: &str,
+    per_schedule: impl IntoIterator<Item = (String, V)>,
+) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+    for (sch, v) in per_schedule {
+        let _ = writeln!(out, "{name}{{schedule=\"{}\"}} {v}", label(&sch));
+    }
+}
+
 /// Prometheus text exposition of the daemon's counters.
 pub fn metrics_text(s: &State) -> String {
     let mut out = String::new();
@@ -104,71 +119,58 @@ pub fn metrics_text(s: &State) -> String {
     out.push_str("# HELP driftwatch_execution_duration_seconds Execution wall time.\n");
     out.push_str("# TYPE driftwatch_execution_duration_seconds histogram\n");
     for (sch, (buckets, sum, count)) in &m.durations {
-        for (b, n) in DURATION_BUCKETS.iter().zip(buckets) {
+        let sch = label(sch);
+        let bounds = DURATION_BUCKETS.iter().map(|b| b.to_string());
+        for (le, n) in bounds
+            .chain(["+Inf".to_string()])
+            .zip(buckets.iter().chain([count]))
+        {
             let _ = writeln!(
                 out,
-                "driftwatch_execution_duration_seconds_bucket{{schedule=\"{}\",le=\"{b}\"}} {n}",
-                label(sch)
+                "driftwatch_execution_duration_seconds_bucket{{schedule=\"{sch}\",le=\"{le}\"}} {n}"
             );
         }
         let _ = writeln!(
             out,
-            "driftwatch_execution_duration_seconds_bucket{{schedule=\"{}\",le=\"+Inf\"}} {count}",
-            label(sch)
-        );
-        let _ = writeln!(
-            out,
-            "driftwatch_execution_duration_seconds_sum{{schedule=\"{}\"}} {sum}",
-            label(sch)
-        );
-        let _ = writeln!(
-            out,
-            "driftwatch_execution_duration_seconds_count{{schedule=\"{}\"}} {count}",
-            label(sch)
+            "driftwatch_execution_duration_seconds_sum{{schedule=\"{sch}\"}} {sum}\n\
+driftwatch_execution_duration_seconds_count{{schedule=\"{sch}\"}} {count}"
         );
     }
-    out.push_str("# HELP driftwatch_records_processed_total Records analyzed (merged for bias, explained for explainability).\n");
-    out.push_str("# TYPE driftwatch_records_processed_total counter\n");
-    for (sch, n) in &m.records {
-        let _ = writeln!(
-            out,
-            "driftwatch_records_processed_total{{schedule=\"{}\"}} {n}",
-            label(sch)
-        );
-    }
-    out.push_str("# HELP driftwatch_last_success_scheduled_time_seconds Scheduled time (Unix seconds) of the last successful execution.\n");
-    out.push_str("# TYPE driftwatch_last_success_scheduled_time_seconds gauge\n");
-    for (sch, t) in &m.last_success {
-        let _ = writeln!(
-            out,
-            "driftwatch_last_success_scheduled_time_seconds{{schedule=\"{}\"}} {}",
-            label(sch),
-            t.timestamp()
-        );
-    }
-    out.push_str("# HELP driftwatch_seconds_since_last_success Seconds since the scheduled time of the last successful execution.\n");
-    out.push_str("# TYPE driftwatch_seconds_since_last_success gauge\n");
-    for (sch, t) in &m.last_success {
-        let _ = writeln!(
-            out,
-            "driftwatch_seconds_since_last_success{{schedule=\"{}\"}} {}",
-            label(sch),
-            (now - *t).num_seconds()
-        );
-    }
+    family(
+        &mut out,
+        "driftwatch_records_processed_total",
+        "counter",
+        "Records analyzed (merged for bias, explained for explainability).",
+        m.records.iter().map(|(k, v)| (k.clone(), *v)),
+    );
+    family(
+        &mut out,
+        "driftwatch_last_success_scheduled_time_seconds",
+        "gauge",
+        "Scheduled time (Unix seconds) of the last successful execution.",
+        m.last_success
+            .iter()
+            .map(|(k, t)| (k.clone(), t.timestamp())),
+    );
+    family(
+        &mut out,
+        "driftwatch_seconds_since_last_success",
+        "gauge",
+        "Seconds since the scheduled time of the last successful execution.",
+        m.last_success
+            .iter()
+            .map(|(k, t)| (k.clone(), (now - *t).num_seconds())),
+    );
     drop(m);
     let (queued, running) = s.in_flight();
-    out.push_str("# HELP driftwatch_executions_running Executions in progress.\n");
-    out.push_str("# TYPE driftwatch_executions_running gauge\n");
-    let _ = writeln!(out, "driftwatch_executions_running {running}");
-    out.push_str("# HELP driftwatch_executions_queued Executions due and waiting to start.\n");
-    out.push_str("# TYPE driftwatch_executions_queued gauge\n");
-    let _ = writeln!(out, "driftwatch_executions_queued {queued}");
-    out.push_str("# HELP driftwatch_schedules Schedules loaded.\n");
-    out.push_str("# TYPE driftwatch_schedules gauge\n");
     let _ = writeln!(
         out,
-        "driftwatch_schedules {}",
+        "# HELP driftwatch_executions_running Executions in progress.\n# TYPE driftwatch_executions_running gauge\n\
+driftwatch_executions_running {running}\n\
+# HELP driftwatch_executions_queued Executions due and waiting to start.\n# TYPE driftwatch_executions_queued gauge\n\
+driftwatch_executions_queued {queued}\n\
+# HELP driftwatch_schedules Schedules loaded.\n# TYPE driftwatch_schedules gauge\n\
+driftwatch_schedules {}",
         s.schedules().schedules.len()
     );
     out
