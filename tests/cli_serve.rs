@@ -303,6 +303,25 @@ fn serve_catches_up_reports_reloads_stops_and_restarts_without_duplicates() {
             .to_string()
     );
     assert_eq!(s0["last_execution"]["status"], "Completed");
+    // The schedule's report index lists what ran, linking each report.
+    let index_path = root
+        .path()
+        .join("output/census-xgb")
+        .join(SCHEDULE)
+        .join("index.html");
+    d.wait(10, "the report index", |_| {
+        std::fs::read_to_string(&index_path).is_ok_and(|i| i.matches(">report</a>").count() == 3)
+    });
+    let index = std::fs::read_to_string(&index_path).unwrap();
+    assert!(index.contains(&format!("href=\"{}/report.html\"", folder(h0))));
+    assert!(
+        root.path()
+            .join("output/census-xgb")
+            .join(SCHEDULE)
+            .join(folder(h0))
+            .join("report.html")
+            .exists()
+    );
 
     // SIGHUP with a broken file: refused, the running config stays.
     std::fs::write(&config, "schedules: [ {name: x").unwrap();

@@ -73,6 +73,14 @@ pub trait Runner: Send + Sync + 'static {
         attempt: u32,
     ) -> impl Future<Output = ExecutionRecord> + Send;
 
+    /// Called after each finished execution with the schedule's known records (newest
+    /// first), e.g. to rewrite its report index.
+    fn finished(
+        &self,
+        schedule: Arc<Schedule>,
+        records: Vec<ExecutionRecord>,
+    ) -> impl Future<Output = ()> + Send;
+
     fn stopped(
         &self,
         schedule: Arc<Schedule>,
@@ -255,9 +263,13 @@ impl<R: Runner> Daemon<R> {
             let daemon = self.clone();
             let task_name = name.clone();
             let handle = tokio::spawn(async move {
-                let record = daemon.runner.execute(schedule, t, attempt).await;
+                let record = daemon.runner.execute(schedule.clone(), t, attempt).await;
                 drop(permit);
                 daemon.finish(&task_name, &record);
+                let known = daemon
+                    .state
+                    .executions(Some(&task_name), super::state::RECENT);
+                daemon.runner.finished(schedule, known).await;
             });
             if let Some(r) = lock(&self.running).get_mut(&name)
                 && r.t == t

@@ -17,7 +17,7 @@ use super::state::State;
 use super::wake::Wakes;
 use crate::aws::AwsClients;
 use crate::config::{InvalidDocument, Schedule, ScheduleFile};
-use crate::execution::{ExecutionRecord, record_stopped, run_execution_attempt};
+use crate::execution::{ExecutionRecord, record_stopped, run_execution_attempt, write_index};
 
 /// The real thing: records in the output stores, executions against S3/local data.
 pub struct LiveRunner {
@@ -38,6 +38,10 @@ impl Runner for LiveRunner {
         attempt: u32,
     ) -> ExecutionRecord {
         run_execution_attempt(&schedule, t, &self.clients, attempt).await
+    }
+
+    async fn finished(&self, schedule: Arc<Schedule>, records: Vec<ExecutionRecord>) {
+        write_index(&schedule, &records, &self.clients).await;
     }
 
     async fn stopped(

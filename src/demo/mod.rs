@@ -269,17 +269,8 @@ pub fn run_demo(o: &DemoOptions) -> Result<DemoSummary, DemoError> {
                 Outcome::LedgerError(_) => None,
             })
             .collect();
+        runtime.block_on(crate::execution::write_index(s, &records, &clients));
         let output = dir.join("output").join(ENDPOINT).join(s.name.as_str());
-        let index = crate::report::index_html(s.name.as_str(), &records, |r| {
-            format!(
-                "{}/report.html",
-                r.scheduled_time
-                    .get(..13)
-                    .unwrap_or("")
-                    .replace(['-', 'T'], "/")
-            )
-        });
-        write(&output.join(crate::report::INDEX_FILE), index)?;
         schedules.push(ScheduleRun {
             name: s.name.as_str().to_string(),
             records,

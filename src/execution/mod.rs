@@ -11,6 +11,7 @@ mod explain;
 mod outputs;
 pub mod record;
 mod report;
+pub use report::write_index;
 
 use std::time::{Duration, Instant};
 

@@ -53,3 +53,24 @@ pub async fn write(
         }
     }
 }
+
+/// Writes the schedule's `index.html` (beside its dated folders) listing `records`: the
+/// executions the caller knows of (the daemon: the look-back and everything since start).
+pub async fn write_index(schedule: &Schedule, records: &[ExecutionRecord], clients: &AwsClients) {
+    let store = Store::open(&schedule.output, clients).await;
+    let root = format!("{}/{}", schedule.endpoint.as_str(), schedule.name.as_str());
+    let html = crate::report::index_html(schedule.name.as_str(), records, |r| {
+        let folder = crate::time::parse_utc(&r.scheduled_time)
+            .map(|t| super::output_folder(schedule, t))
+            .unwrap_or_default();
+        let rel = folder
+            .strip_prefix(&root)
+            .unwrap_or(&folder)
+            .trim_start_matches('/');
+        format!("{rel}/{}", crate::report::REPORT_FILE)
+    });
+    let key = join_key(&root, crate::report::INDEX_FILE);
+    if let Err(e) = store.put(&key, html.into_bytes()).await {
+        tracing::warn!(schedule = schedule.name.as_str(), error = %e, "cannot write index.html");
+    }
+}
