@@ -132,6 +132,7 @@ pub async fn run(
 ) -> StageResult {
     let cfg = analysis_config(schedule, clients).await?;
     let baseline = baseline(schedule, clients).await?;
+    p.baseline = baseline.clone();
     let spec = FrameSpec::new(
         &cfg,
         schedule
@@ -259,14 +260,7 @@ pub async fn run(
 
     let violations =
         (!check.violations.is_empty()).then(|| bias_drift::violations_json(&check.violations));
-    let status = write_analysis(
-        out_store,
-        folder,
-        &analysis_json,
-        violations,
-        &mut p.outputs,
-    )
-    .await?;
+    let status = write_analysis(out_store, folder, analysis_json, violations, p).await?;
     p.lap("write");
     Ok(status)
 }

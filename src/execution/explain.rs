@@ -112,6 +112,7 @@ pub async fn run(
         }
     };
     let baseline = baseline(schedule, clients).await?;
+    p.baseline = baseline.clone();
     let mut shap = shap;
     if let Some(ShapBaseline::Uri(uri)) = &shap.baseline {
         let base = match schedule.analysis_config.location() {
@@ -267,14 +268,7 @@ pub async fn run(
     }
     let violations = (!check.violations.is_empty())
         .then(|| attribution_drift::violations_json(&check.violations));
-    let status = write_analysis(
-        out_store,
-        folder,
-        &analysis_json,
-        violations,
-        &mut p.outputs,
-    )
-    .await?;
+    let status = write_analysis(out_store, folder, analysis_json, violations, p).await?;
     p.lap("write");
     Ok(status)
 }

@@ -41,6 +41,10 @@ pub struct Progress {
     pub outputs: Outputs,
     /// Metrics of the analysis, published when the execution completes.
     pub datums: Vec<Datum>,
+    /// The baseline analysis the check used (read once; the report shows it too).
+    pub baseline: Option<Value>,
+    /// What `write_analysis` wrote, for the report (no reading back).
+    pub written: Option<Written>,
     clock: Option<Instant>,
 }
 
@@ -78,6 +82,13 @@ impl Progress {
         tracing::warn!("{w}");
         self.warnings.push(w);
     }
+}
+
+/// An execution's analysis.json and constraint_violations.json as written.
+#[derive(Debug)]
+pub struct Written {
+    pub analysis: Value,
+    pub violations: Option<Value>,
 }
 
 /// How an execution's work ended, before the record is written.
@@ -254,6 +265,7 @@ async fn execute(
             outputs::remove_analysis_files(&out_store, &folder).await;
             progress.outputs.analysis = None;
             progress.outputs.constraint_violations = None;
+            progress.written = None;
             (Status::Failed, Some(clip_reason(&reason)))
         }
     };
@@ -317,7 +329,14 @@ async fn execute(
     };
     record.finished_at = format_utc(Utc::now());
     record.duration_seconds = clock.elapsed().as_secs_f64();
-    record.outputs.report = report::write(schedule, &out_store, &folder, &record, clients).await;
+    record.outputs.report = report::write(
+        &out_store,
+        &folder,
+        &record,
+        progress.written.as_ref(),
+        progress.baseline.as_ref(),
+    )
+    .await;
     if let Err(e) = outputs::write_record(&out_store, &folder, &record).await {
         // The record could not be stored: the execution did not durably happen. Say so in
         // the returned record (printed by `run`, logged by the daemon) so it is retried.

@@ -64,12 +64,35 @@ pub async fn remove_analysis_files(store: &Store, folder: &str) {
 }
 
 /// Writes an analysis and, when something violated, its constraint_violations.json (removing
-/// a stale one from an earlier attempt at this T otherwise). Returns the status they mean.
+/// a stale one from an earlier attempt at this T otherwise); keeps both in `p.written` for
+/// the report. Returns the status they mean.
 pub async fn write_analysis(
     store: &Store,
     folder: &str,
-    analysis: &Value,
+    analysis: Value,
     violations: Option<Value>,
+    p: &mut super::Progress,
+) -> Result<Status, String> {
+    let status = write_files(
+        store,
+        folder,
+        &analysis,
+        violations.as_ref(),
+        &mut p.outputs,
+    )
+    .await?;
+    p.written = Some(super::Written {
+        analysis,
+        violations,
+    });
+    Ok(status)
+}
+
+async fn write_files(
+    store: &Store,
+    folder: &str,
+    analysis: &Value,
+    violations: Option<&Value>,
     outputs: &mut Outputs,
 ) -> Result<Status, String> {
     let analysis_key = join_key(folder, ANALYSIS_FILE);
@@ -89,7 +112,7 @@ pub async fn write_analysis(
         }
         Some(v) => {
             store
-                .put(&violations_key, json_bytes(&v))
+                .put(&violations_key, json_bytes(v))
                 .await
                 .map_err(|e| format!("writing {VIOLATIONS_FILE}: {e}"))?;
             outputs.constraint_violations = Some(store.describe(&violations_key));

@@ -3,46 +3,26 @@
 
 use serde_json::Value;
 
-use super::ExecutionRecord;
-use crate::analyze::{ANALYSIS_FILE, VIOLATIONS_FILE};
+use super::{ExecutionRecord, Written};
 use crate::aws::AwsClients;
 use crate::config::Schedule;
 use crate::report::{REPORT_FILE, execution_html};
 use crate::store::{ObjectStore, Store, join_key};
 
-async fn read_json(store: &Store, key: &str) -> Option<Value> {
-    let bytes = store.get(key).await.ok()?;
-    serde_json::from_slice(&bytes).ok()
-}
-
-/// Writes the report into `folder`; returns its address.
+/// Writes the report into `folder` from what the execution wrote and the baseline its check
+/// read; returns the report's address.
 pub async fn write(
-    schedule: &Schedule,
     store: &Store,
     folder: &str,
     record: &ExecutionRecord,
-    clients: &AwsClients,
+    written: Option<&Written>,
+    baseline: Option<&Value>,
 ) -> Option<String> {
-    let analysis = match &record.outputs.analysis {
-        Some(_) => read_json(store, &join_key(folder, ANALYSIS_FILE)).await,
-        None => None,
-    };
-    let violations = match &record.outputs.constraint_violations {
-        Some(_) => read_json(store, &join_key(folder, VIOLATIONS_FILE)).await,
-        None => None,
-    };
-    let baseline = match analysis {
-        Some(_) => super::bias::baseline(schedule, clients)
-            .await
-            .ok()
-            .flatten(),
-        None => None,
-    };
     let html = execution_html(
         record,
-        analysis.as_ref(),
-        baseline.as_ref(),
-        violations.as_ref(),
+        written.map(|w| &w.analysis),
+        baseline,
+        written.and_then(|w| w.violations.as_ref()),
     );
     let key = join_key(folder, REPORT_FILE);
     match store.put(&key, html.into_bytes()).await {
