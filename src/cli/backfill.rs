@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use driftwatch::aws::AwsClients;
-use driftwatch::config::ScheduleFile;
 use driftwatch::daemon::backfill::{Options, Outcome, backfill};
 use driftwatch::execution::Status;
 use driftwatch::time::{format_utc, parse_utc};
@@ -33,27 +32,15 @@ pub fn run(
     if parallel == 0 {
         anyhow::bail!("--parallel must be at least 1");
     }
-    let file = match ScheduleFile::load(config) {
-        Ok(f) => f,
-        Err(invalid) => {
-            eprintln!("{invalid}");
-            return Ok(ExitCode::from(2));
-        }
-    };
-    let Some(s) = file.schedule(schedule) else {
-        let names: Vec<&str> = file.schedules.iter().map(|s| s.name.as_str()).collect();
-        anyhow::bail!(
-            "--schedule: no schedule named {schedule:?} in {} (schedules: {})",
-            config.display(),
-            names.join(", ")
-        );
+    let Some(s) = super::load_schedule(config, schedule)? else {
+        return Ok(ExitCode::from(2));
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
     let results = runtime.block_on(backfill(
-        Arc::new(s.clone()),
+        Arc::new(s),
         from,
         to,
         Options { force, parallel },

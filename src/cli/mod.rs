@@ -174,6 +174,33 @@ pub enum Command {
     },
 }
 
+/// Loads the schedules file and picks `name` from it. `Ok(None)` when the file is invalid
+/// (its problems are printed; the caller exits 2); an error naming the schedules there are
+/// when `name` is not one of them.
+fn load_schedule(
+    config: &std::path::Path,
+    name: &str,
+) -> anyhow::Result<Option<driftwatch::config::Schedule>> {
+    let file = match driftwatch::config::ScheduleFile::load(config) {
+        Ok(f) => f,
+        Err(invalid) => {
+            eprintln!("{invalid}");
+            return Ok(None);
+        }
+    };
+    match file.schedule(name) {
+        Some(s) => Ok(Some(s.clone())),
+        None => {
+            let names: Vec<&str> = file.schedules.iter().map(|s| s.name.as_str()).collect();
+            anyhow::bail!(
+                "--schedule: no schedule named {name:?} in {} (schedules: {})",
+                config.display(),
+                names.join(", ")
+            )
+        }
+    }
+}
+
 pub fn init_logging(format: LogFormat, default_level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("DRIFTWATCH_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));

@@ -3,7 +3,6 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use driftwatch::aws::AwsClients;
-use driftwatch::config::ScheduleFile;
 use driftwatch::execution::run_execution;
 use driftwatch::time::{format_utc, parse_utc};
 
@@ -11,20 +10,8 @@ use driftwatch::time::{format_utc, parse_utc};
 /// completed (with or without violations), 1 when the execution failed, 2 on bad arguments.
 pub fn run(config: &Path, schedule: &str, at: &str) -> anyhow::Result<ExitCode> {
     let t = parse_utc(at).map_err(anyhow::Error::msg).context("--at")?;
-    let file = match ScheduleFile::load(config) {
-        Ok(f) => f,
-        Err(invalid) => {
-            eprintln!("{invalid}");
-            return Ok(ExitCode::from(2));
-        }
-    };
-    let Some(s) = file.schedule(schedule) else {
-        let names: Vec<&str> = file.schedules.iter().map(|s| s.name.as_str()).collect();
-        anyhow::bail!(
-            "--schedule: no schedule named {schedule:?} in {} (schedules: {})",
-            config.display(),
-            names.join(", ")
-        );
+    let Some(s) = super::load_schedule(config, schedule)? else {
+        return Ok(ExitCode::from(2));
     };
     if !s.cadence.fires_at(t) {
         let around = [s.cadence.last_at_or_before(t), s.cadence.next_after(t)]
@@ -44,7 +31,7 @@ pub fn run(config: &Path, schedule: &str, at: &str) -> anyhow::Result<ExitCode> 
         .context("starting the async runtime")?;
     let record = runtime.block_on(async {
         let clients = AwsClients::new();
-        run_execution(s, t, &clients).await
+        run_execution(&s, t, &clients).await
     });
     println!("{}", serde_json::to_string_pretty(&record)?);
     Ok(if record.status.is_success() {
