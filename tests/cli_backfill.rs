@@ -5,29 +5,11 @@
 mod common;
 
 use common::driftwatch;
-use common::scenario::{self, ANALYSIS_CONFIG, SCHEDULES};
+use common::scenario::{self, ANALYSIS_CONFIG};
 
 fn setup() -> (tempfile::TempDir, std::path::PathBuf) {
     let root = tempfile::tempdir().unwrap();
-    let s = scenario::build();
-    for (key, text) in s
-        .capture
-        .iter()
-        .map(|(k, t)| (format!("capture/{k}"), t))
-        .chain(s.truth.iter().map(|(k, t)| (format!("truth/{k}"), t)))
-    {
-        let p = root.path().join(key);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    std::fs::write(root.path().join("analysis.json"), ANALYSIS_CONFIG).unwrap();
-    let yaml = SCHEDULES
-        .replace("{CAPTURE}", "capture")
-        .replace("{TRUTH}", "truth")
-        .replace("{OUTPUT}", "output")
-        .replace("{BASELINE}", "");
-    let config = root.path().join("schedules.yaml");
-    std::fs::write(&config, yaml).unwrap();
+    let config = scenario::write_local(root.path(), ANALYSIS_CONFIG, "");
     (root, config)
 }
 

@@ -7,7 +7,7 @@ mod common;
 
 use aws_sdk_cloudwatch::types::{Dimension, DimensionFilter, Metric, MetricDataQuery, MetricStat};
 use chrono::{DateTime, Utc};
-use common::scenario::{self, SCHEDULES, T};
+use common::scenario::{self, T};
 use common::{aws_env, driftwatch_env, moto_url};
 use driftwatch::publish::metrics::{Source, bias_datums};
 use driftwatch::publish::put_metric_data;
@@ -120,25 +120,7 @@ fn run_scenario(
     env: &[(&'static str, String)],
 ) -> (tempfile::TempDir, Value) {
     let root = tempfile::tempdir().unwrap();
-    let s = scenario::build();
-    for (key, text) in s
-        .capture
-        .iter()
-        .map(|(k, t)| (format!("capture/{k}"), t))
-        .chain(s.truth.iter().map(|(k, t)| (format!("truth/{k}"), t)))
-    {
-        let p = root.path().join(key);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    std::fs::write(root.path().join("analysis.json"), config_json).unwrap();
-    let yaml = SCHEDULES
-        .replace("{CAPTURE}", "capture")
-        .replace("{TRUTH}", "truth")
-        .replace("{OUTPUT}", "output")
-        .replace("{BASELINE}", schedule_extra);
-    let config = root.path().join("schedules.yaml");
-    std::fs::write(&config, yaml).unwrap();
+    let config = scenario::write_local(root.path(), config_json, schedule_extra);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let r = driftwatch_env(
         &[

@@ -337,3 +337,33 @@ pub fn build() -> Scenario {
         unmatched_labels: 2,
     }
 }
+
+/// Lays the scenario out in a local directory (`capture/`, `truth/`, `analysis.json` with
+/// `analysis_config`, `schedules.yaml` with `schedule_extra` in place of `{BASELINE}`) and
+/// returns the schedules file.
+pub fn write_local(
+    root: &std::path::Path,
+    analysis_config: &str,
+    schedule_extra: &str,
+) -> std::path::PathBuf {
+    let s = build();
+    for (key, text) in s
+        .capture
+        .iter()
+        .map(|(k, t)| (format!("capture/{k}"), t))
+        .chain(s.truth.iter().map(|(k, t)| (format!("truth/{k}"), t)))
+    {
+        let p = root.join(key);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    std::fs::write(root.join("analysis.json"), analysis_config).unwrap();
+    let yaml = SCHEDULES
+        .replace("{CAPTURE}", "capture")
+        .replace("{TRUTH}", "truth")
+        .replace("{OUTPUT}", "output")
+        .replace("{BASELINE}", schedule_extra);
+    let config = root.join("schedules.yaml");
+    std::fs::write(&config, yaml).unwrap();
+    config
+}
