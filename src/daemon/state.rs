@@ -45,6 +45,11 @@ impl Metrics {
         d.1 += r.duration_seconds;
         d.2 += 1;
         *self.records.entry(r.schedule.clone()).or_default() += r.counts.records_merged as u64;
+        self.note_success(r);
+    }
+
+    /// Moves the schedule's last successful scheduled time forward to `r`'s, if `r` succeeded.
+    pub fn note_success(&mut self, r: &ExecutionRecord) {
         if r.status.is_success()
             && let Ok(t) = crate::time::parse_utc(&r.scheduled_time)
         {
@@ -124,15 +129,7 @@ impl State {
     /// not the counters of executions run by this process.
     pub fn seen(&self, r: &ExecutionRecord) {
         self.remember(r);
-        if r.status.is_success()
-            && let Ok(t) = crate::time::parse_utc(&r.scheduled_time)
-        {
-            let mut m = lock(&self.metrics);
-            let e = m.last_success.entry(r.schedule.clone()).or_insert(t);
-            if t > *e {
-                *e = t;
-            }
-        }
+        lock(&self.metrics).note_success(r);
     }
 
     /// An execution this process finished: the ledger cache, history, counters.
