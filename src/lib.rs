@@ -2,7 +2,9 @@
 //! and explainability monitors.
 //!
 //! Modules follow the data flow of one execution (see `docs/ARCHITECTURE.md`):
-//! [`config`] → [`schedule`] → (capture/store → merge → bias/explain → check → publish/report).
+//! [`config`] → [`schedule`] → ([`store`]/[`capture`] → [`monitor`] ([`bias`] | [`explain`]
+//! → [`check`]) → [`publish`]/[`report`]), orchestrated by [`execution`]; [`sagemaker`] holds
+//! the wire formats every layer shares.
 
 pub mod analyze;
 pub mod aws;
@@ -16,9 +18,9 @@ pub mod demo;
 pub mod execution;
 pub mod explain;
 pub mod model_server;
-pub mod output;
+pub mod monitor;
 pub mod publish;
 pub mod report;
+pub mod sagemaker;
 pub mod schedule;
 pub mod store;
-pub mod time;

@@ -186,6 +186,11 @@ impl Daemon {
         assert!(ok, "kill -{sig}");
     }
 
+    /// The directory of the schedules file (the scenario's root).
+    fn root(&self) -> &Path {
+        self.stderr.parent().unwrap()
+    }
+
     fn log(&self) -> String {
         std::fs::read_to_string(&self.stderr).unwrap_or_default()
     }
@@ -454,4 +459,138 @@ fn an_execution_over_max_runtime_fails_with_the_limit_in_its_reason() {
     let rec: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(rec["status"], "Failed");
     assert_eq!(rec["failure_reason"], "exceeded max runtime of 2s");
+}
+
+/// An HTTP server answering every request with `status` and `body`: an S3 that throttles, or
+/// one that serves a single object whatever the key. Returns its URL and a request counter.
+fn canned_s3(
+    status: u16,
+    body: &'static str,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    let count = std::sync::Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    std::thread::spawn(move || {
+        for mut stream in l.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut sink = vec![0; length];
+            let _ = reader.read_exact(&mut sink);
+            seen.fetch_add(1, Ordering::SeqCst);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nContent-Type: application/xml\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (url, count)
+}
+
+fn records(root: &Path) -> Vec<Value> {
+    record_times(root)
+        .into_iter()
+        .map(|(p, _)| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_failure_caused_by_an_invalid_analysis_config_is_not_retried() {
+    // The analysis config lives in "S3" and is not a valid bias config: a permanent failure.
+    let (url, requests) = canned_s3(200, r#"{"label": "y", "methods": {}}"#);
+    let root = tempfile::tempdir().unwrap();
+    write_traffic(root.path(), hour_of(Utc::now()));
+    let config = root.path().join("schedules.yaml");
+    std::fs::write(
+        &config,
+        schedules_yaml("").replace(
+            "analysis_config: analysis.json",
+            "analysis_config: s3://configs/analysis.json",
+        ),
+    )
+    .unwrap();
+    let mut d = Daemon::start(
+        &config,
+        &["--lookback", "90m", "--retry-after", "1s"],
+        &common::aws_env(&url),
+    );
+    d.wait(60, "a Failed record", |d| {
+        !records(d.root()).is_empty() && d.log().contains("execution finished")
+    });
+    // Well past the first retry's due time (1 s): nothing runs again.
+    std::thread::sleep(Duration::from_secs(6));
+    let seen = requests.load(std::sync::atomic::Ordering::SeqCst);
+    let (code, log) = d.stop(30);
+    assert_eq!(code, 0, "{log}");
+    let recs = records(root.path());
+    assert!(!recs.is_empty(), "{log}");
+    for r in &recs {
+        assert_eq!(r["status"], "Failed", "{r}");
+        assert_eq!(r["failure_class"], "permanent", "{r}");
+        assert_eq!(r["attempt"], 1, "{r}");
+        let reason = r["failure_reason"].as_str().unwrap();
+        assert!(reason.starts_with("analysis_config: "), "{reason}");
+    }
+    assert_eq!(
+        seen,
+        recs.len(),
+        "one read of the config per scheduled time"
+    );
+    assert!(log.contains("not retried"), "{log}");
+}
+
+#[test]
+fn a_failure_caused_by_s3_503_is_retried() {
+    const SLOW_DOWN: &str =
+        "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>";
+    let (url, _requests) = canned_s3(503, SLOW_DOWN);
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("analysis.json"), ANALYSIS_CONFIG).unwrap();
+    let config = root.path().join("schedules.yaml");
+    std::fs::write(
+        &config,
+        schedules_yaml("").replace(
+            "data_capture: capture",
+            "data_capture: s3://throttled/capture",
+        ),
+    )
+    .unwrap();
+    let mut d = Daemon::start(
+        &config,
+        &[
+            "--lookback",
+            "90m",
+            "--retry-after",
+            "1s",
+            "--max-attempts",
+            "2",
+        ],
+        &common::aws_env(&url),
+    );
+    d.wait(90, "a second attempt", |d| {
+        records(d.root()).iter().any(|r| r["attempt"] == 2)
+    });
+    let (code, log) = d.stop(30);
+    assert_eq!(code, 0, "{log}");
+    let recs = records(root.path());
+    let retried = recs.iter().find(|r| r["attempt"] == 2).expect("retried");
+    assert_eq!(retried["status"], "Failed", "{retried}");
+    assert_eq!(retried["failure_class"], "transient", "{retried}");
+    let reason = retried["failure_reason"].as_str().unwrap();
+    assert!(
+        reason.contains("SlowDown") && reason.contains("s3://throttled/capture"),
+        "{reason}"
+    );
 }

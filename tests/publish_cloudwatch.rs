@@ -39,7 +39,7 @@ fn cloudwatch(url: &str) -> aws_sdk_cloudwatch::Client {
 }
 
 fn t() -> DateTime<Utc> {
-    driftwatch::time::parse_utc(T).unwrap()
+    driftwatch::sagemaker::time::parse_utc(T).unwrap()
 }
 
 async fn list(
@@ -267,7 +267,7 @@ fn infinities_are_published_as_sagemakers_number_and_nulls_not_at_all() {
             ]}
         ]}}
     });
-    let datums = bias_datums(&src, &analysis);
+    let datums = bias_datums(&src, &serde_json::from_value(analysis).unwrap());
     assert_eq!(datums.len(), 2);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let client = cloudwatch(&url);

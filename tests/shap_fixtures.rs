@@ -9,6 +9,7 @@ use driftwatch::explain::kernel_shap::{
 };
 use driftwatch::explain::model::InProcessModel;
 use driftwatch::explain::ndcg::ndcg;
+use driftwatch::explain::predictor::PredictError;
 use driftwatch::explain::rng::Rng;
 use serde_json::Value;
 
@@ -66,7 +67,7 @@ fn check_case(expected: &str, model_file: &str, rows_file: &str, baseline_file: 
             "{expected}: prediction {got} vs {p}"
         );
     }
-    let predict = |r: &[f64]| -> Result<Vec<f64>, String> { Ok(model.predict(r)) };
+    let predict = |r: &[f64]| -> Result<Vec<f64>, PredictError> { Ok(model.predict(r)) };
     let bg = Background::uniform(baseline);
     let explainer = Explainer::new(
         &predict,

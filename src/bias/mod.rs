@@ -2,11 +2,11 @@
 //! prediction selection, pre- and post-training metrics per facet, per-metric errors.
 
 pub mod counts;
+pub mod engine;
 pub mod flip_test;
 pub mod kdtree;
 pub mod metrics;
-pub mod report;
 pub mod select;
 pub mod values;
 
-pub use report::{BiasAnalysis, BiasError, FacetReport, MetricResult, StageReport, run_bias};
+pub use engine::{BiasAnalysis, BiasError, FacetReport, MetricResult, StageReport, run_bias};

@@ -3,7 +3,7 @@
 //! `_interval_index` semantics.
 
 use crate::config::analysis::{ColumnType, ConfigScalar};
-use crate::output::pyfmt::py_float_repr;
+use crate::sagemaker::pyfmt::py_float_repr;
 
 use super::values::Values;
 

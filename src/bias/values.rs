@@ -3,7 +3,7 @@
 
 use polars::prelude::*;
 
-use crate::output::pyfmt::py_float_repr;
+use crate::sagemaker::pyfmt::py_float_repr;
 
 /// Column values; floats use NaN for missing values, as pandas does.
 #[derive(Debug, Clone)]

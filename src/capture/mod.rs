@@ -5,7 +5,7 @@
 pub mod cell;
 pub mod frame;
 pub mod ground_truth;
+pub mod line;
 pub mod merge;
 pub mod payload;
 pub mod read;
-pub mod record;

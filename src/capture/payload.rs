@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 
-use super::record::Payload;
+use super::line::Payload;
 use crate::config::analysis::Locator;
 
 /// A compiled JMESPath expression with its text, for messages.
@@ -390,7 +390,7 @@ pub fn decode_predictions(p: &Payload, loc: &OutputLocators) -> Result<Vec<Predi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::record::Encoding;
+    use crate::capture::line::Encoding;
     use serde_json::json;
 
     fn payload(ct: &str, data: &str) -> Payload {

@@ -15,9 +15,9 @@ use tokio::sync::Semaphore;
 
 use super::cell::Cell;
 use super::ground_truth::{GroundTruthRecord, parse_ground_truth};
+use super::line::{CapturedLine, parse_capture_line};
 use super::merge::CapturedEvent;
 use super::payload::{JsonPath, OutputLocators, Prediction, decode_features, decode_predictions};
-use super::record::{CaptureRecord, parse_capture_line};
 use crate::schedule::window::Window;
 use crate::store::{ObjectMeta, ObjectStore, StoreError, join_key};
 
@@ -85,7 +85,7 @@ pub struct Decoder {
 impl Decoder {
     /// The records of one invocation: features, and the predicted label (the response's
     /// label, else its score binarized).
-    pub fn decode(&self, r: &CaptureRecord) -> Result<Vec<(Vec<Cell>, Cell)>, String> {
+    pub fn decode(&self, r: &CapturedLine) -> Result<Vec<(Vec<Cell>, Cell)>, String> {
         let rows = decode_features(&r.input, self.features.as_ref())
             .map_err(|e| format!("endpointInput: {e}"))?;
         let preds = if self.ignore_output {
@@ -354,7 +354,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::parse_utc;
+    use crate::sagemaker::time::parse_utc;
 
     #[test]
     fn hour_folders_cover_partial_hours() {

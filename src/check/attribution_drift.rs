@@ -8,76 +8,46 @@
 //! (relevance |value|), with a warning — sklearn would raise; a label missing on either side
 //! is a warning, not a violation.
 
-use serde::Serialize;
-use serde_json::{Value, json};
-
 use crate::explain::ndcg::ndcg;
-use crate::output::pyfmt::py_float_repr;
+use crate::sagemaker::{AnalysisDoc, AttributionViolation, OrderedMap};
 
 pub const DEFAULT_THRESHOLD: f64 = 0.9;
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AttributionViolation {
-    pub label: String,
-    pub metric_name: String,
-    pub constraint_check_type: String,
-    pub description: String,
-}
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AttributionCheck {
     pub violations: Vec<AttributionViolation>,
     /// nDCG per label compared.
-    pub ndcg: Vec<(String, f64)>,
+    pub ndcg: OrderedMap<f64>,
     pub warnings: Vec<String>,
 }
 
-fn values(v: &Value) -> Option<&serde_json::Map<String, Value>> {
-    v.get("global_shap_values")?.as_object()
-}
-
-fn number(v: &Value) -> Option<f64> {
-    match v {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) if s == "Infinity" => Some(f64::INFINITY),
-        Value::String(s) if s == "-Infinity" => Some(f64::NEG_INFINITY),
-        _ => None,
-    }
-}
-
-pub fn check(current: &Value, baseline: &Value, threshold: f64) -> AttributionCheck {
+pub fn check(current: &AnalysisDoc, baseline: &AnalysisDoc, threshold: f64) -> AttributionCheck {
     let mut out = AttributionCheck::default();
-    let (Some(cur), Some(base)) = (
-        current
-            .pointer("/explanations/kernel_shap")
-            .and_then(Value::as_object),
-        baseline
-            .pointer("/explanations/kernel_shap")
-            .and_then(Value::as_object),
-    ) else {
+    let (Some(cur), Some(base)) = (current.kernel_shap(), baseline.kernel_shap()) else {
         out.warnings.push(
             "the baseline has no explanations.kernel_shap: feature attribution drift was not checked".into(),
         );
         return out;
     };
-    for (label, b) in base {
+    for (label, b) in base.iter() {
         let Some(c) = cur.get(label) else {
             out.warnings.push(format!(
                 "label {label} is in the baseline but not in this analysis: not checked"
             ));
             continue;
         };
-        let (Some(bv), Some(cv)) = (values(b), values(c)) else {
+        let (bv, cv) = (&b.global_shap_values, &c.global_shap_values);
+        if bv.is_empty() || cv.is_empty() {
             out.warnings.push(format!(
                 "label {label}: global_shap_values missing: not checked"
             ));
             continue;
-        };
+        }
         let mut rel = Vec::new();
         let mut score = Vec::new();
         let mut missing = Vec::new();
-        for (feature, v) in bv {
-            let Some(x) = number(v) else {
+        for (feature, v) in bv.iter() {
+            let Some(x) = v.get() else {
                 out.warnings.push(format!(
                     "label {label}: baseline value of {feature} is not a number: not checked"
                 ));
@@ -85,10 +55,10 @@ pub fn check(current: &Value, baseline: &Value, threshold: f64) -> AttributionCh
                 break;
             };
             rel.push(x);
-            score.push(match cv.get(feature).and_then(number) {
+            score.push(match cv.get(feature).and_then(|v| v.get()) {
                 Some(y) => y,
                 None => {
-                    missing.push(feature.clone());
+                    missing.push(feature.to_string());
                     0.0
                 }
             });
@@ -111,18 +81,10 @@ pub fn check(current: &Value, baseline: &Value, threshold: f64) -> AttributionCh
         }
         match ndcg(&rel, &score) {
             Ok(v) => {
-                out.ndcg.push((label.clone(), v));
+                out.ndcg.insert(label, v);
                 if v < threshold {
-                    out.violations.push(AttributionViolation {
-                        label: label.clone(),
-                        metric_name: "shap".into(),
-                        constraint_check_type: "feature_attribution_drift_check".into(),
-                        description: format!(
-                            "Feature attribution drift {} exceeds threshold {}",
-                            py_float_repr(v),
-                            py_float_repr(threshold)
-                        ),
-                    });
+                    out.violations
+                        .push(AttributionViolation::new(label, v, threshold));
                 }
             }
             Err(e) => out
@@ -130,23 +92,20 @@ pub fn check(current: &Value, baseline: &Value, threshold: f64) -> AttributionCh
                 .push(format!("label {label}: nDCG not computed: {e}")),
         }
     }
-    for label in cur.keys().filter(|l| !base.contains_key(*l)) {
+    for label in cur.keys().filter(|l| !base.contains_key(l)) {
         out.warnings
             .push(format!("label {label} is not in the baseline: not checked"));
     }
     out
 }
 
-pub fn violations_json(v: &[AttributionViolation]) -> Value {
-    json!({"version": "1.0", "violations": v})
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{Value, json};
 
-    fn analysis(values: Value) -> Value {
-        json!({"version": "1.0", "explanations": {"kernel_shap": {"label0": {"global_shap_values": values, "expected_value": 0.5}}}})
+    fn analysis(values: Value) -> AnalysisDoc {
+        serde_json::from_value(json!({"version": "1.0", "explanations": {"kernel_shap": {"label0": {"global_shap_values": values, "expected_value": 0.5}}}})).unwrap()
     }
 
     #[test]
@@ -174,7 +133,7 @@ mod tests {
         let cur = analysis(json!({"b": 2}));
         let c = check(&cur, &base, 0.9);
         assert_eq!(c.warnings.len(), 2, "{:?}", c.warnings);
-        let c = check(&cur, &json!({"version": "1.0"}), 0.9);
+        let c = check(&cur, &AnalysisDoc::default(), 0.9);
         assert!(c.violations.is_empty() && c.warnings.len() == 1);
     }
 }

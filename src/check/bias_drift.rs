@@ -6,23 +6,7 @@
 //! (errored) on either side, or absent from the baseline, is not judged but reported as a
 //! warning, so a silent gap in the check never looks like a pass.
 
-use serde::Serialize;
-use serde_json::Value;
-
-use crate::output::analysis_json::read_metric_value;
-use crate::output::pyfmt::metric_text;
-
-pub const STAGES: [&str; 2] = ["pre_training_bias_metrics", "post_training_bias_metrics"];
-
-/// One entry of constraint_violations.json (keys in the order SageMaker writes them).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct BiasViolation {
-    pub constraint_check_type: &'static str,
-    pub description: String,
-    pub facet: String,
-    pub facet_value: String,
-    pub metric_name: String,
-}
+use crate::sagemaker::{AnalysisDoc, BiasViolation, Stage};
 
 #[derive(Debug, Default, PartialEq)]
 pub struct CheckOutcome {
@@ -38,71 +22,33 @@ fn distance_from_neutral(metric: &str, x: f64) -> f64 {
     }
 }
 
-/// (facet, facet value, metric name, value) for every metric of a stage.
-fn metrics_of(stage: &Value) -> Vec<(String, String, String, Option<f64>)> {
-    let mut out = Vec::new();
-    let Some(facets) = stage.get("facets").and_then(Value::as_object) else {
-        return out;
-    };
-    for (facet, entries) in facets {
-        for entry in entries.as_array().into_iter().flatten() {
-            let fv = entry
-                .get("value_or_threshold")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            for m in entry
-                .get("metrics")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(name) = m.get("name").and_then(Value::as_str) {
-                    let value = m.get("value").and_then(read_metric_value);
-                    out.push((facet.clone(), fv.to_string(), name.to_string(), value));
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Checks a current bias analysis.json against a baseline one.
-pub fn check(current: &Value, baseline: &Value) -> CheckOutcome {
+/// Checks a current bias analysis against a baseline one.
+pub fn check(current: &AnalysisDoc, baseline: &AnalysisDoc) -> CheckOutcome {
     let mut out = CheckOutcome::default();
-    for stage in STAGES {
-        let Some(cur) = current.get(stage) else {
+    for stage in Stage::ALL {
+        if current.stage(stage).is_none() {
             continue;
-        };
-        let Some(base) = baseline.get(stage) else {
-            out.warnings
-                .push(format!("the baseline has no {stage}: they are not checked"));
+        }
+        if baseline.stage(stage).is_none() {
+            out.warnings.push(format!(
+                "the baseline has no {}: they are not checked",
+                stage.key()
+            ));
             continue;
-        };
-        let base_metrics = metrics_of(base);
-        for (facet, fv, name, value) in metrics_of(cur) {
-            let found = base_metrics
-                .iter()
-                .find(|(f, v, n, _)| *f == facet && *v == fv && *n == name);
-            let Some((_, _, _, base_value)) = found else {
+        }
+        for m in current.metrics_in(stage) {
+            let (name, facet, fv) = (m.metric.name.as_str(), m.facet, m.facet_value);
+            let Some(base) = baseline.metric(stage, facet, fv, name) else {
                 out.warnings.push(format!(
                     "{name} for facet {facet}={fv} is not in the baseline: not checked"
                 ));
                 continue;
             };
-            match (value, base_value) {
+            match (m.value(), base.value.get()) {
                 (Some(c), Some(b)) => {
-                    if distance_from_neutral(&name, c) > distance_from_neutral(&name, *b) {
-                        out.violations.push(BiasViolation {
-                            constraint_check_type: "bias_drift_check",
-                            description: format!(
-                                "Metric value {} doesn't meet the baseline constraint requirement {}",
-                                metric_text(c),
-                                metric_text(*b)
-                            ),
-                            facet: facet.clone(),
-                            facet_value: fv.clone(),
-                            metric_name: name.clone(),
-                        });
+                    if distance_from_neutral(name, c) > distance_from_neutral(name, b) {
+                        out.violations
+                            .push(BiasViolation::new(facet, fv, name, c, b));
                     }
                 }
                 (None, _) => out.warnings.push(format!(
@@ -117,19 +63,15 @@ pub fn check(current: &Value, baseline: &Value) -> CheckOutcome {
     out
 }
 
-/// constraint_violations.json for bias violations.
-pub fn violations_json(v: &[BiasViolation]) -> Value {
-    serde_json::json!({"version": "1.0", "violations": v})
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
-    fn analysis(metrics: Value) -> Value {
-        json!({"version": "1.0", "post_training_bias_metrics": {"label": "y", "label_value_or_threshold": "1",
-            "facets": {"Sex": [{"value_or_threshold": "0", "metrics": metrics}]}}})
+    fn analysis(metrics: Value) -> AnalysisDoc {
+        serde_json::from_value(json!({"version": "1.0", "post_training_bias_metrics": {"label": "y", "label_value_or_threshold": "1",
+            "facets": {"Sex": [{"value_or_threshold": "0", "metrics": metrics}]}}}))
+        .unwrap()
     }
 
     #[test]

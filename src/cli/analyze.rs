@@ -1,17 +1,24 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use driftwatch::analyze::{AnalyzeError, analyze};
+use driftwatch::aws::AwsClients;
 
-pub fn run(
+pub fn analyze_command(
     dataset: &Path,
     config: &Path,
     output: &Path,
     baseline: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    match analyze(dataset, config, output, baseline) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let clients = AwsClients::new();
+    match runtime.block_on(analyze(dataset, config, output, baseline, &clients)) {
         Ok(outcome) => {
-            for w in &outcome.warnings {
+            for w in &outcome.output.warnings {
                 eprintln!("warning: {w}");
             }
             println!("{}", outcome.summary(output));

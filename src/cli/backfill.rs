@@ -5,12 +5,12 @@ use std::sync::Arc;
 use anyhow::Context;
 use driftwatch::aws::AwsClients;
 use driftwatch::daemon::backfill::{Options, Outcome, backfill};
-use driftwatch::execution::Status;
-use driftwatch::time::{format_utc, parse_utc};
+use driftwatch::sagemaker::Status;
+use driftwatch::sagemaker::time::{format_utc, parse_utc};
 
 /// `driftwatch backfill`: prints one line per scheduled time and a summary; exit 0 when
 /// nothing failed, 1 otherwise, 2 on bad arguments.
-pub fn run(
+pub fn backfill_command(
     config: &Path,
     schedule: &str,
     from: &str,

@@ -4,8 +4,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::{TimeDelta, Timelike, Utc};
 use driftwatch::demo::{DemoOptions, run_demo};
-use driftwatch::execution::Status;
-use driftwatch::time::{format_utc, parse_utc};
+use driftwatch::sagemaker::Status;
+use driftwatch::sagemaker::time::{format_utc, parse_utc};
 
 pub struct Flags<'a> {
     pub dir: &'a Path,
@@ -18,7 +18,7 @@ pub struct Flags<'a> {
 
 /// `driftwatch demo`: prints a table per schedule and where the outputs are. Exit 0 when
 /// every execution completed (violations are the point of the demo), 1 otherwise.
-pub fn run(f: Flags<'_>) -> anyhow::Result<ExitCode> {
+pub fn demo_command(f: Flags<'_>) -> anyhow::Result<ExitCode> {
     if f.hours < 7 || f.hours > 24 * 31 {
         anyhow::bail!("--hours must be between 7 and 744, got {}", f.hours);
     }
@@ -74,8 +74,8 @@ pub fn run(f: Flags<'_>) -> anyhow::Result<ExitCode> {
             let detail: String = detail.chars().take(70).collect();
             println!(
                 "  {:<22} {:<24} {:>8} {:>10}  {detail}",
-                r.scheduled_time,
-                format!("{:?}", r.status),
+                format_utc(r.scheduled_time),
+                r.status.as_str(),
                 r.counts.records_merged,
                 r.counts.violations
             );

@@ -221,8 +221,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             analysis_config,
             output,
             baseline,
-        } => analyze::run(&dataset, &analysis_config, &output, baseline.as_deref()),
-        Command::Validate { config } => validate::run(&config),
+        } => analyze::analyze_command(&dataset, &analysis_config, &output, baseline.as_deref()),
+        Command::Validate { config } => validate::validate_command(&config),
         Command::Demo {
             dir,
             hours,
@@ -230,7 +230,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             rate,
             drift_hours,
             end,
-        } => demo::run(demo::Flags {
+        } => demo::demo_command(demo::Flags {
             dir: &dir,
             hours,
             seed,
@@ -246,7 +246,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             retry_after,
             max_attempts,
             grace,
-        } => serve::run(serve::Flags {
+        } => serve::serve_command(serve::Flags {
             config: &config,
             listen: &listen,
             concurrency,
@@ -262,18 +262,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             to,
             force,
             parallel,
-        } => backfill::run(&config, &schedule, &from, &to, force, parallel),
-        Command::ModelServer { model, port, host } => model_server::run(&model, &host, port),
+        } => backfill::backfill_command(&config, &schedule, &from, &to, force, parallel),
+        Command::ModelServer { model, port, host } => {
+            model_server::model_server_command(&model, &host, port)
+        }
         Command::Run {
             config,
             schedule,
             at,
-        } => run::run(&config, &schedule, &at),
+        } => run::run_command(&config, &schedule, &at),
         Command::Plan {
             config,
             schedule,
             from,
             to,
-        } => plan::run(&config, schedule.as_deref(), &from, &to),
+        } => plan::plan_command(&config, schedule.as_deref(), &from, &to),
     }
 }

@@ -5,7 +5,7 @@ use anyhow::Context;
 use driftwatch::explain::model::InProcessModel;
 
 /// `driftwatch model-server`: serves until SIGINT/SIGTERM.
-pub fn run(model: &Path, host: &str, port: u16) -> anyhow::Result<ExitCode> {
+pub fn model_server_command(model: &Path, host: &str, port: u16) -> anyhow::Result<ExitCode> {
     let text =
         std::fs::read_to_string(model).with_context(|| format!("--model {}", model.display()))?;
     let model = InProcessModel::from_json(&text, &model.display().to_string())?;

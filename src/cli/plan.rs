@@ -4,10 +4,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use driftwatch::config::ScheduleFile;
+use driftwatch::sagemaker::time::parse_utc;
 use driftwatch::schedule::plan::plan;
-use driftwatch::time::parse_utc;
 
-pub fn run(
+pub fn plan_command(
     config: &Path,
     schedule: Option<&str>,
     from: &str,

@@ -31,7 +31,7 @@ fn seconds(flag: &str, value: &str) -> anyhow::Result<Duration> {
 }
 
 /// `driftwatch serve`: runs until SIGTERM/SIGINT (exit 0); 2 when it cannot start.
-pub fn run(flags: Flags<'_>) -> anyhow::Result<ExitCode> {
+pub fn serve_command(flags: Flags<'_>) -> anyhow::Result<ExitCode> {
     let listen: SocketAddr = flags.listen.parse().with_context(|| {
         format!(
             "--listen {:?}: expected HOST:PORT such as 127.0.0.1:9464",

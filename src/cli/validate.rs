@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use driftwatch::config::{ScheduleFile, schedules::AnalysisConfigRef};
 
-pub fn run(config: &Path) -> anyhow::Result<ExitCode> {
+pub fn validate_command(config: &Path) -> anyhow::Result<ExitCode> {
     match ScheduleFile::load(config) {
         Ok(file) => {
             println!(

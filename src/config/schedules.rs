@@ -106,6 +106,27 @@ pub struct Schedule {
     pub max_runtime: Duration,
 }
 
+impl Schedule {
+    /// The folder of the execution at `t`, relative to the output location (SageMaker's
+    /// `{endpoint}/{schedule}/yyyy/mm/dd/hh`; sub-hour cadences add the minute).
+    pub fn output_folder(&self, t: chrono::DateTime<chrono::Utc>) -> String {
+        crate::sagemaker::layout::execution_folder(
+            self.endpoint.as_str(),
+            self.name.as_str(),
+            t,
+            matches!(self.cadence, Cadence::EveryMinutes(_)),
+        )
+    }
+
+    /// SageMaker's `MonitoringType` of this schedule.
+    pub fn monitoring_type(&self) -> crate::sagemaker::MonitoringType {
+        match self.monitor {
+            Monitor::Bias { .. } => crate::sagemaker::MonitoringType::ModelBias,
+            Monitor::Explainability => crate::sagemaker::MonitoringType::ModelExplainability,
+        }
+    }
+}
+
 /// A validated schedules file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScheduleFile {

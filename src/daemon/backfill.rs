@@ -9,7 +9,8 @@ use tokio::sync::Semaphore;
 use super::ledger::{Entry, lookup};
 use crate::aws::AwsClients;
 use crate::config::Schedule;
-use crate::execution::{ExecutionRecord, run_execution, run_execution_attempt};
+use crate::execution::{run_execution, run_execution_attempt};
+use crate::sagemaker::ExecutionRecord;
 
 /// What happened to one scheduled time.
 #[derive(Debug, Clone, PartialEq)]

@@ -15,7 +15,7 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::state::{DURATION_BUCKETS, State};
-use crate::time::format_utc;
+use crate::sagemaker::time::format_utc;
 
 fn json_response(v: serde_json::Value) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response()
@@ -48,8 +48,8 @@ async fn schedules(AxState(s): AxState<Arc<State>>) -> Response {
                 }
             }
             let last = s.last_execution(sc.name.as_str()).map(|r| {
-                json!({"scheduled_time": r.scheduled_time, "status": r.status, "failure_reason": r.failure_reason,
-                       "finished_at": r.finished_at})
+                json!({"scheduled_time": format_utc(r.scheduled_time), "status": r.status, "failure_reason": r.failure_reason,
+                       "failure_class": r.failure_class, "finished_at": format_utc(r.finished_at)})
             });
             json!({
                 "name": sc.name.as_str(),

@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 
 use crate::aws::AwsClients;
 use crate::config::Schedule;
-use crate::execution::{ExecutionRecord, RECORD_FILE, output_folder};
+use crate::sagemaker::layout::RECORD_FILE;
+use crate::sagemaker::{ExecutionRecord, JsonFile};
 use crate::store::{ObjectStore, Store, StoreError, join_key};
 
 /// What the ledger says about one scheduled time.
@@ -31,9 +32,9 @@ pub async fn lookup(
     clients: &AwsClients,
 ) -> Result<Entry, StoreError> {
     let store = Store::open(&schedule.output, clients).await;
-    let key = join_key(&output_folder(schedule, t), RECORD_FILE);
+    let key = join_key(&schedule.output_folder(t), RECORD_FILE);
     match store.get(&key).await {
-        Ok(bytes) => Ok(match serde_json::from_slice::<ExecutionRecord>(&bytes) {
+        Ok(bytes) => Ok(match ExecutionRecord::from_json(&bytes) {
             Ok(r) => Entry::Recorded(Box::new(r)),
             Err(e) => Entry::Unreadable(format!("{}: {e}", store.describe(&key))),
         }),

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::ledger::Entry;
-use crate::execution::Status;
+use crate::sagemaker::Status;
 use crate::schedule::cadence::Cadence;
 
 /// What the daemon knows about one (schedule, scheduled time). A time the daemon has not
@@ -28,16 +28,19 @@ pub enum Known {
     },
     /// Completed or CompletedWithViolations.
     Done,
-    /// The last attempt failed at `at`.
+    /// The last attempt failed at `at`; `retry` is false when the failure is permanent
+    /// (an invalid config, missing data, access denied): running it again would fail the
+    /// same way, so only `backfill` or a changed configuration runs it again.
     Failed {
         at: DateTime<Utc>,
         attempt: u32,
+        retry: bool,
     },
 }
 
 impl Known {
     /// What a ledger entry means.
-    pub fn from_entry(entry: &Entry, now: DateTime<Utc>) -> Self {
+    pub fn from_entry(entry: &Entry) -> Self {
         match entry {
             Entry::Missing | Entry::Unreadable(_) => Self::Due { attempt: 1 },
             Entry::Recorded(r) => match r.status {
@@ -46,8 +49,9 @@ impl Known {
                     attempt: r.attempt + 1,
                 },
                 Status::Failed => Self::Failed {
-                    at: crate::time::parse_utc(&r.finished_at).unwrap_or(now),
+                    at: r.finished_at,
                     attempt: r.attempt,
+                    retry: r.is_retryable_failure(),
                 },
             },
         }
@@ -88,18 +92,24 @@ pub fn candidates(cadence: &Cadence, now: DateTime<Utc>, policy: &Policy) -> Vec
     cadence.fire_times(now - back, now + TimeDelta::seconds(1))
 }
 
+/// How long after the failure of `attempt` the next attempt waits (the wait doubles each
+/// time); none when no attempt is left or the failure is permanent.
+pub fn retry_wait(policy: &Policy, attempt: u32, retry: bool) -> Option<Duration> {
+    if !retry || attempt >= policy.max_attempts {
+        return None;
+    }
+    let factor = 1u32 << (attempt.saturating_sub(1)).min(16);
+    Some(policy.retry_after * factor)
+}
+
 /// The attempt to start now, if this time should run now.
 pub fn due_attempt(known: Known, now: DateTime<Utc>, policy: &Policy) -> Option<u32> {
     match known {
         Known::Due { attempt } => Some(attempt),
         Known::Queued { .. } | Known::Running { .. } | Known::Done => None,
-        Known::Failed { at, attempt } => {
-            if attempt >= policy.max_attempts {
-                return None;
-            }
-            let factor = 1u32 << (attempt.saturating_sub(1)).min(16);
-            let wait =
-                TimeDelta::from_std(policy.retry_after * factor).unwrap_or(TimeDelta::minutes(15));
+        Known::Failed { at, attempt, retry } => {
+            let wait = retry_wait(policy, attempt, retry)?;
+            let wait = TimeDelta::from_std(wait).unwrap_or(TimeDelta::minutes(15));
             (now - at >= wait).then_some(attempt + 1)
         }
     }
@@ -108,7 +118,7 @@ pub fn due_attempt(known: Known, now: DateTime<Utc>, policy: &Policy) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::parse_utc;
+    use crate::sagemaker::time::parse_utc;
 
     fn t(s: &str) -> DateTime<Utc> {
         parse_utc(s).unwrap()
@@ -144,7 +154,11 @@ mod tests {
     #[test]
     fn failures_are_retried_with_doubling_waits_then_given_up() {
         let p = Policy::default();
-        let failed = |at: &str, attempt| Known::Failed { at: t(at), attempt };
+        let failed = |at: &str, attempt| Known::Failed {
+            at: t(at),
+            attempt,
+            retry: true,
+        };
         let now = t("2024-01-19T12:30:00Z");
         assert_eq!(due_attempt(Known::Due { attempt: 1 }, now, &p), Some(1));
         assert_eq!(due_attempt(Known::Done, now, &p), None);
@@ -176,13 +190,12 @@ mod tests {
 
     #[test]
     fn ledger_entries_map_to_what_is_due() {
-        let now = t("2024-01-19T12:30:00Z");
         assert_eq!(
-            Known::from_entry(&Entry::Missing, now),
+            Known::from_entry(&Entry::Missing),
             Known::Due { attempt: 1 }
         );
         assert_eq!(
-            Known::from_entry(&Entry::Unreadable("x".into()), now),
+            Known::from_entry(&Entry::Unreadable("x".into())),
             Known::Due { attempt: 1 }
         );
     }

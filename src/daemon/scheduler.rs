@@ -14,11 +14,11 @@ use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinHandle;
 
 use super::ledger::Entry;
-use super::reconcile::{Known, Policy, candidates, due_attempt};
+use super::reconcile::{Known, Policy, candidates, due_attempt, retry_wait};
 use super::state::State;
 use crate::config::Schedule;
-use crate::execution::ExecutionRecord;
-use crate::time::format_utc;
+use crate::sagemaker::ExecutionRecord;
+use crate::sagemaker::time::format_utc;
 
 /// Where "now" comes from.
 pub trait Clock: Send + Sync + 'static {
@@ -114,6 +114,8 @@ pub struct Daemon<R: Runner> {
     /// Running executions by schedule (at most one each).
     running: Mutex<HashMap<String, Running>>,
     dispatch: Notify,
+    /// Wakes the reconciler when a failed execution's retry falls due.
+    retry_due: Arc<Notify>,
     /// Set when shutting down: nothing new starts.
     stopping: std::sync::atomic::AtomicBool,
 }
@@ -139,6 +141,7 @@ impl<R: Runner> Daemon<R> {
             queue: Mutex::new(BTreeSet::new()),
             running: Mutex::new(HashMap::new()),
             dispatch: Notify::new(),
+            retry_due: Arc::new(Notify::new()),
             stopping: std::sync::atomic::AtomicBool::new(false),
         })
     }
@@ -192,7 +195,7 @@ impl<R: Runner> Daemon<R> {
                     if let Entry::Recorded(r) = &entry {
                         self.state.seen(r);
                     }
-                    let known = Known::from_entry(&entry, now);
+                    let known = Known::from_entry(&entry);
                     self.state.set_known(name, t, known);
                     if let Some(attempt) = due_attempt(known, now, &self.policy) {
                         self.enqueue(name, t, attempt);
@@ -266,6 +269,7 @@ impl<R: Runner> Daemon<R> {
                 let record = daemon.runner.execute(schedule.clone(), t, attempt).await;
                 drop(permit);
                 daemon.finish(&task_name, &record);
+                daemon.wake_for_retry(&record);
                 let known = daemon
                     .state
                     .executions(Some(&task_name), super::state::RECENT);
@@ -283,6 +287,28 @@ impl<R: Runner> Daemon<R> {
         lock(&self.running).remove(schedule);
         self.state.finished(record, self.clock.now());
         self.dispatch.notify_one();
+    }
+
+    /// A failed execution that will be retried wakes the reconciler when its retry falls due,
+    /// so retries run on time rather than at the next periodic pass.
+    fn wake_for_retry(&self, record: &ExecutionRecord) {
+        if record.status != crate::sagemaker::Status::Failed {
+            return;
+        }
+        let retry = record.is_retryable_failure();
+        if !retry {
+            tracing::warn!(schedule = %record.schedule, scheduled_time = %format_utc(record.scheduled_time),
+                attempt = record.attempt,
+                "the execution failed permanently and is not retried; fix the cause, then run `driftwatch backfill` for this time");
+        }
+        if let Some(wait) = retry_wait(&self.policy, record.attempt, retry) {
+            let wake = self.retry_due.clone();
+            tokio::spawn(async move {
+                // A moment past the due time, so the pass sees it due.
+                tokio::time::sleep(wait + Duration::from_millis(100)).await;
+                wake.notify_one();
+            });
+        }
     }
 
     /// Runs the dispatcher until `stop` turns true.
@@ -310,6 +336,7 @@ impl<R: Runner> Daemon<R> {
             tokio::select! {
                 _ = interval.tick() => {}
                 _ = wake.notified() => {}
+                _ = self.retry_due.notified() => {}
                 _ = stop.changed() => return,
             }
             self.reconcile().await;

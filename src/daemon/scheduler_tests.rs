@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use serde_json::Map;
 use tokio::sync::{Notify, watch};
 
 use super::{Clock, Daemon, Runner, TokioClock};
@@ -16,8 +15,10 @@ use crate::config::{Schedule, ScheduleFile};
 use crate::daemon::ledger::Entry;
 use crate::daemon::reconcile::Policy;
 use crate::daemon::state::State;
-use crate::execution::{Counts, ExecutionRecord, Outputs, Status};
-use crate::time::{format_utc, parse_utc};
+use crate::sagemaker::time::parse_utc;
+use crate::sagemaker::{
+    Counts, ExecutionRecord, FailureClass, MetricsDestination, MonitoringType, Outputs, Status,
+};
 
 fn t(s: &str) -> DateTime<Utc> {
     parse_utc(s).unwrap()
@@ -47,23 +48,24 @@ fn record(
 ) -> ExecutionRecord {
     ExecutionRecord {
         schedule: s.name.as_str().to_string(),
-        monitoring_type: "ModelBias".into(),
+        monitoring_type: MonitoringType::ModelBias,
         endpoint: "ep".into(),
-        scheduled_time: format_utc(t),
-        window_start: String::new(),
-        window_end: String::new(),
+        scheduled_time: t,
+        window_start: t,
+        window_end: t,
         status,
         failure_reason: None,
+        failure_class: None,
         attempt,
-        started_at: format_utc(started),
-        finished_at: format_utc(finished),
+        started_at: started,
+        finished_at: finished,
         duration_seconds: (finished - started).as_seconds_f64(),
         counts: Counts::default(),
         malformed: Vec::new(),
         warnings: Vec::new(),
-        timings: Map::new(),
+        timings: Default::default(),
         outputs: Outputs::default(),
-        metrics_destination: "local".into(),
+        metrics_destination: MetricsDestination::Local,
         metrics_published: true,
         metrics_error: None,
         metrics_datums: 0,
@@ -85,6 +87,8 @@ struct Fake {
     durations: HashMap<String, Duration>,
     /// Attempts below this number fail.
     fail_below: u32,
+    /// The class failed attempts record (none: written before classes existed).
+    fail_class: Option<FailureClass>,
     in_flight: Arc<AtomicUsize>,
     max_in_flight: Arc<AtomicUsize>,
 }
@@ -97,6 +101,7 @@ impl Fake {
             log: Arc::default(),
             durations: HashMap::new(),
             fail_below: 0,
+            fail_class: None,
             in_flight: Arc::default(),
             max_in_flight: Arc::default(),
         }
@@ -152,7 +157,10 @@ impl Runner for Fake {
         } else {
             Status::Completed
         };
-        let r = record(&schedule, t, status, attempt, started, self.clock.now());
+        let mut r = record(&schedule, t, status, attempt, started, self.clock.now());
+        if status == Status::Failed {
+            r.failure_class = self.fail_class;
+        }
         self.ledger.lock().unwrap().insert((name, t), r.clone());
         r
     }
@@ -379,7 +387,7 @@ async fn a_restart_in_the_middle_of_a_backlog_loses_nothing_and_duplicates_nothi
                 .count();
             let was_stopped = stopped
                 .iter()
-                .any(|r| r.schedule == name && r.scheduled_time == format_utc(tt));
+                .any(|r| r.schedule == name && r.scheduled_time == tt);
             let earlier = name == "hourly" && tt <= t("2024-01-18T15:00:00Z");
             let expected = if earlier {
                 0
@@ -390,10 +398,7 @@ async fn a_restart_in_the_middle_of_a_backlog_loses_nothing_and_duplicates_nothi
         }
     }
     // The re-run of the stopped one says it is the second attempt.
-    let again = &records[&(
-        stopped[0].schedule.clone(),
-        parse_utc(&stopped[0].scheduled_time).unwrap(),
-    )];
+    let again = &records[&(stopped[0].schedule.clone(), stopped[0].scheduled_time)];
     assert_eq!(again.attempt, 2);
 }
 
@@ -435,15 +440,19 @@ async fn shutdown_lets_executions_finish_within_the_grace_period_and_stops_the_r
         slow.failure_reason
     );
     // Stopped ~70 s after the start: 10 s running, then the 60 s grace.
-    let stopped_after = parse_utc(&slow.finished_at).unwrap() - t("2024-01-19T12:00:30Z");
+    let stopped_after = slow.finished_at - t("2024-01-19T12:00:30Z");
     assert!((TimeDelta::seconds(69)..=TimeDelta::seconds(72)).contains(&stopped_after));
 }
 
-#[tokio::test(start_paused = true)]
-async fn failures_are_retried_after_15_then_30_minutes_then_left_failed() {
+/// Six hours of a daily schedule at noon whose every attempt fails with `class`: the starts
+/// of the noon execution.
+async fn starts_of_a_failing_noon_run(
+    class: Option<FailureClass>,
+) -> Vec<(String, DateTime<Utc>, u32, DateTime<Utc>)> {
     let clock = Arc::new(TokioClock::starting_at(t("2024-01-19T12:00:10Z")));
     let mut fake = Fake::new(clock.clone());
     fake.fail_below = 99;
+    fake.fail_class = class;
     // Retries happen while the scheduled time is within the look-back (default 24 h).
     let run = start(
         file(&[("daily", "{daily: {hour: 12}}")]),
@@ -453,11 +462,15 @@ async fn failures_are_retried_after_15_then_30_minutes_then_left_failed() {
     );
     tokio::time::sleep(Duration::from_secs(6 * 3600)).await;
     run.shutdown(Duration::ZERO).await;
-    let starts: Vec<_> = fake
-        .starts()
+    fake.starts()
         .into_iter()
         .filter(|s| s.1 == t("2024-01-19T12:00:00Z"))
-        .collect();
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn failures_are_retried_after_15_then_30_minutes_then_left_failed() {
+    let starts = starts_of_a_failing_noon_run(None).await;
     let attempts: Vec<u32> = starts.iter().map(|s| s.2).collect();
     assert_eq!(attempts, [1, 2, 3], "{starts:?}");
     let minutes: Vec<i64> = starts
@@ -467,6 +480,23 @@ async fn failures_are_retried_after_15_then_30_minutes_then_left_failed() {
     // Each retry waits after the previous failure ended (1 s run), checked once a minute.
     assert!((15..=17).contains(&minutes[1]), "{minutes:?}");
     assert!((45..=48).contains(&minutes[2]), "{minutes:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn permanent_failures_are_not_retried_transient_ones_are() {
+    for (class, want) in [
+        (FailureClass::Permanent, vec![1]),
+        (FailureClass::Transient, vec![1, 2, 3]),
+    ] {
+        let starts = starts_of_a_failing_noon_run(Some(class)).await;
+        let attempts: Vec<u32> = starts.iter().map(|s| s.2).collect();
+        assert_eq!(attempts, want, "{class:?}");
+        if class == FailureClass::Transient {
+            // A retry starts when it falls due, not at the next minute's pass.
+            let due = starts[0].3 + TimeDelta::seconds(1) + TimeDelta::minutes(15);
+            assert!((starts[1].3 - due).num_seconds() < 2, "{starts:?}");
+        }
+    }
 }
 
 #[tokio::test(start_paused = true)]

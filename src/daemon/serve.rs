@@ -17,7 +17,8 @@ use super::state::State;
 use super::wake::Wakes;
 use crate::aws::AwsClients;
 use crate::config::{InvalidDocument, Schedule, ScheduleFile};
-use crate::execution::{ExecutionRecord, record_stopped, run_execution_attempt, write_index};
+use crate::execution::{record_stopped, run_execution_attempt, write_index};
+use crate::sagemaker::ExecutionRecord;
 
 /// The real thing: records in the output stores, executions against S3/local data.
 pub struct LiveRunner {

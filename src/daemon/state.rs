@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::reconcile::Known;
 use crate::config::ScheduleFile;
-use crate::execution::{ExecutionRecord, Status};
+use crate::sagemaker::{ExecutionRecord, Status};
 
 /// Upper bounds (seconds) of the execution-duration histogram.
 pub const DURATION_BUCKETS: [f64; 10] =
@@ -31,7 +31,7 @@ impl Metrics {
     pub fn observe(&mut self, r: &ExecutionRecord) {
         *self
             .executions
-            .entry((r.schedule.clone(), status_label(r.status).to_string()))
+            .entry((r.schedule.clone(), r.status.as_str().to_string()))
             .or_default() += 1;
         let d = self
             .durations
@@ -50,9 +50,8 @@ impl Metrics {
 
     /// Moves the schedule's last successful scheduled time forward to `r`'s, if `r` succeeded.
     pub fn note_success(&mut self, r: &ExecutionRecord) {
-        if r.status.is_success()
-            && let Ok(t) = crate::time::parse_utc(&r.scheduled_time)
-        {
+        if r.status.is_success() {
+            let t = r.scheduled_time;
             let e = self.last_success.entry(r.schedule.clone()).or_insert(t);
             if t > *e {
                 *e = t;
@@ -134,25 +133,22 @@ impl State {
 
     /// An execution this process finished: the ledger cache, history, counters.
     pub fn finished(&self, r: &ExecutionRecord, now: DateTime<Utc>) {
-        if let Ok(t) = crate::time::parse_utc(&r.scheduled_time) {
-            let k = match r.status {
-                Status::Completed | Status::CompletedWithViolations => Known::Done,
-                // Stopped only by a shutdown: nothing to schedule after it in this process.
-                Status::Failed | Status::Stopped => Known::Failed {
-                    at: now,
-                    attempt: r.attempt,
-                },
-            };
-            self.set_known(&r.schedule, t, k);
-        }
+        let k = match r.status {
+            Status::Completed | Status::CompletedWithViolations => Known::Done,
+            // Stopped only by a shutdown: nothing to schedule after it in this process.
+            Status::Failed | Status::Stopped => Known::Failed {
+                at: now,
+                attempt: r.attempt,
+                retry: r.status == Status::Stopped || r.is_retryable_failure(),
+            },
+        };
+        self.set_known(&r.schedule, r.scheduled_time, k);
         self.remember(r);
         lock(&self.metrics).observe(r);
     }
 
     fn remember(&self, r: &ExecutionRecord) {
-        let Ok(t) = crate::time::parse_utc(&r.scheduled_time) else {
-            return;
-        };
+        let t = r.scheduled_time;
         {
             let mut last = lock(&self.last);
             let newer = last
@@ -196,15 +192,5 @@ impl State {
             .filter(|v| matches!(v, Known::Running { .. }))
             .count();
         (queued, running)
-    }
-}
-
-/// `status` as the Prometheus label value.
-pub fn status_label(s: Status) -> &'static str {
-    match s {
-        Status::Completed => "Completed",
-        Status::CompletedWithViolations => "CompletedWithViolations",
-        Status::Failed => "Failed",
-        Status::Stopped => "Stopped",
     }
 }

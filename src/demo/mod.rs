@@ -16,8 +16,8 @@ use crate::analyze::{AnalyzeError, analyze};
 use crate::aws::AwsClients;
 use crate::config::{InvalidDocument, ScheduleFile};
 use crate::daemon::backfill::{Options, Outcome, backfill};
-use crate::execution::ExecutionRecord;
 use crate::explain::model::InProcessModel;
+use crate::sagemaker::ExecutionRecord;
 use assets::{ENDPOINT, FEATURES, LABEL, Person};
 
 #[derive(Debug, thiserror::Error)]
@@ -97,6 +97,8 @@ fn write_baselines(
     dir: &Path,
     baseline: &[Person],
     model: &InProcessModel,
+    runtime: &tokio::runtime::Runtime,
+    clients: &AwsClients,
 ) -> Result<(), DemoError> {
     let mut bias_cfg: serde_json::Value = serde_json::from_str(assets::BIAS_CONFIG)
         .map_err(|e| DemoError::Assets(format!("embedded bias config: {e}")))?;
@@ -115,12 +117,13 @@ fn write_baselines(
         &dir.join("config/census-bias-baselining.json"),
         serde_json::to_vec_pretty(&bias_cfg).unwrap_or_default(),
     )?;
-    analyze(
+    runtime.block_on(analyze(
         &b.join("dataset.csv"),
         &dir.join("config/census-bias-baselining.json"),
         &b,
         None,
-    )?;
+        clients,
+    ))?;
     // The check flags any metric farther from neutral than its baseline value, so an hour of
     // ~100 records would "violate" on sampling noise alone. As SageMaker's documentation
     // suggests, the constraints are the baseline values loosened: analysis.raw.json keeps
@@ -143,12 +146,13 @@ fn write_baselines(
         .map(|p| csv_row(p) + "\n")
         .collect();
     write(&s.join("dataset.csv"), rows)?;
-    analyze(
+    runtime.block_on(analyze(
         &s.join("dataset.csv"),
         &dir.join("config/census-explainability-analysis.json"),
         &s,
         None,
-    )?;
+        clients,
+    ))?;
     Ok(())
 }
 
@@ -239,14 +243,14 @@ pub fn run_demo(o: &DemoOptions) -> Result<DemoSummary, DemoError> {
         seed: o.seed,
     };
     let records_written = traffic::write_traffic(dir, pool, &model, &spec)?;
-    write_baselines(dir, baseline, &model)?;
-
-    let file = ScheduleFile::load(&dir.join("schedules.yaml"))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(DemoError::Runtime)?;
     let clients = Arc::new(AwsClients::new());
+    write_baselines(dir, baseline, &model, &runtime, &clients)?;
+
+    let file = ScheduleFile::load(&dir.join("schedules.yaml"))?;
     let start = o.end - TimeDelta::hours(o.hours as i64);
     let mut schedules = Vec::new();
     for s in &file.schedules {

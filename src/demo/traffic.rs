@@ -11,7 +11,7 @@ use serde_json::json;
 use super::assets::{ENDPOINT, Person, col};
 use crate::explain::model::InProcessModel;
 use crate::explain::rng::Rng;
-use crate::time::format_utc;
+use crate::sagemaker::time::format_utc;
 
 /// How traffic changes in the drifted hours.
 ///

@@ -1,115 +1,46 @@
-//! One execution of a schedule at a scheduled time T: window → read → merge → analyze →
-//! check → write, ending in an [`ExecutionRecord`] whatever happens.
+//! One execution of a schedule at a scheduled time T — the only orchestrator, used by `run`,
+//! `backfill`, `serve` and the demo: window → read the window's data → monitor → write →
+//! publish → record, ending in an [`ExecutionRecord`] whatever happens.
 //!
 //! Guarantees: an execution never panics on input and never returns an error — every problem
-//! becomes a `Failed` record with a reason; `max_runtime` is enforced; a failed execution
-//! leaves no `analysis.json` or `constraint_violations.json` behind (not even from an earlier
-//! attempt at the same T), so the files in a folder always agree with its record.
+//! becomes a `Failed` record with a reason and a failure class (whether the daemon retries
+//! it); `max_runtime` is enforced; a failed execution leaves no `analysis.json` or
+//! `constraint_violations.json` behind (not even from an earlier attempt at the same T), so
+//! the files in a folder always agree with its record.
 
-mod bias;
-mod explain;
+mod bias_window;
+mod capture_window;
+pub mod error;
+mod explain_window;
 mod outputs;
-pub mod record;
-mod report;
-pub use report::write_index;
+mod pages;
+mod trace;
 
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
 use tracing::Instrument;
 
-pub use outputs::{RECORD_FILE, output_folder};
-pub use record::{Counts, ExecutionRecord, Outputs, Status};
+pub use error::{ExecutionError, format_runtime};
+pub use pages::write_index;
 
 use crate::aws::AwsClients;
-use crate::capture::read::Malformed;
-use crate::config::{Monitor, Schedule};
-use crate::publish::metrics::{Health, Source, health_datums};
-use crate::publish::{Datum, Destination, publish};
-use crate::store::{ObjectStore, Store};
-use crate::time::format_utc;
-use record::clip_reason;
-
-/// What the stages of an execution accumulate for its record.
-#[derive(Debug, Default)]
-pub struct Progress {
-    pub counts: Counts,
-    pub malformed: Malformed,
-    pub warnings: Vec<String>,
-    pub timings: Map<String, Value>,
-    pub outputs: Outputs,
-    /// Metrics of the analysis, published when the execution completes.
-    pub datums: Vec<Datum>,
-    /// The baseline analysis the check used (read once; the report shows it too).
-    pub baseline: Option<Value>,
-    /// What `write_analysis` wrote, for the report (no reading back).
-    pub written: Option<Written>,
-    clock: Option<Instant>,
-}
-
-impl Progress {
-    /// Ends the current stage: its wall time goes into the record under `name`.
-    pub fn lap(&mut self, name: &str) {
-        let now = Instant::now();
-        let secs = self.clock.map_or(0.0, |c| (now - c).as_secs_f64());
-        self.timings.insert(name.to_string(), Value::from(secs));
-        self.clock = Some(now);
-    }
-
-    /// Records a stage timed elsewhere (e.g. listing inside reading).
-    pub fn timing(&mut self, name: &str, secs: f64) {
-        self.timings.insert(name.to_string(), Value::from(secs));
-    }
-
-    /// Takes a capture read's counts, timings and malformed lines into the record.
-    pub fn record_capture(&mut self, capture: &mut crate::capture::read::CaptureRead) {
-        self.timing("capture_list", capture.list_seconds);
-        self.timing("capture_read", capture.read_seconds);
-        self.counts.capture_files = capture.files;
-        self.counts.capture_bytes = capture.bytes;
-        self.counts.capture_lines = capture.lines;
-        self.counts.capture_records = capture.records_in_window;
-        self.counts.capture_outside_window = capture.outside_window;
-        self.counts.capture_malformed = capture.malformed.count;
-        self.malformed
-            .extend(std::mem::take(&mut capture.malformed));
-        self.lap("capture");
-    }
-
-    pub fn warn(&mut self, w: impl Into<String>) {
-        let w = w.into();
-        tracing::warn!("{w}");
-        self.warnings.push(w);
-    }
-}
-
-/// An execution's analysis.json and constraint_violations.json as written.
-#[derive(Debug)]
-pub struct Written {
-    pub analysis: Value,
-    pub violations: Option<Value>,
-}
-
-/// How an execution's work ended, before the record is written.
-type StageResult = Result<Status, String>;
-
-/// Human form of a runtime limit (`30m`, `1h30m`, `90s`).
-pub fn format_runtime(d: Duration) -> String {
-    let s = d.as_secs();
-    let (h, m, sec) = (s / 3600, (s % 3600) / 60, s % 60);
-    let mut out = String::new();
-    if h > 0 {
-        out.push_str(&format!("{h}h"));
-    }
-    if m > 0 {
-        out.push_str(&format!("{m}m"));
-    }
-    if sec > 0 || out.is_empty() {
-        out.push_str(&format!("{sec}s"));
-    }
-    out
-}
+use crate::config::{Monitor, Purpose, Schedule};
+use crate::monitor::bias::{AbsentLabel, BiasRequest};
+use crate::monitor::explainability::ShapRequest;
+use crate::monitor::inputs::{ModelSource, analysis_config, baseline, shap_config};
+use crate::monitor::write::write_outputs;
+use crate::monitor::{MonitorError, MonitorOutput};
+use crate::publish::metrics::{Health, Source, analysis_datums, health_datums};
+use crate::publish::publish;
+use crate::sagemaker::layout::RECORD_FILE;
+use crate::sagemaker::record::clip_reason;
+use crate::sagemaker::time::format_utc;
+use crate::sagemaker::{AnalysisDoc, Counts, ExecutionRecord, MetricsDestination, Outputs, Status};
+use crate::schedule::window::Window;
+use crate::store::{ObjectStore, Store, join_key};
+use trace::Trace;
 
 /// Runs `schedule` for scheduled time `t` and writes its record. Never fails: problems are in
 /// the record.
@@ -139,6 +70,45 @@ pub async fn run_execution_attempt(
         .await
 }
 
+/// A record with nothing measured yet.
+fn blank_record(
+    schedule: &Schedule,
+    t: DateTime<Utc>,
+    window: Window,
+    started: DateTime<Utc>,
+    attempt: u32,
+    record_address: String,
+) -> ExecutionRecord {
+    ExecutionRecord {
+        schedule: schedule.name.as_str().to_string(),
+        monitoring_type: schedule.monitoring_type(),
+        endpoint: schedule.endpoint.as_str().to_string(),
+        scheduled_time: t,
+        window_start: window.start,
+        window_end: window.end,
+        status: Status::Completed,
+        failure_reason: None,
+        failure_class: None,
+        attempt,
+        started_at: started,
+        finished_at: started,
+        duration_seconds: 0.0,
+        counts: Counts::default(),
+        malformed: Vec::new(),
+        warnings: Vec::new(),
+        timings: Default::default(),
+        outputs: Outputs {
+            record: record_address,
+            ..Default::default()
+        },
+        metrics_destination: MetricsDestination::None,
+        metrics_published: false,
+        metrics_error: None,
+        metrics_datums: 0,
+        driftwatch_version: env!("CARGO_PKG_VERSION").to_string(),
+    }
+}
+
 /// Records that the execution of `schedule` at `t` (started at `started`) was cancelled before
 /// it finished: removes whatever analysis files it may have written and writes a `Stopped`
 /// record, so the folder never holds outputs its record does not vouch for.
@@ -151,37 +121,21 @@ pub async fn record_stopped(
     clients: &AwsClients,
 ) -> ExecutionRecord {
     let out_store = Store::open(&schedule.output, clients).await;
-    let folder = output_folder(schedule, t);
+    let folder = schedule.output_folder(t);
     outputs::remove_analysis_files(&out_store, &folder).await;
-    let window = schedule.window.window_at(t);
-    let now = Utc::now();
-    let mut record = ExecutionRecord {
-        schedule: schedule.name.as_str().to_string(),
-        monitoring_type: monitoring_type(schedule).to_string(),
-        endpoint: schedule.endpoint.as_str().to_string(),
-        scheduled_time: format_utc(t),
-        window_start: format_utc(window.start),
-        window_end: format_utc(window.end),
-        status: Status::Stopped,
-        failure_reason: Some(clip_reason(reason)),
+    let mut record = blank_record(
+        schedule,
+        t,
+        schedule.window.window_at(t),
+        started,
         attempt,
-        started_at: format_utc(started),
-        finished_at: format_utc(now),
-        duration_seconds: (now - started).as_seconds_f64().max(0.0),
-        counts: Counts::default(),
-        malformed: Vec::new(),
-        warnings: Vec::new(),
-        timings: Map::new(),
-        outputs: Outputs {
-            record: out_store.describe(&crate::store::join_key(&folder, RECORD_FILE)),
-            ..Default::default()
-        },
-        metrics_destination: "none".to_string(),
-        metrics_published: false,
-        metrics_error: None,
-        metrics_datums: 0,
-        driftwatch_version: env!("CARGO_PKG_VERSION").to_string(),
-    };
+        out_store.describe(&join_key(&folder, RECORD_FILE)),
+    );
+    let now = Utc::now();
+    record.status = Status::Stopped;
+    record.failure_reason = Some(clip_reason(reason));
+    record.finished_at = now;
+    record.duration_seconds = (now - started).as_seconds_f64().max(0.0);
     if let Err(e) = outputs::write_record(&out_store, &folder, &record).await {
         tracing::error!(schedule = schedule.name.as_str(), scheduled_time = %format_utc(t), error = %e,
             "cannot write the Stopped record");
@@ -192,10 +146,114 @@ pub async fn record_stopped(
     record
 }
 
-fn monitoring_type(schedule: &Schedule) -> &'static str {
-    match schedule.monitor {
-        Monitor::Bias { .. } => "ModelBias",
-        Monitor::Explainability => "ModelExplainability",
+/// What a completed analysis leaves for publishing, the report and the record.
+struct Done {
+    output: MonitorOutput,
+    baseline: Option<AnalysisDoc>,
+    written: crate::monitor::write::Written,
+}
+
+/// Reads the window's data, runs the schedule's monitor and writes its files.
+async fn analyse(
+    schedule: &Schedule,
+    t: DateTime<Utc>,
+    window: Window,
+    folder: &str,
+    out_store: &Store,
+    clients: &AwsClients,
+    trace: &mut Trace,
+) -> Result<Done, ExecutionError> {
+    let purpose = match schedule.monitor {
+        Monitor::Bias { .. } => Purpose::BiasMonitor,
+        Monitor::Explainability => Purpose::ExplainabilityMonitor,
+    };
+    let cfg = analysis_config(&schedule.analysis_config, purpose, clients).await?;
+    let config_location = schedule.analysis_config.location();
+    let output = match &schedule.monitor {
+        Monitor::Bias { ground_truth } => {
+            let baseline = read_baseline(schedule, clients).await?;
+            let data = bias_window::gather(schedule, t, window, ground_truth, &cfg, clients, trace)
+                .await?;
+            let bias = crate::monitor::bias::monitor_bias(BiasRequest {
+                frame: &data.frame,
+                config: &data.config,
+                predictions: Some(&data.predictions),
+                baseline: baseline.as_ref(),
+                absent_label: AbsentLabel::Warn,
+            })?;
+            drop(data);
+            trace.lap("metrics");
+            (
+                MonitorOutput::assemble(trace.warnings.clone(), Some(bias), None),
+                baseline,
+            )
+        }
+        Monitor::Explainability => {
+            let shap = cfg
+                .methods
+                .as_ref()
+                .and_then(|m| m.shap.clone())
+                .ok_or_else(|| {
+                    MonitorError::Unsupported(
+                        "analysis_config: methods.shap is required for model_explainability".into(),
+                    )
+                })?;
+            let model = ModelSource::resolve(&cfg, config_location, clients).await?;
+            let features = match (&cfg.headers, model.feature_names()) {
+                (Some(h), _) => h.clone(),
+                (None, Some(names)) => names.to_vec(),
+                (None, None) => {
+                    return Err(MonitorError::Unsupported(format!(
+                        "analysis_config {config_location}: headers (the feature names) are required"
+                    ))
+                    .into());
+                }
+            };
+            let predictor = model
+                .predictor(
+                    features.clone(),
+                    cfg.extensions.max_endpoint_requests,
+                    clients,
+                )
+                .await?;
+            let baseline = read_baseline(schedule, clients).await?;
+            let shap = shap_config(&shap, config_location, clients).await?;
+            let rows = explain_window::gather(schedule, window, &features, clients, trace).await?;
+            let req = ShapRequest::from_config(&cfg, rows, features, shap, Arc::new(predictor));
+            let result =
+                crate::monitor::explainability::monitor_explainability(req, baseline.as_ref())
+                    .await?;
+            trace.lap("shap");
+            (
+                MonitorOutput::assemble(trace.warnings.clone(), None, Some(result)),
+                baseline,
+            )
+        }
+    };
+    let (output, baseline) = output;
+    for w in &output.warnings[trace.warnings.len()..] {
+        tracing::warn!("{w}");
+    }
+    trace.counts.violations = output.violation_count();
+    trace.counts.endpoint_requests = output.endpoint_requests;
+    let written = write_outputs(out_store, folder, &output).await?;
+    trace.lap("write");
+    Ok(Done {
+        output,
+        baseline,
+        written,
+    })
+}
+
+async fn read_baseline(
+    schedule: &Schedule,
+    clients: &AwsClients,
+) -> Result<Option<AnalysisDoc>, MonitorError> {
+    match &schedule.baseline_constraints {
+        Some(location) => Ok(Some(
+            baseline("baseline_constraints", location, clients).await?,
+        )),
+        None => Ok(None),
     }
 }
 
@@ -209,132 +267,88 @@ async fn execute(
     let clock = Instant::now();
     let window = schedule.window.window_at(t);
     let out_store = Store::open(&schedule.output, clients).await;
-    let folder = output_folder(schedule, t);
-    let mut progress = Progress {
-        clock: Some(clock),
-        ..Default::default()
-    };
-    progress.outputs.record = out_store.describe(&crate::store::join_key(&folder, RECORD_FILE));
+    let folder = schedule.output_folder(t);
+    let mut trace = Trace::start();
+    let mut record = blank_record(
+        schedule,
+        t,
+        window,
+        started,
+        attempt,
+        out_store.describe(&join_key(&folder, RECORD_FILE)),
+    );
     tracing::info!(
         window_start = %format_utc(window.start),
         window_end = %format_utc(window.end),
         "execution started"
     );
 
-    let work = async {
-        match &schedule.monitor {
-            Monitor::Bias { ground_truth } => {
-                bias::run(
-                    schedule,
-                    t,
-                    window,
-                    ground_truth,
-                    &out_store,
-                    &folder,
-                    clients,
-                    &mut progress,
-                )
-                .await
-            }
-            Monitor::Explainability => {
-                explain::run(
-                    schedule,
-                    t,
-                    window,
-                    &out_store,
-                    &folder,
-                    clients,
-                    &mut progress,
-                )
-                .await
-            }
-        }
-    };
-    let result: StageResult = match tokio::time::timeout(schedule.max_runtime, work).await {
+    let work = analyse(
+        schedule, t, window, &folder, &out_store, clients, &mut trace,
+    );
+    let result = match tokio::time::timeout(schedule.max_runtime, work).await {
         Ok(r) => r,
-        Err(_) => Err(format!(
-            "exceeded max runtime of {}",
-            format_runtime(schedule.max_runtime)
-        )),
+        Err(_) => Err(ExecutionError::TimedOut(schedule.max_runtime)),
     };
-
-    let (status, failure_reason) = match result {
-        Ok(s) => (s, None),
-        Err(reason) => {
-            tracing::error!(reason = %reason, "execution failed");
+    let done = match result {
+        Ok(done) => {
+            record.status = done.output.status();
+            record.outputs.analysis = Some(done.written.analysis.clone());
+            record.outputs.constraint_violations = done.written.violations.clone();
+            record.warnings = done.output.warnings.clone();
+            Some(done)
+        }
+        Err(e) => {
+            tracing::error!(reason = %e, class = e.class().as_str(), "execution failed");
             outputs::remove_analysis_files(&out_store, &folder).await;
-            progress.outputs.analysis = None;
-            progress.outputs.constraint_violations = None;
-            progress.written = None;
-            (Status::Failed, Some(clip_reason(&reason)))
+            record.fail(&e.to_string(), e.class());
+            record.warnings = std::mem::take(&mut trace.warnings);
+            None
         }
     };
-    let monitoring_type = monitoring_type(schedule);
     // A failed execution publishes only its health; a completed one its analysis too.
-    let mut datums = if status.is_success() {
-        std::mem::take(&mut progress.datums)
-    } else {
-        Vec::new()
-    };
     let source = Source {
         endpoint: schedule.endpoint.as_str(),
         schedule: schedule.name.as_str(),
         scheduled_time: t,
     };
+    let mut datums = match &done {
+        Some(d) => analysis_datums(&source, &d.output.analysis),
+        None => Vec::new(),
+    };
     datums.extend(health_datums(
         &source,
-        monitoring_type,
+        record.monitoring_type,
         Health {
-            failed: status == Status::Failed,
-            violations: progress.counts.violations,
-            records_merged: progress.counts.records_merged,
+            failed: record.status == Status::Failed,
+            violations: trace.counts.violations,
+            records_merged: trace.counts.records_merged,
             duration_seconds: clock.elapsed().as_secs_f64(),
         },
     ));
     let destination = if schedule.cloudwatch {
-        Destination::CloudWatch
+        MetricsDestination::Cloudwatch
     } else {
-        Destination::Local
+        MetricsDestination::Local
     };
     let published = publish(&datums, destination, &out_store, &folder, clients).await;
-    progress.lap("publish");
-    progress.outputs.metrics = published.local_file.clone();
-    let mut record = ExecutionRecord {
-        schedule: schedule.name.as_str().to_string(),
-        monitoring_type: monitoring_type.to_string(),
-        endpoint: schedule.endpoint.as_str().to_string(),
-        scheduled_time: format_utc(t),
-        window_start: format_utc(window.start),
-        window_end: format_utc(window.end),
-        status,
-        failure_reason,
-        attempt,
-        started_at: format_utc(started),
-        finished_at: String::new(),
-        duration_seconds: 0.0,
-        counts: std::mem::take(&mut progress.counts),
-        malformed: std::mem::take(&mut progress.malformed.locations),
-        warnings: std::mem::take(&mut progress.warnings),
-        timings: std::mem::take(&mut progress.timings),
-        outputs: std::mem::take(&mut progress.outputs),
-        metrics_destination: match destination {
-            Destination::CloudWatch => "cloudwatch",
-            Destination::Local => "local",
-        }
-        .to_string(),
-        metrics_published: published.error.is_none(),
-        metrics_error: published.error.map(|e| clip_reason(&e)),
-        metrics_datums: published.datums,
-        driftwatch_version: env!("CARGO_PKG_VERSION").to_string(),
-    };
-    record.finished_at = format_utc(Utc::now());
+    trace.lap("publish");
+    record.outputs.metrics = published.local_file.clone();
+    record.metrics_destination = destination;
+    record.metrics_published = published.error.is_none();
+    record.metrics_error = published.error.map(|e| clip_reason(&e));
+    record.metrics_datums = published.datums;
+    record.counts = std::mem::take(&mut trace.counts);
+    record.malformed = std::mem::take(&mut trace.malformed.locations);
+    record.timings = std::mem::take(&mut trace.timings);
+    record.finished_at = Utc::now();
     record.duration_seconds = clock.elapsed().as_secs_f64();
-    record.outputs.report = report::write(
+    record.outputs.report = pages::write_report(
         &out_store,
         &folder,
         &record,
-        progress.written.as_ref(),
-        progress.baseline.as_ref(),
+        done.as_ref().map(|d| &d.output),
+        done.as_ref().and_then(|d| d.baseline.as_ref()),
     )
     .await;
     if let Err(e) = outputs::write_record(&out_store, &folder, &record).await {
@@ -344,33 +358,20 @@ async fn execute(
         if record.status != Status::Failed {
             outputs::remove_analysis_files(&out_store, &folder).await;
         }
-        record.status = Status::Failed;
-        record.failure_reason = Some(clip_reason(&format!(
-            "cannot write the execution record: {e}"
-        )));
+        record.fail(
+            &format!("cannot write the execution record: {e}"),
+            e.class(),
+        );
         record.outputs.analysis = None;
         record.outputs.constraint_violations = None;
         record.outputs.report = None;
     }
     tracing::info!(
-        status = ?record.status,
+        status = record.status.as_str(),
         seconds = record.duration_seconds,
         merged = record.counts.records_merged,
         violations = record.counts.violations,
         "execution finished"
     );
     record
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn runtimes_read_naturally() {
-        assert_eq!(format_runtime(Duration::from_secs(1800)), "30m");
-        assert_eq!(format_runtime(Duration::from_secs(5400)), "1h30m");
-        assert_eq!(format_runtime(Duration::from_secs(90)), "1m30s");
-        assert_eq!(format_runtime(Duration::from_secs(0)), "0s");
-    }
 }

@@ -11,8 +11,10 @@ use aws_sdk_sagemakerruntime::primitives::Blob;
 use tokio::sync::Semaphore;
 
 use super::codec::{Format, Templates, encode_rows};
+use super::predictor::PredictError;
 use crate::capture::payload::{OutputLocator, OutputLocators, truncate};
 use crate::config::analysis::PredictorConfig;
+use crate::sagemaker::FailureClass;
 
 /// InvokeEndpoint's request payload limit.
 pub const MAX_PAYLOAD_BYTES: usize = 6 * 1024 * 1024;
@@ -112,7 +114,7 @@ impl EndpointPredictor {
     }
 
     /// Scores `rows` (row-major): one score per row.
-    pub fn predict(&self, rows: &[f64]) -> Result<Vec<f64>, String> {
+    pub fn predict(&self, rows: &[f64]) -> Result<Vec<f64>, PredictError> {
         let width = self.names.len().max(1);
         if rows.is_empty() {
             return Ok(Vec::new());
@@ -133,11 +135,11 @@ impl EndpointPredictor {
                 match outputs {
                     None => outputs = Some(record.len()),
                     Some(d) if d != record.len() => {
-                        return Err(format!(
+                        return Err(PredictError::permanent(format!(
                             "endpoint {}: records have {d} and {} scores; every record needs the same number",
                             self.endpoint,
                             record.len()
-                        ));
+                        )));
                     }
                     Some(_) => {}
                 }
@@ -147,14 +149,18 @@ impl EndpointPredictor {
         Ok(scores)
     }
 
-    async fn send(&self, body: String, n_rows: usize) -> Result<Vec<Vec<f64>>, String> {
-        let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
+    async fn send(&self, body: String, n_rows: usize) -> Result<Vec<Vec<f64>>, PredictError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| PredictError::transient(e.to_string()))?;
         let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
         if n > self.max_requests {
-            return Err(format!(
+            return Err(PredictError::permanent(format!(
                 "endpoint {}: more than {} requests in one execution (driftwatch.max_endpoint_requests); lower num_samples or raise the cap",
                 self.endpoint, self.max_requests
-            ));
+            )));
         }
         let mut req = self
             .client
@@ -174,20 +180,25 @@ impl EndpointPredictor {
                 Some(code) => format!("{code}: {}", e.message().unwrap_or_default()),
                 None => DisplayErrorContext(&e).to_string(),
             };
-            format!(
+            let message = format!(
                 "InvokeEndpoint {} (request {n}, {n_rows} rows): {detail}",
                 self.endpoint
-            )
+            );
+            PredictError {
+                message,
+                class: invoke_failure_class(&e),
+            }
         })?;
         let bytes = out.body.map(|b| b.into_inner()).unwrap_or_default();
         let text = String::from_utf8_lossy(&bytes).into_owned();
 
+        // A response that does not fit the configured format will not fit on a retry either.
         let bad = |why: String| {
-            format!(
+            PredictError::permanent(format!(
                 "endpoint {} request {n}: malformed response ({why}): {}",
                 self.endpoint,
                 truncate(&text)
-            )
+            ))
         };
         let scores =
             parse_scores(self.accept, &text, self.locators.probability.as_ref()).map_err(bad)?;
@@ -195,6 +206,40 @@ impl EndpointPredictor {
             return Err(bad(format!("{} records for {n_rows} rows", scores.len())));
         }
         Ok(scores)
+    }
+}
+
+/// Whether an InvokeEndpoint failure (after the SDK's own retries) may heal: throttling,
+/// 5xx, a model container error or restart, timeouts and broken connections are transient;
+/// a request the service rejects (no such endpoint, access denied, invalid input) is not.
+fn invoke_failure_class(
+    e: &aws_sdk_sagemakerruntime::error::SdkError<
+        aws_sdk_sagemakerruntime::operation::invoke_endpoint::InvokeEndpointError,
+        aws_sdk_sagemakerruntime::config::http::HttpResponse,
+    >,
+) -> FailureClass {
+    use aws_sdk_sagemakerruntime::error::SdkError;
+    match e {
+        SdkError::ConstructionFailure(_) => FailureClass::Permanent,
+        SdkError::ServiceError(s) => {
+            let status = s.raw().status().as_u16();
+            let code = s.err().code().unwrap_or_default();
+            let transient_code = code.contains("Throttl")
+                || matches!(
+                    code,
+                    "ModelError"
+                        | "ModelNotReadyException"
+                        | "InternalFailure"
+                        | "InternalDependencyException"
+                        | "ServiceUnavailable"
+                );
+            if transient_code || status >= 500 || status == 429 || status == 408 {
+                FailureClass::Transient
+            } else {
+                FailureClass::Permanent
+            }
+        }
+        _ => FailureClass::Transient,
     }
 }
 

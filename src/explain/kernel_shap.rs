@@ -8,7 +8,30 @@
 //! With full enumeration the result equals the exact Shapley values (tested to 1e-9).
 
 use super::linalg::solve;
+use super::predictor::PredictError;
 use super::rng::Rng;
+
+/// Why an explanation failed: the model failed (its error says whether retrying can help),
+/// or the inputs cannot be explained as given.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ShapError {
+    #[error(transparent)]
+    Model(#[from] PredictError),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl From<String> for ShapError {
+    fn from(s: String) -> Self {
+        Self::Invalid(s)
+    }
+}
+
+impl From<&str> for ShapError {
+    fn from(s: &str) -> Self {
+        Self::Invalid(s.to_string())
+    }
+}
 
 /// The link the values are expressed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +82,7 @@ pub struct Settings {
 
 /// A batch model: rows (row-major, P wide) in, D values per row out (row-major; D = 1 for a
 /// single score).
-pub type Predict<'a> = dyn Fn(&[f64]) -> Result<Vec<f64>, String> + Sync + 'a;
+pub type Predict<'a> = dyn Fn(&[f64]) -> Result<Vec<f64>, PredictError> + Sync + 'a;
 
 /// The explainer for one model and background: `expected_value` is computed once.
 pub struct Explainer<'a> {
@@ -244,7 +267,7 @@ impl<'a> Explainer<'a> {
         predict: &'a Predict<'a>,
         background: Background,
         settings: Settings,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, ShapError> {
         let width = background.rows.first().map_or(0, Vec::len);
         if background.rows.is_empty() {
             return Err("the SHAP baseline has no rows".into());
@@ -254,7 +277,8 @@ impl<'a> Explainer<'a> {
                 "baseline row {} has {} values, expected {width}",
                 bad + 1,
                 background.rows[bad].len()
-            ));
+            )
+            .into());
         }
         let flat: Vec<f64> = background.rows.concat();
         let y = predict(&flat)?;
@@ -263,7 +287,8 @@ impl<'a> Explainer<'a> {
             return Err(format!(
                 "the model returned {} values for {n} baseline rows",
                 y.len()
-            ));
+            )
+            .into());
         }
         let outputs = y.len() / n;
         let fnull = (0..outputs)
@@ -308,13 +333,9 @@ impl<'a> Explainer<'a> {
 
     /// Attributions of one row. `rng` supplies the random coalitions (only used when the
     /// budget does not enumerate every coalition).
-    pub fn explain(&self, x: &[f64], rng: &mut Rng) -> Result<Explanation, String> {
+    pub fn explain(&self, x: &[f64], rng: &mut Rng) -> Result<Explanation, ShapError> {
         if x.len() != self.width {
-            return Err(format!(
-                "row has {} features, expected {}",
-                x.len(),
-                self.width
-            ));
+            return Err(format!("row has {} features, expected {}", x.len(), self.width).into());
         }
         let link = self.settings.link;
         let outputs = self.outputs;
@@ -323,7 +344,8 @@ impl<'a> Explainer<'a> {
             return Err(format!(
                 "the model returned {} values for one row, expected {outputs}",
                 fx.len()
-            ));
+            )
+            .into());
         }
         let gfx: Vec<f64> = fx.iter().map(|f| link.apply(*f)).collect();
         let gnull: Vec<f64> = self.fnull.iter().map(|f| link.apply(*f)).collect();
@@ -374,7 +396,8 @@ impl<'a> Explainer<'a> {
                 "the model returned {} values for {} synthetic rows ({outputs} per row expected)",
                 y.len(),
                 d.masks.len() * n_bg
-            ));
+            )
+            .into());
         }
         // ey[i][o]: the background-weighted mean of output o under mask i.
         let ey: Vec<Vec<f64>> = y
@@ -446,7 +469,7 @@ pub fn exact_shapley(
     background: &Background,
     x: &[f64],
     link: Link,
-) -> Result<Vec<f64>, String> {
+) -> Result<Vec<f64>, ShapError> {
     let p = x.len();
     let n = background.rows.len();
     let mut values = vec![0.0; 1 << p];
@@ -501,7 +524,7 @@ mod tests {
     #[test]
     fn linear_model_identity_link_has_the_closed_form() {
         let c = [0.5, -2.0, 1.5];
-        let f = move |rows: &[f64]| -> Result<Vec<f64>, String> {
+        let f = move |rows: &[f64]| -> Result<Vec<f64>, PredictError> {
             Ok(rows
                 .chunks(3)
                 .map(|r| 1.0 + r.iter().zip(&c).map(|(x, c)| x * c).sum::<f64>())
@@ -532,7 +555,7 @@ mod tests {
 
     #[test]
     fn zero_and_one_varying_features() {
-        let f = |rows: &[f64]| -> Result<Vec<f64>, String> {
+        let f = |rows: &[f64]| -> Result<Vec<f64>, PredictError> {
             Ok(rows
                 .chunks(2)
                 .map(|r| 1.0 / (1.0 + (-(r[0] + 2.0 * r[1])).exp()))
@@ -562,7 +585,7 @@ mod tests {
     #[test]
     fn every_output_gets_its_own_attributions() {
         // Two outputs, p and 1 - p: with the identity link their attributions are opposite.
-        let f = |rows: &[f64]| -> Result<Vec<f64>, String> {
+        let f = |rows: &[f64]| -> Result<Vec<f64>, PredictError> {
             Ok(rows
                 .chunks(3)
                 .flat_map(|r| {
@@ -602,7 +625,7 @@ mod tests {
     #[test]
     fn sampled_values_add_up_and_approach_exact() {
         // M = 12: sizes 1-3 enumerated, the rest sampled.
-        let f = |rows: &[f64]| -> Result<Vec<f64>, String> {
+        let f = |rows: &[f64]| -> Result<Vec<f64>, PredictError> {
             Ok(rows
                 .chunks(12)
                 .map(|r| {

@@ -2,6 +2,32 @@
 
 use super::endpoint::EndpointPredictor;
 use super::model::InProcessModel;
+use crate::sagemaker::FailureClass;
+
+/// A model call that failed, and whether trying again later can help (an endpoint that is
+/// throttled or restarting) or not (a response that does not fit the configured format).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct PredictError {
+    pub message: String,
+    pub class: FailureClass,
+}
+
+impl PredictError {
+    pub fn permanent(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            class: FailureClass::Permanent,
+        }
+    }
+
+    pub fn transient(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            class: FailureClass::Transient,
+        }
+    }
+}
 
 pub enum Predictor {
     InProcess(InProcessModel),
@@ -10,7 +36,7 @@ pub enum Predictor {
 
 impl Predictor {
     /// Scores rows (row-major): one score per row.
-    pub fn predict(&self, rows: &[f64]) -> Result<Vec<f64>, String> {
+    pub fn predict(&self, rows: &[f64]) -> Result<Vec<f64>, PredictError> {
         match self {
             Self::InProcess(m) => Ok(m.predict(rows)),
             Self::Endpoint(e) => e.predict(rows),

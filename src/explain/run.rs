@@ -2,11 +2,11 @@
 //! rows, or k-means centres of the data), per-row attributions in parallel, global values by
 //! `agg_method`.
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::aggregate::{AggMethod, aggregate};
-use super::kernel_shap::{Background, Explainer, Link, Settings};
-use super::predictor::Predictor;
+use super::kernel_shap::{Background, Explainer, Link, Settings, ShapError};
+use super::predictor::{PredictError, Predictor};
 use super::rng::Rng;
 use crate::config::analysis::{AggMethod as ConfigAgg, ShapBaseline, ShapConfig};
 
@@ -31,25 +31,6 @@ pub struct ShapResult {
 }
 
 impl ShapResult {
-    /// `{"version": "1.0", "explanations": {"kernel_shap": {label: {...}, …}}}`.
-    pub fn analysis_json(&self) -> Value {
-        let mut labels = Map::new();
-        for l in &self.labels {
-            let mut global = Map::new();
-            for (n, v) in self.feature_names.iter().zip(&l.global) {
-                global.insert(
-                    n.clone(),
-                    crate::output::analysis_json::metric_value_json(*v),
-                );
-            }
-            labels.insert(
-                l.label.clone(),
-                json!({"global_shap_values": global, "expected_value": l.expected_value}),
-            );
-        }
-        json!({"version": "1.0", "explanations": {"kernel_shap": labels}})
-    }
-
     /// `explanations_shap/out.csv`: one row per record, `<feature>_<label>` columns for every
     /// label in turn.
     pub fn local_csv(&self) -> String {
@@ -72,7 +53,7 @@ impl ShapResult {
                 .flat_map(|l| {
                     l.local[i]
                         .iter()
-                        .map(|v| crate::output::pyfmt::py_float_repr(*v))
+                        .map(|v| crate::sagemaker::pyfmt::py_float_repr(*v))
                 })
                 .collect();
             out.push_str(&cells.join(","));
@@ -217,21 +198,21 @@ pub fn run_shap(
     shap: &ShapConfig,
     label_headers: &[String],
     model: &Predictor,
-) -> Result<ShapResult, String> {
+) -> Result<ShapResult, ShapError> {
     let width = feature_names.len();
     if let Some(n) = model.num_features()
         && n != width
     {
-        return Err(format!(
+        return Err(ShapError::Invalid(format!(
             "the model takes {n} features but the data has {width} ({})",
             feature_names.join(", ")
-        ));
+        )));
     }
     if rows.is_empty() {
         return Err("no records to explain".into());
     }
     let background = Background::uniform(baseline_rows(shap, rows, width)?);
-    let predict = |r: &[f64]| -> Result<Vec<f64>, String> { model.predict(r) };
+    let predict = |r: &[f64]| -> Result<Vec<f64>, PredictError> { model.predict(r) };
     let settings = Settings {
         link: if shap.use_logit {
             Link::Logit
@@ -247,7 +228,7 @@ pub fn run_shap(
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = rows.len().div_ceil(threads).max(1);
     let outputs = explainer.outputs();
-    let results: Vec<Result<Vec<RowResult>, String>> = std::thread::scope(|s| {
+    let results: Vec<Result<Vec<RowResult>, ShapError>> = std::thread::scope(|s| {
         let handles: Vec<_> = rows
             .chunks(chunk)
             .enumerate()
@@ -267,7 +248,12 @@ pub fn run_shap(
                             explainer
                                 .explain(row, &mut rng)
                                 .map(|e| (e.phi, e.coalitions))
-                                .map_err(|e| format!("record {}: {e}", index + 1))
+                                .map_err(|e| match e {
+                                    ShapError::Invalid(m) => {
+                                        ShapError::Invalid(format!("record {}: {m}", index + 1))
+                                    }
+                                    model => model,
+                                })
                         })
                         .collect()
                 })

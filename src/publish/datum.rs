@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::time::format_utc;
+use crate::sagemaker::time::format_utc;
 
 /// What SageMaker publishes for ±∞ (CloudWatch rejects non-finite values).
 pub const INFINITY_VALUE: f64 = 2.348543e108;

@@ -3,19 +3,14 @@
 //! operational metrics.
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
 use super::datum::{Datum, Unit, publishable};
+use crate::sagemaker::{AnalysisDoc, MonitoringType};
 
 pub const BIAS_NAMESPACE: &str = "aws/sagemaker/Endpoints/bias-metrics";
 pub const EXPLAINABILITY_NAMESPACE: &str = "aws/sagemaker/Endpoints/explainability-metrics";
 /// driftwatch's own namespace: execution health and attribution-drift nDCG.
 pub const DRIFTWATCH_NAMESPACE: &str = "driftwatch";
-
-/// `BiasStage` values, verbatim from SageMaker's documentation (its mixed casing included:
-/// alarms copied from the docs must match).
-pub const PRE_TRAINING_STAGE: &str = "Pre-training";
-pub const POST_TRAINING_STAGE: &str = "Post-Training";
 
 /// Which execution the datums describe.
 #[derive(Debug, Clone)]
@@ -50,119 +45,96 @@ impl Source<'_> {
     }
 }
 
-/// A metric value from analysis.json: a number, or `"Infinity"` / `"-Infinity"`; null and
-/// errored metrics give none.
-fn metric_value(v: &Value) -> Option<f64> {
-    match v {
-        Value::Number(n) => n.as_f64().and_then(publishable),
-        Value::String(s) if s == "Infinity" => publishable(f64::INFINITY),
-        Value::String(s) if s == "-Infinity" => publishable(f64::NEG_INFINITY),
-        _ => None,
-    }
+/// Every datum an analysis publishes: its bias metrics, its global SHAP values and expected
+/// values, and the nDCG of each label checked. Built from the analysis.json being written,
+/// so the published numbers are exactly the written ones.
+pub fn analysis_datums(src: &Source<'_>, analysis: &AnalysisDoc) -> Vec<Datum> {
+    let mut out = bias_datums(src, analysis);
+    out.extend(explainability_datums(src, analysis));
+    out.extend(ndcg_datums(src, analysis));
+    out
 }
 
-/// A JSON scalar as dimension text (`"1"` stays `1`, numbers in their JSON text).
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
+/// `bias_metric_<NAME>` for every computed metric (null and errored metrics give none).
+pub fn bias_datums(src: &Source<'_>, analysis: &AnalysisDoc) -> Vec<Datum> {
+    analysis
+        .metrics()
+        .filter_map(|m| {
+            let value = m.value().and_then(publishable)?;
+            Some(src.datum(
+                BIAS_NAMESPACE,
+                format!("bias_metric_{}", m.metric.name),
+                vec![
+                    ("BiasStage", m.stage.cloudwatch_name().to_string()),
+                    ("Label", m.label.to_string()),
+                    ("LabelValue", m.label_value.to_string()),
+                    ("Facet", m.facet.to_string()),
+                    ("FacetValue", m.facet_value.to_string()),
+                ],
+                value,
+                Unit::None,
+            ))
+        })
+        .collect()
 }
 
-/// `bias_metric_<NAME>` for every computed metric of a bias analysis.json.
-pub fn bias_datums(src: &Source<'_>, analysis: &Value) -> Vec<Datum> {
+/// Global SHAP values of each label: `feature_<name>` (`ValueType=GlobalShapValues`) and
+/// `ExpectedValue` (`ValueType=ExpectedValue`).
+pub fn explainability_datums(src: &Source<'_>, analysis: &AnalysisDoc) -> Vec<Datum> {
     let mut out = Vec::new();
-    for (key, stage) in [
-        ("pre_training_bias_metrics", PRE_TRAINING_STAGE),
-        ("post_training_bias_metrics", POST_TRAINING_STAGE),
-    ] {
-        let Some(s) = analysis.get(key) else { continue };
-        let label = text(&s["label"]);
-        let label_value = text(&s["label_value_or_threshold"]);
-        let Some(facets) = s["facets"].as_object() else {
-            continue;
+    for (label, l) in analysis.kernel_shap().into_iter().flat_map(|k| k.iter()) {
+        let dims = |value_type: &str| {
+            vec![
+                ("ExplainabilityMethod", "KernelShap".to_string()),
+                ("Label", label.to_string()),
+                ("ValueType", value_type.to_string()),
+            ]
         };
-        for (facet, entries) in facets {
-            for entry in entries.as_array().into_iter().flatten() {
-                let facet_value = text(&entry["value_or_threshold"]);
-                for m in entry["metrics"].as_array().into_iter().flatten() {
-                    let (Some(name), Some(value)) = (m["name"].as_str(), metric_value(&m["value"]))
-                    else {
-                        continue;
-                    };
-                    out.push(src.datum(
-                        BIAS_NAMESPACE,
-                        format!("bias_metric_{name}"),
-                        vec![
-                            ("BiasStage", stage.to_string()),
-                            ("Label", label.clone()),
-                            ("LabelValue", label_value.clone()),
-                            ("Facet", facet.clone()),
-                            ("FacetValue", facet_value.clone()),
-                        ],
-                        value,
-                        Unit::None,
-                    ));
-                }
+        for (feature, v) in l.global_shap_values.iter() {
+            if let Some(v) = v.get().and_then(publishable) {
+                out.push(src.datum(
+                    EXPLAINABILITY_NAMESPACE,
+                    format!("feature_{feature}"),
+                    dims("GlobalShapValues"),
+                    v,
+                    Unit::None,
+                ));
             }
+        }
+        if let Some(v) = l.expected_value.get().and_then(publishable) {
+            out.push(src.datum(
+                EXPLAINABILITY_NAMESPACE,
+                "ExpectedValue".into(),
+                dims("ExpectedValue"),
+                v,
+                Unit::None,
+            ));
         }
     }
     out
 }
 
-/// Global SHAP values of one label: `feature_<name>` (`ValueType=GlobalShapValues`) and
-/// `ExpectedValue` (`ValueType=ExpectedValue`).
-pub fn explainability_datums(
-    src: &Source<'_>,
-    label: &str,
-    global_shap: &[(String, f64)],
-    expected_value: Option<f64>,
-) -> Vec<Datum> {
-    let dims = |value_type: &str| {
-        vec![
-            ("ExplainabilityMethod", "KernelShap".to_string()),
-            ("Label", label.to_string()),
-            ("ValueType", value_type.to_string()),
-        ]
+/// The nDCG of current vs baseline attributions per label (driftwatch namespace, `Label`
+/// dimension), from the analysis' `driftwatch.ndcg`.
+pub fn ndcg_datums(src: &Source<'_>, analysis: &AnalysisDoc) -> Vec<Datum> {
+    let Some(block) = &analysis.driftwatch else {
+        return Vec::new();
     };
-    let mut out: Vec<Datum> = global_shap
+    block
+        .ndcg
         .iter()
-        .filter_map(|(f, v)| {
+        .filter_map(|(label, v)| {
             publishable(*v).map(|v| {
                 src.datum(
-                    EXPLAINABILITY_NAMESPACE,
-                    format!("feature_{f}"),
-                    dims("GlobalShapValues"),
+                    DRIFTWATCH_NAMESPACE,
+                    "AttributionNDCG".into(),
+                    vec![("Label", label.to_string())],
                     v,
                     Unit::None,
                 )
             })
         })
-        .collect();
-    if let Some(v) = expected_value.and_then(publishable) {
-        out.push(src.datum(
-            EXPLAINABILITY_NAMESPACE,
-            "ExpectedValue".into(),
-            dims("ExpectedValue"),
-            v,
-            Unit::None,
-        ));
-    }
-    out
-}
-
-/// The nDCG of current vs baseline attributions (driftwatch namespace, `Label` dimension).
-pub fn ndcg_datum(src: &Source<'_>, label: &str, ndcg: f64) -> Option<Datum> {
-    publishable(ndcg).map(|v| {
-        src.datum(
-            DRIFTWATCH_NAMESPACE,
-            "AttributionNDCG".into(),
-            vec![("Label", label.to_string())],
-            v,
-            Unit::None,
-        )
-    })
+        .collect()
 }
 
 /// What an execution's health metrics are made of.
@@ -178,8 +150,8 @@ pub struct Health {
 /// `MonitoringSchedule`, `MonitoringType`: `ExecutionFailed` (1/0), `Violations`,
 /// `RecordsAnalyzed`, `ExecutionDuration`. An alarm on `ExecutionFailed` ≥ 1 — or on missing
 /// data — fires when monitoring itself breaks or stops.
-pub fn health_datums(src: &Source<'_>, monitoring_type: &str, h: Health) -> Vec<Datum> {
-    let dims = || vec![("MonitoringType", monitoring_type.to_string())];
+pub fn health_datums(src: &Source<'_>, monitoring_type: MonitoringType, h: Health) -> Vec<Datum> {
+    let dims = || vec![("MonitoringType", monitoring_type.as_str().to_string())];
     vec![
         src.datum(
             DRIFTWATCH_NAMESPACE,
@@ -240,7 +212,7 @@ mod tests {
                 {"value_or_threshold": "0", "metrics": [{"name": "DI", "description": "x", "value": "-Infinity"}]}
             ]}}
         });
-        let d = bias_datums(&src(), &a);
+        let d = bias_datums(&src(), &serde_json::from_value(a).unwrap());
         assert_eq!(d.len(), 3, "the null metric is not published");
         assert_eq!(d[0].namespace, "aws/sagemaker/Endpoints/bias-metrics");
         assert_eq!(d[0].metric_name, "bias_metric_CI");
@@ -268,12 +240,13 @@ mod tests {
 
     #[test]
     fn explainability_and_health() {
-        let d = explainability_datums(
-            &src(),
-            "label0",
-            &[("A_AGE".into(), 0.5), ("x".into(), f64::NAN)],
-            Some(0.3),
-        );
+        let a: AnalysisDoc = serde_json::from_value(
+            json!({"version": "1.0", "explanations": {"kernel_shap": {"label0": {
+            "global_shap_values": {"A_AGE": 0.5, "x": null}, "expected_value": 0.3}}},
+            "driftwatch": {"version": "t", "warnings": [], "ndcg": {"label0": 0.93}}}),
+        )
+        .unwrap();
+        let d = explainability_datums(&src(), &a);
         assert_eq!(d.len(), 2);
         assert_eq!(d[0].metric_name, "feature_A_AGE");
         assert_eq!(
@@ -287,7 +260,7 @@ mod tests {
         assert_eq!(d[1].metric_name, "ExpectedValue");
         let h = health_datums(
             &src(),
-            "ModelBias",
+            MonitoringType::ModelBias,
             Health {
                 failed: true,
                 violations: 0,
@@ -298,9 +271,6 @@ mod tests {
         assert_eq!(h[0].metric_name, "ExecutionFailed");
         assert_eq!(h[0].value, 1.0);
         assert_eq!(h[3].unit, Unit::Seconds);
-        assert_eq!(
-            ndcg_datum(&src(), "label0", 0.93).unwrap().namespace,
-            "driftwatch"
-        );
+        assert_eq!(ndcg_datums(&src(), &a)[0].namespace, "driftwatch");
     }
 }

@@ -14,19 +14,9 @@ use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
 pub use datum::{Datum, batches};
 
 use crate::aws::AwsClients;
+use crate::sagemaker::MetricsDestination;
+use crate::sagemaker::layout::METRICS_FILE;
 use crate::store::{ObjectStore, Store, join_key};
-
-/// The local sink's file name, in the execution's output folder.
-pub const LOCAL_FILE: &str = "cloudwatch_metrics.jsonl";
-
-/// Where datums go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Destination {
-    /// CloudWatch, and the local file.
-    CloudWatch,
-    /// The local file only (the embedded default).
-    Local,
-}
 
 /// What publishing did.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,10 +73,10 @@ pub async fn put_metric_data(
     Ok(requests)
 }
 
-/// Writes the local sink file, then (for [`Destination::CloudWatch`]) sends the datums.
+/// Writes the local sink file, then (for [`MetricsDestination::Cloudwatch`]) sends the datums.
 pub async fn publish(
     datums: &[Datum],
-    destination: Destination,
+    destination: MetricsDestination,
     out_store: &Store,
     folder: &str,
     clients: &AwsClients,
@@ -102,12 +92,12 @@ pub async fn publish(
         lines.extend(d.to_json().to_string().into_bytes());
         lines.push(b'\n');
     }
-    let key = join_key(folder, LOCAL_FILE);
+    let key = join_key(folder, METRICS_FILE);
     match out_store.put(&key, lines).await {
         Ok(()) => out.local_file = Some(out_store.describe(&key)),
         Err(e) => out.error = Some(format!("local metrics file: {e}")),
     }
-    if destination == Destination::CloudWatch {
+    if destination == MetricsDestination::Cloudwatch {
         let client = clients.cloudwatch().await;
         match put_metric_data(&client, datums).await {
             Ok(n) => out.requests = n,

@@ -7,12 +7,12 @@ mod svg;
 
 use std::fmt::Write as _;
 
-use serde_json::Value;
+use crate::sagemaker::time::format_utc;
+use crate::sagemaker::{
+    AnalysisDoc, ConstraintViolations, ExecutionRecord, MetricValue, Stage, Status,
+};
 
-use crate::execution::{ExecutionRecord, Status};
-
-pub const REPORT_FILE: &str = "report.html";
-pub const INDEX_FILE: &str = "index.html";
+pub use crate::sagemaker::layout::{INDEX_FILE, REPORT_FILE};
 
 /// Escapes text for HTML content and attribute values.
 pub fn esc(s: &str) -> String {
@@ -40,118 +40,58 @@ tr.violation td{background:#fde2e1;font-weight:600}\
 .warn{color:#8a5a00}svg text{font:12px system-ui,sans-serif}";
 
 fn status_badge(s: Status) -> String {
-    let name = format!("{s:?}");
+    let name = s.as_str();
     format!("<span class=\"status {name}\">{name}</span>")
 }
 
-fn value_text(v: Option<&Value>) -> String {
-    match v {
-        Some(Value::Number(n)) => match n.as_f64() {
-            Some(x) if x.fract() == 0.0 && x.abs() < 1e9 => format!("{x:.1}"),
-            Some(x) => format!("{x:.4}"),
-            None => n.to_string(),
-        },
-        Some(Value::String(s)) => s.clone(),
-        _ => "—".to_string(),
+fn value_text(v: MetricValue) -> String {
+    match v.get() {
+        Some(x) if x.is_infinite() => crate::sagemaker::pyfmt::metric_text(x),
+        Some(x) if x.fract() == 0.0 && x.abs() < 1e9 => format!("{x:.1}"),
+        Some(x) => format!("{x:.4}"),
+        None => "—".to_string(),
     }
-}
-
-/// (stage key, facet, facet value, metric name) → value, for every metric in an analysis.
-fn bias_metrics(a: &Value) -> Vec<(String, String, String, String, String, Option<Value>)> {
-    let mut out = Vec::new();
-    for stage in ["pre_training_bias_metrics", "post_training_bias_metrics"] {
-        let Some(facets) = a
-            .get(stage)
-            .and_then(|s| s.get("facets"))
-            .and_then(Value::as_object)
-        else {
-            continue;
-        };
-        for (facet, entries) in facets {
-            for e in entries.as_array().into_iter().flatten() {
-                let fv = value_text(e.get("value_or_threshold"));
-                for m in e
-                    .get("metrics")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    out.push((
-                        stage.to_string(),
-                        facet.clone(),
-                        fv.clone(),
-                        m.get("name")
-                            .and_then(Value::as_str)
-                            .unwrap_or("")
-                            .to_string(),
-                        m.get("description")
-                            .and_then(Value::as_str)
-                            .unwrap_or("")
-                            .to_string(),
-                        m.get("value").cloned(),
-                    ));
-                }
-            }
-        }
-    }
-    out
-}
-
-fn violated(violations: Option<&Value>) -> Vec<(String, String, String)> {
-    violations
-        .and_then(|v| v.get("violations"))
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .map(|v| {
-            let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-            (s("facet"), s("facet_value"), s("metric_name"))
-        })
-        .collect()
 }
 
 fn bias_section(
     out: &mut String,
-    analysis: &Value,
-    baseline: Option<&Value>,
-    violations: Option<&Value>,
+    analysis: &AnalysisDoc,
+    baseline: Option<&AnalysisDoc>,
+    violations: Option<&ConstraintViolations>,
 ) {
-    let current = bias_metrics(analysis);
-    if current.is_empty() {
-        return;
-    }
-    let base = baseline.map(bias_metrics).unwrap_or_default();
-    let bad = violated(violations);
-    for (stage, title) in [
-        ("pre_training_bias_metrics", "Pre-training bias metrics"),
-        ("post_training_bias_metrics", "Post-training bias metrics"),
-    ] {
-        let rows: Vec<_> = current.iter().filter(|m| m.0 == stage).collect();
-        if rows.is_empty() {
+    for stage in Stage::ALL {
+        let title = match stage {
+            Stage::PreTraining => "Pre-training bias metrics",
+            Stage::PostTraining => "Post-training bias metrics",
+        };
+        let mut rows = analysis.metrics_in(stage).peekable();
+        if rows.peek().is_none() {
             continue;
         }
         let _ = write!(
             out,
             "<h2>{title}</h2><table><tr><th>facet</th><th>value</th><th>metric</th><th>description</th><th>current</th><th>baseline</th><th>check</th></tr>"
         );
-        for (st, facet, fv, name, desc, value) in rows {
-            let b = base
-                .iter()
-                .find(|x| &x.0 == st && &x.1 == facet && &x.2 == fv && &x.3 == name)
-                .and_then(|x| x.5.clone());
-            let is_bad = bad
-                .iter()
-                .any(|(f, v, m)| f == facet && (v == fv || v.is_empty()) && m == name);
+        for m in rows {
+            let name = m.metric.name.as_str();
+            let b = baseline
+                .and_then(|b| b.metric(stage, m.facet, m.facet_value, name))
+                .map(|e| e.value);
+            let is_bad = violations.is_some_and(|v| {
+                v.bias().any(|x| {
+                    x.facet == m.facet && x.facet_value == m.facet_value && x.metric_name == name
+                })
+            });
             let _ = write!(
                 out,
                 "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
                 if is_bad { " class=\"violation\"" } else { "" },
-                esc(facet),
-                esc(fv),
+                esc(m.facet),
+                esc(m.facet_value),
                 esc(name),
-                esc(desc),
-                esc(&value_text(value.as_ref())),
-                esc(&value_text(b.as_ref())),
+                esc(&m.metric.description),
+                esc(&value_text(m.metric.value)),
+                esc(&b.map(value_text).unwrap_or_else(|| "—".to_string())),
                 if is_bad {
                     "violation"
                 } else if baseline.is_some() {
@@ -165,61 +105,31 @@ fn bias_section(
     }
 }
 
-/// label → feature → global SHAP value.
-fn global_shap(a: &Value) -> Vec<(String, Vec<(String, f64)>)> {
-    let Some(labels) = a
-        .get("explanations")
-        .and_then(|e| e.get("kernel_shap"))
-        .and_then(Value::as_object)
-    else {
-        return Vec::new();
-    };
-    labels
-        .iter()
-        .map(|(label, v)| {
-            let values = v
-                .get("global_shap_values")
-                .and_then(Value::as_object)
-                .map(|g| {
-                    g.iter()
-                        .map(|(k, x)| (k.clone(), x.as_f64().unwrap_or(f64::NAN)))
-                        .collect()
-                })
-                .unwrap_or_default();
-            (label.clone(), values)
-        })
-        .collect()
+/// A label's global SHAP values as (feature, value) pairs.
+fn global_shap(a: &AnalysisDoc, label: &str) -> Option<Vec<(String, f64)>> {
+    let l = a.kernel_shap()?.get(label)?;
+    Some(
+        l.global_shap_values
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.get().unwrap_or(f64::NAN)))
+            .collect(),
+    )
 }
 
 fn shap_section(
     out: &mut String,
-    analysis: &Value,
-    baseline: Option<&Value>,
-    violations: Option<&Value>,
+    analysis: &AnalysisDoc,
+    baseline: Option<&AnalysisDoc>,
+    violations: Option<&ConstraintViolations>,
 ) {
-    let current = global_shap(analysis);
-    if current.is_empty() {
+    let Some(labels) = analysis.kernel_shap() else {
         return;
-    }
-    let base = baseline.map(global_shap).unwrap_or_default();
-    let bad: Vec<String> = violations
-        .and_then(|v| v.get("violations"))
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|v| v.get("label").and_then(Value::as_str).map(str::to_string))
-        .collect();
-    for (label, values) in &current {
-        let b = base
-            .iter()
-            .find(|(l, _)| l == label)
-            .map(|(_, v)| v.as_slice());
-        let score = analysis
-            .get("driftwatch")
-            .and_then(|d| d.get("ndcg"))
-            .and_then(|n| n.get(label))
-            .and_then(Value::as_f64);
-        let is_bad = bad.iter().any(|l| l == label);
+    };
+    for label in labels.keys() {
+        let values = global_shap(analysis, label).unwrap_or_default();
+        let b = baseline.and_then(|b| global_shap(b, label));
+        let score = analysis.ndcg(label);
+        let is_bad = violations.is_some_and(|v| v.attribution().any(|x| x.label == label));
         let _ = write!(out, "<h2>Global SHAP values — {}</h2>", esc(label));
         if let Some(s) = score {
             let _ = write!(
@@ -237,19 +147,23 @@ fn shap_section(
                 }
             );
         }
-        out.push_str(&svg::bars(values, b));
+        out.push_str(&svg::bars(&values, b.as_deref()));
     }
 }
 
 /// The report of one execution.
 pub fn execution_html(
     record: &ExecutionRecord,
-    analysis: Option<&Value>,
-    baseline: Option<&Value>,
-    violations: Option<&Value>,
+    analysis: Option<&AnalysisDoc>,
+    baseline: Option<&AnalysisDoc>,
+    violations: Option<&ConstraintViolations>,
 ) -> String {
     let mut out = String::new();
-    let title = format!("{} — {}", record.schedule, record.scheduled_time);
+    let title = format!(
+        "{} — {}",
+        record.schedule,
+        format_utc(record.scheduled_time)
+    );
     let _ = write!(
         out,
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>",
@@ -260,7 +174,7 @@ pub fn execution_html(
         "<h1>{}</h1><p>{} {} on endpoint <b>{}</b>, attempt {}</p>",
         esc(&title),
         status_badge(record.status),
-        esc(&record.monitoring_type),
+        record.monitoring_type.as_str(),
         esc(&record.endpoint),
         record.attempt
     );
@@ -274,8 +188,8 @@ pub fn execution_html(
 <tr><th>records analyzed</th><td class=\"n\">{}</td></tr><tr><th>malformed lines</th><td class=\"n\">{}</td></tr>\
 <tr><th>unmatched captures / labels</th><td class=\"n\">{} / {}</td></tr><tr><th>violations</th><td class=\"n\">{}</td></tr>\
 <tr><th>duration</th><td class=\"n\">{:.2} s</td></tr></table>",
-        esc(&record.window_start),
-        esc(&record.window_end),
+        format_utc(record.window_start),
+        format_utc(record.window_end),
         c.capture_records,
         c.records_merged,
         c.capture_malformed + c.ground_truth_malformed,
@@ -309,7 +223,7 @@ pub fn index_html(
     link: impl Fn(&ExecutionRecord) -> String,
 ) -> String {
     let mut sorted: Vec<&ExecutionRecord> = records.iter().collect();
-    sorted.sort_by(|a, b| a.scheduled_time.cmp(&b.scheduled_time));
+    sorted.sort_by_key(|r| r.scheduled_time);
     let mut out = String::new();
     let _ = write!(
         out,
@@ -327,7 +241,7 @@ pub fn index_html(
             } else {
                 ""
             },
-            esc(&r.scheduled_time),
+            format_utc(r.scheduled_time),
             status_badge(r.status),
             r.counts.records_merged,
             r.counts.violations,
@@ -352,20 +266,20 @@ mod tests {
 
     #[test]
     fn violated_metrics_are_highlighted_next_to_their_baseline() {
-        let analysis = serde_json::json!({"post_training_bias_metrics": {"label": "y", "facets": {"sex": [
+        let analysis: AnalysisDoc = serde_json::from_value(serde_json::json!({"version": "1.0", "post_training_bias_metrics": {"label": "y", "facets": {"sex": [
         {"value_or_threshold": "2", "metrics": [
             {"name": "DPPL", "description": "Difference in Positive Proportions in Predicted Labels (DPPL)", "value": 0.42},
             {"name": "DI", "description": "Disparate Impact (DI)", "value": "Infinity"}
-        ]}]}}});
-        let baseline = serde_json::json!({"post_training_bias_metrics": {"label": "y", "facets": {"sex": [
-            {"value_or_threshold": "2", "metrics": [{"name": "DPPL", "value": 0.1}, {"name": "DI", "value": 0.9}]}]}}});
-        let violations = serde_json::json!({"violations": [{"facet": "sex", "facet_value": "2", "metric_name": "DPPL",
-            "constraint_check_type": "bias_drift_check", "description": "x"}]});
+        ]}]}}})).unwrap();
+        let baseline: AnalysisDoc = serde_json::from_value(serde_json::json!({"post_training_bias_metrics": {"label": "y", "facets": {"sex": [
+            {"value_or_threshold": "2", "metrics": [{"name": "DPPL", "value": 0.1}, {"name": "DI", "value": 0.9}]}]}}})).unwrap();
+        let violations: ConstraintViolations = serde_json::from_value(serde_json::json!({"version": "1.0", "violations": [{"facet": "sex", "facet_value": "2", "metric_name": "DPPL",
+            "constraint_check_type": "bias_drift_check", "description": "x"}]})).unwrap();
         let record: ExecutionRecord = serde_json::from_value(serde_json::json!({
             "schedule": "s<1>", "monitoring_type": "ModelBias", "endpoint": "ep", "scheduled_time": "2024-01-19T12:00:00Z",
             "window_start": "2024-01-19T11:00:00Z", "window_end": "2024-01-19T12:00:00Z", "status": "CompletedWithViolations",
-            "failure_reason": null, "started_at": "", "finished_at": "", "duration_seconds": 1.5,
-            "counts": crate::execution::Counts::default(), "malformed": [], "warnings": ["w & w"], "timings": {},
+            "failure_reason": null, "started_at": "2024-01-19T12:00:00Z", "finished_at": "2024-01-19T12:00:01Z", "duration_seconds": 1.5,
+            "counts": crate::sagemaker::Counts::default(), "malformed": [], "warnings": ["w & w"], "timings": {},
             "outputs": {"analysis": null, "constraint_violations": null, "metrics": null, "record": ""},
             "metrics_destination": "local", "metrics_published": true, "metrics_error": null, "metrics_datums": 0,
             "driftwatch_version": "t"})).unwrap();

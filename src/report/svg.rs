@@ -3,7 +3,8 @@
 use std::fmt::Write as _;
 
 use super::esc;
-use crate::execution::{ExecutionRecord, Status};
+use crate::sagemaker::time::format_utc;
+use crate::sagemaker::{ExecutionRecord, Status};
 
 /// Horizontal bars per feature, current (blue) and baseline (grey), sorted by current value.
 pub fn bars(current: &[(String, f64)], baseline: Option<&[(String, f64)]>) -> String {
@@ -94,11 +95,11 @@ pub fn status_strip(records: &[&ExecutionRecord]) -> String {
     for (i, r) in records.iter().enumerate() {
         let _ = write!(
             out,
-            "<rect x=\"{}\" y=\"2\" width=\"{size}\" height=\"{size}\" fill=\"{}\"><title>{} {:?}</title></rect>",
+            "<rect x=\"{}\" y=\"2\" width=\"{size}\" height=\"{size}\" fill=\"{}\"><title>{} {}</title></rect>",
             i as f64 * (size + 2.0),
             color(r.status),
-            esc(&r.scheduled_time),
-            r.status
+            format_utc(r.scheduled_time),
+            r.status.as_str()
         );
     }
     out.push_str("</svg>");

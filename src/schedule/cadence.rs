@@ -207,7 +207,7 @@ mod tests {
     use chrono::TimeZone;
 
     fn t(s: &str) -> DateTime<Utc> {
-        crate::time::parse_utc(s).unwrap()
+        crate::sagemaker::time::parse_utc(s).unwrap()
     }
     fn every_x(x: i64, start: i64) -> Cadence {
         Cadence::EveryXHours {

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::config::{Schedule, ScheduleFile};
-use crate::time::format_utc;
+use crate::sagemaker::time::format_utc;
 
 /// One planned execution, as `plan` prints it (one JSON object per line).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

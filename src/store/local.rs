@@ -4,7 +4,6 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use super::{ObjectMeta, ObjectStore, StoreError, join_key};
-use crate::output::atomic::write_atomic;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalDir {
@@ -149,6 +148,19 @@ impl ObjectStore for LocalDir {
     fn describe(&self, key: &str) -> String {
         self.path(key).display().to_string()
     }
+}
+
+/// Writes a file atomically: a temporary file in the same directory, then a rename, so a
+/// reader never sees half a file and a crash leaves either the old file or the new one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub use s3::S3Bucket;
 
 use crate::aws::AwsClients;
 use crate::config::Location;
+use crate::sagemaker::FailureClass;
 
 /// One stored object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +43,15 @@ pub enum StoreError {
 impl StoreError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, Self::NotFound { .. })
+    }
+
+    /// A missing object stays missing and a refusal stays a refusal until someone acts;
+    /// only what the retries could not get through may heal by itself.
+    pub fn class(&self) -> FailureClass {
+        match self {
+            Self::Transient { .. } => FailureClass::Transient,
+            Self::NotFound { .. } | Self::Permanent { .. } => FailureClass::Permanent,
+        }
     }
 }
 
@@ -122,6 +132,26 @@ impl ObjectStore for Store {
         match self {
             Self::Local(s) => s.describe(key),
             Self::S3(s) => s.describe(key),
+        }
+    }
+}
+
+/// Reads the one object a full location names (`s3://bucket/key` or a local file): an
+/// analysis config, a baseline, a model.
+pub async fn fetch(location: &Location, clients: &AwsClients) -> Result<Vec<u8>, StoreError> {
+    match location {
+        Location::Local(path) => {
+            let dir = path.parent().map(|p| p.to_path_buf()).unwrap_or_default();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            LocalDir::new(dir).get(&name).await
+        }
+        Location::S3 { bucket, prefix } => {
+            S3Bucket::new(clients.s3().await, bucket, "")
+                .get(prefix)
+                .await
         }
     }
 }

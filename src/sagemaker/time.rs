@@ -53,3 +53,18 @@ mod tests {
         }
     }
 }
+
+/// Serde for instants in records: written with [`format_utc`], read with [`parse_utc`].
+pub mod rfc3339 {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::format_utc(*t))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let s = String::deserialize(d)?;
+        super::parse_utc(&s).map_err(serde::de::Error::custom)
+    }
+}

@@ -1,28 +1,28 @@
-//! Writing an execution's `report.html` from the files it wrote (best effort: a report that
-//! cannot be written is logged and left out of the record, never a failed execution).
+//! Writing the HTML pages of executions: each execution's `report.html` (best effort: a
+//! report that cannot be written is logged and left out of the record, never a failed
+//! execution) and each schedule's `index.html`.
 
-use serde_json::Value;
-
-use super::{ExecutionRecord, Written};
 use crate::aws::AwsClients;
 use crate::config::Schedule;
-use crate::report::{REPORT_FILE, execution_html};
+use crate::monitor::MonitorOutput;
+use crate::report::{execution_html, index_html};
+use crate::sagemaker::layout::{INDEX_FILE, REPORT_FILE, schedule_root};
+use crate::sagemaker::{AnalysisDoc, ExecutionRecord};
 use crate::store::{ObjectStore, Store, join_key};
 
-/// Writes the report into `folder` from what the execution wrote and the baseline its check
-/// read; returns the report's address.
-pub async fn write(
+/// Writes the report into `folder` from what the execution holds; returns its address.
+pub(super) async fn write_report(
     store: &Store,
     folder: &str,
     record: &ExecutionRecord,
-    written: Option<&Written>,
-    baseline: Option<&Value>,
+    output: Option<&MonitorOutput>,
+    baseline: Option<&AnalysisDoc>,
 ) -> Option<String> {
     let html = execution_html(
         record,
-        written.map(|w| &w.analysis),
+        output.map(|o| &o.analysis),
         baseline,
-        written.and_then(|w| w.violations.as_ref()),
+        output.and_then(|o| o.violations.as_ref()),
     );
     let key = join_key(folder, REPORT_FILE);
     match store.put(&key, html.into_bytes()).await {
@@ -38,18 +38,16 @@ pub async fn write(
 /// executions the caller knows of (the daemon: the look-back and everything since start).
 pub async fn write_index(schedule: &Schedule, records: &[ExecutionRecord], clients: &AwsClients) {
     let store = Store::open(&schedule.output, clients).await;
-    let root = format!("{}/{}", schedule.endpoint.as_str(), schedule.name.as_str());
-    let html = crate::report::index_html(schedule.name.as_str(), records, |r| {
-        let folder = crate::time::parse_utc(&r.scheduled_time)
-            .map(|t| super::output_folder(schedule, t))
-            .unwrap_or_default();
+    let root = schedule_root(schedule.endpoint.as_str(), schedule.name.as_str());
+    let html = index_html(schedule.name.as_str(), records, |r| {
+        let folder = schedule.output_folder(r.scheduled_time);
         let rel = folder
             .strip_prefix(&root)
             .unwrap_or(&folder)
             .trim_start_matches('/');
-        format!("{rel}/{}", crate::report::REPORT_FILE)
+        format!("{rel}/{REPORT_FILE}")
     });
-    let key = join_key(&root, crate::report::INDEX_FILE);
+    let key = join_key(&root, INDEX_FILE);
     if let Err(e) = store.put(&key, html.into_bytes()).await {
         tracing::warn!(schedule = schedule.name.as_str(), error = %e, "cannot write index.html");
     }

@@ -45,7 +45,7 @@ impl Payload {
 
 /// One captured invocation.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CaptureRecord {
+pub struct CapturedLine {
     pub event_id: String,
     pub inference_id: Option<String>,
     pub inference_time: DateTime<Utc>,
@@ -53,7 +53,7 @@ pub struct CaptureRecord {
     pub output: Payload,
 }
 
-impl CaptureRecord {
+impl CapturedLine {
     /// The merge key: `inferenceId` when the caller set one, else `eventId` (SageMaker's rule).
     pub fn join_key(&self) -> &str {
         self.inference_id.as_deref().unwrap_or(&self.event_id)
@@ -130,7 +130,7 @@ fn payload(raw: Option<RawPayload<'_>>, which: &str) -> Result<Payload, String> 
 }
 
 /// Parses one capture line.
-pub fn parse_capture_line(line: &str) -> Result<CaptureRecord, String> {
+pub fn parse_capture_line(line: &str) -> Result<CapturedLine, String> {
     let raw: RawLine<'_> =
         serde_json::from_str(line).map_err(|e| format!("not valid JSON: {e}"))?;
     let meta = raw
@@ -144,7 +144,7 @@ pub fn parse_capture_line(line: &str) -> Result<CaptureRecord, String> {
         .with_timezone(&Utc);
     let event_id = meta.event_id.ok_or("missing eventMetadata.eventId")?;
     let capture = raw.capture_data.ok_or("missing captureData")?;
-    Ok(CaptureRecord {
+    Ok(CapturedLine {
         event_id: event_id.into_owned(),
         inference_id: meta.inference_id.map(Cow::into_owned),
         inference_time,
@@ -167,7 +167,7 @@ mod tests {
         assert_eq!(r.input.encoding, Encoding::Csv);
         assert_eq!(r.output.content_type, "text/csv");
         assert_eq!(
-            crate::time::format_utc(r.inference_time),
+            crate::sagemaker::time::format_utc(r.inference_time),
             "2022-02-14T17:25:49Z"
         );
     }

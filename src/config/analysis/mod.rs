@@ -1,0 +1,196 @@
+//! The Clarify analysis config (`analysis_config.json`), read with the same keys and semantics
+//! as SageMaker Clarify, plus one extension block, `driftwatch`, that SageMaker never reads.
+//!
+//! Keys Clarify knows but driftwatch cannot honour (segment configs, separate facet or
+//! predicted-label datasets, PDP, text/image explainers) are rejected by name instead of being
+//! silently ignored: a config that validates computes what it says.
+//!
+//! `read` turns the document into these types, key by key, with every problem and its path;
+//! `purpose` adds the cross-key requirements of each use (`analyze`, bias monitor,
+//! explainability monitor).
+
+mod keys;
+mod purpose;
+mod read;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde_json::Value;
+
+pub const PRE_TRAINING_METRICS: [&str; 8] = ["CDDL", "CI", "DPL", "JS", "KL", "KS", "LP", "TVD"];
+/// Post-training metric short names, in smclarify's output order.
+pub const POST_TRAINING_METRICS: [&str; 13] = [
+    "AD", "CDDPL", "DAR", "DCA", "DCR", "DI", "DPPL", "DRR", "FT", "GE", "RD", "SD", "TE",
+];
+
+/// A column named by header or by zero-based index (Clarify's `name_or_index`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnRef {
+    Name(String),
+    Index(usize),
+}
+
+impl fmt::Display for ColumnRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Name(n) => f.write_str(n),
+            Self::Index(i) => write!(f, "{i}"),
+        }
+    }
+}
+
+/// A value of `label_values_or_threshold` / `value_or_threshold`, kept as written: the output
+/// strings (`"1"`, `"1.0"`, `"C,D"`) are Python's `str()` of what the user wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigScalar {
+    Int(i64),
+    Float(f64),
+    Str(String),
+}
+
+/// Whether a label or facet is treated as categorical or continuous (a threshold).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    Categorical,
+    Continuous,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatasetType {
+    Csv,
+    JsonLines,
+    Json,
+    Parquet,
+    /// SageMaker capture JSON, as Model Monitor feeds it to Clarify.
+    SageMakerCaptureJson,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FacetConfig {
+    pub column: ColumnRef,
+    /// `None` (or empty in the file): one entry per facet value, "value vs the rest".
+    pub values: Option<Vec<ConfigScalar>>,
+}
+
+/// Which metrics of a stage to compute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetricSelection {
+    All,
+    /// Canonical short names, deduplicated, in smclarify's order.
+    Only(Vec<&'static str>),
+}
+
+impl MetricSelection {
+    /// The selected names in output order, drawn from `stage` (one of the metric lists above).
+    pub fn names(&self, stage: &'static [&'static str]) -> Vec<&'static str> {
+        match self {
+            Self::All => stage.to_vec(),
+            Self::Only(names) => names.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggMethod {
+    MeanAbs,
+    Median,
+    MeanSq,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShapBaseline {
+    /// In-place rows: CSV rows (lists) or JSON objects.
+    Rows(Vec<Value>),
+    /// A location (S3 URI or path) of a baseline file.
+    Uri(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShapConfig {
+    pub baseline: Option<ShapBaseline>,
+    pub num_clusters: Option<u32>,
+    pub num_samples: Option<u64>,
+    pub use_logit: bool,
+    pub agg_method: AggMethod,
+    pub save_local_shap_values: bool,
+    pub seed: Option<u64>,
+    pub features_to_explain: Option<Vec<ColumnRef>>,
+}
+
+/// Where a value sits in a model response: a zero-based index (CSV) or a JMESPath (JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Locator {
+    Index(usize),
+    Path(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PredictorConfig {
+    pub endpoint_name: Option<String>,
+    pub model_name: Option<String>,
+    pub target_model: Option<String>,
+    pub content_type: Option<String>,
+    pub accept_type: Option<String>,
+    pub label: Option<Locator>,
+    pub probability: Option<Locator>,
+    pub label_headers: Vec<String>,
+    pub content_template: Option<String>,
+    pub record_template: Option<String>,
+    pub custom_attributes: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Methods {
+    pub pre_training_bias: Option<MetricSelection>,
+    pub post_training_bias: Option<MetricSelection>,
+    pub shap: Option<ShapConfig>,
+}
+
+/// driftwatch's extension block (`"driftwatch": {...}` in the analysis config).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Extensions {
+    /// Pins the label's type instead of smclarify's row-count-dependent inference.
+    pub label_type: Option<ColumnType>,
+    /// Pins facet types by facet column name (or index as a string).
+    pub facet_types: BTreeMap<String, ColumnType>,
+    /// An in-process model file (XGBoost JSON or linear/logistic coefficients) to explain
+    /// instead of calling an endpoint; relative paths resolve against the config's directory.
+    pub model: Option<String>,
+    /// The nDCG below which feature attribution drift is a violation (default 0.9).
+    pub ndcg_threshold: Option<f64>,
+    /// Cap on endpoint requests per execution (default 100,000).
+    pub max_endpoint_requests: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AnalysisConfig {
+    pub version: Option<String>,
+    pub dataset_type: Option<DatasetType>,
+    pub headers: Option<Vec<String>>,
+    pub label: Option<ColumnRef>,
+    pub features: Option<String>,
+    pub label_values_or_threshold: Option<Vec<ConfigScalar>>,
+    pub probability_threshold: Option<f64>,
+    pub facets: Vec<FacetConfig>,
+    pub group_variable: Option<ColumnRef>,
+    pub predicted_label: Option<ColumnRef>,
+    pub excluded_columns: Vec<ColumnRef>,
+    pub joinsource: Option<ColumnRef>,
+    /// `methods` as written; `None` when the file has no `methods` key (Model Monitor bias
+    /// configs usually have none, and then both bias stages run).
+    pub methods: Option<Methods>,
+    pub predictor: Option<PredictorConfig>,
+    pub extensions: Extensions,
+}
+
+/// What the config will be used for: each use needs different keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// `analyze`: a dataset with whatever methods the config asks for.
+    Analyze,
+    /// A `model_bias` schedule.
+    BiasMonitor,
+    /// A `model_explainability` schedule.
+    ExplainabilityMonitor,
+}

@@ -1,0 +1,103 @@
+//! The cross-key requirements of each use of an analysis config: a bias monitor needs a
+//! label, label values and facets; an explainability monitor needs `methods.shap`; a monitor
+//! needs `headers` (captured records carry no column names).
+
+use serde_json::Value;
+
+use super::{AnalysisConfig, ColumnRef, DatasetType, Purpose};
+use crate::config::node::{MapReader, did_you_mean};
+use crate::config::problems::Problems;
+
+impl AnalysisConfig {
+    /// Cross-key requirements; `top` tells a missing key from one already reported as invalid.
+    pub(super) fn check_for(&self, purpose: Purpose, top: &MapReader<'_>, problems: &mut Problems) {
+        // Decide from the keys as written, so an invalid method block (already reported)
+        // does not hide the checks the method would need.
+        let has_method = |name: &str| {
+            top.get("methods")
+                .and_then(Value::as_object)
+                .is_some_and(|m| m.get(name).is_some_and(|v| !v.is_null()))
+        };
+        let wants_bias = match purpose {
+            Purpose::BiasMonitor => true,
+            Purpose::ExplainabilityMonitor => false,
+            Purpose::Analyze => has_method("pre_training_bias") || has_method("post_training_bias"),
+        };
+        if purpose == Purpose::Analyze && top.get("methods").is_none() {
+            problems.push("methods", "missing required key");
+        }
+        if top.get("methods").is_some_and(Value::is_object) {
+            let any_bias = has_method("pre_training_bias") || has_method("post_training_bias");
+            if purpose == Purpose::BiasMonitor && !any_bias {
+                problems.push(
+                    "methods",
+                    "a model_bias schedule needs pre_training_bias and/or post_training_bias",
+                );
+            }
+            if purpose == Purpose::ExplainabilityMonitor && !has_method("shap") {
+                problems.push(
+                    "methods.shap",
+                    "missing: a model_explainability schedule needs it",
+                );
+            }
+            if purpose == Purpose::Analyze && !any_bias && !has_method("shap") {
+                problems.push(
+                    "methods",
+                    "names no method driftwatch runs (pre_training_bias, post_training_bias, shap)",
+                );
+            }
+        }
+        if wants_bias {
+            if top.get("label").is_none() {
+                problems.push("label", "missing: bias metrics need the label column");
+            }
+            match &self.label_values_or_threshold {
+                None if top.get("label_values_or_threshold").is_some() => {}
+                None => problems.push(
+                    "label_values_or_threshold",
+                    "missing: bias metrics need the positive label values or a threshold",
+                ),
+                Some(v) if v.is_empty() => {
+                    problems.push("label_values_or_threshold", "must not be empty")
+                }
+                Some(_) => {}
+            }
+            match top.get("facet") {
+                None => problems.push("facet", "missing: bias metrics need at least one facet"),
+                Some(Value::Array(items)) if items.is_empty() => {
+                    problems.push("facet", "must list at least one facet")
+                }
+                Some(_) => {}
+            }
+        }
+        if purpose != Purpose::Analyze && top.get("headers").is_none() {
+            problems.push(
+                "headers",
+                "missing: captured records carry no column names, so a monitor needs headers",
+            );
+        }
+        if let (Some(headers), Some(ColumnRef::Name(label))) = (&self.headers, &self.label)
+            && purpose == Purpose::BiasMonitor
+            && !headers.contains(label)
+            && self.dataset_type.is_none_or(|t| t == DatasetType::Csv)
+        {
+            problems.push("label", format!("{label:?} is not one of the headers"));
+        }
+        for (i, facet) in self.facets.iter().enumerate() {
+            if let (Some(headers), ColumnRef::Name(name)) = (&self.headers, &facet.column)
+                && !headers.contains(name)
+            {
+                let hint = did_you_mean(
+                    name,
+                    &headers.iter().map(String::as_str).collect::<Vec<_>>(),
+                )
+                .map(|s| format!(" (did you mean \"{s}\"?)"))
+                .unwrap_or_default();
+                problems.push(
+                    format!("facet[{i}].name_or_index"),
+                    format!("{name:?} is not one of the headers{hint}"),
+                );
+            }
+        }
+    }
+}

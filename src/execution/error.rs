@@ -1,0 +1,101 @@
+//! Why an execution failed, and whether the daemon should try it again.
+
+use std::time::Duration;
+
+use crate::monitor::MonitorError;
+use crate::monitor::write::WriteError;
+use crate::sagemaker::FailureClass;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExecutionError {
+    /// Reading the inputs or analysing the data.
+    #[error(transparent)]
+    Monitor(#[from] MonitorError),
+    #[error("reading captured data: {0}")]
+    Capture(StoreError),
+    #[error("reading ground truth: {0}")]
+    GroundTruth(StoreError),
+    /// Nothing to analyse in the window (no capture, nothing merged): SageMaker fails the
+    /// execution too. Data that arrives later is picked up by `backfill`.
+    #[error("{0}")]
+    NoData(String),
+    /// The schedule's endpoint-input attributes do not fit the captured data or the
+    /// analysis config.
+    #[error("{0}")]
+    Input(String),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    #[error("exceeded max runtime of {}", format_runtime(*.0))]
+    TimedOut(Duration),
+}
+
+impl ExecutionError {
+    pub fn class(&self) -> FailureClass {
+        match self {
+            Self::Monitor(e) => e.class(),
+            Self::Capture(e) | Self::GroundTruth(e) => e.class(),
+            Self::Write(e) => e.source.class(),
+            // A slow store or endpoint may be faster next time.
+            Self::TimedOut(_) => FailureClass::Transient,
+            Self::NoData(_) | Self::Input(_) => FailureClass::Permanent,
+        }
+    }
+}
+
+/// Human form of a runtime limit (`30m`, `1h30m`, `90s`).
+pub fn format_runtime(d: Duration) -> String {
+    let s = d.as_secs();
+    let (h, m, sec) = (s / 3600, (s % 3600) / 60, s % 60);
+    let mut out = String::new();
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}m"));
+    }
+    if sec > 0 || out.is_empty() {
+        out.push_str(&format!("{sec}s"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtimes_read_naturally() {
+        assert_eq!(format_runtime(Duration::from_secs(1800)), "30m");
+        assert_eq!(format_runtime(Duration::from_secs(5400)), "1h30m");
+        assert_eq!(format_runtime(Duration::from_secs(90)), "1m30s");
+        assert_eq!(format_runtime(Duration::from_secs(0)), "0s");
+    }
+
+    #[test]
+    fn classes() {
+        let store = |e: StoreError| ExecutionError::Capture(e).class();
+        assert_eq!(
+            store(StoreError::Transient {
+                location: "s3://b/k".into(),
+                message: "SlowDown".into()
+            }),
+            FailureClass::Transient
+        );
+        assert_eq!(
+            store(StoreError::Permanent {
+                location: "s3://b/k".into(),
+                message: "AccessDenied".into()
+            }),
+            FailureClass::Permanent
+        );
+        assert_eq!(
+            ExecutionError::Monitor(MonitorError::Unsupported("x".into())).class(),
+            FailureClass::Permanent
+        );
+        assert_eq!(
+            ExecutionError::TimedOut(Duration::from_secs(1)).class(),
+            FailureClass::Transient
+        );
+    }
+}

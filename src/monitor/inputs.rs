@@ -1,0 +1,170 @@
+//! Reading what an analysis needs besides its data — the analysis config, the baseline
+//! constraints, the model and a SHAP baseline file — from wherever the configuration says
+//! (a local file or S3), for `analyze` and executions alike.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::MonitorError;
+use crate::aws::AwsClients;
+use crate::config::analysis::{AnalysisConfig, PredictorConfig, ShapBaseline, ShapConfig};
+use crate::config::schedules::AnalysisConfigRef;
+use crate::config::{Location, Purpose, parse_analysis_config};
+use crate::explain::endpoint::EndpointPredictor;
+use crate::explain::model::InProcessModel;
+use crate::explain::predictor::Predictor;
+use crate::explain::run::baseline_file_rows;
+use crate::sagemaker::AnalysisDoc;
+use crate::store::fetch;
+
+/// The directory relative paths inside an analysis config resolve against: the config's own
+/// directory, or the working directory for a config in S3.
+pub fn config_dir(config: &Location) -> PathBuf {
+    match config {
+        Location::Local(p) => p.parent().map(|d| d.to_path_buf()).unwrap_or_default(),
+        Location::S3 { .. } => PathBuf::from("."),
+    }
+}
+
+async fn read(
+    what: &'static str,
+    location: &Location,
+    clients: &AwsClients,
+) -> Result<Vec<u8>, MonitorError> {
+    fetch(location, clients)
+        .await
+        .map_err(|source| MonitorError::Read { what, source })
+}
+
+fn text(what: &'static str, location: &Location, bytes: Vec<u8>) -> Result<String, MonitorError> {
+    String::from_utf8(bytes).map_err(|_| MonitorError::Invalid {
+        what,
+        location: location.to_string(),
+        message: "not UTF-8 text".into(),
+    })
+}
+
+/// A schedule's analysis config: loaded (and validated) with the schedules file, or fetched
+/// and validated now when it lives in S3.
+pub async fn analysis_config(
+    config: &AnalysisConfigRef,
+    purpose: Purpose,
+    clients: &AwsClients,
+) -> Result<Arc<AnalysisConfig>, MonitorError> {
+    match config {
+        AnalysisConfigRef::Loaded { config, .. } => Ok(config.clone()),
+        AnalysisConfigRef::Remote(location) => {
+            let bytes = read("analysis_config", location, clients).await?;
+            let text = text("analysis_config", location, bytes)?;
+            parse_analysis_config(&text, std::path::Path::new(&location.to_string()), purpose)
+                .map(Arc::new)
+                .map_err(MonitorError::Config)
+        }
+    }
+}
+
+/// A baseline analysis.json (the constraints). `what` names it in messages.
+pub async fn baseline(
+    what: &'static str,
+    location: &Location,
+    clients: &AwsClients,
+) -> Result<AnalysisDoc, MonitorError> {
+    let bytes = read(what, location, clients).await?;
+    let invalid = |message: String| MonitorError::Invalid {
+        what,
+        location: location.to_string(),
+        message,
+    };
+    let v: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| invalid(format!("is not valid JSON: {e}")))?;
+    if !v.is_object() {
+        return Err(invalid("is not an analysis.json object".into()));
+    }
+    serde_json::from_value(v).map_err(|e| invalid(format!("is not an analysis.json: {e}")))
+}
+
+/// The model an explanation calls.
+pub enum ModelSource {
+    /// `driftwatch.model`: a model file scored in-process.
+    InProcess(InProcessModel),
+    /// `predictor.endpoint_name`: a SageMaker endpoint (a shadow one: it gets synthetic rows).
+    Endpoint(PredictorConfig),
+}
+
+impl ModelSource {
+    /// `driftwatch.model` (relative to the config's directory) when set, else the endpoint.
+    pub async fn resolve(
+        cfg: &AnalysisConfig,
+        config: &Location,
+        clients: &AwsClients,
+    ) -> Result<Self, MonitorError> {
+        if let Some(spec) = &cfg.extensions.model {
+            let location = Location::parse(spec, &config_dir(config))
+                .map_err(|e| MonitorError::Unsupported(format!("driftwatch.model: {e}")))?;
+            let bytes = read("driftwatch.model", &location, clients).await?;
+            let text = text("driftwatch.model", &location, bytes)?;
+            let model = InProcessModel::from_json(&text, &location.to_string()).map_err(|e| {
+                MonitorError::Invalid {
+                    what: "driftwatch.model",
+                    location: location.to_string(),
+                    message: e.message,
+                }
+            })?;
+            return Ok(Self::InProcess(model));
+        }
+        match &cfg.predictor {
+            Some(p) if p.endpoint_name.is_some() => Ok(Self::Endpoint(p.clone())),
+            _ => Err(MonitorError::Unsupported(format!(
+                "analysis_config {config}: set predictor.endpoint_name (a shadow endpoint to call with synthetic rows) or driftwatch.model (an in-process model file)"
+            ))),
+        }
+    }
+
+    /// The features an in-process model was trained on, in order.
+    pub fn feature_names(&self) -> Option<&[String]> {
+        match self {
+            Self::InProcess(m) => Some(m.feature_names()),
+            Self::Endpoint(_) => None,
+        }
+    }
+
+    /// The predictor for rows of `features` (the endpoint's request templates name them).
+    /// Endpoint requests run on the current tokio runtime.
+    pub async fn predictor(
+        self,
+        features: Vec<String>,
+        max_requests: Option<usize>,
+        clients: &AwsClients,
+    ) -> Result<Predictor, MonitorError> {
+        match self {
+            Self::InProcess(m) => Ok(Predictor::InProcess(m)),
+            Self::Endpoint(pc) => EndpointPredictor::new(
+                clients.sagemaker_runtime().await,
+                tokio::runtime::Handle::current(),
+                &pc,
+                features,
+                max_requests,
+            )
+            .map(Predictor::Endpoint)
+            .map_err(MonitorError::Unsupported),
+        }
+    }
+}
+
+/// `methods.shap` with a baseline file (`"baseline": "s3://…"` or a path) read into rows.
+pub async fn shap_config(
+    shap: &ShapConfig,
+    config: &Location,
+    clients: &AwsClients,
+) -> Result<ShapConfig, MonitorError> {
+    let mut shap = shap.clone();
+    if let Some(ShapBaseline::Uri(uri)) = &shap.baseline {
+        let location = Location::parse(uri, &config_dir(config))
+            .map_err(|e| MonitorError::Unsupported(format!("methods.shap.baseline: {e}")))?;
+        let bytes = read("methods.shap.baseline", &location, clients).await?;
+        let rows = baseline_file_rows(&String::from_utf8_lossy(&bytes), &location.to_string())
+            .map_err(MonitorError::Data)?;
+        shap.baseline = Some(ShapBaseline::Rows(rows));
+    }
+    Ok(shap)
+}

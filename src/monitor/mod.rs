@@ -1,0 +1,15 @@
+//! The monitors: one layer that turns an analysis' inputs (a frame or rows, the analysis
+//! config, the baseline constraints, a model) into its outputs ([`MonitorOutput`]: the
+//! analysis.json, the violations, the warnings), used alike by `analyze` (a dataset) and by
+//! every execution (a capture window). One file per monitor type; reading the inputs
+//! (`inputs`) and writing the outputs (`write`) are shared by both callers too.
+
+pub mod bias;
+pub mod error;
+pub mod explainability;
+pub mod inputs;
+pub mod output;
+pub mod write;
+
+pub use error::MonitorError;
+pub use output::MonitorOutput;

@@ -1,0 +1,84 @@
+//! What an analysis produces, whichever monitor made it: the analysis.json, the violations
+//! (if any), the per-record SHAP values (if asked for) and every warning.
+
+use super::bias::BiasOutcome;
+use super::explainability::ShapOutcome;
+use crate::sagemaker::analysis::FORMAT_VERSION;
+use crate::sagemaker::{AnalysisDoc, ConstraintViolations, DriftwatchBlock, Status, Violation};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonitorOutput {
+    pub analysis: AnalysisDoc,
+    /// None when nothing violated (SageMaker writes no file then).
+    pub violations: Option<ConstraintViolations>,
+    /// `explanations_shap/out.csv`.
+    pub local_shap_csv: Option<String>,
+    /// Everything in the analysis' `driftwatch.warnings`, in order.
+    pub warnings: Vec<String>,
+    /// Bias metrics computed and errored.
+    pub metrics_computed: usize,
+    pub metrics_errored: usize,
+    /// InvokeEndpoint requests the explanation made.
+    pub endpoint_requests: usize,
+}
+
+impl MonitorOutput {
+    /// One analysis from the monitors that ran. `leading` are the warnings of the steps
+    /// before the analysis (reading, merging); they come first.
+    pub fn assemble(
+        leading: Vec<String>,
+        bias: Option<BiasOutcome>,
+        shap: Option<ShapOutcome>,
+    ) -> Self {
+        let mut warnings = leading;
+        let mut violations = Vec::new();
+        let mut analysis = AnalysisDoc::default();
+        let mut block = DriftwatchBlock {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            ..DriftwatchBlock::default()
+        };
+        let (mut computed, mut errored, mut requests) = (0, 0, 0);
+        if let Some(b) = bias {
+            analysis.pre_training_bias_metrics = b.pre_training;
+            analysis.post_training_bias_metrics = b.post_training;
+            block.column_types = b.column_types;
+            warnings.extend(b.warnings);
+            violations.extend(b.violations.into_iter().map(Violation::Bias));
+            (computed, errored) = (b.computed, b.errored);
+        }
+        let mut local_shap_csv = None;
+        if let Some(s) = shap {
+            analysis.explanations = Some(s.explanations);
+            block.ndcg = s.ndcg;
+            warnings.extend(s.warnings);
+            violations.extend(s.violations.into_iter().map(Violation::Attribution));
+            local_shap_csv = s.local_csv;
+            requests = s.endpoint_requests;
+        }
+        block.warnings = warnings.clone();
+        analysis.version = FORMAT_VERSION.to_string();
+        analysis.driftwatch = Some(block);
+        Self {
+            analysis,
+            violations: ConstraintViolations::of(violations),
+            local_shap_csv,
+            warnings,
+            metrics_computed: computed,
+            metrics_errored: errored,
+            endpoint_requests: requests,
+        }
+    }
+
+    pub fn violation_count(&self) -> usize {
+        self.violations.as_ref().map_or(0, |v| v.violations.len())
+    }
+
+    /// The status the analysis means for an execution.
+    pub fn status(&self) -> Status {
+        if self.violations.is_some() {
+            Status::CompletedWithViolations
+        } else {
+            Status::Completed
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! The wire formats driftwatch shares with SageMaker, as types: `analysis.json`,
+//! `constraint_violations.json`, the execution record, the output layout and file names, and
+//! the text of numbers and times in them.
+//!
+//! A leaf: it imports nothing else from the crate (`tests/layering.rs` checks), so every
+//! layer — engines, checks, publishing, reports, the daemon — reads and writes these files
+//! through one definition.
+
+pub mod analysis;
+pub mod json;
+pub mod layout;
+pub mod number;
+pub mod ordered;
+pub mod pyfmt;
+pub mod record;
+pub mod time;
+pub mod violations;
+
+pub use analysis::{
+    AnalysisDoc, BiasStage, DriftwatchBlock, Explanations, FacetEntry, MetricEntry, ShapLabel,
+    Stage,
+};
+pub use json::JsonFile;
+pub use number::MetricValue;
+pub use ordered::OrderedMap;
+pub use record::{
+    Counts, ExecutionRecord, FailureClass, MetricsDestination, MonitoringType, Outputs, Status,
+};
+pub use violations::{AttributionViolation, BiasViolation, ConstraintViolations, Violation};
