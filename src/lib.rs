@@ -5,22 +5,28 @@
 //! [`config`] → [`schedule`] → ([`store`]/[`capture`] → [`monitor`] ([`bias`] | [`explain`]
 //! → [`check`]) → [`publish`]/[`report`]), orchestrated by [`execution`]; [`sagemaker`] holds
 //! the wire formats every layer shares.
+//!
+//! The library surface is what the `driftwatch` binary and the integration tests use: the
+//! modules declared `pub` below, and in them the submodules declared `pub` (the daemon's
+//! `serve`, `backfill` and retry `Policy`; `run_execution`; `analyze`; the schedules file and
+//! `plan`; the wire formats; the publishing of datums; the SHAP kernels the fixtures check).
+//! Everything else is `pub(crate)`: free to change without touching a caller outside.
 
 pub mod analyze;
 pub mod aws;
-pub mod bias;
-pub mod capture;
-pub mod check;
+pub(crate) mod bias;
+pub(crate) mod capture;
+pub(crate) mod check;
 pub mod config;
 pub mod daemon;
-pub mod dataset;
+pub(crate) mod dataset;
 pub mod demo;
 pub mod execution;
 pub mod explain;
 pub mod model_server;
-pub mod monitor;
+pub(crate) mod monitor;
 pub mod publish;
-pub mod report;
+pub(crate) mod report;
 pub mod sagemaker;
 pub mod schedule;
-pub mod store;
+pub(crate) mod store;

@@ -195,7 +195,9 @@ impl KdTree {
         }
     }
 
-    /// The original indices of the `k` nearest points to `q`, nearest first, ties by index.
+    /// The original indices of the `k` nearest points to `q`, nearest first, ties by index
+    /// (one query at a time: the tests compare it with brute force and with the batch walk).
+    #[cfg(test)]
     pub fn nearest(&self, q: &[f64], k: usize) -> Vec<usize> {
         let mut best: Vec<(f64, usize)> = Vec::with_capacity(k + 1);
         if self.nodes.is_empty() || k == 0 {

@@ -9,4 +9,4 @@ pub mod metrics;
 pub mod select;
 pub mod values;
 
-pub use engine::{BiasAnalysis, BiasError, FacetReport, MetricResult, StageReport, run_bias};
+pub use engine::{BiasAnalysis, BiasError, FacetReport, StageReport, run_bias};

@@ -1,12 +1,12 @@
 //! Configuration: the schedules file (YAML) and Clarify analysis configs (JSON), validated
 //! with every problem reported by path.
 
-pub mod analysis;
+pub(crate) mod analysis;
 pub mod duration;
-pub mod location;
-pub mod names;
-pub mod node;
-pub mod problems;
+pub(crate) mod location;
+pub(crate) mod names;
+pub(crate) mod node;
+pub(crate) mod problems;
 pub mod schedules;
 
 use std::path::Path;

@@ -8,10 +8,10 @@
 //! - `serve`: wiring and signals; `backfill`: a range of times on demand.
 
 pub mod backfill;
-pub mod http;
-pub mod ledger;
+pub(crate) mod http;
+pub(crate) mod ledger;
 pub mod reconcile;
-pub mod scheduler;
+pub(crate) mod scheduler;
 pub mod serve;
-pub mod state;
-pub mod wake;
+pub(crate) mod state;
+pub(crate) mod wake;

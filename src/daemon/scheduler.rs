@@ -36,11 +36,13 @@ impl Clock for SystemClock {
 
 /// A clock that follows tokio's (possibly paused) time from a chosen start, so tests can
 /// simulate days in milliseconds.
+#[cfg(test)]
 pub struct TokioClock {
     start_utc: DateTime<Utc>,
     start: tokio::time::Instant,
 }
 
+#[cfg(test)]
 impl TokioClock {
     pub fn starting_at(t: DateTime<Utc>) -> Self {
         Self {
@@ -50,6 +52,7 @@ impl TokioClock {
     }
 }
 
+#[cfg(test)]
 impl Clock for TokioClock {
     fn now(&self) -> DateTime<Utc> {
         let elapsed = tokio::time::Instant::now() - self.start;
@@ -144,10 +147,6 @@ impl<R: Runner> Daemon<R> {
             retry_due: Arc::new(Notify::new()),
             stopping: std::sync::atomic::AtomicBool::new(false),
         })
-    }
-
-    pub fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
     }
 
     /// One reconciliation pass: every schedule's scheduled times within the look-back are

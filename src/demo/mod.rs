@@ -4,8 +4,8 @@
 //! hourly bias schedule and a 6-hourly explainability schedule over the whole period, exactly
 //! as `serve` / `backfill` would. No AWS needed.
 
-pub mod assets;
-pub mod traffic;
+pub(crate) mod assets;
+pub(crate) mod traffic;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -10,7 +10,7 @@
 
 mod bias_window;
 mod capture_window;
-pub mod error;
+pub(crate) mod error;
 mod explain_window;
 mod outputs;
 mod pages;

@@ -5,12 +5,12 @@
 //! executions build on it.
 
 pub mod aggregate;
-pub mod codec;
-pub mod endpoint;
+pub(crate) mod codec;
+pub(crate) mod endpoint;
 pub mod kernel_shap;
-pub mod linalg;
+pub(crate) mod linalg;
 pub mod model;
 pub mod ndcg;
 pub mod predictor;
 pub mod rng;
-pub mod run;
+pub(crate) mod run;

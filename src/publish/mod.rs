@@ -5,7 +5,7 @@
 //! Publishing never changes an execution's status and never loses its files: a failure is
 //! reported in the record (`metrics_published: false` and the reason).
 
-pub mod datum;
+pub(crate) mod datum;
 pub mod metrics;
 
 use aws_sdk_cloudwatch::error::{DisplayErrorContext, ProvideErrorMetadata};

@@ -12,7 +12,6 @@ use crate::sagemaker::{
     AnalysisDoc, ConstraintViolations, ExecutionRecord, MetricValue, Stage, Status,
 };
 
-pub use crate::sagemaker::layout::{INDEX_FILE, REPORT_FILE};
 
 /// Escapes text for HTML content and attribute values.
 pub fn esc(s: &str) -> String {

@@ -6,15 +6,15 @@
 //! layer — engines, checks, publishing, reports, the daemon — reads and writes these files
 //! through one definition.
 
-pub mod analysis;
-pub mod json;
-pub mod layout;
-pub mod number;
-pub mod ordered;
-pub mod pyfmt;
-pub mod record;
+pub(crate) mod analysis;
+pub(crate) mod json;
+pub(crate) mod layout;
+pub(crate) mod number;
+pub(crate) mod ordered;
+pub(crate) mod pyfmt;
+pub(crate) mod record;
 pub mod time;
-pub mod violations;
+pub(crate) mod violations;
 
 pub use analysis::{
     AnalysisDoc, BiasStage, DriftwatchBlock, Explanations, FacetEntry, MetricEntry, ShapLabel,

@@ -1,9 +1,9 @@
 //! Cadences, SageMaker cron strings and window math: when each schedule fires and which data
 //! each execution reads.
 
-pub mod cadence;
-pub mod cron;
-pub mod window;
+pub(crate) mod cadence;
+pub(crate) mod cron;
+pub(crate) mod window;
 
 pub use cadence::{Cadence, Hour, HourInterval, SubHourPeriod};
 pub use window::{Window, WindowSpec};
