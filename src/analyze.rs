@@ -8,13 +8,15 @@ use std::sync::Arc;
 use crate::aws::AwsClients;
 use crate::config::{self, InvalidDocument, Location, Purpose};
 use crate::dataset::{self, DatasetError};
-use crate::monitor::bias::{AbsentLabel, BiasRequest};
-use crate::monitor::explainability::{ShapRequest, rows_from_frame};
+use crate::monitor::bias::{AbsentLabel, BiasRequest, monitor_bias};
+use crate::monitor::explainability::{ExplainRequest, monitor_explainability, rows_from_frame};
 use crate::monitor::inputs::{ModelSource, baseline, shap_config};
+use crate::monitor::predictions::add_model_predictions;
 use crate::monitor::write::{WriteError, write_outputs};
 use crate::monitor::{MonitorError, MonitorOutput};
+use crate::report::analysis_html;
 use crate::sagemaker::layout::{ANALYSIS_FILE, VIOLATIONS_FILE};
-use crate::store::LocalDir;
+use crate::store::{LocalDir, ObjectStore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyzeError {
@@ -73,14 +75,19 @@ pub async fn analyze(
 ) -> Result<AnalyzeOutcome, AnalyzeError> {
     let cfg = config::load_analysis_config(config_path, Purpose::Analyze)?;
     let config_location = Location::Local(config_path.to_path_buf());
-    let shap = cfg.methods.as_ref().and_then(|m| m.shap.clone());
-    let model = match &shap {
-        Some(_) => Some(
+    let methods = cfg.methods.clone().unwrap_or_default();
+    let explains = methods.shap.is_some() || methods.pdp.is_some();
+    // Post-training bias without a predicted-label column: the model predicts (as Clarify
+    // does when the config names a predictor).
+    let predicts = methods.post_training_bias.is_some() && cfg.predicted_label.is_none();
+    let model = if explains || predicts {
+        Some(
             ModelSource::resolve(&cfg, &config_location, clients)
                 .await
                 .map_err(AnalyzeError::Input)?,
-        ),
-        None => None,
+        )
+    } else {
+        None
     };
     let baseline = match baseline_path {
         Some(p) => Some(
@@ -96,34 +103,57 @@ pub async fn analyze(
         timings.push((name, clock.elapsed()));
         clock = std::time::Instant::now();
     };
-    let frame = dataset::load(dataset_path, &cfg)?;
+    let dataset = dataset::load(dataset_path, &cfg)?;
+    let mut frame = dataset.frame;
     lap("load");
     let in_dataset = |source: MonitorError| AnalyzeError::Analysis {
         dataset: dataset_path.to_path_buf(),
         source,
     };
-    let bias = crate::monitor::bias::monitor_bias(BiasRequest {
+    let predictor = match model {
+        Some(model) => {
+            let (names, _) = rows_from_frame(&frame, &cfg).map_err(in_dataset)?;
+            Some(Arc::new(
+                model
+                    .predictor(names, cfg.extensions.max_endpoint_requests, clients)
+                    .await
+                    .map_err(AnalyzeError::Input)?,
+            ))
+        }
+        None => None,
+    };
+    let mut predictions = None;
+    if let (true, Some(p)) = (predicts, &predictor) {
+        let (with, source) = add_model_predictions(frame, &cfg, p.clone())
+            .await
+            .map_err(in_dataset)?;
+        frame = with;
+        predictions = Some(source);
+    }
+    lap("predict");
+    let bias = monitor_bias(BiasRequest {
         frame: &frame,
         config: &cfg,
-        predictions: None,
+        predictions: predictions.as_ref(),
         baseline: baseline.as_ref(),
         absent_label: AbsentLabel::Error,
     })
     .map_err(in_dataset)?;
     lap("metrics");
-    let shap = match (shap, model) {
-        (Some(shap), Some(model)) => {
+    let explained = match (explains, predictor) {
+        (true, Some(predictor)) => {
             let (names, rows) = rows_from_frame(&frame, &cfg).map_err(in_dataset)?;
-            let shap = shap_config(&shap, &config_location, clients)
-                .await
-                .map_err(AnalyzeError::Input)?;
-            let predictor = model
-                .predictor(names.clone(), cfg.extensions.max_endpoint_requests, clients)
-                .await
-                .map_err(AnalyzeError::Input)?;
-            let req = ShapRequest::from_config(&cfg, rows, names, shap, Arc::new(predictor));
+            let shap = match &methods.shap {
+                Some(s) => Some(
+                    shap_config(s, &config_location, clients)
+                        .await
+                        .map_err(AnalyzeError::Input)?,
+                ),
+                None => None,
+            };
+            let req = ExplainRequest::from_config(&cfg, rows, names, shap, predictor);
             Some(
-                crate::monitor::explainability::monitor_explainability(req, baseline.as_ref())
+                monitor_explainability(req, baseline.as_ref())
                     .await
                     .map_err(in_dataset)?,
             )
@@ -131,14 +161,37 @@ pub async fn analyze(
         _ => None,
     };
     drop(frame);
-    lap("shap");
-    let result = MonitorOutput::assemble(Vec::new(), Some(bias), shap);
-    write_outputs(&LocalDir::new(output.to_path_buf()), "", &result)
+    lap("explain");
+    let result = MonitorOutput::assemble(dataset.warnings, Some(bias), explained);
+    let store = LocalDir::new(output.to_path_buf());
+    let write_err = |source| AnalyzeError::Write {
+        output: output.to_path_buf(),
+        source,
+    };
+    write_outputs(&store, "", &result)
         .await
-        .map_err(|source| AnalyzeError::Write {
-            output: output.to_path_buf(),
-            source,
-        })?;
+        .map_err(write_err)?;
+    // Clarify's `methods.report` (the SDK always adds one): the report, as `{name}.html`.
+    if let Some(report) = &methods.report {
+        let file = format!("{}.html", report.name);
+        let html = analysis_html(
+            &report.title,
+            &dataset_path.display().to_string(),
+            &result.analysis,
+            baseline.as_ref(),
+            result.violations.as_ref(),
+        );
+        store
+            .put(&file, html.into_bytes())
+            .await
+            .map_err(|source| {
+                write_err(WriteError {
+                    action: "writing",
+                    file: "the report",
+                    source,
+                })
+            })?;
+    }
     lap("write");
     for (stage, t) in &timings {
         tracing::info!(stage = *stage, seconds = t.as_secs_f64(), "analyze stage");

@@ -113,3 +113,75 @@ impl AwsClients {
             .clone()
     }
 }
+
+/// What the credential chain tries, for the message when it finds nothing.
+pub const NO_CREDENTIALS: &str =
+    "no AWS credentials found (tried environment, profile, web identity, ECS, EC2 metadata)";
+
+/// An AWS SDK failure that never reached the service (no credentials, no connection, a
+/// timeout) as one readable line: the causes' own messages, outermost first, without the
+/// SDK's debug dump; a credentials failure says so first.
+pub fn describe_failure(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        let m = e.to_string();
+        // Generic layers of the SDK's error types say nothing a user can act on.
+        let generic = matches!(m.as_str(), "" | "other" | "service error" | "io error");
+        if !generic && !parts.iter().any(|p| p.contains(&m)) {
+            parts.push(m);
+        }
+        current = e.source();
+    }
+    let text = parts.join(": ");
+    if text.contains("credentials") {
+        let cause = parts.last().map(String::as_str).unwrap_or_default();
+        let cause: String = cause.chars().take(200).collect();
+        return format!("{NO_CREDENTIALS}: {cause}");
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct E(&'static str, Option<Box<E>>);
+    impl std::fmt::Display for E {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+    impl std::error::Error for E {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|e| e as _)
+        }
+    }
+
+    #[test]
+    fn failures_read_as_one_line() {
+        let chain = E(
+            "dispatch failure",
+            Some(Box::new(E(
+                "other",
+                Some(Box::new(E(
+                    "an error occurred while loading credentials",
+                    Some(Box::new(E("request forbidden: IMDS is disabled", None))),
+                ))),
+            ))),
+        );
+        assert_eq!(
+            describe_failure(&chain),
+            format!("{NO_CREDENTIALS}: request forbidden: IMDS is disabled")
+        );
+        let refused = E(
+            "dispatch failure",
+            Some(Box::new(E("tcp connect error: Connection refused", None))),
+        );
+        assert_eq!(
+            describe_failure(&refused),
+            "dispatch failure: tcp connect error: Connection refused"
+        );
+    }
+}

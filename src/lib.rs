@@ -23,6 +23,7 @@ pub(crate) mod dataset;
 pub mod demo;
 pub mod execution;
 pub mod explain;
+pub(crate) mod gzip;
 pub mod model_server;
 pub(crate) mod monitor;
 pub mod publish;

@@ -246,50 +246,6 @@ fn analyze_runs_methods_shap_on_a_dataset() {
     assert!(analysis.get("pre_training_bias_metrics").is_none());
 }
 
-/// `driftwatch model-server` on a free port, stopped on drop.
-struct ModelServer {
-    child: std::process::Child,
-    url: String,
-}
-
-impl ModelServer {
-    fn start(model: &std::path::Path) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_driftwatch"))
-            .args([
-                "model-server",
-                "--model",
-                model.to_str().unwrap(),
-                "--port",
-                &port.to_string(),
-            ])
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let url = format!("http://127.0.0.1:{port}");
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Self { child, url };
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("model-server did not start");
-    }
-}
-
-impl Drop for ModelServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn assert_fixture_numbers(root: &std::path::Path) {
     let analysis: Value = serde_json::from_str(
         &std::fs::read_to_string(root.join(OUT).join("analysis.json")).unwrap(),
@@ -309,7 +265,7 @@ fn explains_through_a_sagemaker_endpoint_served_by_model_server() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("model.json");
     std::fs::write(&model, fixture("xgb_model.json")).unwrap();
-    let server = ModelServer::start(&model);
+    let server = common::ModelServer::start(&model);
     let url = server.url.clone();
     let env = [
         ("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", url.as_str()),

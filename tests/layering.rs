@@ -10,16 +10,27 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // The wire formats: a leaf, so every layer can share them.
     ("sagemaker", &[]),
     ("aws", &[]),
+    ("gzip", &[]),
     ("schedule", &["config", "sagemaker"]),
     ("config", &["schedule", "sagemaker"]),
     ("store", &["aws", "config", "sagemaker"]),
-    ("dataset", &["capture", "config"]),
+    ("dataset", &["capture", "config", "gzip"]),
+    // The frame it builds is the bias engine's input (its prediction column).
     (
         "capture",
-        &["config", "dataset", "sagemaker", "schedule", "store"],
+        &[
+            "bias",
+            "config",
+            "dataset",
+            "gzip",
+            "sagemaker",
+            "schedule",
+            "store",
+        ],
     ),
     ("bias", &["config", "sagemaker"]),
-    ("explain", &["capture", "config", "sagemaker"]),
+    // The endpoint predictor is an AWS client.
+    ("explain", &["aws", "capture", "config", "sagemaker"]),
     ("check", &["explain", "sagemaker"]),
     ("publish", &["aws", "sagemaker", "store"]),
     // Reports are drawn from the wire formats only: never from executions or the daemon.
@@ -39,7 +50,15 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     (
         "analyze",
-        &["aws", "config", "dataset", "monitor", "sagemaker", "store"],
+        &[
+            "aws",
+            "config",
+            "dataset",
+            "monitor",
+            "report",
+            "sagemaker",
+            "store",
+        ],
     ),
     // The only orchestrator of executions.
     (

@@ -89,6 +89,10 @@ impl From<PolarsError> for BiasError {
     }
 }
 
+/// The column driftwatch adds for predictions it obtained itself (from captured model
+/// outputs, or by calling the model); not a SageMaker name: it never appears in outputs.
+pub const PREDICTION_COLUMN: &str = "__driftwatch_predicted_label";
+
 /// Where predictions come from, when not from the config's `predicted_label`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PredictionSource {

@@ -12,9 +12,7 @@ use super::merge::MergedRecord;
 use crate::config::analysis::{AnalysisConfig, ColumnRef};
 use crate::dataset::{jsonlines::column, pandas_like};
 
-/// The name of the predicted-label column driftwatch adds (not a SageMaker name: it never
-/// appears in outputs).
-pub const PREDICTION_COLUMN: &str = "__driftwatch_predicted_label";
+pub use crate::bias::engine::PREDICTION_COLUMN;
 
 /// How merged records become columns.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +25,11 @@ pub struct FrameSpec {
     /// A score strictly greater than this predicts label 1 (the schedule's
     /// `probability_threshold_attribute`, else the config's `probability_threshold`, else 0.5).
     pub threshold: f64,
+}
+
+/// The name Clarify gives column `i` of a dataset without headers.
+pub fn generated_name(i: usize) -> String {
+    format!("column_{i}")
 }
 
 /// True when `s` is a plain column name rather than a JMESPath (`instances[*].label`).
@@ -49,7 +52,8 @@ impl FrameSpec {
                 .get(*i)
                 .cloned()
                 .ok_or_else(|| format!("label: index {i} is beyond the {} headers", h.len()))?,
-            (Some(ColumnRef::Index(i)), None) => i.to_string(),
+            // No headers: Clarify's generated names, column_0, column_1, …
+            (Some(ColumnRef::Index(i)), None) => generated_name(*i),
             // A JMESPath label (JSON ground truth): the column is the last header, as SageMaker's
             // configs list "all columns, label last".
             (Some(ColumnRef::Name(_)), Some(h)) if !h.is_empty() => h[h.len() - 1].clone(),
@@ -70,7 +74,7 @@ impl FrameSpec {
                             f.len()
                         )
                     }),
-                    (Ok(i), None) => Ok(i.to_string()),
+                    (Ok(i), None) => Ok(generated_name(i)),
                     (Err(_), Some(f)) if !f.iter().any(|c| c == t) => Err(format!(
                         "exclude_features_attribute: {t:?} is not a feature (features: {})",
                         f.join(", ")
@@ -99,9 +103,12 @@ impl FrameSpec {
     }
 }
 
-/// A column being built from JSON cells, typed as pandas would type it: integers while every
-/// cell is one, floats once a float appears, text once anything else does. Typed storage keeps
-/// a million-row window at 8–16 bytes a cell instead of a 32-byte JSON value.
+/// A column being built from captured cells, typed by its values, not by how the payload
+/// spelled them: integers while every value is a whole number (`2`, or `2.0` from a client
+/// that serialises a float matrix), floats once a fraction appears, text once anything else
+/// does. So the same records give the same column — and the same facet semantics under
+/// smclarify's type rules — whether they were captured as CSV or JSON. Typed storage keeps a
+/// million-row window at 8–16 bytes a cell instead of a 32-byte JSON value.
 enum Builder {
     Int(Vec<Option<i64>>),
     Float(Vec<Option<f64>>),
@@ -123,6 +130,10 @@ impl Builder {
     }
 
     fn push(&mut self, v: Cell) {
+        let v = match v {
+            Cell::Float(x) => whole(x).map_or(Cell::Float(x), Cell::Int),
+            other => other,
+        };
         match (&mut *self, v) {
             (Self::Int(c), Cell::Null) => c.push(None),
             (Self::Float(c), Cell::Null) => c.push(None),
@@ -161,6 +172,13 @@ impl Builder {
     }
 }
 
+/// `x` as an integer when it is a whole number that an i64 holds exactly.
+fn whole(x: f64) -> Option<i64> {
+    // 2^53: beyond it not every integer is a float, so the float may not be the value sent.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    (x.fract() == 0.0 && x.abs() <= EXACT).then_some(x as i64)
+}
+
 /// The built frame, and what was left out of it.
 #[derive(Debug)]
 pub struct Frame {
@@ -190,7 +208,7 @@ pub fn build_frame(records: Vec<MergedRecord>, spec: &FrameSpec) -> Result<Frame
     };
     let names: Vec<String> = match &spec.features {
         Some(f) => f.clone(),
-        None => (0..width).map(|i| i.to_string()).collect(),
+        None => (0..width).map(generated_name).collect(),
     };
     let mut dropped = 0;
     let n = records.len();
@@ -323,5 +341,21 @@ mod tests {
         assert_eq!(f.dropped, 1);
         assert_eq!(f.frame.height(), 2);
         assert_eq!(f.warnings.len(), 1);
+    }
+
+    #[test]
+    fn whole_floats_are_integers_whatever_the_payload_spelled() {
+        let spec = FrameSpec::new(&cfg(&["sex", "x", "y"], "y"), None, None).unwrap();
+        let build = |cells: [Value; 4]| {
+            let [a, b, c, d] = cells;
+            build_frame(vec![rec(vec![a, b], 1, 0), rec(vec![c, d], 0, 1)], &spec)
+                .unwrap()
+                .frame
+        };
+        let csv = build([json!(2), json!(1.5), json!(1), json!(3)]);
+        let json = build([json!(2.0), json!(1.5), json!(1.0), json!(3.0)]);
+        assert_eq!(csv, json);
+        assert_eq!(json.column("sex").unwrap().dtype(), &DataType::Int64);
+        assert_eq!(json.column("x").unwrap().dtype(), &DataType::Float64);
     }
 }

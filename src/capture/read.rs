@@ -41,12 +41,25 @@ impl Malformed {
         }
     }
 
+    /// A whole object that could not be read (e.g. a corrupt gzip stream).
+    pub fn add_object(&mut self, key: &str, reason: &str) {
+        self.count += 1;
+        if self.locations.len() < MAX_LOCATIONS {
+            self.locations.push(format!("{key}: {reason}"));
+        }
+    }
+
     pub fn extend(&mut self, other: Malformed) {
         self.count += other.count;
         let room = MAX_LOCATIONS.saturating_sub(self.locations.len());
         self.locations
             .extend(other.locations.into_iter().take(room));
     }
+}
+
+/// Capture and ground-truth objects: JSON Lines, plain or gzip-compressed.
+fn is_data_object(key: &str) -> bool {
+    key.ends_with(".jsonl") || key.ends_with(".jsonl.gz")
 }
 
 /// The hour folders (`yyyy/mm/dd/hh`) of every hour that overlaps [start, end).
@@ -226,14 +239,19 @@ pub async fn read_capture<S: ObjectStore + Clone + Send + Sync + 'static>(
                     .list(&prefix)
                     .await?
                     .into_iter()
-                    .filter(|o| o.key.ends_with(".jsonl")),
+                    .filter(|o| is_data_object(&o.key)),
             );
         }
     }
     let list_seconds = clock.elapsed().as_secs_f64();
     let clock = std::time::Instant::now();
-    let parsed = fetch_and_parse(store, &files, move |key, bytes| {
-        parse_capture_file(key, bytes, window, &decoder)
+    let parsed = fetch_and_parse(store, &files, move |key, bytes| match bytes {
+        Ok(bytes) => parse_capture_file(key, bytes, window, &decoder),
+        Err(reason) => {
+            let mut f = CaptureFile::default();
+            f.malformed.add_object(key, &reason);
+            f
+        }
     })
     .await?;
     let mut out = CaptureRead {
@@ -281,7 +299,7 @@ pub async fn read_ground_truth<S: ObjectStore + Clone + Send + Sync + 'static>(
                 .list(&hour)
                 .await?
                 .into_iter()
-                .filter(|o| o.key.ends_with(".jsonl")),
+                .filter(|o| is_data_object(&o.key)),
         );
     }
     files.sort_by(|a, b| {
@@ -289,9 +307,16 @@ pub async fn read_ground_truth<S: ObjectStore + Clone + Send + Sync + 'static>(
         t(a).cmp(&t(b)).then_with(|| a.key.cmp(&b.key))
     });
     let parsed = fetch_and_parse(store, &files, move |key, bytes| {
+        let mut malformed = Malformed::default();
+        let bytes = match bytes {
+            Ok(b) => b,
+            Err(reason) => {
+                malformed.add_object(key, &reason);
+                return (Vec::new(), malformed);
+            }
+        };
         let text = String::from_utf8_lossy(bytes);
         let (records, bad) = parse_ground_truth(&text, label.as_deref());
-        let mut malformed = Malformed::default();
         for b in bad {
             malformed.add(key, b.line, &b.reason);
         }
@@ -310,7 +335,8 @@ pub async fn read_ground_truth<S: ObjectStore + Clone + Send + Sync + 'static>(
     Ok(out)
 }
 
-/// Fetches `files` with bounded concurrency and parses each on the blocking pool; results
+/// Fetches `files` with bounded concurrency, decompresses gzip objects and parses each on the
+/// blocking pool (an object that cannot be decompressed reaches `parse` as an error); results
 /// come back in the order of `files`.
 async fn fetch_and_parse<S, T, F>(
     store: &S,
@@ -320,7 +346,7 @@ async fn fetch_and_parse<S, T, F>(
 where
     S: ObjectStore + Clone + Send + Sync + 'static,
     T: Send + 'static,
-    F: Fn(&str, &[u8]) -> T + Send + Sync + 'static,
+    F: Fn(&str, Result<&[u8], String>) -> T + Send + Sync + 'static,
 {
     let parse = Arc::new(parse);
     let permits = Arc::new(Semaphore::new(FETCH_CONCURRENCY));
@@ -331,7 +357,11 @@ where
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
             let bytes = store.get(&key).await?;
-            let parsed = tokio::task::spawn_blocking(move || parse(&key, &bytes))
+            let parsed =
+                tokio::task::spawn_blocking(move || match crate::gzip::maybe_gunzip(bytes) {
+                    Ok(bytes) => parse(&key, Ok(&bytes)),
+                    Err(reason) => parse(&key, Err(reason)),
+                })
                 .await
                 .map_err(|e| StoreError::Transient {
                     location: store.describe(""),

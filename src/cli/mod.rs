@@ -202,10 +202,18 @@ fn load_schedule(
 }
 
 pub fn init_logging(format: LogFormat, default_level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("DRIFTWATCH_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    // The AWS SDK logs each credential provider it tries (with debug dumps) and the cron
+    // library its every start: the failure that matters reaches driftwatch's own messages.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DRIFTWATCH_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!(
+            "{default_level},aws_config=error,aws_smithy_runtime=error,tokio_cron_scheduler=warn"
+        ))
+    });
+    // Colours only for a terminal: logs redirected to a file or journald stay plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr);
     // A second initialisation (tests) is harmless, so its error is ignored.
     let _ = match format {

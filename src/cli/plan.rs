@@ -24,7 +24,7 @@ pub fn plan_command(
             return Ok(ExitCode::from(2));
         }
     };
-    let rows = plan(&file, schedule, from, to)?;
+    let rows = plan(&file, schedule, from, to, chrono::Utc::now())?;
     let mut out = std::io::stdout().lock();
     for row in rows {
         serde_json::to_writer(&mut out, &row)?;

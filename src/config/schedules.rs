@@ -30,6 +30,9 @@ const SCHEDULE_KEYS: &[&str] = &[
     "output",
     "start_time_offset",
     "end_time_offset",
+    // SageMaker's names for the window of one-time (`NOW`) monitoring.
+    "data_analysis_start_time",
+    "data_analysis_end_time",
     "features_attribute",
     "inference_attribute",
     "probability_attribute",
@@ -388,13 +391,41 @@ fn read_schedule(entry: &Entry<'_>, base_dir: &Path, problems: &mut Problems) ->
             .map_err(|e| problems.push(f.path.clone(), e))
             .ok()
     };
-    let start_offset = offset("start_time_offset", problems);
-    let end_offset = offset("end_time_offset", problems);
-    let offsets_at = if entry.get("start_time_offset").is_some() {
-        "start_time_offset"
-    } else {
-        "end_time_offset"
+    // Either name of each offset; both given is ambiguous.
+    let either = |a: &'static str, b: &'static str, problems: &mut Problems| {
+        if entry.get(a).is_some() && entry.get(b).is_some() {
+            problems.push(entry.path(b), format!("{a} is given too; give one of them"));
+        }
+        let key = if entry.get(b).is_some() { b } else { a };
+        (offset(key, problems), key)
     };
+    let (start_offset, start_key) =
+        either("start_time_offset", "data_analysis_start_time", problems);
+    let (end_offset, end_key) = either("end_time_offset", "data_analysis_end_time", problems);
+    let offsets_at = if entry.get(start_key).is_some() {
+        start_key
+    } else {
+        end_key
+    };
+    if cadence.is_some_and(|c| c.is_once()) {
+        // SageMaker requires both for NOW, and at most 24 hours between them.
+        for (value, key) in [(start_offset, start_key), (end_offset, end_key)] {
+            if value.is_none() && entry.get(key).is_none() {
+                problems.push(
+                    entry.path(key),
+                    "missing: one-time monitoring (NOW) needs data_analysis_start_time and data_analysis_end_time (or start_time_offset and end_time_offset)",
+                );
+            }
+        }
+        if let (Some(s), Some(e)) = (start_offset, end_offset)
+            && e - s > chrono::TimeDelta::hours(24)
+        {
+            problems.push(
+                entry.path(start_key),
+                "one-time monitoring (NOW) covers at most 24 hours",
+            );
+        }
+    }
     let window = match cadence {
         Some(c) => WindowSpec::new(&c, start_offset, end_offset)
             .map_err(|e| problems.push(entry.path(offsets_at), e))
@@ -531,6 +562,12 @@ fn read_cadence(node: Node<'_, '_>, problems: &mut Problems) -> Option<Cadence> 
     };
     match node.value {
         Value::String(s) if s.trim() == "hourly" => Some(Cadence::Hourly),
+        // The SDK's CronExpressionGenerator.daily(): midnight UTC.
+        Value::String(s) if s.trim() == "daily" => Some(Cadence::Daily {
+            hour: Hour::new(0)?,
+        }),
+        // The SDK's CronExpressionGenerator.now(): one-time monitoring.
+        Value::String(s) if s.trim().eq_ignore_ascii_case("now") => Some(Cadence::Once),
         Value::String(s) if s.trim_start().starts_with("cron(") => parse_sagemaker_cron(s)
             .map_err(|e| problems.push(node.path, e))
             .ok(),

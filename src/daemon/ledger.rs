@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use crate::aws::AwsClients;
 use crate::config::Schedule;
-use crate::sagemaker::layout::RECORD_FILE;
+use crate::sagemaker::layout::{RECORD_FILE, schedule_root};
 use crate::sagemaker::{ExecutionRecord, JsonFile};
 use crate::store::{ObjectStore, Store, StoreError, join_key};
 
@@ -23,6 +23,27 @@ impl Entry {
     pub fn is_done(&self) -> bool {
         matches!(self, Self::Recorded(r) if r.status.is_success())
     }
+}
+
+/// The most recent record of `schedule`, whatever its scheduled time (folders sort by time).
+pub async fn latest(
+    schedule: &Schedule,
+    clients: &AwsClients,
+) -> Result<Option<ExecutionRecord>, StoreError> {
+    let store = Store::open(&schedule.output, clients).await;
+    let root = schedule_root(schedule.endpoint.as_str(), schedule.name.as_str());
+    let records: Vec<String> = store
+        .list(&root)
+        .await?
+        .into_iter()
+        .map(|o| o.key)
+        .filter(|k| k.ends_with(&format!("/{RECORD_FILE}")))
+        .collect();
+    let Some(key) = records.into_iter().max() else {
+        return Ok(None);
+    };
+    let bytes = store.get(&key).await?;
+    Ok(ExecutionRecord::from_json(&bytes).ok())
 }
 
 /// Reads the record of `schedule` at `t`.

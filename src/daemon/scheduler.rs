@@ -69,6 +69,13 @@ pub trait Runner: Send + Sync + 'static {
         t: DateTime<Utc>,
     ) -> impl Future<Output = Result<Entry, String>> + Send;
 
+    /// The schedule's most recent execution record, if any (one-time schedules: whether it
+    /// ran already, whenever that was).
+    fn latest(
+        &self,
+        schedule: &Schedule,
+    ) -> impl Future<Output = Result<Option<ExecutionRecord>, String>> + Send;
+
     fn execute(
         &self,
         schedule: Arc<Schedule>,
@@ -159,7 +166,15 @@ impl<R: Runner> Daemon<R> {
         for s in &file.schedules {
             let name = s.name.as_str();
             let mut shared: Option<Arc<Schedule>> = None;
-            for t in candidates(&s.cadence, now, &self.policy) {
+            let times = if s.cadence.is_once() {
+                match self.once_time(s, now).await {
+                    Some(t) => vec![t],
+                    None => continue,
+                }
+            } else {
+                candidates(&s.cadence, now, &self.policy)
+            };
+            for t in times {
                 match self.state.known(name, t) {
                     None => {
                         unseen.push((shared.get_or_insert_with(|| Arc::new(s.clone())).clone(), t))
@@ -209,6 +224,38 @@ impl<R: Runner> Daemon<R> {
         let horizon = TimeDelta::from_std(self.policy.lookback).unwrap_or(TimeDelta::days(1));
         self.state.prune(now - horizon - TimeDelta::hours(1));
         self.dispatch.notify_one();
+    }
+
+    /// The scheduled time of a one-time (`NOW`) schedule: that of its execution in the ledger
+    /// when it has one, else now (to the minute) — it runs once, when first seen. None while
+    /// the ledger cannot be read (running blind could run it twice).
+    async fn once_time(&self, s: &Schedule, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let name = s.name.as_str();
+        if let Some(t) = self.state.once_time(name) {
+            return Some(t);
+        }
+        let t = match self.runner.latest(s).await {
+            Ok(Some(r)) => {
+                let t = r.scheduled_time;
+                self.state.seen(&r);
+                self.state
+                    .set_known(name, t, Known::from_entry(&Entry::Recorded(Box::new(r))));
+                t
+            }
+            Ok(None) => {
+                let t = now - TimeDelta::seconds(now.timestamp().rem_euclid(60));
+                tracing::info!(schedule = name, scheduled_time = %format_utc(t),
+                    "one-time monitoring (NOW): no execution in the ledger yet, running it");
+                self.state.set_known(name, t, Known::Due { attempt: 1 });
+                t
+            }
+            Err(e) => {
+                tracing::warn!(schedule = name, "cannot read the ledger: {e}");
+                return None;
+            }
+        };
+        self.state.set_once_time(name, t);
+        Some(t)
     }
 
     fn enqueue(&self, schedule: &str, t: DateTime<Utc>, attempt: u32) {

@@ -131,6 +131,17 @@ impl Runner for Fake {
         )
     }
 
+    async fn latest(&self, schedule: &Schedule) -> Result<Option<ExecutionRecord>, String> {
+        Ok(self
+            .ledger
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|((name, _), _)| name == schedule.name.as_str())
+            .max_by_key(|((_, t), _)| *t)
+            .map(|(_, r)| r.clone()))
+    }
+
     async fn execute(
         &self,
         schedule: Arc<Schedule>,
@@ -555,4 +566,26 @@ async fn the_concurrency_limit_holds_the_oldest_run_first_and_a_slow_schedule_bl
         .collect();
     assert!(others.windows(2).all(|w| w[0] <= w[1]), "{others:?}");
     assert_eq!(backlog.len(), 15);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_one_time_schedule_runs_once_across_restarts() {
+    let yaml = "schedules:\n  - name: once\n    type: model_bias\n    endpoint: ep\n    cadence: NOW\n    \
+        data_analysis_start_time: -PT1H\n    data_analysis_end_time: -PT0H\n    \
+        data_capture: s3://bkt/capture\n    ground_truth: s3://bkt/truth\n    output: s3://bkt/out\n    \
+        analysis_config: s3://bkt/analysis.json\n";
+    let file = || ScheduleFile::parse(yaml, Path::new("t.yaml"), Path::new(".")).unwrap();
+    let clock = Arc::new(TokioClock::starting_at(t("2024-01-19T12:34:56Z")));
+    let fake = Fake::new(clock.clone());
+    let run = start(file(), &fake, Policy::default(), 1);
+    tokio::time::sleep(Duration::from_secs(3 * 3600)).await;
+    run.shutdown(Duration::ZERO).await;
+    // A restart with the same ledger: nothing runs again.
+    let run = start(file(), &fake, Policy::default(), 1);
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    run.shutdown(Duration::ZERO).await;
+    let starts = fake.starts();
+    assert_eq!(starts.len(), 1, "{starts:?}");
+    assert_eq!(starts[0].1, t("2024-01-19T12:34:00Z"));
+    assert!(starts[0].3 - t("2024-01-19T12:34:56Z") < TimeDelta::seconds(2));
 }

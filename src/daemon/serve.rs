@@ -32,6 +32,12 @@ impl Runner for LiveRunner {
             .map_err(|e| e.to_string())
     }
 
+    async fn latest(&self, schedule: &Schedule) -> Result<Option<ExecutionRecord>, String> {
+        super::ledger::latest(schedule, &self.clients)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
     async fn execute(
         &self,
         schedule: Arc<Schedule>,

@@ -71,6 +71,8 @@ pub struct State {
     /// Each schedule's record with the latest scheduled time (for `/schedules`).
     last: Mutex<HashMap<String, ExecutionRecord>>,
     pub metrics: Mutex<Metrics>,
+    /// The scheduled time each one-time (`NOW`) schedule got in this process.
+    once: Mutex<HashMap<String, DateTime<Utc>>>,
     /// True once the start-up reconciliation has looked at every schedule.
     pub ready: std::sync::atomic::AtomicBool,
 }
@@ -88,6 +90,7 @@ impl State {
             history: Mutex::new(BTreeMap::new()),
             last: Mutex::new(HashMap::new()),
             metrics: Mutex::new(Metrics::default()),
+            once: Mutex::new(HashMap::new()),
             ready: std::sync::atomic::AtomicBool::new(false),
         })
     }
@@ -102,6 +105,14 @@ impl State {
     pub fn replace_schedules(&self, file: ScheduleFile) {
         let mut f = self.file.write().unwrap_or_else(|p| p.into_inner());
         *f = Arc::new(file);
+    }
+
+    pub fn once_time(&self, schedule: &str) -> Option<DateTime<Utc>> {
+        lock(&self.once).get(schedule).copied()
+    }
+
+    pub fn set_once_time(&self, schedule: &str, t: DateTime<Utc>) {
+        lock(&self.once).insert(schedule.to_string(), t);
     }
 
     pub fn known(&self, schedule: &str, t: DateTime<Utc>) -> Option<Known> {

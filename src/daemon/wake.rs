@@ -40,9 +40,11 @@ pub struct Wakes {
 
 impl Wakes {
     pub async fn start(file: &ScheduleFile, wake: Arc<Notify>) -> Result<Self, JobSchedulerError> {
+        // One-time schedules have no fire times: the reconciliation starts them.
         let expressions: BTreeSet<String> = file
             .schedules
             .iter()
+            .filter(|s| !s.cadence.is_once())
             .map(|s| cron_expression(&s.cadence))
             .collect();
         let scheduler = JobScheduler::new().await?;

@@ -13,18 +13,43 @@ const PANDAS_NA: &[&str] = &[
     "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
 ];
 
-/// Reads a CSV file. `headers` given: the file has no header row and its columns get these
-/// names (their count must match).
-pub fn read_csv(path: &Path, headers: Option<&[String]>) -> Result<DataFrame, DatasetError> {
-    let bytes = std::fs::read(path).map_err(|source| DatasetError::Unreadable {
-        path: path.to_path_buf(),
-        source,
-    })?;
+/// A CSV dataset and what a user must know about how it was read.
+pub struct CsvRead {
+    pub frame: DataFrame,
+    pub warnings: Vec<String>,
+}
+
+/// Reads CSV bytes (`path` names them in messages). `headers` given: the file's columns get
+/// these names (their count must match); a first row that spells the headers is recognised
+/// as a header row and skipped, with a warning; a first row that holds text where every
+/// other row of the column holds numbers is an error naming it (a header row that does not
+/// match the config, most likely), never a silently different dataset.
+pub fn read_csv(
+    bytes: &[u8],
+    path: &Path,
+    headers: Option<&[String]>,
+) -> Result<CsvRead, DatasetError> {
+    let mut warnings = Vec::new();
     let expected_fields = match headers {
         Some(h) => h.len(),
-        None => first_line_fields(&bytes),
+        None => first_line_fields(bytes),
     };
-    if let Some((row, got)) = first_ragged_row(&bytes, expected_fields, headers.is_none()) {
+    // The file's own header row: always without `headers`; with them, when it spells them.
+    let has_header_row = match headers {
+        None => true,
+        Some(h) => {
+            let first = first_nonblank(bytes).map(split_fields).unwrap_or_default();
+            let spelled = first.len() == h.len() && first.iter().zip(h).all(|(a, b)| a == b);
+            if spelled {
+                warnings.push(format!(
+                    "{}: the first row spells the config's headers; it is read as a header row, not as data",
+                    path.display()
+                ));
+            }
+            spelled
+        }
+    };
+    if let Some((row, got)) = first_ragged_row(bytes, expected_fields, has_header_row) {
         return Err(DatasetError::MalformedRow {
             path: path.to_path_buf(),
             row,
@@ -34,28 +59,56 @@ pub fn read_csv(path: &Path, headers: Option<&[String]>) -> Result<DataFrame, Da
     // Inferring types from the first rows is fast; a later value that does not fit makes
     // polars fail (never coerce), and then the whole file is used for inference, as pandas
     // does.
-    let frame = match parse_csv(&bytes, headers.is_none(), Some(10_000)) {
+    let frame = match parse_csv(bytes, has_header_row, Some(10_000)) {
         Ok(f) => f,
-        Err(_) => {
-            parse_csv(&bytes, headers.is_none(), None).map_err(|e| DatasetError::Invalid {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            })?
-        }
+        Err(_) => parse_csv(bytes, has_header_row, None).map_err(|e| DatasetError::Invalid {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?,
     };
-    match headers {
-        None => Ok(frame),
-        Some(h) => {
-            let mut frame = frame;
-            frame
-                .set_column_names(h)
-                .map_err(|e| DatasetError::Invalid {
-                    path: path.to_path_buf(),
-                    message: format!("cannot apply headers: {e}"),
-                })?;
-            Ok(frame)
+    let Some(h) = headers else {
+        return Ok(CsvRead { frame, warnings });
+    };
+    let mut frame = frame;
+    frame
+        .set_column_names(h)
+        .map_err(|e| DatasetError::Invalid {
+            path: path.to_path_buf(),
+            message: format!("cannot apply headers: {e}"),
+        })?;
+    if !has_header_row {
+        let row = lines(bytes)
+            .position(|l| !l.iter().all(|b| b.is_ascii_whitespace()))
+            .map_or(1, |i| i + 1);
+        reject_text_first_row(&frame, path, row)?;
+    }
+    Ok(CsvRead { frame, warnings })
+}
+
+/// A first row with text in a column whose every other value is a number: a header row
+/// (or a stray line) that would otherwise turn the column into text and change the metrics.
+fn reject_text_first_row(frame: &DataFrame, path: &Path, row: usize) -> Result<(), DatasetError> {
+    if frame.height() < 2 {
+        return Ok(());
+    }
+    for c in frame.columns() {
+        let Ok(text) = c.str() else { continue };
+        let number = |v: Option<&str>| v.is_none_or(|s| s.trim().parse::<f64>().is_ok());
+        let first = text.get(0);
+        if !number(first) && text.iter().skip(1).all(number) {
+            return Err(DatasetError::MalformedRow {
+                path: path.to_path_buf(),
+                row,
+                message: format!(
+                    "column {:?} holds {:?} here and numbers in every other row; if this is a header row, make it spell the config's headers ({} columns) or remove it",
+                    c.name().as_str(),
+                    first.unwrap_or_default(),
+                    frame.width()
+                ),
+            });
         }
     }
+    Ok(())
 }
 
 fn parse_csv(bytes: &[u8], has_header: bool, infer_rows: Option<usize>) -> PolarsResult<DataFrame> {
@@ -94,6 +147,27 @@ fn first_line_fields(bytes: &[u8]) -> usize {
     lines(bytes).next().map(count_fields).unwrap_or(0)
 }
 
+fn first_nonblank(bytes: &[u8]) -> Option<&[u8]> {
+    lines(bytes).find(|l| !l.iter().all(|b| b.is_ascii_whitespace()))
+}
+
+/// A CSV line's fields, unquoted and trimmed (for comparing a row with the headers).
+fn split_fields(line: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(line);
+    let mut out = Vec::new();
+    let mut field = String::new();
+    let mut in_quotes = false;
+    for ch in text.chars() {
+        match ch {
+            '"' => in_quotes = !in_quotes,
+            ',' if !in_quotes => out.push(std::mem::take(&mut field).trim().to_string()),
+            c => field.push(c),
+        }
+    }
+    out.push(field.trim().to_string());
+    out
+}
+
 /// The first data row (1-based, counting the header row as row 1 when there is one) whose
 /// field count differs from `expected`, and its count. Blank lines are skipped, as pandas does.
 fn first_ragged_row(bytes: &[u8], expected: usize, has_header: bool) -> Option<(usize, usize)> {
@@ -109,16 +183,14 @@ fn first_ragged_row(bytes: &[u8], expected: usize, has_header: bool) -> Option<(
 mod tests {
     use super::*;
 
-    fn write(text: &str) -> tempfile::NamedTempFile {
-        let f = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(f.path(), text).unwrap();
-        f
+    fn read(text: &str, headers: Option<&[String]>) -> Result<DataFrame, DatasetError> {
+        read_csv(text.as_bytes(), Path::new("d.csv"), headers).map(|r| r.frame)
     }
 
     #[test]
     fn reads_with_pandas_types_and_missing_markers() {
-        let f = write("a,b,c,d\n1,x,1.5,NA\n2,NA,2.5,3\n");
-        let df = super::super::pandas_like(read_csv(f.path(), None).unwrap());
+        let df =
+            super::super::pandas_like(read("a,b,c,d\n1,x,1.5,NA\n2,NA,2.5,3\n", None).unwrap());
         assert_eq!(df.column("a").unwrap().dtype(), &DataType::Int64);
         assert_eq!(df.column("b").unwrap().null_count(), 1);
         assert_eq!(df.column("c").unwrap().dtype(), &DataType::Float64);
@@ -133,32 +205,49 @@ mod tests {
             text.push_str(&format!("{i}\n"));
         }
         text.push_str("0.5\n");
-        let f = write(&text);
-        let df = read_csv(f.path(), None).unwrap();
+        let df = read(&text, None).unwrap();
         assert_eq!(df.column("a").unwrap().dtype(), &DataType::Float64);
         assert_eq!(df.height(), 20_001);
     }
 
     #[test]
     fn headers_name_columns_of_a_headerless_file() {
-        let f = write("1,2\n3,4\n");
         let h = vec!["x".to_string(), "y".to_string()];
-        let df = read_csv(f.path(), Some(&h)).unwrap();
+        let df = read("1,2\n3,4\n", Some(&h)).unwrap();
         assert_eq!(df.height(), 2);
         assert_eq!(df.column("y").unwrap().get(1).unwrap().to_string(), "4");
     }
 
     #[test]
     fn a_ragged_row_is_named() {
-        let f = write("a,b\n1,2\n3\n");
-        let e = read_csv(f.path(), None).unwrap_err().to_string();
+        let e = read("a,b\n1,2\n3\n", None).unwrap_err().to_string();
         assert!(
             e.contains("malformed row 3: expected 2 fields, found 1"),
             "{e}"
         );
         let h = vec!["x".to_string(), "y".to_string(), "z".to_string()];
-        let f = write("1,2,3\n\"a,b\",2,3\n4,5\n");
-        let e = read_csv(f.path(), Some(&h)).unwrap_err().to_string();
+        let e = read("1,2,3\n\"a,b\",2,3\n4,5\n", Some(&h))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("malformed row 3"), "{e}");
+    }
+
+    #[test]
+    fn a_first_row_spelling_the_headers_is_a_header_row() {
+        let h = vec!["sex".to_string(), "label".to_string()];
+        let r = read_csv(b"sex,label\n1,0\n2,1\n", Path::new("d.csv"), Some(&h)).unwrap();
+        assert_eq!(r.frame.height(), 2);
+        assert_eq!(r.frame.column("sex").unwrap().dtype(), &DataType::Int64);
+        assert!(r.warnings[0].contains("header row"), "{:?}", r.warnings);
+        // Another header row is not silently data.
+        let e = read("gender,y\n1,0\n2,1\n", Some(&h))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("d.csv: malformed row 1: column \"sex\" holds \"gender\""),
+            "{e}"
+        );
+        // Text columns stay text.
+        assert!(read("a,0\nb,1\n", Some(&h)).is_ok());
     }
 }

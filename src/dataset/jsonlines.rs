@@ -49,7 +49,9 @@ pub(crate) fn column(name: &str, cells: Vec<Value>) -> Column {
     }
 }
 
+/// Reads Clarify JSON Lines `text` (`path` names it in messages).
 pub fn read_clarify_jsonlines(
+    text: &str,
     path: &Path,
     cfg: &AnalysisConfig,
 ) -> Result<DataFrame, DatasetError> {
@@ -57,10 +59,6 @@ pub fn read_clarify_jsonlines(
         path: path.to_path_buf(),
         message,
     };
-    let text = std::fs::read_to_string(path).map_err(|source| DatasetError::Unreadable {
-        path: path.to_path_buf(),
-        source,
-    })?;
     let features =
         JsonPath::compile(cfg.features.as_deref().unwrap_or("features")).map_err(invalid)?;
     let label = cfg

@@ -33,16 +33,44 @@ pub enum DatasetError {
     Unsupported { path: PathBuf, kind: String },
 }
 
-/// Reads `path` as the config's `dataset_type` (default `text/csv`). With `headers` in the
-/// config a CSV has no header row and its columns take those names.
-pub fn load(path: &Path, cfg: &AnalysisConfig) -> Result<DataFrame, DatasetError> {
+/// A loaded dataset, and what a user must know about how it was read.
+pub struct Dataset {
+    pub frame: DataFrame,
+    pub warnings: Vec<String>,
+}
+
+/// Reads `path` as the config's `dataset_type` (default `text/csv`), gzip-compressed or not
+/// (SageMaker's `s3_compression_type: Gzip`). With `headers` in the config a CSV's columns
+/// take those names.
+pub fn load(path: &Path, cfg: &AnalysisConfig) -> Result<Dataset, DatasetError> {
+    let bytes = std::fs::read(path).map_err(|source| DatasetError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let bytes = crate::gzip::maybe_gunzip(bytes).map_err(|e| invalid(path, e))?;
+    let text = |bytes: &[u8]| {
+        std::str::from_utf8(bytes)
+            .map(str::to_string)
+            .map_err(|e| invalid(path, format!("not UTF-8 text: {e}")))
+    };
+    let mut warnings = Vec::new();
     let frame = match cfg.dataset_type.unwrap_or(DatasetType::Csv) {
-        DatasetType::Csv => read_csv(path, cfg.headers.as_deref())?,
-        DatasetType::JsonLines if cfg.features.is_some() => {
-            jsonlines::read_clarify_jsonlines(path, cfg)?
+        DatasetType::Csv => {
+            let read = read_csv(&bytes, path, cfg.headers.as_deref())?;
+            warnings = read.warnings;
+            read.frame
         }
-        DatasetType::JsonLines => read_jsonlines(path)?,
-        DatasetType::Parquet => read_parquet(path)?,
+        DatasetType::JsonLines if cfg.features.is_some() => {
+            jsonlines::read_clarify_jsonlines(&text(&bytes)?, path, cfg)?
+        }
+        DatasetType::JsonLines => JsonReader::new(std::io::Cursor::new(bytes))
+            .with_json_format(JsonFormat::JsonLines)
+            .infer_schema_len(None)
+            .finish()
+            .map_err(|e| invalid(path, e))?,
+        DatasetType::Parquet => ParquetReader::new(std::io::Cursor::new(bytes))
+            .finish()
+            .map_err(|e| invalid(path, e))?,
         other => {
             return Err(DatasetError::Unsupported {
                 path: path.to_path_buf(),
@@ -50,7 +78,10 @@ pub fn load(path: &Path, cfg: &AnalysisConfig) -> Result<DataFrame, DatasetError
             });
         }
     };
-    Ok(pandas_like(frame))
+    Ok(Dataset {
+        frame: pandas_like(frame),
+        warnings,
+    })
 }
 
 fn invalid(path: &Path, e: impl std::fmt::Display) -> DatasetError {
@@ -58,28 +89,6 @@ fn invalid(path: &Path, e: impl std::fmt::Display) -> DatasetError {
         path: path.to_path_buf(),
         message: e.to_string(),
     }
-}
-
-fn read_jsonlines(path: &Path) -> Result<DataFrame, DatasetError> {
-    let file = std::fs::File::open(path).map_err(|source| DatasetError::Unreadable {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    JsonReader::new(file)
-        .with_json_format(JsonFormat::JsonLines)
-        .infer_schema_len(None)
-        .finish()
-        .map_err(|e| invalid(path, e))
-}
-
-fn read_parquet(path: &Path) -> Result<DataFrame, DatasetError> {
-    let file = std::fs::File::open(path).map_err(|source| DatasetError::Unreadable {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    ParquetReader::new(file)
-        .finish()
-        .map_err(|e| invalid(path, e))
 }
 
 /// pandas has no nullable integers: an integer column with a missing value is float64. The

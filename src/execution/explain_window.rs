@@ -6,6 +6,7 @@ use super::error::ExecutionError;
 use super::trace::Trace;
 use crate::aws::AwsClients;
 use crate::capture::cell::Cell;
+use crate::capture::frame::generated_name;
 use crate::capture::payload::OutputLocators;
 use crate::capture::read::Decoder;
 use crate::config::Schedule;
@@ -21,11 +22,12 @@ fn as_number(c: &Cell) -> Option<f64> {
     }
 }
 
-/// Reads the window's captured records as rows of `features`.
+/// Reads the window's captured records as rows of `features` (when the names are known:
+/// headers or the model's; otherwise records must agree on their width).
 pub async fn gather(
     schedule: &Schedule,
     window: Window,
-    features: &[String],
+    features: Option<&[String]>,
     clients: &AwsClients,
     trace: &mut Trace,
 ) -> Result<Vec<Vec<f64>>, ExecutionError> {
@@ -35,7 +37,7 @@ pub async fn gather(
             inference: None,
             probability: None,
         },
-        expected_features: Some(features.len()),
+        expected_features: features.map(<[String]>::len),
         threshold: 0.5,
         ignore_output: true,
     };
@@ -53,14 +55,28 @@ pub async fn gather(
                         e.key,
                         cells
                             .iter()
-                            .zip(features)
-                            .find(|(c, _)| as_number(c).is_none())
-                            .map(|(c, f)| format!("{f} = {c:?}"))
+                            .enumerate()
+                            .find(|(_, c)| as_number(c).is_none())
+                            .map(|(i, c)| {
+                                let name = features
+                                    .and_then(|f| f.get(i).cloned())
+                                    .unwrap_or_else(|| generated_name(i));
+                                format!("{name} = {c:?}")
+                            })
                             .unwrap_or_default()
                     )));
                 }
             }
         }
+    }
+    if let Some(w) = rows.first().map(Vec::len)
+        && let Some(i) = rows.iter().position(|r| r.len() != w)
+    {
+        return Err(ExecutionError::Input(format!(
+            "captured records have {w} and {} features (record {}); set headers in the analysis config so each record is checked against them",
+            rows[i].len(),
+            i + 1
+        )));
     }
     trace.counts.records_merged = rows.len();
     Ok(rows)

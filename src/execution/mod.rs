@@ -26,9 +26,10 @@ pub use error::{ExecutionError, format_runtime};
 pub use pages::write_index;
 
 use crate::aws::AwsClients;
+use crate::capture::frame::generated_name;
 use crate::config::{Monitor, Purpose, Schedule};
 use crate::monitor::bias::{AbsentLabel, BiasRequest};
-use crate::monitor::explainability::ShapRequest;
+use crate::monitor::explainability::{ExplainRequest, monitor_explainability};
 use crate::monitor::inputs::{ModelSource, analysis_config, baseline, shap_config};
 use crate::monitor::write::write_outputs;
 use crate::monitor::{MonitorError, MonitorOutput};
@@ -151,6 +152,8 @@ struct Done {
     output: MonitorOutput,
     baseline: Option<AnalysisDoc>,
     written: crate::monitor::write::Written,
+    /// `methods.report.title`, for the report page.
+    report_title: Option<String>,
 }
 
 /// Reads the window's data, runs the schedule's monitor and writes its files.
@@ -199,16 +202,20 @@ async fn analyse(
                     )
                 })?;
             let model = ModelSource::resolve(&cfg, config_location, clients).await?;
-            let features = match (&cfg.headers, model.feature_names()) {
-                (Some(h), _) => h.clone(),
-                (None, Some(names)) => names.to_vec(),
-                (None, None) => {
-                    return Err(MonitorError::Unsupported(format!(
-                        "analysis_config {config_location}: headers (the feature names) are required"
-                    ))
-                    .into());
-                }
+            let named = match (&cfg.headers, model.feature_names()) {
+                (Some(h), _) => Some(h.clone()),
+                (None, Some(names)) => Some(names.to_vec()),
+                (None, None) => None,
             };
+            let baseline = read_baseline(schedule, clients).await?;
+            let shap = shap_config(&shap, config_location, clients).await?;
+            let rows =
+                explain_window::gather(schedule, window, named.as_deref(), clients, trace).await?;
+            // Without headers, Clarify's generated names: column_0, column_1, …
+            let features = named.unwrap_or_else(|| {
+                let width = rows.first().map_or(0, Vec::len);
+                (0..width).map(generated_name).collect()
+            });
             let predictor = model
                 .predictor(
                     features.clone(),
@@ -216,13 +223,9 @@ async fn analyse(
                     clients,
                 )
                 .await?;
-            let baseline = read_baseline(schedule, clients).await?;
-            let shap = shap_config(&shap, config_location, clients).await?;
-            let rows = explain_window::gather(schedule, window, &features, clients, trace).await?;
-            let req = ShapRequest::from_config(&cfg, rows, features, shap, Arc::new(predictor));
-            let result =
-                crate::monitor::explainability::monitor_explainability(req, baseline.as_ref())
-                    .await?;
+            let req =
+                ExplainRequest::from_config(&cfg, rows, features, Some(shap), Arc::new(predictor));
+            let result = monitor_explainability(req, baseline.as_ref()).await?;
             trace.lap("shap");
             (
                 MonitorOutput::assemble(trace.warnings.clone(), None, Some(result)),
@@ -242,6 +245,11 @@ async fn analyse(
         output,
         baseline,
         written,
+        report_title: cfg
+            .methods
+            .as_ref()
+            .and_then(|m| m.report.as_ref())
+            .map(|r| r.title.clone()),
     })
 }
 
@@ -349,6 +357,7 @@ async fn execute(
         &record,
         done.as_ref().map(|d| &d.output),
         done.as_ref().and_then(|d| d.baseline.as_ref()),
+        done.as_ref().and_then(|d| d.report_title.as_deref()),
     )
     .await;
     if let Err(e) = outputs::write_record(&out_store, &folder, &record).await {

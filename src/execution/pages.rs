@@ -17,12 +17,14 @@ pub(super) async fn write_report(
     record: &ExecutionRecord,
     output: Option<&MonitorOutput>,
     baseline: Option<&AnalysisDoc>,
+    title: Option<&str>,
 ) -> Option<String> {
     let html = execution_html(
         record,
         output.map(|o| &o.analysis),
         baseline,
         output.and_then(|o| o.violations.as_ref()),
+        title,
     );
     let key = join_key(folder, REPORT_FILE);
     match store.put(&key, html.into_bytes()).await {

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use aws_sdk_sagemakerruntime::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_sagemakerruntime::error::ProvideErrorMetadata;
 use aws_sdk_sagemakerruntime::primitives::Blob;
 use tokio::sync::Semaphore;
 
@@ -178,7 +178,7 @@ impl EndpointPredictor {
         let out = req.send().await.map_err(|e| {
             let detail = match e.code() {
                 Some(code) => format!("{code}: {}", e.message().unwrap_or_default()),
-                None => DisplayErrorContext(&e).to_string(),
+                None => crate::aws::describe_failure(&e),
             };
             let message = format!(
                 "InvokeEndpoint {} (request {n}, {n_rows} rows): {detail}",

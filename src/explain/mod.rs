@@ -11,6 +11,7 @@ pub mod kernel_shap;
 pub(crate) mod linalg;
 pub mod model;
 pub mod ndcg;
+pub(crate) mod pdp;
 pub mod predictor;
 pub mod rng;
 pub(crate) mod run;

@@ -1,6 +1,7 @@
-//! The explainability monitor: rows to explain → Kernel SHAP (in-process model or endpoint)
-//! → `explanations.kernel_shap` per label → the feature attribution drift check (nDCG)
-//! against the baseline constraints.
+//! The explainability monitor: rows to explain → Kernel SHAP and partial dependence
+//! (in-process model or endpoint) → `explanations.kernel_shap` per label and
+//! `explanations.pdp` per feature → the feature attribution drift check (nDCG) against the
+//! baseline constraints.
 
 use std::sync::Arc;
 
@@ -8,19 +9,22 @@ use polars::prelude::{Column, DataFrame, DataType};
 
 use super::MonitorError;
 use crate::check::attribution_drift;
-use crate::config::analysis::{AnalysisConfig, ShapConfig};
+use crate::config::analysis::{AnalysisConfig, ColumnRef, PdpConfig, ShapConfig};
+use crate::explain::pdp::{PdpDataType, grid, partial_dependence};
 use crate::explain::predictor::Predictor;
 use crate::explain::run::{ShapResult, run_shap};
 use crate::sagemaker::{
-    AnalysisDoc, AttributionViolation, Explanations, MetricValue, OrderedMap, ShapLabel,
+    AnalysisDoc, AttributionViolation, Explanations, MetricValue, OrderedMap, PdpFeature, ShapLabel,
 };
 
-pub struct ShapRequest {
+pub struct ExplainRequest {
     /// One row per record, features in `feature_names` order.
     pub rows: Vec<Vec<f64>>,
     pub feature_names: Vec<String>,
     /// `methods.shap`, its baseline already resolved to rows when it was a file.
-    pub shap: ShapConfig,
+    pub shap: Option<ShapConfig>,
+    /// `methods.pdp`.
+    pub pdp: Option<PdpConfig>,
     /// `predictor.label_headers`: the names of the model's outputs.
     pub label_headers: Vec<String>,
     pub predictor: Arc<Predictor>,
@@ -28,19 +32,20 @@ pub struct ShapRequest {
     pub ndcg_threshold: f64,
 }
 
-impl ShapRequest {
-    /// The label headers and nDCG threshold a config sets.
+impl ExplainRequest {
+    /// The methods, label headers and nDCG threshold a config sets (`shap` resolved).
     pub fn from_config(
         cfg: &AnalysisConfig,
         rows: Vec<Vec<f64>>,
         feature_names: Vec<String>,
-        shap: ShapConfig,
+        shap: Option<ShapConfig>,
         predictor: Arc<Predictor>,
     ) -> Self {
         Self {
             rows,
             feature_names,
             shap,
+            pdp: cfg.methods.as_ref().and_then(|m| m.pdp.clone()),
             label_headers: cfg
                 .predictor
                 .as_ref()
@@ -57,7 +62,7 @@ impl ShapRequest {
 
 /// The explainability part of an analysis.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ShapOutcome {
+pub struct ExplainOutcome {
     pub explanations: Explanations,
     /// Label → nDCG against the baseline (labels checked only).
     pub ndcg: OrderedMap<f64>,
@@ -69,9 +74,8 @@ pub struct ShapOutcome {
     pub endpoint_requests: usize,
 }
 
-fn explanations(r: &ShapResult) -> Explanations {
-    let labels = r
-        .labels
+fn kernel_shap(r: &ShapResult) -> OrderedMap<ShapLabel> {
+    r.labels
         .iter()
         .map(|l| {
             let global = r
@@ -88,42 +92,130 @@ fn explanations(r: &ShapResult) -> Explanations {
                 },
             )
         })
-        .collect();
-    Explanations {
-        kernel_shap: Some(labels),
+        .collect()
+}
+
+/// The features to plot: the named ones, else the top `top_k_features` of the first label's
+/// global SHAP values (by magnitude, ties in feature order).
+fn pdp_features(
+    pdp: &PdpConfig,
+    names: &[String],
+    shap: Option<&ShapResult>,
+) -> Result<Vec<usize>, MonitorError> {
+    match &pdp.features {
+        Some(list) => list
+            .iter()
+            .enumerate()
+            .map(|(i, c)| match c {
+                ColumnRef::Name(n) => names.iter().position(|f| f == n).ok_or_else(|| {
+                    MonitorError::Data(format!(
+                        "methods.pdp.features[{i}]: {n:?} is not a feature the model takes (features: {})",
+                        names.join(", ")
+                    ))
+                }),
+                ColumnRef::Index(j) if *j < names.len() => Ok(*j),
+                ColumnRef::Index(j) => Err(MonitorError::Data(format!(
+                    "methods.pdp.features[{i}]: index {j} is beyond the {} features",
+                    names.len()
+                ))),
+            })
+            .collect(),
+        None => {
+            let global = shap
+                .and_then(|r| r.labels.first())
+                .map(|l| l.global.clone())
+                .ok_or_else(|| {
+                    MonitorError::Unsupported(
+                        "methods.pdp without features needs methods.shap (its top features are plotted)".into(),
+                    )
+                })?;
+            let mut order: Vec<usize> = (0..global.len()).collect();
+            order.sort_by(|a, b| global[*b].abs().total_cmp(&global[*a].abs()));
+            order.truncate(pdp.top_k_features);
+            Ok(order)
+        }
     }
 }
 
-/// Explains the rows (on the blocking pool: the model may be an endpoint called from the
-/// explainer's threads) and checks the attributions against the baseline.
+/// A grid value as analysis.json writes it: categories that are whole numbers as integers.
+fn grid_value(v: f64, data_type: PdpDataType) -> serde_json::Value {
+    match data_type {
+        PdpDataType::Categorical if v.abs() < 9e15 => serde_json::Value::from(v as i64),
+        _ => serde_json::Value::from(v),
+    }
+}
+
+fn partial_dependences(
+    rows: &[Vec<f64>],
+    names: &[String],
+    features: &[usize],
+    pdp: &PdpConfig,
+    predictor: &Predictor,
+) -> Result<Vec<PdpFeature>, MonitorError> {
+    let mut out = Vec::with_capacity(features.len());
+    for &j in features {
+        let column: Vec<f64> = rows.iter().map(|r| r[j]).collect();
+        let entry = match grid(&column, pdp.grid_resolution) {
+            Err(e) => PdpFeature {
+                feature_name: names[j].clone(),
+                data_type: String::new(),
+                feature_values: None,
+                model_predictions: None,
+                data_distribution: None,
+                error: Some(e),
+            },
+            Ok(g) => {
+                let predictions = partial_dependence(rows, j, &g.values, predictor)
+                    .map_err(|e| MonitorError::Shap(e.into()))?;
+                PdpFeature {
+                    feature_name: names[j].clone(),
+                    data_type: g.data_type.as_str().to_string(),
+                    feature_values: Some(
+                        g.values
+                            .iter()
+                            .map(|v| grid_value(*v, g.data_type))
+                            .collect(),
+                    ),
+                    model_predictions: Some(predictions),
+                    data_distribution: Some(g.distribution),
+                    error: None,
+                }
+            }
+        };
+        out.push(entry);
+    }
+    Ok(out)
+}
+
+/// Explains the rows — Kernel SHAP and/or partial dependence, on the blocking pool (the model
+/// may be an endpoint called from the worker threads) — and checks the attributions against
+/// the baseline.
 pub async fn monitor_explainability(
-    req: ShapRequest,
+    req: ExplainRequest,
     baseline: Option<&AnalysisDoc>,
-) -> Result<ShapOutcome, MonitorError> {
-    let save_local = req.shap.save_local_shap_values;
+) -> Result<ExplainOutcome, MonitorError> {
     let threshold = req.ndcg_threshold;
     let (result, requests) = tokio::task::spawn_blocking(move || {
-        let r = run_shap(
-            &req.rows,
-            &req.feature_names,
-            &req.shap,
-            &req.label_headers,
-            &req.predictor,
-        );
+        let r = explain(&req);
         (r, req.predictor.requests())
     })
     .await
     .map_err(|e| MonitorError::Data(format!("explaining failed: {e}")))?;
-    let result = result?;
-    let mut out = ShapOutcome {
-        explanations: explanations(&result),
+    let (shap, local_csv, pdp) = result?;
+    let mut out = ExplainOutcome {
+        explanations: Explanations {
+            kernel_shap: shap,
+            pdp,
+        },
         ndcg: OrderedMap::new(),
         violations: Vec::new(),
         warnings: Vec::new(),
-        local_csv: save_local.then(|| result.local_csv()),
+        local_csv,
         endpoint_requests: requests,
     };
-    if let Some(b) = baseline {
+    if let Some(b) = baseline
+        && out.explanations.kernel_shap.is_some()
+    {
         let current = AnalysisDoc {
             explanations: Some(out.explanations.clone()),
             ..AnalysisDoc::default()
@@ -136,13 +228,57 @@ pub async fn monitor_explainability(
     Ok(out)
 }
 
-/// The rows of a dataset to explain: every column but the label, the predicted label and
-/// `excluded_columns`, as numbers.
+type Explained = (
+    Option<OrderedMap<ShapLabel>>,
+    Option<String>,
+    Option<Vec<PdpFeature>>,
+);
+
+fn explain(req: &ExplainRequest) -> Result<Explained, MonitorError> {
+    let shap = match &req.shap {
+        Some(cfg) => Some((
+            run_shap(
+                &req.rows,
+                &req.feature_names,
+                cfg,
+                &req.label_headers,
+                &req.predictor,
+            )?,
+            cfg.save_local_shap_values,
+        )),
+        None => None,
+    };
+    let pdp = match &req.pdp {
+        Some(cfg) => {
+            let features = pdp_features(cfg, &req.feature_names, shap.as_ref().map(|(r, _)| r))?;
+            Some(partial_dependences(
+                &req.rows,
+                &req.feature_names,
+                &features,
+                cfg,
+                &req.predictor,
+            )?)
+        }
+        None => None,
+    };
+    Ok(match shap {
+        Some((r, save_local)) => (
+            Some(kernel_shap(&r)),
+            save_local.then(|| r.local_csv()),
+            pdp,
+        ),
+        None => (None, None, pdp),
+    })
+}
+
+/// The rows of a dataset to explain (the model's inputs): every column but the label, the
+/// predicted label and `excluded_columns`, as numbers.
 pub fn rows_from_frame(
     frame: &DataFrame,
     cfg: &AnalysisConfig,
 ) -> Result<(Vec<String>, Vec<Vec<f64>>), MonitorError> {
-    let mut skip = Vec::new();
+    // Predictions driftwatch added itself are not a model input either.
+    let mut skip = vec![crate::bias::engine::PREDICTION_COLUMN.to_string()];
     for c in cfg
         .label
         .iter()

@@ -9,6 +9,7 @@ pub mod error;
 pub mod explainability;
 pub mod inputs;
 pub mod output;
+pub mod predictions;
 pub mod write;
 
 pub use error::MonitorError;

@@ -2,7 +2,7 @@
 //! (if any), the per-record SHAP values (if asked for) and every warning.
 
 use super::bias::BiasOutcome;
-use super::explainability::ShapOutcome;
+use super::explainability::ExplainOutcome;
 use crate::sagemaker::analysis::FORMAT_VERSION;
 use crate::sagemaker::{AnalysisDoc, ConstraintViolations, DriftwatchBlock, Status, Violation};
 
@@ -28,7 +28,7 @@ impl MonitorOutput {
     pub fn assemble(
         leading: Vec<String>,
         bias: Option<BiasOutcome>,
-        shap: Option<ShapOutcome>,
+        explained: Option<ExplainOutcome>,
     ) -> Self {
         let mut warnings = leading;
         let mut violations = Vec::new();
@@ -47,7 +47,7 @@ impl MonitorOutput {
             (computed, errored) = (b.computed, b.errored);
         }
         let mut local_shap_csv = None;
-        if let Some(s) = shap {
+        if let Some(s) = explained {
             analysis.explanations = Some(s.explanations);
             block.ndcg = s.ndcg;
             warnings.extend(s.warnings);

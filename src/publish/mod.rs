@@ -8,7 +8,7 @@
 pub(crate) mod datum;
 pub mod metrics;
 
-use aws_sdk_cloudwatch::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_cloudwatch::error::ProvideErrorMetadata;
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
 
 pub use datum::{Datum, batches};
@@ -62,7 +62,7 @@ pub async fn put_metric_data(
             .map_err(|e| {
                 let detail = match e.code() {
                     Some(code) => format!("{code}: {}", e.message().unwrap_or_default()),
-                    None => DisplayErrorContext(&e).to_string(),
+                    None => crate::aws::describe_failure(&e),
                 };
                 format!(
                     "PutMetricData to namespace {namespace} failed after {requests} successful requests: {detail}"

@@ -12,7 +12,6 @@ use crate::sagemaker::{
     AnalysisDoc, ConstraintViolations, ExecutionRecord, MetricValue, Stage, Status,
 };
 
-
 /// Escapes text for HTML content and attribute values.
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -150,24 +149,137 @@ fn shap_section(
     }
 }
 
-/// The report of one execution.
+fn page_start(out: &mut String, title: &str) {
+    let _ = write!(
+        out,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>",
+        esc(title)
+    );
+}
+
+fn page_end(out: &mut String, version: &str) {
+    out.push_str("<p><small>driftwatch ");
+    out.push_str(&esc(version));
+    out.push_str("</small></p></body></html>\n");
+}
+
+fn warnings_section<'a>(out: &mut String, warnings: impl Iterator<Item = &'a String>) {
+    let mut warnings = warnings.peekable();
+    if warnings.peek().is_none() {
+        return;
+    }
+    out.push_str("<h2>Warnings</h2><ul>");
+    for w in warnings {
+        let _ = write!(out, "<li class=\"warn\">{}</li>", esc(w));
+    }
+    out.push_str("</ul>");
+}
+
+/// Partial dependence curves, one chart per feature (one line per model output).
+fn pdp_section(out: &mut String, analysis: &AnalysisDoc) {
+    let Some(pdp) = analysis.explanations.as_ref().and_then(|e| e.pdp.as_ref()) else {
+        return;
+    };
+    out.push_str("<h2>Partial dependence</h2>");
+    for f in pdp {
+        let _ = write!(
+            out,
+            "<h3>{} <small>({})</small></h3>",
+            esc(&f.feature_name),
+            esc(&f.data_type)
+        );
+        if let Some(e) = &f.error {
+            let _ = write!(out, "<p class=\"warn\">not computed: {}</p>", esc(e));
+            continue;
+        }
+        let xs: Vec<f64> = f
+            .feature_values
+            .iter()
+            .flatten()
+            .map(|v| v.as_f64().unwrap_or(f64::NAN))
+            .collect();
+        let labels = analysis
+            .kernel_shap()
+            .map(|k| k.keys().map(str::to_string).collect::<Vec<_>>());
+        let series: Vec<(String, Vec<f64>)> = f
+            .model_predictions
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(o, ys)| {
+                let name = labels
+                    .as_ref()
+                    .and_then(|l| l.get(o).cloned())
+                    .unwrap_or_else(|| format!("label{o}"));
+                (name, ys.clone())
+            })
+            .collect();
+        out.push_str(&svg::line_chart(
+            &format!("partial dependence on {}", f.feature_name),
+            &xs,
+            |x| format!("{x}"),
+            &series,
+        ));
+    }
+}
+
+fn analysis_sections(
+    out: &mut String,
+    analysis: &AnalysisDoc,
+    baseline: Option<&AnalysisDoc>,
+    violations: Option<&ConstraintViolations>,
+) {
+    bias_section(out, analysis, baseline, violations);
+    shap_section(out, analysis, baseline, violations);
+    pdp_section(out, analysis);
+}
+
+/// The report of an `analyze` run (Clarify's `methods.report`): the analysis of a dataset.
+pub fn analysis_html(
+    title: &str,
+    dataset: &str,
+    analysis: &AnalysisDoc,
+    baseline: Option<&AnalysisDoc>,
+    violations: Option<&ConstraintViolations>,
+) -> String {
+    let mut out = String::new();
+    page_start(&mut out, title);
+    let _ = write!(
+        out,
+        "<h1>{}</h1><p>Dataset <b>{}</b>; {} violations of the baseline{}</p>",
+        esc(title),
+        esc(dataset),
+        violations.map_or(0, |v| v.violations.len()),
+        if baseline.is_some() {
+            ""
+        } else {
+            " (none given)"
+        }
+    );
+    if let Some(d) = &analysis.driftwatch {
+        warnings_section(&mut out, d.warnings.iter());
+    }
+    analysis_sections(&mut out, analysis, baseline, violations);
+    page_end(&mut out, env!("CARGO_PKG_VERSION"));
+    out
+}
+
+/// The report of one execution; `title` is the analysis config's `methods.report.title`.
 pub fn execution_html(
     record: &ExecutionRecord,
     analysis: Option<&AnalysisDoc>,
     baseline: Option<&AnalysisDoc>,
     violations: Option<&ConstraintViolations>,
+    title: Option<&str>,
 ) -> String {
     let mut out = String::new();
     let title = format!(
-        "{} — {}",
+        "{}{} — {}",
+        title.map(|t| format!("{t}: ")).unwrap_or_default(),
         record.schedule,
         format_utc(record.scheduled_time)
     );
-    let _ = write!(
-        out,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>",
-        esc(&title)
-    );
+    page_start(&mut out, &title);
     let _ = write!(
         out,
         "<h1>{}</h1><p>{} {} on endpoint <b>{}</b>, attempt {}</p>",
@@ -197,20 +309,11 @@ pub fn execution_html(
         c.violations,
         record.duration_seconds
     );
-    if !record.warnings.is_empty() || !record.malformed.is_empty() {
-        out.push_str("<h2>Warnings</h2><ul>");
-        for w in record.warnings.iter().chain(&record.malformed) {
-            let _ = write!(out, "<li class=\"warn\">{}</li>", esc(w));
-        }
-        out.push_str("</ul>");
-    }
+    warnings_section(&mut out, record.warnings.iter().chain(&record.malformed));
     if let Some(a) = analysis {
-        bias_section(&mut out, a, baseline, violations);
-        shap_section(&mut out, a, baseline, violations);
+        analysis_sections(&mut out, a, baseline, violations);
     }
-    out.push_str("<p><small>driftwatch ");
-    out.push_str(&esc(&record.driftwatch_version));
-    out.push_str("</small></p></body></html>\n");
+    page_end(&mut out, &record.driftwatch_version);
     out
 }
 
@@ -224,11 +327,8 @@ pub fn index_html(
     let mut sorted: Vec<&ExecutionRecord> = records.iter().collect();
     sorted.sort_by_key(|r| r.scheduled_time);
     let mut out = String::new();
-    let _ = write!(
-        out,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{0}</title><style>{STYLE}</style></head><body><h1>{0}</h1>",
-        esc(schedule)
-    );
+    page_start(&mut out, schedule);
+    let _ = write!(out, "<h1>{}</h1>", esc(schedule));
     out.push_str(&svg::status_strip(&sorted));
     out.push_str("<table><tr><th>scheduled time</th><th>status</th><th>records</th><th>violations</th><th>report</th></tr>");
     for r in sorted.iter().rev() {
@@ -282,7 +382,13 @@ mod tests {
             "outputs": {"analysis": null, "constraint_violations": null, "metrics": null, "record": ""},
             "metrics_destination": "local", "metrics_published": true, "metrics_error": null, "metrics_datums": 0,
             "driftwatch_version": "t"})).unwrap();
-        let html = execution_html(&record, Some(&analysis), Some(&baseline), Some(&violations));
+        let html = execution_html(
+            &record,
+            Some(&analysis),
+            Some(&baseline),
+            Some(&violations),
+            None,
+        );
         assert!(html.contains("<title>s&lt;1&gt; — 2024-01-19T12:00:00Z</title>"));
         assert_eq!(html.matches("<tr class=\"violation\">").count(), 1);
         assert!(

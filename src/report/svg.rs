@@ -105,3 +105,120 @@ pub fn status_strip(records: &[&ExecutionRecord]) -> String {
     out.push_str("</svg>");
     out
 }
+
+/// A line chart of one or more series over shared x values (partial dependence curves; the
+/// dashboard's time series), with the axes' extremes labelled. Non-finite points are gaps.
+pub fn line_chart(
+    label: &str,
+    xs: &[f64],
+    x_text: impl Fn(f64) -> String,
+    series: &[(String, Vec<f64>)],
+) -> String {
+    const W: f64 = 520.0;
+    const H: f64 = 220.0;
+    const LEFT: f64 = 64.0;
+    const RIGHT: f64 = 16.0;
+    const TOP: f64 = 12.0;
+    const BOTTOM: f64 = 40.0;
+    const COLOURS: [&str; 6] = [
+        "#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f",
+    ];
+    let finite = |v: &f64| v.is_finite();
+    let (x0, x1) = bounds(xs.iter().copied().filter(finite));
+    let (y0, y1) = bounds(
+        series
+            .iter()
+            .flat_map(|(_, v)| v.iter().copied())
+            .filter(finite),
+    );
+    let px = |x: f64| LEFT + (x - x0) / (x1 - x0) * (W - LEFT - RIGHT);
+    let py = |y: f64| TOP + (1.0 - (y - y0) / (y1 - y0)) * (H - TOP - BOTTOM);
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"{H}\" role=\"img\" aria-label=\"{}\">",
+        esc(label)
+    );
+    let _ = write!(
+        out,
+        "<line x1=\"{LEFT}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" stroke=\"#999\"/><line x1=\"{LEFT}\" y1=\"{TOP}\" x2=\"{LEFT}\" y2=\"{0}\" stroke=\"#999\"/>",
+        H - BOTTOM,
+        W - RIGHT
+    );
+    let _ = write!(
+        out,
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{y1:.4}</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{y0:.4}</text>",
+        LEFT - 4.0,
+        TOP + 10.0,
+        LEFT - 4.0,
+        H - BOTTOM
+    );
+    let _ = write!(
+        out,
+        "<text x=\"{LEFT}\" y=\"{}\">{}</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+        H - BOTTOM + 16.0,
+        esc(&x_text(x0)),
+        W - RIGHT,
+        H - BOTTOM + 16.0,
+        esc(&x_text(x1))
+    );
+    for (k, (name, ys)) in series.iter().enumerate() {
+        let colour = COLOURS[k % COLOURS.len()];
+        let mut path = String::new();
+        let mut pen_down = false;
+        for (x, y) in xs.iter().zip(ys) {
+            if !(x.is_finite() && y.is_finite()) {
+                pen_down = false;
+                continue;
+            }
+            let _ = write!(
+                path,
+                "{}{:.1},{:.1} ",
+                if pen_down { "L" } else { "M" },
+                px(*x),
+                py(*y)
+            );
+            pen_down = true;
+        }
+        let _ = write!(
+            out,
+            "<path class=\"series\" d=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\"/>",
+            path.trim_end()
+        );
+        for (x, y) in xs.iter().zip(ys) {
+            if x.is_finite() && y.is_finite() {
+                let _ = write!(
+                    out,
+                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2.5\" fill=\"{colour}\"><title>{}: {} → {y:.5}</title></circle>",
+                    px(*x),
+                    py(*y),
+                    esc(name),
+                    esc(&x_text(*x))
+                );
+            }
+        }
+        let _ = write!(
+            out,
+            "<text x=\"{}\" y=\"{}\" fill=\"{colour}\">{}</text>",
+            LEFT + 4.0 + 120.0 * k as f64,
+            H - 6.0,
+            esc(name)
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// The range of `values`, widened when empty or flat so a scale can be drawn.
+fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    if hi - lo < 1e-12 {
+        return (lo - 0.5, hi + 0.5);
+    }
+    (lo, hi)
+}

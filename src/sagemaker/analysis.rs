@@ -87,11 +87,34 @@ pub struct ShapLabel {
     pub expected_value: MetricValue,
 }
 
+/// The partial dependence of the model's outputs on one feature (`explanations.pdp[]`), in
+/// Clarify's documented shape; a feature that could not be computed has only its `error`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PdpFeature {
+    pub feature_name: String,
+    /// `numerical` or `categorical`.
+    #[serde(default)]
+    pub data_type: String,
+    /// The grid: bucket centres (numerical) or the distinct values (categorical).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feature_values: Option<Vec<serde_json::Value>>,
+    /// One list per model output, one value per grid point.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_predictions: Option<Vec<Vec<f64>>>,
+    /// The share of the data in each bucket / with each value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_distribution: Option<Vec<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
 /// `explanations`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Explanations {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kernel_shap: Option<OrderedMap<ShapLabel>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdp: Option<Vec<PdpFeature>>,
 }
 
 /// driftwatch's own block (SageMaker readers ignore unknown keys).

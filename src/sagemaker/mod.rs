@@ -17,8 +17,8 @@ pub mod time;
 pub(crate) mod violations;
 
 pub use analysis::{
-    AnalysisDoc, BiasStage, DriftwatchBlock, Explanations, FacetEntry, MetricEntry, ShapLabel,
-    Stage,
+    AnalysisDoc, BiasStage, DriftwatchBlock, Explanations, FacetEntry, MetricEntry, PdpFeature,
+    ShapLabel, Stage,
 };
 pub use json::JsonFile;
 pub use number::MetricValue;

@@ -85,16 +85,21 @@ pub enum Cadence {
     },
     /// Every 5/10/15/20/30 minutes aligned to the hour; window = the previous period.
     EveryMinutes(SubHourPeriod),
+    /// SageMaker's one-time monitoring (`NOW`): a single execution when the daemon first
+    /// sees the schedule (at start-up or on a reload) and its ledger holds no execution of
+    /// it; the window comes from the two offsets, which are required.
+    Once,
 }
 
 /// The forms `cadence` accepts, for error messages.
 pub const ACCEPTED_FORMS: &str = "hourly | {daily: {hour: 0..23}} | \
 {daily_every_x_hours: {hour_interval: 1..23, starting_hour: 0..23}} | \
-{every: 5m|10m|15m|20m|30m} | \"cron(0 * ? * * *)\" | \"cron(0 H ? * * *)\" | \"cron(0 H/X ? * * *)\"";
+{every: 5m|10m|15m|20m|30m} | daily (= {daily: {hour: 0}}) | \"cron(0 * ? * * *)\" | \"cron(0 H ? * * *)\" | \"cron(0 H/X ? * * *)\" | NOW (once)";
 
 impl Cadence {
-    /// Minutes after midnight (UTC) at which this cadence fires, ascending. Every cadence
-    /// fires at least once a day, which the fire-time searches below rely on.
+    /// Minutes after midnight (UTC) at which this cadence fires, ascending. Every recurring
+    /// cadence fires at least once a day, which the fire-time searches below rely on; `Once`
+    /// has no fire times (the daemon starts it).
     pub fn fire_minutes_of_day(&self) -> Vec<u32> {
         match *self {
             Self::Hourly => (0..24).map(|h| h * 60).collect(),
@@ -107,7 +112,13 @@ impl Cadence {
                 .map(|h| h * 60)
                 .collect(),
             Self::EveryMinutes(p) => (0..24 * 60).step_by(p.minutes() as usize).collect(),
+            Self::Once => Vec::new(),
         }
+    }
+
+    /// Whether this is one-time monitoring (`NOW`).
+    pub fn is_once(&self) -> bool {
+        matches!(self, Self::Once)
     }
 
     /// The length of the default data window, which ends at the scheduled time.
@@ -119,6 +130,8 @@ impl Cadence {
                 TimeDelta::hours(i64::from(hour_interval.get()))
             }
             Self::EveryMinutes(p) => TimeDelta::minutes(i64::from(p.minutes())),
+            // Unused: a one-time schedule must give both offsets.
+            Self::Once => TimeDelta::hours(1),
         }
     }
 
@@ -158,8 +171,12 @@ impl Cadence {
             .last()
     }
 
-    /// Whether `t` is one of this cadence's fire times.
+    /// Whether `t` is one of this cadence's fire times (for one-time monitoring: any whole
+    /// minute, the time it is run at).
     pub fn fires_at(&self, t: DateTime<Utc>) -> bool {
+        if self.is_once() {
+            return t.timestamp() % 60 == 0;
+        }
         self.fire_times(t, t + TimeDelta::seconds(1)).first() == Some(&t)
     }
 
@@ -177,6 +194,7 @@ impl Cadence {
                 hour_interval.get()
             )),
             Self::EveryMinutes(_) => None,
+            Self::Once => Some("NOW".into()),
         }
     }
 }
@@ -196,6 +214,7 @@ impl fmt::Display for Cadence {
                 starting_hour.get()
             ),
             Self::EveryMinutes(p) => write!(f, "every {} minutes", p.minutes()),
+            Self::Once => f.write_str("once (NOW)"),
         }
     }
 }

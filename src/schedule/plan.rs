@@ -24,11 +24,14 @@ pub enum PlanError {
 }
 
 /// Every execution with `from <= scheduled_time < to`, sorted by time, then schedule name.
+/// A one-time (`NOW`) schedule runs when the daemon starts: it is shown at `now` (to the
+/// minute) when that lies in the range.
 pub fn plan(
     file: &ScheduleFile,
     only: Option<&str>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> Result<Vec<PlannedExecution>, PlanError> {
     if from > to {
         return Err(PlanError::BadRange {
@@ -51,8 +54,17 @@ pub fn plan(
         })?],
     };
     let mut rows: Vec<(DateTime<Utc>, &str, PlannedExecution)> = Vec::new();
+    let now = now - chrono::TimeDelta::seconds(now.timestamp().rem_euclid(60));
     for s in selected {
-        for t in s.cadence.fire_times(from, to) {
+        let times = if s.cadence.is_once() {
+            (from <= now && now < to)
+                .then_some(now)
+                .into_iter()
+                .collect()
+        } else {
+            s.cadence.fire_times(from, to)
+        };
+        for t in times {
             let w = s.window.window_at(t);
             rows.push((
                 t,

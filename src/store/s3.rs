@@ -8,6 +8,7 @@ use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 
 use super::{ObjectMeta, ObjectStore, StoreError, join_key};
+use crate::aws::{NO_CREDENTIALS, describe_failure};
 
 #[derive(Debug, Clone)]
 pub struct S3Bucket {
@@ -34,7 +35,7 @@ const PERMANENT_CODES: &[&str] = &[
 fn classify<E, R>(location: String, err: SdkError<E, R>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
     match &err {
         SdkError::ServiceError(service) => {
@@ -60,18 +61,20 @@ where
         }
         SdkError::ConstructionFailure(_) => StoreError::Permanent {
             location,
-            message: format!(
-                "cannot build the request: {}",
-                aws_sdk_s3::error::DisplayErrorContext(&err)
-            ),
+            message: format!("cannot build the request: {}", describe_failure(&err)),
         },
-        _ => StoreError::Transient {
-            location,
-            message: format!(
-                "cannot reach S3: {}",
-                aws_sdk_s3::error::DisplayErrorContext(&err)
-            ),
-        },
+        _ => {
+            let message = describe_failure(&err);
+            // Missing credentials stay missing until someone provides them.
+            if message.starts_with(NO_CREDENTIALS) {
+                StoreError::Permanent { location, message }
+            } else {
+                StoreError::Transient {
+                    location,
+                    message: format!("cannot reach S3: {message}"),
+                }
+            }
+        }
     }
 }
 

@@ -114,3 +114,47 @@ pub fn unique_bucket(tag: &str) -> String {
         N.fetch_add(1, Ordering::SeqCst)
     )
 }
+
+/// `driftwatch model-server` on a free port, stopped on drop.
+pub struct ModelServer {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl ModelServer {
+    pub fn start(model: &std::path::Path) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_driftwatch"))
+            .args([
+                "model-server",
+                "--model",
+                model.to_str().unwrap(),
+                "--port",
+                &port.to_string(),
+            ])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Self { child, url };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("model-server did not start");
+    }
+}
+
+impl Drop for ModelServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

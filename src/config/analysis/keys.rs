@@ -37,6 +37,7 @@ pub(super) const METHOD_KEYS: &[&str] = &[
     "pdp",
     "report",
 ];
+pub(super) const PDP_KEYS: &[&str] = &["grid_resolution", "features", "top_k_features"];
 pub(super) const SHAP_KEYS: &[&str] = &[
     "baseline",
     "num_clusters",

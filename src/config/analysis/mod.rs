@@ -115,7 +115,6 @@ pub struct ShapConfig {
     pub agg_method: AggMethod,
     pub save_local_shap_values: bool,
     pub seed: Option<u64>,
-    pub features_to_explain: Option<Vec<ColumnRef>>,
 }
 
 /// Where a value sits in a model response: a zero-based index (CSV) or a JMESPath (JSON).
@@ -145,6 +144,25 @@ pub struct Methods {
     pub pre_training_bias: Option<MetricSelection>,
     pub post_training_bias: Option<MetricSelection>,
     pub shap: Option<ShapConfig>,
+    pub pdp: Option<PdpConfig>,
+    pub report: Option<ReportConfig>,
+}
+
+/// `methods.pdp`: partial dependence of the model's outputs on some features.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PdpConfig {
+    /// The features to plot; none: the `top_k_features` by global SHAP value.
+    pub features: Option<Vec<ColumnRef>>,
+    /// Buckets a numerical feature's range is divided into (SageMaker's default 15).
+    pub grid_resolution: usize,
+    pub top_k_features: usize,
+}
+
+/// `methods.report`: the report's file name (without extension) and title.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportConfig {
+    pub name: String,
+    pub title: String,
 }
 
 /// driftwatch's extension block (`"driftwatch": {...}` in the analysis config).

@@ -40,10 +40,22 @@ impl AnalysisConfig {
                     "missing: a model_explainability schedule needs it",
                 );
             }
-            if purpose == Purpose::Analyze && !any_bias && !has_method("shap") {
+            if purpose == Purpose::Analyze && !any_bias && !has_method("shap") && !has_method("pdp")
+            {
                 problems.push(
                     "methods",
-                    "names no method driftwatch runs (pre_training_bias, post_training_bias, shap)",
+                    "names no method driftwatch runs (pre_training_bias, post_training_bias, shap, pdp)",
+                );
+            }
+            let pdp_features = top
+                .get("methods")
+                .and_then(|m| m.get("pdp"))
+                .and_then(|p| p.get("features"))
+                .is_some();
+            if has_method("pdp") && !pdp_features && !has_method("shap") {
+                problems.push(
+                    "methods.pdp.features",
+                    "missing: without methods.shap the features to plot must be named (the top features come from SHAP)",
                 );
             }
         }
@@ -71,10 +83,35 @@ impl AnalysisConfig {
             }
         }
         if purpose != Purpose::Analyze && top.get("headers").is_none() {
-            problems.push(
-                "headers",
-                "missing: captured records carry no column names, so a monitor needs headers",
+            // Captured records carry no column names: without headers the columns are
+            // column_0, column_1, … (as Clarify names them), so references must be indices
+            // or those names.
+            let mut refs: Vec<(String, &ColumnRef)> = Vec::new();
+            refs.extend(self.label.iter().map(|c| ("label".to_string(), c)));
+            for (i, f) in self.facets.iter().enumerate() {
+                refs.push((format!("facet[{i}].name_or_index"), &f.column));
+            }
+            refs.extend(
+                self.group_variable
+                    .iter()
+                    .map(|c| ("group_variable".to_string(), c)),
             );
+            for (i, c) in self.excluded_columns.iter().enumerate() {
+                refs.push((format!("excluded_columns[{i}]"), c));
+            }
+            for (path, c) in refs {
+                if let ColumnRef::Name(n) = c
+                    && !is_generated_name(n)
+                    && !(path == "label" && is_jmespath(n))
+                {
+                    problems.push(
+                        path,
+                        format!(
+                            "{n:?} names a column, but without headers captured columns are named column_0, column_1, …: add headers, or refer to columns by index"
+                        ),
+                    );
+                }
+            }
         }
         if let (Some(headers), Some(ColumnRef::Name(label))) = (&self.headers, &self.label)
             && purpose == Purpose::BiasMonitor
@@ -100,4 +137,15 @@ impl AnalysisConfig {
             }
         }
     }
+}
+
+/// `column_<n>`: the name Clarify gives a column of a dataset without headers.
+fn is_generated_name(n: &str) -> bool {
+    n.strip_prefix("column_")
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A label given as a JMESPath into JSON ground truth (`instances[*].label`).
+fn is_jmespath(n: &str) -> bool {
+    n.contains(['[', ']', '.', '*', '(', ')', '|', '@'])
 }

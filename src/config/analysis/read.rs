@@ -70,7 +70,7 @@ impl AnalysisConfig {
             cfg.methods = Some(Methods {
                 pre_training_bias: Some(MetricSelection::All),
                 post_training_bias: Some(MetricSelection::All),
-                shap: None,
+                ..Methods::default()
             });
         }
         (problems.len() == before).then_some(cfg)
@@ -278,12 +278,6 @@ fn metric_selection(
 fn methods(v: &Value, problems: &mut Problems) -> Option<Methods> {
     let m = MapReader::new("methods", v, problems)?;
     m.reject_unknown(METHOD_KEYS, problems);
-    if m.get("pdp").is_some() {
-        problems.push(
-            "methods.pdp",
-            "partial dependence plots are not supported by driftwatch",
-        );
-    }
     Some(Methods {
         pre_training_bias: m.get("pre_training_bias").and_then(|v| {
             metric_selection(
@@ -302,7 +296,74 @@ fn methods(v: &Value, problems: &mut Problems) -> Option<Methods> {
             )
         }),
         shap: m.get("shap").and_then(|v| shap(v, problems)),
+        pdp: m.get("pdp").and_then(|v| pdp(v, problems)),
+        report: m.get("report").and_then(|v| report(v, problems)),
     })
+}
+
+/// SageMaker's defaults (`PDPConfig(grid_resolution=15, top_k_features=10)`).
+const PDP_GRID_RESOLUTION: usize = 15;
+const PDP_TOP_K: usize = 10;
+
+fn pdp(v: &Value, problems: &mut Problems) -> Option<PdpConfig> {
+    let m = MapReader::new("methods.pdp", v, problems)?;
+    m.reject_unknown(PDP_KEYS, problems);
+    let before = problems.len();
+    let int_in = |key: &str, lo: i64, hi: i64, problems: &mut Problems| {
+        m.get(key)
+            .and_then(|v| Node::new(&m.child_path(key), v).as_int_in(lo, hi, problems))
+            .map(|x| x as usize)
+    };
+    let grid_resolution =
+        int_in("grid_resolution", 1, 1_000, problems).unwrap_or(PDP_GRID_RESOLUTION);
+    let top_k_features = int_in("top_k_features", 1, 10_000, problems).unwrap_or(PDP_TOP_K);
+    let features = m
+        .get("features")
+        .and_then(|v| column_list(Node::new(&m.child_path("features"), v), problems));
+    if features.as_ref().is_some_and(Vec::is_empty) {
+        problems.push(m.child_path("features"), "must name at least one feature");
+    }
+    (problems.len() == before).then_some(PdpConfig {
+        features,
+        grid_resolution,
+        top_k_features,
+    })
+}
+
+fn report(v: &Value, problems: &mut Problems) -> Option<ReportConfig> {
+    let m = MapReader::new("methods.report", v, problems)?;
+    m.reject_unknown(&["name", "title"], problems);
+    let text = |key: &str, problems: &mut Problems| {
+        m.get(key)
+            .and_then(|v| Node::new(&m.child_path(key), v).as_str(problems))
+            .map(str::to_string)
+    };
+    let name = match text("name", problems) {
+        Some(n) if is_file_stem(&n) => n,
+        Some(n) => {
+            problems.push(
+                m.child_path("name"),
+                format!("{n:?} is not a file name (letters, digits, '.', '-', '_'; no path)"),
+            );
+            return None;
+        }
+        None if m.get("name").is_some() => return None,
+        None => {
+            problems.push(m.child_path("name"), "missing required key");
+            return None;
+        }
+    };
+    let title = text("title", problems).unwrap_or_else(|| "Analysis Report".to_string());
+    Some(ReportConfig { name, title })
+}
+
+/// A report name usable as a file name: no separators, nothing hidden.
+fn is_file_stem(n: &str) -> bool {
+    !n.is_empty()
+        && n.len() <= 100
+        && !n.starts_with('.')
+        && n.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
 }
 
 fn shap(v: &Value, problems: &mut Problems) -> Option<ShapConfig> {
@@ -386,9 +447,13 @@ fn shap(v: &Value, problems: &mut Problems) -> Option<ShapConfig> {
             None => AggMethod::MeanAbs,
         },
     };
-    let features_to_explain = m
-        .get("features_to_explain")
-        .and_then(|v| column_list(Node::new(&path("features_to_explain"), v), problems));
+    if m.get("features_to_explain").is_some() {
+        problems.push(
+            path("features_to_explain"),
+            "is a Clarify option driftwatch does not support (every feature is explained); remove it",
+        );
+    }
+
     (problems.len() == before).then_some(ShapConfig {
         baseline,
         num_clusters,
@@ -397,7 +462,6 @@ fn shap(v: &Value, problems: &mut Problems) -> Option<ShapConfig> {
         agg_method,
         save_local_shap_values,
         seed,
-        features_to_explain,
     })
 }
 
@@ -619,14 +683,27 @@ mod tests {
     }
 
     #[test]
-    fn explainability_needs_shap_and_headers() {
+    fn explainability_needs_shap_and_monitors_without_headers_use_indices() {
         let errs = parse(json!({"methods": {}}), Purpose::ExplainabilityMonitor).unwrap_err();
         assert!(
             errs.iter().any(|e| e.starts_with("methods.shap: missing")),
             "{errs:?}"
         );
+        // Without headers the captured columns are column_0, column_1, … (as Clarify names
+        // them): indices and those names work, other names cannot be resolved.
+        let bias = |label: Value, facet: Value| {
+            parse(
+                json!({"label": label, "label_values_or_threshold": [1],
+                       "facet": [{"name_or_index": facet, "value_or_threshold": [2]}]}),
+                Purpose::BiasMonitor,
+            )
+        };
+        assert!(bias(json!(13), json!(5)).is_ok());
+        assert!(bias(json!("column_13"), json!("column_5")).is_ok());
+        let errs = bias(json!("y"), json!(5)).unwrap_err();
         assert!(
-            errs.iter().any(|e| e.starts_with("headers: missing")),
+            errs.iter()
+                .any(|e| e.starts_with("label: \"y\" names a column, but without headers")),
             "{errs:?}"
         );
     }

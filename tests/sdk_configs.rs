@@ -1,0 +1,483 @@
+//! Every configuration the SageMaker Python SDK v2 writes (tests/fixtures/sdk, made by the SDK's
+//! own classes with make_sdk_configs.py) runs unchanged: the processing-job analysis configs
+//! through `analyze` (through a real model server and in-process, which must agree), the model
+//! monitors' configs and the SDK's schedule expressions through `validate`, `plan` and `run`.
+//! Partial dependence equals scikit-learn's (golden files from tests/golden/make_pdp_golden.py).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+const SDK: &str = "tests/fixtures/sdk";
+const MODEL: &str = "demo/model/census-xgb.json";
+
+fn read(path: &Path) -> Value {
+    serde_json::from_slice(
+        &std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap()
+}
+
+fn processing_configs() -> Vec<(String, PathBuf)> {
+    let mut out: Vec<(String, PathBuf)> =
+        std::fs::read_dir(common::repo_path(&format!("{SDK}/processing")))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| (p.file_stem().unwrap().to_string_lossy().into_owned(), p))
+            .collect();
+    out.sort();
+    assert!(out.len() >= 10, "{out:?}");
+    out
+}
+
+fn dataset_for(name: &str) -> PathBuf {
+    common::repo_path(if name.contains("jsonlines") {
+        "tests/fixtures/sdk/census.jsonl"
+    } else {
+        "tests/fixtures/sdk/census.csv"
+    })
+}
+
+/// The config as the SDK wrote it, in a temporary directory; with `in_process`, the same
+/// config naming the model file instead (driftwatch's extension block).
+fn config_copy(dir: &Path, name: &str, path: &Path, in_process: bool) -> PathBuf {
+    let mut cfg = read(path);
+    if in_process {
+        cfg["driftwatch"] = serde_json::json!({"model": common::repo_path(MODEL)});
+    }
+    let out = dir.join(format!(
+        "{name}.{}.json",
+        if in_process { "model" } else { "endpoint" }
+    ));
+    std::fs::write(&out, serde_json::to_vec_pretty(&cfg).unwrap()).unwrap();
+    out
+}
+
+fn analyze(dataset: &Path, config: &Path, out: &Path, env: &[(&str, &str)]) -> common::Run {
+    common::driftwatch_env(
+        &[
+            "analyze",
+            "--dataset",
+            dataset.to_str().unwrap(),
+            "--analysis-config",
+            config.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+        ],
+        env,
+    )
+}
+
+/// The analysis without driftwatch's own block (which names the model and the warnings).
+fn sagemaker_part(mut v: Value) -> Value {
+    v.as_object_mut().unwrap().remove("driftwatch");
+    v
+}
+
+#[test]
+fn every_sdk_processing_config_runs_through_an_endpoint_and_in_process_alike() {
+    let server = common::ModelServer::start(&common::repo_path(MODEL));
+    let env = [
+        ("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", server.url.as_str()),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, path) in processing_configs() {
+        let dataset = dataset_for(&name);
+        let mut analyses = Vec::new();
+        for in_process in [false, true] {
+            let config = config_copy(tmp.path(), &name, &path, in_process);
+            let out = tmp.path().join(format!("{name}-{in_process}"));
+            let r = analyze(&dataset, &config, &out, &env);
+            assert_eq!(r.code, 0, "{name} (in-process {in_process}): {}", r.stderr);
+            let analysis = read(&out.join("analysis.json"));
+            let explains =
+                path.to_string_lossy().contains("shap") || path.to_string_lossy().contains("pdp");
+            if explains || name.contains("explainability") {
+                assert!(analysis["explanations"].is_object(), "{name}: {analysis}");
+            }
+            // The SDK always adds methods.report: the report is written, with its title.
+            let report = std::fs::read_to_string(out.join("report.html"))
+                .unwrap_or_else(|e| panic!("{name}: report.html: {e}"));
+            assert!(report.contains("<title>Analysis Report</title>"), "{name}");
+            analyses.push(sagemaker_part(analysis));
+        }
+        assert_eq!(
+            analyses[0], analyses[1],
+            "{name}: endpoint and in-process differ"
+        );
+    }
+}
+
+#[test]
+fn shap_through_an_endpoint_works_with_the_label_column_in_the_dataset() {
+    // Regression: the SDK's standard explainability config (headers with the label last, an
+    // excluded column, an endpoint, an in-place baseline) sent rows as wide as the headers.
+    let server = common::ModelServer::start(&common::repo_path(MODEL));
+    let tmp = tempfile::tempdir().unwrap();
+    let path = common::repo_path(&format!("{SDK}/processing/shap_endpoint.json"));
+    let cfg = read(&path);
+    assert_eq!(
+        cfg["headers"].as_array().unwrap().last().unwrap(),
+        "prediction"
+    );
+    assert_eq!(cfg["label"], "PTOTVAL_Over50000");
+    let out = tmp.path().join("out");
+    let r = analyze(
+        &dataset_for("shap_endpoint"),
+        &path,
+        &out,
+        &[
+            ("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", server.url.as_str()),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_REGION", "us-east-1"),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let global = &read(&out.join("analysis.json"))["explanations"]["kernel_shap"]["label0"]["global_shap_values"];
+    let features: Vec<&String> = global.as_object().unwrap().keys().collect();
+    assert_eq!(features.len(), 13, "{features:?}");
+    assert!(
+        !features
+            .iter()
+            .any(|f| *f == "id" || *f == "PTOTVAL_Over50000")
+    );
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9
+}
+
+/// driftwatch's `explanations.pdp` against scikit-learn's partial dependence on the same grid.
+fn assert_pdp_matches(analysis: &Value, expected: &Value) {
+    let got = analysis["explanations"]["pdp"].as_array().unwrap();
+    let want = expected["pdp"].as_array().unwrap();
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(want) {
+        assert_eq!(g["feature_name"], w["feature_name"]);
+        assert_eq!(g["data_type"], w["data_type"], "{}", w["feature_name"]);
+        for key in ["feature_values", "data_distribution"] {
+            let (a, b) = (g[key].as_array().unwrap(), w[key].as_array().unwrap());
+            assert_eq!(a.len(), b.len(), "{key}");
+            for (x, y) in a.iter().zip(b) {
+                assert!(
+                    close(x.as_f64().unwrap(), y.as_f64().unwrap()),
+                    "{key}: {x} vs {y}"
+                );
+            }
+        }
+        let (a, b) = (&g["model_predictions"][0], &w["model_predictions"][0]);
+        for (x, y) in a.as_array().unwrap().iter().zip(b.as_array().unwrap()) {
+            assert!(
+                close(x.as_f64().unwrap(), y.as_f64().unwrap()),
+                "{}: {x} vs {y}",
+                w["feature_name"]
+            );
+        }
+    }
+}
+
+#[test]
+fn partial_dependence_equals_scikit_learn() {
+    let server = common::ModelServer::start(&common::repo_path(MODEL));
+    let tmp = tempfile::tempdir().unwrap();
+    let golden = common::repo_path("tests/fixtures/golden/pdp");
+    for (model, via_endpoint) in [("xgb", false), ("logistic", false), ("xgb", true)] {
+        let mut cfg = read(&golden.join(format!("{model}.config.json")));
+        if via_endpoint {
+            cfg.as_object_mut().unwrap().remove("driftwatch");
+        } else {
+            let file = cfg["driftwatch"]["model"].as_str().unwrap().to_string();
+            cfg["driftwatch"]["model"] = Value::from(golden.join(file).to_str().unwrap());
+        }
+        let config = tmp.path().join(format!("{model}-{via_endpoint}.json"));
+        std::fs::write(&config, cfg.to_string()).unwrap();
+        let out = tmp.path().join(format!("out-{model}-{via_endpoint}"));
+        let r = analyze(
+            &dataset_for(model),
+            &config,
+            &out,
+            &[
+                ("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", server.url.as_str()),
+                ("AWS_ACCESS_KEY_ID", "testing"),
+                ("AWS_SECRET_ACCESS_KEY", "testing"),
+                ("AWS_REGION", "us-east-1"),
+            ],
+        );
+        assert_eq!(r.code, 0, "{model}: {}", r.stderr);
+        assert_pdp_matches(
+            &read(&out.join("analysis.json")),
+            &read(&golden.join(format!("{model}.expected.json"))),
+        );
+    }
+}
+
+#[test]
+fn a_header_row_in_a_csv_with_headers_in_the_config_is_not_data() {
+    // Regression: 600 records with a header row and `headers` in the config were analysed as
+    // 601 (CI 0.06 became 0.0616, silently).
+    let tmp = tempfile::tempdir().unwrap();
+    let mut body = String::new();
+    for i in 0..600 {
+        // 318 of sex 2, 282 of sex 1 (the facet): CI = (318 - 282) / 600 = 0.06.
+        let sex = if i < 318 { 2 } else { 1 };
+        body.push_str(&format!("{},{sex},{}\n", 20 + i % 40, i % 3 % 2));
+    }
+    let config = tmp.path().join("c.json");
+    std::fs::write(
+        &config,
+        r#"{"headers": ["age", "sex", "y"], "label": "y", "label_values_or_threshold": [1],
+            "facet": [{"name_or_index": "sex", "value_or_threshold": [1]}],
+            "methods": {"pre_training_bias": {"methods": ["CI"]}}}"#,
+    )
+    .unwrap();
+    let ci = |csv: &str, out: &str| {
+        let data = tmp.path().join(format!("{out}.csv"));
+        std::fs::write(&data, csv).unwrap();
+        let r = analyze(&data, &config, &tmp.path().join(out), &[]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let a = read(&tmp.path().join(out).join("analysis.json"));
+        (
+            a["pre_training_bias_metrics"]["facets"]["sex"][0]["metrics"][0]["value"]
+                .as_f64()
+                .unwrap(),
+            r.stderr,
+        )
+    };
+    let (plain, _) = ci(&body, "plain");
+    let (with_header, stderr) = ci(&format!("age,sex,y\n{body}"), "header");
+    assert!((plain - 0.06).abs() < 1e-12, "{plain}");
+    assert_eq!(plain, with_header);
+    assert!(stderr.contains("read as a header row"), "{stderr}");
+    // A header row that does not spell the headers is an error naming the row.
+    let data = tmp.path().join("other.csv");
+    std::fs::write(&data, format!("AGE,SEX,Y\n{body}")).unwrap();
+    let r = analyze(&data, &config, &tmp.path().join("other"), &[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("other.csv: malformed row 1"),
+        "{}",
+        r.stderr
+    );
+    assert!(!tmp.path().join("other/analysis.json").exists());
+}
+
+#[test]
+fn gzip_datasets_are_read_as_sagemaker_compresses_them() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = std::fs::read(dataset_for("csv")).unwrap();
+    let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(&csv).unwrap();
+    let gz = tmp.path().join("census.csv.gz");
+    std::fs::write(&gz, z.finish().unwrap()).unwrap();
+    let config = common::repo_path(&format!("{SDK}/processing/bias_pre_two_facets.json"));
+    let plain = analyze(&dataset_for("csv"), &config, &tmp.path().join("plain"), &[]);
+    let zipped = analyze(&gz, &config, &tmp.path().join("zipped"), &[]);
+    assert_eq!((plain.code, zipped.code), (0, 0), "{}", zipped.stderr);
+    assert_eq!(
+        sagemaker_part(read(&tmp.path().join("plain/analysis.json"))),
+        sagemaker_part(read(&tmp.path().join("zipped/analysis.json")))
+    );
+}
+
+/// The demo's census traffic (8 hours ending at 2024-01-20T00:00Z) in a temporary directory.
+fn demo_traffic(dir: &Path) {
+    let r = common::driftwatch(&[
+        "demo",
+        "--dir",
+        dir.to_str().unwrap(),
+        "--hours",
+        "8",
+        "--end",
+        "2024-01-20T00:00:00Z",
+    ]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+}
+
+fn expressions() -> Value {
+    read(&common::repo_path(&format!(
+        "{SDK}/schedule_expressions.json"
+    )))
+}
+
+/// A schedules file over the demo's data with the SDK's monitor configs and expressions.
+fn sdk_schedules(dir: &Path) -> PathBuf {
+    for name in [
+        "bias_monitor",
+        "bias_monitor_indices",
+        "explainability_monitor",
+        "explainability_monitor_label_headers",
+    ] {
+        std::fs::copy(
+            common::repo_path(&format!("{SDK}/monitor/{name}.json")),
+            dir.join(format!("{name}.json")),
+        )
+        .unwrap();
+    }
+    let e = expressions();
+    let yaml = format!(
+        r#"defaults:
+  endpoint: census-xgb
+  data_capture: capture
+  output: sdk-output
+schedules:
+  - name: sdk-bias
+    type: model_bias
+    cadence: "{hourly}"
+    ground_truth: ground-truth
+    analysis_config: bias_monitor.json
+    probability_threshold_attribute: 0.5
+  - name: sdk-bias-indices
+    type: model_bias
+    cadence: "{hourly}"
+    ground_truth: ground-truth
+    analysis_config: bias_monitor_indices.json
+    probability_threshold_attribute: 0.5
+  - name: sdk-bias-daily
+    type: model_bias
+    cadence: "{daily}"
+    ground_truth: ground-truth
+    analysis_config: bias_monitor.json
+  - name: sdk-bias-daily-5
+    type: model_bias
+    cadence: "{daily_at_5}"
+    ground_truth: ground-truth
+    analysis_config: bias_monitor.json
+  - name: sdk-shap
+    type: model_explainability
+    cadence: "{every_6}"
+    start_time_offset: -PT4H
+    analysis_config: explainability_monitor.json
+  - name: sdk-shap-labels
+    type: model_explainability
+    cadence: "{every_6}"
+    start_time_offset: -PT4H
+    analysis_config: explainability_monitor_label_headers.json
+  - name: sdk-once
+    type: model_bias
+    cadence: "{now}"
+    data_analysis_start_time: -PT1H
+    data_analysis_end_time: -PT0H
+    ground_truth: ground-truth
+    analysis_config: bias_monitor.json
+"#,
+        hourly = e["hourly"].as_str().unwrap(),
+        daily = e["daily"].as_str().unwrap(),
+        daily_at_5 = e["daily_at_5"].as_str().unwrap(),
+        every_6 = e["every_6_hours_from_2"].as_str().unwrap(),
+        now = e["now"].as_str().unwrap(),
+    );
+    let path = dir.join("sdk.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    path
+}
+
+fn run(config: &Path, schedule: &str, at: &str, env: &[(&str, &str)]) -> Value {
+    let r = common::driftwatch_env(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--schedule",
+            schedule,
+            "--at",
+            at,
+        ],
+        env,
+    );
+    assert_eq!(r.code, 0, "{schedule}: {}\n{}", r.stdout, r.stderr);
+    serde_json::from_str(&r.stdout).unwrap()
+}
+
+fn metrics(analysis: &Value) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for stage in ["pre_training_bias_metrics", "post_training_bias_metrics"] {
+        for entries in analysis[stage]["facets"].as_object().unwrap().values() {
+            for e in entries.as_array().unwrap() {
+                for m in e["metrics"].as_array().unwrap() {
+                    out.push((format!("{stage}/{}", m["name"]), m["value"].clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn sdk_monitor_configs_and_schedule_expressions_validate_plan_and_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    demo_traffic(tmp.path());
+    let config = sdk_schedules(tmp.path());
+    let v = common::driftwatch(&["validate", "--config", config.to_str().unwrap()]);
+    assert_eq!(v.code, 0, "{}\n{}", v.stdout, v.stderr);
+    assert!(v.stdout.contains("valid, 7 schedules"), "{}", v.stdout);
+
+    // plan: the SDK's expressions fire where SageMaker's would; NOW shows once, now.
+    let p = common::driftwatch(&[
+        "plan",
+        "--config",
+        config.to_str().unwrap(),
+        "--from",
+        "2024-01-19T00:00:00Z",
+        "--to",
+        "2024-01-20T00:00:00Z",
+    ]);
+    assert_eq!(p.code, 0, "{}", p.stderr);
+    let times = |schedule: &str| -> Vec<String> {
+        p.stdout
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|v| v["schedule"] == schedule)
+            .map(|v| v["scheduled_time"].as_str().unwrap()[11..16].to_string())
+            .collect()
+    };
+    assert_eq!(times("sdk-bias").len(), 24);
+    assert_eq!(times("sdk-bias-daily"), ["00:00"]);
+    assert_eq!(times("sdk-bias-daily-5"), ["05:00"]);
+    assert_eq!(times("sdk-shap"), ["02:00", "08:00", "14:00", "20:00"]);
+    assert!(times("sdk-once").is_empty(), "NOW is not in a past range");
+
+    // run: the monitor configs as the SDK wrote them.
+    let with_headers = run(&config, "sdk-bias", "2024-01-19T23:00:00Z", &[]);
+    let by_index = run(&config, "sdk-bias-indices", "2024-01-19T23:00:00Z", &[]);
+    assert_eq!(with_headers["status"], by_index["status"]);
+    let a = read(Path::new(
+        with_headers["outputs"]["analysis"].as_str().unwrap(),
+    ));
+    let b = read(Path::new(by_index["outputs"]["analysis"].as_str().unwrap()));
+    // Without headers the columns are named as Clarify names them; the numbers are the same.
+    assert_eq!(b["pre_training_bias_metrics"]["label"], "column_13");
+    assert!(
+        b["pre_training_bias_metrics"]["facets"]["column_5"].is_array(),
+        "{b}"
+    );
+    assert_eq!(metrics(&a), metrics(&b));
+    assert_eq!(metrics(&a).len(), 21);
+
+    let server = common::ModelServer::start(&common::repo_path(MODEL));
+    let env = [
+        ("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", server.url.as_str()),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    for (schedule, label) in [("sdk-shap", "label0"), ("sdk-shap-labels", "over_50k")] {
+        let rec = run(&config, schedule, "2024-01-19T20:00:00Z", &env);
+        let a = read(Path::new(rec["outputs"]["analysis"].as_str().unwrap()));
+        let global = a["explanations"]["kernel_shap"][label]["global_shap_values"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{schedule}: {a}"));
+        assert_eq!(global.len(), 13);
+        assert!(rec["counts"]["endpoint_requests"].as_u64().unwrap() > 0);
+    }
+    // A one-time schedule runs at any whole minute it is given.
+    let once = run(&config, "sdk-once", "2024-01-19T22:30:00Z", &[]);
+    assert_eq!(once["window_start"], "2024-01-19T21:30:00Z");
+    assert_eq!(once["window_end"], "2024-01-19T22:30:00Z");
+}
