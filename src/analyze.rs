@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::aws::AwsClients;
+use crate::config::check::CheckConfig;
 use crate::config::{self, InvalidDocument, Location, Purpose};
 use crate::dataset::{self, DatasetError};
 use crate::monitor::bias::{AbsentLabel, BiasRequest, monitor_bias};
@@ -64,15 +65,26 @@ impl AnalyzeOutcome {
     }
 }
 
-/// Analyses `dataset` as `config_path` says and writes the files into `output`. Runs on the
-/// current tokio runtime (an endpoint predictor sends its requests there).
+/// What to analyse, with what, and where the files go.
+#[derive(Debug, Clone)]
+pub struct AnalyzeRequest<'a> {
+    pub dataset: &'a Path,
+    pub config: &'a Path,
+    pub output: &'a Path,
+    /// A baseline analysis.json to check against.
+    pub baseline: Option<&'a Path>,
+    /// How the check judges (SageMaker's rule by default).
+    pub check: CheckConfig,
+}
+
+/// Analyses the dataset as the config says and writes the files into the output directory.
+/// Runs on the current tokio runtime (an endpoint predictor sends its requests there).
 pub async fn analyze(
-    dataset_path: &Path,
-    config_path: &Path,
-    output: &Path,
-    baseline_path: Option<&Path>,
+    req: &AnalyzeRequest<'_>,
     clients: &AwsClients,
 ) -> Result<AnalyzeOutcome, AnalyzeError> {
+    let (dataset_path, config_path, output, baseline_path) =
+        (req.dataset, req.config, req.output, req.baseline);
     let cfg = config::load_analysis_config(config_path, Purpose::Analyze)?;
     let config_location = Location::Local(config_path.to_path_buf());
     let methods = cfg.methods.clone().unwrap_or_default();
@@ -134,6 +146,7 @@ pub async fn analyze(
     let bias = monitor_bias(BiasRequest {
         frame: &frame,
         config: &cfg,
+        check: &req.check,
         predictions: predictions.as_ref(),
         baseline: baseline.as_ref(),
         absent_label: AbsentLabel::Error,
@@ -151,9 +164,10 @@ pub async fn analyze(
                 ),
                 None => None,
             };
-            let req = ExplainRequest::from_config(&cfg, rows, names, shap, predictor);
+            let explain =
+                ExplainRequest::from_config(&cfg, rows, names, shap, predictor, &req.check);
             Some(
-                monitor_explainability(req, baseline.as_ref())
+                monitor_explainability(explain, baseline.as_ref())
                     .await
                     .map_err(in_dataset)?,
             )
@@ -162,7 +176,7 @@ pub async fn analyze(
     };
     drop(frame);
     lap("explain");
-    let result = MonitorOutput::assemble(dataset.warnings, Some(bias), explained);
+    let result = MonitorOutput::assemble(dataset.warnings, &req.check, Some(bias), explained);
     let store = LocalDir::new(output.to_path_buf());
     let write_err = |source| AnalyzeError::Write {
         output: output.to_path_buf(),

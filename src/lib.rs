@@ -30,4 +30,5 @@ pub mod publish;
 pub(crate) mod report;
 pub mod sagemaker;
 pub mod schedule;
+pub(crate) mod stats;
 pub(crate) mod store;

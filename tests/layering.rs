@@ -11,6 +11,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("sagemaker", &[]),
     ("aws", &[]),
     ("gzip", &[]),
+    ("stats", &[]),
     ("schedule", &["config", "sagemaker"]),
     ("config", &["schedule", "sagemaker"]),
     ("store", &["aws", "config", "sagemaker"]),
@@ -28,10 +29,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "store",
         ],
     ),
-    ("bias", &["config", "sagemaker"]),
+    ("bias", &["config", "sagemaker", "stats"]),
     // The endpoint predictor is an AWS client.
-    ("explain", &["aws", "capture", "config", "sagemaker"]),
-    ("check", &["explain", "sagemaker"]),
+    (
+        "explain",
+        &["aws", "capture", "config", "sagemaker", "stats"],
+    ),
+    ("check", &["config", "explain", "sagemaker"]),
     ("publish", &["aws", "sagemaker", "store"]),
     // Reports are drawn from the wire formats only: never from executions or the daemon.
     ("report", &["sagemaker"]),
@@ -45,6 +49,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "config",
             "explain",
             "sagemaker",
+            "stats",
             "store",
         ],
     ),

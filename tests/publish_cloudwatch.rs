@@ -9,7 +9,7 @@ use aws_sdk_cloudwatch::types::{Dimension, DimensionFilter, Metric, MetricDataQu
 use chrono::{DateTime, Utc};
 use common::scenario::{self, T};
 use common::{aws_env, driftwatch_env, moto_url};
-use driftwatch::publish::metrics::{Source, bias_datums};
+use driftwatch::publish::metrics::{Source, bias_datums, interval_datums};
 use driftwatch::publish::put_metric_data;
 use serde_json::{Value, json};
 
@@ -378,4 +378,89 @@ fn without_cloudwatch_the_local_sink_gets_the_datums() {
             .iter()
             .any(|l| l["MetricName"] == "ExecutionFailed" && l["Value"] == 0.0)
     );
+}
+
+#[test]
+fn interval_bounds_are_published_in_driftwatchs_namespace() {
+    let Some(url) = moto_url() else { return };
+    let schedule = format!("iv-{}", std::process::id());
+    let src = Source {
+        endpoint: "ep-iv",
+        schedule: &schedule,
+        scheduled_time: t(),
+    };
+    let analysis: driftwatch::sagemaker::AnalysisDoc = serde_json::from_value(json!({
+        "version": "1.0",
+        "post_training_bias_metrics": {"label": "y", "label_value_or_threshold": "1", "facets": {"f": [
+            {"value_or_threshold": "a", "metrics": [
+                {"name": "DPPL", "description": "x", "value": 0.3},
+                {"name": "FT", "description": "Flip Test (FT)", "value": 0.1}
+            ]}
+        ]}},
+        "driftwatch": {"version": "t", "warnings": [],
+            "intervals": {"post_training_bias_metrics": {"f": {"a": {
+                "DPPL": {"lower": 0.15, "upper": 0.45, "confidence": 0.95, "resamples": 1000},
+                "FT": {"confidence": 0.95, "resamples": 1000, "note": "not bootstrapped"}}}}},
+            "ndcg": {"label0": 0.8},
+            "ndcg_intervals": {"label0": {"lower": 0.7, "upper": 0.88, "confidence": 0.95, "resamples": 1000}}}
+    }))
+    .unwrap();
+    let datums = interval_datums(&src, &analysis);
+    let names: Vec<&str> = datums.iter().map(|d| d.metric_name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "bias_metric_DPPL_lower",
+            "bias_metric_DPPL_upper",
+            "AttributionNDCGLower",
+            "AttributionNDCGUpper"
+        ]
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = cloudwatch(&url);
+    rt.block_on(async {
+        put_metric_data(&client, &datums)
+            .await
+            .expect("PutMetricData");
+        let dims = [
+            ("Endpoint", "ep-iv"),
+            ("MonitoringSchedule", schedule.as_str()),
+            ("BiasStage", "Post-Training"),
+            ("Label", "y"),
+            ("LabelValue", "1"),
+            ("Facet", "f"),
+            ("FacetValue", "a"),
+        ];
+        let (lo, _) = value_at(&client, "driftwatch", "bias_metric_DPPL_lower", &dims)
+            .await
+            .expect("lower bound stored");
+        let (hi, _) = value_at(&client, "driftwatch", "bias_metric_DPPL_upper", &dims)
+            .await
+            .expect("upper bound stored");
+        assert_eq!((lo, hi), (0.15, 0.45));
+        let (n, _) = value_at(
+            &client,
+            "driftwatch",
+            "AttributionNDCGUpper",
+            &[
+                ("Endpoint", "ep-iv"),
+                ("MonitoringSchedule", schedule.as_str()),
+                ("Label", "label0"),
+            ],
+        )
+        .await
+        .expect("nDCG bound stored");
+        assert_eq!(n, 0.88);
+        // SageMaker's namespace is untouched by the bounds.
+        assert!(
+            list(
+                &client,
+                "aws/sagemaker/Endpoints/bias-metrics",
+                "bias_metric_DPPL_lower",
+                &schedule
+            )
+            .await
+            .is_empty()
+        );
+    });
 }

@@ -68,7 +68,9 @@ fn bool_at(c: &Column, i: usize) -> PolarsResult<bool> {
     Ok(matches!(c.get(i)?, AnyValue::Boolean(true)))
 }
 
-/// Counts rows by (d, y, ŷ) with one polars group-by.
+/// Counts rows by (d, y, ŷ) with one polars group-by (the oracle [`joint`]'s marginals are
+/// tested against).
+#[cfg(test)]
 pub fn cells(d: &[bool], y: &[bool], yhat: Option<&[bool]>) -> PolarsResult<Cells> {
     let no_pred;
     let yhat = match yhat {
@@ -112,7 +114,8 @@ pub fn cells(d: &[bool], y: &[bool], yhat: Option<&[bool]>) -> PolarsResult<Cell
 }
 
 /// Counts rows by (group, d, outcome); rows with a missing group value take no part (they
-/// never compare equal to a group in smclarify).
+/// never compare equal to a group in smclarify). The oracle of [`joint`]'s group marginals.
+#[cfg(test)]
 pub fn group_cells(group: &Column, d: &[bool], outcome: &[bool]) -> PolarsResult<GroupCells> {
     let g = group.clone().with_name("g".into());
     let df = DataFrame::new(d.len(), vec![g, bool_col("d", d), bool_col("y", outcome)])?;
@@ -156,4 +159,207 @@ pub fn group_cells(group: &Column, d: &[bool], outcome: &[bool]) -> PolarsResult
     Ok(GroupCells {
         groups: groups.into_iter().map(|(_, g)| g).collect(),
     })
+}
+
+/// Rows by (group, d, y, ŷ): every count the metrics of one facet entry need. [`Cells`] and
+/// both [`GroupCells`] are its marginals, so resampling these cells (the count bootstrap) is
+/// resampling the rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JointCounts {
+    /// Slots: one per group (in the order [`group_cells`] uses), then one for rows without a
+    /// group — the only slot when there is no group variable.
+    pub slots: usize,
+    pub has_group: bool,
+    /// `counts[((slot * 2 + d) * 2 + y) * 2 + ŷ]`.
+    pub counts: Vec<u64>,
+}
+
+fn cell_index(slot: usize, d: bool, y: bool, p: bool) -> usize {
+    ((slot * 2 + usize::from(d)) * 2 + usize::from(y)) * 2 + usize::from(p)
+}
+
+impl JointCounts {
+    pub fn rows(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+
+    pub fn cells(&self) -> Cells {
+        self.cells_of(&self.counts)
+    }
+
+    /// The cells of other counts laid out like these (a resample), without copying them.
+    pub fn cells_of(&self, counts: &[u64]) -> Cells {
+        let mut c = Cells::default();
+        for slot in 0..self.slots {
+            for (d, side) in [(false, &mut c.a), (true, &mut c.d)] {
+                side.tp += counts[cell_index(slot, d, true, true)];
+                side.fp += counts[cell_index(slot, d, false, true)];
+                side.fn_ += counts[cell_index(slot, d, true, false)];
+                side.tn += counts[cell_index(slot, d, false, false)];
+            }
+        }
+        c
+    }
+
+    /// Per group (rows with a group only, groups with rows only) by (d, outcome), the outcome
+    /// being the label (`predicted` false) or the prediction; of `counts` laid out like these.
+    pub fn groups_of(&self, counts: &[u64], predicted: bool) -> Option<GroupCells> {
+        if !self.has_group {
+            return None;
+        }
+        let mut groups = Vec::new();
+        for slot in 0..self.slots - 1 {
+            let mut g = GroupCount::default();
+            for d in [false, true] {
+                for y in [false, true] {
+                    for p in [false, true] {
+                        let n = counts[cell_index(slot, d, y, p)];
+                        let positive = if predicted { p } else { y };
+                        g.n += n;
+                        if positive {
+                            g.pos += n;
+                            if d {
+                                g.pos_d += n;
+                            }
+                        } else {
+                            g.neg += n;
+                            if d {
+                                g.neg_d += n;
+                            }
+                        }
+                    }
+                }
+            }
+            if g.n > 0 {
+                groups.push(g);
+            }
+        }
+        Some(GroupCells { groups })
+    }
+
+    /// The records of each group (with records) of the group variable.
+    pub fn group_sizes(&self) -> Vec<u64> {
+        if !self.has_group {
+            return Vec::new();
+        }
+        (0..self.slots - 1)
+            .map(|slot| self.counts[slot * 8..slot * 8 + 8].iter().sum::<u64>())
+            .filter(|n| *n > 0)
+            .collect()
+    }
+
+    /// CDDL's groups: (group, d, label).
+    pub fn label_groups(&self) -> Option<GroupCells> {
+        self.groups_of(&self.counts, false)
+    }
+
+    /// CDDPL's groups: (group, d, prediction).
+    pub fn pred_groups(&self) -> Option<GroupCells> {
+        self.groups_of(&self.counts, true)
+    }
+}
+
+/// Counts rows by (group, d, y, ŷ) with one polars group-by.
+pub fn joint(
+    group: Option<&Column>,
+    d: &[bool],
+    y: &[bool],
+    yhat: Option<&[bool]>,
+) -> PolarsResult<JointCounts> {
+    let no_pred;
+    let yhat = match yhat {
+        Some(p) => p,
+        None => {
+            no_pred = vec![false; d.len()];
+            &no_pred
+        }
+    };
+    let mut columns = vec![bool_col("d", d), bool_col("y", y), bool_col("p", yhat)];
+    if let Some(g) = group {
+        columns.push(g.clone().with_name("g".into()));
+    }
+    let df = DataFrame::new(d.len(), columns)?;
+    let keys: Vec<Expr> = if group.is_some() {
+        vec![col("g"), col("d"), col("y"), col("p")]
+    } else {
+        vec![col("d"), col("y"), col("p")]
+    };
+    let mut lazy = df.lazy().group_by(keys).agg([len().alias("n")]);
+    if group.is_some() {
+        // Nulls last, then the order group_cells uses.
+        lazy = lazy.sort(["g"], SortMultipleOptions::default().with_nulls_last(true));
+    }
+    let out = lazy.collect()?;
+    let (cd, cy, cp, cn) = (
+        out.column("d")?,
+        out.column("y")?,
+        out.column("p")?,
+        out.column("n")?,
+    );
+    // Slot per distinct group key in order; rows without a group go to the last slot.
+    let mut slot_of_row = Vec::with_capacity(out.height());
+    let mut keys: Vec<String> = Vec::new();
+    for i in 0..out.height() {
+        let slot = match group.map(|_| out.column("g").and_then(|g| g.get(i))) {
+            None => None,
+            Some(v) => {
+                let v = v?;
+                if v.is_null() {
+                    None
+                } else {
+                    let key = v.to_string();
+                    if keys.last() != Some(&key) {
+                        keys.push(key);
+                    }
+                    Some(keys.len() - 1)
+                }
+            }
+        };
+        slot_of_row.push(slot);
+    }
+    let slots = keys.len() + 1;
+    let mut counts = vec![0u64; slots * 8];
+    for (i, slot) in slot_of_row.into_iter().enumerate() {
+        let slot = slot.unwrap_or(slots - 1);
+        counts[cell_index(slot, bool_at(cd, i)?, bool_at(cy, i)?, bool_at(cp, i)?)] +=
+            u64_at(cn, i)?;
+    }
+    Ok(JointCounts {
+        slots,
+        has_group: group.is_some(),
+        counts,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_joint_counts_marginalise_to_the_cells_and_the_groups() {
+        let d = [true, false, true, false, true, false, true, true];
+        let y = [true, true, false, false, true, false, true, false];
+        let p = [false, true, true, false, true, true, false, false];
+        let g = Column::new(
+            "grp".into(),
+            [
+                Some(3i64),
+                Some(1),
+                None,
+                Some(3),
+                Some(2),
+                Some(1),
+                Some(3),
+                None,
+            ],
+        );
+        let j = joint(Some(&g), &d, &y, Some(&p)).unwrap();
+        assert_eq!(j.rows(), 8);
+        assert_eq!(j.cells(), cells(&d, &y, Some(&p)).unwrap());
+        assert_eq!(j.label_groups(), Some(group_cells(&g, &d, &y).unwrap()));
+        assert_eq!(j.pred_groups(), Some(group_cells(&g, &d, &p).unwrap()));
+        let none = joint(None, &d, &y, None).unwrap();
+        assert_eq!(none.cells(), cells(&d, &y, None).unwrap());
+        assert_eq!(none.label_groups(), None);
+    }
 }

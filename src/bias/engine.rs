@@ -7,7 +7,7 @@
 
 use polars::prelude::*;
 
-use super::counts::{self, Cells, GroupCells};
+use super::counts::{self, Cells, GroupCells, JointCounts};
 use super::flip_test::{Features, flip_test};
 use super::metrics::{self, MetricValue};
 use super::select::{self, categorical_mask, infer_type, joined, threshold_mask, threshold_of};
@@ -31,6 +31,9 @@ pub struct MetricResult {
 pub struct FacetReport {
     pub value_or_threshold: String,
     pub metrics: Vec<MetricResult>,
+    /// The counts every metric but FT was computed from (none when the entry failed as a
+    /// whole): what the bootstrap resamples.
+    pub joint: Option<JointCounts>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -308,7 +311,28 @@ struct FacetInputs<'a> {
 }
 
 fn metric(name: &'static str, inp: &FacetInputs<'_>) -> MetricValue {
-    let c = &inp.cells;
+    match name {
+        "FT" => match inp.yhat {
+            Some(p) => flip_test(inp.features, inp.d, p),
+            None => Err("predictions are required".into()),
+        },
+        other => count_metric(
+            other,
+            &inp.cells,
+            inp.label_groups.as_ref(),
+            inp.pred_groups.as_ref(),
+        ),
+    }
+}
+
+/// Every metric but FT, from the counts alone: the engine's values, and each bootstrap
+/// resample's.
+pub fn count_metric(
+    name: &str,
+    c: &Cells,
+    label_groups: Option<&GroupCells>,
+    pred_groups: Option<&GroupCells>,
+) -> MetricValue {
     let all = |f: fn(&counts::Side) -> u64| f(&c.a) + f(&c.d);
     match name {
         "CI" => metrics::ci(c),
@@ -319,7 +343,7 @@ fn metric(name: &'static str, inp: &FacetInputs<'_>) -> MetricValue {
         "TVD" => metrics::tvd(c),
         "KS" => metrics::ks(c),
         "CDDL" => metrics::cdd(
-            inp.label_groups.as_ref(),
+            label_groups,
             all(counts::Side::label_pos),
             all(counts::Side::label_neg),
         ),
@@ -335,14 +359,10 @@ fn metric(name: &'static str, inp: &FacetInputs<'_>) -> MetricValue {
         "TE" => metrics::te(c),
         "GE" => metrics::ge(c),
         "CDDPL" => metrics::cdd(
-            inp.pred_groups.as_ref(),
+            pred_groups,
             all(counts::Side::pred_pos),
             all(counts::Side::pred_neg),
         ),
-        "FT" => match inp.yhat {
-            Some(p) => flip_test(inp.features, inp.d, p),
-            None => Err("predictions are required".into()),
-        },
         other => Err(format!("unknown metric {other}")),
     }
 }
@@ -350,6 +370,7 @@ fn metric(name: &'static str, inp: &FacetInputs<'_>) -> MetricValue {
 /// A facet entry whose every metric failed for the same reason.
 fn failed_entry(value_or_threshold: String, names: &[&'static str], error: &str) -> FacetReport {
     FacetReport {
+        joint: None,
         value_or_threshold,
         metrics: names
             .iter()
@@ -503,18 +524,16 @@ pub fn run_bias(
                 pre_entries.push(match (&d, &label.mask) {
                     (Err(e), _) | (_, Err(e)) => failed_entry(text.clone(), names, e),
                     (Ok(d), Ok(y)) => {
+                        let joint = counts::joint(group.as_ref(), d, y, None)?;
                         let inp = FacetInputs {
-                            cells: counts::cells(d, y, None)?,
-                            label_groups: group
-                                .as_ref()
-                                .map(|g| counts::group_cells(g, d, y))
-                                .transpose()?,
+                            cells: joint.cells(),
+                            label_groups: joint.label_groups(),
                             pred_groups: None,
                             d,
                             yhat: None,
                             features: &features,
                         };
-                        compute(text.clone(), names, &inp)
+                        compute(text.clone(), names, &inp, joint)
                     }
                 });
             }
@@ -524,18 +543,16 @@ pub fn run_bias(
                         failed_entry(text.clone(), names, e)
                     }
                     (Ok(d), Ok(y), Ok(p)) => {
+                        let joint = counts::joint(group.as_ref(), d, y, Some(p))?;
                         let inp = FacetInputs {
-                            cells: counts::cells(d, y, Some(p))?,
+                            cells: joint.cells(),
                             label_groups: None,
-                            pred_groups: group
-                                .as_ref()
-                                .map(|g| counts::group_cells(g, d, p))
-                                .transpose()?,
+                            pred_groups: joint.pred_groups(),
                             d,
                             yhat: Some(p),
                             features: &features,
                         };
-                        compute(text.clone(), names, &inp)
+                        compute(text.clone(), names, &inp, joint)
                     }
                 });
             }
@@ -560,8 +577,14 @@ pub fn run_bias(
     Ok(out)
 }
 
-fn compute(text: String, names: &[&'static str], inp: &FacetInputs<'_>) -> FacetReport {
+fn compute(
+    text: String,
+    names: &[&'static str],
+    inp: &FacetInputs<'_>,
+    joint: JointCounts,
+) -> FacetReport {
     FacetReport {
+        joint: Some(joint),
         value_or_threshold: text,
         metrics: names
             .iter()

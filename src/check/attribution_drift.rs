@@ -9,7 +9,8 @@
 //! is a warning, not a violation.
 
 use crate::explain::ndcg::ndcg;
-use crate::sagemaker::{AnalysisDoc, AttributionViolation, OrderedMap};
+use crate::sagemaker::analysis::NotSignificant;
+use crate::sagemaker::{AnalysisDoc, AttributionViolation, MetricValue, OrderedMap, ShapLabel};
 
 pub const DEFAULT_THRESHOLD: f64 = 0.9;
 
@@ -19,9 +20,65 @@ pub struct AttributionCheck {
     /// nDCG per label compared.
     pub ndcg: OrderedMap<f64>,
     pub warnings: Vec<String>,
+    /// Labels below the threshold whose nDCG interval reaches it (significant mode).
+    pub not_significant: Vec<NotSignificant>,
 }
 
-pub fn check(current: &AnalysisDoc, baseline: &AnalysisDoc, threshold: f64) -> AttributionCheck {
+/// The nDCG of `current` global values against a baseline label's, features aligned by the
+/// baseline's names; with the warnings the alignment needs. An error when it cannot be
+/// computed.
+pub fn label_ndcg(
+    label: &str,
+    baseline: &ShapLabel,
+    current: &dyn Fn(&str) -> Option<f64>,
+) -> Result<(f64, Vec<String>), String> {
+    let mut warnings = Vec::new();
+    let mut rel = Vec::new();
+    let mut score = Vec::new();
+    let mut missing = Vec::new();
+    for (feature, v) in baseline.global_shap_values.iter() {
+        let Some(x) = v.get() else {
+            return Err(format!(
+                "label {label}: baseline value of {feature} is not a number: not checked"
+            ));
+        };
+        rel.push(x);
+        score.push(match current(feature) {
+            Some(y) => y,
+            None => {
+                missing.push(feature.to_string());
+                0.0
+            }
+        });
+    }
+    if !missing.is_empty() {
+        warnings.push(format!(
+            "label {label}: features {} are missing from this analysis; counted as attribution 0",
+            missing.join(", ")
+        ));
+    }
+    if rel.iter().any(|x| *x < 0.0) {
+        warnings.push(format!(
+            "label {label}: negative baseline attributions; nDCG ranks by magnitude"
+        ));
+        rel.iter_mut().for_each(|x| *x = x.abs());
+        score.iter_mut().for_each(|x| *x = x.abs());
+    }
+    ndcg(&rel, &score)
+        .map(|v| (v, warnings))
+        .map_err(|e| format!("label {label}: nDCG not computed: {e}"))
+}
+
+/// Checks the current attributions against the baseline's. In significant mode
+/// (`significant` = the check's confidence), a label below the threshold violates only when
+/// the upper bound of its nDCG interval (in the analysis' `driftwatch.ndcg_intervals`) is
+/// below it too.
+pub fn check(
+    current: &AnalysisDoc,
+    baseline: &AnalysisDoc,
+    threshold: f64,
+    significant: Option<f64>,
+) -> AttributionCheck {
     let mut out = AttributionCheck::default();
     let (Some(cur), Some(base)) = (current.kernel_shap(), baseline.kernel_shap()) else {
         out.warnings.push(
@@ -36,60 +93,63 @@ pub fn check(current: &AnalysisDoc, baseline: &AnalysisDoc, threshold: f64) -> A
             ));
             continue;
         };
-        let (bv, cv) = (&b.global_shap_values, &c.global_shap_values);
-        if bv.is_empty() || cv.is_empty() {
+        if b.global_shap_values.is_empty() || c.global_shap_values.is_empty() {
             out.warnings.push(format!(
                 "label {label}: global_shap_values missing: not checked"
             ));
             continue;
         }
-        let mut rel = Vec::new();
-        let mut score = Vec::new();
-        let mut missing = Vec::new();
-        for (feature, v) in bv.iter() {
-            let Some(x) = v.get() else {
-                out.warnings.push(format!(
-                    "label {label}: baseline value of {feature} is not a number: not checked"
-                ));
-                rel.clear();
-                break;
-            };
-            rel.push(x);
-            score.push(match cv.get(feature).and_then(|v| v.get()) {
-                Some(y) => y,
-                None => {
-                    missing.push(feature.to_string());
-                    0.0
-                }
-            });
-        }
-        if rel.is_empty() {
+        let lookup = |f: &str| c.global_shap_values.get(f).and_then(|v| v.get());
+        let v = match label_ndcg(label, b, &lookup) {
+            Ok((v, warnings)) => {
+                out.warnings.extend(warnings);
+                v
+            }
+            Err(e) => {
+                out.warnings.push(e);
+                continue;
+            }
+        };
+        out.ndcg.insert(label, v);
+        if v >= threshold {
             continue;
         }
-        if !missing.is_empty() {
-            out.warnings.push(format!(
-                "label {label}: features {} are missing from this analysis; counted as attribution 0",
-                missing.join(", ")
-            ));
-        }
-        if rel.iter().any(|x| *x < 0.0) {
-            out.warnings.push(format!(
-                "label {label}: negative baseline attributions; nDCG ranks by magnitude"
-            ));
-            rel.iter_mut().for_each(|x| *x = x.abs());
-            score.iter_mut().for_each(|x| *x = x.abs());
-        }
-        match ndcg(&rel, &score) {
-            Ok(v) => {
-                out.ndcg.insert(label, v);
-                if v < threshold {
-                    out.violations
-                        .push(AttributionViolation::new(label, v, threshold));
-                }
+        let Some(confidence) = significant else {
+            out.violations
+                .push(AttributionViolation::new(label, v, threshold));
+            continue;
+        };
+        let interval = current
+            .driftwatch
+            .as_ref()
+            .and_then(|d| d.ndcg_intervals.get(label));
+        match interval.and_then(|i| i.bounds()) {
+            Some((lo, hi)) if hi < threshold => {
+                let mut violation = AttributionViolation::new(label, v, threshold);
+                violation.description.push_str(&format!(
+                    " ({}% confidence interval [{}, {}] lies below it)",
+                    crate::sagemaker::pyfmt::metric_text(confidence * 100.0).trim_end_matches(".0"),
+                    crate::sagemaker::pyfmt::py_float_repr(lo),
+                    crate::sagemaker::pyfmt::py_float_repr(hi)
+                ));
+                out.violations.push(violation);
             }
-            Err(e) => out
-                .warnings
-                .push(format!("label {label}: nDCG not computed: {e}")),
+            Some((lo, hi)) => out.not_significant.push(NotSignificant {
+                stage: "explanations.kernel_shap".into(),
+                facet: String::new(),
+                facet_value: label.to_string(),
+                metric_name: "nDCG".into(),
+                value: MetricValue::new(v),
+                baseline: MetricValue::new(threshold),
+                lower: MetricValue::new(lo),
+                upper: MetricValue::new(hi),
+            }),
+            None => out.warnings.push(format!(
+                "label {label}: nDCG {v} is below {threshold} but has no interval ({}): not judged",
+                interval
+                    .and_then(|i| i.note.clone())
+                    .unwrap_or_else(|| "none computed".into())
+            )),
         }
     }
     for label in cur.keys().filter(|l| !base.contains_key(l)) {
@@ -112,7 +172,7 @@ mod tests {
     fn reversed_ranking_violates_with_sagemakers_wording() {
         let base = analysis(json!({"a": 1, "b": 2, "c": 3, "d": 4, "e": 5}));
         let cur = analysis(json!({"a": 5, "b": 4, "c": 3, "d": 2, "e": 1}));
-        let c = check(&cur, &base, 0.9);
+        let c = check(&cur, &base, 0.9, None);
         assert_eq!(c.violations.len(), 1);
         let v = &c.violations[0];
         assert_eq!(v.metric_name, "shap");
@@ -124,16 +184,16 @@ mod tests {
             v.description
         );
         assert!(v.description.ends_with("exceeds threshold 0.9"));
-        assert!(check(&base, &base, 0.9).violations.is_empty());
+        assert!(check(&base, &base, 0.9, None).violations.is_empty());
     }
 
     #[test]
     fn missing_features_labels_and_negative_values_warn() {
         let base = analysis(json!({"a": -1, "b": 2}));
         let cur = analysis(json!({"b": 2}));
-        let c = check(&cur, &base, 0.9);
+        let c = check(&cur, &base, 0.9, None);
         assert_eq!(c.warnings.len(), 2, "{:?}", c.warnings);
-        let c = check(&cur, &AnalysisDoc::default(), 0.9);
+        let c = check(&cur, &AnalysisDoc::default(), 0.9, None);
         assert!(c.violations.is_empty() && c.warnings.len() == 1);
     }
 }

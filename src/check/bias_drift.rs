@@ -6,25 +6,54 @@
 //! (errored) on either side, or absent from the baseline, is not judged but reported as a
 //! warning, so a silent gap in the check never looks like a pass.
 
-use crate::sagemaker::{AnalysisDoc, BiasViolation, Stage};
+use std::collections::HashMap;
+
+use crate::config::check::{CheckConfig, CheckMode};
+use crate::sagemaker::analysis::{InsufficientData, NotSignificant};
+use crate::sagemaker::pyfmt::metric_text;
+use crate::sagemaker::{AnalysisDoc, BiasViolation, MetricValue, Stage};
 
 #[derive(Debug, Default, PartialEq)]
 pub struct CheckOutcome {
     pub violations: Vec<BiasViolation>,
     pub warnings: Vec<String>,
+    /// Facet groups too small to judge (significant mode).
+    pub insufficient: Vec<InsufficientData>,
+    /// Point values beyond the baseline whose intervals are not (significant mode).
+    pub not_significant: Vec<NotSignificant>,
+}
+
+/// How the metrics are judged: the check's settings and, for significant mode, the sizes of
+/// each facet entry — (stage, facet, facet value) → its [`Sizes`].
+pub struct Gate<'a> {
+    pub check: &'a CheckConfig,
+    pub group_sizes: &'a HashMap<(Stage, String, String), Sizes>,
+}
+
+/// The records a facet entry's metrics rest on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Sizes {
+    /// The smaller side of the facet split.
+    pub smaller_side: u64,
+    /// CDD's conditioning groups: how many, and the records of the smallest.
+    pub groups: usize,
+    pub smallest_group: u64,
+}
+
+fn neutral(metric: &str) -> f64 {
+    if metric == "DI" { 1.0 } else { 0.0 }
 }
 
 fn distance_from_neutral(metric: &str, x: f64) -> f64 {
-    if metric == "DI" {
-        (x - 1.0).abs()
-    } else {
-        x.abs()
-    }
+    (x - neutral(metric)).abs()
 }
 
-/// Checks a current bias analysis against a baseline one.
-pub fn check(current: &AnalysisDoc, baseline: &AnalysisDoc) -> CheckOutcome {
+/// Checks a current bias analysis against a baseline one: SageMaker's rule, or (significant
+/// mode) a violation only when the current value's whole interval (in the analysis'
+/// `driftwatch.intervals`) lies beyond the baseline constraint.
+pub fn check(current: &AnalysisDoc, baseline: &AnalysisDoc, gate: &Gate<'_>) -> CheckOutcome {
     let mut out = CheckOutcome::default();
+    let significant = gate.check.mode == CheckMode::Significant;
     for stage in Stage::ALL {
         if current.stage(stage).is_none() {
             continue;
@@ -44,19 +73,103 @@ pub fn check(current: &AnalysisDoc, baseline: &AnalysisDoc) -> CheckOutcome {
                 ));
                 continue;
             };
-            match (m.value(), base.value.get()) {
-                (Some(c), Some(b)) => {
-                    if distance_from_neutral(name, c) > distance_from_neutral(name, b) {
-                        out.violations
-                            .push(BiasViolation::new(facet, fv, name, c, b));
-                    }
+            let (c, b) = match (m.value(), base.value.get()) {
+                (Some(c), Some(b)) => (c, b),
+                (None, _) => {
+                    out.warnings.push(format!(
+                        "{name} for facet {facet}={fv} has no value in this analysis: not checked"
+                    ));
+                    continue;
                 }
-                (None, _) => out.warnings.push(format!(
-                    "{name} for facet {facet}={fv} has no value in this analysis: not checked"
-                )),
-                (_, None) => out.warnings.push(format!(
-                    "{name} for facet {facet}={fv} has no value in the baseline: not checked"
-                )),
+                (_, None) => {
+                    out.warnings.push(format!(
+                        "{name} for facet {facet}={fv} has no value in the baseline: not checked"
+                    ));
+                    continue;
+                }
+            };
+            if significant {
+                let key = (stage, facet.to_string(), fv.to_string());
+                let sizes = gate.group_sizes.get(&key).copied().unwrap_or_default();
+                let min = gate.check.min_records;
+                if sizes.smaller_side < min {
+                    let noted = out.insufficient.iter().any(|i| {
+                        i.stage == stage.key()
+                            && i.facet == facet
+                            && i.facet_value == fv
+                            && i.metric_name.is_none()
+                    });
+                    if !noted {
+                        out.insufficient.push(InsufficientData {
+                            stage: stage.key().to_string(),
+                            facet: facet.to_string(),
+                            facet_value: fv.to_string(),
+                            metric_name: None,
+                            records: sizes.smaller_side,
+                            min_records: min,
+                            note: None,
+                        });
+                    }
+                    continue;
+                }
+                // CDD averages a disparity over the group variable's groups: in groups of a
+                // few records it is biased by the window's size (empty label cells count as
+                // zero), so a small window differs from a large baseline even without drift.
+                if matches!(name, "CDDL" | "CDDPL") && sizes.smallest_group < min {
+                    out.insufficient.push(InsufficientData {
+                        stage: stage.key().to_string(),
+                        facet: facet.to_string(),
+                        facet_value: fv.to_string(),
+                        metric_name: Some(name.to_string()),
+                        records: sizes.smallest_group,
+                        min_records: min,
+                        note: Some(format!(
+                            "the smallest of the {} groups of the group variable has {} records",
+                            sizes.groups, sizes.smallest_group
+                        )),
+                    });
+                    continue;
+                }
+            }
+            if distance_from_neutral(name, c) <= distance_from_neutral(name, b) {
+                continue;
+            }
+            if !significant {
+                out.violations
+                    .push(BiasViolation::new(facet, fv, name, c, b));
+                continue;
+            }
+            let bounds = current.interval(stage, facet, fv, name);
+            let Some((lo, hi)) = bounds.and_then(|i| i.bounds()) else {
+                out.warnings.push(format!(
+                    "{name} for facet {facet}={fv} is beyond the baseline but has no interval ({}): not judged",
+                    bounds
+                        .and_then(|i| i.note.clone())
+                        .unwrap_or_else(|| "none computed".into())
+                ));
+                continue;
+            };
+            let (n, db) = (neutral(name), distance_from_neutral(name, b));
+            if lo > n + db || hi < n - db {
+                let mut v = BiasViolation::new(facet, fv, name, c, b);
+                v.description.push_str(&format!(
+                    " ({}% simultaneous confidence interval [{}, {}] lies beyond it)",
+                    metric_text(gate.check.confidence * 100.0).trim_end_matches(".0"),
+                    metric_text(lo),
+                    metric_text(hi)
+                ));
+                out.violations.push(v);
+            } else {
+                out.not_significant.push(NotSignificant {
+                    stage: stage.key().to_string(),
+                    facet: facet.to_string(),
+                    facet_value: fv.to_string(),
+                    metric_name: name.to_string(),
+                    value: MetricValue::new(c),
+                    baseline: MetricValue::new(b),
+                    lower: MetricValue::new(lo),
+                    upper: MetricValue::new(hi),
+                });
             }
         }
     }
@@ -65,8 +178,27 @@ pub fn check(current: &AnalysisDoc, baseline: &AnalysisDoc) -> CheckOutcome {
 
 #[cfg(test)]
 mod tests {
+    use super::check as check_fn;
     use super::*;
     use serde_json::{Value, json};
+
+    fn sagemaker() -> Gate<'static> {
+        static SIZES: std::sync::LazyLock<HashMap<(Stage, String, String), Sizes>> =
+            std::sync::LazyLock::new(HashMap::new);
+        static CHECK: CheckConfig = CheckConfig {
+            mode: CheckMode::Sagemaker,
+            confidence: 0.95,
+            resamples: 1000,
+            min_records: 30,
+            seed: 0,
+            ndcg_threshold: None,
+            intervals: true,
+        };
+        Gate {
+            check: &CHECK,
+            group_sizes: &SIZES,
+        }
+    }
 
     fn analysis(metrics: Value) -> AnalysisDoc {
         serde_json::from_value(json!({"version": "1.0", "post_training_bias_metrics": {"label": "y", "label_value_or_threshold": "1",
@@ -92,7 +224,7 @@ mod tests {
             {"name": "AD", "value": 0.1},
             {"name": "GE", "value": 0.5},
         ]));
-        let out = check(&cur, &base);
+        let out = check(&cur, &base, &sagemaker());
         let names: Vec<&str> = out
             .violations
             .iter()
@@ -118,24 +250,98 @@ mod tests {
     fn di_is_judged_against_one() {
         let base = analysis(json!([{"name": "DI", "value": 0.9}]));
         assert!(
-            check(&analysis(json!([{"name": "DI", "value": 1.05}])), &base)
-                .violations
-                .is_empty()
-        );
-        assert_eq!(
-            check(&analysis(json!([{"name": "DI", "value": 0.85}])), &base)
-                .violations
-                .len(),
-            1
+            check(
+                &analysis(json!([{"name": "DI", "value": 1.05}])),
+                &base,
+                &sagemaker()
+            )
+            .violations
+            .is_empty()
         );
         assert_eq!(
             check(
-                &analysis(json!([{"name": "DI", "value": "Infinity"}])),
-                &base
+                &analysis(json!([{"name": "DI", "value": 0.85}])),
+                &base,
+                &sagemaker()
             )
             .violations
             .len(),
             1
         );
+        assert_eq!(
+            check(
+                &analysis(json!([{"name": "DI", "value": "Infinity"}])),
+                &base,
+                &sagemaker()
+            )
+            .violations
+            .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn significant_mode_judges_by_the_whole_interval_and_skips_small_groups() {
+        let base = analysis(json!([
+            {"name": "DPPL", "value": 0.1},
+            {"name": "DI", "value": 0.9},
+            {"name": "CI", "value": 0.1},
+        ]));
+        let mut cur = analysis(json!([
+            {"name": "DPPL", "value": 0.3},
+            {"name": "DI", "value": 0.5},
+            {"name": "CI", "value": 0.2},
+        ]));
+        let iv = |lo: f64, hi: f64| json!({"lower": lo, "upper": hi, "confidence": 0.95, "resamples": 1000});
+        cur.driftwatch = Some(
+            serde_json::from_value(
+                json!({"version": "t", "intervals": {"post_training_bias_metrics": {"Sex": {"0": {
+                // Wholly beyond 0.1: a violation. DI: [0.6, 0.95] reaches back within 1 ± 0.1.
+                "DPPL": iv(0.15, 0.45), "DI": iv(0.6, 0.95),
+                "CI": {"confidence": 0.95, "resamples": 1000, "note": "cannot"}}}}}}),
+            )
+            .unwrap(),
+        );
+        let check = CheckConfig {
+            mode: CheckMode::Significant,
+            ..CheckConfig::default()
+        };
+        let key = (Stage::PostTraining, "Sex".to_string(), "0".to_string());
+        let sized = |n| Sizes {
+            smaller_side: n,
+            groups: 0,
+            smallest_group: 0,
+        };
+        let sizes: HashMap<_, _> = [(key.clone(), sized(40))].into_iter().collect();
+        let gate = Gate {
+            check: &check,
+            group_sizes: &sizes,
+        };
+        let out = check_fn(&cur, &base, &gate);
+        assert_eq!(out.violations.len(), 1, "{out:?}");
+        assert_eq!(
+            out.violations[0].description,
+            "Metric value 0.3 doesn't meet the baseline constraint requirement 0.1 (95% simultaneous confidence interval [0.15, 0.45] lies beyond it)"
+        );
+        assert_eq!(out.not_significant.len(), 1);
+        assert_eq!(out.not_significant[0].metric_name, "DI");
+        assert!(
+            out.warnings
+                .iter()
+                .any(|w| w.contains("CI") && w.contains("not judged"))
+        );
+        // A group under min_records is not judged, and says so.
+        let small: HashMap<_, _> = [(key, sized(12))].into_iter().collect();
+        let out = check_fn(
+            &cur,
+            &base,
+            &Gate {
+                check: &check,
+                group_sizes: &small,
+            },
+        );
+        assert!(out.violations.is_empty());
+        assert_eq!(out.insufficient.len(), 1);
+        assert_eq!(out.insufficient[0].records, 12);
     }
 }

@@ -2,21 +2,30 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use driftwatch::analyze::{AnalyzeError, analyze};
+use driftwatch::analyze::{AnalyzeError, AnalyzeRequest, analyze};
 use driftwatch::aws::AwsClients;
+use driftwatch::config::check::CheckConfig;
 
 pub fn analyze_command(
     dataset: &Path,
     config: &Path,
     output: &Path,
     baseline: Option<&Path>,
+    check: CheckConfig,
 ) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
     let clients = AwsClients::new();
-    match runtime.block_on(analyze(dataset, config, output, baseline, &clients)) {
+    let req = AnalyzeRequest {
+        dataset,
+        config,
+        output,
+        baseline,
+        check,
+    };
+    match runtime.block_on(analyze(&req, &clients)) {
         Ok(outcome) => {
             for w in &outcome.output.warnings {
                 eprintln!("warning: {w}");

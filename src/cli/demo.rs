@@ -3,6 +3,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use chrono::{TimeDelta, Timelike, Utc};
+use driftwatch::config::check::CheckMode;
 use driftwatch::demo::{DemoOptions, run_demo};
 use driftwatch::sagemaker::Status;
 use driftwatch::sagemaker::time::{format_utc, parse_utc};
@@ -14,6 +15,8 @@ pub struct Flags<'a> {
     pub rate: usize,
     pub drift_hours: usize,
     pub end: Option<&'a str>,
+    pub check: CheckMode,
+    pub baseline_tolerance: f64,
 }
 
 /// `driftwatch demo`: prints a table per schedule and where the outputs are. Exit 0 when
@@ -44,6 +47,8 @@ pub fn demo_command(f: Flags<'_>) -> anyhow::Result<ExitCode> {
         rate: f.rate,
         end,
         drift_hours: f.drift_hours.min(f.hours),
+        check: f.check,
+        baseline_tolerance: f.baseline_tolerance,
     };
     let s = run_demo(&options)?;
     println!(

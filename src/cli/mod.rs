@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use driftwatch::config::check::{CheckConfig, CheckMode};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -32,6 +33,75 @@ pub struct Cli {
     pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How a check judges: the flags of `analyze` and `demo` (a schedule's `check:` block).
+#[derive(clap::Args, Debug, Clone)]
+pub struct CheckFlags {
+    /// `sagemaker`: a violation whenever the value is beyond the baseline (SageMaker's rule);
+    /// `significant`: only when its whole confidence interval is.
+    #[arg(long = "check", value_enum)]
+    pub mode: Option<CheckModeArg>,
+    /// Confidence of the bootstrap intervals.
+    #[arg(long, default_value_t = 0.95)]
+    pub confidence: f64,
+    /// Bootstrap resamples.
+    #[arg(long, default_value_t = 1000)]
+    pub resamples: usize,
+    /// In significant mode, facet groups with fewer records are not judged.
+    #[arg(long, default_value_t = 30)]
+    pub min_records: u64,
+    /// Seed of the bootstrap.
+    #[arg(long = "bootstrap-seed", default_value_t = 0)]
+    pub seed: u64,
+    /// Compute no confidence intervals (sagemaker mode only).
+    #[arg(long)]
+    pub no_intervals: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CheckModeArg {
+    Sagemaker,
+    Significant,
+}
+
+impl CheckFlags {
+    /// The check these flags ask for (`default` when --check is not given).
+    pub fn config(&self, default: CheckMode) -> anyhow::Result<CheckConfig> {
+        if !(self.confidence > 0.5 && self.confidence < 1.0) {
+            anyhow::bail!(
+                "--confidence must be between 0.5 and 1 (exclusive), got {}",
+                self.confidence
+            );
+        }
+        if !(100..=100_000).contains(&self.resamples) {
+            anyhow::bail!(
+                "--resamples must be between 100 and 100000, got {}",
+                self.resamples
+            );
+        }
+        let mode = match self.mode {
+            None => default,
+            Some(CheckModeArg::Sagemaker) => CheckMode::Sagemaker,
+            Some(CheckModeArg::Significant) => CheckMode::Significant,
+        };
+        if self.no_intervals && mode == CheckMode::Significant {
+            anyhow::bail!("--no-intervals: the significant check judges by the intervals");
+        }
+        Ok(CheckConfig {
+            intervals: !self.no_intervals,
+            mode: match self.mode {
+                None => default,
+                Some(CheckModeArg::Sagemaker) => CheckMode::Sagemaker,
+                Some(CheckModeArg::Significant) => CheckMode::Significant,
+            },
+            confidence: self.confidence,
+            resamples: self.resamples,
+            min_records: self.min_records,
+            seed: self.seed,
+            ..CheckConfig::default()
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -62,23 +132,34 @@ pub enum Command {
         /// The end of the traffic, a whole hour (default: the current hour).
         #[arg(long)]
         end: Option<String>,
+        /// How violations are judged: `significant` (the whole confidence interval beyond
+        /// the baseline) or `sagemaker` (the value beyond it).
+        #[arg(long, value_enum, default_value = "significant")]
+        check: CheckModeArg,
+        /// Loosen each bias baseline value by this much (away from neutral), as SageMaker's
+        /// documentation suggests for its point-value rule.
+        #[arg(long, default_value_t = 0.0)]
+        baseline_tolerance: f64,
     },
     /// Compute Clarify bias metrics on a dataset (the Clarify processing job / baselining
     /// job): writes OUTPUT/analysis.json, and OUTPUT/constraint_violations.json when a
     /// baseline is given and something violates it.
     Analyze {
         /// CSV (header row unless the config has `headers`), JSON Lines or Parquet, per the
-        /// config's `dataset_type`.
+        /// config's `dataset_type`; plain or gzip-compressed.
         #[arg(long)]
         dataset: PathBuf,
+        /// The Clarify analysis config (JSON): bias methods, SHAP, partial dependence, report.
         #[arg(long)]
         analysis_config: PathBuf,
         /// Output directory.
         #[arg(long)]
         output: PathBuf,
-        /// A baseline analysis.json to check against (bias drift check).
+        /// A baseline analysis.json to check against (bias and attribution drift checks).
         #[arg(long)]
         baseline: Option<PathBuf>,
+        #[command(flatten)]
+        check: CheckFlags,
     },
     /// Run one execution of a schedule for scheduled time T (its window ends at T, or at T +
     /// end_time_offset): reads capture and ground truth, writes analysis.json,
@@ -229,7 +310,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             analysis_config,
             output,
             baseline,
-        } => analyze::analyze_command(&dataset, &analysis_config, &output, baseline.as_deref()),
+            check,
+        } => analyze::analyze_command(
+            &dataset,
+            &analysis_config,
+            &output,
+            baseline.as_deref(),
+            check.config(CheckMode::Sagemaker)?,
+        ),
         Command::Validate { config } => validate::validate_command(&config),
         Command::Demo {
             dir,
@@ -238,6 +326,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             rate,
             drift_hours,
             end,
+            check,
+            baseline_tolerance,
         } => demo::demo_command(demo::Flags {
             dir: &dir,
             hours,
@@ -245,6 +335,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             rate,
             drift_hours,
             end: end.as_deref(),
+            check: match check {
+                CheckModeArg::Sagemaker => CheckMode::Sagemaker,
+                CheckModeArg::Significant => CheckMode::Significant,
+            },
+            baseline_tolerance,
         }),
         Command::Serve {
             config,

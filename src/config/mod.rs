@@ -2,6 +2,7 @@
 //! with every problem reported by path.
 
 pub(crate) mod analysis;
+pub mod check;
 pub mod duration;
 pub(crate) mod location;
 pub(crate) mod names;

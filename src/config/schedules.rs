@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use super::analysis::{AnalysisConfig, Locator, Purpose};
+use super::check::CheckConfig;
 use super::duration::{parse_iso_offset, parse_runtime};
 use super::location::Location;
 use super::names::SageMakerName;
@@ -40,6 +41,7 @@ const SCHEDULE_KEYS: &[&str] = &[
     "exclude_features_attribute",
     "cloudwatch",
     "max_runtime",
+    "check",
 ];
 const TOP_KEYS: &[&str] = &["defaults", "schedules"];
 const DEFAULT_MAX_RUNTIME: Duration = Duration::from_secs(30 * 60);
@@ -107,6 +109,8 @@ pub struct Schedule {
     pub endpoint_input: EndpointInput,
     pub cloudwatch: bool,
     pub max_runtime: Duration,
+    /// How violations are judged (`check:`; SageMaker's rule by default).
+    pub check: CheckConfig,
 }
 
 impl Schedule {
@@ -466,6 +470,10 @@ fn read_schedule(entry: &Entry<'_>, base_dir: &Path, problems: &mut Problems) ->
             .map_err(|e| problems.push(f.path.clone(), e))
             .unwrap_or(DEFAULT_MAX_RUNTIME),
     };
+    let check = match entry.get("check") {
+        None => CheckConfig::default(),
+        Some(f) => CheckConfig::read(&f.path, f.value, problems).unwrap_or_default(),
+    };
     if problems.len() != before {
         return None;
     }
@@ -483,6 +491,7 @@ fn read_schedule(entry: &Entry<'_>, base_dir: &Path, problems: &mut Problems) ->
         endpoint_input,
         cloudwatch,
         max_runtime,
+        check,
     })
 }
 

@@ -12,8 +12,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::analyze::{AnalyzeError, analyze};
+use crate::analyze::{AnalyzeError, AnalyzeRequest, analyze};
 use crate::aws::AwsClients;
+use crate::config::check::{CheckConfig, CheckMode};
 use crate::config::{InvalidDocument, ScheduleFile};
 use crate::daemon::backfill::{Options, Outcome, backfill};
 use crate::explain::model::InProcessModel;
@@ -57,6 +58,11 @@ pub struct DemoOptions {
     pub end: DateTime<Utc>,
     /// Hours at the end with drift injected.
     pub drift_hours: usize,
+    /// How the schedules judge violations (the demo shows `significant` by default).
+    pub check: CheckMode,
+    /// Added to each bias baseline value's distance from neutral (0: the computed
+    /// baselines); SageMaker's documentation suggests loosening for its point-value rule.
+    pub baseline_tolerance: f64,
 }
 
 /// Records in the baseline datasets (taken from the sample, never served as traffic).
@@ -97,6 +103,7 @@ fn write_baselines(
     dir: &Path,
     baseline: &[Person],
     model: &InProcessModel,
+    tolerance: f64,
     runtime: &tokio::runtime::Runtime,
     clients: &AwsClients,
 ) -> Result<(), DemoError> {
@@ -118,26 +125,32 @@ fn write_baselines(
         serde_json::to_vec_pretty(&bias_cfg).unwrap_or_default(),
     )?;
     runtime.block_on(analyze(
-        &b.join("dataset.csv"),
-        &dir.join("config/census-bias-baselining.json"),
-        &b,
-        None,
+        &AnalyzeRequest {
+            dataset: &b.join("dataset.csv"),
+            config: &dir.join("config/census-bias-baselining.json"),
+            output: &b,
+            baseline: None,
+            check: CheckConfig::default(),
+        },
         clients,
     ))?;
-    // The check flags any metric farther from neutral than its baseline value, so an hour of
-    // ~100 records would "violate" on sampling noise alone. As SageMaker's documentation
-    // suggests, the constraints are the baseline values loosened: analysis.raw.json keeps
-    // what `analyze` computed, analysis.json adds BIAS_TOLERANCE to each distance.
-    let raw_path = b.join("analysis.json");
-    let raw = std::fs::read(&raw_path).map_err(|e| DemoError::io(&raw_path, e))?;
-    let mut constraints: serde_json::Value = serde_json::from_slice(&raw)
-        .map_err(|e| DemoError::Assets(format!("{}: {e}", raw_path.display())))?;
-    loosen(&mut constraints, BIAS_TOLERANCE);
-    write(&b.join("analysis.raw.json"), raw)?;
-    write(
-        &raw_path,
-        serde_json::to_vec_pretty(&constraints).unwrap_or_default(),
-    )?;
+    // SageMaker's rule flags any metric farther from neutral than its baseline value, so an
+    // hour of ~100 records "violates" on sampling noise alone; the demo's schedules use the
+    // significant check instead, against the computed baselines. With a tolerance (for
+    // comparing with the loosened baselines SageMaker's documentation suggests),
+    // analysis.raw.json keeps what `analyze` computed and analysis.json is loosened.
+    if tolerance > 0.0 {
+        let raw_path = b.join("analysis.json");
+        let raw = std::fs::read(&raw_path).map_err(|e| DemoError::io(&raw_path, e))?;
+        let mut constraints: serde_json::Value = serde_json::from_slice(&raw)
+            .map_err(|e| DemoError::Assets(format!("{}: {e}", raw_path.display())))?;
+        loosen(&mut constraints, tolerance);
+        write(&b.join("analysis.raw.json"), raw)?;
+        write(
+            &raw_path,
+            serde_json::to_vec_pretty(&constraints).unwrap_or_default(),
+        )?;
+    }
 
     let s = dir.join("baselines/shap");
     let rows: String = baseline
@@ -147,17 +160,17 @@ fn write_baselines(
         .collect();
     write(&s.join("dataset.csv"), rows)?;
     runtime.block_on(analyze(
-        &s.join("dataset.csv"),
-        &dir.join("config/census-explainability-analysis.json"),
-        &s,
-        None,
+        &AnalyzeRequest {
+            dataset: &s.join("dataset.csv"),
+            config: &dir.join("config/census-explainability-analysis.json"),
+            output: &s,
+            baseline: None,
+            check: CheckConfig::default(),
+        },
         clients,
     ))?;
     Ok(())
 }
-
-/// How much farther from neutral than the baseline a bias metric may go before it violates.
-pub const BIAS_TOLERANCE: f64 = 0.2;
 
 /// Adds `tolerance` to every finite metric's distance from neutral (1 for DI, 0 otherwise),
 /// keeping the side of neutral it was on.
@@ -182,13 +195,16 @@ pub fn loosen(v: &mut serde_json::Value, tolerance: f64) {
     }
 }
 
-fn schedules_yaml() -> String {
+fn schedules_yaml(check: CheckMode) -> String {
     r#"# Written by `driftwatch demo`: the embedded default. Paths are relative to this file.
 defaults:
   endpoint: ENDPOINT
   data_capture: capture
   output: output
   cloudwatch: false
+  # significant: a violation only when a metric's whole 95% interval is beyond the
+  # baseline (sagemaker: whenever its value is).
+  check: {mode: CHECK}
 
 schedules:
   - name: census-bias
@@ -206,6 +222,7 @@ schedules:
     baseline_constraints: baselines/shap/analysis.json
 "#
     .replace("ENDPOINT", ENDPOINT)
+    .replace("CHECK", check.as_str())
 }
 
 /// Runs the whole demo. Blocking (it starts its own runtime for the executions).
@@ -232,7 +249,7 @@ pub fn run_demo(o: &DemoOptions) -> Result<DemoSummary, DemoError> {
         &dir.join("config/census-explainability-analysis.json"),
         serde_json::to_vec_pretty(&assets::shap_config()).unwrap_or_default(),
     )?;
-    write(&dir.join("schedules.yaml"), schedules_yaml())?;
+    write(&dir.join("schedules.yaml"), schedules_yaml(o.check))?;
     let spec = traffic::Spec {
         end: o.end,
         hours: o.hours,
@@ -248,7 +265,14 @@ pub fn run_demo(o: &DemoOptions) -> Result<DemoSummary, DemoError> {
         .build()
         .map_err(DemoError::Runtime)?;
     let clients = Arc::new(AwsClients::new());
-    write_baselines(dir, baseline, &model, &runtime, &clients)?;
+    write_baselines(
+        dir,
+        baseline,
+        &model,
+        o.baseline_tolerance,
+        &runtime,
+        &clients,
+    )?;
 
     let file = ScheduleFile::load(&dir.join("schedules.yaml"))?;
     let start = o.end - TimeDelta::hours(o.hours as i64);

@@ -15,9 +15,11 @@ use crate::sagemaker::time::format_utc;
 
 /// How traffic changes in the drifted hours.
 ///
-/// - Bias drift: women's labels over $50k are kept with probability 0.1 only (pre-training
-///   DPL/KL/… move), and women's records lose full-time status, 20 usual hours a week and
-///   half their weeks worked, so the model scores them lower (post-training DPPL/DI/… move).
+/// - Bias drift: the gap between men's and women's outcomes widens — women's labels over
+///   $50k are kept with probability 0.1 only, 40 % of men's labels under $50k become over
+///   (pre-training DPL/KL/CDDL/… move; post-training metrics that compare predictions with
+///   labels, AD/DCR/DRR/RD/…, too), and women's records lose full-time status, 20 usual
+///   hours a week and half their weeks worked, so the model scores them lower.
 /// - Attribution drift: most traffic turns to young, never-married high-school graduates
 ///   with few weeks worked. Education (A_HGA), the feature the model leans on most, then
 ///   equals the SHAP baseline record's value for most rows and stops contributing: the
@@ -28,6 +30,9 @@ pub struct Drift {
 
 fn drifted(p: &mut Person, rng: &mut Rng) {
     let sex = p.features[col("A_SEX")];
+    if sex == 1.0 && p.label == 0 && rng.unit() < 0.4 {
+        p.label = 1;
+    }
     if sex == 2.0 {
         if p.label == 1 && rng.unit() > 0.1 {
             p.label = 0;

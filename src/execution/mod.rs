@@ -180,6 +180,7 @@ async fn analyse(
             let bias = crate::monitor::bias::monitor_bias(BiasRequest {
                 frame: &data.frame,
                 config: &data.config,
+                check: &schedule.check,
                 predictions: Some(&data.predictions),
                 baseline: baseline.as_ref(),
                 absent_label: AbsentLabel::Warn,
@@ -187,7 +188,7 @@ async fn analyse(
             drop(data);
             trace.lap("metrics");
             (
-                MonitorOutput::assemble(trace.warnings.clone(), Some(bias), None),
+                MonitorOutput::assemble(trace.warnings.clone(), &schedule.check, Some(bias), None),
                 baseline,
             )
         }
@@ -223,12 +224,23 @@ async fn analyse(
                     clients,
                 )
                 .await?;
-            let req =
-                ExplainRequest::from_config(&cfg, rows, features, Some(shap), Arc::new(predictor));
+            let req = ExplainRequest::from_config(
+                &cfg,
+                rows,
+                features,
+                Some(shap),
+                Arc::new(predictor),
+                &schedule.check,
+            );
             let result = monitor_explainability(req, baseline.as_ref()).await?;
             trace.lap("shap");
             (
-                MonitorOutput::assemble(trace.warnings.clone(), None, Some(result)),
+                MonitorOutput::assemble(
+                    trace.warnings.clone(),
+                    &schedule.check,
+                    None,
+                    Some(result),
+                ),
                 baseline,
             )
         }

@@ -13,5 +13,5 @@ pub mod model;
 pub mod ndcg;
 pub(crate) mod pdp;
 pub mod predictor;
-pub mod rng;
+pub use crate::stats::rng;
 pub(crate) mod run;

@@ -5,13 +5,18 @@
 use polars::prelude::DataFrame;
 
 use super::MonitorError;
+use std::collections::HashMap;
+
+use crate::bias::bootstrap::{BootstrapSettings, Interval, intervals};
 use crate::bias::engine::PredictionSource;
 use crate::bias::select::joined;
 use crate::bias::{BiasAnalysis, FacetReport, StageReport, run_bias};
-use crate::check::bias_drift;
+use crate::check::bias_drift::{self, Gate, Sizes};
 use crate::config::analysis::{AnalysisConfig, ColumnType};
+use crate::config::check::CheckConfig;
+use crate::sagemaker::analysis::{InsufficientData, IntervalEntry, NotSignificant};
 use crate::sagemaker::{
-    AnalysisDoc, BiasStage, BiasViolation, FacetEntry, MetricEntry, MetricValue, OrderedMap,
+    AnalysisDoc, BiasStage, BiasViolation, FacetEntry, MetricEntry, MetricValue, OrderedMap, Stage,
 };
 
 /// What a label value that occurs in no record means.
@@ -28,6 +33,8 @@ pub enum AbsentLabel {
 pub struct BiasRequest<'a> {
     pub frame: &'a DataFrame,
     pub config: &'a AnalysisConfig,
+    /// How violations are judged and the intervals' settings.
+    pub check: &'a CheckConfig,
     /// The prediction column, when not the config's `predicted_label` (captured data).
     pub predictions: Option<&'a PredictionSource>,
     pub baseline: Option<&'a AnalysisDoc>,
@@ -44,17 +51,25 @@ pub struct BiasOutcome {
     pub violations: Vec<BiasViolation>,
     /// The engine's, then the check's.
     pub warnings: Vec<String>,
+    /// Stage key → facet → facet value → metric → interval.
+    pub intervals: Intervals,
+    pub insufficient: Vec<InsufficientData>,
+    pub not_significant: Vec<NotSignificant>,
     /// Metrics computed and errored (for summaries).
     pub computed: usize,
     pub errored: usize,
 }
 
 impl BiasOutcome {
-    /// The stages as an analysis.json (for the check and for callers that need the file).
+    /// The stages and their intervals as an analysis.json (what the check reads).
     pub fn as_doc(&self) -> AnalysisDoc {
         AnalysisDoc {
             pre_training_bias_metrics: self.pre_training.clone(),
             post_training_bias_metrics: self.post_training.clone(),
+            driftwatch: Some(crate::sagemaker::DriftwatchBlock {
+                intervals: self.intervals.clone(),
+                ..Default::default()
+            }),
             ..AnalysisDoc::default()
         }
     }
@@ -147,6 +162,11 @@ pub fn monitor_bias(req: BiasRequest<'_>) -> Result<BiasOutcome, MonitorError> {
         }
     }
     let (computed, errored) = count(&analysis);
+    let (intervals, group_sizes) = if req.check.intervals {
+        bootstrap(&analysis, req.check)
+    } else {
+        (Intervals::new(), HashMap::new())
+    };
     let mut out = BiasOutcome {
         pre_training: analysis.pre_training.as_ref().map(stage),
         post_training: analysis.post_training.as_ref().map(stage),
@@ -157,15 +177,114 @@ pub fn monitor_bias(req: BiasRequest<'_>) -> Result<BiasOutcome, MonitorError> {
             .collect(),
         violations: Vec::new(),
         warnings,
+        intervals,
+        insufficient: Vec::new(),
+        not_significant: Vec::new(),
         computed,
         errored,
     };
     if let Some(baseline) = req.baseline
         && (out.pre_training.is_some() || out.post_training.is_some())
     {
-        let check = bias_drift::check(&out.as_doc(), baseline);
+        let gate = Gate {
+            check: req.check,
+            group_sizes: &group_sizes,
+        };
+        let check = bias_drift::check(&out.as_doc(), baseline, &gate);
         out.violations = check.violations;
         out.warnings.extend(check.warnings);
+        out.insufficient = check.insufficient;
+        out.not_significant = check.not_significant;
     }
     Ok(out)
+}
+
+/// Stage key → facet → facet value → metric → interval, as analysis.json holds them.
+pub type Intervals = OrderedMap<OrderedMap<OrderedMap<OrderedMap<IntervalEntry>>>>;
+
+/// Every metric's bootstrap interval, and each facet group's size (the smaller side).
+fn bootstrap(
+    analysis: &BiasAnalysis,
+    check: &CheckConfig,
+) -> (Intervals, HashMap<(Stage, String, String), Sizes>) {
+    let comparisons = [&analysis.pre_training, &analysis.post_training]
+        .into_iter()
+        .flatten()
+        .flat_map(|s| &s.facets)
+        .flat_map(|(_, entries)| entries)
+        .flat_map(|e| &e.metrics)
+        .filter(|m| m.name != "FT" && m.value.is_ok())
+        .count();
+    let (confidence, resamples) = check.interval_settings(comparisons);
+    let settings = BootstrapSettings {
+        confidence,
+        resamples,
+        seed: check.seed,
+    };
+    let mut out = Intervals::new();
+    let mut sizes = HashMap::new();
+    for (si, (stage, report)) in [
+        (Stage::PreTraining, &analysis.pre_training),
+        (Stage::PostTraining, &analysis.post_training),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let Some(report) = report else { continue };
+        let mut facets = OrderedMap::new();
+        for (fi, (facet, entries)) in report.facets.iter().enumerate() {
+            let mut values = OrderedMap::new();
+            for (ei, e) in entries.iter().enumerate() {
+                let entry =
+                    |lower: Option<f64>, upper: Option<f64>, note: Option<String>| IntervalEntry {
+                        lower: lower.map(MetricValue::new),
+                        upper: upper.map(MetricValue::new),
+                        confidence: settings.confidence,
+                        resamples: settings.resamples,
+                        note,
+                    };
+                let names: Vec<&'static str> = e.metrics.iter().map(|m| m.name).collect();
+                let mut metrics = OrderedMap::new();
+                match &e.joint {
+                    Some(joint) => {
+                        let cells = joint.cells();
+                        let groups = joint.group_sizes();
+                        sizes.insert(
+                            (stage, facet.clone(), e.value_or_threshold.clone()),
+                            Sizes {
+                                smaller_side: cells.a.n().min(cells.d.n()),
+                                groups: groups.len(),
+                                smallest_group: groups.iter().copied().min().unwrap_or(0),
+                            },
+                        );
+                        let stream = ((si as u64) << 40) | ((fi as u64) << 20) | ei as u64;
+                        for ((name, iv), m) in intervals(joint, &names, &settings, stream)
+                            .into_iter()
+                            .zip(&e.metrics)
+                        {
+                            let iv = match (iv, &m.value) {
+                                // The metric itself has no value: its error is the note.
+                                (_, Err(e)) => entry(None, None, Some(e.clone())),
+                                (Interval::Bounds { lower, upper }, Ok(_)) => {
+                                    entry(Some(lower), Some(upper), None)
+                                }
+                                (Interval::NotComputed(why), Ok(_)) => entry(None, None, Some(why)),
+                            };
+                            metrics.insert(name, iv);
+                        }
+                    }
+                    None => {
+                        for m in &e.metrics {
+                            let why = m.value.as_ref().err().cloned().unwrap_or_default();
+                            metrics.insert(m.name, entry(None, None, Some(why)));
+                        }
+                    }
+                }
+                values.insert(e.value_or_threshold.clone(), metrics);
+            }
+            facets.insert(facet.clone(), values);
+        }
+        out.insert(stage.key(), facets);
+    }
+    (out, sizes)
 }

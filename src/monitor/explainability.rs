@@ -9,13 +9,22 @@ use polars::prelude::{Column, DataFrame, DataType};
 
 use super::MonitorError;
 use crate::check::attribution_drift;
-use crate::config::analysis::{AnalysisConfig, ColumnRef, PdpConfig, ShapConfig};
+use crate::check::attribution_drift::label_ndcg;
+use crate::config::analysis::{
+    AggMethod as ConfigAgg, AnalysisConfig, ColumnRef, PdpConfig, ShapConfig,
+};
+use crate::config::check::{CheckConfig, CheckMode};
+use crate::explain::aggregate::{AggMethod, aggregate};
 use crate::explain::pdp::{PdpDataType, grid, partial_dependence};
 use crate::explain::predictor::Predictor;
 use crate::explain::run::{ShapResult, run_shap};
+use crate::sagemaker::DriftwatchBlock;
+use crate::sagemaker::analysis::{IntervalEntry, NotSignificant};
 use crate::sagemaker::{
     AnalysisDoc, AttributionViolation, Explanations, MetricValue, OrderedMap, PdpFeature, ShapLabel,
 };
+use crate::stats::quantile::quantile;
+use crate::stats::rng::Rng;
 
 pub struct ExplainRequest {
     /// One row per record, features in `feature_names` order.
@@ -30,6 +39,8 @@ pub struct ExplainRequest {
     pub predictor: Arc<Predictor>,
     /// nDCG below this is attribution drift.
     pub ndcg_threshold: f64,
+    /// How the attribution check judges, and the nDCG intervals' settings.
+    pub check: CheckConfig,
 }
 
 impl ExplainRequest {
@@ -40,6 +51,7 @@ impl ExplainRequest {
         feature_names: Vec<String>,
         shap: Option<ShapConfig>,
         predictor: Arc<Predictor>,
+        check: &CheckConfig,
     ) -> Self {
         Self {
             rows,
@@ -52,10 +64,12 @@ impl ExplainRequest {
                 .map(|pc| pc.label_headers.clone())
                 .unwrap_or_default(),
             predictor,
-            ndcg_threshold: cfg
-                .extensions
+            // The schedule's check wins over the analysis config's extension block.
+            ndcg_threshold: check
                 .ndcg_threshold
+                .or(cfg.extensions.ndcg_threshold)
                 .unwrap_or(attribution_drift::DEFAULT_THRESHOLD),
+            check: *check,
         }
     }
 }
@@ -68,13 +82,17 @@ pub struct ExplainOutcome {
     pub ndcg: OrderedMap<f64>,
     pub violations: Vec<AttributionViolation>,
     pub warnings: Vec<String>,
+    /// Label → the bootstrap interval of its nDCG.
+    pub ndcg_intervals: OrderedMap<IntervalEntry>,
+    /// Labels below the threshold whose interval reaches it (significant mode).
+    pub not_significant: Vec<NotSignificant>,
     /// `explanations_shap/out.csv`, when `save_local_shap_values` asks for it.
     pub local_csv: Option<String>,
     /// InvokeEndpoint requests made.
     pub endpoint_requests: usize,
 }
 
-fn kernel_shap(r: &ShapResult) -> OrderedMap<ShapLabel> {
+fn kernel_shap((r, _): &(ShapResult, bool)) -> OrderedMap<ShapLabel> {
     r.labels
         .iter()
         .map(|l| {
@@ -194,45 +212,135 @@ pub async fn monitor_explainability(
     req: ExplainRequest,
     baseline: Option<&AnalysisDoc>,
 ) -> Result<ExplainOutcome, MonitorError> {
-    let threshold = req.ndcg_threshold;
+    let (threshold, check) = (req.ndcg_threshold, req.check);
+    let agg = req.shap.as_ref().map(|s| s.agg_method);
     let (result, requests) = tokio::task::spawn_blocking(move || {
         let r = explain(&req);
         (r, req.predictor.requests())
     })
     .await
     .map_err(|e| MonitorError::Data(format!("explaining failed: {e}")))?;
-    let (shap, local_csv, pdp) = result?;
+    let (shap, pdp) = result?;
     let mut out = ExplainOutcome {
         explanations: Explanations {
-            kernel_shap: shap,
+            kernel_shap: shap.as_ref().map(kernel_shap),
             pdp,
         },
         ndcg: OrderedMap::new(),
         violations: Vec::new(),
         warnings: Vec::new(),
-        local_csv,
+        ndcg_intervals: OrderedMap::new(),
+        not_significant: Vec::new(),
+        local_csv: shap
+            .as_ref()
+            .filter(|(_, save)| *save)
+            .map(|(r, _)| r.local_csv()),
         endpoint_requests: requests,
     };
-    if let Some(b) = baseline
-        && out.explanations.kernel_shap.is_some()
-    {
+    if let (Some(b), Some((result, _)), Some(agg)) = (baseline, &shap, agg) {
+        if check.intervals {
+            out.ndcg_intervals = ndcg_intervals(result, agg, b, &check);
+        }
         let current = AnalysisDoc {
             explanations: Some(out.explanations.clone()),
+            driftwatch: Some(DriftwatchBlock {
+                ndcg_intervals: out.ndcg_intervals.clone(),
+                ..DriftwatchBlock::default()
+            }),
             ..AnalysisDoc::default()
         };
-        let check = attribution_drift::check(&current, b, threshold);
-        out.ndcg = check.ndcg;
-        out.violations = check.violations;
-        out.warnings = check.warnings;
+        let significant = (check.mode == CheckMode::Significant).then_some(check.confidence);
+        let c = attribution_drift::check(&current, b, threshold, significant);
+        out.ndcg = c.ndcg;
+        out.violations = c.violations;
+        out.warnings = c.warnings;
+        out.not_significant = c.not_significant;
     }
     Ok(out)
 }
 
-type Explained = (
-    Option<OrderedMap<ShapLabel>>,
-    Option<String>,
-    Option<Vec<PdpFeature>>,
-);
+/// The bootstrap interval of each label's nDCG: the explained records resampled, the
+/// global values aggregated again, the nDCG against the baseline recomputed.
+fn ndcg_intervals(
+    result: &ShapResult,
+    agg: ConfigAgg,
+    baseline: &AnalysisDoc,
+    check: &CheckConfig,
+) -> OrderedMap<IntervalEntry> {
+    let mut out = OrderedMap::new();
+    let Some(base) = baseline.kernel_shap() else {
+        return out;
+    };
+    let method = match agg {
+        ConfigAgg::MeanAbs => AggMethod::MeanAbs,
+        ConfigAgg::Median => AggMethod::Median,
+        ConfigAgg::MeanSq => AggMethod::MeanSq,
+    };
+    let (confidence, resamples) = check.interval_settings(result.labels.len());
+    let alpha = 1.0 - confidence;
+    for (li, l) in result.labels.iter().enumerate() {
+        let Some(b) = base.get(&l.label) else {
+            continue;
+        };
+        let n = l.local.len();
+        if n == 0 {
+            continue;
+        }
+        let mut rng = Rng::seeded(
+            check
+                .seed
+                .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                .wrapping_add(0xA77 + li as u64),
+        );
+        let mut values = Vec::with_capacity(resamples);
+        let mut failed = None;
+        let mut resample: Vec<Vec<f64>> = Vec::with_capacity(n);
+        for _ in 0..resamples {
+            resample.clear();
+            resample.extend((0..n).map(|_| l.local[rng.below(n)].clone()));
+            let global = aggregate(&resample, method);
+            let lookup = |f: &str| {
+                result
+                    .feature_names
+                    .iter()
+                    .position(|x| x == f)
+                    .map(|j| global[j])
+            };
+            match label_ndcg(&l.label, b, &lookup) {
+                Ok((v, _)) if !v.is_nan() => values.push(v),
+                Ok(_) => {
+                    failed.get_or_insert_with(|| "not a number".to_string());
+                }
+                Err(e) => {
+                    failed.get_or_insert(e);
+                }
+            }
+        }
+        let entry = if values.len() < resamples {
+            IntervalEntry {
+                lower: None,
+                upper: None,
+                confidence,
+                resamples,
+                note: failed,
+            }
+        } else {
+            values.sort_by(f64::total_cmp);
+            IntervalEntry {
+                lower: Some(MetricValue::new(quantile(&values, alpha / 2.0))),
+                upper: Some(MetricValue::new(quantile(&values, 1.0 - alpha / 2.0))),
+                confidence,
+                resamples,
+                note: None,
+            }
+        };
+        out.insert(l.label.clone(), entry);
+    }
+    out
+}
+
+/// The SHAP result (and whether its local values are to be saved), the PDP entries.
+type Explained = (Option<(ShapResult, bool)>, Option<Vec<PdpFeature>>);
 
 fn explain(req: &ExplainRequest) -> Result<Explained, MonitorError> {
     let shap = match &req.shap {
@@ -261,14 +369,7 @@ fn explain(req: &ExplainRequest) -> Result<Explained, MonitorError> {
         }
         None => None,
     };
-    Ok(match shap {
-        Some((r, save_local)) => (
-            Some(kernel_shap(&r)),
-            save_local.then(|| r.local_csv()),
-            pdp,
-        ),
-        None => (None, None, pdp),
-    })
+    Ok((shap, pdp))
 }
 
 /// The rows of a dataset to explain (the model's inputs): every column but the label, the

@@ -3,7 +3,8 @@
 
 use super::bias::BiasOutcome;
 use super::explainability::ExplainOutcome;
-use crate::sagemaker::analysis::FORMAT_VERSION;
+use crate::config::check::{CheckConfig, CheckMode};
+use crate::sagemaker::analysis::{CheckInfo, FORMAT_VERSION};
 use crate::sagemaker::{AnalysisDoc, ConstraintViolations, DriftwatchBlock, Status, Violation};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +28,7 @@ impl MonitorOutput {
     /// before the analysis (reading, merging); they come first.
     pub fn assemble(
         leading: Vec<String>,
+        check: &CheckConfig,
         bias: Option<BiasOutcome>,
         explained: Option<ExplainOutcome>,
     ) -> Self {
@@ -38,10 +40,22 @@ impl MonitorOutput {
             ..DriftwatchBlock::default()
         };
         let (mut computed, mut errored, mut requests) = (0, 0, 0);
+        if check.intervals || check.mode == CheckMode::Significant {
+            block.check = Some(CheckInfo {
+                mode: check.mode.as_str().to_string(),
+                confidence: check.confidence,
+                resamples: check.resamples,
+                min_records: check.min_records,
+                seed: check.seed,
+            });
+        }
         if let Some(b) = bias {
             analysis.pre_training_bias_metrics = b.pre_training;
             analysis.post_training_bias_metrics = b.post_training;
             block.column_types = b.column_types;
+            block.intervals = b.intervals;
+            block.insufficient_data = b.insufficient;
+            block.not_significant = b.not_significant;
             warnings.extend(b.warnings);
             violations.extend(b.violations.into_iter().map(Violation::Bias));
             (computed, errored) = (b.computed, b.errored);
@@ -50,6 +64,8 @@ impl MonitorOutput {
         if let Some(s) = explained {
             analysis.explanations = Some(s.explanations);
             block.ndcg = s.ndcg;
+            block.ndcg_intervals = s.ndcg_intervals;
+            block.not_significant.extend(s.not_significant);
             warnings.extend(s.warnings);
             violations.extend(s.violations.into_iter().map(Violation::Attribution));
             local_shap_csv = s.local_csv;

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::datum::{Datum, Unit, publishable};
+use crate::sagemaker::analysis::MetricAt;
 use crate::sagemaker::{AnalysisDoc, MonitoringType};
 
 pub const BIAS_NAMESPACE: &str = "aws/sagemaker/Endpoints/bias-metrics";
@@ -52,7 +53,65 @@ pub fn analysis_datums(src: &Source<'_>, analysis: &AnalysisDoc) -> Vec<Datum> {
     let mut out = bias_datums(src, analysis);
     out.extend(explainability_datums(src, analysis));
     out.extend(ndcg_datums(src, analysis));
+    out.extend(interval_datums(src, analysis));
     out
+}
+
+/// The bootstrap intervals' bounds, in driftwatch's namespace (SageMaker's metrics stay as
+/// they are): `bias_metric_<NAME>_lower` / `_upper` with SageMaker's bias dimensions, so an
+/// alarm copied from SageMaker's needs only another namespace and name; and
+/// `AttributionNDCGLower` / `Upper` per `Label`.
+pub fn interval_datums(src: &Source<'_>, analysis: &AnalysisDoc) -> Vec<Datum> {
+    let mut out = Vec::new();
+    for m in analysis.metrics() {
+        let Some((lo, hi)) = analysis
+            .interval(m.stage, m.facet, m.facet_value, &m.metric.name)
+            .and_then(|i| i.bounds())
+        else {
+            continue;
+        };
+        for (suffix, v) in [("lower", lo), ("upper", hi)] {
+            if let Some(v) = publishable(v) {
+                out.push(src.datum(
+                    DRIFTWATCH_NAMESPACE,
+                    format!("bias_metric_{}_{suffix}", m.metric.name),
+                    bias_dimensions(&m),
+                    v,
+                    Unit::None,
+                ));
+            }
+        }
+    }
+    if let Some(block) = &analysis.driftwatch {
+        for (label, iv) in block.ndcg_intervals.iter() {
+            let Some((lo, hi)) = iv.bounds() else {
+                continue;
+            };
+            for (name, v) in [("AttributionNDCGLower", lo), ("AttributionNDCGUpper", hi)] {
+                if let Some(v) = publishable(v) {
+                    out.push(src.datum(
+                        DRIFTWATCH_NAMESPACE,
+                        name.into(),
+                        vec![("Label", label.to_string())],
+                        v,
+                        Unit::None,
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// SageMaker's dimensions of a bias metric (after Endpoint and MonitoringSchedule).
+fn bias_dimensions(m: &MetricAt<'_>) -> Vec<(&'static str, String)> {
+    vec![
+        ("BiasStage", m.stage.cloudwatch_name().to_string()),
+        ("Label", m.label.to_string()),
+        ("LabelValue", m.label_value.to_string()),
+        ("Facet", m.facet.to_string()),
+        ("FacetValue", m.facet_value.to_string()),
+    ]
 }
 
 /// `bias_metric_<NAME>` for every computed metric (null and errored metrics give none).
@@ -64,13 +123,7 @@ pub fn bias_datums(src: &Source<'_>, analysis: &AnalysisDoc) -> Vec<Datum> {
             Some(src.datum(
                 BIAS_NAMESPACE,
                 format!("bias_metric_{}", m.metric.name),
-                vec![
-                    ("BiasStage", m.stage.cloudwatch_name().to_string()),
-                    ("Label", m.label.to_string()),
-                    ("LabelValue", m.label_value.to_string()),
-                    ("Facet", m.facet.to_string()),
-                    ("FacetValue", m.facet_value.to_string()),
-                ],
+                bias_dimensions(&m),
                 value,
                 Unit::None,
             ))

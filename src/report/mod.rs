@@ -68,8 +68,9 @@ fn bias_section(
         }
         let _ = write!(
             out,
-            "<h2>{title}</h2><table><tr><th>facet</th><th>value</th><th>metric</th><th>description</th><th>current</th><th>baseline</th><th>check</th></tr>"
+            "<h2>{title}</h2><table><tr><th>facet</th><th>value</th><th>metric</th><th>description</th><th>current</th><th>baseline</th><th>check</th><th>interval</th></tr>"
         );
+        let block = analysis.driftwatch.as_ref();
         for m in rows {
             let name = m.metric.name.as_str();
             let b = baseline
@@ -80,9 +81,54 @@ fn bias_section(
                     x.facet == m.facet && x.facet_value == m.facet_value && x.metric_name == name
                 })
             });
+            let same =
+                |s: &str, f: &str, v: &str| s == stage.key() && f == m.facet && v == m.facet_value;
+            let small = block.and_then(|d| {
+                d.insufficient_data.iter().find(|i| {
+                    same(&i.stage, &i.facet, &i.facet_value)
+                        && i.metric_name.as_deref().is_none_or(|n| n == name)
+                })
+            });
+            let noise = block.is_some_and(|d| {
+                d.not_significant
+                    .iter()
+                    .any(|n| same(&n.stage, &n.facet, &n.facet_value) && n.metric_name == name)
+            });
+            // Never "ok" where nothing was compared.
+            let verdict = if m.metric.value.get().is_none() {
+                format!(
+                    "not computed: {}",
+                    m.metric.error.as_deref().unwrap_or("no value")
+                )
+            } else if is_bad {
+                "violation".to_string()
+            } else if let Some(i) = small {
+                format!("not judged: {} < {} records", i.records, i.min_records)
+            } else if noise {
+                "within noise".to_string()
+            } else if baseline.is_some() && b.and_then(|b| b.get()).is_some() {
+                "ok".to_string()
+            } else if baseline.is_some() {
+                "not checked: no baseline value".to_string()
+            } else {
+                String::new()
+            };
+            let interval = analysis.interval(stage, m.facet, m.facet_value, name);
+            let interval_cell = match (interval.and_then(|i| i.bounds()), m.metric.value.get()) {
+                (Some((lo, hi)), Some(v)) => format!(
+                    "{} {}",
+                    esc(&format!(
+                        "[{}, {}]",
+                        value_text(MetricValue::new(lo)),
+                        value_text(MetricValue::new(hi))
+                    )),
+                    svg::interval_bar(v, lo, hi, b.and_then(|b| b.get()), name == "DI")
+                ),
+                _ => esc(interval.and_then(|i| i.note.as_deref()).unwrap_or("")),
+            };
             let _ = write!(
                 out,
-                "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"iv\">{}</td></tr>",
                 if is_bad { " class=\"violation\"" } else { "" },
                 esc(m.facet),
                 esc(m.facet_value),
@@ -90,13 +136,8 @@ fn bias_section(
                 esc(&m.metric.description),
                 esc(&value_text(m.metric.value)),
                 esc(&b.map(value_text).unwrap_or_else(|| "—".to_string())),
-                if is_bad {
-                    "violation"
-                } else if baseline.is_some() {
-                    "ok"
-                } else {
-                    ""
-                }
+                esc(&verdict),
+                interval_cell
             );
         }
         out.push_str("</table>");

@@ -222,3 +222,43 @@ fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
     }
     (lo, hi)
 }
+
+/// A small error bar: the interval [lo, hi] with the point value, over the band the baseline
+/// constraint allows (|x − neutral| ≤ |baseline − neutral|, neutral 1 for DI).
+pub fn interval_bar(value: f64, lo: f64, hi: f64, baseline: Option<f64>, di: bool) -> String {
+    const W: f64 = 120.0;
+    let neutral = if di { 1.0 } else { 0.0 };
+    let band = baseline.map(|b| {
+        let d = (b - neutral).abs();
+        (neutral - d, neutral + d)
+    });
+    let finite = |x: f64| x.is_finite();
+    let points = [lo, hi, value]
+        .into_iter()
+        .chain(band.into_iter().flat_map(|(a, b)| [a, b]))
+        .filter(|x| finite(*x));
+    let (min, max) = bounds(points);
+    let x = |v: f64| {
+        let v = v.clamp(min, max);
+        4.0 + (v - min) / (max - min) * (W - 8.0)
+    };
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"14\" class=\"errorbar\" role=\"img\" aria-label=\"interval\">"
+    );
+    if let Some((a, b)) = band {
+        let _ = write!(
+            out,
+            "<rect class=\"allowed\" x=\"{:.1}\" y=\"2\" width=\"{:.1}\" height=\"10\" fill=\"#e0e0e0\"><title>baseline constraint</title></rect>",
+            x(a),
+            (x(b) - x(a)).max(1.0)
+        );
+    }
+    let _ = write!(
+        out,
+        "<line x1=\"{:.1}\" y1=\"7\" x2=\"{:.1}\" y2=\"7\" stroke=\"#1565c0\" stroke-width=\"2\"/><line x1=\"{0:.1}\" y1=\"3\" x2=\"{0:.1}\" y2=\"11\" stroke=\"#1565c0\"/><line x1=\"{1:.1}\" y1=\"3\" x2=\"{1:.1}\" y2=\"11\" stroke=\"#1565c0\"/><circle cx=\"{:.1}\" cy=\"7\" r=\"2.5\" fill=\"#0d47a1\"/></svg>",
+        x(lo),
+        x(hi),
+        x(value)
+    );
+    out
+}

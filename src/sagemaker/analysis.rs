@@ -130,6 +130,82 @@ pub struct DriftwatchBlock {
     /// Label → nDCG of the global SHAP values against the baseline's.
     #[serde(default, skip_serializing_if = "OrderedMap::is_empty")]
     pub ndcg: OrderedMap<f64>,
+    /// How violations were judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<CheckInfo>,
+    /// Stage key → facet → facet value → metric → its bootstrap interval.
+    #[serde(default, skip_serializing_if = "OrderedMap::is_empty")]
+    pub intervals: OrderedMap<OrderedMap<OrderedMap<OrderedMap<IntervalEntry>>>>,
+    /// Label → the bootstrap interval of its nDCG.
+    #[serde(default, skip_serializing_if = "OrderedMap::is_empty")]
+    pub ndcg_intervals: OrderedMap<IntervalEntry>,
+    /// Facet groups too small to be judged (significant mode).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub insufficient_data: Vec<InsufficientData>,
+    /// Metrics whose point value is beyond the baseline but whose interval is not: within
+    /// sampling noise, so not violations (significant mode).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_significant: Vec<NotSignificant>,
+}
+
+/// The check's settings, as they were applied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckInfo {
+    /// `sagemaker` or `significant`.
+    pub mode: String,
+    pub confidence: f64,
+    pub resamples: usize,
+    pub min_records: u64,
+    pub seed: u64,
+}
+
+/// A bootstrap interval, or why there is none (`note`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntervalEntry {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lower: Option<MetricValue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upper: Option<MetricValue>,
+    pub confidence: f64,
+    pub resamples: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl IntervalEntry {
+    /// The bounds, when there are both.
+    pub fn bounds(&self) -> Option<(f64, f64)> {
+        Some((self.lower?.get()?, self.upper?.get()?))
+    }
+}
+
+/// A facet group too small to judge; with `metric_name`, one metric of it (CDDL/CDDPL, whose
+/// conditioning groups are too small).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InsufficientData {
+    pub stage: String,
+    pub facet: String,
+    pub facet_value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric_name: Option<String>,
+    /// The smaller side of the facet split (or the smallest conditioning group).
+    pub records: u64,
+    pub min_records: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A metric beyond its baseline constraint whose interval reaches back within it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotSignificant {
+    pub stage: String,
+    pub facet: String,
+    pub facet_value: String,
+    pub metric_name: String,
+    pub value: MetricValue,
+    pub baseline: MetricValue,
+    pub lower: MetricValue,
+    pub upper: MetricValue,
 }
 
 /// A whole analysis.json.
@@ -252,6 +328,23 @@ impl AnalysisDoc {
     /// `explanations.kernel_shap`, when present.
     pub fn kernel_shap(&self) -> Option<&OrderedMap<ShapLabel>> {
         self.explanations.as_ref()?.kernel_shap.as_ref()
+    }
+
+    /// The bootstrap interval of a metric, when one was computed.
+    pub fn interval(
+        &self,
+        stage: Stage,
+        facet: &str,
+        facet_value: &str,
+        name: &str,
+    ) -> Option<&IntervalEntry> {
+        self.driftwatch
+            .as_ref()?
+            .intervals
+            .get(stage.key())?
+            .get(facet)?
+            .get(facet_value)?
+            .get(name)
     }
 
     /// The nDCG driftwatch computed for `label`, when it did.
