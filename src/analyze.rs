@@ -56,10 +56,9 @@ impl AnalyzeOutcome {
             format!("{n} violations ({VIOLATIONS_FILE})")
         };
         format!(
-            "wrote {}: {} metrics computed, {} errored, {} warnings; {violations}",
+            "wrote {}: {}; {} warnings; {violations}",
             output.join(ANALYSIS_FILE).display(),
-            self.output.metrics_computed,
-            self.output.metrics_errored,
+            self.output.coverage.summary(),
             self.output.warnings.len()
         )
     }
@@ -152,6 +151,10 @@ pub async fn analyze(
         absent_label: AbsentLabel::Error,
     })
     .map_err(in_dataset)?;
+    let mut leading = dataset.warnings;
+    if baseline.is_none() {
+        leading.extend(bias.as_baseline_warnings());
+    }
     lap("metrics");
     let explained = match (explains, predictor) {
         (true, Some(predictor)) => {
@@ -176,7 +179,7 @@ pub async fn analyze(
     };
     drop(frame);
     lap("explain");
-    let result = MonitorOutput::assemble(dataset.warnings, &req.check, Some(bias), explained);
+    let result = MonitorOutput::assemble(leading, &req.check, Some(bias), explained);
     let store = LocalDir::new(output.to_path_buf());
     let write_err = |source| AnalyzeError::Write {
         output: output.to_path_buf(),

@@ -3,7 +3,7 @@
 //!
 //! Modules follow the data flow of one execution (see `docs/ARCHITECTURE.md`):
 //! [`config`] → [`schedule`] → ([`store`]/[`capture`] → [`monitor`] ([`bias`] | [`explain`]
-//! → [`check`]) → [`publish`]/[`report`]), orchestrated by [`execution`]; [`sagemaker`] holds
+//! → [`check`]) → [`publish`]/[`report`] → [`dashboard`]), orchestrated by [`execution`]; [`sagemaker`] holds
 //! the wire formats every layer shares.
 //!
 //! The library surface is what the `driftwatch` binary and the integration tests use: the
@@ -19,6 +19,7 @@ pub(crate) mod capture;
 pub(crate) mod check;
 pub mod config;
 pub mod daemon;
+pub(crate) mod dashboard;
 pub(crate) mod dataset;
 pub mod demo;
 pub mod execution;

@@ -12,9 +12,10 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
-    // The demo prints its own summary; its progress logs are noise unless asked for.
+    // The demo prints its own summary (with its failures and the baselines' notes); its
+    // logs are noise unless asked for (DRIFTWATCH_LOG=warn).
     let default_level = match args.command {
-        cli::Command::Demo { .. } => "warn",
+        cli::Command::Demo { .. } => "error",
         _ => "info",
     };
     cli::init_logging(args.log_format, default_level);

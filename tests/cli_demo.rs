@@ -114,10 +114,72 @@ fn the_demo_finds_the_injected_drift_and_is_deterministic() {
     let index = std::fs::read_to_string(out.join("census-bias/index.html")).unwrap();
     assert_eq!(index.matches(">report</a>").count(), 48);
     assert!(index.contains("href=\"2024/01/20/00/report.html\""));
-    for page in [&bias, &shap, &index] {
+    assert!(
+        bias.contains("href=\"../../../../index.html\""),
+        "a way back"
+    );
+    // The dashboard: the drift and when it started, from the whole history.
+    assert!(
+        index.contains("data-state=\"drifting\"")
+            && index.contains("beyond baseline since 2024-01-19 13:00 UTC"),
+        "{index}"
+    );
+    assert!(index.contains("href=\"../../index.html\""));
+    let overview = std::fs::read_to_string(a.join("output/index.html")).unwrap();
+    assert!(overview.contains("href=\"census-xgb/census-bias/index.html\""));
+    assert!(overview.contains("href=\"census-xgb/census-shap/index.html\""));
+    for page in [&bias, &shap, &index, &overview] {
         assert!(
             !page.contains("src=") && !page.contains("href=\"http") && !page.contains("@import")
         );
+    }
+    // Windows where metrics could not be computed say so: counted, never a bare "ok".
+    let hour16 = record(&a, "census-bias", "2024/01/19/16");
+    assert_eq!(hour16["counts"]["metrics_not_computed"], 13, "{hour16}");
+    let report16 =
+        std::fs::read_to_string(out.join("census-bias/2024/01/19/16/report.html")).unwrap();
+    assert_eq!(report16.matches("<td>not computed: ").count(), 13);
+    let metrics16 =
+        std::fs::read_to_string(out.join("census-bias/2024/01/19/16/cloudwatch_metrics.jsonl"))
+            .unwrap();
+    assert!(
+        metrics16
+            .lines()
+            .any(|l| l.contains("\"MetricsNotComputed\"") && l.contains("13.0")),
+        "{metrics16}"
+    );
+
+    // The dashboard built execution by execution equals one rebuilt from the ledger.
+    let history = out.join("census-bias/dashboard.json");
+    let incremental = std::fs::read(&history).unwrap();
+    std::fs::remove_file(&history).unwrap();
+    let r = common::driftwatch(&[
+        "dashboard",
+        "--config",
+        a.join("schedules.yaml").to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("census-bias: 48 executions"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(std::fs::read(&history).unwrap(), incremental);
+
+    // Files get the mode any new file gets here (0644 under the usual umask), not 0600.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let probe = root.path().join("probe");
+        std::fs::write(&probe, b"").unwrap();
+        let want = std::fs::metadata(&probe).unwrap().permissions().mode() & 0o777;
+        for f in [
+            out.join("census-bias/2024/01/20/00/analysis.json"),
+            out.join("census-bias/2024/01/20/00/report.html"),
+            out.join("census-bias/index.html"),
+        ] {
+            let mode = std::fs::metadata(&f).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, want, "{}", f.display());
+        }
     }
 
     // Same seed, same numbers; another seed, other traffic.

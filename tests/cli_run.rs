@@ -255,6 +255,29 @@ fn the_scenario_end_to_end(backend: Backend) {
         .get_json(&format!("output/{OUT_FOLDER}/execution.json"))
         .expect("execution.json written");
     assert_eq!(stored_record, record);
+    assert_eq!(c["metrics_computed"], 21);
+    assert_eq!(c["metrics_not_computed"], 0);
+    // Served straight from S3, the pages and JSON open in a browser instead of downloading.
+    if let Backend::S3 {
+        bucket, client, rt, ..
+    } = &backend
+    {
+        for (name, want) in [
+            ("report.html", "text/html; charset=utf-8"),
+            ("analysis.json", "application/json"),
+        ] {
+            let head = rt
+                .block_on(
+                    client
+                        .head_object()
+                        .bucket(bucket)
+                        .key(format!("output/{OUT_FOLDER}/{name}"))
+                        .send(),
+                )
+                .expect("head object");
+            assert_eq!(head.content_type(), Some(want), "{name}");
+        }
+    }
 
     // 2. The numbers equal `analyze` on the records the merge must produce.
     let csv = dir.path().join("expected.csv");
@@ -316,6 +339,31 @@ fn the_scenario_end_to_end(backend: Backend) {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(record["status"], "Completed");
     assert!(backend.get(&violations_key).is_none());
+
+    assert_eq!(record["counts"]["metrics_checked"], 21, "{record:#}");
+    assert_eq!(record["counts"]["metrics_not_checked"], 0);
+
+    // 4b. Nothing could be checked (every facet group below min_records): not a green
+    // window but Failed, permanent, saying why; no analysis files left behind.
+    let config = write_config(
+        dir.path(),
+        &backend,
+        Some(&backend.location("baselines/same.json")),
+    );
+    let mut yaml = std::fs::read_to_string(&config).unwrap();
+    yaml.push_str("    check: {mode: significant, min_records: 1000000}\n");
+    std::fs::write(&config, yaml).unwrap();
+    let (r, record) = backend.run(&config);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(record["status"], "Failed");
+    assert_eq!(record["failure_class"], "permanent");
+    assert_eq!(
+        record["failure_reason"],
+        "none of the 21 metrics could be checked against the baseline (21 on too few records)"
+    );
+    assert_eq!(record["counts"]["metrics_computed"], 21);
+    assert_eq!(record["counts"]["metrics_checked"], 0);
+    assert!(backend.get(&analysis_key).is_none());
 
     // 5. A missing baseline fails the execution, naming it, and removes the earlier
     // attempt's analysis.json so the folder agrees with the record.

@@ -35,10 +35,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "explain",
         &["aws", "capture", "config", "sagemaker", "stats"],
     ),
-    ("check", &["config", "explain", "sagemaker"]),
+    // The check knows each bias metric's range (a baseline outside it is meaningless).
+    ("check", &["bias", "config", "explain", "sagemaker"]),
     ("publish", &["aws", "sagemaker", "store"]),
     // Reports are drawn from the wire formats only: never from executions or the daemon.
     ("report", &["sagemaker"]),
+    // The dashboards: histories kept beside the ledger, drawn with the report's pieces.
+    ("dashboard", &["report", "sagemaker", "store"]),
     // The monitors: inputs to outputs, for `analyze` and executions alike.
     (
         "monitor",
@@ -73,6 +76,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "bias",
             "capture",
             "config",
+            "dashboard",
             "monitor",
             "publish",
             "report",

@@ -1,6 +1,7 @@
-//! The demo's HTML reports rendered by headless Chromium (Debian's `chromium`, installed by
-//! `.ci/run`): they load offline without console errors, and the rendered DOM shows the
-//! violations. Skipped when Chromium is absent unless DRIFTWATCH_REQUIRE_CHROMIUM is set.
+//! The demo's HTML reports and dashboards rendered by headless Chromium (Debian's `chromium`,
+//! installed by `.ci/run`): they load offline without console errors, the rendered DOM shows
+//! the violations and the drift's start, and a screenshot comes out at the window's size.
+//! Skipped when Chromium is absent unless DRIFTWATCH_REQUIRE_CHROMIUM is set.
 
 mod common;
 
@@ -54,6 +55,34 @@ fn render(browser: &str, page: &Path, profile: &Path) -> (String, String) {
     )
 }
 
+/// Screenshots `page` at `width`×`height` and returns the PNG's size (from its IHDR chunk).
+fn screenshot(browser: &str, page: &Path, profile: &Path, png: &Path) -> (u32, u32) {
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+            "--hide-scrollbars",
+            &format!("--user-data-dir={}", profile.display()),
+            "--window-size=1280,1600",
+            &format!("--screenshot={}", png.display()),
+            &format!("file://{}", page.display()),
+        ])
+        .output()
+        .expect("run chromium");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(png).expect("a screenshot");
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+    let be = |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+    (be(16), be(20))
+}
+
 #[test]
 fn the_demo_reports_render_offline_and_show_the_violations() {
     let Some(browser) = chromium() else { return };
@@ -84,7 +113,22 @@ fn the_demo_reports_render_offline_and_show_the_violations() {
         ),
         (
             "census-bias/index.html",
-            vec!["CompletedWithViolations", "2024/01/20/00/report.html"],
+            vec![
+                "CompletedWithViolations",
+                "2024/01/20/00/report.html",
+                "data-state=\"drifting\"",
+                "beyond baseline since 2024-01-19 13:00 UTC",
+                "class=\"violation\"",
+                "class=\"allowed\"",
+            ],
+        ),
+        (
+            "census-shap/index.html",
+            vec!["nDCG against the baseline", "Largest global SHAP values"],
+        ),
+        (
+            "../index.html",
+            vec!["census-xgb/census-bias/index.html", "drifting"],
         ),
     ] {
         let (dom, log) = render(&browser, &out.join(page), &profile);
@@ -99,4 +143,14 @@ fn the_demo_reports_render_offline_and_show_the_violations() {
             );
         }
     }
+    // The dashboard draws at the window's size.
+    let png = root.path().join("dashboard.png");
+    let size = screenshot(
+        &browser,
+        &out.join("census-bias/index.html"),
+        &profile,
+        &png,
+    );
+    assert_eq!(size, (1280, 1600));
+    assert!(std::fs::metadata(&png).unwrap().len() > 20_000, "not blank");
 }

@@ -35,6 +35,28 @@ fn f(x: u64) -> f64 {
     x as f64
 }
 
+/// The values a metric can take, as the formulas below compute them (±∞ included where a
+/// division by zero yields it). Used to tell a baseline that can never be violated or that
+/// no analysis could have produced (a hand-edited constraint) from a real one.
+pub fn range(name: &str) -> Option<(f64, f64)> {
+    const INF: f64 = f64::INFINITY;
+    Some(match name {
+        "CI" | "DPL" | "DPPL" | "CDDL" | "CDDPL" | "DAR" | "DRR" | "RD" | "SD" | "AD" | "FT" => {
+            (-1.0, 1.0)
+        }
+        // smclarify drops a label class absent on either side, so one term can remain:
+        // p·ln(p/q) with q ≤ 1 reaches down to −1/e.
+        "KL" => (-(-1.0f64).exp(), INF),
+        "GE" => (0.0, INF),
+        "JS" => (0.0, std::f64::consts::LN_2),
+        "LP" => (0.0, std::f64::consts::SQRT_2),
+        "TVD" | "KS" => (0.0, 1.0),
+        "DI" => (0.0, INF),
+        "DCA" | "DCR" | "TE" => (-INF, INF),
+        _ => return None,
+    })
+}
+
 /// Metric descriptions: the first docstring line of each smclarify metric.
 pub fn description(name: &str) -> &'static str {
     match name {
@@ -289,6 +311,55 @@ mod tests {
 
     fn side(tp: u64, fp: u64, fn_: u64, tn: u64) -> Side {
         Side { tp, fp, fn_, tn }
+    }
+
+    /// Every metric over every small table of counts stays within its documented range,
+    /// so a baseline outside it really is one no analysis produced.
+    #[test]
+    fn metrics_stay_within_their_ranges() {
+        type Metric = fn(&Cells) -> MetricValue;
+        let metrics: [(&str, Metric); 18] = [
+            ("CI", ci),
+            ("DPL", dpl),
+            ("DPPL", dppl),
+            ("KL", kl),
+            ("JS", js),
+            ("LP", lp),
+            ("TVD", tvd),
+            ("KS", ks),
+            ("DI", di),
+            ("DCA", dca),
+            ("DCR", dcr),
+            ("DAR", dar),
+            ("DRR", drr),
+            ("RD", rd),
+            ("SD", sd),
+            ("AD", ad),
+            ("TE", te),
+            ("GE", ge),
+        ];
+        let mut kl_min = f64::INFINITY;
+        let n = 4u64;
+        for code in 0..n.pow(8) {
+            let c: Vec<u64> = (0..8).map(|i| (code / n.pow(i)) % n).collect();
+            let cells = Cells {
+                a: side(c[0], c[1], c[2], c[3]),
+                d: side(c[4], c[5], c[6], c[7]),
+            };
+            for (name, f) in metrics {
+                let (lo, hi) = range(name).unwrap();
+                if let Ok(v) = f(&cells) {
+                    assert!(
+                        v >= lo - 1e-12 && v <= hi + 1e-12,
+                        "{name} = {v} for {cells:?}"
+                    );
+                    if name == "KL" {
+                        kl_min = kl_min.min(v);
+                    }
+                }
+            }
+        }
+        assert!(kl_min < -0.3, "KL does go negative: {kl_min}");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! (relevance |value|), with a warning — sklearn would raise; a label missing on either side
 //! is a warning, not a violation.
 
+use super::NotChecked;
 use crate::explain::ndcg::ndcg;
 use crate::sagemaker::analysis::NotSignificant;
 use crate::sagemaker::{AnalysisDoc, AttributionViolation, MetricValue, OrderedMap, ShapLabel};
@@ -22,6 +23,9 @@ pub struct AttributionCheck {
     pub warnings: Vec<String>,
     /// Labels below the threshold whose nDCG interval reaches it (significant mode).
     pub not_significant: Vec<NotSignificant>,
+    /// Labels judged (whatever the verdict), and why the others were not.
+    pub checked: usize,
+    pub not_checked: NotChecked,
 }
 
 /// The nDCG of `current` global values against a baseline label's, features aligned by the
@@ -84,6 +88,7 @@ pub fn check(
         out.warnings.push(
             "the baseline has no explanations.kernel_shap: feature attribution drift was not checked".into(),
         );
+        out.not_checked.no_baseline += current.kernel_shap().map_or(0, |c| c.len());
         return out;
     };
     for (label, b) in base.iter() {
@@ -91,12 +96,14 @@ pub fn check(
             out.warnings.push(format!(
                 "label {label} is in the baseline but not in this analysis: not checked"
             ));
+            out.not_checked.no_value += 1;
             continue;
         };
         if b.global_shap_values.is_empty() || c.global_shap_values.is_empty() {
             out.warnings.push(format!(
                 "label {label}: global_shap_values missing: not checked"
             ));
+            out.not_checked.no_value += 1;
             continue;
         }
         let lookup = |f: &str| c.global_shap_values.get(f).and_then(|v| v.get());
@@ -107,16 +114,19 @@ pub fn check(
             }
             Err(e) => {
                 out.warnings.push(e);
+                out.not_checked.no_value += 1;
                 continue;
             }
         };
         out.ndcg.insert(label, v);
         if v >= threshold {
+            out.checked += 1;
             continue;
         }
         let Some(confidence) = significant else {
             out.violations
                 .push(AttributionViolation::new(label, v, threshold));
+            out.checked += 1;
             continue;
         };
         let interval = current
@@ -133,28 +143,36 @@ pub fn check(
                     crate::sagemaker::pyfmt::py_float_repr(hi)
                 ));
                 out.violations.push(violation);
+                out.checked += 1;
             }
-            Some((lo, hi)) => out.not_significant.push(NotSignificant {
-                stage: "explanations.kernel_shap".into(),
-                facet: String::new(),
-                facet_value: label.to_string(),
-                metric_name: "nDCG".into(),
-                value: MetricValue::new(v),
-                baseline: MetricValue::new(threshold),
-                lower: MetricValue::new(lo),
-                upper: MetricValue::new(hi),
-            }),
-            None => out.warnings.push(format!(
-                "label {label}: nDCG {v} is below {threshold} but has no interval ({}): not judged",
-                interval
-                    .and_then(|i| i.note.clone())
-                    .unwrap_or_else(|| "none computed".into())
-            )),
+            Some((lo, hi)) => {
+                out.checked += 1;
+                out.not_significant.push(NotSignificant {
+                    stage: "explanations.kernel_shap".into(),
+                    facet: String::new(),
+                    facet_value: label.to_string(),
+                    metric_name: "nDCG".into(),
+                    value: MetricValue::new(v),
+                    baseline: MetricValue::new(threshold),
+                    lower: MetricValue::new(lo),
+                    upper: MetricValue::new(hi),
+                })
+            }
+            None => {
+                out.not_checked.no_interval += 1;
+                out.warnings.push(format!(
+                    "label {label}: nDCG {v} is below {threshold} but has no interval ({}): not judged",
+                    interval
+                        .and_then(|i| i.note.clone())
+                        .unwrap_or_else(|| "none computed".into())
+                ))
+            }
         }
     }
     for label in cur.keys().filter(|l| !base.contains_key(l)) {
         out.warnings
             .push(format!("label {label} is not in the baseline: not checked"));
+        out.not_checked.no_baseline += 1;
     }
     out
 }

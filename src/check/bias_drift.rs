@@ -8,9 +8,12 @@
 
 use std::collections::HashMap;
 
+use super::NotChecked;
 use crate::config::check::{CheckConfig, CheckMode};
 use crate::sagemaker::analysis::{InsufficientData, NotSignificant};
+use crate::sagemaker::analysis::{MetricAt, MetricNote};
 use crate::sagemaker::pyfmt::metric_text;
+use crate::sagemaker::verdict::{distance_from_neutral, neutral};
 use crate::sagemaker::{AnalysisDoc, BiasViolation, MetricValue, Stage};
 
 #[derive(Debug, Default, PartialEq)]
@@ -21,6 +24,13 @@ pub struct CheckOutcome {
     pub insufficient: Vec<InsufficientData>,
     /// Point values beyond the baseline whose intervals are not (significant mode).
     pub not_significant: Vec<NotSignificant>,
+    /// Metrics compared with the baseline (whatever the verdict), and why the others were not.
+    pub checked: usize,
+    pub not_checked: NotChecked,
+    /// Metrics beyond the baseline without an interval to judge by (significant mode).
+    pub not_judged: Vec<MetricNote>,
+    /// Baseline values that make their constraint meaningless (each also a warning).
+    pub unusable_baselines: Vec<MetricNote>,
 }
 
 /// How the metrics are judged: the check's settings and, for significant mode, the sizes of
@@ -40,20 +50,11 @@ pub struct Sizes {
     pub smallest_group: u64,
 }
 
-fn neutral(metric: &str) -> f64 {
-    if metric == "DI" { 1.0 } else { 0.0 }
-}
-
-fn distance_from_neutral(metric: &str, x: f64) -> f64 {
-    (x - neutral(metric)).abs()
-}
-
 /// Checks a current bias analysis against a baseline one: SageMaker's rule, or (significant
 /// mode) a violation only when the current value's whole interval (in the analysis'
 /// `driftwatch.intervals`) lies beyond the baseline constraint.
 pub fn check(current: &AnalysisDoc, baseline: &AnalysisDoc, gate: &Gate<'_>) -> CheckOutcome {
     let mut out = CheckOutcome::default();
-    let significant = gate.check.mode == CheckMode::Significant;
     for stage in Stage::ALL {
         if current.stage(stage).is_none() {
             continue;
@@ -63,117 +64,194 @@ pub fn check(current: &AnalysisDoc, baseline: &AnalysisDoc, gate: &Gate<'_>) -> 
                 "the baseline has no {}: they are not checked",
                 stage.key()
             ));
+            out.not_checked.no_baseline += current.metrics_in(stage).count();
             continue;
         }
         for m in current.metrics_in(stage) {
-            let (name, facet, fv) = (m.metric.name.as_str(), m.facet, m.facet_value);
-            let Some(base) = baseline.metric(stage, facet, fv, name) else {
-                out.warnings.push(format!(
-                    "{name} for facet {facet}={fv} is not in the baseline: not checked"
-                ));
-                continue;
-            };
-            let (c, b) = match (m.value(), base.value.get()) {
-                (Some(c), Some(b)) => (c, b),
-                (None, _) => {
-                    out.warnings.push(format!(
-                        "{name} for facet {facet}={fv} has no value in this analysis: not checked"
-                    ));
-                    continue;
-                }
-                (_, None) => {
-                    out.warnings.push(format!(
-                        "{name} for facet {facet}={fv} has no value in the baseline: not checked"
-                    ));
-                    continue;
-                }
-            };
-            if significant {
-                let key = (stage, facet.to_string(), fv.to_string());
-                let sizes = gate.group_sizes.get(&key).copied().unwrap_or_default();
-                let min = gate.check.min_records;
-                if sizes.smaller_side < min {
-                    let noted = out.insufficient.iter().any(|i| {
-                        i.stage == stage.key()
-                            && i.facet == facet
-                            && i.facet_value == fv
-                            && i.metric_name.is_none()
-                    });
-                    if !noted {
-                        out.insufficient.push(InsufficientData {
-                            stage: stage.key().to_string(),
-                            facet: facet.to_string(),
-                            facet_value: fv.to_string(),
-                            metric_name: None,
-                            records: sizes.smaller_side,
-                            min_records: min,
-                            note: None,
-                        });
-                    }
-                    continue;
-                }
-                // CDD averages a disparity over the group variable's groups: in groups of a
-                // few records it is biased by the window's size (empty label cells count as
-                // zero), so a small window differs from a large baseline even without drift.
-                if matches!(name, "CDDL" | "CDDPL") && sizes.smallest_group < min {
-                    out.insufficient.push(InsufficientData {
-                        stage: stage.key().to_string(),
-                        facet: facet.to_string(),
-                        facet_value: fv.to_string(),
-                        metric_name: Some(name.to_string()),
-                        records: sizes.smallest_group,
-                        min_records: min,
-                        note: Some(format!(
-                            "the smallest of the {} groups of the group variable has {} records",
-                            sizes.groups, sizes.smallest_group
-                        )),
-                    });
-                    continue;
-                }
-            }
-            if distance_from_neutral(name, c) <= distance_from_neutral(name, b) {
-                continue;
-            }
-            if !significant {
-                out.violations
-                    .push(BiasViolation::new(facet, fv, name, c, b));
-                continue;
-            }
-            let bounds = current.interval(stage, facet, fv, name);
-            let Some((lo, hi)) = bounds.and_then(|i| i.bounds()) else {
-                out.warnings.push(format!(
-                    "{name} for facet {facet}={fv} is beyond the baseline but has no interval ({}): not judged",
-                    bounds
-                        .and_then(|i| i.note.clone())
-                        .unwrap_or_else(|| "none computed".into())
-                ));
-                continue;
-            };
-            let (n, db) = (neutral(name), distance_from_neutral(name, b));
-            if lo > n + db || hi < n - db {
-                let mut v = BiasViolation::new(facet, fv, name, c, b);
-                v.description.push_str(&format!(
-                    " ({}% simultaneous confidence interval [{}, {}] lies beyond it)",
-                    metric_text(gate.check.confidence * 100.0).trim_end_matches(".0"),
-                    metric_text(lo),
-                    metric_text(hi)
-                ));
-                out.violations.push(v);
-            } else {
-                out.not_significant.push(NotSignificant {
-                    stage: stage.key().to_string(),
-                    facet: facet.to_string(),
-                    facet_value: fv.to_string(),
-                    metric_name: name.to_string(),
-                    value: MetricValue::new(c),
-                    baseline: MetricValue::new(b),
-                    lower: MetricValue::new(lo),
-                    upper: MetricValue::new(hi),
-                });
+            match judge(current, baseline, &m, gate, &mut out) {
+                Judged::Checked => out.checked += 1,
+                Judged::NoValue => out.not_checked.no_value += 1,
+                Judged::NoBaseline => out.not_checked.no_baseline += 1,
+                Judged::TooFewRecords => out.not_checked.too_few_records += 1,
+                Judged::NoInterval => out.not_checked.no_interval += 1,
             }
         }
     }
     out
+}
+
+/// Whether a metric was compared with its baseline (whatever the verdict), or why not.
+enum Judged {
+    Checked,
+    NoValue,
+    NoBaseline,
+    TooFewRecords,
+    NoInterval,
+}
+
+/// Judges one metric; records its violation, note or warning in `out`.
+fn judge(
+    current: &AnalysisDoc,
+    baseline: &AnalysisDoc,
+    m: &MetricAt<'_>,
+    gate: &Gate<'_>,
+    out: &mut CheckOutcome,
+) -> Judged {
+    let (stage, name, facet, fv) = (m.stage, m.metric.name.as_str(), m.facet, m.facet_value);
+    let Some(base) = baseline.metric(stage, facet, fv, name) else {
+        out.warnings.push(format!(
+            "{name} for facet {facet}={fv} is not in the baseline: not checked"
+        ));
+        return Judged::NoBaseline;
+    };
+    if let Some(note) = base.value.get().and_then(|b| unusable_baseline(name, b)) {
+        out.warnings.push(format!(
+            "the baseline {name} for facet {facet}={fv} is {note}"
+        ));
+        out.unusable_baselines.push(MetricNote {
+            stage: stage.key().to_string(),
+            facet: facet.to_string(),
+            facet_value: fv.to_string(),
+            metric_name: name.to_string(),
+            note: format!("the baseline is {note}"),
+        });
+    }
+    let (c, b) = match (m.value(), base.value.get()) {
+        (Some(c), Some(b)) => (c, b),
+        (None, _) => {
+            out.warnings.push(format!(
+                "{name} for facet {facet}={fv} has no value in this analysis: not checked"
+            ));
+            return Judged::NoValue;
+        }
+        (_, None) => {
+            out.warnings.push(format!(
+                "{name} for facet {facet}={fv} has no value in the baseline: not checked"
+            ));
+            return Judged::NoBaseline;
+        }
+    };
+    let significant = gate.check.mode == CheckMode::Significant;
+    if significant {
+        let key = (stage, facet.to_string(), fv.to_string());
+        let sizes = gate.group_sizes.get(&key).copied().unwrap_or_default();
+        let min = gate.check.min_records;
+        if sizes.smaller_side < min {
+            let noted = out.insufficient.iter().any(|i| {
+                i.stage == stage.key()
+                    && i.facet == facet
+                    && i.facet_value == fv
+                    && i.metric_name.is_none()
+            });
+            if !noted {
+                out.insufficient.push(InsufficientData {
+                    stage: stage.key().to_string(),
+                    facet: facet.to_string(),
+                    facet_value: fv.to_string(),
+                    metric_name: None,
+                    records: sizes.smaller_side,
+                    min_records: min,
+                    note: None,
+                });
+            }
+            return Judged::TooFewRecords;
+        }
+        // CDD averages a disparity over the group variable's groups: in groups of a few
+        // records it is biased by the window's size (empty label cells count as zero), so a
+        // small window differs from a large baseline even without drift.
+        if matches!(name, "CDDL" | "CDDPL") && sizes.smallest_group < min {
+            out.insufficient.push(InsufficientData {
+                stage: stage.key().to_string(),
+                facet: facet.to_string(),
+                facet_value: fv.to_string(),
+                metric_name: Some(name.to_string()),
+                records: sizes.smallest_group,
+                min_records: min,
+                note: Some(format!(
+                    "the smallest of the {} groups of the group variable has {} records",
+                    sizes.groups, sizes.smallest_group
+                )),
+            });
+            return Judged::TooFewRecords;
+        }
+    }
+    if distance_from_neutral(name, c) <= distance_from_neutral(name, b) {
+        return Judged::Checked;
+    }
+    if !significant {
+        out.violations
+            .push(BiasViolation::new(facet, fv, name, c, b));
+        return Judged::Checked;
+    }
+    let bounds = current.interval(stage, facet, fv, name);
+    let Some((lo, hi)) = bounds.and_then(|i| i.bounds()) else {
+        let note = format!(
+            "beyond the baseline but no interval ({})",
+            bounds
+                .and_then(|i| i.note.clone())
+                .unwrap_or_else(|| "none computed".into())
+        );
+        out.warnings.push(format!(
+            "{name} for facet {facet}={fv} is {note}: not judged"
+        ));
+        out.not_judged.push(MetricNote {
+            stage: stage.key().to_string(),
+            facet: facet.to_string(),
+            facet_value: fv.to_string(),
+            metric_name: name.to_string(),
+            note,
+        });
+        return Judged::NoInterval;
+    };
+    let (n, db) = (neutral(name), distance_from_neutral(name, b));
+    if lo > n + db || hi < n - db {
+        let mut v = BiasViolation::new(facet, fv, name, c, b);
+        v.description.push_str(&format!(
+            " ({}% simultaneous confidence interval [{}, {}] lies beyond it)",
+            metric_text(gate.check.confidence * 100.0).trim_end_matches(".0"),
+            metric_text(lo),
+            metric_text(hi)
+        ));
+        out.violations.push(v);
+    } else {
+        out.not_significant.push(NotSignificant {
+            stage: stage.key().to_string(),
+            facet: facet.to_string(),
+            facet_value: fv.to_string(),
+            metric_name: name.to_string(),
+            value: MetricValue::new(c),
+            baseline: MetricValue::new(b),
+            lower: MetricValue::new(lo),
+            upper: MetricValue::new(hi),
+        });
+    }
+    Judged::Checked
+}
+
+/// Baseline values no analysis can produce (outside the metric's range: a hand-edited
+/// constraint gone wrong) or that no value can ever exceed (±Infinity, a bound of the range):
+/// either way the check passes forever, so say so instead of reporting "ok". The words follow
+/// "the baseline is".
+pub(crate) fn unusable_baseline(name: &str, b: f64) -> Option<String> {
+    let (lo, hi) = crate::bias::metrics::range(name)?;
+    if b < lo || b > hi {
+        return Some(format!(
+            "{}, outside the values {name} can take [{}, {}]: no analysis produces it; it is checked as |{name} - {}| > {}",
+            metric_text(b),
+            metric_text(lo),
+            metric_text(hi),
+            metric_text(neutral(name)),
+            metric_text(distance_from_neutral(name, b))
+        ));
+    }
+    let reach = distance_from_neutral(name, lo).max(distance_from_neutral(name, hi));
+    (distance_from_neutral(name, b) >= reach).then(|| {
+        format!(
+            "{}: no value of {name} is farther from {} than that, so it can never be violated",
+            metric_text(b),
+            metric_text(neutral(name))
+        )
+    })
 }
 
 #[cfg(test)]
@@ -204,6 +282,81 @@ mod tests {
         serde_json::from_value(json!({"version": "1.0", "post_training_bias_metrics": {"label": "y", "label_value_or_threshold": "1",
             "facets": {"Sex": [{"value_or_threshold": "0", "metrics": metrics}]}}}))
         .unwrap()
+    }
+
+    #[test]
+    fn baselines_that_can_never_be_violated_are_warned_about() {
+        let base = analysis(json!([
+            {"name": "DCA", "value": "-Infinity"},
+            {"name": "TE", "value": "Infinity"},
+            {"name": "DI", "value": -0.2},
+            {"name": "DPL", "value": 1.0},
+            {"name": "KL", "value": 0.3},
+        ]));
+        let cur = analysis(json!([
+            {"name": "DCA", "value": 5.0},
+            {"name": "TE", "value": -3.0},
+            {"name": "DI", "value": 0.0},
+            {"name": "DPL", "value": -1.0},
+            {"name": "KL", "value": 0.1},
+        ]));
+        let out = check(&cur, &base, &sagemaker());
+        assert!(out.violations.is_empty());
+        assert_eq!(
+            (
+                out.checked,
+                out.not_checked.total(),
+                out.unusable_baselines.len()
+            ),
+            (5, 0, 4)
+        );
+        let about = |m: &str| {
+            out.warnings
+                .iter()
+                .find(|w| w.starts_with(&format!("the baseline {m} ")))
+                .cloned()
+                .unwrap_or_default()
+        };
+        assert!(
+            about("DCA").contains("-Infinity: no value of DCA is farther from 0.0"),
+            "{:?}",
+            out.warnings
+        );
+        assert!(about("TE").contains("can never be violated"));
+        assert!(about("DPL").contains("can never be violated"));
+        assert!(
+            about("DI").contains("is -0.2, outside the values DI can take [0.0, Infinity]"),
+            "{}",
+            about("DI")
+        );
+        assert_eq!(about("KL"), "");
+    }
+
+    #[test]
+    fn metrics_without_a_comparison_are_counted_as_not_checked() {
+        let base = analysis(json!([
+            {"name": "DPL", "value": 0.1},
+            {"name": "GE", "value": null, "error": "x"},
+        ]));
+        let cur = analysis(json!([
+            {"name": "DPL", "value": null, "error": "No positive labels in set"},
+            {"name": "GE", "value": 0.5},
+            {"name": "KL", "value": 0.5},
+        ]));
+        let out = check(&cur, &base, &sagemaker());
+        assert_eq!(out.checked, 0);
+        assert_eq!(
+            out.not_checked,
+            NotChecked {
+                no_value: 1,
+                no_baseline: 2,
+                ..NotChecked::default()
+            }
+        );
+        assert_eq!(
+            out.not_checked.describe(),
+            "1 without a value, 2 without a baseline value"
+        );
     }
 
     #[test]

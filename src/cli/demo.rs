@@ -59,9 +59,13 @@ pub fn demo_command(f: Flags<'_>) -> anyhow::Result<ExitCode> {
         format_utc(s.drift_from)
     );
     println!(
-        "data, configs, baselines and outputs in {}\n",
+        "data, configs, baselines and outputs in {}",
         s.dir.display()
     );
+    for w in &s.baseline_warnings {
+        println!("note: {w}");
+    }
+    println!();
     let mut failed = 0;
     for run in &s.schedules {
         println!("{}:", run.name);
@@ -73,8 +77,10 @@ pub fn demo_command(f: Flags<'_>) -> anyhow::Result<ExitCode> {
             let detail = if r.status == Status::Failed {
                 failed += 1;
                 r.failure_reason.clone().unwrap_or_default()
+            } else if r.counts.metrics_not_computed > 0 {
+                format!("{} metrics not computed", r.counts.metrics_not_computed)
             } else {
-                r.warnings.first().cloned().unwrap_or_default()
+                String::new()
             };
             let detail: String = detail.chars().take(70).collect();
             println!(
@@ -91,7 +97,7 @@ pub fn demo_command(f: Flags<'_>) -> anyhow::Result<ExitCode> {
             .filter(|r| r.status == Status::CompletedWithViolations)
             .count();
         println!(
-            "  {} executions, {} with violations; outputs: {}\n  reports: {}\n",
+            "  {} executions, {} with violations; outputs: {}\n  dashboard: {}\n",
             run.records.len(),
             with,
             run.output.display(),
@@ -99,7 +105,8 @@ pub fn demo_command(f: Flags<'_>) -> anyhow::Result<ExitCode> {
         );
     }
     println!(
-        "finished in {:.1} s. Next: open a report, or run the daemon on this directory:\n  driftwatch serve --config {}",
+        "all schedules: {}\nfinished in {:.1} s. Next: open a dashboard, or run the daemon on this directory:\n  driftwatch serve --config {}",
+        s.dir.join("output/index.html").display(),
         clock.elapsed().as_secs_f64(),
         s.dir.join("schedules.yaml").display()
     );

@@ -2,6 +2,7 @@
 
 mod analyze;
 mod backfill;
+mod dashboard;
 mod demo;
 mod model_server;
 mod plan;
@@ -234,6 +235,16 @@ pub enum Command {
         #[arg(long, env = "DRIFTWATCH_GRACE", default_value = "60s")]
         grace: String,
     },
+    /// Rebuild the drift dashboards (each schedule's index.html and dashboard.json, and the
+    /// top-level index.html of each output location) from the execution records. Executions
+    /// keep them current on their own; this is for after an upgrade or a manual change.
+    Dashboard {
+        #[arg(long)]
+        config: PathBuf,
+        /// Only this schedule.
+        #[arg(long)]
+        schedule: Option<String>,
+    },
     /// Validate a schedules file and the analysis configs it names (exit 0 valid, 2 invalid).
     Validate {
         #[arg(long)]
@@ -269,17 +280,23 @@ fn load_schedule(
             return Ok(None);
         }
     };
-    match file.schedule(name) {
-        Some(s) => Ok(Some(s.clone())),
-        None => {
-            let names: Vec<&str> = file.schedules.iter().map(|s| s.name.as_str()).collect();
-            anyhow::bail!(
-                "--schedule: no schedule named {name:?} in {} (schedules: {})",
-                config.display(),
-                names.join(", ")
-            )
-        }
-    }
+    pick(&file, name, config).map(|s| Some(s.clone()))
+}
+
+/// The schedule `name` of `file`, or an error naming the schedules there are.
+fn pick<'a>(
+    file: &'a driftwatch::config::ScheduleFile,
+    name: &str,
+    config: &std::path::Path,
+) -> anyhow::Result<&'a driftwatch::config::Schedule> {
+    file.schedule(name).ok_or_else(|| {
+        let names: Vec<&str> = file.schedules.iter().map(|s| s.name.as_str()).collect();
+        anyhow::anyhow!(
+            "--schedule: no schedule named {name:?} in {} (schedules: {})",
+            config.display(),
+            names.join(", ")
+        )
+    })
 }
 
 pub fn init_logging(format: LogFormat, default_level: &str) {
@@ -319,6 +336,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             check.config(CheckMode::Sagemaker)?,
         ),
         Command::Validate { config } => validate::validate_command(&config),
+        Command::Dashboard { config, schedule } => {
+            dashboard::dashboard_command(&config, schedule.as_deref())
+        }
         Command::Demo {
             dir,
             hours,

@@ -83,14 +83,6 @@ pub trait Runner: Send + Sync + 'static {
         attempt: u32,
     ) -> impl Future<Output = ExecutionRecord> + Send;
 
-    /// Called after each finished execution with the schedule's known records (newest
-    /// first), e.g. to rewrite its report index.
-    fn finished(
-        &self,
-        schedule: Arc<Schedule>,
-        records: Vec<ExecutionRecord>,
-    ) -> impl Future<Output = ()> + Send;
-
     fn stopped(
         &self,
         schedule: Arc<Schedule>,
@@ -316,10 +308,6 @@ impl<R: Runner> Daemon<R> {
                 drop(permit);
                 daemon.finish(&task_name, &record);
                 daemon.wake_for_retry(&record);
-                let known = daemon
-                    .state
-                    .executions(Some(&task_name), super::state::RECENT);
-                daemon.runner.finished(schedule, known).await;
             });
             if let Some(r) = lock(&self.running).get_mut(&name)
                 && r.t == t

@@ -176,8 +176,6 @@ impl Runner for Fake {
         r
     }
 
-    async fn finished(&self, _: Arc<Schedule>, _: Vec<ExecutionRecord>) {}
-
     async fn stopped(
         &self,
         schedule: Arc<Schedule>,

@@ -17,7 +17,7 @@ use super::state::State;
 use super::wake::Wakes;
 use crate::aws::AwsClients;
 use crate::config::{InvalidDocument, Schedule, ScheduleFile};
-use crate::execution::{record_stopped, run_execution_attempt, write_index};
+use crate::execution::{record_stopped, run_execution_attempt};
 use crate::sagemaker::ExecutionRecord;
 
 /// The real thing: records in the output stores, executions against S3/local data.
@@ -45,10 +45,6 @@ impl Runner for LiveRunner {
         attempt: u32,
     ) -> ExecutionRecord {
         run_execution_attempt(&schedule, t, &self.clients, attempt).await
-    }
-
-    async fn finished(&self, schedule: Arc<Schedule>, records: Vec<ExecutionRecord>) {
-        write_index(&schedule, &records, &self.clients).await;
     }
 
     async fn stopped(

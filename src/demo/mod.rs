@@ -81,6 +81,9 @@ pub struct DemoSummary {
     pub records_written: usize,
     pub schedules: Vec<ScheduleRun>,
     pub drift_from: DateTime<Utc>,
+    /// What `analyze` said about the bias baseline it computed (constraints that can never
+    /// be violated).
+    pub baseline_warnings: Vec<String>,
 }
 
 fn write(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), DemoError> {
@@ -106,7 +109,7 @@ fn write_baselines(
     tolerance: f64,
     runtime: &tokio::runtime::Runtime,
     clients: &AwsClients,
-) -> Result<(), DemoError> {
+) -> Result<Vec<String>, DemoError> {
     let mut bias_cfg: serde_json::Value = serde_json::from_str(assets::BIAS_CONFIG)
         .map_err(|e| DemoError::Assets(format!("embedded bias config: {e}")))?;
     if let Some(o) = bias_cfg.as_object_mut() {
@@ -124,7 +127,7 @@ fn write_baselines(
         &dir.join("config/census-bias-baselining.json"),
         serde_json::to_vec_pretty(&bias_cfg).unwrap_or_default(),
     )?;
-    runtime.block_on(analyze(
+    let bias = runtime.block_on(analyze(
         &AnalyzeRequest {
             dataset: &b.join("dataset.csv"),
             config: &dir.join("config/census-bias-baselining.json"),
@@ -134,6 +137,13 @@ fn write_baselines(
         },
         clients,
     ))?;
+    let baseline_warnings: Vec<String> = bias
+        .output
+        .warnings
+        .iter()
+        .filter(|w| w.starts_with("as a baseline"))
+        .cloned()
+        .collect();
     // SageMaker's rule flags any metric farther from neutral than its baseline value, so an
     // hour of ~100 records "violates" on sampling noise alone; the demo's schedules use the
     // significant check instead, against the computed baselines. With a tolerance (for
@@ -169,7 +179,7 @@ fn write_baselines(
         },
         clients,
     ))?;
-    Ok(())
+    Ok(baseline_warnings)
 }
 
 /// Adds `tolerance` to every finite metric's distance from neutral (1 for DI, 0 otherwise),
@@ -265,7 +275,7 @@ pub fn run_demo(o: &DemoOptions) -> Result<DemoSummary, DemoError> {
         .build()
         .map_err(DemoError::Runtime)?;
     let clients = Arc::new(AwsClients::new());
-    write_baselines(
+    let baseline_warnings = write_baselines(
         dir,
         baseline,
         &model,
@@ -297,7 +307,6 @@ pub fn run_demo(o: &DemoOptions) -> Result<DemoSummary, DemoError> {
                 Outcome::LedgerError(_) => None,
             })
             .collect();
-        runtime.block_on(crate::execution::write_index(s, &records, &clients));
         let output = dir.join("output").join(ENDPOINT).join(s.name.as_str());
         schedules.push(ScheduleRun {
             name: s.name.as_str().to_string(),
@@ -310,5 +319,6 @@ pub fn run_demo(o: &DemoOptions) -> Result<DemoSummary, DemoError> {
         records_written,
         schedules,
         drift_from: start + TimeDelta::hours(spec.drift.from_hour as i64),
+        baseline_warnings,
     })
 }

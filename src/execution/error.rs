@@ -24,21 +24,28 @@ pub enum ExecutionError {
     /// analysis config.
     #[error("{0}")]
     Input(String),
+    /// An analysis where no metric could be computed, or none checked against the baseline
+    /// (the not-checked rule, `monitor::coverage`): not a green window.
+    #[error("{0}")]
+    NothingChecked(String),
     #[error(transparent)]
     Write(#[from] WriteError),
     #[error("exceeded max runtime of {}", format_runtime(*.0))]
     TimedOut(Duration),
+    /// Reading the ledger or writing the dashboard (`driftwatch dashboard`).
+    #[error("dashboard: {0}")]
+    Dashboard(StoreError),
 }
 
 impl ExecutionError {
     pub fn class(&self) -> FailureClass {
         match self {
             Self::Monitor(e) => e.class(),
-            Self::Capture(e) | Self::GroundTruth(e) => e.class(),
+            Self::Capture(e) | Self::GroundTruth(e) | Self::Dashboard(e) => e.class(),
             Self::Write(e) => e.source.class(),
             // A slow store or endpoint may be faster next time.
             Self::TimedOut(_) => FailureClass::Transient,
-            Self::NoData(_) | Self::Input(_) => FailureClass::Permanent,
+            Self::NoData(_) | Self::Input(_) | Self::NothingChecked(_) => FailureClass::Permanent,
         }
     }
 }

@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 use tracing::Instrument;
 
 pub use error::{ExecutionError, format_runtime};
-pub use pages::write_index;
+pub use pages::rebuild_dashboard;
 
 use crate::aws::AwsClients;
 use crate::capture::frame::generated_name;
@@ -137,12 +137,15 @@ pub async fn record_stopped(
     record.failure_reason = Some(clip_reason(reason));
     record.finished_at = now;
     record.duration_seconds = (now - started).as_seconds_f64().max(0.0);
-    if let Err(e) = outputs::write_record(&out_store, &folder, &record).await {
-        tracing::error!(schedule = schedule.name.as_str(), scheduled_time = %format_utc(t), error = %e,
-            "cannot write the Stopped record");
-        record.failure_reason = Some(clip_reason(&format!(
-            "{reason}; cannot write the execution record: {e}"
-        )));
+    match outputs::write_record(&out_store, &folder, &record).await {
+        Ok(()) => pages::update_dashboard(&out_store, schedule, &folder, &record, None, None).await,
+        Err(e) => {
+            tracing::error!(schedule = schedule.name.as_str(), scheduled_time = %format_utc(t), error = %e,
+                "cannot write the Stopped record");
+            record.failure_reason = Some(clip_reason(&format!(
+                "{reason}; cannot write the execution record: {e}"
+            )));
+        }
     }
     record
 }
@@ -249,6 +252,11 @@ async fn analyse(
     for w in &output.warnings[trace.warnings.len()..] {
         tracing::warn!("{w}");
     }
+    trace.record_coverage(&output.coverage);
+    if let Some(reason) = output.coverage.nothing_checked() {
+        trace.warnings = output.warnings.clone();
+        return Err(ExecutionError::NothingChecked(reason));
+    }
     trace.counts.violations = output.violation_count();
     trace.counts.endpoint_requests = output.endpoint_requests;
     let written = write_outputs(out_store, folder, &output).await?;
@@ -344,6 +352,11 @@ async fn execute(
             violations: trace.counts.violations,
             records_merged: trace.counts.records_merged,
             duration_seconds: clock.elapsed().as_secs_f64(),
+            not_computed: trace.coverage.as_ref().map(|c| c.not_computed),
+            not_checked: trace
+                .coverage
+                .as_ref()
+                .and_then(|c| c.checked.map(|_| c.not_checked.total())),
         },
     ));
     let destination = if schedule.cloudwatch {
@@ -365,6 +378,7 @@ async fn execute(
     record.duration_seconds = clock.elapsed().as_secs_f64();
     record.outputs.report = pages::write_report(
         &out_store,
+        schedule,
         &folder,
         &record,
         done.as_ref().map(|d| &d.output),
@@ -386,6 +400,16 @@ async fn execute(
         record.outputs.analysis = None;
         record.outputs.constraint_violations = None;
         record.outputs.report = None;
+    } else {
+        pages::update_dashboard(
+            &out_store,
+            schedule,
+            &folder,
+            &record,
+            done.as_ref().map(|d| &d.output),
+            done.as_ref().and_then(|d| d.baseline.as_ref()),
+        )
+        .await;
     }
     tracing::info!(
         status = record.status.as_str(),

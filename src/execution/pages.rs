@@ -1,30 +1,47 @@
-//! Writing the HTML pages of executions: each execution's `report.html` (best effort: a
-//! report that cannot be written is logged and left out of the record, never a failed
-//! execution) and each schedule's `index.html`.
+//! The HTML pages of an execution: its `report.html` (best effort: a report that cannot be
+//! written is logged and left out of the record, never a failed execution), and its entry in
+//! the schedule's dashboard and the overview (after the record: the dashboard shows what the
+//! ledger holds).
 
+use super::ExecutionError;
 use crate::aws::AwsClients;
 use crate::config::Schedule;
+use crate::dashboard::{self, Constraints, Execution, Identity};
 use crate::monitor::MonitorOutput;
-use crate::report::{execution_html, index_html};
+use crate::report::execution_html;
 use crate::sagemaker::layout::{INDEX_FILE, REPORT_FILE, schedule_root};
 use crate::sagemaker::{AnalysisDoc, ExecutionRecord};
 use crate::store::{ObjectStore, Store, join_key};
 
+/// The folder of the execution at `t`, relative to its schedule's folder (`2024/01/19/12`).
+fn relative_folder(schedule: &Schedule, folder: &str) -> String {
+    let root = schedule_root(schedule.endpoint.as_str(), schedule.name.as_str());
+    folder
+        .strip_prefix(&root)
+        .unwrap_or(folder)
+        .trim_start_matches('/')
+        .to_string()
+}
+
 /// Writes the report into `folder` from what the execution holds; returns its address.
 pub(super) async fn write_report(
     store: &Store,
+    schedule: &Schedule,
     folder: &str,
     record: &ExecutionRecord,
     output: Option<&MonitorOutput>,
     baseline: Option<&AnalysisDoc>,
     title: Option<&str>,
 ) -> Option<String> {
+    let depth = relative_folder(schedule, folder).split('/').count();
+    let dashboard = format!("{}{INDEX_FILE}", "../".repeat(depth));
     let html = execution_html(
         record,
         output.map(|o| &o.analysis),
         baseline,
         output.and_then(|o| o.violations.as_ref()),
         title,
+        &dashboard,
     );
     let key = join_key(folder, REPORT_FILE);
     match store.put(&key, html.into_bytes()).await {
@@ -36,21 +53,53 @@ pub(super) async fn write_report(
     }
 }
 
-/// Writes the schedule's `index.html` (beside its dated folders) listing `records`: the
-/// executions the caller knows of (the daemon: the look-back and everything since start).
-pub async fn write_index(schedule: &Schedule, records: &[ExecutionRecord], clients: &AwsClients) {
-    let store = Store::open(&schedule.output, clients).await;
-    let root = schedule_root(schedule.endpoint.as_str(), schedule.name.as_str());
-    let html = index_html(schedule.name.as_str(), records, |r| {
-        let folder = schedule.output_folder(r.scheduled_time);
-        let rel = folder
-            .strip_prefix(&root)
-            .unwrap_or(&folder)
-            .trim_start_matches('/');
-        format!("{rel}/{REPORT_FILE}")
-    });
-    let key = join_key(&root, INDEX_FILE);
-    if let Err(e) = store.put(&key, html.into_bytes()).await {
-        tracing::warn!(schedule = schedule.name.as_str(), error = %e, "cannot write index.html");
+fn identity(schedule: &Schedule) -> Identity<'_> {
+    Identity {
+        schedule: schedule.name.as_str(),
+        endpoint: schedule.endpoint.as_str(),
+        monitoring_type: schedule.monitoring_type(),
     }
+}
+
+fn constraints(baseline: Option<&AnalysisDoc>) -> Constraints<'_> {
+    Constraints { baseline }
+}
+
+/// Adds the execution to the dashboards (best effort: logged, never a failed execution).
+pub(super) async fn update_dashboard(
+    store: &Store,
+    schedule: &Schedule,
+    folder: &str,
+    record: &ExecutionRecord,
+    output: Option<&MonitorOutput>,
+    baseline: Option<&AnalysisDoc>,
+) {
+    let e = Execution {
+        record,
+        analysis: output.map(|o| &o.analysis),
+        violations: output.and_then(|o| o.violations.as_ref()),
+        report: record
+            .outputs
+            .report
+            .as_ref()
+            .map(|_| format!("{}/{REPORT_FILE}", relative_folder(schedule, folder))),
+    };
+    if let Err(e) = dashboard::record(store, identity(schedule), &e, constraints(baseline)).await {
+        tracing::warn!(error = %e, "cannot update the dashboard");
+    }
+}
+
+/// Rebuilds the schedule's dashboard from its ledger (`driftwatch dashboard`); returns how
+/// many executions it shows and the page's address.
+pub async fn rebuild_dashboard(
+    schedule: &Schedule,
+    clients: &AwsClients,
+) -> Result<(usize, String), ExecutionError> {
+    let baseline = super::read_baseline(schedule, clients).await?;
+    let store = Store::open(&schedule.output, clients).await;
+    let n = dashboard::rebuild(&store, identity(schedule), constraints(baseline.as_ref()))
+        .await
+        .map_err(ExecutionError::Dashboard)?;
+    let root = schedule_root(schedule.endpoint.as_str(), schedule.name.as_str());
+    Ok((n, store.describe(&join_key(&root, INDEX_FILE))))
 }

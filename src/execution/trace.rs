@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use crate::capture::read::{CaptureRead, Malformed};
+use crate::monitor::Coverage;
 use crate::sagemaker::{Counts, OrderedMap};
 
 #[derive(Debug)]
@@ -13,6 +14,8 @@ pub struct Trace {
     /// Warnings of the steps before the analysis (reading, merging, framing).
     pub warnings: Vec<String>,
     pub timings: OrderedMap<f64>,
+    /// What the analysis could compute and check, once it ran.
+    pub coverage: Option<Coverage>,
     clock: Instant,
 }
 
@@ -23,6 +26,7 @@ impl Trace {
             malformed: Malformed::default(),
             warnings: Vec::new(),
             timings: OrderedMap::new(),
+            coverage: None,
             clock: Instant::now(),
         }
     }
@@ -52,6 +56,15 @@ impl Trace {
         self.malformed
             .extend(std::mem::take(&mut capture.malformed));
         self.lap("capture");
+    }
+
+    /// Takes the analysis' coverage into the record's counts.
+    pub fn record_coverage(&mut self, c: &Coverage) {
+        self.counts.metrics_computed = c.computed;
+        self.counts.metrics_not_computed = c.not_computed;
+        self.counts.metrics_checked = c.checked.unwrap_or(0);
+        self.counts.metrics_not_checked = c.checked.map_or(0, |_| c.not_checked.total());
+        self.coverage = Some(c.clone());
     }
 
     pub fn warn(&mut self, w: impl Into<String>) {

@@ -4,7 +4,7 @@
 
 use polars::prelude::DataFrame;
 
-use super::MonitorError;
+use super::{Coverage, MonitorError};
 use std::collections::HashMap;
 
 use crate::bias::bootstrap::{BootstrapSettings, Interval, intervals};
@@ -14,7 +14,7 @@ use crate::bias::{BiasAnalysis, FacetReport, StageReport, run_bias};
 use crate::check::bias_drift::{self, Gate, Sizes};
 use crate::config::analysis::{AnalysisConfig, ColumnType};
 use crate::config::check::CheckConfig;
-use crate::sagemaker::analysis::{InsufficientData, IntervalEntry, NotSignificant};
+use crate::sagemaker::analysis::{InsufficientData, IntervalEntry, MetricNote, NotSignificant};
 use crate::sagemaker::{
     AnalysisDoc, BiasStage, BiasViolation, FacetEntry, MetricEntry, MetricValue, OrderedMap, Stage,
 };
@@ -55,9 +55,10 @@ pub struct BiasOutcome {
     pub intervals: Intervals,
     pub insufficient: Vec<InsufficientData>,
     pub not_significant: Vec<NotSignificant>,
-    /// Metrics computed and errored (for summaries).
-    pub computed: usize,
-    pub errored: usize,
+    pub not_judged: Vec<MetricNote>,
+    pub unusable_baselines: Vec<MetricNote>,
+    /// What could be computed and checked.
+    pub coverage: Coverage,
 }
 
 impl BiasOutcome {
@@ -113,20 +114,18 @@ fn type_name(t: ColumnType) -> &'static str {
     }
 }
 
-fn count(a: &BiasAnalysis) -> (usize, usize) {
+fn coverage(a: &BiasAnalysis) -> Coverage {
     let results = [&a.pre_training, &a.post_training]
         .into_iter()
         .flatten()
         .flat_map(|s| &s.facets)
         .flat_map(|(_, entries)| entries)
         .flat_map(|e| &e.metrics);
-    results.fold((0, 0), |(ok, err), m| {
-        if m.value.is_ok() {
-            (ok + 1, err)
-        } else {
-            (ok, err + 1)
-        }
-    })
+    let mut c = Coverage::default();
+    for m in results {
+        c.count(m.value.as_ref().err().map(String::as_str));
+    }
+    c
 }
 
 /// Computes the metrics the config requests and checks them against the baseline.
@@ -161,7 +160,7 @@ pub fn monitor_bias(req: BiasRequest<'_>) -> Result<BiasOutcome, MonitorError> {
             )),
         }
     }
-    let (computed, errored) = count(&analysis);
+    let coverage = coverage(&analysis);
     let (intervals, group_sizes) = if req.check.intervals {
         bootstrap(&analysis, req.check)
     } else {
@@ -180,8 +179,9 @@ pub fn monitor_bias(req: BiasRequest<'_>) -> Result<BiasOutcome, MonitorError> {
         intervals,
         insufficient: Vec::new(),
         not_significant: Vec::new(),
-        computed,
-        errored,
+        not_judged: Vec::new(),
+        unusable_baselines: Vec::new(),
+        coverage,
     };
     if let Some(baseline) = req.baseline
         && (out.pre_training.is_some() || out.post_training.is_some())
@@ -195,8 +195,33 @@ pub fn monitor_bias(req: BiasRequest<'_>) -> Result<BiasOutcome, MonitorError> {
         out.warnings.extend(check.warnings);
         out.insufficient = check.insufficient;
         out.not_significant = check.not_significant;
+        out.coverage.checked(
+            check.checked,
+            &check.not_checked,
+            check.unusable_baselines.len(),
+        );
+        out.not_judged = check.not_judged;
+        out.unusable_baselines = check.unusable_baselines;
     }
     Ok(out)
+}
+
+impl BiasOutcome {
+    /// Warnings for metric values that would make useless constraints if this analysis
+    /// became a baseline (±Infinity, a bound of the metric's range): `analyze` computes
+    /// baselines, so it says so when it writes one.
+    pub fn as_baseline_warnings(&self) -> Vec<String> {
+        self.as_doc()
+            .metrics()
+            .filter_map(|m| {
+                let note = bias_drift::unusable_baseline(&m.metric.name, m.value()?)?;
+                Some(format!(
+                    "as a baseline, {} for facet {}={} is {note}",
+                    m.metric.name, m.facet, m.facet_value
+                ))
+            })
+            .collect()
+    }
 }
 
 /// Stage key → facet → facet value → metric → interval, as analysis.json holds them.

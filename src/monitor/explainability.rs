@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use polars::prelude::{Column, DataFrame, DataType};
 
-use super::MonitorError;
+use super::{Coverage, MonitorError};
 use crate::check::attribution_drift;
 use crate::check::attribution_drift::label_ndcg;
 use crate::config::analysis::{
@@ -90,6 +90,10 @@ pub struct ExplainOutcome {
     pub local_csv: Option<String>,
     /// InvokeEndpoint requests made.
     pub endpoint_requests: usize,
+    /// Labels explained, and judged against the baseline.
+    pub coverage: Coverage,
+    /// The threshold the nDCGs were judged by (when judged).
+    pub ndcg_threshold: Option<f64>,
 }
 
 fn kernel_shap((r, _): &(ShapResult, bool)) -> OrderedMap<ShapLabel> {
@@ -236,7 +240,14 @@ pub async fn monitor_explainability(
             .filter(|(_, save)| *save)
             .map(|(r, _)| r.local_csv()),
         endpoint_requests: requests,
+        coverage: Coverage::default(),
+        ndcg_threshold: None,
     };
+    for (_, l) in out.explanations.kernel_shap.iter().flat_map(|k| k.iter()) {
+        let finite = l.global_shap_values.iter().all(|(_, v)| v.get().is_some());
+        out.coverage
+            .count((!finite).then_some("a global SHAP value is not a number"));
+    }
     if let (Some(b), Some((result, _)), Some(agg)) = (baseline, &shap, agg) {
         if check.intervals {
             out.ndcg_intervals = ndcg_intervals(result, agg, b, &check);
@@ -255,6 +266,8 @@ pub async fn monitor_explainability(
         out.violations = c.violations;
         out.warnings = c.warnings;
         out.not_significant = c.not_significant;
+        out.coverage.checked(c.checked, &c.not_checked, 0);
+        out.ndcg_threshold = (!out.ndcg.is_empty()).then_some(threshold);
     }
     Ok(out)
 }

@@ -5,6 +5,7 @@
 //! (`inputs`) and writing the outputs (`write`) are shared by both callers too.
 
 pub mod bias;
+pub mod coverage;
 pub mod error;
 pub mod explainability;
 pub mod inputs;
@@ -12,5 +13,6 @@ pub mod output;
 pub mod predictions;
 pub mod write;
 
+pub use coverage::Coverage;
 pub use error::MonitorError;
 pub use output::MonitorOutput;

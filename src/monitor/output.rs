@@ -1,6 +1,7 @@
 //! What an analysis produces, whichever monitor made it: the analysis.json, the violations
 //! (if any), the per-record SHAP values (if asked for) and every warning.
 
+use super::Coverage;
 use super::bias::BiasOutcome;
 use super::explainability::ExplainOutcome;
 use crate::config::check::{CheckConfig, CheckMode};
@@ -16,9 +17,8 @@ pub struct MonitorOutput {
     pub local_shap_csv: Option<String>,
     /// Everything in the analysis' `driftwatch.warnings`, in order.
     pub warnings: Vec<String>,
-    /// Bias metrics computed and errored.
-    pub metrics_computed: usize,
-    pub metrics_errored: usize,
+    /// What could be computed and checked.
+    pub coverage: Coverage,
     /// InvokeEndpoint requests the explanation made.
     pub endpoint_requests: usize,
 }
@@ -39,7 +39,8 @@ impl MonitorOutput {
             version: env!("CARGO_PKG_VERSION").to_string(),
             ..DriftwatchBlock::default()
         };
-        let (mut computed, mut errored, mut requests) = (0, 0, 0);
+        let mut coverage = Coverage::default();
+        let mut requests = 0;
         if check.intervals || check.mode == CheckMode::Significant {
             block.check = Some(CheckInfo {
                 mode: check.mode.as_str().to_string(),
@@ -56,20 +57,24 @@ impl MonitorOutput {
             block.intervals = b.intervals;
             block.insufficient_data = b.insufficient;
             block.not_significant = b.not_significant;
+            block.not_judged = b.not_judged;
+            block.unusable_baselines = b.unusable_baselines;
             warnings.extend(b.warnings);
             violations.extend(b.violations.into_iter().map(Violation::Bias));
-            (computed, errored) = (b.computed, b.errored);
+            coverage.merge(&b.coverage);
         }
         let mut local_shap_csv = None;
         if let Some(s) = explained {
             analysis.explanations = Some(s.explanations);
             block.ndcg = s.ndcg;
+            block.ndcg_threshold = s.ndcg_threshold;
             block.ndcg_intervals = s.ndcg_intervals;
             block.not_significant.extend(s.not_significant);
             warnings.extend(s.warnings);
             violations.extend(s.violations.into_iter().map(Violation::Attribution));
             local_shap_csv = s.local_csv;
             requests = s.endpoint_requests;
+            coverage.merge(&s.coverage);
         }
         block.warnings = warnings.clone();
         analysis.version = FORMAT_VERSION.to_string();
@@ -79,8 +84,7 @@ impl MonitorOutput {
             violations: ConstraintViolations::of(violations),
             local_shap_csv,
             warnings,
-            metrics_computed: computed,
-            metrics_errored: errored,
+            coverage,
             endpoint_requests: requests,
         }
     }

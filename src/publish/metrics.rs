@@ -197,15 +197,21 @@ pub struct Health {
     pub violations: usize,
     pub records_merged: usize,
     pub duration_seconds: f64,
+    /// Metrics without a value, when the analysis ran (so a window where nothing could be
+    /// computed is visible even though no `bias_metric_*` datum is published for it).
+    pub not_computed: Option<usize>,
+    /// Metrics not compared with the baseline, when there is one.
+    pub not_checked: Option<usize>,
 }
 
 /// driftwatch's operational metrics for one execution, dimensions `Endpoint`,
 /// `MonitoringSchedule`, `MonitoringType`: `ExecutionFailed` (1/0), `Violations`,
-/// `RecordsAnalyzed`, `ExecutionDuration`. An alarm on `ExecutionFailed` ≥ 1 — or on missing
-/// data — fires when monitoring itself breaks or stops.
+/// `RecordsAnalyzed`, `ExecutionDuration`, and (when the analysis ran) `MetricsNotComputed`
+/// and `MetricsNotChecked`. An alarm on `ExecutionFailed` ≥ 1 — or on missing data — fires
+/// when monitoring itself breaks or stops.
 pub fn health_datums(src: &Source<'_>, monitoring_type: MonitoringType, h: Health) -> Vec<Datum> {
     let dims = || vec![("MonitoringType", monitoring_type.as_str().to_string())];
-    vec![
+    let mut out = vec![
         src.datum(
             DRIFTWATCH_NAMESPACE,
             "ExecutionFailed".into(),
@@ -234,7 +240,22 @@ pub fn health_datums(src: &Source<'_>, monitoring_type: MonitoringType, h: Healt
             h.duration_seconds,
             Unit::Seconds,
         ),
-    ]
+    ];
+    for (name, n) in [
+        ("MetricsNotComputed", h.not_computed),
+        ("MetricsNotChecked", h.not_checked),
+    ] {
+        if let Some(n) = n {
+            out.push(src.datum(
+                DRIFTWATCH_NAMESPACE,
+                name.into(),
+                dims(),
+                n as f64,
+                Unit::Count,
+            ));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -319,9 +340,16 @@ mod tests {
                 violations: 0,
                 records_merged: 0,
                 duration_seconds: 1.5,
+                not_computed: Some(13),
+                not_checked: None,
             },
         );
         assert_eq!(h[0].metric_name, "ExecutionFailed");
+        assert_eq!(h.len(), 5);
+        assert_eq!(
+            (h[4].metric_name.as_str(), h[4].value),
+            ("MetricsNotComputed", 13.0)
+        );
         assert_eq!(h[0].value, 1.0);
         assert_eq!(h[3].unit, Unit::Seconds);
         assert_eq!(ndcg_datums(&src(), &a)[0].namespace, "driftwatch");

@@ -3,11 +3,12 @@
 //! a user would read (the record, analysis.json, constraint_violations.json, the baseline),
 //! so the page never shows a number the files do not have.
 
-mod svg;
+pub(crate) mod svg;
 
 use std::fmt::Write as _;
 
 use crate::sagemaker::time::format_utc;
+use crate::sagemaker::verdict::{Verdict, allowed_band, bias_verdict};
 use crate::sagemaker::{
     AnalysisDoc, ConstraintViolations, ExecutionRecord, MetricValue, Stage, Status,
 };
@@ -37,12 +38,12 @@ tr.violation td{background:#fde2e1;font-weight:600}\
 .Completed{background:#2e7d32}.CompletedWithViolations{background:#c62828}.Failed{background:#6d4c41}.Stopped{background:#757575}\
 .warn{color:#8a5a00}svg text{font:12px system-ui,sans-serif}";
 
-fn status_badge(s: Status) -> String {
+pub(crate) fn status_badge(s: Status) -> String {
     let name = s.as_str();
     format!("<span class=\"status {name}\">{name}</span>")
 }
 
-fn value_text(v: MetricValue) -> String {
+pub(crate) fn value_text(v: MetricValue) -> String {
     match v.get() {
         Some(x) if x.is_infinite() => crate::sagemaker::pyfmt::metric_text(x),
         Some(x) if x.fract() == 0.0 && x.abs() < 1e9 => format!("{x:.1}"),
@@ -70,49 +71,14 @@ fn bias_section(
             out,
             "<h2>{title}</h2><table><tr><th>facet</th><th>value</th><th>metric</th><th>description</th><th>current</th><th>baseline</th><th>check</th><th>interval</th></tr>"
         );
-        let block = analysis.driftwatch.as_ref();
         for m in rows {
             let name = m.metric.name.as_str();
             let b = baseline
                 .and_then(|b| b.metric(stage, m.facet, m.facet_value, name))
                 .map(|e| e.value);
-            let is_bad = violations.is_some_and(|v| {
-                v.bias().any(|x| {
-                    x.facet == m.facet && x.facet_value == m.facet_value && x.metric_name == name
-                })
-            });
-            let same =
-                |s: &str, f: &str, v: &str| s == stage.key() && f == m.facet && v == m.facet_value;
-            let small = block.and_then(|d| {
-                d.insufficient_data.iter().find(|i| {
-                    same(&i.stage, &i.facet, &i.facet_value)
-                        && i.metric_name.as_deref().is_none_or(|n| n == name)
-                })
-            });
-            let noise = block.is_some_and(|d| {
-                d.not_significant
-                    .iter()
-                    .any(|n| same(&n.stage, &n.facet, &n.facet_value) && n.metric_name == name)
-            });
-            // Never "ok" where nothing was compared.
-            let verdict = if m.metric.value.get().is_none() {
-                format!(
-                    "not computed: {}",
-                    m.metric.error.as_deref().unwrap_or("no value")
-                )
-            } else if is_bad {
-                "violation".to_string()
-            } else if let Some(i) = small {
-                format!("not judged: {} < {} records", i.records, i.min_records)
-            } else if noise {
-                "within noise".to_string()
-            } else if baseline.is_some() && b.and_then(|b| b.get()).is_some() {
-                "ok".to_string()
-            } else if baseline.is_some() {
-                "not checked: no baseline value".to_string()
-            } else {
-                String::new()
-            };
+            let verdict = bias_verdict(analysis, &m, baseline, violations);
+            let is_bad = verdict == Verdict::Violation;
+            let verdict = verdict.text();
             let interval = analysis.interval(stage, m.facet, m.facet_value, name);
             let interval_cell = match (interval.and_then(|i| i.bounds()), m.metric.value.get()) {
                 (Some((lo, hi)), Some(v)) => format!(
@@ -122,7 +88,12 @@ fn bias_section(
                         value_text(MetricValue::new(lo)),
                         value_text(MetricValue::new(hi))
                     )),
-                    svg::interval_bar(v, lo, hi, b.and_then(|b| b.get()), name == "DI")
+                    svg::interval_bar(
+                        v,
+                        lo,
+                        hi,
+                        b.and_then(|b| b.get()).map(|b| allowed_band(name, b))
+                    )
                 ),
                 _ => esc(interval.and_then(|i| i.note.as_deref()).unwrap_or("")),
             };
@@ -190,15 +161,16 @@ fn shap_section(
     }
 }
 
-fn page_start(out: &mut String, title: &str) {
+/// Starts a page: its title and the shared style, plus `style` of its own.
+pub(crate) fn page_start(out: &mut String, title: &str, style: &str) {
     let _ = write!(
         out,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>",
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{}</title><style>{STYLE}{style}</style></head><body>",
         esc(title)
     );
 }
 
-fn page_end(out: &mut String, version: &str) {
+pub(crate) fn page_end(out: &mut String, version: &str) {
     out.push_str("<p><small>driftwatch ");
     out.push_str(&esc(version));
     out.push_str("</small></p></body></html>\n");
@@ -284,7 +256,7 @@ pub fn analysis_html(
     violations: Option<&ConstraintViolations>,
 ) -> String {
     let mut out = String::new();
-    page_start(&mut out, title);
+    page_start(&mut out, title, "");
     let _ = write!(
         out,
         "<h1>{}</h1><p>Dataset <b>{}</b>; {} violations of the baseline{}</p>",
@@ -305,13 +277,15 @@ pub fn analysis_html(
     out
 }
 
-/// The report of one execution; `title` is the analysis config's `methods.report.title`.
+/// The report of one execution; `title` is the analysis config's `methods.report.title`,
+/// `dashboard` the schedule's dashboard relative to the report.
 pub fn execution_html(
     record: &ExecutionRecord,
     analysis: Option<&AnalysisDoc>,
     baseline: Option<&AnalysisDoc>,
     violations: Option<&ConstraintViolations>,
     title: Option<&str>,
+    dashboard: &str,
 ) -> String {
     let mut out = String::new();
     let title = format!(
@@ -320,7 +294,13 @@ pub fn execution_html(
         record.schedule,
         format_utc(record.scheduled_time)
     );
-    page_start(&mut out, &title);
+    page_start(&mut out, &title, "");
+    let _ = write!(
+        out,
+        "<nav><a href=\"{}\">{} dashboard</a></nav>",
+        esc(dashboard),
+        esc(&record.schedule)
+    );
     let _ = write!(
         out,
         "<h1>{}</h1><p>{} {} on endpoint <b>{}</b>, attempt {}</p>",
@@ -339,6 +319,7 @@ pub fn execution_html(
         "<table><tr><th>window</th><td>{} – {}</td></tr><tr><th>capture records in window</th><td class=\"n\">{}</td></tr>\
 <tr><th>records analyzed</th><td class=\"n\">{}</td></tr><tr><th>malformed lines</th><td class=\"n\">{}</td></tr>\
 <tr><th>unmatched captures / labels</th><td class=\"n\">{} / {}</td></tr><tr><th>violations</th><td class=\"n\">{}</td></tr>\
+<tr><th>metrics computed / not computed</th><td class=\"n\">{} / {}</td></tr><tr><th>metrics checked / not checked</th><td class=\"n\">{} / {}</td></tr>\
 <tr><th>duration</th><td class=\"n\">{:.2} s</td></tr></table>",
         format_utc(record.window_start),
         format_utc(record.window_end),
@@ -348,6 +329,10 @@ pub fn execution_html(
         c.unmatched_captures,
         c.unmatched_labels,
         c.violations,
+        c.metrics_computed,
+        c.metrics_not_computed,
+        c.metrics_checked,
+        c.metrics_not_checked,
         record.duration_seconds
     );
     warnings_section(&mut out, record.warnings.iter().chain(&record.malformed));
@@ -355,40 +340,6 @@ pub fn execution_html(
         analysis_sections(&mut out, a, baseline, violations);
     }
     page_end(&mut out, &record.driftwatch_version);
-    out
-}
-
-/// The index of a schedule's executions, newest first, with a status strip over time.
-/// `link(record)` gives each report's path relative to the index.
-pub fn index_html(
-    schedule: &str,
-    records: &[ExecutionRecord],
-    link: impl Fn(&ExecutionRecord) -> String,
-) -> String {
-    let mut sorted: Vec<&ExecutionRecord> = records.iter().collect();
-    sorted.sort_by_key(|r| r.scheduled_time);
-    let mut out = String::new();
-    page_start(&mut out, schedule);
-    let _ = write!(out, "<h1>{}</h1>", esc(schedule));
-    out.push_str(&svg::status_strip(&sorted));
-    out.push_str("<table><tr><th>scheduled time</th><th>status</th><th>records</th><th>violations</th><th>report</th></tr>");
-    for r in sorted.iter().rev() {
-        let _ = write!(
-            out,
-            "<tr{}><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td><a href=\"{}\">report</a></td></tr>",
-            if r.status == Status::CompletedWithViolations {
-                " class=\"violation\""
-            } else {
-                ""
-            },
-            format_utc(r.scheduled_time),
-            status_badge(r.status),
-            r.counts.records_merged,
-            r.counts.violations,
-            esc(&link(r))
-        );
-    }
-    out.push_str("</table></body></html>\n");
     out
 }
 
@@ -429,6 +380,7 @@ mod tests {
             Some(&baseline),
             Some(&violations),
             None,
+            "../../../../index.html",
         );
         assert!(html.contains("<title>s&lt;1&gt; — 2024-01-19T12:00:00Z</title>"));
         assert_eq!(html.matches("<tr class=\"violation\">").count(), 1);
@@ -442,9 +394,6 @@ mod tests {
             html.contains("<td class=\"n\">Infinity</td><td class=\"n\">0.9000</td><td>ok</td>")
         );
         assert!(html.contains("w &amp; w"));
-        let index = index_html("s", std::slice::from_ref(&record), |_| {
-            "2024/01/19/12/report.html".into()
-        });
-        assert!(index.contains("<rect") && index.contains("href=\"2024/01/19/12/report.html\""));
+        assert!(html.contains("href=\"../../../../index.html\""));
     }
 }

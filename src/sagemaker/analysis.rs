@@ -130,6 +130,9 @@ pub struct DriftwatchBlock {
     /// Label → nDCG of the global SHAP values against the baseline's.
     #[serde(default, skip_serializing_if = "OrderedMap::is_empty")]
     pub ndcg: OrderedMap<f64>,
+    /// The nDCG below which attributions violate (when any nDCG was computed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ndcg_threshold: Option<f64>,
     /// How violations were judged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check: Option<CheckInfo>,
@@ -146,6 +149,23 @@ pub struct DriftwatchBlock {
     /// sampling noise, so not violations (significant mode).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_significant: Vec<NotSignificant>,
+    /// Metrics beyond the baseline that could not be judged (significant mode, no interval).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_judged: Vec<MetricNote>,
+    /// Baseline constraints that can never be violated, or that no analysis produces (a
+    /// value outside the metric's range): the metric passes, but the check means nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unusable_baselines: Vec<MetricNote>,
+}
+
+/// A note on one metric of a facet entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricNote {
+    pub stage: String,
+    pub facet: String,
+    pub facet_value: String,
+    pub metric_name: String,
+    pub note: String,
 }
 
 /// The check's settings, as they were applied.

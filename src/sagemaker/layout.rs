@@ -14,8 +14,13 @@ pub const RECORD_FILE: &str = "execution.json";
 pub const METRICS_FILE: &str = "cloudwatch_metrics.jsonl";
 /// An execution's HTML report.
 pub const REPORT_FILE: &str = "report.html";
-/// A schedule's index page, beside its dated folders.
+/// A schedule's dashboard page, beside its dated folders; and the overview page at the
+/// output location's root.
 pub const INDEX_FILE: &str = "index.html";
+/// A schedule's dashboard data (driftwatch's own), beside its dated folders.
+pub const DASHBOARD_FILE: &str = "dashboard.json";
+/// The overview's data (driftwatch's own), at the output location's root.
+pub const OVERVIEW_FILE: &str = "overview.json";
 
 /// The files an execution's analysis produces; a failed execution leaves none of them.
 pub const ANALYSIS_OUTPUTS: [&str; 4] =

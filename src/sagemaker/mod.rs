@@ -14,6 +14,7 @@ pub(crate) mod ordered;
 pub(crate) mod pyfmt;
 pub(crate) mod record;
 pub mod time;
+pub(crate) mod verdict;
 pub(crate) mod violations;
 
 pub use analysis::{

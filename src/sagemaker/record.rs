@@ -110,6 +110,16 @@ pub struct Counts {
     pub violations: usize,
     /// InvokeEndpoint requests made by the endpoint predictor (explainability).
     pub endpoint_requests: usize,
+    /// Metrics with a value and without one (bias metrics; labels for explainability).
+    #[serde(default)]
+    pub metrics_computed: usize,
+    #[serde(default)]
+    pub metrics_not_computed: usize,
+    /// Metrics compared with the baseline, and not (both 0 without a baseline).
+    #[serde(default)]
+    pub metrics_checked: usize,
+    #[serde(default)]
+    pub metrics_not_checked: usize,
 }
 
 /// Where an execution's files are (full addresses).

@@ -78,6 +78,19 @@ where
     }
 }
 
+/// The `Content-Type` of an object driftwatch writes, by its name.
+pub fn content_type(key: &str) -> &'static str {
+    let ext = key.rsplit_once('.').map_or("", |(_, e)| e);
+    match ext {
+        "html" => "text/html; charset=utf-8",
+        "json" => "application/json",
+        "jsonl" => "application/x-ndjson",
+        "csv" => "text/csv; charset=utf-8",
+        "svg" => "image/svg+xml",
+        _ => "application/octet-stream",
+    }
+}
+
 impl S3Bucket {
     pub fn new(client: aws_sdk_s3::Client, bucket: &str, prefix: &str) -> Self {
         Self {
@@ -184,11 +197,13 @@ impl ObjectStore for S3Bucket {
     }
 
     async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
-        // A PUT is atomic on S3: readers see the old object or the new one.
+        // A PUT is atomic on S3: readers see the old object or the new one. The content type
+        // lets a browser show a report or a JSON file straight from S3 (or CloudFront).
         self.client
             .put_object()
             .bucket(&self.bucket)
             .key(self.full_key(key))
+            .content_type(content_type(key))
             .body(ByteStream::from(bytes))
             .send()
             .await

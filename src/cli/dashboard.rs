@@ -1,0 +1,44 @@
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use driftwatch::aws::AwsClients;
+use driftwatch::config::ScheduleFile;
+use driftwatch::execution::rebuild_dashboard;
+
+/// `driftwatch dashboard`: rebuilds the dashboards of the schedules (or one) from their
+/// ledgers — after an upgrade, or when two processes wrote one output at once. Exit 0 when
+/// every dashboard was written, 1 otherwise, 2 on bad arguments.
+pub fn dashboard_command(config: &Path, schedule: Option<&str>) -> anyhow::Result<ExitCode> {
+    let file = match ScheduleFile::load(config) {
+        Ok(f) => f,
+        Err(invalid) => {
+            eprintln!("{invalid}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let chosen: Vec<_> = match schedule {
+        Some(name) => vec![super::pick(&file, name, config)?],
+        None => file.schedules.iter().collect(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let clients = AwsClients::new();
+    let mut failed = 0;
+    for s in chosen {
+        match runtime.block_on(rebuild_dashboard(s, &clients)) {
+            Ok((n, page)) => println!("{}: {n} executions → {page}", s.name),
+            Err(e) => {
+                failed += 1;
+                eprintln!("{}: {e}", s.name);
+            }
+        }
+    }
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
