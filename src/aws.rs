@@ -135,7 +135,16 @@ pub fn describe_failure(err: &(dyn std::error::Error + 'static)) -> String {
     }
     let text = parts.join(": ");
     if text.contains("credentials") {
-        let cause = parts.last().map(String::as_str).unwrap_or_default();
+        // The chain's last word, first line only (the SDK lists every provider it tried on
+        // the lines after), unless it only repeats that no credentials were found.
+        let cause = parts
+            .last()
+            .and_then(|c| c.lines().next())
+            .unwrap_or_default()
+            .trim();
+        if cause.is_empty() || cause.starts_with("no credentials found") {
+            return NO_CREDENTIALS.to_string();
+        }
         let cause: String = cause.chars().take(200).collect();
         return format!("{NO_CREDENTIALS}: {cause}");
     }
@@ -175,6 +184,14 @@ mod tests {
             describe_failure(&chain),
             format!("{NO_CREDENTIALS}: request forbidden: IMDS is disabled")
         );
+        let chain = E(
+            "dispatch failure",
+            Some(Box::new(E(
+                "no credentials found in chain. Attempted:\n  Environment: not set\n  Profile: not enabled",
+                None,
+            ))),
+        );
+        assert_eq!(describe_failure(&chain), NO_CREDENTIALS);
         let refused = E(
             "dispatch failure",
             Some(Box::new(E("tcp connect error: Connection refused", None))),

@@ -25,6 +25,7 @@ pub mod demo;
 pub mod execution;
 pub mod explain;
 pub(crate) mod gzip;
+pub mod load;
 pub mod model_server;
 pub(crate) mod monitor;
 pub mod publish;

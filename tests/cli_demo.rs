@@ -190,8 +190,37 @@ fn the_demo_finds_the_injected_drift_and_is_deterministic() {
         std::fs::read(a.join(analysis)).unwrap(),
         std::fs::read(b.join(analysis)).unwrap()
     );
+    // Another seed, and an --end that is not on a 6-hour boundary: the explainability
+    // schedule's fires follow --end, so its figures hold whatever the hour.
     let c = root.path().join("c");
-    assert_eq!(demo(&c, "7").code, 0);
+    let r = common::driftwatch(&[
+        "demo",
+        "--dir",
+        c.to_str().unwrap(),
+        "--end",
+        "2024-01-20T00:00:00Z",
+        "--seed",
+        "7",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let d = root.path().join("d");
+    let r = common::driftwatch(&[
+        "demo",
+        "--dir",
+        d.to_str().unwrap(),
+        "--end",
+        "2024-01-20T13:00:00Z",
+        "--seed",
+        "7",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("8 executions, 2 with violations")
+            && r.stdout
+                .contains("2024-01-20T13:00:00Z   CompletedWithViolations"),
+        "{}",
+        r.stdout
+    );
     assert_ne!(
         std::fs::read(a.join(analysis)).unwrap(),
         std::fs::read(c.join(analysis)).unwrap()

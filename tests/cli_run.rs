@@ -558,3 +558,158 @@ fn a_time_that_is_not_scheduled_is_rejected() {
         r.stderr
     );
 }
+
+#[test]
+fn without_credentials_the_reason_names_the_missing_credentials_first() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("analysis.json"), ANALYSIS_CONFIG).unwrap();
+    let yaml = SCHEDULES
+        .replace("{CAPTURE}", "s3://some-bucket/capture")
+        .replace("{TRUTH}", "s3://some-bucket/truth")
+        .replace("{OUTPUT}", "s3://some-bucket/output")
+        .replace("{BASELINE}", "");
+    let config = dir.path().join("schedules.yaml");
+    std::fs::write(&config, yaml).unwrap();
+    let r = common::driftwatch_bare(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--schedule",
+            "census-bias",
+            "--at",
+            T,
+        ],
+        &[("AWS_REGION", "us-east-1")],
+    );
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let record: Value = serde_json::from_str(&r.stdout).unwrap();
+    let reason = record["failure_reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with(
+            "reading captured data: s3://some-bucket/capture/census-xgb: no AWS credentials found"
+        ),
+        "{reason}"
+    );
+    assert!(
+        !reason.contains('\n') && !reason.contains("Attempted"),
+        "one line: {reason}"
+    );
+    assert_eq!(record["failure_class"], "permanent");
+    assert!(r.stderr.lines().count() <= 8, "{}", r.stderr);
+}
+
+#[test]
+fn check_access_probes_every_location_and_names_the_cause() {
+    let Some(url) = moto_url() else { return };
+    let backend = Backend::s3(&url, "access");
+    lay_out(&backend, &scenario::build());
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &backend, None);
+    let mut yaml = std::fs::read_to_string(&config).unwrap();
+    yaml.push_str("    cloudwatch: true\n");
+    std::fs::write(&config, yaml).unwrap();
+    let env = backend.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = driftwatch_env(
+        &["check-access", "--config", config.to_str().unwrap()],
+        &env,
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    for check in [
+        "capture",
+        "ground_truth",
+        "analysis_config",
+        "output",
+        "cloudwatch",
+    ] {
+        let line = r
+            .stdout
+            .lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(check))
+            .unwrap_or_else(|| panic!("no {check} line:\n{}", r.stdout));
+        assert!(line.contains(" ok "), "{line}");
+    }
+    // The probe object is gone again.
+    if let Backend::S3 {
+        bucket, client, rt, ..
+    } = &backend
+    {
+        let listed = rt
+            .block_on(
+                client
+                    .list_objects_v2()
+                    .bucket(bucket)
+                    .prefix("output/")
+                    .send(),
+            )
+            .unwrap();
+        assert!(listed.contents().is_empty(), "{:?}", listed.contents());
+    }
+
+    // A bucket that does not exist: not found, named.
+    let missing = std::fs::read_to_string(&config).unwrap().replace(
+        &backend.location("output"),
+        "s3://dw-no-such-bucket-for-access/output",
+    );
+    std::fs::write(&config, missing).unwrap();
+    let r = driftwatch_env(
+        &["check-access", "--config", config.to_str().unwrap()],
+        &env,
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let line = r.stdout.lines().find(|l| l.contains(" output ")).unwrap();
+    assert!(
+        line.contains("FAILED not found") && line.contains("dw-no-such-bucket-for-access"),
+        "{line}"
+    );
+
+    // No credentials: said first, for every location in S3.
+    let r = common::driftwatch_bare(
+        &["check-access", "--config", config.to_str().unwrap()],
+        &[
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ENDPOINT_URL_S3", url.as_str()),
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let capture = r.stdout.lines().find(|l| l.contains(" capture ")).unwrap();
+    assert!(capture.contains("FAILED no credentials: "), "{capture}");
+}
+
+#[test]
+fn the_schedules_file_and_its_analysis_config_can_live_in_s3() {
+    let Some(url) = moto_url() else { return };
+    let backend = Backend::s3(&url, "cfg");
+    let s = scenario::build();
+    lay_out(&backend, &s);
+    // The schedules file names its analysis config by a relative path: its S3 neighbour.
+    let yaml = SCHEDULES
+        .replace("{CAPTURE}", &backend.location("capture"))
+        .replace("{TRUTH}", &backend.location("truth"))
+        .replace("{OUTPUT}", &backend.location("output"))
+        .replace("{BASELINE}", "");
+    backend.put("configs/schedules.yaml", yaml.as_bytes());
+    backend.put("configs/analysis.json", ANALYSIS_CONFIG.as_bytes());
+    let config = backend.location("configs/schedules.yaml");
+    let mut env = backend.env();
+    env.push(("DRIFTWATCH_CONFIG", config.clone()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = driftwatch_env(&["validate"], &env);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(&format!("{config}: valid, 1 schedule")),
+        "{}",
+        r.stdout
+    );
+    // DRIFTWATCH_CONFIG stands in for --config on every command.
+    let r = driftwatch_env(&["run", "--schedule", "census-bias", "--at", T], &env);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let record: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(record["status"], "Completed", "{record:#}");
+    assert_eq!(record["counts"]["records_merged"], s.expected_merged);
+    // A mistyped S3 URI is refused, not taken for a local path.
+    let r = driftwatch_env(&["validate", "--config", "s3:/bucket/schedules.yaml"], &env);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("mistyped S3 URI"), "{}", r.stderr);
+}

@@ -303,8 +303,32 @@ fn explains_through_a_sagemaker_endpoint_served_by_model_server() {
         );
         assert_fixture_numbers(root.path());
     }
-    // A stopped endpoint fails the execution with the endpoint's name; nothing is written.
+    // check-access invokes the endpoint with one SHAP baseline row before any fire.
+    let (_root, config) = setup_with(
+        None,
+        json!({}),
+        Some(json!({"endpoint_name": "xgb-shadow"})),
+    );
+    let access = |env: &[(&str, &str)]| {
+        common::driftwatch_env(&["check-access", "--config", config.to_str().unwrap()], env)
+    };
+    let r = access(&env);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let line = r.stdout.lines().find(|l| l.contains(" endpoint ")).unwrap();
+    assert!(
+        line.contains(" ok ") && line.contains("answered one row"),
+        "{line}"
+    );
+    // A stopped endpoint: check-access says it is unreachable; an execution fails with the
+    // endpoint's name and nothing is written.
     drop(server);
+    let r = access(&env);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let line = r.stdout.lines().find(|l| l.contains(" endpoint ")).unwrap();
+    assert!(
+        line.contains("FAILED unreachable: InvokeEndpoint xgb-shadow"),
+        "{line}"
+    );
     let (root, config) = setup_with(
         None,
         json!({}),

@@ -297,6 +297,47 @@ fn serve_catches_up_reports_reloads_stops_and_restarts_without_duplicates() {
     assert!(metrics.contains(&format!(
         "driftwatch_seconds_since_last_success{{schedule=\"{SCHEDULE}\"}}"
     )));
+    // The drift signal for a Prometheus-only team: the latest execution's metrics.
+    for line in [
+        format!("driftwatch_violations{{schedule=\"{SCHEDULE}\"}} 0"),
+        format!("driftwatch_metrics_not_computed{{schedule=\"{SCHEDULE}\"}} 0"),
+        format!("driftwatch_last_execution_failed{{schedule=\"{SCHEDULE}\"}} 0"),
+        "driftwatch_errors_total{kind=\"ledger_read\"} 0".to_string(),
+        "driftwatch_ready 1".to_string(),
+    ] {
+        assert!(metrics.contains(&line), "no {line:?} in:\n{metrics}");
+    }
+    let dpl = metrics
+        .lines()
+        .find(|l| l.starts_with("driftwatch_bias_metric{") && l.contains("metric=\"DPL\""))
+        .unwrap_or_else(|| panic!("no DPL gauge in:\n{metrics}"));
+    assert!(dpl.contains(&format!("schedule=\"{SCHEDULE}\"")), "{dpl}");
+    let analysis: Value = serde_json::from_slice(
+        &std::fs::read(
+            root.path()
+                .join("output/census-xgb")
+                .join(SCHEDULE)
+                .join(folder(h0))
+                .join("analysis.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let published = analysis["pre_training_bias_metrics"]["facets"]
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap()[0]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "DPL")
+        .unwrap()["value"]
+        .as_f64()
+        .unwrap();
+    let gauge: f64 = dpl.rsplit(' ').next().unwrap().parse().unwrap();
+    assert_eq!(gauge, published, "the gauge is the analysis' value");
 
     let s = d.json("/schedules");
     let s0 = &s["schedules"][0];
@@ -308,7 +349,7 @@ fn serve_catches_up_reports_reloads_stops_and_restarts_without_duplicates() {
             .to_string()
     );
     assert_eq!(s0["last_execution"]["status"], "Completed");
-    // The schedule's report index lists what ran, linking each report.
+    // The schedule's dashboard lists what ran, linking each report.
     let index_path = root
         .path()
         .join("output/census-xgb")
@@ -593,4 +634,53 @@ fn a_failure_caused_by_s3_503_is_retried() {
         reason.contains("SlowDown") && reason.contains("s3://throttled/capture"),
         "{reason}"
     );
+}
+
+#[test]
+fn a_daemon_that_cannot_read_its_ledger_is_not_ready_and_says_why() {
+    const DENIED: &str = "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
+    let (url, _requests) = canned_s3(403, DENIED);
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("analysis.json"), ANALYSIS_CONFIG).unwrap();
+    let config = root.path().join("schedules.yaml");
+    std::fs::write(
+        &config,
+        schedules_yaml("").replace("output: output", "output: s3://ledger/output"),
+    )
+    .unwrap();
+    let mut d = Daemon::start(&config, &["--lookback", "3h"], &common::aws_env(&url));
+    d.wait(30, "a refused readiness", |d| {
+        d.get("/readyz")
+            .is_some_and(|(c, b)| c == 503 && b.contains("cannot read the ledger"))
+    });
+    let (code, body) = d.get("/readyz").unwrap();
+    assert_eq!(code, 503);
+    assert!(
+        body.contains(SCHEDULE) && body.contains("AccessDenied"),
+        "{body}"
+    );
+    let (_, metrics) = d.get("/metrics").unwrap();
+    assert!(metrics.contains("driftwatch_ready 0"), "{metrics}");
+    let errors: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("driftwatch_errors_total{kind=\"ledger_read\"} "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    assert!(errors >= 1, "{metrics}");
+    // Present from the start, so a staleness alert fires for a schedule that never succeeds.
+    assert!(
+        metrics.contains(&format!(
+            "driftwatch_last_success_scheduled_time_seconds{{schedule=\"{SCHEDULE}\"}} 0"
+        )),
+        "{metrics}"
+    );
+    assert!(metrics.contains(&format!(
+        "driftwatch_seconds_since_last_success{{schedule=\"{SCHEDULE}\"}}"
+    )));
+    let (code, log) = d.stop(30);
+    assert_eq!(code, 0, "{log}");
+    // One warning per reconciliation pass, not one per scheduled time.
+    let warnings = log.matches("cannot read the ledger").count();
+    assert!(warnings <= 3, "{warnings} warnings:\n{log}");
+    assert!(records(root.path()).is_empty(), "nothing ran blind");
 }

@@ -15,6 +15,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("schedule", &["config", "sagemaker"]),
     ("config", &["schedule", "sagemaker"]),
     ("store", &["aws", "config", "sagemaker"]),
+    // The schedules file from a path or S3.
+    ("load", &["aws", "config", "store"]),
     ("dataset", &["capture", "config", "gzip"]),
     // The frame it builds is the bias engine's input (its prediction column).
     (
@@ -91,6 +93,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "aws",
             "config",
             "execution",
+            "load",
+            "publish",
             "sagemaker",
             "schedule",
             "store",

@@ -1,4 +1,3 @@
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -11,7 +10,7 @@ use driftwatch::sagemaker::time::{format_utc, parse_utc};
 /// `driftwatch backfill`: prints one line per scheduled time and a summary; exit 0 when
 /// nothing failed, 1 otherwise, 2 on bad arguments.
 pub fn backfill_command(
-    config: &Path,
+    config: &str,
     schedule: &str,
     from: &str,
     to: &str,

@@ -1,21 +1,15 @@
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use driftwatch::aws::AwsClients;
-use driftwatch::config::ScheduleFile;
 use driftwatch::execution::rebuild_dashboard;
 
 /// `driftwatch dashboard`: rebuilds the dashboards of the schedules (or one) from their
 /// ledgers — after an upgrade, or when two processes wrote one output at once. Exit 0 when
 /// every dashboard was written, 1 otherwise, 2 on bad arguments.
-pub fn dashboard_command(config: &Path, schedule: Option<&str>) -> anyhow::Result<ExitCode> {
-    let file = match ScheduleFile::load(config) {
-        Ok(f) => f,
-        Err(invalid) => {
-            eprintln!("{invalid}");
-            return Ok(ExitCode::from(2));
-        }
+pub fn dashboard_command(config: &str, schedule: Option<&str>) -> anyhow::Result<ExitCode> {
+    let Some(file) = super::load_file(config)? else {
+        return Ok(ExitCode::from(2));
     };
     let chosen: Vec<_> = match schedule {
         Some(name) => vec![super::pick(&file, name, config)?],

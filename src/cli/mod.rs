@@ -1,5 +1,6 @@
 //! Subcommands: each file turns arguments into a library call and prints its result.
 
+mod access;
 mod analyze;
 mod backfill;
 mod dashboard;
@@ -118,10 +119,14 @@ pub enum Command {
     /// capture and ground-truth layouts into --dir, computes baselines, runs an hourly bias
     /// schedule and a 6-hourly explainability schedule over it and prints what they found.
     Demo {
+        /// Where everything goes: traffic, configs, baselines, outputs and dashboards (its
+        /// earlier outputs are replaced).
         #[arg(long, default_value = "driftwatch-demo")]
         dir: PathBuf,
+        /// Hours of traffic, ending at --end (7 to 744).
         #[arg(long, default_value_t = 48)]
         hours: usize,
+        /// Seed of the traffic: the same seed and --end give the same figures.
         #[arg(long, default_value_t = 42)]
         seed: u64,
         /// Mean requests per hour (with a daily swing of ±30 %).
@@ -142,9 +147,10 @@ pub enum Command {
         #[arg(long, default_value_t = 0.0)]
         baseline_tolerance: f64,
     },
-    /// Compute Clarify bias metrics on a dataset (the Clarify processing job / baselining
-    /// job): writes OUTPUT/analysis.json, and OUTPUT/constraint_violations.json when a
-    /// baseline is given and something violates it.
+    /// Analyse a dataset as the Clarify processing job does (also the baselining job): the
+    /// config's methods — pre- and post-training bias metrics, Kernel SHAP, partial
+    /// dependence, a report — into OUTPUT/analysis.json (and {report name}.html), with
+    /// OUTPUT/constraint_violations.json when a baseline is given and something violates it.
     Analyze {
         /// CSV (header row unless the config has `headers`), JSON Lines or Parquet, per the
         /// config's `dataset_type`; plain or gzip-compressed.
@@ -168,8 +174,10 @@ pub enum Command {
     /// {output}/{endpoint}/{schedule}/yyyy/mm/dd/hh/, and prints the execution record.
     /// Exit 0 Completed or CompletedWithViolations, 1 Failed, 2 bad arguments.
     Run {
-        #[arg(long)]
-        config: PathBuf,
+        /// The schedules file: a path or an S3 URI (s3://bucket/key.yaml).
+        #[arg(long, env = "DRIFTWATCH_CONFIG")]
+        config: String,
+        /// The schedule's name in the file.
         #[arg(long)]
         schedule: String,
         /// The scheduled time T (RFC 3339 UTC); must be one of the schedule's fire times.
@@ -180,10 +188,13 @@ pub enum Command {
     /// container contract (GET /ping, POST /invocations) and the runtime path
     /// (POST /endpoints/{name}/invocations); text/csv, application/jsonlines, application/json.
     ModelServer {
+        /// The model file: XGBoost's JSON dump, or {"type": "linear"|"logistic", …}.
         #[arg(long)]
         model: PathBuf,
+        /// Port to listen on.
         #[arg(long, default_value_t = 8080)]
         port: u16,
+        /// Address to listen on (0.0.0.0 to serve other hosts).
         #[arg(long, default_value = "127.0.0.1")]
         host: String,
     },
@@ -191,8 +202,10 @@ pub enum Command {
     /// the ledger (the execution records) says are Completed or CompletedWithViolations unless
     /// --force; prints a line per time and a summary. Exit 0 when none failed, else 1.
     Backfill {
-        #[arg(long)]
-        config: PathBuf,
+        /// The schedules file: a path or an S3 URI (s3://bucket/key.yaml).
+        #[arg(long, env = "DRIFTWATCH_CONFIG")]
+        config: String,
+        /// The schedule's name in the file.
         #[arg(long)]
         schedule: String,
         /// First scheduled time included (RFC 3339 UTC, or a date).
@@ -214,8 +227,9 @@ pub enum Command {
     /// starting executions, wait up to --grace, record the rest Stopped, exit 0. SIGHUP:
     /// reload the config (kept when invalid).
     Serve {
+        /// The schedules file: a path or an S3 URI (s3://bucket/key.yaml).
         #[arg(long, env = "DRIFTWATCH_CONFIG")]
-        config: PathBuf,
+        config: String,
         /// Status endpoint address.
         #[arg(long, env = "DRIFTWATCH_LISTEN", default_value = "127.0.0.1:9464")]
         listen: String,
@@ -239,21 +253,37 @@ pub enum Command {
     /// top-level index.html of each output location) from the execution records. Executions
     /// keep them current on their own; this is for after an upgrade or a manual change.
     Dashboard {
+        /// The schedules file: a path or an S3 URI (s3://bucket/key.yaml).
+        #[arg(long, env = "DRIFTWATCH_CONFIG")]
+        config: String,
+        /// Only this schedule.
         #[arg(long)]
-        config: PathBuf,
+        schedule: Option<String>,
+    },
+    /// Check, before the first fire, that every schedule can reach what its executions will
+    /// touch: lists its capture and ground-truth prefixes, reads its analysis config and
+    /// baseline, writes and deletes a probe object under its output, calls CloudWatch
+    /// (publishing nothing) and invokes its endpoint with one row. One line per check; exit 0
+    /// when all pass, 1 otherwise, 2 on an invalid config.
+    CheckAccess {
+        /// The schedules file: a path or an S3 URI (s3://bucket/key.yaml).
+        #[arg(long, env = "DRIFTWATCH_CONFIG")]
+        config: String,
         /// Only this schedule.
         #[arg(long)]
         schedule: Option<String>,
     },
     /// Validate a schedules file and the analysis configs it names (exit 0 valid, 2 invalid).
     Validate {
-        #[arg(long)]
-        config: PathBuf,
+        /// The schedules file: a path or an S3 URI (s3://bucket/key.yaml).
+        #[arg(long, env = "DRIFTWATCH_CONFIG")]
+        config: String,
     },
     /// Print the executions due between two times, one JSON object per line.
     Plan {
-        #[arg(long)]
-        config: PathBuf,
+        /// The schedules file: a path or an S3 URI (s3://bucket/key.yaml).
+        #[arg(long, env = "DRIFTWATCH_CONFIG")]
+        config: String,
         /// Only this schedule.
         #[arg(long)]
         schedule: Option<String>,
@@ -266,19 +296,40 @@ pub enum Command {
     },
 }
 
+/// Loads the schedules file `--config` names (a path or an S3 URI). `Ok(None)` when the file
+/// is invalid (its problems are printed; the caller exits 2).
+fn load_file(config: &str) -> anyhow::Result<Option<driftwatch::config::ScheduleFile>> {
+    use anyhow::Context;
+    use driftwatch::load::ConfigSource;
+    let source = ConfigSource::parse(config)
+        .map_err(anyhow::Error::msg)
+        .context("--config")?;
+    let loaded = match &source {
+        ConfigSource::Local(p) => driftwatch::config::ScheduleFile::load(p.as_path()),
+        ConfigSource::S3(_) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?
+            .block_on(driftwatch::load::schedule_file(
+                &source,
+                &driftwatch::aws::AwsClients::new(),
+            )),
+    };
+    match loaded {
+        Ok(f) => Ok(Some(f)),
+        Err(invalid) => {
+            eprintln!("{invalid}");
+            Ok(None)
+        }
+    }
+}
+
 /// Loads the schedules file and picks `name` from it. `Ok(None)` when the file is invalid
 /// (its problems are printed; the caller exits 2); an error naming the schedules there are
 /// when `name` is not one of them.
-fn load_schedule(
-    config: &std::path::Path,
-    name: &str,
-) -> anyhow::Result<Option<driftwatch::config::Schedule>> {
-    let file = match driftwatch::config::ScheduleFile::load(config) {
-        Ok(f) => f,
-        Err(invalid) => {
-            eprintln!("{invalid}");
-            return Ok(None);
-        }
+fn load_schedule(config: &str, name: &str) -> anyhow::Result<Option<driftwatch::config::Schedule>> {
+    let Some(file) = load_file(config)? else {
+        return Ok(None);
     };
     pick(&file, name, config).map(|s| Some(s.clone()))
 }
@@ -287,13 +338,12 @@ fn load_schedule(
 fn pick<'a>(
     file: &'a driftwatch::config::ScheduleFile,
     name: &str,
-    config: &std::path::Path,
+    config: &str,
 ) -> anyhow::Result<&'a driftwatch::config::Schedule> {
     file.schedule(name).ok_or_else(|| {
         let names: Vec<&str> = file.schedules.iter().map(|s| s.name.as_str()).collect();
         anyhow::anyhow!(
-            "--schedule: no schedule named {name:?} in {} (schedules: {})",
-            config.display(),
+            "--schedule: no schedule named {name:?} in {config} (schedules: {})",
             names.join(", ")
         )
     })
@@ -336,6 +386,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             check.config(CheckMode::Sagemaker)?,
         ),
         Command::Validate { config } => validate::validate_command(&config),
+        Command::CheckAccess { config, schedule } => {
+            access::check_access_command(&config, schedule.as_deref())
+        }
         Command::Dashboard { config, schedule } => {
             dashboard::dashboard_command(&config, schedule.as_deref())
         }
@@ -400,5 +453,36 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             from,
             to,
         } => plan::plan_command(&config, schedule.as_deref(), &from, &to),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_flag_says_what_it_is_and_every_config_takes_the_env_variable() {
+        let cli = super::Cli::command();
+        for sub in cli.get_subcommands() {
+            for a in sub.get_arguments() {
+                let id = a.get_id().as_str();
+                if id == "help" {
+                    continue;
+                }
+                assert!(
+                    a.get_help().is_some() || a.get_long_help().is_some(),
+                    "{} --{id} has no help",
+                    sub.get_name()
+                );
+                if id == "config" {
+                    assert_eq!(
+                        a.get_env().and_then(|e| e.to_str()),
+                        Some("DRIFTWATCH_CONFIG"),
+                        "{} --config",
+                        sub.get_name()
+                    );
+                }
+            }
+        }
     }
 }

@@ -1,14 +1,12 @@
 use std::io::Write;
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use driftwatch::config::ScheduleFile;
 use driftwatch::sagemaker::time::parse_utc;
 use driftwatch::schedule::plan::plan;
 
 pub fn plan_command(
-    config: &Path,
+    config: &str,
     schedule: Option<&str>,
     from: &str,
     to: &str,
@@ -17,12 +15,8 @@ pub fn plan_command(
         .map_err(anyhow::Error::msg)
         .context("--from")?;
     let to = parse_utc(to).map_err(anyhow::Error::msg).context("--to")?;
-    let file = match ScheduleFile::load(config) {
-        Ok(f) => f,
-        Err(invalid) => {
-            eprintln!("{invalid}");
-            return Ok(ExitCode::from(2));
-        }
+    let Some(file) = super::load_file(config)? else {
+        return Ok(ExitCode::from(2));
     };
     let rows = plan(&file, schedule, from, to, chrono::Utc::now())?;
     let mut out = std::io::stdout().lock();

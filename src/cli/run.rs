@@ -1,4 +1,3 @@
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -8,7 +7,7 @@ use driftwatch::sagemaker::time::{format_utc, parse_utc};
 
 /// `driftwatch run`: one execution; the record goes to stdout. Exit 0 when the analysis
 /// completed (with or without violations), 1 when the execution failed, 2 on bad arguments.
-pub fn run_command(config: &Path, schedule: &str, at: &str) -> anyhow::Result<ExitCode> {
+pub fn run_command(config: &str, schedule: &str, at: &str) -> anyhow::Result<ExitCode> {
     let t = parse_utc(at).map_err(anyhow::Error::msg).context("--at")?;
     let Some(s) = super::load_schedule(config, schedule)? else {
         return Ok(ExitCode::from(2));

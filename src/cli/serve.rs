@@ -1,5 +1,4 @@
 use std::net::SocketAddr;
-use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -10,7 +9,7 @@ use driftwatch::daemon::serve::{ServeError, ServeOptions, serve};
 
 /// The daemon's tuning flags, as given on the command line.
 pub struct Flags<'a> {
-    pub config: &'a Path,
+    pub config: &'a str,
     pub listen: &'a str,
     pub concurrency: usize,
     pub lookback: &'a str,
@@ -45,7 +44,9 @@ pub fn serve_command(flags: Flags<'_>) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--max-attempts must be at least 1");
     }
     let options = ServeOptions {
-        config: flags.config.to_path_buf(),
+        config: driftwatch::load::ConfigSource::parse(flags.config)
+            .map_err(anyhow::Error::msg)
+            .context("--config")?,
         listen,
         concurrency: flags.concurrency,
         policy: Policy {

@@ -1,14 +1,13 @@
-use std::path::Path;
 use std::process::ExitCode;
 
-use driftwatch::config::{ScheduleFile, schedules::AnalysisConfigRef};
+use driftwatch::config::schedules::AnalysisConfigRef;
 
-pub fn validate_command(config: &Path) -> anyhow::Result<ExitCode> {
-    match ScheduleFile::load(config) {
-        Ok(file) => {
+pub fn validate_command(config: &str) -> anyhow::Result<ExitCode> {
+    match super::load_file(config)? {
+        Some(file) => {
             println!(
                 "{}: valid, {} schedule{}",
-                config.display(),
+                config,
                 file.schedules.len(),
                 if file.schedules.len() == 1 { "" } else { "s" }
             );
@@ -30,9 +29,6 @@ pub fn validate_command(config: &Path) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Err(invalid) => {
-            eprintln!("{invalid}");
-            Ok(ExitCode::from(2))
-        }
+        None => Ok(ExitCode::from(2)),
     }
 }

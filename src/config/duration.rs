@@ -105,15 +105,17 @@ pub fn parse_runtime(value: &serde_json::Value) -> Result<std::time::Duration, S
     Ok(std::time::Duration::from_secs(seconds))
 }
 
-/// Whole seconds from `30m`, `1h`, `90s`, `1h30m` (command-line durations too).
+/// Whole seconds from `30m`, `1h`, `90s`, `1h30m`, `3d`, `1w` (command-line durations too).
 pub fn parse_human_seconds(s: &str) -> Result<u64, String> {
-    let bad = || format!("must be a duration such as 30m, 1h, 90s or 1h30m, got {s:?}");
+    let bad = || format!("must be a duration such as 30m, 1h, 90s, 1h30m or 3d, got {s:?}");
     let parts = components_of(s.trim()).ok_or_else(bad)?;
     if parts.is_empty() {
         return Err(bad());
     }
     parts.into_iter().try_fold(0u64, |acc, (n, unit)| {
         let mult = match unit {
+            'w' => 7 * 86_400,
+            'd' => 86_400,
             'h' => 3600,
             'm' => 60,
             's' => 1,
@@ -164,6 +166,14 @@ mod tests {
             assert!(parse_iso_offset(bad).is_err(), "{bad}");
         }
         assert!(parse_iso_offset("-P1M").unwrap_err().contains("use days"));
+    }
+
+    #[test]
+    fn human_durations_take_days_and_weeks() {
+        assert_eq!(parse_human_seconds("3d").unwrap(), 3 * 86_400);
+        assert_eq!(parse_human_seconds("1w").unwrap(), 7 * 86_400);
+        assert_eq!(parse_human_seconds("1d12h").unwrap(), 36 * 3600);
+        assert!(parse_human_seconds("3y").is_err());
     }
 
     #[test]

@@ -27,6 +27,17 @@ impl Location {
                 prefix,
             });
         }
+        // `s3:/bucket`, `s3//bucket`, `s3:bucket`: a mistyped S3 URI, not a local path named
+        // "s3:" that the executions would silently create.
+        let lower = s.to_ascii_lowercase();
+        if (lower.starts_with("s3:") || lower.starts_with("s3//")) && !lower.starts_with("s3://") {
+            return Err(format!(
+                "{s:?} looks like a mistyped S3 URI; write s3://bucket/prefix"
+            ));
+        }
+        if lower.starts_with("s3://") {
+            return Err(format!("{s:?}: the scheme is lowercase s3://"));
+        }
         if let Some((scheme, _)) = s.split_once("://")
             && scheme != "file"
         {
@@ -44,6 +55,45 @@ impl Location {
         } else {
             base_dir.join(path)
         }))
+    }
+
+    /// Parses `s` as named in a document that lives at `doc`: a relative path resolves
+    /// against the document's folder — a directory, or an S3 prefix for a document in S3
+    /// (a schedules file or analysis config kept in a bucket names its neighbours by
+    /// relative paths, as on disk).
+    pub fn resolve(s: &str, doc: &Location) -> Result<Self, String> {
+        match doc.parent() {
+            Self::Local(dir) => Self::parse(s, &dir),
+            s3 @ Self::S3 { .. } => {
+                let t = s.trim();
+                let relative = !t.contains("://")
+                    && !Path::new(t).is_absolute()
+                    && !t.to_ascii_lowercase().starts_with("s3:")
+                    && !t.to_ascii_lowercase().starts_with("s3//");
+                if relative && !t.is_empty() {
+                    let t = t.trim_start_matches("./");
+                    if t.split('/').any(|seg| seg == "..") {
+                        return Err(format!(
+                            "{t:?}: \"..\" cannot leave an S3 document's folder; give an s3:// URI"
+                        ));
+                    }
+                    Ok(s3.join(t))
+                } else {
+                    Self::parse(s, Path::new("."))
+                }
+            }
+        }
+    }
+
+    /// The folder holding this location (a file's directory, or an object's prefix).
+    pub fn parent(&self) -> Location {
+        match self {
+            Self::Local(p) => Self::Local(p.parent().map(Path::to_path_buf).unwrap_or_default()),
+            Self::S3 { bucket, prefix } => Self::S3 {
+                bucket: bucket.clone(),
+                prefix: prefix.rsplit_once('/').map_or("", |(d, _)| d).to_string(),
+            },
+        }
     }
 
     /// This location with more path segments appended (`a/b` → `a/b/c/d`).
@@ -133,6 +183,38 @@ mod tests {
         for bad in ["", "s3://", "s3://Bad_Bucket/x", "gs://b/x", "file://"] {
             assert!(Location::parse(bad, base).is_err(), "{bad}");
         }
+        // Mistyped S3 URIs are not local paths.
+        for typo in ["s3:/bucket/x", "s3//bucket/x", "s3:bucket", "S3://bucket/x"] {
+            let e = Location::parse(typo, base).unwrap_err();
+            assert!(e.contains("s3://"), "{typo}: {e}");
+        }
+    }
+
+    #[test]
+    fn relative_paths_resolve_next_to_their_document() {
+        let local = Location::Local("/etc/driftwatch/schedules.yaml".into());
+        assert_eq!(
+            Location::resolve("analysis.json", &local).unwrap(),
+            Location::Local("/etc/driftwatch/analysis.json".into())
+        );
+        let s3 =
+            Location::parse("s3://cfg-bucket/driftwatch/schedules.yaml", Path::new(".")).unwrap();
+        assert_eq!(
+            Location::resolve("configs/bias.json", &s3)
+                .unwrap()
+                .to_string(),
+            "s3://cfg-bucket/driftwatch/configs/bias.json"
+        );
+        assert_eq!(
+            Location::resolve("s3://other/x", &s3).unwrap().to_string(),
+            "s3://other/x"
+        );
+        assert_eq!(
+            Location::resolve("/data/capture", &s3).unwrap(),
+            Location::Local("/data/capture".into())
+        );
+        assert!(Location::resolve("../x", &s3).is_err());
+        assert!(Location::resolve("s3:/typo", &s3).is_err());
     }
 
     #[test]

@@ -157,17 +157,14 @@ impl ScheduleFile {
         };
         let text = std::fs::read_to_string(path)
             .map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?;
-        let base_dir = path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."));
-        Self::parse(&text, path, &base_dir)
+        Self::parse(&text, path, &Location::Local(path.to_path_buf()))
     }
 
-    /// Validates schedules-file text; relative paths resolve against `base_dir`.
-    pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Self, InvalidDocument> {
+    /// Validates schedules-file text read from `doc` (named `path` in messages); relative
+    /// paths resolve against the document's folder (a directory, or an S3 prefix).
+    pub fn parse(text: &str, path: &Path, doc: &Location) -> Result<Self, InvalidDocument> {
         let mut problems = Problems::new();
-        let doc: Value = match serde_saphyr::from_str(text) {
+        let yaml: Value = match serde_saphyr::from_str(text) {
             Ok(v) => v,
             Err(e) => {
                 problems.push("", format!("is not valid YAML: {e}"));
@@ -177,7 +174,7 @@ impl ScheduleFile {
                 });
             }
         };
-        let schedules = read_document(&doc, base_dir, &mut problems);
+        let schedules = read_document(&yaml, doc, &mut problems);
         if problems.is_empty() {
             Ok(Self {
                 path: path.to_path_buf(),
@@ -192,7 +189,7 @@ impl ScheduleFile {
     }
 }
 
-fn read_document(doc: &Value, base_dir: &Path, problems: &mut Problems) -> Vec<Schedule> {
+fn read_document(doc: &Value, base: &Location, problems: &mut Problems) -> Vec<Schedule> {
     let empty = Map::new();
     let Some(top) = MapReader::new("", doc, problems) else {
         return Vec::new();
@@ -246,7 +243,7 @@ fn read_document(doc: &Value, base_dir: &Path, problems: &mut Problems) -> Vec<S
             }
             seen.push((name.to_string(), i));
         }
-        if let Some(s) = read_schedule(&entry, base_dir, problems) {
+        if let Some(s) = read_schedule(&entry, base, problems) {
             out.push(s);
         }
     }
@@ -306,14 +303,14 @@ fn name_at(found: &Found<'_>, problems: &mut Problems) -> Option<SageMakerName> 
         .ok()
 }
 
-fn location_at(found: &Found<'_>, base_dir: &Path, problems: &mut Problems) -> Option<Location> {
+fn location_at(found: &Found<'_>, base: &Location, problems: &mut Problems) -> Option<Location> {
     let s = found.node().as_str(problems)?;
-    Location::parse(s, base_dir)
+    Location::resolve(s, base)
         .map_err(|e| problems.push(found.path.clone(), e))
         .ok()
 }
 
-fn read_schedule(entry: &Entry<'_>, base_dir: &Path, problems: &mut Problems) -> Option<Schedule> {
+fn read_schedule(entry: &Entry<'_>, base: &Location, problems: &mut Problems) -> Option<Schedule> {
     let before = problems.len();
     let name = entry
         .required("name", problems)
@@ -340,18 +337,19 @@ fn read_schedule(entry: &Entry<'_>, base_dir: &Path, problems: &mut Problems) ->
         .and_then(|f| read_cadence(f.node(), problems));
     let data_capture = entry
         .required("data_capture", problems)
-        .and_then(|f| location_at(&f, base_dir, problems));
+        .and_then(|f| location_at(&f, base, problems));
     let output = entry
         .required("output", problems)
-        .and_then(|f| location_at(&f, base_dir, problems));
+        .and_then(|f| location_at(&f, base, problems));
     let baseline_constraints = entry
         .get("baseline_constraints")
-        .and_then(|f| location_at(&f, base_dir, problems));
+        .and_then(|f| location_at(&f, base, problems));
     let ground_truth = entry.get("ground_truth");
     let monitor = match kind {
         Some(Purpose::BiasMonitor) => match ground_truth {
-            Some(f) => location_at(&f, base_dir, problems)
-                .map(|ground_truth| Monitor::Bias { ground_truth }),
+            Some(f) => {
+                location_at(&f, base, problems).map(|ground_truth| Monitor::Bias { ground_truth })
+            }
             None => {
                 problems.push(
                     entry.path("ground_truth"),
@@ -374,7 +372,7 @@ fn read_schedule(entry: &Entry<'_>, base_dir: &Path, problems: &mut Problems) ->
         None => None,
     };
     let analysis_config = entry.required("analysis_config", problems).and_then(|f| {
-        let location = location_at(&f, base_dir, problems)?;
+        let location = location_at(&f, base, problems)?;
         match (&location, kind) {
             (Location::Local(p), Some(purpose)) => {
                 load_analysis_config(p, purpose, &f.path, problems).map(|config| {

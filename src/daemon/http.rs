@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use axum::Router;
 use axum::extract::{Query, State as AxState};
@@ -14,7 +13,9 @@ use axum::routing::get;
 use chrono::Utc;
 use serde_json::json;
 
-use super::state::{DURATION_BUCKETS, State};
+use super::state::{DURATION_BUCKETS, ErrorKind, Gauges, Readiness, State};
+use crate::publish::datum::Datum;
+use crate::publish::metrics::{BIAS_NAMESPACE, DRIFTWATCH_NAMESPACE};
 use crate::sagemaker::time::format_utc;
 
 fn json_response(v: serde_json::Value) -> Response {
@@ -22,10 +23,18 @@ fn json_response(v: serde_json::Value) -> Response {
 }
 
 async fn readyz(AxState(s): AxState<Arc<State>>) -> Response {
-    if s.ready.load(Ordering::Relaxed) {
-        (StatusCode::OK, "ready\n").into_response()
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "starting: catching up\n").into_response()
+    match s.readiness() {
+        Readiness::Ready => (StatusCode::OK, "ready\n").into_response(),
+        Readiness::Starting => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "starting: reading the ledger\n",
+        )
+            .into_response(),
+        Readiness::NotReady(why) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ready: {why}\n"),
+        )
+            .into_response(),
     }
 }
 
@@ -143,25 +152,52 @@ driftwatch_execution_duration_seconds_count{{schedule=\"{sch}\"}} {count}"
         "Records analyzed (merged for bias, explained for explainability).",
         m.records.iter().map(|(k, v)| (k.clone(), *v)),
     );
+    // Every schedule from the start, so an alert on staleness fires even for a schedule that
+    // never succeeded: 0 and the seconds since the daemon started, until one does.
+    let names: Vec<String> = s
+        .schedules()
+        .schedules
+        .iter()
+        .map(|sc| sc.name.as_str().to_string())
+        .collect();
     family(
         &mut out,
         "driftwatch_last_success_scheduled_time_seconds",
         "gauge",
-        "Scheduled time (Unix seconds) of the last successful execution.",
-        m.last_success
-            .iter()
-            .map(|(k, t)| (k.clone(), t.timestamp())),
+        "Scheduled time (Unix seconds) of the last successful execution; 0 when none is known.",
+        names.iter().map(|n| {
+            (
+                n.clone(),
+                m.last_success.get(n).map_or(0, |t| t.timestamp()),
+            )
+        }),
     );
     family(
         &mut out,
         "driftwatch_seconds_since_last_success",
         "gauge",
-        "Seconds since the scheduled time of the last successful execution.",
-        m.last_success
-            .iter()
-            .map(|(k, t)| (k.clone(), (now - *t).num_seconds())),
+        "Seconds since the scheduled time of the last successful execution (since the daemon started when none is known).",
+        names.iter().map(|n| {
+            let since = m.last_success.get(n).copied().unwrap_or(s.watch_from);
+            (n.clone(), (now - since).num_seconds())
+        }),
     );
+    out.push_str("# HELP driftwatch_errors_total Errors by kind: ledger_read, execution_transient, execution_permanent, config_reload.\n# TYPE driftwatch_errors_total counter\n");
+    for kind in ErrorKind::ALL {
+        let _ = writeln!(
+            out,
+            "driftwatch_errors_total{{kind=\"{}\"}} {}",
+            kind.as_str(),
+            m.errors.get(kind.as_str()).copied().unwrap_or(0)
+        );
+    }
     drop(m);
+    let ready = u8::from(s.readiness() == Readiness::Ready);
+    let _ = writeln!(
+        out,
+        "# HELP driftwatch_ready 1 when the last reconciliation read every schedule's ledger.\n# TYPE driftwatch_ready gauge\ndriftwatch_ready {ready}"
+    );
+    drift_gauges(&mut out, &s.gauges());
     let (queued, running) = s.in_flight();
     let _ = writeln!(
         out,
@@ -174,6 +210,94 @@ driftwatch_schedules {}",
         s.schedules().schedules.len()
     );
     out
+}
+
+/// Gauges a drift bias metric series may have per schedule; beyond it they are dropped (and
+/// counted), so a facet with thousands of values cannot flood Prometheus.
+pub const MAX_METRIC_SERIES: usize = 500;
+
+fn dim<'a>(d: &'a Datum, name: &str) -> &'a str {
+    d.dimensions
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// The drift signal of each schedule's latest completed execution, mirroring the datums it
+/// published to CloudWatch: `driftwatch_bias_metric`, `driftwatch_attribution_ndcg`,
+/// `driftwatch_violations`, `driftwatch_metrics_not_computed`, `driftwatch_metrics_not_checked`,
+/// `driftwatch_last_execution_failed`.
+fn drift_gauges(out: &mut String, gauges: &std::collections::BTreeMap<String, Gauges>) {
+    let mut bias = String::new();
+    let mut ndcg = String::new();
+    let mut health = String::new();
+    let mut dropped = 0usize;
+    for (schedule, g) in gauges {
+        let sch = label(schedule);
+        let _ = writeln!(
+            health,
+            "driftwatch_last_execution_failed{{schedule=\"{sch}\"}} {}",
+            u8::from(g.last_failed)
+        );
+        if let Some(t) = g.scheduled_time {
+            let _ = writeln!(
+                health,
+                "driftwatch_drift_scheduled_time_seconds{{schedule=\"{sch}\"}} {}",
+                t.timestamp()
+            );
+        }
+        let mut series = 0usize;
+        for d in &g.datums {
+            if d.namespace == BIAS_NAMESPACE {
+                series += 1;
+                if series > MAX_METRIC_SERIES {
+                    dropped += 1;
+                    continue;
+                }
+                let metric = d.metric_name.trim_start_matches("bias_metric_");
+                let _ = writeln!(
+                    bias,
+                    "driftwatch_bias_metric{{schedule=\"{sch}\",stage=\"{}\",label=\"{}\",facet=\"{}\",facet_value=\"{}\",metric=\"{}\"}} {}",
+                    label(dim(d, "BiasStage")),
+                    label(dim(d, "Label")),
+                    label(dim(d, "Facet")),
+                    label(dim(d, "FacetValue")),
+                    label(metric),
+                    d.value
+                );
+            } else if d.namespace == DRIFTWATCH_NAMESPACE {
+                match d.metric_name.as_str() {
+                    "AttributionNDCG" => {
+                        let _ = writeln!(
+                            ndcg,
+                            "driftwatch_attribution_ndcg{{schedule=\"{sch}\",label=\"{}\"}} {}",
+                            label(dim(d, "Label")),
+                            d.value
+                        );
+                    }
+                    name @ ("Violations" | "MetricsNotComputed" | "MetricsNotChecked") => {
+                        let gauge = match name {
+                            "Violations" => "driftwatch_violations",
+                            "MetricsNotComputed" => "driftwatch_metrics_not_computed",
+                            _ => "driftwatch_metrics_not_checked",
+                        };
+                        let _ = writeln!(health, "{gauge}{{schedule=\"{sch}\"}} {}", d.value);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    out.push_str("# HELP driftwatch_bias_metric Each bias metric of the latest completed execution, as published to CloudWatch (at most 500 series per schedule).\n# TYPE driftwatch_bias_metric gauge\n");
+    out.push_str(&bias);
+    out.push_str("# HELP driftwatch_attribution_ndcg nDCG of the global SHAP values against the baseline, latest completed execution.\n# TYPE driftwatch_attribution_ndcg gauge\n");
+    out.push_str(&ndcg);
+    out.push_str("# HELP driftwatch_violations Violations in the latest completed execution (also driftwatch_metrics_not_computed, driftwatch_metrics_not_checked, driftwatch_last_execution_failed, driftwatch_drift_scheduled_time_seconds).\n# TYPE driftwatch_violations gauge\n");
+    out.push_str(&health);
+    let _ = writeln!(
+        out,
+        "# HELP driftwatch_bias_metric_series_dropped Bias metric series beyond the per-schedule limit.\n# TYPE driftwatch_bias_metric_series_dropped gauge\ndriftwatch_bias_metric_series_dropped {dropped}"
+    );
 }
 
 async fn metrics(AxState(s): AxState<Arc<State>>) -> Response {

@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 
 use super::ledger::Entry;
 use super::reconcile::{Known, Policy, candidates, due_attempt, retry_wait};
-use super::state::State;
+use super::state::{ErrorKind, Readiness, State};
 use crate::config::Schedule;
 use crate::sagemaker::ExecutionRecord;
 use crate::sagemaker::time::format_utc;
@@ -155,11 +155,12 @@ impl<R: Runner> Daemon<R> {
         let now = self.clock.now();
         let file = self.state.schedules();
         let mut unseen: Vec<(Arc<Schedule>, DateTime<Utc>)> = Vec::new();
+        let mut failures = LedgerFailures::default();
         for s in &file.schedules {
             let name = s.name.as_str();
             let mut shared: Option<Arc<Schedule>> = None;
             let times = if s.cadence.is_once() {
-                match self.once_time(s, now).await {
+                match self.once_time(s, now, &mut failures).await {
                     Some(t) => vec![t],
                     None => continue,
                 }
@@ -209,10 +210,13 @@ impl<R: Runner> Daemon<R> {
                 }
                 // Left unknown: the next pass reads it again. Running it blind could
                 // duplicate a completed execution.
-                Err(e) => tracing::warn!(schedule = name, scheduled_time = %format_utc(t),
-                    "cannot read the ledger: {e}"),
+                Err(e) => {
+                    self.state.error(ErrorKind::LedgerRead);
+                    failures.add(name, e);
+                }
             }
         }
+        self.state.set_readiness(failures.readiness());
         let horizon = TimeDelta::from_std(self.policy.lookback).unwrap_or(TimeDelta::days(1));
         self.state.prune(now - horizon - TimeDelta::hours(1));
         self.dispatch.notify_one();
@@ -221,7 +225,12 @@ impl<R: Runner> Daemon<R> {
     /// The scheduled time of a one-time (`NOW`) schedule: that of its execution in the ledger
     /// when it has one, else now (to the minute) — it runs once, when first seen. None while
     /// the ledger cannot be read (running blind could run it twice).
-    async fn once_time(&self, s: &Schedule, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    async fn once_time(
+        &self,
+        s: &Schedule,
+        now: DateTime<Utc>,
+        failures: &mut LedgerFailures,
+    ) -> Option<DateTime<Utc>> {
         let name = s.name.as_str();
         if let Some(t) = self.state.once_time(name) {
             return Some(t);
@@ -242,7 +251,8 @@ impl<R: Runner> Daemon<R> {
                 t
             }
             Err(e) => {
-                tracing::warn!(schedule = name, "cannot read the ledger: {e}");
+                self.state.error(ErrorKind::LedgerRead);
+                failures.add(name, e);
                 return None;
             }
         };
@@ -357,7 +367,8 @@ impl<R: Runner> Daemon<R> {
     }
 
     /// Reconciles at once, then every `every` and whenever `wake` is notified (the cron
-    /// fires), until `stop` turns true. Marks the state ready after the first pass.
+    /// fires), until `stop` turns true. Each pass sets the readiness: ready when it could
+    /// read the ledger of every schedule.
     pub async fn reconciler(
         self: Arc<Self>,
         every: Duration,
@@ -374,7 +385,6 @@ impl<R: Runner> Daemon<R> {
                 _ = stop.changed() => return,
             }
             self.reconcile().await;
-            self.state.ready.store(true, Ordering::SeqCst);
         }
     }
 
@@ -429,3 +439,35 @@ impl<R: Runner> Daemon<R> {
 #[cfg(test)]
 #[path = "scheduler_tests.rs"]
 mod tests;
+
+/// The ledger reads that failed in one reconciliation pass: one warning per pass (not one
+/// per scheduled time), and the readiness they mean.
+#[derive(Default)]
+struct LedgerFailures {
+    count: usize,
+    schedules: Vec<String>,
+    first: Option<String>,
+}
+
+impl LedgerFailures {
+    fn add(&mut self, schedule: &str, error: String) {
+        self.count += 1;
+        if !self.schedules.iter().any(|s| s == schedule) {
+            self.schedules.push(schedule.to_string());
+        }
+        self.first.get_or_insert(error);
+    }
+
+    fn readiness(&self) -> Readiness {
+        let Some(first) = &self.first else {
+            return Readiness::Ready;
+        };
+        let reason = format!(
+            "cannot read the ledger of {} ({} reads failed; nothing runs until it can be read): {first}",
+            self.schedules.join(", "),
+            self.count
+        );
+        tracing::warn!("{reason}");
+        Readiness::NotReady(reason)
+    }
+}

@@ -11,7 +11,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::{Notify, watch};
 
 use super::{Clock, Daemon, Runner, TokioClock};
-use crate::config::{Schedule, ScheduleFile};
+use crate::config::{Location, Schedule, ScheduleFile};
 use crate::daemon::ledger::Entry;
 use crate::daemon::reconcile::Policy;
 use crate::daemon::state::State;
@@ -35,7 +35,12 @@ fn file(schedules: &[(&str, &str)]) -> ScheduleFile {
              analysis_config: s3://bkt/analysis.json\n"
         ));
     }
-    ScheduleFile::parse(&yaml, Path::new("test.yaml"), Path::new(".")).unwrap()
+    ScheduleFile::parse(
+        &yaml,
+        Path::new("test.yaml"),
+        &Location::Local("test.yaml".into()),
+    )
+    .unwrap()
 }
 
 fn record(
@@ -572,7 +577,9 @@ async fn a_one_time_schedule_runs_once_across_restarts() {
         data_analysis_start_time: -PT1H\n    data_analysis_end_time: -PT0H\n    \
         data_capture: s3://bkt/capture\n    ground_truth: s3://bkt/truth\n    output: s3://bkt/out\n    \
         analysis_config: s3://bkt/analysis.json\n";
-    let file = || ScheduleFile::parse(yaml, Path::new("t.yaml"), Path::new(".")).unwrap();
+    let file = || {
+        ScheduleFile::parse(yaml, Path::new("t.yaml"), &Location::Local("t.yaml".into())).unwrap()
+    };
     let clock = Arc::new(TokioClock::starting_at(t("2024-01-19T12:34:56Z")));
     let fake = Fake::new(clock.clone());
     let run = start(file(), &fake, Policy::default(), 1);

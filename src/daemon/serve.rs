@@ -3,7 +3,6 @@
 //! SIGTERM/SIGINT stop (grace period, then `Stopped` records, exit 0), SIGHUP reloads.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,16 +12,19 @@ use tokio::sync::{Notify, watch};
 use super::ledger::{Entry, lookup};
 use super::reconcile::Policy;
 use super::scheduler::{Daemon, Runner, SystemClock};
-use super::state::State;
+use super::state::{ErrorKind, State};
 use super::wake::Wakes;
 use crate::aws::AwsClients;
 use crate::config::{InvalidDocument, Schedule, ScheduleFile};
-use crate::execution::{record_stopped, run_execution_attempt};
+use crate::execution::{record_stopped, run_execution_reporting};
+use crate::load::{ConfigSource, schedule_file};
 use crate::sagemaker::ExecutionRecord;
 
 /// The real thing: records in the output stores, executions against S3/local data.
 pub struct LiveRunner {
     pub clients: Arc<AwsClients>,
+    /// Where the executions' published datums go (`/metrics`' drift gauges).
+    pub state: Arc<State>,
 }
 
 impl Runner for LiveRunner {
@@ -44,7 +46,9 @@ impl Runner for LiveRunner {
         t: DateTime<Utc>,
         attempt: u32,
     ) -> ExecutionRecord {
-        run_execution_attempt(&schedule, t, &self.clients, attempt).await
+        let done = run_execution_reporting(&schedule, t, &self.clients, attempt).await;
+        self.state.observe_datums(&done.record, done.datums);
+        done.record
     }
 
     async fn stopped(
@@ -61,7 +65,8 @@ impl Runner for LiveRunner {
 
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
-    pub config: PathBuf,
+    /// The schedules file (re-read on SIGHUP).
+    pub config: ConfigSource,
     pub listen: SocketAddr,
     pub concurrency: usize,
     pub policy: Policy,
@@ -122,7 +127,10 @@ pub fn describe_changes(old: &ScheduleFile, new: &ScheduleFile) -> String {
 pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     use tokio::signal::unix::{SignalKind, signal};
 
-    let file = ScheduleFile::load(&options.config).map_err(ServeError::Config)?;
+    let clients = Arc::new(AwsClients::new());
+    let file = schedule_file(&options.config, &clients)
+        .await
+        .map_err(ServeError::Config)?;
     let mut term = signal(SignalKind::terminate()).map_err(ServeError::Signals)?;
     let mut int = signal(SignalKind::interrupt()).map_err(ServeError::Signals)?;
     let mut hup = signal(SignalKind::hangup()).map_err(ServeError::Signals)?;
@@ -135,10 +143,12 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     let listen = listener.local_addr().unwrap_or(options.listen);
 
     let state = State::new(file);
-    let clients = Arc::new(AwsClients::new());
     let daemon = Daemon::new(
         state.clone(),
-        LiveRunner { clients },
+        LiveRunner {
+            clients: clients.clone(),
+            state: state.clone(),
+        },
         Arc::new(SystemClock),
         options.policy,
         options.concurrency,
@@ -171,7 +181,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
         stop_rx.clone(),
     ));
     tracing::info!(
-        config = %options.config.display(),
+        config = %options.config,
         schedules = state.schedules().schedules.len(),
         listen = %listen,
         concurrency = options.concurrency,
@@ -185,10 +195,13 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
             _ = term.recv() => break "SIGTERM",
             _ = int.recv() => break "SIGINT",
             _ = hup.recv() => {
-                match ScheduleFile::load(&options.config) {
-                    Err(invalid) => tracing::error!(
-                        "SIGHUP: the new configuration is invalid, keeping the running one:\n{invalid}"
-                    ),
+                match schedule_file(&options.config, &clients).await {
+                    Err(invalid) => {
+                        state.error(ErrorKind::ConfigReload);
+                        tracing::error!(
+                            "SIGHUP: the new configuration is invalid, keeping the running one:\n{invalid}"
+                        )
+                    }
                     Ok(new) => {
                         let changes = describe_changes(&state.schedules(), &new);
                         match Wakes::start(&new, wake.clone()).await {
@@ -199,8 +212,11 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
                                     "SIGHUP: configuration reloaded ({changes})");
                                 wake.notify_one();
                             }
-                            Err(e) => tracing::error!(error = %e,
-                                "SIGHUP: cannot schedule the new configuration, keeping the running one"),
+                            Err(e) => {
+                                state.error(ErrorKind::ConfigReload);
+                                tracing::error!(error = %e,
+                                    "SIGHUP: cannot schedule the new configuration, keeping the running one")
+                            }
                         }
                     }
                 }

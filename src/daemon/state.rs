@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::reconcile::Known;
 use crate::config::ScheduleFile;
+use crate::publish::datum::Datum;
 use crate::sagemaker::{ExecutionRecord, Status};
 
 /// Upper bounds (seconds) of the execution-duration histogram.
@@ -25,6 +26,39 @@ pub struct Metrics {
     pub records: BTreeMap<String, u64>,
     /// schedule → last successful scheduled time.
     pub last_success: BTreeMap<String, DateTime<Utc>>,
+    /// Error kind → count.
+    pub errors: BTreeMap<&'static str, u64>,
+}
+
+/// What went wrong, for `driftwatch_errors_total{kind}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// A read of the ledger (an execution record) failed.
+    LedgerRead,
+    /// An execution failed and will be retried.
+    ExecutionTransient,
+    /// An execution failed and will not be retried.
+    ExecutionPermanent,
+    /// SIGHUP with a configuration that is invalid or cannot be scheduled.
+    ConfigReload,
+}
+
+impl ErrorKind {
+    pub const ALL: [ErrorKind; 4] = [
+        Self::LedgerRead,
+        Self::ExecutionTransient,
+        Self::ExecutionPermanent,
+        Self::ConfigReload,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::LedgerRead => "ledger_read",
+            Self::ExecutionTransient => "execution_transient",
+            Self::ExecutionPermanent => "execution_permanent",
+            Self::ConfigReload => "config_reload",
+        }
+    }
 }
 
 impl Metrics {
@@ -73,8 +107,33 @@ pub struct State {
     pub metrics: Mutex<Metrics>,
     /// The scheduled time each one-time (`NOW`) schedule got in this process.
     once: Mutex<HashMap<String, DateTime<Utc>>>,
-    /// True once the start-up reconciliation has looked at every schedule.
-    pub ready: std::sync::atomic::AtomicBool,
+    /// Whether the last reconciliation read the ledger of every schedule.
+    readiness: Mutex<Readiness>,
+    /// Each schedule's gauges: what its latest completed execution published.
+    gauges: Mutex<BTreeMap<String, Gauges>>,
+    /// When this process started, less the look-back: "no success since at least then" for
+    /// schedules without a known success.
+    pub watch_from: DateTime<Utc>,
+}
+
+/// What `/readyz` answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Readiness {
+    /// The first reconciliation has not finished.
+    Starting,
+    Ready,
+    /// The ledger could not be read: the daemon cannot tell what ran, so it runs nothing
+    /// blind (the reason names the first failure).
+    NotReady(String),
+}
+
+/// The drift signal of a schedule's latest completed execution, for `/metrics`.
+#[derive(Debug, Clone, Default)]
+pub struct Gauges {
+    pub scheduled_time: Option<DateTime<Utc>>,
+    pub datums: Vec<Datum>,
+    /// Whether the latest execution (completed or not) failed.
+    pub last_failed: bool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -91,8 +150,39 @@ impl State {
             last: Mutex::new(HashMap::new()),
             metrics: Mutex::new(Metrics::default()),
             once: Mutex::new(HashMap::new()),
-            ready: std::sync::atomic::AtomicBool::new(false),
+            readiness: Mutex::new(Readiness::Starting),
+            gauges: Mutex::new(BTreeMap::new()),
+            watch_from: Utc::now(),
         })
+    }
+
+    pub fn readiness(&self) -> Readiness {
+        lock(&self.readiness).clone()
+    }
+
+    pub fn set_readiness(&self, r: Readiness) {
+        *lock(&self.readiness) = r;
+    }
+
+    /// Counts an error of `kind` for `/metrics` (`driftwatch_errors_total`).
+    pub fn error(&self, kind: ErrorKind) {
+        *lock(&self.metrics).errors.entry(kind.as_str()).or_default() += 1;
+    }
+
+    /// Takes an execution's published datums: a completed execution's replace the
+    /// schedule's gauges; a failed one only marks the schedule failing.
+    pub fn observe_datums(&self, r: &ExecutionRecord, datums: Vec<Datum>) {
+        let mut g = lock(&self.gauges);
+        let e = g.entry(r.schedule.clone()).or_default();
+        e.last_failed = !r.status.is_success();
+        if r.status.is_success() && e.scheduled_time.is_none_or(|t| t <= r.scheduled_time) {
+            e.scheduled_time = Some(r.scheduled_time);
+            e.datums = datums;
+        }
+    }
+
+    pub fn gauges(&self) -> BTreeMap<String, Gauges> {
+        lock(&self.gauges).clone()
     }
 
     pub fn schedules(&self) -> Arc<ScheduleFile> {
@@ -156,6 +246,13 @@ impl State {
         self.set_known(&r.schedule, r.scheduled_time, k);
         self.remember(r);
         lock(&self.metrics).observe(r);
+        if r.status == Status::Failed {
+            self.error(if r.is_retryable_failure() {
+                ErrorKind::ExecutionTransient
+            } else {
+                ErrorKind::ExecutionPermanent
+            });
+        }
     }
 
     fn remember(&self, r: &ExecutionRecord) {

@@ -318,10 +318,7 @@ mod tests {
         let c = Constraints {
             baseline: Some(&base),
         };
-        let (r12, r10) = (
-            record(12, Status::Completed),
-            record(10, Status::Completed),
-        );
+        let (r12, r10) = (record(12, Status::Completed), record(10, Status::Completed));
         let a12 = analysis(&[("0", 0.05)]);
         h.upsert(
             &Execution {

@@ -10,7 +10,7 @@ pub(crate) mod traffic;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Timelike, Utc};
 
 use crate::analyze::{AnalyzeError, AnalyzeRequest, analyze};
 use crate::aws::AwsClients;
@@ -205,7 +205,10 @@ pub fn loosen(v: &mut serde_json::Value, tolerance: f64) {
     }
 }
 
-fn schedules_yaml(check: CheckMode) -> String {
+/// The demo's schedules; the explainability schedule's 6-hour fires are aligned on `end`
+/// (its last fire is at `end`, whatever hour that is), so the figures for a given `--end`
+/// and seed are the same whichever hour it names.
+fn schedules_yaml(check: CheckMode, end: DateTime<Utc>) -> String {
     r#"# Written by `driftwatch demo`: the embedded default. Paths are relative to this file.
 defaults:
   endpoint: ENDPOINT
@@ -227,12 +230,13 @@ schedules:
 
   - name: census-shap
     type: model_explainability
-    cadence: {daily_every_x_hours: {hour_interval: 6, starting_hour: 0}}
+    cadence: {daily_every_x_hours: {hour_interval: 6, starting_hour: START}}
     analysis_config: config/census-explainability-analysis.json
     baseline_constraints: baselines/shap/analysis.json
 "#
     .replace("ENDPOINT", ENDPOINT)
     .replace("CHECK", check.as_str())
+    .replace("START", &(end.hour() % 6).to_string())
 }
 
 /// Runs the whole demo. Blocking (it starts its own runtime for the executions).
@@ -259,7 +263,7 @@ pub fn run_demo(o: &DemoOptions) -> Result<DemoSummary, DemoError> {
         &dir.join("config/census-explainability-analysis.json"),
         serde_json::to_vec_pretty(&assets::shap_config()).unwrap_or_default(),
     )?;
-    write(&dir.join("schedules.yaml"), schedules_yaml(o.check))?;
+    write(&dir.join("schedules.yaml"), schedules_yaml(o.check, o.end))?;
     let spec = traffic::Spec {
         end: o.end,
         hours: o.hours,

@@ -8,6 +8,7 @@
 //! `constraint_violations.json` behind (not even from an earlier attempt at the same T), so
 //! the files in a folder always agree with its record.
 
+mod access;
 mod bias_window;
 mod capture_window;
 pub(crate) mod error;
@@ -22,6 +23,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use tracing::Instrument;
 
+pub use access::{Probe, check_access};
 pub use error::{ExecutionError, format_runtime};
 pub use pages::rebuild_dashboard;
 
@@ -33,6 +35,7 @@ use crate::monitor::explainability::{ExplainRequest, monitor_explainability};
 use crate::monitor::inputs::{ModelSource, analysis_config, baseline, shap_config};
 use crate::monitor::write::write_outputs;
 use crate::monitor::{MonitorError, MonitorOutput};
+use crate::publish::datum::Datum;
 use crate::publish::metrics::{Health, Source, analysis_datums, health_datums};
 use crate::publish::publish;
 use crate::sagemaker::layout::RECORD_FILE;
@@ -60,6 +63,24 @@ pub async fn run_execution_attempt(
     clients: &AwsClients,
     attempt: u32,
 ) -> ExecutionRecord {
+    run_execution_reporting(schedule, t, clients, attempt)
+        .await
+        .record
+}
+
+/// An execution's record and the datums it published (the daemon's `/metrics` mirrors them).
+pub struct Executed {
+    pub record: ExecutionRecord,
+    pub datums: Vec<Datum>,
+}
+
+/// [`run_execution_attempt`], also returning the datums published.
+pub async fn run_execution_reporting(
+    schedule: &Schedule,
+    t: DateTime<Utc>,
+    clients: &AwsClients,
+    attempt: u32,
+) -> Executed {
     let span = tracing::info_span!(
         "execution",
         schedule = schedule.name.as_str(),
@@ -290,7 +311,7 @@ async fn execute(
     t: DateTime<Utc>,
     clients: &AwsClients,
     attempt: u32,
-) -> ExecutionRecord {
+) -> Executed {
     let started = Utc::now();
     let clock = Instant::now();
     let window = schedule.window.window_at(t);
@@ -390,13 +411,19 @@ async fn execute(
         // The record could not be stored: the execution did not durably happen. Say so in
         // the returned record (printed by `run`, logged by the daemon) so it is retried.
         tracing::error!(error = %e, "cannot write the execution record");
-        if record.status != Status::Failed {
-            outputs::remove_analysis_files(&out_store, &folder).await;
-        }
-        record.fail(
-            &format!("cannot write the execution record: {e}"),
-            e.class(),
-        );
+        // The cause that failed the execution comes first: with no credentials, say so
+        // rather than that the record could not be written.
+        let (reason, class) = match (&record.failure_reason, record.failure_class) {
+            (Some(first), Some(class)) if record.status == Status::Failed => (
+                format!("{first}; the execution record could not be written either: {e}"),
+                class,
+            ),
+            _ => {
+                outputs::remove_analysis_files(&out_store, &folder).await;
+                (format!("cannot write the execution record: {e}"), e.class())
+            }
+        };
+        record.fail(&reason, class);
         record.outputs.analysis = None;
         record.outputs.constraint_violations = None;
         record.outputs.report = None;
@@ -418,5 +445,5 @@ async fn execute(
         violations = record.counts.violations,
         "execution finished"
     );
-    record
+    Executed { record, datums }
 }

@@ -20,9 +20,16 @@ pub(super) async fn write_record(
 /// Best effort: a failed execution must not leave analysis files (its own, or stale ones from
 /// an earlier attempt) that contradict its record.
 pub(super) async fn remove_analysis_files(store: &Store, folder: &str) {
+    let mut failed: Vec<&str> = Vec::new();
+    let mut first = None;
     for name in ANALYSIS_OUTPUTS {
         if let Err(e) = store.delete(&join_key(folder, name)).await {
-            tracing::warn!(error = %e, "cannot remove {name} of a failed execution");
+            failed.push(name);
+            first.get_or_insert(e);
         }
+    }
+    // One line for all of them: they fail for the same reason.
+    if let Some(e) = first {
+        tracing::warn!(error = %e, "cannot remove {} of a failed execution", failed.join(", "));
     }
 }

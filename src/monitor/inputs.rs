@@ -2,7 +2,6 @@
 //! constraints, the model and a SHAP baseline file — from wherever the configuration says
 //! (a local file or S3), for `analyze` and executions alike.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::MonitorError;
@@ -16,15 +15,6 @@ use crate::explain::predictor::Predictor;
 use crate::explain::run::baseline_file_rows;
 use crate::sagemaker::AnalysisDoc;
 use crate::store::fetch;
-
-/// The directory relative paths inside an analysis config resolve against: the config's own
-/// directory, or the working directory for a config in S3.
-pub fn config_dir(config: &Location) -> PathBuf {
-    match config {
-        Location::Local(p) => p.parent().map(|d| d.to_path_buf()).unwrap_or_default(),
-        Location::S3 { .. } => PathBuf::from("."),
-    }
-}
 
 async fn read(
     what: &'static str,
@@ -99,7 +89,7 @@ impl ModelSource {
         clients: &AwsClients,
     ) -> Result<Self, MonitorError> {
         if let Some(spec) = &cfg.extensions.model {
-            let location = Location::parse(spec, &config_dir(config))
+            let location = Location::resolve(spec, config)
                 .map_err(|e| MonitorError::Unsupported(format!("driftwatch.model: {e}")))?;
             let bytes = read("driftwatch.model", &location, clients).await?;
             let text = text("driftwatch.model", &location, bytes)?;
@@ -159,7 +149,7 @@ pub async fn shap_config(
 ) -> Result<ShapConfig, MonitorError> {
     let mut shap = shap.clone();
     if let Some(ShapBaseline::Uri(uri)) = &shap.baseline {
-        let location = Location::parse(uri, &config_dir(config))
+        let location = Location::resolve(uri, config)
             .map_err(|e| MonitorError::Unsupported(format!("methods.shap.baseline: {e}")))?;
         let bytes = read("methods.shap.baseline", &location, clients).await?;
         let rows = baseline_file_rows(&String::from_utf8_lossy(&bytes), &location.to_string())

@@ -73,6 +73,27 @@ pub async fn put_metric_data(
     Ok(requests)
 }
 
+/// Whether CloudWatch takes this process's requests: a PutMetricData without datums, so
+/// nothing is published (`driftwatch check-access`). A service's answer about the empty
+/// request itself (a validation error) means the credentials were accepted.
+pub async fn probe_cloudwatch(clients: &AwsClients) -> Result<(), String> {
+    let client = clients.cloudwatch().await;
+    match client
+        .put_metric_data()
+        .namespace(metrics::DRIFTWATCH_NAMESPACE)
+        .set_metric_data(Some(Vec::new()))
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => match e.code() {
+            Some("MissingParameter" | "InvalidParameterValue" | "ValidationError") => Ok(()),
+            Some(code) => Err(format!("{code}: {}", e.message().unwrap_or_default())),
+            None => Err(crate::aws::describe_failure(&e)),
+        },
+    }
+}
+
 /// Writes the local sink file, then (for [`MetricsDestination::Cloudwatch`]) sends the datums.
 pub async fn publish(
     datums: &[Datum],

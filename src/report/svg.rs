@@ -338,6 +338,21 @@ pub fn time_series(label: &str, times: &[i64], lines: &[Line<'_>], size: (f64, f
         tick(y1),
         tick(y0)
     );
+    let when = |t: f64| {
+        DateTime::from_timestamp(t as i64, 0)
+            .map(|d| d.format("%m-%d %H:%M").to_string())
+            .unwrap_or_default()
+    };
+    if times.len() > 1 {
+        let _ = write!(
+            out,
+            "<text class=\"t\" x=\"{left}\" y=\"{0}\" font-size=\"10\" fill=\"#666\">{1}</text><text class=\"t\" x=\"{2}\" y=\"{0}\" font-size=\"10\" fill=\"#666\" text-anchor=\"end\">{3}</text>",
+            h - 5.0,
+            when(t0),
+            w - right,
+            when(t1)
+        );
+    }
     for (k, line) in lines.iter().enumerate() {
         let colour = COLOURS[k % COLOURS.len()];
         let buckets = bucket(times, &line.values, &line.flags);

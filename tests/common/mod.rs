@@ -59,6 +59,27 @@ pub fn driftwatch_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     }
 }
 
+/// Runs the binary with a bare environment (no AWS credentials, profile or region from the
+/// test's own environment): `env` only, plus PATH and an empty HOME.
+pub fn driftwatch_bare(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let home = tempfile::tempdir().expect("temp dir");
+    let out: Output = std::process::Command::new(env!("CARGO_BIN_EXE_driftwatch"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("DRIFTWATCH_LOG", "warn")
+        .envs(env.iter().copied())
+        .output()
+        .expect("the driftwatch binary runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 /// The moto server started by `scripts/test`. Without it a test that needs it is skipped
 /// with a message — unless `DRIFTWATCH_REQUIRE_MOTO` is set (as `scripts/test` and CI do),
 /// then it fails.

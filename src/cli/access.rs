@@ -1,0 +1,45 @@
+use std::process::ExitCode;
+
+use anyhow::Context;
+use driftwatch::aws::AwsClients;
+use driftwatch::execution::check_access;
+
+/// `driftwatch check-access`: one line per check, `ok` or `FAILED` with its cause first.
+pub fn check_access_command(config: &str, schedule: Option<&str>) -> anyhow::Result<ExitCode> {
+    let Some(file) = super::load_file(config)? else {
+        return Ok(ExitCode::from(2));
+    };
+    let chosen: Vec<_> = match schedule {
+        Some(name) => vec![super::pick(&file, name, config)?],
+        None => file.schedules.iter().collect(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let clients = AwsClients::new();
+    let mut failures = 0;
+    for s in chosen {
+        for p in runtime.block_on(check_access(s, &clients)) {
+            let (word, text) = match &p.outcome {
+                Ok(t) => ("ok", t.as_str()),
+                Err(e) => {
+                    failures += 1;
+                    ("FAILED", e.as_str())
+                }
+            };
+            println!(
+                "{:<20} {:<16} {:<6} {}  ({})",
+                p.schedule, p.check, word, text, p.target
+            );
+        }
+    }
+    if failures > 0 {
+        println!("{failures} checks failed");
+    }
+    Ok(if failures == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
