@@ -26,8 +26,8 @@ fn chromium() -> Option<String> {
     None
 }
 
-/// Renders `page` and returns (DOM after load, browser log).
-fn render(browser: &str, page: &Path, profile: &Path) -> (String, String) {
+/// Runs headless Chromium on `page` with `extra` arguments; returns (stdout, stderr).
+fn chromium_on(browser: &str, page: &Path, profile: &Path, extra: &[&str]) -> (String, String) {
     let out = Command::new(browser)
         .args([
             "--headless",
@@ -35,13 +35,10 @@ fn render(browser: &str, page: &Path, profile: &Path) -> (String, String) {
             "--disable-gpu",
             "--no-first-run",
             "--disable-dev-shm-usage",
-            "--enable-logging=stderr",
-            "--v=0",
             &format!("--user-data-dir={}", profile.display()),
-            "--virtual-time-budget=2000",
-            "--dump-dom",
-            &format!("file://{}", page.display()),
         ])
+        .args(extra)
+        .arg(format!("file://{}", page.display()))
         .output()
         .expect("run chromium");
     assert!(
@@ -55,27 +52,32 @@ fn render(browser: &str, page: &Path, profile: &Path) -> (String, String) {
     )
 }
 
-/// Screenshots `page` at `width`×`height` and returns the PNG's size (from its IHDR chunk).
+/// Renders `page` and returns (DOM after load, browser log).
+fn render(browser: &str, page: &Path, profile: &Path) -> (String, String) {
+    chromium_on(
+        browser,
+        page,
+        profile,
+        &[
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=2000",
+            "--dump-dom",
+        ],
+    )
+}
+
+/// Screenshots `page` at 1280×1600 and returns the PNG's size (from its IHDR chunk).
 fn screenshot(browser: &str, page: &Path, profile: &Path, png: &Path) -> (u32, u32) {
-    let out = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-dev-shm-usage",
+    chromium_on(
+        browser,
+        page,
+        profile,
+        &[
             "--hide-scrollbars",
-            &format!("--user-data-dir={}", profile.display()),
             "--window-size=1280,1600",
             &format!("--screenshot={}", png.display()),
-            &format!("file://{}", page.display()),
-        ])
-        .output()
-        .expect("run chromium");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
     let bytes = std::fs::read(png).expect("a screenshot");
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a PNG");

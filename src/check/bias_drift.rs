@@ -136,6 +136,16 @@ fn judge(
         let key = (stage, facet.to_string(), fv.to_string());
         let sizes = gate.group_sizes.get(&key).copied().unwrap_or_default();
         let min = gate.check.min_records;
+        let too_few =
+            |metric_name: Option<String>, records: u64, note: Option<String>| InsufficientData {
+                stage: stage.key().to_string(),
+                facet: facet.to_string(),
+                facet_value: fv.to_string(),
+                metric_name,
+                records,
+                min_records: min,
+                note,
+            };
         if sizes.smaller_side < min {
             let noted = out.insufficient.iter().any(|i| {
                 i.stage == stage.key()
@@ -144,15 +154,8 @@ fn judge(
                     && i.metric_name.is_none()
             });
             if !noted {
-                out.insufficient.push(InsufficientData {
-                    stage: stage.key().to_string(),
-                    facet: facet.to_string(),
-                    facet_value: fv.to_string(),
-                    metric_name: None,
-                    records: sizes.smaller_side,
-                    min_records: min,
-                    note: None,
-                });
+                out.insufficient
+                    .push(too_few(None, sizes.smaller_side, None));
             }
             return Judged::TooFewRecords;
         }
@@ -160,18 +163,14 @@ fn judge(
         // records it is biased by the window's size (empty label cells count as zero), so a
         // small window differs from a large baseline even without drift.
         if matches!(name, "CDDL" | "CDDPL") && sizes.smallest_group < min {
-            out.insufficient.push(InsufficientData {
-                stage: stage.key().to_string(),
-                facet: facet.to_string(),
-                facet_value: fv.to_string(),
-                metric_name: Some(name.to_string()),
-                records: sizes.smallest_group,
-                min_records: min,
-                note: Some(format!(
+            out.insufficient.push(too_few(
+                Some(name.to_string()),
+                sizes.smallest_group,
+                Some(format!(
                     "the smallest of the {} groups of the group variable has {} records",
                     sizes.groups, sizes.smallest_group
                 )),
-            });
+            ));
             return Judged::TooFewRecords;
         }
     }

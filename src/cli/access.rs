@@ -6,12 +6,8 @@ use driftwatch::execution::check_access;
 
 /// `driftwatch check-access`: one line per check, `ok` or `FAILED` with its cause first.
 pub fn check_access_command(config: &str, schedule: Option<&str>) -> anyhow::Result<ExitCode> {
-    let Some(file) = super::load_file(config)? else {
+    let Some(chosen) = super::chosen_schedules(config, schedule)? else {
         return Ok(ExitCode::from(2));
-    };
-    let chosen: Vec<_> = match schedule {
-        Some(name) => vec![super::pick(&file, name, config)?],
-        None => file.schedules.iter().collect(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -19,7 +15,7 @@ pub fn check_access_command(config: &str, schedule: Option<&str>) -> anyhow::Res
         .context("starting the async runtime")?;
     let clients = AwsClients::new();
     let mut failures = 0;
-    for s in chosen {
+    for s in &chosen {
         for p in runtime.block_on(check_access(s, &clients)) {
             let (word, text) = match &p.outcome {
                 Ok(t) => ("ok", t.as_str()),

@@ -8,12 +8,8 @@ use driftwatch::execution::rebuild_dashboard;
 /// ledgers — after an upgrade, or when two processes wrote one output at once. Exit 0 when
 /// every dashboard was written, 1 otherwise, 2 on bad arguments.
 pub fn dashboard_command(config: &str, schedule: Option<&str>) -> anyhow::Result<ExitCode> {
-    let Some(file) = super::load_file(config)? else {
+    let Some(chosen) = super::chosen_schedules(config, schedule)? else {
         return Ok(ExitCode::from(2));
-    };
-    let chosen: Vec<_> = match schedule {
-        Some(name) => vec![super::pick(&file, name, config)?],
-        None => file.schedules.iter().collect(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -21,7 +17,7 @@ pub fn dashboard_command(config: &str, schedule: Option<&str>) -> anyhow::Result
         .context("starting the async runtime")?;
     let clients = AwsClients::new();
     let mut failed = 0;
-    for s in chosen {
+    for s in &chosen {
         match runtime.block_on(rebuild_dashboard(s, &clients)) {
             Ok((n, page)) => println!("{}: {n} executions → {page}", s.name),
             Err(e) => {

@@ -334,6 +334,21 @@ fn load_schedule(config: &str, name: &str) -> anyhow::Result<Option<driftwatch::
     pick(&file, name, config).map(|s| Some(s.clone()))
 }
 
+/// The schedules a command works on: `name` alone, or every schedule of the file. `Ok(None)`
+/// when the file is invalid (problems printed).
+fn chosen_schedules(
+    config: &str,
+    name: Option<&str>,
+) -> anyhow::Result<Option<Vec<driftwatch::config::Schedule>>> {
+    let Some(file) = load_file(config)? else {
+        return Ok(None);
+    };
+    Ok(Some(match name {
+        Some(n) => vec![pick(&file, n, config)?.clone()],
+        None => file.schedules.clone(),
+    }))
+}
+
 /// The schedule `name` of `file`, or an error naming the schedules there are.
 fn pick<'a>(
     file: &'a driftwatch::config::ScheduleFile,

@@ -6,7 +6,7 @@ use crate::aws::AwsClients;
 use crate::config::Schedule;
 use crate::sagemaker::layout::{RECORD_FILE, schedule_root};
 use crate::sagemaker::{ExecutionRecord, JsonFile};
-use crate::store::{ObjectStore, Store, StoreError, join_key};
+use crate::store::{ObjectStore, Store, StoreError, join_key, keys_named};
 
 /// What the ledger says about one scheduled time.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,13 +32,7 @@ pub async fn latest(
 ) -> Result<Option<ExecutionRecord>, StoreError> {
     let store = Store::open(&schedule.output, clients).await;
     let root = schedule_root(schedule.endpoint.as_str(), schedule.name.as_str());
-    let records: Vec<String> = store
-        .list(&root)
-        .await?
-        .into_iter()
-        .map(|o| o.key)
-        .filter(|k| k.ends_with(&format!("/{RECORD_FILE}")))
-        .collect();
+    let records = keys_named(&store, &root, RECORD_FILE).await?;
     let Some(key) = records.into_iter().max() else {
         return Ok(None);
     };

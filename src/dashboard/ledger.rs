@@ -5,7 +5,7 @@ use super::Identity;
 use super::history::{Constraints, Execution, History};
 use crate::sagemaker::layout::{ANALYSIS_FILE, RECORD_FILE, REPORT_FILE, VIOLATIONS_FILE};
 use crate::sagemaker::{AnalysisDoc, ConstraintViolations, ExecutionRecord, JsonFile};
-use crate::store::{ObjectStore, Store, StoreError, join_key};
+use crate::store::{ObjectStore, Store, StoreError, join_key, keys_named};
 
 /// Reads at most this many executions' files at once while rebuilding.
 const PARALLEL_READS: usize = 16;
@@ -67,13 +67,7 @@ pub(super) async fn history(
     constraints: Constraints<'_>,
 ) -> Result<History, StoreError> {
     let root = id.root();
-    let keys: Vec<String> = store
-        .list(&root)
-        .await?
-        .into_iter()
-        .map(|o| o.key)
-        .filter(|k| k.ends_with(&format!("/{RECORD_FILE}")))
-        .collect();
+    let keys = keys_named(store, &root, RECORD_FILE).await?;
     let mut history = History::new(id.schedule, id.endpoint, id.monitoring_type);
     for chunk in keys.chunks(PARALLEL_READS) {
         let mut tasks = tokio::task::JoinSet::new();

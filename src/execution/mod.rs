@@ -159,7 +159,16 @@ pub async fn record_stopped(
     record.finished_at = now;
     record.duration_seconds = (now - started).as_seconds_f64().max(0.0);
     match outputs::write_record(&out_store, &folder, &record).await {
-        Ok(()) => pages::update_dashboard(&out_store, schedule, &folder, &record, None, None).await,
+        Ok(()) => {
+            let pages = pages::Pages {
+                store: &out_store,
+                schedule,
+                folder: &folder,
+                output: None,
+                baseline: None,
+            };
+            pages.update_dashboard(&record).await
+        }
         Err(e) => {
             tracing::error!(schedule = schedule.name.as_str(), scheduled_time = %format_utc(t), error = %e,
                 "cannot write the Stopped record");
@@ -397,16 +406,19 @@ async fn execute(
     record.timings = std::mem::take(&mut trace.timings);
     record.finished_at = Utc::now();
     record.duration_seconds = clock.elapsed().as_secs_f64();
-    record.outputs.report = pages::write_report(
-        &out_store,
+    let pages = pages::Pages {
+        store: &out_store,
         schedule,
-        &folder,
-        &record,
-        done.as_ref().map(|d| &d.output),
-        done.as_ref().and_then(|d| d.baseline.as_ref()),
-        done.as_ref().and_then(|d| d.report_title.as_deref()),
-    )
-    .await;
+        folder: &folder,
+        output: done.as_ref().map(|d| &d.output),
+        baseline: done.as_ref().and_then(|d| d.baseline.as_ref()),
+    };
+    record.outputs.report = pages
+        .write_report(
+            &record,
+            done.as_ref().and_then(|d| d.report_title.as_deref()),
+        )
+        .await;
     if let Err(e) = outputs::write_record(&out_store, &folder, &record).await {
         // The record could not be stored: the execution did not durably happen. Say so in
         // the returned record (printed by `run`, logged by the daemon) so it is retried.
@@ -428,15 +440,7 @@ async fn execute(
         record.outputs.constraint_violations = None;
         record.outputs.report = None;
     } else {
-        pages::update_dashboard(
-            &out_store,
-            schedule,
-            &folder,
-            &record,
-            done.as_ref().map(|d| &d.output),
-            done.as_ref().and_then(|d| d.baseline.as_ref()),
-        )
-        .await;
+        pages.update_dashboard(&record).await;
     }
     tracing::info!(
         status = record.status.as_str(),

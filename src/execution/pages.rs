@@ -23,32 +23,63 @@ fn relative_folder(schedule: &Schedule, folder: &str) -> String {
         .to_string()
 }
 
-/// Writes the report into `folder` from what the execution holds; returns its address.
-pub(super) async fn write_report(
-    store: &Store,
-    schedule: &Schedule,
-    folder: &str,
-    record: &ExecutionRecord,
-    output: Option<&MonitorOutput>,
-    baseline: Option<&AnalysisDoc>,
-    title: Option<&str>,
-) -> Option<String> {
-    let depth = relative_folder(schedule, folder).split('/').count();
-    let dashboard = format!("{}{INDEX_FILE}", "../".repeat(depth));
-    let html = execution_html(
-        record,
-        output.map(|o| &o.analysis),
-        baseline,
-        output.and_then(|o| o.violations.as_ref()),
-        title,
-        &dashboard,
-    );
-    let key = join_key(folder, REPORT_FILE);
-    match store.put(&key, html.into_bytes()).await {
-        Ok(()) => Some(store.describe(&key)),
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot write report.html");
-            None
+/// What an execution's pages are made of: where they go and what the execution holds.
+pub(super) struct Pages<'a> {
+    pub store: &'a Store,
+    pub schedule: &'a Schedule,
+    pub folder: &'a str,
+    /// The analysis, when it completed.
+    pub output: Option<&'a MonitorOutput>,
+    pub baseline: Option<&'a AnalysisDoc>,
+}
+
+impl Pages<'_> {
+    /// Writes the report into the folder; returns its address. `title` is the analysis
+    /// config's `methods.report.title`.
+    pub async fn write_report(
+        &self,
+        record: &ExecutionRecord,
+        title: Option<&str>,
+    ) -> Option<String> {
+        let depth = relative_folder(self.schedule, self.folder)
+            .split('/')
+            .count();
+        let dashboard = format!("{}{INDEX_FILE}", "../".repeat(depth));
+        let html = execution_html(
+            record,
+            self.output.map(|o| &o.analysis),
+            self.baseline,
+            self.output.and_then(|o| o.violations.as_ref()),
+            title,
+            &dashboard,
+        );
+        let key = join_key(self.folder, REPORT_FILE);
+        match self.store.put(&key, html.into_bytes()).await {
+            Ok(()) => Some(self.store.describe(&key)),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot write report.html");
+                None
+            }
+        }
+    }
+
+    /// Adds the execution (its record written) to the dashboards: best effort, logged, never
+    /// a failed execution.
+    pub async fn update_dashboard(&self, record: &ExecutionRecord) {
+        let e = Execution {
+            record,
+            analysis: self.output.map(|o| &o.analysis),
+            violations: self.output.and_then(|o| o.violations.as_ref()),
+            report: record.outputs.report.as_ref().map(|_| {
+                format!(
+                    "{}/{REPORT_FILE}",
+                    relative_folder(self.schedule, self.folder)
+                )
+            }),
+        };
+        let c = constraints(self.baseline);
+        if let Err(e) = dashboard::record(self.store, identity(self.schedule), &e, c).await {
+            tracing::warn!(error = %e, "cannot update the dashboard");
         }
     }
 }
@@ -63,30 +94,6 @@ fn identity(schedule: &Schedule) -> Identity<'_> {
 
 fn constraints(baseline: Option<&AnalysisDoc>) -> Constraints<'_> {
     Constraints { baseline }
-}
-
-/// Adds the execution to the dashboards (best effort: logged, never a failed execution).
-pub(super) async fn update_dashboard(
-    store: &Store,
-    schedule: &Schedule,
-    folder: &str,
-    record: &ExecutionRecord,
-    output: Option<&MonitorOutput>,
-    baseline: Option<&AnalysisDoc>,
-) {
-    let e = Execution {
-        record,
-        analysis: output.map(|o| &o.analysis),
-        violations: output.and_then(|o| o.violations.as_ref()),
-        report: record
-            .outputs
-            .report
-            .as_ref()
-            .map(|_| format!("{}/{REPORT_FILE}", relative_folder(schedule, folder))),
-    };
-    if let Err(e) = dashboard::record(store, identity(schedule), &e, constraints(baseline)).await {
-        tracing::warn!(error = %e, "cannot update the dashboard");
-    }
 }
 
 /// Rebuilds the schedule's dashboard from its ledger (`driftwatch dashboard`); returns how

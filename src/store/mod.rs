@@ -156,6 +156,23 @@ pub async fn fetch(location: &Location, clients: &AwsClients) -> Result<Vec<u8>,
     }
 }
 
+/// The keys under `prefix` (recursively, sorted) of the objects called `name`: every
+/// execution record of a schedule, for instance.
+pub async fn keys_named(
+    store: &Store,
+    prefix: &str,
+    name: &str,
+) -> Result<Vec<String>, StoreError> {
+    let suffix = format!("/{name}");
+    Ok(store
+        .list(prefix)
+        .await?
+        .into_iter()
+        .map(|o| o.key)
+        .filter(|k| k.ends_with(&suffix))
+        .collect())
+}
+
 /// `a` + `/` + `b`, without doubled or leading slashes.
 pub fn join_key(a: &str, b: &str) -> String {
     let (a, b) = (a.trim_matches('/'), b.trim_matches('/'));

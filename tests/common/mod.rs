@@ -11,11 +11,12 @@ pub struct Run {
 }
 
 pub fn driftwatch(args: &[&str]) -> Run {
-    let out: Output = std::process::Command::new(env!("CARGO_BIN_EXE_driftwatch"))
-        .args(args)
-        .env("DRIFTWATCH_LOG", "warn")
-        .output()
-        .expect("the driftwatch binary runs");
+    driftwatch_env(args, &[])
+}
+
+/// Runs a prepared command of the binary to completion.
+fn finish(cmd: &mut std::process::Command) -> Run {
+    let out: Output = cmd.output().expect("the driftwatch binary runs");
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -46,38 +47,28 @@ pub mod scenario;
 
 /// Runs the binary with extra environment variables.
 pub fn driftwatch_env(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let out: Output = std::process::Command::new(env!("CARGO_BIN_EXE_driftwatch"))
-        .args(args)
-        .env("DRIFTWATCH_LOG", "warn")
-        .envs(env.iter().copied())
-        .output()
-        .expect("the driftwatch binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    finish(
+        std::process::Command::new(env!("CARGO_BIN_EXE_driftwatch"))
+            .args(args)
+            .env("DRIFTWATCH_LOG", "warn")
+            .envs(env.iter().copied()),
+    )
 }
 
 /// Runs the binary with a bare environment (no AWS credentials, profile or region from the
 /// test's own environment): `env` only, plus PATH and an empty HOME.
 pub fn driftwatch_bare(args: &[&str], env: &[(&str, &str)]) -> Run {
     let home = tempfile::tempdir().expect("temp dir");
-    let out: Output = std::process::Command::new(env!("CARGO_BIN_EXE_driftwatch"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("DRIFTWATCH_LOG", "warn")
-        .envs(env.iter().copied())
-        .output()
-        .expect("the driftwatch binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    finish(
+        std::process::Command::new(env!("CARGO_BIN_EXE_driftwatch"))
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", home.path())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("DRIFTWATCH_LOG", "warn")
+            .envs(env.iter().copied()),
+    )
 }
 
 /// The moto server started by `scripts/test`. Without it a test that needs it is skipped
