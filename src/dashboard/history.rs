@@ -4,8 +4,8 @@
 //!
 //! Values are rounded to 6 significant digits (a chart needs no more; the reports and
 //! analysis.json keep the exact ones). Each execution holds its values by position in
-//! `series`, with one flag character per position (`Verdict::flag`), so an hourly schedule
-//! with two facet values grows by about 3 MB a year.
+//! `series`, with one flag character per position (`Verdict::flag`), so a history grows by
+//! about 460 bytes per execution for 21 metrics (4 MB a year, hourly).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
