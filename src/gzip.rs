@@ -16,10 +16,18 @@ pub fn maybe_gunzip(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
     if !is_gzip(&bytes) {
         return Ok(bytes);
     }
-    let mut out = Vec::with_capacity(bytes.len() * 4);
+    let limit = crate::limits::MAX_OBJECT_BYTES;
+    let mut out = Vec::with_capacity(bytes.len().saturating_mul(4).min(limit as usize));
     flate2::read::MultiGzDecoder::new(bytes.as_slice())
+        .take(limit + 1)
         .read_to_end(&mut out)
         .map_err(|e| format!("not a valid gzip stream: {e}"))?;
+    if out.len() as u64 > limit {
+        return Err(format!(
+            "decompressed, it {}",
+            crate::limits::too_large(out.len() as u64)
+        ));
+    }
     Ok(out)
 }
 

@@ -24,7 +24,10 @@ pub(crate) mod dataset;
 pub mod demo;
 pub mod execution;
 pub mod explain;
+#[doc(hidden)]
+pub mod fuzzing;
 pub(crate) mod gzip;
+pub mod limits;
 pub mod load;
 pub mod model_server;
 pub(crate) mod monitor;

@@ -55,7 +55,7 @@ pub async fn schedule_file(
             let bytes = fetch(location, clients)
                 .await
                 .map_err(|e| invalid(format!("cannot read it: {e}")))?;
-            let text = String::from_utf8(bytes).map_err(|_| invalid("is not UTF-8 text".into()))?;
+            let text = crate::limits::config_text(bytes).map_err(invalid)?;
             ScheduleFile::parse(&text, &name, location)
         }
     }

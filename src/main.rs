@@ -22,7 +22,7 @@ fn main() -> ExitCode {
     match cli::run(args) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", cli::message_of(&e));
             ExitCode::from(2)
         }
     }

@@ -684,3 +684,61 @@ fn a_daemon_that_cannot_read_its_ledger_is_not_ready_and_says_why() {
     assert!(warnings <= 3, "{warnings} warnings:\n{log}");
     assert!(records(root.path()).is_empty(), "nothing ran blind");
 }
+
+#[test]
+fn one_daemon_per_schedule_a_killed_one_is_not_waited_out_and_bad_queries_are_refused() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("analysis.json"), ANALYSIS_CONFIG).unwrap();
+    let config = root.path().join("schedules.yaml");
+    std::fs::write(&config, schedules_yaml("")).unwrap();
+    let lease = root
+        .path()
+        .join("output/census-xgb")
+        .join(SCHEDULE)
+        .join(".driftwatch-lease.json");
+
+    let mut first = Daemon::start(&config, &["--lookback", "0"], &[]);
+    first.wait(30, "/healthz", |d| {
+        d.get("/healthz").is_some_and(|(c, _)| c == 200)
+    });
+    assert!(lease.exists(), "the lease is taken at start");
+
+    // A second daemon on the same schedules refuses to start and names the holder.
+    let second = Command::new(env!("CARGO_BIN_EXE_driftwatch"))
+        .args(["serve", "--config", config.to_str().unwrap(), "--listen"])
+        .arg(format!("127.0.0.1:{}", free_port()))
+        .env("DRIFTWATCH_LOG", "warn")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("is held by another driftwatch daemon")
+            && err.contains(&format!("pid {}", first.child.id())),
+        "{err}"
+    );
+
+    // A query it cannot answer is a 400 with the reason, not a silent default.
+    let (code, body) = first.get("/executions?limit=abc").unwrap();
+    assert_eq!(code, 400, "{body}");
+    assert!(body.contains("limit must be a whole number"), "{body}");
+    let (code, body) = first.get("/executions?schedule=nope").unwrap();
+    assert_eq!(code, 400, "{body}");
+
+    // kill -9: the next daemon on this host takes the lease over at once.
+    first.signal("KILL");
+    let _ = first.child.wait();
+    let mut third = Daemon::start(&config, &["--lookback", "0"], &[]);
+    third.wait(30, "/healthz after a kill -9", |d| {
+        d.get("/healthz").is_some_and(|(c, _)| c == 200)
+    });
+    assert!(
+        third.log().contains("taking over the lease"),
+        "{}",
+        third.log()
+    );
+    // A clean stop releases it.
+    let (code, log) = third.stop(30);
+    assert_eq!(code, 0, "{log}");
+    assert!(!lease.exists(), "released at a clean stop");
+}

@@ -10,14 +10,16 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // The wire formats: a leaf, so every layer can share them.
     ("sagemaker", &[]),
     ("aws", &[]),
-    ("gzip", &[]),
+    ("gzip", &["limits"]),
+    // Input limits and reading a local file within them.
+    ("limits", &[]),
     ("stats", &[]),
     ("schedule", &["config", "sagemaker"]),
-    ("config", &["schedule", "sagemaker"]),
-    ("store", &["aws", "config", "sagemaker"]),
+    ("config", &["limits", "schedule", "sagemaker"]),
+    ("store", &["aws", "config", "limits", "sagemaker"]),
     // The schedules file from a path or S3.
-    ("load", &["aws", "config", "store"]),
-    ("dataset", &["capture", "config", "gzip"]),
+    ("load", &["aws", "config", "limits", "store"]),
+    ("dataset", &["capture", "config", "gzip", "limits"]),
     // The frame it builds is the bias engine's input (its prediction column).
     (
         "capture",
@@ -26,6 +28,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "config",
             "dataset",
             "gzip",
+            "limits",
             "sagemaker",
             "schedule",
             "store",
@@ -101,6 +104,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     ("model_server", &["explain"]),
+    // The fuzz targets' entry points: one parser each.
+    ("fuzzing", &["capture", "config", "limits"]),
     (
         "demo",
         &[
@@ -111,6 +116,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "execution",
             "explain",
             "sagemaker",
+            "schedule",
         ],
     ),
 ];

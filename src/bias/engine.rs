@@ -294,6 +294,13 @@ fn ft_features(frame: &DataFrame, excluded: &[String]) -> Features {
             if val.is_nan() {
                 return Err("Input X contains NaN.".into());
             }
+            // scikit-learn's check_array refuses infinities the same way (smclarify's FT
+            // runs its k-NN).
+            if val.is_infinite() {
+                return Err(
+                    "Input X contains infinity or a value too large for dtype('float64').".into(),
+                );
+            }
             x[i * dims + j] = val;
         }
     }

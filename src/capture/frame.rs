@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::cell::Cell;
 use super::merge::MergedRecord;
+use super::quality::{Quality, Role};
 use crate::config::analysis::{AnalysisConfig, ColumnRef};
 use crate::dataset::{jsonlines::column, pandas_like};
 
@@ -215,17 +216,29 @@ pub fn build_frame(records: Vec<MergedRecord>, spec: &FrameSpec) -> Result<Frame
     let mut columns: Vec<Builder> = (0..width).map(|_| Builder::new(n)).collect();
     let mut labels = Builder::new(n);
     let mut preds = Builder::new(n);
+    let mut quality = Quality::new(
+        names
+            .iter()
+            .map(|n| (n.clone(), Role::Feature))
+            .chain([(spec.label.clone(), Role::Label)]),
+    );
+    let excluded: Vec<bool> = names.iter().map(|n| spec.excluded.contains(n)).collect();
     for r in records {
         if r.features.len() != width {
             dropped += 1;
             continue;
         }
-        for (col, v) in columns.iter_mut().zip(r.features) {
+        for (j, (col, v)) in columns.iter_mut().zip(r.features).enumerate() {
+            if !excluded[j] {
+                quality.observe(j, &v, &r.id);
+            }
             col.push(v);
         }
+        quality.observe(width, &r.label, &r.id);
         labels.push(r.label);
         preds.push(r.prediction);
     }
+    warnings.extend(quality.warnings());
     if dropped > 0 {
         warnings.push(format!(
             "{dropped} merged records have a feature count other than {width} and were left out (set headers in the analysis config to name and check the features)"
@@ -270,6 +283,7 @@ mod tests {
 
     fn rec(f: Vec<Value>, label: i64, prediction: i64) -> MergedRecord {
         MergedRecord {
+            id: "ev".into(),
             features: f.into_iter().map(Cell::from).collect(),
             label: Cell::Int(label),
             prediction: Cell::Int(prediction),

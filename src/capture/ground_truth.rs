@@ -16,10 +16,11 @@ pub struct GroundTruthRecord {
     pub labels: Vec<Value>,
 }
 
-/// A line that could not be read, and why (1-based line; 0 for the whole file).
+/// A line that could not be read, and why: its 1-based line, or none for an item of a file
+/// that is one JSON array (the reason names the item).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BadLine {
-    pub line: usize,
+    pub line: Option<usize>,
     pub reason: String,
 }
 
@@ -107,13 +108,13 @@ fn record(raw: RawTruth<'_>, label: Option<&JsonPath>) -> Result<GroundTruthReco
 /// Reads a ground-truth file. `label` locates labels in JSON data (the analysis config's
 /// `label`, e.g. `instances[*].label`).
 pub fn parse_ground_truth(
-    text: &str,
+    bytes: &[u8],
     label: Option<&JsonPath>,
 ) -> (Vec<GroundTruthRecord>, Vec<BadLine>) {
     let (mut ok, mut bad) = (Vec::new(), Vec::new());
     // Tolerated: a file that is one JSON array of records (seen in SageMaker's own examples).
-    if text.trim_start().starts_with('[')
-        && let Ok(Value::Array(items)) = serde_json::from_str::<Value>(text)
+    if bytes.trim_ascii_start().starts_with(b"[")
+        && let Ok(Value::Array(items)) = serde_json::from_slice::<Value>(bytes)
     {
         for (i, item) in items.iter().enumerate() {
             let parsed = RawTruth::deserialize(item)
@@ -122,24 +123,23 @@ pub fn parse_ground_truth(
             match parsed {
                 Ok(r) => ok.push(r),
                 Err(reason) => bad.push(BadLine {
-                    line: 0,
+                    line: None,
                     reason: format!("array item {}: {reason}", i + 1),
                 }),
             }
         }
         return (ok, bad);
     }
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let parsed = serde_json::from_str::<RawTruth<'_>>(line)
-            .map_err(|e| format!("not valid JSON: {e}"))
-            .and_then(|raw| record(raw, label));
+    for (n, line) in super::jsonl::lines(bytes) {
+        let parsed = line.and_then(|line| {
+            serde_json::from_str::<RawTruth<'_>>(line)
+                .map_err(|e| format!("not valid JSON: {e}"))
+                .and_then(|raw| record(raw, label))
+        });
         match parsed {
             Ok(r) => ok.push(r),
             Err(reason) => bad.push(BadLine {
-                line: i + 1,
+                line: Some(n),
                 reason,
             }),
         }
@@ -157,7 +157,7 @@ mod tests {
         let text = "{\"groundTruthData\":{\"data\":\"1\",\"encoding\":\"CSV\"},\"eventMetadata\":{\"eventId\":\"a\"},\"eventVersion\":\"0\"}\n\
                     {\"groundTruthData\":{\"data\":\"{\\\"instances\\\": [{\\\"label\\\": 0}, {\\\"label\\\": 1}]}\",\"encoding\":\"JSON\"},\"eventMetadata\":{\"eventId\":\"7\",\"inferenceTime\":\"x\"},\"eventVersion\":\"0\"}\n";
         let path = JsonPath::compile("instances[*].label").unwrap();
-        let (ok, bad) = parse_ground_truth(text, Some(&path));
+        let (ok, bad) = parse_ground_truth(text.as_bytes(), Some(&path));
         assert!(bad.is_empty(), "{bad:?}");
         assert_eq!(
             ok[0],
@@ -172,12 +172,12 @@ mod tests {
     #[test]
     fn a_json_array_file_is_tolerated_and_bad_lines_are_counted() {
         let arr = r#"[{"groundTruthData": {"data": "0", "encoding": "CSV"}, "eventMetadata": {"eventId": "x"}}]"#;
-        let (ok, bad) = parse_ground_truth(arr, None);
+        let (ok, bad) = parse_ground_truth(arr.as_bytes(), None);
         assert_eq!((ok.len(), bad.len()), (1, 0));
         let text = "{bad\n{\"groundTruthData\":{\"data\":\"1\",\"encoding\":\"XML\"},\"eventMetadata\":{\"eventId\":\"a\"}}\n";
-        let (ok, bad) = parse_ground_truth(text, None);
+        let (ok, bad) = parse_ground_truth(text.as_bytes(), None);
         assert!(ok.is_empty());
-        assert_eq!(bad[0].line, 1);
+        assert_eq!(bad[0].line, Some(1));
         assert!(
             bad[1]
                 .reason

@@ -17,9 +17,11 @@ pub struct CapturedEvent {
     pub records: Vec<(Vec<Cell>, Cell)>,
 }
 
-/// A merged record: features, ground-truth label, predicted label.
+/// A merged record: features, ground-truth label, predicted label, and which captured event
+/// it came from (shared by the records of one event), so data-quality messages can name it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MergedRecord {
+    pub id: std::sync::Arc<str>,
     pub features: Vec<Cell>,
     pub label: Cell,
     pub prediction: Cell,
@@ -60,13 +62,17 @@ pub fn merge(events: Vec<CapturedEvent>, truth: Vec<GroundTruthRecord>) -> Merge
                 out.unmatched_captures += e.records.len();
                 out.unmatched_labels += l.len();
             }
-            Some(l) => out.records.extend(e.records.into_iter().zip(l).map(
-                |((features, prediction), label)| MergedRecord {
-                    features,
-                    label: Cell::from(label),
-                    prediction,
-                },
-            )),
+            Some(l) => {
+                let id: std::sync::Arc<str> = e.key.into();
+                out.records.extend(e.records.into_iter().zip(l).map(
+                    |((features, prediction), label)| MergedRecord {
+                        id: id.clone(),
+                        features,
+                        label: Cell::from(label),
+                        prediction,
+                    },
+                ))
+            }
         }
     }
     if mismatched > 0 {

@@ -5,7 +5,9 @@
 pub mod cell;
 pub mod frame;
 pub mod ground_truth;
+pub mod jsonl;
 pub mod line;
 pub mod merge;
 pub mod payload;
+pub mod quality;
 pub mod read;

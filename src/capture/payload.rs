@@ -103,8 +103,12 @@ fn csv_row(line: &str) -> Vec<Value> {
 }
 
 /// A CSV cell as a JSON scalar: an integer or a float when it parses as one (as pandas'
-/// `read_csv` types it: `1` is an integer, `1.0` a float), else text.
+/// `read_csv` types it: `1` is an integer, `1.0` a float), missing for pandas' `na_values`
+/// (`NaN`, empty, `NULL`, … — as `analyze` reads a dataset), else text.
 pub fn cell_value(cell: &str) -> Value {
+    if crate::dataset::csv::PANDAS_NA.contains(&cell) {
+        return Value::Null;
+    }
     let t = cell.trim();
     if let Ok(i) = t.parse::<i64>() {
         return Value::from(i);
@@ -390,6 +394,15 @@ pub fn decode_predictions(p: &Payload, loc: &OutputLocators) -> Result<Vec<Predi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_cells_missing_as_pandas_reads_them() {
+        for na in ["NaN", "", "NULL", "nan", "N/A", "None"] {
+            assert_eq!(cell_value(na), Value::Null, "{na:?}");
+        }
+        assert_eq!(cell_value("1"), Value::from(1));
+        assert_eq!(cell_value("1e400"), Value::from("1e400"));
+    }
     use crate::capture::line::Encoding;
     use serde_json::json;
 

@@ -166,16 +166,12 @@ struct CaptureFile {
 
 fn parse_capture_file(key: &str, bytes: &[u8], window: Window, decoder: &Decoder) -> CaptureFile {
     let mut out = CaptureFile::default();
-    let text = String::from_utf8_lossy(bytes);
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
+    for (n, line) in super::jsonl::lines(bytes) {
         out.lines += 1;
-        let rec = match parse_capture_line(line) {
+        let rec = match line.and_then(parse_capture_line) {
             Ok(r) => r,
             Err(reason) => {
-                out.malformed.add(key, i + 1, &reason);
+                out.malformed.add(key, n, &reason);
                 continue;
             }
         };
@@ -191,7 +187,7 @@ fn parse_capture_file(key: &str, bytes: &[u8], window: Window, decoder: &Decoder
                     records,
                 });
             }
-            Err(reason) => out.malformed.add(key, i + 1, &reason),
+            Err(reason) => out.malformed.add(key, n, &reason),
         }
     }
     out
@@ -315,10 +311,12 @@ pub async fn read_ground_truth<S: ObjectStore + Clone + Send + Sync + 'static>(
                 return (Vec::new(), malformed);
             }
         };
-        let text = String::from_utf8_lossy(bytes);
-        let (records, bad) = parse_ground_truth(&text, label.as_deref());
+        let (records, bad) = parse_ground_truth(bytes, label.as_deref());
         for b in bad {
-            malformed.add(key, b.line, &b.reason);
+            match b.line {
+                Some(line) => malformed.add(key, line, &b.reason),
+                None => malformed.add_object(key, &b.reason),
+            }
         }
         (records, malformed)
     })
@@ -356,17 +354,28 @@ where
             (store.clone(), parse.clone(), permits.clone(), f.key.clone());
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            let bytes = store.get(&key).await?;
-            let parsed =
-                tokio::task::spawn_blocking(move || match crate::gzip::maybe_gunzip(bytes) {
+            // An object deleted between the listing and the read (a lifecycle rule, a
+            // re-upload) and one that is not data are counted against that object; the
+            // window goes on with the others.
+            let bytes = match store.get(&key).await {
+                Ok(bytes) => Ok(bytes),
+                Err(StoreError::NotFound { .. }) => {
+                    Err("was listed but had been deleted when it was read".to_string())
+                }
+                Err(StoreError::NotData { message, .. }) => Err(message),
+                Err(e) => return Err(e),
+            };
+            let parsed = tokio::task::spawn_blocking(move || {
+                match bytes.and_then(crate::gzip::maybe_gunzip) {
                     Ok(bytes) => parse(&key, Ok(&bytes)),
                     Err(reason) => parse(&key, Err(reason)),
-                })
-                .await
-                .map_err(|e| StoreError::Transient {
-                    location: store.describe(""),
-                    message: format!("parsing task failed: {e}"),
-                })?;
+                }
+            })
+            .await
+            .map_err(|e| StoreError::Transient {
+                location: store.describe(""),
+                message: format!("parsing task failed: {e}"),
+            })?;
             Ok::<_, StoreError>((i, parsed))
         });
     }

@@ -1,7 +1,6 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use driftwatch::analyze::{AnalyzeError, AnalyzeRequest, analyze};
 use driftwatch::aws::AwsClients;
 use driftwatch::config::check::CheckConfig;
@@ -13,10 +12,13 @@ pub fn analyze_command(
     baseline: Option<&Path>,
     check: CheckConfig,
 ) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
+    if output.exists() && !output.is_dir() {
+        anyhow::bail!(
+            "--output {}: is a file; give a directory (created when missing)",
+            output.display()
+        );
+    }
+    let runtime = super::Runtime::new()?;
     let clients = AwsClients::new();
     let req = AnalyzeRequest {
         dataset,

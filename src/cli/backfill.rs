@@ -34,17 +34,14 @@ pub fn backfill_command(
     let Some(s) = super::load_schedule(config, schedule)? else {
         return Ok(ExitCode::from(2));
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
+    let runtime = super::Runtime::new()?;
     let results = runtime.block_on(backfill(
         Arc::new(s),
         from,
         to,
         Options { force, parallel },
         Arc::new(AwsClients::new()),
-    ));
+    ))?;
     println!(
         "{:<22} {:<26} {:>9} {:>10} {:>8}  note",
         "scheduled_time", "status", "merged", "violations", "seconds"

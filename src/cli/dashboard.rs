@@ -1,6 +1,5 @@
 use std::process::ExitCode;
 
-use anyhow::Context;
 use driftwatch::aws::AwsClients;
 use driftwatch::execution::rebuild_dashboard;
 
@@ -11,10 +10,7 @@ pub fn dashboard_command(config: &str, schedule: Option<&str>) -> anyhow::Result
     let Some(chosen) = super::chosen_schedules(config, schedule)? else {
         return Ok(ExitCode::from(2));
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
+    let runtime = super::Runtime::new()?;
     let clients = AwsClients::new();
     let mut failed = 0;
     for s in &chosen {

@@ -24,10 +24,7 @@ pub fn run_command(config: &str, schedule: &str, at: &str) -> anyhow::Result<Exi
             format_utc(t)
         );
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
+    let runtime = super::Runtime::new()?;
     let record = runtime.block_on(async {
         let clients = AwsClients::new();
         run_execution(&s, t, &clients).await

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use driftwatch::config::duration::parse_human_seconds;
-use driftwatch::daemon::reconcile::Policy;
+use driftwatch::daemon::reconcile::{MAX_LOOKBACK, Policy};
 use driftwatch::daemon::serve::{ServeError, ServeOptions, serve};
 
 /// The daemon's tuning flags, as given on the command line.
@@ -29,6 +29,17 @@ fn seconds(flag: &str, value: &str) -> anyhow::Result<Duration> {
         .with_context(|| format!("--{flag}"))
 }
 
+fn lookback(value: &str) -> anyhow::Result<Duration> {
+    let d = seconds("lookback", value)?;
+    if d > MAX_LOOKBACK {
+        anyhow::bail!(
+            "--lookback {value}: at most {} days; run `driftwatch backfill` for older windows",
+            MAX_LOOKBACK.as_secs() / 86_400
+        );
+    }
+    Ok(d)
+}
+
 /// `driftwatch serve`: runs until SIGTERM/SIGINT (exit 0); 2 when it cannot start.
 pub fn serve_command(flags: Flags<'_>) -> anyhow::Result<ExitCode> {
     let listen: SocketAddr = flags.listen.parse().with_context(|| {
@@ -50,22 +61,24 @@ pub fn serve_command(flags: Flags<'_>) -> anyhow::Result<ExitCode> {
         listen,
         concurrency: flags.concurrency,
         policy: Policy {
-            lookback: seconds("lookback", flags.lookback)?,
+            lookback: lookback(flags.lookback)?,
             retry_after: seconds("retry-after", flags.retry_after)?,
             max_attempts: flags.max_attempts,
         },
         grace: seconds("grace", flags.grace)?,
         reconcile_every: Duration::from_secs(60),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
+    let runtime = super::Runtime::new()?;
     match runtime.block_on(serve(options)) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(ServeError::Config(invalid)) => {
             eprintln!("{invalid}");
             Ok(ExitCode::from(2))
+        }
+        // It ran, then had to stop: a failure of the service, not of its arguments.
+        Err(e @ ServeError::LeaseLost(_)) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(1))
         }
         Err(e) => Err(e.into()),
     }

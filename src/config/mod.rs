@@ -23,11 +23,11 @@ pub fn load_analysis_config(
     path: &Path,
     purpose: Purpose,
 ) -> Result<AnalysisConfig, InvalidDocument> {
-    let text = std::fs::read_to_string(path).map_err(|e| InvalidDocument {
+    let text = crate::limits::read_config(path).map_err(|why| InvalidDocument {
         file: path.to_path_buf(),
         problems: vec![Problem {
             path: String::new(),
-            message: format!("cannot read {}: {e}", path.display()),
+            message: format!("cannot read {}: {why}", path.display()),
         }],
     })?;
     parse_analysis_config(&text, path, purpose)

@@ -91,9 +91,15 @@ fn render(file: &std::path::Path, problems: &[Problem]) -> String {
         problems.len(),
         if problems.len() == 1 { "" } else { "s" }
     );
-    for p in problems {
+    // A file of the wrong kind can hold thousands of problems; the first ones say what is
+    // wrong, the count says how much.
+    const SHOWN: usize = 50;
+    for p in problems.iter().take(SHOWN) {
         out.push('\n');
         out.push_str(&p.to_string());
+    }
+    if problems.len() > SHOWN {
+        out.push_str(&format!("\n… and {} more", problems.len() - SHOWN));
     }
     out
 }

@@ -155,8 +155,8 @@ impl ScheduleFile {
                 message,
             }],
         };
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?;
+        let text = crate::limits::read_config(path)
+            .map_err(|why| invalid(format!("cannot read {}: {why}", path.display())))?;
         Self::parse(&text, path, &Location::Local(path.to_path_buf()))
     }
 
@@ -167,7 +167,10 @@ impl ScheduleFile {
         let yaml: Value = match serde_saphyr::from_str(text) {
             Ok(v) => v,
             Err(e) => {
-                problems.push("", format!("is not valid YAML: {e}"));
+                problems.push(
+                    "",
+                    format!("is not valid YAML: {}", yaml_error(&e.to_string(), text)),
+                );
                 return Err(InvalidDocument {
                     file: path.to_path_buf(),
                     problems: problems.into_vec(),
@@ -187,6 +190,60 @@ impl ScheduleFile {
             })
         }
     }
+}
+
+/// The YAML parser's message as one line a user can act on: its location as `line L, column
+/// C`, without the source excerpt it appends, without hints about its own API, and with a
+/// tab pointed at where it is (the parser reports the end of the scalar before it).
+fn yaml_error(message: &str, text: &str) -> String {
+    let first = message.lines().next().unwrap_or(message);
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    let (line, column, what) = match parse_location(first) {
+        Some(found) => found,
+        None => return first.to_string(),
+    };
+    if what.contains("found a tab") {
+        let indented_tab = text
+            .lines()
+            .enumerate()
+            .skip(line.saturating_sub(1))
+            .find_map(|(i, l)| {
+                let indent = &l[..l.len() - l.trim_start().len()];
+                indent.find('\t').map(|c| (i + 1, c + 1))
+            });
+        if let Some((l, c)) = indented_tab {
+            return format!(
+                "line {l}, column {c}: a tab in the indentation; YAML indents with spaces only"
+            );
+        }
+        return format!("line {line}, column {column}: a tab where YAML allows only spaces");
+    }
+    if let Some(key) = what.strip_prefix("duplicate mapping key: ") {
+        let key = key.split(", set DuplicateKeyPolicy").next().unwrap_or(key);
+        return format!(
+            "line {line}, column {column}: duplicate key {key:?} (a key may appear once in a mapping)"
+        );
+    }
+    if what.starts_with("budget breached") {
+        let count: String = what.chars().filter(char::is_ascii_digit).collect();
+        return format!(
+            "line {line}, column {column}: the document expands to {} YAML nodes, more than the parser allows; a schedules file is far smaller — is this the right file, or an alias (*name) repeated many times?",
+            if count.is_empty() {
+                "too many"
+            } else {
+                count.as_str()
+            }
+        );
+    }
+    format!("line {line}, column {column}: {what}")
+}
+
+/// `line 3 column 5: message` → (3, 5, "message").
+fn parse_location(s: &str) -> Option<(usize, usize, &str)> {
+    let rest = s.strip_prefix("line ")?;
+    let (line, rest) = rest.split_once(" column ")?;
+    let (column, what) = rest.split_once(": ")?;
+    Some((line.parse().ok()?, column.parse().ok()?, what))
 }
 
 fn read_document(doc: &Value, base: &Location, problems: &mut Problems) -> Vec<Schedule> {

@@ -34,8 +34,8 @@ pub async fn backfill(
     to: DateTime<Utc>,
     options: Options,
     clients: Arc<AwsClients>,
-) -> Vec<(DateTime<Utc>, Outcome)> {
-    let times = schedule.cadence.fire_times(from, to);
+) -> Result<Vec<(DateTime<Utc>, Outcome)>, crate::schedule::TooManyFireTimes> {
+    let times = schedule.cadence.fire_times_limited(from, to)?;
     let permits = Arc::new(Semaphore::new(options.parallel.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     for (i, t) in times.iter().copied().enumerate() {
@@ -66,5 +66,5 @@ pub async fn backfill(
             out[i] = Some((t, o));
         }
     }
-    out.into_iter().flatten().collect()
+    Ok(out.into_iter().flatten().collect())
 }

@@ -77,12 +77,34 @@ async fn executions(
     AxState(s): AxState<Arc<State>>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let limit = q
-        .get("limit")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(50usize);
+    // A limit that is not a count is the caller's mistake: say so rather than answer 50
+    // rows as if it had been understood.
+    let limit = match q.get("limit").map(|l| l.parse::<usize>()) {
+        None => 50,
+        Some(Ok(n)) => n.min(10_000),
+        Some(Err(_)) => {
+            return bad_request(&format!(
+                "limit must be a whole number of executions, got {:?}",
+                q.get("limit").map_or("", String::as_str)
+            ));
+        }
+    };
+    if let Some(name) = q.get("schedule")
+        && s.schedules().schedule(name).is_none()
+    {
+        return bad_request(&format!("no schedule named {name:?}"));
+    }
     let list = s.executions(q.get("schedule").map(String::as_str), limit);
     json_response(json!({"executions": list}))
+}
+
+fn bad_request(message: &str) -> Response {
+    (
+        axum::http::StatusCode::BAD_REQUEST,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        json!({"error": message}).to_string(),
+    )
+        .into_response()
 }
 
 fn label(v: &str) -> String {

@@ -5,10 +5,12 @@
 //! - `ledger`: reading a record; `reconcile`: what is due and the retry policy (pure);
 //! - `scheduler`: the queue, the dispatcher, shutdown (clock and work injected);
 //! - `wake`: cron wake-ups (tokio-cron-scheduler); `state` + `http`: the status endpoint;
+//! - `lease`: one daemon per schedule output;
 //! - `serve`: wiring and signals; `backfill`: a range of times on demand.
 
 pub mod backfill;
 pub(crate) mod http;
+pub(crate) mod lease;
 pub(crate) mod ledger;
 pub mod reconcile;
 pub(crate) mod scheduler;

@@ -86,10 +86,21 @@ impl Default for Policy {
 /// "no catch-up beyond the last 15 minutes", never "miss fires".
 pub const MIN_LOOKBACK: Duration = Duration::from_secs(15 * 60);
 
+/// The longest look-back accepted: a year. A longer one lists more windows per pass than a
+/// daemon should hold (use `backfill` for older windows).
+pub const MAX_LOOKBACK: Duration = Duration::from_secs(366 * 24 * 3600);
+
 /// The scheduled times at or before `now` and within the look-back, oldest first.
 pub fn candidates(cadence: &Cadence, now: DateTime<Utc>, policy: &Policy) -> Vec<DateTime<Utc>> {
-    let back = TimeDelta::from_std(policy.lookback.max(MIN_LOOKBACK)).unwrap_or(TimeDelta::days(1));
-    cadence.fire_times(now - back, now + TimeDelta::seconds(1))
+    let back = TimeDelta::from_std(policy.lookback.clamp(MIN_LOOKBACK, MAX_LOOKBACK))
+        .unwrap_or(TimeDelta::days(1));
+    match (
+        now.checked_sub_signed(back),
+        now.checked_add_signed(TimeDelta::seconds(1)),
+    ) {
+        (Some(from), Some(to)) => cadence.fire_times(from, to),
+        _ => Vec::new(),
+    }
 }
 
 /// How long after the failure of `attempt` the next attempt waits (the wait doubles each

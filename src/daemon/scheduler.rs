@@ -314,7 +314,24 @@ impl<R: Runner> Daemon<R> {
             let daemon = self.clone();
             let task_name = name.clone();
             let handle = tokio::spawn(async move {
-                let record = daemon.runner.execute(schedule.clone(), t, attempt).await;
+                // The execution turns its own panics into Failed records; this catches one in
+                // the runner around it, so the schedule is never left "running" for ever.
+                let record = match crate::execution::catch_panic(daemon.runner.execute(
+                    schedule.clone(),
+                    t,
+                    attempt,
+                ))
+                .await
+                {
+                    Ok(record) => record,
+                    Err(message) => {
+                        let reason = format!("internal error (a driftwatch bug): {message}");
+                        daemon
+                            .runner
+                            .stopped(schedule.clone(), t, started, attempt, reason)
+                            .await
+                    }
+                };
                 drop(permit);
                 daemon.finish(&task_name, &record);
                 daemon.wake_for_retry(&record);

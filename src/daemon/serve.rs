@@ -9,6 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, watch};
 
+use super::lease::{Leases, Me};
 use super::ledger::{Entry, lookup};
 use super::reconcile::Policy;
 use super::scheduler::{Daemon, Runner, SystemClock};
@@ -88,6 +89,12 @@ pub enum ServeError {
     Cron(String),
     #[error("cannot install the signal handlers: {0}")]
     Signals(std::io::Error),
+    /// Another daemon runs these schedules (or the lease cannot be written).
+    #[error("{0}")]
+    Lease(#[from] super::lease::LeaseError),
+    /// Stopped after another daemon took over a lease this one failed to renew in time.
+    #[error("stopped: {0}")]
+    LeaseLost(String),
 }
 
 /// What changed between two schedule files, for the reload log.
@@ -131,6 +138,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     let file = schedule_file(&options.config, &clients)
         .await
         .map_err(ServeError::Config)?;
+    let leases = Arc::new(Leases::acquire_all(&file, Me::this_process(), &clients).await?);
     let mut term = signal(SignalKind::terminate()).map_err(ServeError::Signals)?;
     let mut int = signal(SignalKind::interrupt()).map_err(ServeError::Signals)?;
     let mut hup = signal(SignalKind::hangup()).map_err(ServeError::Signals)?;
@@ -174,6 +182,23 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
             }
         })
     };
+    let (lost_tx, mut lost_rx) = tokio::sync::mpsc::channel::<String>(1);
+    let renewer = {
+        let (leases, mut stop, clients) = (leases.clone(), stop_rx.clone(), clients.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(super::lease::RENEW_EVERY) => {}
+                    _ = stop.changed() => break,
+                }
+                if let Some(e) = leases.renew(&clients).await.into_iter().next() {
+                    tracing::error!(error = %e, "lost a lease to another daemon: stopping");
+                    let _ = lost_tx.send(e.to_string()).await;
+                    break;
+                }
+            }
+        })
+    };
     let dispatcher = tokio::spawn(daemon.clone().dispatcher(stop_rx.clone()));
     let reconciler = tokio::spawn(daemon.clone().reconciler(
         options.reconcile_every,
@@ -190,12 +215,29 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
         "driftwatch serve started"
     );
 
+    let mut lost = None;
     let signal_name = loop {
         tokio::select! {
             _ = term.recv() => break "SIGTERM",
             _ = int.recv() => break "SIGINT",
+            Some(why) = lost_rx.recv() => {
+                lost = Some(why);
+                break "lease lost";
+            }
             _ = hup.recv() => {
-                match schedule_file(&options.config, &clients).await {
+                let loaded = match schedule_file(&options.config, &clients).await {
+                    Ok(new) => match leases.sync(&new, &clients).await {
+                        Ok(()) => Ok(new),
+                        Err(e) => {
+                            state.error(ErrorKind::ConfigReload);
+                            tracing::error!(error = %e,
+                                "SIGHUP: a schedule of the new configuration is run by another daemon, keeping the running one");
+                            continue;
+                        }
+                    },
+                    Err(invalid) => Err(invalid),
+                };
+                match loaded {
                     Err(invalid) => {
                         state.error(ErrorKind::ConfigReload);
                         tracing::error!(
@@ -235,7 +277,15 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     let _ = reconciler.await;
     let _ = dispatcher.await;
     daemon.shutdown(options.grace).await;
+    let _ = renewer.await;
     let _ = http.await;
-    tracing::info!("driftwatch serve stopped");
-    Ok(())
+    match lost {
+        // The lease is no longer this daemon's: nothing to release.
+        Some(why) => Err(ServeError::LeaseLost(why)),
+        None => {
+            leases.release_all().await;
+            tracing::info!("driftwatch serve stopped");
+            Ok(())
+        }
+    }
 }

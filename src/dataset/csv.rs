@@ -7,8 +7,9 @@ use polars::prelude::*;
 
 use super::DatasetError;
 
-/// pandas' default `na_values`: these cells are missing, whatever the column.
-const PANDAS_NA: &[&str] = &[
+/// pandas' default `na_values`: these cells are missing, whatever the column (in datasets and
+/// in captured CSV payloads alike).
+pub(crate) const PANDAS_NA: &[&str] = &[
     "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
     "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
 ];
@@ -29,6 +30,12 @@ pub fn read_csv(
     path: &Path,
     headers: Option<&[String]>,
 ) -> Result<CsvRead, DatasetError> {
+    // Checked first: polars would read a bad byte into a string cell (turning a numeric
+    // column categorical without a word), and UTF-16 as one garbled field per row.
+    crate::limits::utf8(bytes).map_err(|message| DatasetError::Invalid {
+        path: path.to_path_buf(),
+        message,
+    })?;
     let mut warnings = Vec::new();
     let expected_fields = match headers {
         Some(h) => h.len(),

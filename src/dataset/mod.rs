@@ -1,7 +1,7 @@
 //! Loading an analysis dataset (`analyze --dataset`) into a polars DataFrame whose column
 //! types follow pandas' `read_csv`, because smclarify's type inference depends on them.
 
-mod csv;
+pub(crate) mod csv;
 pub mod jsonlines;
 
 use std::path::{Path, PathBuf};
@@ -43,15 +43,18 @@ pub struct Dataset {
 /// (SageMaker's `s3_compression_type: Gzip`). With `headers` in the config a CSV's columns
 /// take those names.
 pub fn load(path: &Path, cfg: &AnalysisConfig) -> Result<Dataset, DatasetError> {
-    let bytes = std::fs::read(path).map_err(|source| DatasetError::Unreadable {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes =
+        crate::limits::read_regular(path, crate::limits::MAX_OBJECT_BYTES).map_err(|source| {
+            DatasetError::Unreadable {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
     let bytes = crate::gzip::maybe_gunzip(bytes).map_err(|e| invalid(path, e))?;
     let text = |bytes: &[u8]| {
-        std::str::from_utf8(bytes)
+        crate::limits::utf8(bytes)
             .map(str::to_string)
-            .map_err(|e| invalid(path, format!("not UTF-8 text: {e}")))
+            .map_err(|e| invalid(path, e))
     };
     let mut warnings = Vec::new();
     let frame = match cfg.dataset_type.unwrap_or(DatasetType::Csv) {

@@ -36,6 +36,8 @@ pub enum DemoError {
     Config(#[from] InvalidDocument),
     #[error("starting the async runtime: {0}")]
     Runtime(std::io::Error),
+    #[error("{0}")]
+    Range(#[from] crate::schedule::TooManyFireTimes),
 }
 
 impl DemoError {
@@ -303,7 +305,7 @@ pub fn run_demo(o: &DemoOptions) -> Result<DemoSummary, DemoError> {
                 parallel: 2,
             },
             clients.clone(),
-        ));
+        ))?;
         let records: Vec<ExecutionRecord> = results
             .into_iter()
             .filter_map(|(_, out)| match out {

@@ -113,8 +113,18 @@ pub async fn gather(
         )));
     }
     if merged.unmatched_captures > 0 {
+        // Labels on malformed ground-truth lines are missing too: say so, rather than let
+        // "not labelled yet" hide unreadable labels.
+        let unreadable = if trace.counts.ground_truth_malformed > 0 {
+            format!(
+                "; {} ground-truth lines could not be read and may hold some of their labels (see malformed)",
+                trace.counts.ground_truth_malformed
+            )
+        } else {
+            String::new()
+        };
         trace.warn(format!(
-            "{} captured records have no ground truth yet and were left out",
+            "{} captured records have no ground truth yet and were left out{unreadable}",
             merged.unmatched_captures
         ));
     }

@@ -16,6 +16,7 @@ mod explain_window;
 mod outputs;
 mod pages;
 mod trace;
+mod unwind;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -26,6 +27,7 @@ use tracing::Instrument;
 pub use access::{Probe, check_access};
 pub use error::{ExecutionError, format_runtime};
 pub use pages::rebuild_dashboard;
+pub use unwind::catch_panic;
 
 use crate::aws::AwsClients;
 use crate::capture::frame::generated_name;
@@ -87,16 +89,47 @@ pub async fn run_execution_reporting(
         scheduled_time = %format_utc(t),
         attempt
     );
-    execute(schedule, t, clients, attempt)
-        .instrument(span)
-        .await
+    let started = Utc::now();
+    match unwind::catch_panic(execute(schedule, t, clients, attempt).instrument(span.clone())).await
+    {
+        Ok(done) => done,
+        Err(message) => {
+            tracing::error!(parent: &span, panic = %message, "execution panicked");
+            let reason = format!("internal error (a driftwatch bug, please report it): {message}");
+            let ending = Ending::Failed(&reason);
+            Executed {
+                record: record_unfinished(schedule, t, started, attempt, ending, clients)
+                    .instrument(span)
+                    .await,
+                datums: Vec::new(),
+            }
+        }
+    }
+}
+
+/// How an execution that did not finish its own record ended.
+#[derive(Debug, Clone, Copy)]
+enum Ending<'a> {
+    /// Cancelled (SIGTERM, the grace period): `Stopped`.
+    Stopped(&'a str),
+    /// A panic inside the execution: `Failed`, permanent (running it again would panic again).
+    Failed(&'a str),
+}
+
+/// Debug builds only: `DRIFTWATCH_FAULT_PANIC=1` makes every execution panic, so tests can
+/// check that a panic becomes a Failed record and leaves the daemon running.
+fn inject_panic_for_tests() {
+    if cfg!(debug_assertions) && std::env::var_os("DRIFTWATCH_FAULT_PANIC").is_some() {
+        panic!("injected by DRIFTWATCH_FAULT_PANIC");
+    }
 }
 
 /// A record with nothing measured yet.
+/// A window outside the calendar (impossible with validated offsets) is recorded as `[t, t)`.
 fn blank_record(
     schedule: &Schedule,
     t: DateTime<Utc>,
-    window: Window,
+    window: Option<Window>,
     started: DateTime<Utc>,
     attempt: u32,
     record_address: String,
@@ -106,8 +139,8 @@ fn blank_record(
         monitoring_type: schedule.monitoring_type(),
         endpoint: schedule.endpoint.as_str().to_string(),
         scheduled_time: t,
-        window_start: window.start,
-        window_end: window.end,
+        window_start: window.map_or(t, |w| w.start),
+        window_end: window.map_or(t, |w| w.end),
         status: Status::Completed,
         failure_reason: None,
         failure_class: None,
@@ -142,6 +175,27 @@ pub async fn record_stopped(
     reason: &str,
     clients: &AwsClients,
 ) -> ExecutionRecord {
+    record_unfinished(
+        schedule,
+        t,
+        started,
+        attempt,
+        Ending::Stopped(reason),
+        clients,
+    )
+    .await
+}
+
+/// The record of an execution that ended without writing its own: its analysis files are
+/// removed and the record says how it ended.
+async fn record_unfinished(
+    schedule: &Schedule,
+    t: DateTime<Utc>,
+    started: DateTime<Utc>,
+    attempt: u32,
+    ending: Ending<'_>,
+    clients: &AwsClients,
+) -> ExecutionRecord {
     let out_store = Store::open(&schedule.output, clients).await;
     let folder = schedule.output_folder(t);
     outputs::remove_analysis_files(&out_store, &folder).await;
@@ -154,8 +208,17 @@ pub async fn record_stopped(
         out_store.describe(&join_key(&folder, RECORD_FILE)),
     );
     let now = Utc::now();
-    record.status = Status::Stopped;
-    record.failure_reason = Some(clip_reason(reason));
+    let reason = match ending {
+        Ending::Stopped(reason) => {
+            record.status = Status::Stopped;
+            record.failure_reason = Some(clip_reason(reason));
+            reason
+        }
+        Ending::Failed(reason) => {
+            record.fail(reason, crate::sagemaker::FailureClass::Permanent);
+            reason
+        }
+    };
     record.finished_at = now;
     record.duration_seconds = (now - started).as_seconds_f64().max(0.0);
     match outputs::write_record(&out_store, &folder, &record).await {
@@ -171,7 +234,7 @@ pub async fn record_stopped(
         }
         Err(e) => {
             tracing::error!(schedule = schedule.name.as_str(), scheduled_time = %format_utc(t), error = %e,
-                "cannot write the Stopped record");
+                "cannot write the execution record");
             record.failure_reason = Some(clip_reason(&format!(
                 "{reason}; cannot write the execution record: {e}"
             )));
@@ -336,14 +399,24 @@ async fn execute(
         out_store.describe(&join_key(&folder, RECORD_FILE)),
     );
     tracing::info!(
-        window_start = %format_utc(window.start),
-        window_end = %format_utc(window.end),
+        window_start = %format_utc(record.window_start),
+        window_end = %format_utc(record.window_end),
         "execution started"
     );
 
-    let work = analyse(
-        schedule, t, window, &folder, &out_store, clients, &mut trace,
-    );
+    let work = async {
+        inject_panic_for_tests();
+        let window = window.ok_or_else(|| {
+            ExecutionError::Input(format!(
+                "the window of {} lies outside the calendar",
+                format_utc(t)
+            ))
+        })?;
+        analyse(
+            schedule, t, window, &folder, &out_store, clients, &mut trace,
+        )
+        .await
+    };
     let result = match tokio::time::timeout(schedule.max_runtime, work).await {
         Ok(r) => r,
         Err(_) => Err(ExecutionError::TimedOut(schedule.max_runtime)),

@@ -1,16 +1,29 @@
 //! UTC instants as driftwatch reads and writes them (RFC 3339, `Z`, whole seconds).
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Utc};
 
 /// Parses a time given on the command line: RFC 3339 with any offset (converted to UTC), or
 /// a bare date meaning midnight UTC. A time without a zone is ambiguous and rejected.
+///
+/// Years outside 1970–9999 are refused: no capture is that old, and window arithmetic on
+/// such a time (a typo such as year 1000 for 2000) would list millions of windows.
 pub fn parse_utc(s: &str) -> Result<DateTime<Utc>, String> {
     let s = s.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(d.and_time(chrono::NaiveTime::MIN).and_utc());
+    let parsed = DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
+        });
+    if let Some(t) = parsed {
+        if !(1970..=9999).contains(&t.year()) {
+            return Err(format!(
+                "{s:?} is outside the years driftwatch accepts (1970 to 9999)"
+            ));
+        }
+        return Ok(t);
     }
     Err(format!(
         "{s:?} is not a UTC time; use RFC 3339 such as 2024-01-19T20:00:00Z (or a date, 2024-01-19)"
@@ -48,6 +61,9 @@ mod tests {
             "yesterday",
             "2024-13-01",
             "2024-02-30T00:00:00Z",
+            "1000-01-01T00:00:00Z",
+            "+12000-01-01T00:00:00Z",
+            "1969-12-31",
         ] {
             assert!(parse_utc(bad).is_err(), "{bad}");
         }

@@ -91,6 +91,24 @@ pub enum Cadence {
     Once,
 }
 
+/// The most executions one `plan` or `backfill` lists: eleven years of hourly windows. A
+/// range beyond it is almost always a typo (year 1000 for 2000) and would otherwise queue
+/// millions of executions.
+pub const MAX_FIRE_TIMES: u64 = 100_000;
+
+/// A range of scheduled times too long to list at once.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{} to {} holds about {about} scheduled times; at most {MAX_FIRE_TIMES} are listed at once: narrow the range or split it",
+    crate::sagemaker::time::format_utc(*from),
+    crate::sagemaker::time::format_utc(*to)
+)]
+pub struct TooManyFireTimes {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub about: u64,
+}
+
 /// The forms `cadence` accepts, for error messages.
 pub const ACCEPTED_FORMS: &str = "hourly | {daily: {hour: 0..23}} | \
 {daily_every_x_hours: {hour_interval: 1..23, starting_hour: 0..23}} | \
@@ -135,7 +153,8 @@ impl Cadence {
         }
     }
 
-    /// Every fire time `t` with `from <= t < to`, ascending.
+    /// Every fire time `t` with `from <= t < to`, ascending. Callers with ranges from input
+    /// go through [`Self::fire_times_limited`] first.
     pub fn fire_times(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<DateTime<Utc>> {
         let minutes = self.fire_minutes_of_day();
         let mut out = Vec::new();
@@ -143,7 +162,9 @@ impl Cadence {
         while day <= to.date_naive() {
             let midnight = day.and_time(NaiveTime::MIN).and_utc();
             for m in &minutes {
-                let t = midnight + Duration::minutes(i64::from(*m));
+                let Some(t) = midnight.checked_add_signed(Duration::minutes(i64::from(*m))) else {
+                    continue;
+                };
                 if t >= from && t < to {
                     out.push(t);
                 }
@@ -156,19 +177,41 @@ impl Cadence {
         out
     }
 
+    /// [`Self::fire_times`] for a range that came from input: refused, before anything is
+    /// allocated, when it would hold more than [`MAX_FIRE_TIMES`] executions.
+    pub fn fire_times_limited(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>, TooManyFireTimes> {
+        let days = (to.date_naive() - from.date_naive()).num_days().max(0) as u64 + 1;
+        let bound = days.saturating_mul(self.fire_minutes_of_day().len() as u64);
+        if bound > MAX_FIRE_TIMES {
+            return Err(TooManyFireTimes {
+                from,
+                to,
+                about: bound,
+            });
+        }
+        Ok(self.fire_times(from, to))
+    }
+
     /// The first fire time strictly after `t`.
     pub fn next_after(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let start = t + TimeDelta::seconds(1);
-        self.fire_times(start, start + TimeDelta::days(2))
+        let start = t.checked_add_signed(TimeDelta::seconds(1))?;
+        self.fire_times(start, start.checked_add_signed(TimeDelta::days(2))?)
             .into_iter()
             .next()
     }
 
     /// The last fire time at or before `t`.
     pub fn last_at_or_before(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.fire_times(t - TimeDelta::days(2), t + TimeDelta::seconds(1))
-            .into_iter()
-            .last()
+        self.fire_times(
+            t.checked_sub_signed(TimeDelta::days(2))?,
+            t.checked_add_signed(TimeDelta::seconds(1))?,
+        )
+        .into_iter()
+        .last()
     }
 
     /// Whether `t` is one of this cadence's fire times (for one-time monitoring: any whole
@@ -177,7 +220,8 @@ impl Cadence {
         if self.is_once() {
             return t.timestamp() % 60 == 0;
         }
-        self.fire_times(t, t + TimeDelta::seconds(1)).first() == Some(&t)
+        t.checked_add_signed(TimeDelta::seconds(1))
+            .is_some_and(|end| self.fire_times(t, end).first() == Some(&t))
     }
 
     /// The equivalent SageMaker `ScheduleExpression`, where SageMaker has one.
@@ -252,7 +296,7 @@ mod tests {
         let whole = Cadence::Hourly.fire_times(t("2024-02-28"), t("2024-03-01"));
         assert_eq!(whole.len(), 48, "leap day included");
         let spec = WindowSpec::new(&Cadence::Hourly, None, None).unwrap();
-        let w = spec.window_at(t("2024-01-01T00:00:00Z"));
+        let w = spec.window_at(t("2024-01-01T00:00:00Z")).unwrap();
         assert_eq!(
             (w.start, w.end),
             (t("2023-12-31T23:00:00Z"), t("2024-01-01T00:00:00Z"))
@@ -271,7 +315,8 @@ mod tests {
         );
         let w = WindowSpec::new(&c, None, None)
             .unwrap()
-            .window_at(t("2024-03-01T05:00:00Z"));
+            .window_at(t("2024-03-01T05:00:00Z"))
+            .unwrap();
         assert_eq!(
             (w.start, w.end),
             (t("2024-02-29T05:00:00Z"), t("2024-03-01T05:00:00Z"))
@@ -294,12 +339,12 @@ mod tests {
             ]
         );
         let spec = WindowSpec::new(&c, None, None).unwrap();
-        let w20 = spec.window_at(t("2024-01-02T20:00:00Z"));
+        let w20 = spec.window_at(t("2024-01-02T20:00:00Z")).unwrap();
         assert_eq!(
             (w20.start, w20.end),
             (t("2024-01-02T10:00:00Z"), t("2024-01-02T20:00:00Z"))
         );
-        let w00 = spec.window_at(t("2024-01-02T00:00:00Z"));
+        let w00 = spec.window_at(t("2024-01-02T00:00:00Z")).unwrap();
         assert_eq!(
             (w00.start, w00.end),
             (t("2024-01-01T14:00:00Z"), t("2024-01-02T00:00:00Z"))
@@ -354,7 +399,8 @@ mod tests {
             );
             let w = WindowSpec::new(&c, None, None)
                 .unwrap()
-                .window_at(t("2024-02-01T00:00:00Z"));
+                .window_at(t("2024-02-01T00:00:00Z"))
+                .unwrap();
             assert_eq!(w.end - w.start, TimeDelta::minutes(i64::from(p.minutes())));
             assert_eq!(w.end, t("2024-02-01T00:00:00Z"));
         }
@@ -412,21 +458,21 @@ mod tests {
             Some(TimeDelta::days(-1)),
         )
         .unwrap();
-        let w = spec.window_at(t("2020-01-09T13:00:00Z"));
+        let w = spec.window_at(t("2020-01-09T13:00:00Z")).unwrap();
         assert_eq!(
             (w.start, w.end),
             (t("2020-01-01T13:00:00Z"), t("2020-01-08T13:00:00Z"))
         );
         // Only a start offset: the end stays at T.
         let spec = WindowSpec::new(&Cadence::Hourly, Some(TimeDelta::hours(-6)), None).unwrap();
-        let w = spec.window_at(t("2024-01-19T20:00:00Z"));
+        let w = spec.window_at(t("2024-01-19T20:00:00Z")).unwrap();
         assert_eq!(
             (w.start, w.end),
             (t("2024-01-19T14:00:00Z"), t("2024-01-19T20:00:00Z"))
         );
         // Only an end offset: the start stays at T - period.
         let spec = WindowSpec::new(&every_x(10, 0), None, Some(TimeDelta::hours(-1))).unwrap();
-        let w = spec.window_at(t("2024-01-19T20:00:00Z"));
+        let w = spec.window_at(t("2024-01-19T20:00:00Z")).unwrap();
         assert_eq!(
             (w.start, w.end),
             (t("2024-01-19T10:00:00Z"), t("2024-01-19T19:00:00Z"))

@@ -5,6 +5,6 @@ pub(crate) mod cadence;
 pub(crate) mod cron;
 pub(crate) mod window;
 
-pub use cadence::{Cadence, Hour, HourInterval, SubHourPeriod};
+pub use cadence::{Cadence, Hour, HourInterval, MAX_FIRE_TIMES, SubHourPeriod, TooManyFireTimes};
 pub use window::{Window, WindowSpec};
 pub mod plan;

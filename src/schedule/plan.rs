@@ -21,6 +21,10 @@ pub enum PlanError {
     UnknownSchedule { name: String, known: String },
     #[error("--from ({from}) must not be after --to ({to})")]
     BadRange { from: String, to: String },
+    #[error(transparent)]
+    TooMany(#[from] crate::schedule::TooManyFireTimes),
+    #[error("schedule {schedule:?}: the window of {} is outside the calendar", format_utc(*.at))]
+    WindowOutOfRange { schedule: String, at: DateTime<Utc> },
 }
 
 /// Every execution with `from <= scheduled_time < to`, sorted by time, then schedule name.
@@ -62,10 +66,24 @@ pub fn plan(
                 .into_iter()
                 .collect()
         } else {
-            s.cadence.fire_times(from, to)
+            s.cadence.fire_times_limited(from, to)?
         };
+        if rows.len() + times.len() > crate::schedule::MAX_FIRE_TIMES as usize {
+            return Err(crate::schedule::TooManyFireTimes {
+                from,
+                to,
+                about: (rows.len() + times.len()) as u64,
+            }
+            .into());
+        }
         for t in times {
-            let w = s.window.window_at(t);
+            let w = s
+                .window
+                .window_at(t)
+                .ok_or_else(|| PlanError::WindowOutOfRange {
+                    schedule: s.name.to_string(),
+                    at: t,
+                })?;
             rows.push((
                 t,
                 s.name.as_str(),

@@ -4,6 +4,7 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use super::{ObjectMeta, ObjectStore, StoreError, join_key};
+use crate::limits::MAX_OBJECT_BYTES;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalDir {
@@ -28,6 +29,10 @@ impl LocalDir {
         let location = self.describe(key);
         match e.kind() {
             ErrorKind::NotFound => StoreError::NotFound { location },
+            ErrorKind::InvalidInput => StoreError::NotData {
+                location,
+                message: e.to_string(),
+            },
             ErrorKind::Interrupted | ErrorKind::TimedOut | ErrorKind::WouldBlock => {
                 StoreError::Transient {
                     location,
@@ -48,6 +53,8 @@ fn hidden(name: &str) -> bool {
     name.starts_with('.')
 }
 
+/// Lists `dir` recursively. Files and folders deleted while the walk runs are skipped, as an
+/// S3 listing would not show them: one vanished entry must not empty the whole listing.
 fn walk(dir: &Path, rel: &str, out: &mut Vec<ObjectMeta>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
@@ -56,9 +63,16 @@ fn walk(dir: &Path, rel: &str, out: &mut Vec<ObjectMeta>) -> std::io::Result<()>
             continue;
         }
         let key = join_key(rel, &name);
-        let meta = entry.metadata()?;
+        let meta = match entry.metadata() {
+            Ok(m) => m,
+            Err(e) if e.kind() == ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
         if meta.is_dir() {
-            walk(&entry.path(), &key, out)?;
+            match walk(&entry.path(), &key, out) {
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
+                other => other?,
+            }
         } else {
             out.push(ObjectMeta {
                 key,
@@ -124,7 +138,7 @@ impl ObjectStore for LocalDir {
 
     async fn get(&self, key: &str) -> Result<Vec<u8>, StoreError> {
         let path = self.path(key);
-        blocking(move || std::fs::read(path))
+        blocking(move || crate::limits::read_regular(&path, MAX_OBJECT_BYTES))
             .await
             .map_err(|e| self.error(key, e))
     }
@@ -132,6 +146,13 @@ impl ObjectStore for LocalDir {
     async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
         let path = self.path(key);
         blocking(move || write_atomic(&path, &bytes))
+            .await
+            .map_err(|e| self.error(key, e))
+    }
+
+    async fn put_new(&self, key: &str, bytes: Vec<u8>) -> Result<bool, StoreError> {
+        let path = self.path(key);
+        blocking(move || create_new(&path, &bytes))
             .await
             .map_err(|e| self.error(key, e))
     }
@@ -147,6 +168,23 @@ impl ObjectStore for LocalDir {
 
     fn describe(&self, key: &str) -> String {
         self.path(key).display().to_string()
+    }
+}
+
+/// Creates `path` with `bytes` unless it exists, atomically and whole: the content goes to a
+/// temporary file first, which is then hard-linked into place (`link` fails when the name is
+/// taken, so of two writers exactly one wins). `Ok(false)` when the file already existed.
+fn create_new(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::Builder::new().prefix(".tmp").tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    match std::fs::hard_link(tmp.path(), path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
     }
 }
 

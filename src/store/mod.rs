@@ -35,6 +35,11 @@ pub enum StoreError {
     /// Retrying cannot help: missing bucket, access denied, invalid request.
     #[error("{location}: {message}")]
     Permanent { location: String, message: String },
+    /// The object exists but is not data driftwatch reads: not a regular file (a FIFO, a
+    /// device), or larger than `limits::MAX_OBJECT_BYTES`. A window's reader counts such an
+    /// object as malformed and goes on with the others.
+    #[error("{location}: {message}")]
+    NotData { location: String, message: String },
     /// Still failing after the retries (network, throttling, 5xx).
     #[error("{location}: {message} (gave up after retries)")]
     Transient { location: String, message: String },
@@ -50,7 +55,9 @@ impl StoreError {
     pub fn class(&self) -> FailureClass {
         match self {
             Self::Transient { .. } => FailureClass::Transient,
-            Self::NotFound { .. } | Self::Permanent { .. } => FailureClass::Permanent,
+            Self::NotFound { .. } | Self::Permanent { .. } | Self::NotData { .. } => {
+                FailureClass::Permanent
+            }
         }
     }
 }
@@ -72,6 +79,13 @@ pub trait ObjectStore {
     /// part of one.
     fn put(&self, key: &str, bytes: Vec<u8>)
     -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Creates the object only if no object `key` exists, atomically (S3's conditional
+    /// `If-None-Match: *`, a hard link locally): `Ok(false)` when one already existed.
+    fn put_new(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Removes an object; removing a missing object is not an error.
     fn delete(&self, key: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// The full address of `key`, for messages and records (`s3://b/p/k` or a path).
@@ -120,6 +134,12 @@ impl ObjectStore for Store {
         match self {
             Self::Local(s) => s.put(key, bytes).await,
             Self::S3(s) => s.put(key, bytes).await,
+        }
+    }
+    async fn put_new(&self, key: &str, bytes: Vec<u8>) -> Result<bool, StoreError> {
+        match self {
+            Self::Local(s) => s.put_new(key, bytes).await,
+            Self::S3(s) => s.put_new(key, bytes).await,
         }
     }
     async fn delete(&self, key: &str) -> Result<(), StoreError> {

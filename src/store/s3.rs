@@ -185,6 +185,13 @@ impl ObjectStore for S3Bucket {
             .send()
             .await
             .map_err(|e| classify(self.describe(key), e))?;
+        let size = out.content_length.unwrap_or(0).max(0) as u64;
+        if size > crate::limits::MAX_OBJECT_BYTES {
+            return Err(StoreError::NotData {
+                location: self.describe(key),
+                message: crate::limits::too_large(size),
+            });
+        }
         let body = out
             .body
             .collect()
@@ -209,6 +216,31 @@ impl ObjectStore for S3Bucket {
             .await
             .map_err(|e| classify(self.describe(key), e))?;
         Ok(())
+    }
+
+    async fn put_new(&self, key: &str, bytes: Vec<u8>) -> Result<bool, StoreError> {
+        let sent = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(self.full_key(key))
+            .content_type(content_type(key))
+            .if_none_match("*")
+            .body(ByteStream::from(bytes))
+            .send()
+            .await;
+        match sent {
+            Ok(_) => Ok(true),
+            Err(e) => {
+                // 412: the object exists; 409: a concurrent conditional write won the race.
+                let code = e.as_service_error().and_then(|s| s.code()).unwrap_or("");
+                if matches!(code, "PreconditionFailed" | "ConditionalRequestConflict") {
+                    Ok(false)
+                } else {
+                    Err(classify(self.describe(key), e))
+                }
+            }
+        }
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {

@@ -116,7 +116,7 @@ fn features_csv(r: &Row) -> String {
     format!("{},{},{},{}", r.age, r.sex, r.hga, r.hours)
 }
 
-fn capture_line(
+pub fn capture_line(
     input: (&str, &str, &str),
     output: (&str, &str, &str),
     event_id: &str,
@@ -138,7 +138,7 @@ fn capture_line(
     .to_string()
 }
 
-fn truth_line(id: &str, data: &str, encoding: &str) -> String {
+pub fn truth_line(id: &str, data: &str, encoding: &str) -> String {
     json!({"groundTruthData": {"data": data, "encoding": encoding}, "eventMetadata": {"eventId": id}, "eventVersion": "0"})
         .to_string()
 }

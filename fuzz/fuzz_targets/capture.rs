@@ -1,0 +1,4 @@
+#![no_main]
+//! Fuzz target: see `driftwatch::fuzzing::capture`.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| driftwatch::fuzzing::capture(data));

@@ -1,0 +1,175 @@
+//! What a window's captured values do to the analysis, said out loud. smclarify's own errors
+//! name neither the column nor the record ("FlipTest does not support non-numeric columns",
+//! "Input X contains NaN."); one stray value among thousands turns a numeric column into
+//! text, or a ground-truth label into a negative. The analysis keeps smclarify's behaviour
+//! and messages; these warnings, in the record and the report, say which column, how many
+//! values and the first capture event that has one.
+
+use std::sync::Arc;
+
+use super::cell::Cell;
+
+/// The first event where something was seen, and how often it was seen.
+#[derive(Debug, Default)]
+struct Seen {
+    count: usize,
+    first: Option<(String, Arc<str>)>,
+}
+
+impl Seen {
+    fn add(&mut self, value: impl FnOnce() -> String, id: &Arc<str>) {
+        self.count += 1;
+        if self.first.is_none() {
+            self.first = Some((value(), id.clone()));
+        }
+    }
+}
+
+/// One column's tallies.
+#[derive(Debug, Default)]
+struct Tally {
+    numbers: usize,
+    missing: Seen,
+    non_finite: Seen,
+    text: Seen,
+}
+
+/// Which column of the frame a tally is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Feature,
+    Label,
+}
+
+/// The tallies of the columns being built.
+#[derive(Debug)]
+pub struct Quality {
+    columns: Vec<(String, Role, Tally)>,
+}
+
+impl Quality {
+    pub fn new(columns: impl IntoIterator<Item = (String, Role)>) -> Self {
+        Self {
+            columns: columns
+                .into_iter()
+                .map(|(n, r)| (n, r, Tally::default()))
+                .collect(),
+        }
+    }
+
+    /// Counts cell `cell` of column `column` of the record from event `id`.
+    pub fn observe(&mut self, column: usize, cell: &Cell, id: &Arc<str>) {
+        let Some((_, _, t)) = self.columns.get_mut(column) else {
+            return;
+        };
+        match cell {
+            Cell::Null => t.missing.add(|| "missing".into(), id),
+            Cell::Float(x) if x.is_nan() => t.missing.add(|| "NaN".into(), id),
+            Cell::Float(x) if x.is_infinite() => t.non_finite.add(|| x.to_string(), id),
+            Cell::Int(_) | Cell::Float(_) => t.numbers += 1,
+            Cell::Text(s) if s.trim().is_empty() => t.missing.add(|| "empty".into(), id),
+            // Beyond a float's range: kept as text (JSON has no infinity), said as what it is.
+            Cell::Text(s) if s.trim().parse::<f64>().is_ok_and(f64::is_infinite) => {
+                t.non_finite.add(|| s.to_string(), id)
+            }
+            Cell::Text(s) => t.text.add(|| s.chars().take(40).collect(), id),
+            Cell::Bool(b) => t.text.add(|| b.to_string(), id),
+        }
+    }
+
+    /// One warning per column with something to say, in column order.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (name, role, t) in &self.columns {
+            let first = |s: &Seen| {
+                s.first
+                    .as_ref()
+                    .map(|(v, id)| format!("first {v:?} in capture event {id}"))
+                    .unwrap_or_default()
+            };
+            match role {
+                Role::Feature => {
+                    if t.missing.count > 0 {
+                        out.push(format!(
+                            "feature {name:?}: {} records have no value (empty, NaN or null; {}): FlipTest (FT) needs every value and cannot be computed on this window",
+                            t.missing.count,
+                            first(&t.missing)
+                        ));
+                    }
+                    if t.non_finite.count > 0 {
+                        out.push(format!(
+                            "feature {name:?}: {} values are infinite or beyond a float's range ({}): FlipTest (FT) cannot be computed on this window",
+                            t.non_finite.count,
+                            first(&t.non_finite)
+                        ));
+                    }
+                    if t.text.count > 0 && t.numbers > 0 {
+                        out.push(format!(
+                            "feature {name:?}: {} values are not numbers ({}) among {} numbers, so the column is text: a facet on it is categorical and FlipTest (FT) cannot be computed",
+                            t.text.count,
+                            first(&t.text),
+                            t.numbers
+                        ));
+                    }
+                }
+                Role::Label => {
+                    if t.text.count > 0 && t.numbers > 0 {
+                        out.push(format!(
+                            "label {name:?}: {} ground-truth labels are not numbers ({}) among {} numeric labels; they are not a positive label value, so they count as negative",
+                            t.text.count,
+                            first(&t.text),
+                            t.numbers
+                        ));
+                    }
+                    if t.missing.count > 0 {
+                        out.push(format!(
+                            "label {name:?}: {} ground-truth labels are empty or null ({})",
+                            t.missing.count,
+                            first(&t.missing)
+                        ));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_the_column_the_count_and_the_first_event() {
+        let mut q = Quality::new([
+            ("age".to_string(), Role::Feature),
+            ("hours".to_string(), Role::Feature),
+            ("label".to_string(), Role::Label),
+        ]);
+        let (a, b): (Arc<str>, Arc<str>) = ("ev-1".into(), "ev-2".into());
+        q.observe(0, &Cell::Int(30), &a);
+        q.observe(0, &Cell::Float(f64::NAN), &b);
+        q.observe(1, &Cell::Float(f64::INFINITY), &a);
+        q.observe(1, &Cell::Text("abc".into()), &b);
+        q.observe(1, &Cell::Int(4), &a);
+        q.observe(2, &Cell::Int(1), &a);
+        q.observe(2, &Cell::Text("yes".into()), &b);
+        let w = q.warnings();
+        assert_eq!(w.len(), 4, "{w:#?}");
+        assert!(w[0].starts_with("feature \"age\": 1 records have no value (empty, NaN or null; first \"NaN\" in capture event ev-2)"), "{}", w[0]);
+        assert!(
+            w[1].contains("\"hours\": 1 values are infinite")
+                && w[1].contains("first \"inf\" in capture event ev-1"),
+            "{}",
+            w[1]
+        );
+        assert!(
+            w[2].contains(
+                "1 values are not numbers (first \"abc\" in capture event ev-2) among 1 numbers"
+            ),
+            "{}",
+            w[2]
+        );
+        assert!(w[3].starts_with("label \"label\": 1 ground-truth labels are not numbers (first \"yes\" in capture event ev-2) among 1 numeric labels"), "{}", w[3]);
+    }
+}
