@@ -163,6 +163,8 @@ def main():
     ap.add_argument("--restarts", type=int, default=10)
     ap.add_argument("--minutes", type=float, default=12)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--faults", type=float, default=1.0,
+                    help="scale of the fault rates (1: 8%% SlowDown, 4%% 500, 4%% resets, 2%% stalls)")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     deadline = time.monotonic() + a.minutes * 60
@@ -172,8 +174,8 @@ def main():
     now = datetime.now(timezone.utc)
     end = now.replace(minute=0, second=0, microsecond=0)
     subprocess.run([a.binary, "demo", "--dir", f"{work}/demo", "--hours", "26", "--seed", str(a.seed),
-                    "--end", end.strftime("%Y-%m-%dT%H:%M:%SZ")], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
+                    "--end", end.strftime("%Y-%m-%dT%H:%M:%SZ")], check=True,
+                   env=dict(env, DRIFTWATCH_LOG="error"), stdout=subprocess.DEVNULL)
     s3 = boto3.client("s3", endpoint_url=a.moto, region_name="us-east-1",
                       aws_access_key_id="testing", aws_secret_access_key="testing")
     try:
@@ -201,8 +203,8 @@ def main():
     check: {{mode: significant}}
     max_runtime: 2m
 """)
-    proxy = FaultProxy(a.moto, rng, [("slowdown", 0.08), ("internal", 0.04), ("reset", 0.04),
-                                     ("stall", 0.02)])
+    rates = [("slowdown", 0.08), ("internal", 0.04), ("reset", 0.04), ("stall", 0.02)]
+    proxy = FaultProxy(a.moto, rng, [(k, min(r * a.faults, 0.24)) for k, r in rates])
     denv = dict(env, AWS_ENDPOINT_URL_S3=proxy.url, RUST_BACKTRACE="0")
     logs = []
 

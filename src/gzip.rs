@@ -11,12 +11,12 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
     bytes.starts_with(&MAGIC)
 }
 
-/// The bytes, decompressed when they are gzip (all members of a multi-member stream).
-pub fn maybe_gunzip(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+/// The bytes, decompressed when they are gzip (all members of a multi-member stream), at most
+/// `limit` bytes once decompressed (a gzip bomb is refused, not inflated).
+pub fn maybe_gunzip(bytes: Vec<u8>, limit: u64) -> Result<Vec<u8>, String> {
     if !is_gzip(&bytes) {
         return Ok(bytes);
     }
-    let limit = crate::limits::MAX_OBJECT_BYTES;
     let mut out = Vec::with_capacity(bytes.len().saturating_mul(4).min(limit as usize));
     flate2::read::MultiGzDecoder::new(bytes.as_slice())
         .take(limit + 1)
@@ -25,7 +25,7 @@ pub fn maybe_gunzip(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
     if out.len() as u64 > limit {
         return Err(format!(
             "decompressed, it {}",
-            crate::limits::too_large(out.len() as u64)
+            crate::limits::too_large_for(out.len() as u64, limit)
         ));
     }
     Ok(out)
@@ -42,10 +42,10 @@ mod tests {
         z.write_all(b"a,b\n1,2\n").unwrap();
         let gz = z.finish().unwrap();
         assert!(is_gzip(&gz));
-        assert_eq!(maybe_gunzip(gz.clone()).unwrap(), b"a,b\n1,2\n");
-        assert_eq!(maybe_gunzip(b"plain".to_vec()).unwrap(), b"plain");
+        assert_eq!(maybe_gunzip(gz.clone(), 1 << 20).unwrap(), b"a,b\n1,2\n");
+        assert_eq!(maybe_gunzip(b"plain".to_vec(), 1 << 20).unwrap(), b"plain");
         let mut bad = gz;
         bad.truncate(12);
-        assert!(maybe_gunzip(bad).unwrap_err().contains("gzip"));
+        assert!(maybe_gunzip(bad, 1 << 20).unwrap_err().contains("gzip"));
     }
 }

@@ -12,11 +12,17 @@ use std::path::Path;
 /// capture objects are far smaller (rotated every few minutes).
 pub const MAX_OBJECT_BYTES: u64 = 1 << 30;
 
-/// The longest JSON Lines line read: SageMaker real-time payloads are at most 6 MB (25 MB for
-/// some asynchronous captures), and a capture line holds the request and the response, either
-/// of which may be base64 (4/3 larger). 64 MiB leaves room for all of them; parsing a line
-/// costs a few times its length.
-pub const MAX_LINE_BYTES: usize = 64 << 20;
+/// The largest capture or ground-truth object read (after decompression): SageMaker rotates
+/// capture files every few minutes, so real ones are megabytes; a window's memory is its
+/// records', and one object must not hold more than a fraction of a machine.
+pub const MAX_CAPTURE_OBJECT_BYTES: u64 = 256 << 20;
+
+/// The longest JSON Lines line read: SageMaker real-time payloads are at most 6 MB, and a
+/// capture line holds the request and the response, either of which may be base64 (4/3
+/// larger): 16 MB at most. Decoding a line costs up to ~50 times its length when it packs
+/// hundreds of thousands of short CSV records (measured: 2.9 GB for 64 MiB, 1.0 GB for
+/// 19.7 MiB), so 16 MiB keeps the worst single line under 1 GB.
+pub const MAX_LINE_BYTES: usize = 16 << 20;
 
 /// The largest schedules file or analysis config: real ones are kilobytes; a YAML parser
 /// given hundreds of megabytes spends its memory before it can say what is wrong.
@@ -30,7 +36,7 @@ pub fn too_large(size: u64) -> String {
     )
 }
 
-fn too_large_for(size: u64, limit: u64) -> String {
+pub fn too_large_for(size: u64, limit: u64) -> String {
     format!(
         "is {}, more than the {} limit",
         human_bytes(size),

@@ -468,17 +468,17 @@ const CASES: &[Case] = &[
         env: &[],
     },
     Case {
-        kind: "capture line of 65 MiB",
+        kind: "capture line of 17 MiB",
         setup: |r| {
             let args = run(r);
             let mut line = b"{\"captureData\": \"".to_vec();
-            line.resize(65 << 20, b'x');
+            line.resize(17 << 20, b'x');
             line.extend_from_slice(b"\"}\n");
             put(r, &format!("{HOUR}/53-00-000-huge.jsonl"), &line);
             args
         },
         code: 0,
-        says: &["53-00-000-huge.jsonl:1: the line is 65 MiB, longer than the 64 MiB limit"],
+        says: &["53-00-000-huge.jsonl:1: the line is 17.0 MiB, longer than the 16 MiB limit"],
         env: &[],
     },
     Case {

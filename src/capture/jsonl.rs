@@ -19,9 +19,9 @@ fn checked(raw: &[u8]) -> Result<&str, String> {
     let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
     if raw.len() > MAX_LINE_BYTES {
         return Err(format!(
-            "the line is {} MiB, longer than the {} MiB limit for one line",
-            raw.len() >> 20,
-            MAX_LINE_BYTES >> 20
+            "the line is {}, longer than the {} limit for one line",
+            crate::limits::human_bytes(raw.len() as u64),
+            crate::limits::human_bytes(MAX_LINE_BYTES as u64)
         ));
     }
     std::str::from_utf8(raw).map_err(|e| {
@@ -56,6 +56,6 @@ mod tests {
         );
         let long = vec![b'x'; MAX_LINE_BYTES + 1];
         let (_, r) = lines(&long).next().unwrap();
-        assert!(r.unwrap_err().contains("longer than the 64 MiB limit"));
+        assert!(r.unwrap_err().contains("longer than the 16 MiB limit"));
     }
 }

@@ -18,6 +18,7 @@ use super::ground_truth::{GroundTruthRecord, parse_ground_truth};
 use super::line::{CapturedLine, parse_capture_line};
 use super::merge::CapturedEvent;
 use super::payload::{JsonPath, OutputLocators, Prediction, decode_features, decode_predictions};
+use crate::limits::{MAX_CAPTURE_OBJECT_BYTES, too_large_for};
 use crate::schedule::window::Window;
 use crate::store::{ObjectMeta, ObjectStore, StoreError, join_key};
 
@@ -350,23 +351,36 @@ where
     let permits = Arc::new(Semaphore::new(FETCH_CONCURRENCY));
     let mut tasks = tokio::task::JoinSet::new();
     for (i, f) in files.iter().enumerate() {
-        let (store, parse, permits, key) =
-            (store.clone(), parse.clone(), permits.clone(), f.key.clone());
+        let (store, parse, permits, key, size) = (
+            store.clone(),
+            parse.clone(),
+            permits.clone(),
+            f.key.clone(),
+            f.size,
+        );
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
             // An object deleted between the listing and the read (a lifecycle rule, a
             // re-upload) and one that is not data are counted against that object; the
             // window goes on with the others.
-            let bytes = match store.get(&key).await {
-                Ok(bytes) => Ok(bytes),
-                Err(StoreError::NotFound { .. }) => {
-                    Err("was listed but had been deleted when it was read".to_string())
+            // Refused from the listing's size, before a byte is read.
+            let bytes = if size > MAX_CAPTURE_OBJECT_BYTES {
+                Err(format!(
+                    "{} for one capture or ground-truth object; split it",
+                    too_large_for(size, MAX_CAPTURE_OBJECT_BYTES)
+                ))
+            } else {
+                match store.get(&key).await {
+                    Ok(bytes) => Ok(bytes),
+                    Err(StoreError::NotFound { .. }) => {
+                        Err("was listed but had been deleted when it was read".to_string())
+                    }
+                    Err(StoreError::NotData { message, .. }) => Err(message),
+                    Err(e) => return Err(e),
                 }
-                Err(StoreError::NotData { message, .. }) => Err(message),
-                Err(e) => return Err(e),
             };
             let parsed = tokio::task::spawn_blocking(move || {
-                match bytes.and_then(crate::gzip::maybe_gunzip) {
+                match bytes.and_then(|b| crate::gzip::maybe_gunzip(b, MAX_CAPTURE_OBJECT_BYTES)) {
                     Ok(bytes) => parse(&key, Ok(&bytes)),
                     Err(reason) => parse(&key, Err(reason)),
                 }

@@ -50,7 +50,8 @@ pub fn load(path: &Path, cfg: &AnalysisConfig) -> Result<Dataset, DatasetError> 
                 source,
             }
         })?;
-    let bytes = crate::gzip::maybe_gunzip(bytes).map_err(|e| invalid(path, e))?;
+    let bytes = crate::gzip::maybe_gunzip(bytes, crate::limits::MAX_OBJECT_BYTES)
+        .map_err(|e| invalid(path, e))?;
     let text = |bytes: &[u8]| {
         crate::limits::utf8(bytes)
             .map(str::to_string)
