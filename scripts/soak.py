@@ -271,8 +271,13 @@ def main():
                 started[t] += 1
             if fields.get("message") == "execution finished" and t:
                 finished[t].append(fields.get("status", "").strip('"'))
-    lost = [t for t in expected if t not in recs or recs[t]["status"] not in
-            ("Completed", "CompletedWithViolations", "Failed", "Stopped")]
+    terminal = ("Completed", "CompletedWithViolations", "Failed", "Stopped")
+    iso = lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Lost: an execution started but left no terminal record. Not reached: the time bound ran
+    # out while the daemon (oldest first) was still catching up to it.
+    lost = [t for t in expected if started[iso(t)] and
+            (t not in recs or recs[t]["status"] not in terminal)]
+    not_reached = [t for t in expected if not started[iso(t)] and t not in recs]
     no_class = [t for t, r in recs.items() if r["status"] == "Failed" and not r.get("failure_class")]
     duplicated = [t for t, st in finished.items()
                   if sum(1 for s in st if s.startswith("Completed")) > 1]
@@ -288,6 +293,7 @@ def main():
     print(f"{'scheduled times':<34} {len(expected)}")
     print(f"{'records by status':<34} {dict(statuses)}")
     print(f"{'lost':<34} {len(lost)} {[x.isoformat() for x in lost]}")
+    print(f"{'not reached within --minutes':<34} {len(not_reached)} {[x.isoformat() for x in not_reached]}")
     print(f"{'Failed without a class':<34} {len(no_class)}")
     print(f"{'duplicated':<34} {len(duplicated)} {duplicated}")
     print(f"(logs and data in {work})")
