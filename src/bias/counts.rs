@@ -56,6 +56,22 @@ pub struct GroupCount {
     pub neg_d: u64,
 }
 
+impl GroupCount {
+    /// Adds `n` records, positive or not, in the facet or not.
+    fn add(&mut self, n: u64, positive: bool, in_d: bool) {
+        self.n += n;
+        let (all, facet) = if positive {
+            (&mut self.pos, &mut self.pos_d)
+        } else {
+            (&mut self.neg, &mut self.neg_d)
+        };
+        *all += n;
+        if in_d {
+            *facet += n;
+        }
+    }
+}
+
 fn bool_col(name: &str, v: &[bool]) -> Column {
     Column::new(name.into(), v)
 }
@@ -141,20 +157,7 @@ pub fn group_cells(group: &Column, d: &[bool], outcome: &[bool]) -> PolarsResult
         let Some((_, gc)) = groups.last_mut() else {
             continue;
         };
-        let n = u64_at(cn, i)?;
-        let in_d = bool_at(cd, i)?;
-        gc.n += n;
-        if bool_at(cy, i)? {
-            gc.pos += n;
-            if in_d {
-                gc.pos_d += n;
-            }
-        } else {
-            gc.neg += n;
-            if in_d {
-                gc.neg_d += n;
-            }
-        }
+        gc.add(u64_at(cn, i)?, bool_at(cy, i)?, bool_at(cd, i)?);
     }
     Ok(GroupCells {
         groups: groups.into_iter().map(|(_, g)| g).collect(),
@@ -213,20 +216,8 @@ impl JointCounts {
             for d in [false, true] {
                 for y in [false, true] {
                     for p in [false, true] {
-                        let n = counts[cell_index(slot, d, y, p)];
                         let positive = if predicted { p } else { y };
-                        g.n += n;
-                        if positive {
-                            g.pos += n;
-                            if d {
-                                g.pos_d += n;
-                            }
-                        } else {
-                            g.neg += n;
-                            if d {
-                                g.neg_d += n;
-                            }
-                        }
+                        g.add(counts[cell_index(slot, d, y, p)], positive, d);
                     }
                 }
             }

@@ -262,15 +262,7 @@ mod tests {
     fn sagemaker() -> Gate<'static> {
         static SIZES: std::sync::LazyLock<HashMap<(Stage, String, String), Sizes>> =
             std::sync::LazyLock::new(HashMap::new);
-        static CHECK: CheckConfig = CheckConfig {
-            mode: CheckMode::Sagemaker,
-            confidence: 0.95,
-            resamples: 1000,
-            min_records: 30,
-            seed: 0,
-            ndcg_threshold: None,
-            intervals: true,
-        };
+        static CHECK: CheckConfig = CheckConfig::DEFAULT;
         Gate {
             check: &CHECK,
             group_sizes: &SIZES,

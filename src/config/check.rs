@@ -45,17 +45,22 @@ pub struct CheckConfig {
     pub intervals: bool,
 }
 
+impl CheckConfig {
+    /// SageMaker's rule with 95 % intervals of 1,000 resamples (a `const`, so statics can use it).
+    pub const DEFAULT: Self = Self {
+        mode: CheckMode::Sagemaker,
+        confidence: 0.95,
+        resamples: 1000,
+        min_records: 30,
+        seed: 0,
+        ndcg_threshold: None,
+        intervals: true,
+    };
+}
+
 impl Default for CheckConfig {
     fn default() -> Self {
-        Self {
-            mode: CheckMode::Sagemaker,
-            confidence: 0.95,
-            resamples: 1000,
-            min_records: 30,
-            seed: 0,
-            ndcg_threshold: None,
-            intervals: true,
-        }
+        Self::DEFAULT
     }
 }
 

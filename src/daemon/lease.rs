@@ -107,6 +107,15 @@ fn key_of(schedule: &Schedule) -> String {
     )
 }
 
+fn held_by(store: &Store, key: &str, doc: LeaseDoc) -> LeaseError {
+    LeaseError::Held {
+        location: store.describe(key),
+        host: doc.host,
+        pid: doc.pid,
+        expires_at: doc.expires_at,
+    }
+}
+
 async fn read(store: &Store, key: &str) -> Result<Option<LeaseDoc>, StoreError> {
     match store.get(key).await {
         // An unreadable lease (truncated by hand, an older format) counts as absent.
@@ -155,12 +164,7 @@ async fn acquire(
                 });
             }
             Some(doc) if doc.expires_at > now && !holder_is_gone(&doc, me) => {
-                return Err(LeaseError::Held {
-                    location: store.describe(&key),
-                    host: doc.host,
-                    pid: doc.pid,
-                    expires_at: doc.expires_at,
-                });
+                return Err(held_by(&store, &key, doc));
             }
             stale => {
                 if let Some(doc) = stale {
@@ -173,12 +177,7 @@ async fn acquire(
         }
     }
     match read(&store, &key).await? {
-        Some(doc) => Err(LeaseError::Held {
-            location: store.describe(&key),
-            host: doc.host,
-            pid: doc.pid,
-            expires_at: doc.expires_at,
-        }),
+        Some(doc) => Err(held_by(&store, &key, doc)),
         None => Err(LeaseError::Store(StoreError::Transient {
             location: store.describe(&key),
             message: "the lease kept changing while it was taken".into(),
@@ -273,12 +272,9 @@ impl Leases {
         *pending = still;
         for h in held.iter() {
             match read(&h.store, &h.key).await {
-                Ok(Some(doc)) if doc.owner != self.me.owner => lost.push(LeaseError::Held {
-                    location: h.store.describe(&h.key),
-                    host: doc.host,
-                    pid: doc.pid,
-                    expires_at: doc.expires_at,
-                }),
+                Ok(Some(doc)) if doc.owner != self.me.owner => {
+                    lost.push(held_by(&h.store, &h.key, doc))
+                }
                 Ok(_) => {
                     let doc = self.me.doc(h.acquired_at, now);
                     let bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
