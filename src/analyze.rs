@@ -144,6 +144,7 @@ pub async fn analyze(
     lap("predict");
     let bias = monitor_bias(BiasRequest {
         frame: &frame,
+        weights: None,
         config: &cfg,
         check: &req.check,
         predictions: predictions.as_ref(),

@@ -10,7 +10,23 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc v2's `mi_option_purge_delay` (its index in `mimalloc.h`; the Rust bindings name
+/// no constant for it).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Returns freed memory to the system at once instead of 10–100 ms later: a window's files are
+/// parsed on pool threads and their records freed on another, and mimalloc's delay kept up to
+/// ~190 MB more resident on a 1M-record window (449 vs 263 MB peak, same wall time). An
+/// operator's `MIMALLOC_PURGE_DELAY` still wins.
+fn purge_freed_memory_promptly() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: sets one integer option; mimalloc reads options on every purge decision.
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+    }
+}
+
 fn main() -> ExitCode {
+    purge_freed_memory_promptly();
     let args = cli::Cli::parse();
     // The demo prints its own summary (with its failures and the baselines' notes); its
     // logs are noise unless asked for (DRIFTWATCH_LOG=warn).

@@ -3,6 +3,8 @@
 
 use polars::prelude::*;
 
+use super::values::Weights;
+
 /// Counts for one side of a facet split (a = not selected, d = selected).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Side {
@@ -250,12 +252,14 @@ impl JointCounts {
     }
 }
 
-/// Counts rows by (group, d, y, ŷ) with one polars group-by.
+/// Counts records by (group, d, y, ŷ) with one polars group-by (a row stands for `w[i]`
+/// records when weights are given).
 pub fn joint(
     group: Option<&Column>,
     d: &[bool],
     y: &[bool],
     yhat: Option<&[bool]>,
+    w: Weights<'_>,
 ) -> PolarsResult<JointCounts> {
     let no_pred;
     let yhat = match yhat {
@@ -269,13 +273,21 @@ pub fn joint(
     if let Some(g) = group {
         columns.push(g.clone().with_name("g".into()));
     }
+    if let Some(w) = w {
+        columns.push(Column::new("w".into(), w));
+    }
     let df = DataFrame::new(d.len(), columns)?;
+    let count = if w.is_some() {
+        col("w").sum().alias("n")
+    } else {
+        len().alias("n")
+    };
     let keys: Vec<Expr> = if group.is_some() {
         vec![col("g"), col("d"), col("y"), col("p")]
     } else {
         vec![col("d"), col("y"), col("p")]
     };
-    let mut lazy = df.lazy().group_by(keys).agg([len().alias("n")]);
+    let mut lazy = df.lazy().group_by(keys).agg([count]);
     if group.is_some() {
         // Nulls last, then the order group_cells uses.
         lazy = lazy.sort(["g"], SortMultipleOptions::default().with_nulls_last(true));
@@ -344,12 +356,12 @@ mod tests {
                 None,
             ],
         );
-        let j = joint(Some(&g), &d, &y, Some(&p)).unwrap();
+        let j = joint(Some(&g), &d, &y, Some(&p), None).unwrap();
         assert_eq!(j.rows(), 8);
         assert_eq!(j.cells(), cells(&d, &y, Some(&p)).unwrap());
         assert_eq!(j.label_groups(), Some(group_cells(&g, &d, &y).unwrap()));
         assert_eq!(j.pred_groups(), Some(group_cells(&g, &d, &p).unwrap()));
-        let none = joint(None, &d, &y, None).unwrap();
+        let none = joint(None, &d, &y, None, None).unwrap();
         assert_eq!(none.cells(), cells(&d, &y, None).unwrap());
         assert_eq!(none.label_groups(), None);
     }

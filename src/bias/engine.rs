@@ -11,7 +11,7 @@ use super::counts::{self, Cells, GroupCells, JointCounts};
 use super::flip_test::{Features, flip_test};
 use super::metrics::{self, MetricValue};
 use super::select::{self, categorical_mask, infer_type, joined, threshold_mask, threshold_of};
-use super::values::Values;
+use super::values::{Values, Weights, count_selected};
 use crate::config::analysis::{
     AnalysisConfig, ColumnRef, ColumnType, ConfigScalar, POST_TRAINING_METRICS,
     PRE_TRAINING_METRICS,
@@ -148,13 +148,14 @@ fn select_label(
     values: &Values,
     configured: &[ConfigScalar],
     pinned: Option<ColumnType>,
+    w: Weights<'_>,
     warnings: &mut Vec<String>,
 ) -> LabelSelection {
-    let ty = pinned.unwrap_or_else(|| infer_type(values, Some(configured)));
+    let ty = pinned.unwrap_or_else(|| infer_type(values, Some(configured), w));
     let numeric = values.as_f64();
     let is_int = matches!(values, Values::Int(_)) || values.strings_all_int();
     if pinned.is_none() {
-        warn_if_surprising("label", name, values, configured, ty, warnings);
+        warn_if_surprising("label", name, values, configured, ty, w, warnings);
     }
     let (mask, text) = match ty {
         ColumnType::Categorical => (categorical_mask(values, configured), joined(configured)),
@@ -202,9 +203,10 @@ fn warn_if_surprising(
     values: &Values,
     configured: &[ConfigScalar],
     ty: ColumnType,
+    w: Weights<'_>,
     warnings: &mut Vec<String>,
 ) {
-    let (unique, count) = values.unique_and_count();
+    let (unique, count) = values.unique_and_count(w);
     if ty != ColumnType::Continuous || unique > FEW_DISTINCT || configured.is_empty() {
         return;
     }
@@ -234,6 +236,7 @@ fn select_predictions(
     label: &LabelSelection,
     configured: &[ConfigScalar],
     probability_threshold: f64,
+    w: Weights<'_>,
 ) -> Result<Vec<bool>, String> {
     let is_score = label.ty == ColumnType::Categorical
         && matches!(values, Values::Float(v) if v.iter().any(|x| x.fract() != 0.0 && !x.is_nan()));
@@ -248,7 +251,7 @@ fn select_predictions(
         let ty = if label.pinned {
             label.ty
         } else {
-            infer_type(values, Some(configured))
+            infer_type(values, Some(configured), w)
         };
         if ty != label.ty {
             return Err(
@@ -389,13 +392,15 @@ fn failed_entry(value_or_threshold: String, names: &[&'static str], error: &str)
     }
 }
 
-/// Runs the bias methods the config requests on `frame`. `predictions` overrides the
+/// Runs the bias methods the config requests on `frame`, whose row `i` stands for `w[i]`
+/// records when weights are given (a streamed window; FT needs a row per record). `predictions` overrides the
 /// config's `predicted_label` (used for captured data, whose prediction column driftwatch
 /// names itself).
 pub fn run_bias(
     frame: &DataFrame,
     cfg: &AnalysisConfig,
     predictions: Option<&PredictionSource>,
+    w: Weights<'_>,
 ) -> Result<BiasAnalysis, BiasError> {
     let methods = cfg.methods.clone().unwrap_or_default();
     let pre_names = methods
@@ -427,6 +432,7 @@ pub fn run_bias(
         &label_values,
         &configured,
         cfg.extensions.label_type,
+        w,
         &mut out.warnings,
     );
     out.types.push(("label".into(), label.ty));
@@ -434,7 +440,7 @@ pub fn run_bias(
         .mask
         .as_ref()
         .ok()
-        .map(|m| m.iter().filter(|x| **x).count());
+        .map(|m| count_selected(m, w) as usize);
     if out.label_positives == Some(0) {
         out.label_examples = label_values
             .distinct_in_order()
@@ -462,6 +468,7 @@ pub fn run_bias(
                     &label,
                     &configured,
                     cfg.probability_threshold.unwrap_or(0.5),
+                    w,
                 ),
             })
         }
@@ -484,12 +491,12 @@ pub fn run_bias(
         let fvalues = values_of(frame, &fname)?;
         let configured_f = facet.values.clone();
         let pinned = cfg.extensions.facet_types.get(&fname).copied();
-        let fty = pinned.unwrap_or_else(|| infer_type(&fvalues, configured_f.as_deref()));
+        let fty = pinned.unwrap_or_else(|| infer_type(&fvalues, configured_f.as_deref(), w));
         out.types.push((format!("facet:{fname}"), fty));
         if pinned.is_none()
             && let Some(v) = &configured_f
         {
-            warn_if_surprising("facet", &fname, &fvalues, v, fty, &mut out.warnings);
+            warn_if_surprising("facet", &fname, &fvalues, v, fty, w, &mut out.warnings);
         }
         // (value string, selected rows or the error voiding the entry)
         let entries: Vec<(String, Result<Vec<bool>, String>)> = match (fty, &configured_f) {
@@ -512,7 +519,13 @@ pub fn run_bias(
         let mut excluded = excluded_base.clone();
         excluded.push(fname.clone());
         let features: Features = if post_names.as_ref().is_some_and(|n| n.contains(&"FT")) {
-            ft_features(frame, &excluded)
+            if w.is_some() {
+                // The reader keeps a row per record when FT is requested; never a silently
+                // wrong neighbour count.
+                Err("FlipTest needs a row per record; this frame counts identical rows once".into())
+            } else {
+                ft_features(frame, &excluded)
+            }
         } else {
             Err("not requested".into())
         };
@@ -531,7 +544,7 @@ pub fn run_bias(
                 pre_entries.push(match (&d, &label.mask) {
                     (Err(e), _) | (_, Err(e)) => failed_entry(text.clone(), names, e),
                     (Ok(d), Ok(y)) => {
-                        let joint = counts::joint(group.as_ref(), d, y, None)?;
+                        let joint = counts::joint(group.as_ref(), d, y, None, w)?;
                         let inp = FacetInputs {
                             cells: joint.cells(),
                             label_groups: joint.label_groups(),
@@ -550,7 +563,7 @@ pub fn run_bias(
                         failed_entry(text.clone(), names, e)
                     }
                     (Ok(d), Ok(y), Ok(p)) => {
-                        let joint = counts::joint(group.as_ref(), d, y, Some(p))?;
+                        let joint = counts::joint(group.as_ref(), d, y, Some(p), w)?;
                         let inp = FacetInputs {
                             cells: joint.cells(),
                             label_groups: None,

@@ -5,7 +5,7 @@
 use crate::config::analysis::{ColumnType, ConfigScalar};
 use crate::sagemaker::pyfmt::py_float_repr;
 
-use super::values::Values;
+use super::values::{Values, Weights};
 
 /// smclarify's uniqueness threshold: an integer column with at least 5 % distinct values is
 /// continuous.
@@ -13,11 +13,15 @@ pub const UNIQUENESS_THRESHOLD: f64 = 0.05;
 
 /// smclarify's `series_datatype`: decides CATEGORICAL vs CONTINUOUS from the dtype, the
 /// number of configured values and the share of distinct values.
-pub fn infer_type(values: &Values, configured: Option<&[ConfigScalar]>) -> ColumnType {
+pub fn infer_type(
+    values: &Values,
+    configured: Option<&[ConfigScalar]>,
+    w: Weights<'_>,
+) -> ColumnType {
     if configured.is_some_and(|v| v.len() > 1) {
         return ColumnType::Categorical;
     }
-    let (unique, count) = values.unique_and_count();
+    let (unique, count) = values.unique_and_count(w);
     let uniqueness = if count == 0 {
         0.0
     } else {
@@ -232,27 +236,31 @@ mod tests {
     fn inference_follows_the_five_percent_rule() {
         let small = ints(&[0, 1, 0, 1, 1, 0, 0, 1, 0, 1]);
         assert_eq!(
-            infer_type(&small, Some(&[ConfigScalar::Int(1)])),
+            infer_type(&small, Some(&[ConfigScalar::Int(1)]), None),
             ColumnType::Continuous
         );
         assert_eq!(
-            infer_type(&small, Some(&[ConfigScalar::Int(0), ConfigScalar::Int(1)])),
+            infer_type(
+                &small,
+                Some(&[ConfigScalar::Int(0), ConfigScalar::Int(1)]),
+                None
+            ),
             ColumnType::Categorical
         );
         let big = ints(&(0..100).map(|i| i % 2).collect::<Vec<_>>());
-        assert_eq!(infer_type(&big, None), ColumnType::Categorical);
+        assert_eq!(infer_type(&big, None, None), ColumnType::Categorical);
         assert_eq!(
-            infer_type(&Values::Float(vec![0.0, 1.0]), None),
+            infer_type(&Values::Float(vec![0.0, 1.0]), None, None),
             ColumnType::Continuous
         );
         assert_eq!(
-            infer_type(&Values::Bool(vec![Some(true)]), None),
+            infer_type(&Values::Bool(vec![Some(true)]), None, None),
             ColumnType::Categorical
         );
         let s = Values::Str(vec![Some("1".into()), Some("2".into())]);
-        assert_eq!(infer_type(&s, None), ColumnType::Continuous);
+        assert_eq!(infer_type(&s, None, None), ColumnType::Continuous);
         let s = Values::Str(vec![Some("a".into()), Some("b".into())]);
-        assert_eq!(infer_type(&s, None), ColumnType::Categorical);
+        assert_eq!(infer_type(&s, None, None), ColumnType::Categorical);
     }
 
     #[test]

@@ -5,6 +5,23 @@ use polars::prelude::*;
 
 use crate::sagemaker::pyfmt::py_float_repr;
 
+/// How many records each row stands for: a streamed window counts identical rows once
+/// (`capture::reduce`); `None`: a row per record.
+pub type Weights<'a> = Option<&'a [u64]>;
+
+/// The records the selected rows stand for.
+pub fn count_selected(mask: &[bool], w: Weights<'_>) -> u64 {
+    match w {
+        None => mask.iter().filter(|x| **x).count() as u64,
+        Some(w) => mask
+            .iter()
+            .zip(w)
+            .filter(|(m, _)| **m)
+            .map(|(_, n)| *n)
+            .sum(),
+    }
+}
+
 /// Column values; floats use NaN for missing values, as pandas does.
 #[derive(Debug, Clone)]
 pub enum Values {
@@ -60,28 +77,24 @@ impl Values {
         self.len() == 0
     }
 
-    /// pandas' `nunique()` and `count()`: distinct and total non-missing values.
-    pub fn unique_and_count(&self) -> (usize, usize) {
+    /// pandas' `nunique()` and `count()`: distinct and total non-missing values (each row
+    /// counted as the records it stands for).
+    pub fn unique_and_count(&self, w: Weights<'_>) -> (usize, usize) {
         use std::collections::HashSet;
-        match self {
-            Self::Int(v) => (v.iter().collect::<HashSet<_>>().len(), v.len()),
-            Self::Float(v) => {
-                let present: Vec<u64> = v
-                    .iter()
-                    .filter(|x| !x.is_nan())
-                    .map(|x| canonical_bits(*x))
-                    .collect();
-                (present.iter().collect::<HashSet<_>>().len(), present.len())
-            }
-            Self::Str(v) => {
-                let present: Vec<&String> = v.iter().flatten().collect();
-                (present.iter().collect::<HashSet<_>>().len(), present.len())
-            }
-            Self::Bool(v) => {
-                let present: Vec<bool> = v.iter().flatten().copied().collect();
-                (present.iter().collect::<HashSet<_>>().len(), present.len())
-            }
-        }
+        let present: Vec<bool> = (0..self.len()).map(|i| !self.is_missing(i)).collect();
+        let count = count_selected(&present, w) as usize;
+        let unique = match self {
+            Self::Int(v) => v.iter().collect::<HashSet<_>>().len(),
+            Self::Float(v) => v
+                .iter()
+                .filter(|x| !x.is_nan())
+                .map(|x| canonical_bits(*x))
+                .collect::<HashSet<_>>()
+                .len(),
+            Self::Str(v) => v.iter().flatten().collect::<HashSet<_>>().len(),
+            Self::Bool(v) => v.iter().flatten().collect::<HashSet<_>>().len(),
+        };
+        (unique, count)
     }
 
     /// Distinct values in order of first appearance (pandas' `unique()`, missing included

@@ -7,16 +7,17 @@ use std::collections::HashMap;
 use polars::prelude::*;
 use serde_json::Value;
 
+use serde::{Deserialize, Serialize};
+
 use super::cell::Cell;
-use super::merge::MergedRecord;
-use super::quality::{Quality, Role};
+use super::reduce::{BiasPartial, ReducePlan};
 use crate::config::analysis::{AnalysisConfig, ColumnRef};
 use crate::dataset::{jsonlines::column, pandas_like};
 
 pub use crate::bias::engine::PREDICTION_COLUMN;
 
 /// How merged records become columns.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FrameSpec {
     /// Feature column names in payload order, when the config's `headers` give them.
     pub features: Option<Vec<String>>,
@@ -184,22 +185,29 @@ fn whole(x: f64) -> Option<i64> {
 #[derive(Debug)]
 pub struct Frame {
     pub frame: DataFrame,
+    /// How many records each row stands for, when identical rows were counted once (`None`:
+    /// a row per record).
+    pub weights: Option<Vec<u64>>,
     /// Records dropped because their feature count differs from the others' (only possible
     /// when the config has no `headers`; with headers such lines are malformed at read time).
     pub dropped: usize,
     pub warnings: Vec<String>,
 }
 
-/// Builds the frame. Consumes the records to move, not copy, their values.
-pub fn build_frame(records: Vec<MergedRecord>, spec: &FrameSpec) -> Result<Frame, String> {
-    let mut warnings = Vec::new();
-    let width = match &spec.features {
-        Some(f) => f.len(),
-        None => {
+/// Builds the frame from a window's reduced records: the columns `plan` kept (named as the
+/// config's headers name them), the label and the predictions, a row per distinct row.
+pub fn build_frame(partial: BiasPartial, plan: &ReducePlan) -> Result<Frame, String> {
+    let spec = &plan.spec;
+    let (rows, quality) = partial.into_parts();
+    let features_of = |cells: usize| cells.saturating_sub(2);
+    let width = match (&spec.features, &plan.kept) {
+        (Some(f), None) => f.len(),
+        (Some(_), Some(k)) => k.len(),
+        (None, _) => {
             // Without headers the width is what most records have.
-            let mut counts: HashMap<usize, usize> = HashMap::new();
-            for r in &records {
-                *counts.entry(r.features.len()).or_default() += 1;
+            let mut counts: HashMap<usize, u64> = HashMap::new();
+            for (r, n) in &rows {
+                *counts.entry(features_of(r.0.len())).or_default() += n;
             }
             counts
                 .into_iter()
@@ -207,38 +215,40 @@ pub fn build_frame(records: Vec<MergedRecord>, spec: &FrameSpec) -> Result<Frame
                 .map_or(0, |(w, _)| w)
         }
     };
-    let names: Vec<String> = match &spec.features {
-        Some(f) => f.clone(),
-        None => (0..width).map(generated_name).collect(),
+    // The records' feature count whose quality tallies apply.
+    let record_width = match &spec.features {
+        Some(f) => f.len(),
+        None => width,
     };
-    let mut dropped = 0;
-    let n = records.len();
+    let names = plan.kept_names(width);
+    let mut warnings: Vec<String> = quality
+        .get(&record_width)
+        .map(|q| q.warnings())
+        .unwrap_or_default();
+    let n = rows.len();
     let mut columns: Vec<Builder> = (0..width).map(|_| Builder::new(n)).collect();
     let mut labels = Builder::new(n);
     let mut preds = Builder::new(n);
-    let mut quality = Quality::new(
-        names
-            .iter()
-            .map(|n| (n.clone(), Role::Feature))
-            .chain([(spec.label.clone(), Role::Label)]),
-    );
-    let excluded: Vec<bool> = names.iter().map(|n| spec.excluded.contains(n)).collect();
-    for r in records {
-        if r.features.len() != width {
-            dropped += 1;
+    let mut weights = Vec::with_capacity(if plan.distinct { n } else { 0 });
+    let mut dropped = 0u64;
+    for (row, count) in rows {
+        let mut cells = row.0.into_vec();
+        if features_of(cells.len()) != width {
+            dropped += count;
             continue;
         }
-        for (j, (col, v)) in columns.iter_mut().zip(r.features).enumerate() {
-            if !excluded[j] {
-                quality.observe(j, &v, &r.id);
-            }
+        let (Some(pred), Some(label)) = (cells.pop(), cells.pop()) else {
+            continue;
+        };
+        for (col, v) in columns.iter_mut().zip(cells) {
             col.push(v);
         }
-        quality.observe(width, &r.label, &r.id);
-        labels.push(r.label);
-        preds.push(r.prediction);
+        labels.push(label);
+        preds.push(pred);
+        if plan.distinct {
+            weights.push(count);
+        }
     }
-    warnings.extend(quality.warnings());
     if dropped > 0 {
         warnings.push(format!(
             "{dropped} merged records have a feature count other than {width} and were left out (set headers in the analysis config to name and check the features)"
@@ -251,7 +261,12 @@ pub fn build_frame(records: Vec<MergedRecord>, spec: &FrameSpec) -> Result<Frame
         }
         out.push(cells.finish(name));
     }
-    if names.contains(&spec.label) {
+    if names.contains(&spec.label)
+        || spec
+            .features
+            .as_ref()
+            .is_some_and(|f| f.contains(&spec.label))
+    {
         return Err(format!(
             "label column {:?} is also a feature name; list the label last in headers",
             spec.label
@@ -263,7 +278,8 @@ pub fn build_frame(records: Vec<MergedRecord>, spec: &FrameSpec) -> Result<Frame
     let frame = DataFrame::new(height, out).map_err(|e| format!("building the frame: {e}"))?;
     Ok(Frame {
         frame: pandas_like(frame),
-        dropped,
+        weights: plan.distinct.then_some(weights),
+        dropped: dropped as usize,
         warnings,
     })
 }
@@ -271,37 +287,48 @@ pub fn build_frame(records: Vec<MergedRecord>, spec: &FrameSpec) -> Result<Frame
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::analysis::FacetConfig;
     use serde_json::json;
 
-    fn cfg(headers: &[&str], label: &str) -> AnalysisConfig {
+    fn cfg(headers: &[&str], label: &str, facets: &[&str]) -> AnalysisConfig {
         AnalysisConfig {
             headers: Some(headers.iter().map(|s| s.to_string()).collect()),
             label: Some(ColumnRef::Name(label.into())),
+            facets: facets
+                .iter()
+                .map(|f| FacetConfig {
+                    column: ColumnRef::Name(f.to_string()),
+                    values: None,
+                })
+                .collect(),
             ..Default::default()
         }
     }
 
-    fn rec(f: Vec<Value>, label: i64, prediction: i64) -> MergedRecord {
-        MergedRecord {
-            id: "ev".into(),
-            features: f.into_iter().map(Cell::from).collect(),
-            label: Cell::Int(label),
-            prediction: Cell::Int(prediction),
+    fn frame(spec: FrameSpec, cfg: &AnalysisConfig, records: Vec<(Vec<Value>, i64, i64)>) -> Frame {
+        let plan = ReducePlan::new(spec, cfg);
+        let mut p = BiasPartial::new(&plan);
+        for (f, label, prediction) in records {
+            let cells = f.into_iter().map(Cell::from).collect();
+            p.add(&plan, "ev", cells, Cell::Int(label), Cell::Int(prediction));
         }
+        build_frame(p, &plan).unwrap()
     }
 
     #[test]
     fn names_columns_by_headers_and_excludes_features() {
-        let spec = FrameSpec::new(&cfg(&["a", "b", "y"], "y"), Some("1"), Some(0.6)).unwrap();
+        let c = cfg(&["a", "b", "y"], "y", &["a"]);
+        let spec = FrameSpec::new(&c, Some("1"), Some(0.6)).unwrap();
         assert_eq!(spec.excluded, ["b"]);
-        let f = build_frame(
+        let f = frame(
+            spec,
+            &c,
             vec![
-                rec(vec![json!(1), json!("x")], 1, 0),
-                rec(vec![json!(2), json!("z")], 0, 1),
+                (vec![json!(1), json!("x")], 1, 0),
+                (vec![json!(2), json!("z")], 0, 1),
+                (vec![json!(2), json!("w")], 0, 1),
             ],
-            &spec,
-        )
-        .unwrap();
+        );
         let names: Vec<String> = f
             .frame
             .get_column_names()
@@ -318,40 +345,45 @@ mod tests {
             .into_no_null_iter()
             .collect();
         assert_eq!(p, [0, 1]);
+        assert_eq!(
+            f.weights,
+            Some(vec![1, 2]),
+            "b is not kept: two rows are one"
+        );
     }
 
     #[test]
     fn a_jmespath_label_takes_the_last_header() {
-        let spec = FrameSpec::new(&cfg(&["a", "Target"], "instances[*].label"), None, None);
+        let spec = FrameSpec::new(
+            &cfg(&["a", "Target"], "instances[*].label", &[]),
+            None,
+            None,
+        );
         assert_eq!(spec.unwrap().label, "Target");
     }
 
     #[test]
     fn unknown_excluded_feature_is_an_error_naming_the_key() {
-        let e = FrameSpec::new(&cfg(&["a", "y"], "y"), Some("zz"), None).unwrap_err();
+        let e = FrameSpec::new(&cfg(&["a", "y"], "y", &[]), Some("zz"), None).unwrap_err();
         assert!(e.starts_with("exclude_features_attribute:"), "{e}");
     }
 
     #[test]
     fn without_headers_the_majority_width_wins() {
-        let spec = FrameSpec::new(
-            &AnalysisConfig {
-                label: Some(ColumnRef::Name("y".into())),
-                ..Default::default()
-            },
-            None,
-            None,
-        )
-        .unwrap();
-        let f = build_frame(
+        let c = AnalysisConfig {
+            label: Some(ColumnRef::Name("y".into())),
+            ..Default::default()
+        };
+        let spec = FrameSpec::new(&c, None, None).unwrap();
+        let f = frame(
+            spec,
+            &c,
             vec![
-                rec(vec![json!(1), json!(2)], 1, 1),
-                rec(vec![json!(1)], 1, 1),
-                rec(vec![json!(3), json!(4)], 0, 0),
+                (vec![json!(1), json!(2)], 1, 1),
+                (vec![json!(1)], 1, 1),
+                (vec![json!(3), json!(4)], 0, 0),
             ],
-            &spec,
-        )
-        .unwrap();
+        );
         assert_eq!(f.dropped, 1);
         assert_eq!(f.frame.height(), 2);
         assert_eq!(f.warnings.len(), 1);
@@ -359,12 +391,16 @@ mod tests {
 
     #[test]
     fn whole_floats_are_integers_whatever_the_payload_spelled() {
-        let spec = FrameSpec::new(&cfg(&["sex", "x", "y"], "y"), None, None).unwrap();
+        let c = cfg(&["sex", "x", "y"], "y", &["sex", "x"]);
+        let spec = FrameSpec::new(&c, None, None).unwrap();
         let build = |cells: [Value; 4]| {
-            let [a, b, c, d] = cells;
-            build_frame(vec![rec(vec![a, b], 1, 0), rec(vec![c, d], 0, 1)], &spec)
-                .unwrap()
-                .frame
+            let [a, b, cc, d] = cells;
+            frame(
+                spec.clone(),
+                &c,
+                vec![(vec![a, b], 1, 0), (vec![cc, d], 0, 1)],
+            )
+            .frame
         };
         let csv = build([json!(2), json!(1.5), json!(1), json!(3)]);
         let json = build([json!(2.0), json!(1.5), json!(1.0), json!(3.0)]);

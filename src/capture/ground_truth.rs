@@ -112,6 +112,18 @@ pub fn parse_ground_truth(
     label: Option<&JsonPath>,
 ) -> (Vec<GroundTruthRecord>, Vec<BadLine>) {
     let (mut ok, mut bad) = (Vec::new(), Vec::new());
+    each_ground_truth(bytes, label, |r| ok.push(r), |b| bad.push(b));
+    (ok, bad)
+}
+
+/// Reads a ground-truth file record by record, so a caller keeps only what it needs of each
+/// (the window's index keeps ~40 bytes of a record that parses to ~150).
+pub fn each_ground_truth(
+    bytes: &[u8],
+    label: Option<&JsonPath>,
+    mut ok: impl FnMut(GroundTruthRecord),
+    mut bad: impl FnMut(BadLine),
+) {
     // Tolerated: a file that is one JSON array of records (seen in SageMaker's own examples).
     if bytes.trim_ascii_start().starts_with(b"[")
         && let Ok(Value::Array(items)) = serde_json::from_slice::<Value>(bytes)
@@ -121,14 +133,14 @@ pub fn parse_ground_truth(
                 .map_err(|e| format!("not a ground-truth record: {e}"))
                 .and_then(|raw| record(raw, label));
             match parsed {
-                Ok(r) => ok.push(r),
-                Err(reason) => bad.push(BadLine {
+                Ok(r) => ok(r),
+                Err(reason) => bad(BadLine {
                     line: None,
                     reason: format!("array item {}: {reason}", i + 1),
                 }),
             }
         }
-        return (ok, bad);
+        return;
     }
     for (n, line) in super::jsonl::lines(bytes) {
         let parsed = line.and_then(|line| {
@@ -137,14 +149,13 @@ pub fn parse_ground_truth(
                 .and_then(|raw| record(raw, label))
         });
         match parsed {
-            Ok(r) => ok.push(r),
-            Err(reason) => bad.push(BadLine {
+            Ok(r) => ok(r),
+            Err(reason) => bad(BadLine {
                 line: Some(n),
                 reason,
             }),
         }
     }
-    (ok, bad)
 }
 
 #[cfg(test)]

@@ -5,28 +5,36 @@
 //! and messages; these warnings, in the record and the report, say which column, how many
 //! values and the first capture event that has one.
 
-use std::sync::Arc;
+use serde::{Deserialize, Serialize};
 
 use super::cell::Cell;
 
 /// The first event where something was seen, and how often it was seen.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 struct Seen {
     count: usize,
-    first: Option<(String, Arc<str>)>,
+    first: Option<(String, String)>,
 }
 
 impl Seen {
-    fn add(&mut self, value: impl FnOnce() -> String, id: &Arc<str>) {
+    fn add(&mut self, value: impl FnOnce() -> String, id: &str) {
         self.count += 1;
         if self.first.is_none() {
-            self.first = Some((value(), id.clone()));
+            self.first = Some((value(), id.to_string()));
+        }
+    }
+
+    /// `later`'s tallies added, its first event kept only when this one has none.
+    fn absorb(&mut self, later: Seen) {
+        self.count += later.count;
+        if self.first.is_none() {
+            self.first = later.first;
         }
     }
 }
 
 /// One column's tallies.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 struct Tally {
     numbers: usize,
     missing: Seen,
@@ -35,14 +43,15 @@ struct Tally {
 }
 
 /// Which column of the frame a tally is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Role {
     Feature,
     Label,
 }
 
-/// The tallies of the columns being built.
-#[derive(Debug)]
+/// The tallies of the columns being built. Mergeable: the tallies of two runs of records
+/// are the tallies of the first followed by the second ([`Quality::absorb`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Quality {
     columns: Vec<(String, Role, Tally)>,
 }
@@ -58,7 +67,7 @@ impl Quality {
     }
 
     /// Counts cell `cell` of column `column` of the record from event `id`.
-    pub fn observe(&mut self, column: usize, cell: &Cell, id: &Arc<str>) {
+    pub fn observe(&mut self, column: usize, cell: &Cell, id: &str) {
         let Some((_, _, t)) = self.columns.get_mut(column) else {
             return;
         };
@@ -74,6 +83,16 @@ impl Quality {
             }
             Cell::Text(s) => t.text.add(|| s.chars().take(40).collect(), id),
             Cell::Bool(b) => t.text.add(|| b.to_string(), id),
+        }
+    }
+
+    /// Adds the tallies of records that come after these (same columns).
+    pub fn absorb(&mut self, later: Quality) {
+        for ((_, _, t), (_, _, l)) in self.columns.iter_mut().zip(later.columns) {
+            t.numbers += l.numbers;
+            t.missing.absorb(l.missing);
+            t.non_finite.absorb(l.non_finite);
+            t.text.absorb(l.text);
         }
     }
 
@@ -146,14 +165,14 @@ mod tests {
             ("hours".to_string(), Role::Feature),
             ("label".to_string(), Role::Label),
         ]);
-        let (a, b): (Arc<str>, Arc<str>) = ("ev-1".into(), "ev-2".into());
-        q.observe(0, &Cell::Int(30), &a);
-        q.observe(0, &Cell::Float(f64::NAN), &b);
-        q.observe(1, &Cell::Float(f64::INFINITY), &a);
-        q.observe(1, &Cell::Text("abc".into()), &b);
-        q.observe(1, &Cell::Int(4), &a);
-        q.observe(2, &Cell::Int(1), &a);
-        q.observe(2, &Cell::Text("yes".into()), &b);
+        let (a, b) = ("ev-1", "ev-2");
+        q.observe(0, &Cell::Int(30), a);
+        q.observe(0, &Cell::Float(f64::NAN), b);
+        q.observe(1, &Cell::Float(f64::INFINITY), a);
+        q.observe(1, &Cell::Text("abc".into()), b);
+        q.observe(1, &Cell::Int(4), a);
+        q.observe(2, &Cell::Int(1), a);
+        q.observe(2, &Cell::Text("yes".into()), b);
         let w = q.warnings();
         assert_eq!(w.len(), 4, "{w:#?}");
         assert!(w[0].starts_with("feature \"age\": 1 records have no value (empty, NaN or null; first \"NaN\" in capture event ev-2)"), "{}", w[0]);

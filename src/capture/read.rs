@@ -7,25 +7,40 @@
 //! skipped and counted (the first [`MAX_LOCATIONS`] are kept as `key:line: reason`), never
 //! fatal.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use chrono::{DateTime, Datelike, TimeDelta, Timelike, Utc};
 use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
 
 use super::cell::Cell;
-use super::ground_truth::{GroundTruthRecord, parse_ground_truth};
+use super::ground_truth::each_ground_truth;
 use super::line::{CapturedLine, parse_capture_line};
-use super::merge::CapturedEvent;
 use super::payload::{JsonPath, OutputLocators, Prediction, decode_features, decode_predictions};
+use super::reduce::{BiasPartial, FileReduced, FileReducer, ReducePlan};
+use super::truth::{IdHash, SeqSet, TooManyLabels, TruthIndex, id_hash};
 use crate::limits::{MAX_CAPTURE_OBJECT_BYTES, too_large_for};
 use crate::schedule::window::Window;
 use crate::store::{ObjectMeta, ObjectStore, StoreError, join_key};
 
+/// One captured invocation after decoding: its join key (`inferenceId`, else `eventId`) and
+/// its records (multi-record requests hold several), each with features and the model's
+/// predicted label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CapturedEvent {
+    pub key: String,
+    pub records: Vec<(Vec<Cell>, Cell)>,
+}
+
 /// How many malformed-line locations a record keeps.
 pub const MAX_LOCATIONS: usize = 20;
-/// Files fetched at once.
+/// Files fetched and parsed at once (and so at most held at once).
 const FETCH_CONCURRENCY: usize = 32;
+/// Listed bytes fetched and parsed at once (a single larger object is read alone): with the
+/// parsed records of those bytes, the reading side of a window's peak memory.
+pub const IN_FLIGHT_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Skipped lines: how many, and where the first ones were.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -159,13 +174,23 @@ fn predicted_label(p: Prediction, threshold: f64) -> Cell {
 #[derive(Debug, Default)]
 struct CaptureFile {
     events: Vec<CapturedEvent>,
+    /// Events decoded (stays when `events` is taken).
+    event_count: usize,
     lines: usize,
     records_in_window: usize,
     outside_window: usize,
     malformed: Malformed,
 }
 
-fn parse_capture_file(key: &str, bytes: &[u8], window: Window, decoder: &Decoder) -> CaptureFile {
+/// Reads one capture file, handing each decoded event to `sink` as it is read (so a reducer
+/// holds no more than one event of it). `events` stays empty.
+fn parse_capture_file(
+    key: &str,
+    bytes: &[u8],
+    window: Window,
+    decoder: &Decoder,
+    mut sink: impl FnMut(CapturedEvent),
+) -> CaptureFile {
     let mut out = CaptureFile::default();
     for (n, line) in super::jsonl::lines(bytes) {
         out.lines += 1;
@@ -183,7 +208,8 @@ fn parse_capture_file(key: &str, bytes: &[u8], window: Window, decoder: &Decoder
         match decoder.decode(&rec) {
             Ok(records) => {
                 out.records_in_window += records.len();
-                out.events.push(CapturedEvent {
+                out.event_count += 1;
+                sink(CapturedEvent {
                     key: rec.join_key().to_string(),
                     records,
                 });
@@ -198,6 +224,8 @@ fn parse_capture_file(key: &str, bytes: &[u8], window: Window, decoder: &Decoder
 #[derive(Debug, Default)]
 pub struct CaptureRead {
     pub events: Vec<CapturedEvent>,
+    /// Events read (those in `events`, or those reduced into a [`BiasPartial`]).
+    pub event_count: usize,
     /// Where it was read (`s3://…/{endpoint}[/{variant}]`), for messages.
     pub prefix: String,
     pub files: usize,
@@ -213,15 +241,21 @@ pub struct CaptureRead {
     pub read_seconds: f64,
 }
 
-/// Lists `{endpoint}/{variant}/{hour}/` for every hour overlapping the window (every variant
-/// when none is configured), then reads every `*.jsonl`.
-pub async fn read_capture<S: ObjectStore + Clone + Send + Sync + 'static>(
+/// The capture objects of a window: `{endpoint}/{variant}/{hour}/*.jsonl[.gz]` for every
+/// hour overlapping it (every variant when none is configured), and where they are.
+pub struct CaptureListing {
+    pub files: Vec<ObjectMeta>,
+    /// `s3://…/{endpoint}[/{variant}]`, for messages.
+    pub prefix: String,
+    pub seconds: f64,
+}
+
+pub async fn list_capture<S: ObjectStore>(
     store: &S,
     endpoint: &str,
     variant: Option<&str>,
     window: Window,
-    decoder: Arc<Decoder>,
-) -> Result<CaptureRead, StoreError> {
+) -> Result<CaptureListing, StoreError> {
     let clock = std::time::Instant::now();
     let variants = match variant {
         Some(v) => vec![v.to_string()],
@@ -240,40 +274,131 @@ pub async fn read_capture<S: ObjectStore + Clone + Send + Sync + 'static>(
             );
         }
     }
-    let list_seconds = clock.elapsed().as_secs_f64();
+    Ok(CaptureListing {
+        files,
+        prefix: store.describe(&join_key(endpoint, variant.unwrap_or(""))),
+        seconds: clock.elapsed().as_secs_f64(),
+    })
+}
+
+impl CaptureRead {
+    fn new(listing: &CaptureListing) -> Self {
+        Self {
+            prefix: listing.prefix.clone(),
+            files: listing.files.len(),
+            bytes: listing.files.iter().map(|f| f.size).sum(),
+            list_seconds: listing.seconds,
+            ..Default::default()
+        }
+    }
+
+    /// Takes a file's counts (not its events).
+    fn count(&mut self, f: &mut CaptureFile) {
+        self.event_count += f.event_count;
+        self.lines += f.lines;
+        self.records_in_window += f.records_in_window;
+        self.outside_window += f.outside_window;
+        self.malformed.extend(std::mem::take(&mut f.malformed));
+    }
+}
+
+/// A capture file's counts when it could not be read at all.
+fn unreadable(key: &str, reason: &str) -> CaptureFile {
+    let mut f = CaptureFile::default();
+    f.malformed.add_object(key, reason);
+    f
+}
+
+/// Reads every captured event of the window (explainability: the rows to explain).
+pub async fn read_capture<S: ObjectStore + Clone + Send + Sync + 'static>(
+    store: &S,
+    endpoint: &str,
+    variant: Option<&str>,
+    window: Window,
+    decoder: Arc<Decoder>,
+) -> Result<CaptureRead, StoreError> {
+    let listing = list_capture(store, endpoint, variant, window).await?;
     let clock = std::time::Instant::now();
-    let parsed = fetch_and_parse(store, &files, move |key, bytes| match bytes {
-        Ok(bytes) => parse_capture_file(key, bytes, window, &decoder),
-        Err(reason) => {
-            let mut f = CaptureFile::default();
-            f.malformed.add_object(key, &reason);
+    let mut out = CaptureRead::new(&listing);
+    let parse = Arc::new(move |key: &str, bytes: Result<&[u8], String>| match bytes {
+        Ok(bytes) => {
+            let mut events = Vec::new();
+            let mut f = parse_capture_file(key, bytes, window, &decoder, |e| events.push(e));
+            f.events = events;
             f
         }
+        Err(reason) => unreadable(key, &reason),
+    });
+    for_each_object(store, &listing.files, parse, |_, mut f: CaptureFile| {
+        out.count(&mut f);
+        out.events.extend(f.events);
+        Ok(None)
     })
     .await?;
-    let mut out = CaptureRead {
-        prefix: store.describe(&join_key(endpoint, variant.unwrap_or(""))),
-        files: files.len(),
-        bytes: files.iter().map(|f| f.size).sum(),
-        list_seconds,
-        ..Default::default()
-    };
-    for f in parsed {
-        out.events.extend(f.events);
-        out.lines += f.lines;
-        out.records_in_window += f.records_in_window;
-        out.outside_window += f.outside_window;
-        out.malformed.extend(f.malformed);
-    }
     out.read_seconds = clock.elapsed().as_secs_f64();
     Ok(out)
+}
+
+/// A bias window's capture, joined with the ground truth and reduced as it is read.
+pub struct CaptureReduced {
+    /// Counts and malformed lines (`events` stays empty).
+    pub read: CaptureRead,
+    pub partial: BiasPartial,
+}
+
+/// Reads the listed capture files, joins each event with `truth` and reduces the merged
+/// records by `plan`, file by file in listing order (so the result is the same whatever order
+/// files arrive in, and whatever the concurrency): at most [`FETCH_CONCURRENCY`] files are
+/// held at once. A file whose events claim ids an earlier file's events claimed is read again
+/// without them (an id's labels go to its first event only).
+pub async fn reduce_capture<S: ObjectStore + Clone + Send + Sync + 'static>(
+    store: &S,
+    listing: &CaptureListing,
+    window: Window,
+    decoder: Arc<Decoder>,
+    truth: Arc<TruthIndex>,
+    plan: Arc<ReducePlan>,
+) -> Result<CaptureReduced, StoreError> {
+    let clock = std::time::Instant::now();
+    let mut read = CaptureRead::new(listing);
+    let mut partial = BiasPartial::new(&plan);
+    let reducer = |taken: SeqSet| {
+        let (decoder, truth, plan) = (decoder.clone(), truth.clone(), plan.clone());
+        Arc::new(move |key: &str, bytes: Result<&[u8], String>| {
+            let mut r = FileReducer::new(&truth, &plan, &taken);
+            let f = match bytes {
+                Ok(bytes) => parse_capture_file(key, bytes, window, &decoder, |e| r.event(e)),
+                Err(reason) => unreadable(key, &reason),
+            };
+            (f, r.finish(), taken.clone())
+        })
+    };
+    let first = reducer(SeqSet::default());
+    for_each_object(
+        store,
+        &listing.files,
+        first,
+        |_, (mut f, r, taken): (CaptureFile, FileReduced, SeqSet)| {
+            let conflicts = truth.claim(&r.claims);
+            if !conflicts.is_empty() {
+                let mut taken = taken;
+                taken.extend(conflicts);
+                return Ok(Some(reducer(taken)));
+            }
+            read.count(&mut f);
+            partial.absorb(r.partial);
+            Ok(None)
+        },
+    )
+    .await?;
+    read.read_seconds = clock.elapsed().as_secs_f64();
+    Ok(CaptureReduced { read, partial })
 }
 
 /// A window's ground truth.
 #[derive(Debug, Default)]
 pub struct GroundTruthRead {
-    /// Oldest file first (by modification time, then key), so later labels win the merge.
-    pub records: Vec<GroundTruthRecord>,
+    pub index: TruthIndex,
     pub files: usize,
     pub malformed: Malformed,
     pub seconds: f64,
@@ -281,13 +406,14 @@ pub struct GroundTruthRead {
 
 /// Reads every `*.jsonl` of the hour folders from the window start up to the scheduled time:
 /// folder dates are when labels were collected, which is after the inference, so reading up to
-/// T (not just the window) finds the labels of the window's traffic that exist by then.
+/// T (not just the window) finds the labels of the window's traffic that exist by then. Files
+/// are indexed oldest first (by modification time, then key), so later labels win.
 pub async fn read_ground_truth<S: ObjectStore + Clone + Send + Sync + 'static>(
     store: &S,
     window_start: DateTime<Utc>,
     scheduled_time: DateTime<Utc>,
     label: Option<Arc<JsonPath>>,
-) -> Result<GroundTruthRead, StoreError> {
+) -> Result<GroundTruthRead, ReadTruthError> {
     let clock = std::time::Instant::now();
     let mut files: Vec<ObjectMeta> = Vec::new();
     for hour in hour_folders(window_start, scheduled_time) {
@@ -303,7 +429,7 @@ pub async fn read_ground_truth<S: ObjectStore + Clone + Send + Sync + 'static>(
         let t = |o: &ObjectMeta| o.last_modified.unwrap_or(SystemTime::UNIX_EPOCH);
         t(a).cmp(&t(b)).then_with(|| a.key.cmp(&b.key))
     });
-    let parsed = fetch_and_parse(store, &files, move |key, bytes| {
+    let parse = Arc::new(move |key: &str, bytes: Result<&[u8], String>| {
         let mut malformed = Malformed::default();
         let bytes = match bytes {
             Ok(b) => b,
@@ -312,96 +438,180 @@ pub async fn read_ground_truth<S: ObjectStore + Clone + Send + Sync + 'static>(
                 return (Vec::new(), malformed);
             }
         };
-        let (records, bad) = parse_ground_truth(bytes, label.as_deref());
-        for b in bad {
-            match b.line {
+        // Compacted record by record: the index keeps ~40 bytes an id, a parsed record ~150.
+        let mut compact: Vec<(IdHash, Box<[Cell]>)> = Vec::new();
+        each_ground_truth(
+            bytes,
+            label.as_deref(),
+            |r| {
+                let labels = r.labels.into_iter().map(Cell::from).collect();
+                compact.push((id_hash(&r.event_id), labels));
+            },
+            |b| match b.line {
                 Some(line) => malformed.add(key, line, &b.reason),
                 None => malformed.add_object(key, &b.reason),
-            }
-        }
-        (records, malformed)
-    })
-    .await?;
+            },
+        );
+        (compact, malformed)
+    });
     let mut out = GroundTruthRead {
         files: files.len(),
         ..Default::default()
     };
-    for (records, malformed) in parsed {
-        out.records.extend(records);
+    // A ground-truth line is at least ~100 bytes: room for every id at once (gzip objects grow
+    // it later).
+    let listed: u64 = files.iter().map(|f| f.size).sum();
+    out.index.reserve(
+        usize::try_from(listed / 100)
+            .unwrap_or(usize::MAX)
+            .min(u32::MAX as usize),
+    );
+    let mut too_many = None;
+    for_each_object(store, &files, parse, |_, (records, malformed)| {
+        for (id, labels) in records {
+            if let Err(e) = out.index.insert(id, labels) {
+                too_many = Some(e);
+            }
+        }
         out.malformed.extend(malformed);
+        Ok(None)
+    })
+    .await?;
+    if let Some(e) = too_many {
+        return Err(ReadTruthError::TooMany(e));
     }
     out.seconds = clock.elapsed().as_secs_f64();
     Ok(out)
 }
 
-/// Fetches `files` with bounded concurrency, decompresses gzip objects and parses each on the
-/// blocking pool (an object that cannot be decompressed reaches `parse` as an error); results
-/// come back in the order of `files`.
+/// Why ground truth could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadTruthError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    TooMany(TooManyLabels),
+}
+
+/// Fetches one object, decompresses it when gzip and parses it on the blocking pool (an
+/// object that cannot be read or decompressed reaches `parse` as an error, so the window goes
+/// on with the others).
 async fn fetch_and_parse<S, T, F>(
-    store: &S,
-    files: &[ObjectMeta],
-    parse: F,
-) -> Result<Vec<T>, StoreError>
+    store: S,
+    key: String,
+    size: u64,
+    parse: Arc<F>,
+    parsers: Arc<Semaphore>,
+) -> Result<T, StoreError>
 where
     S: ObjectStore + Clone + Send + Sync + 'static,
     T: Send + 'static,
     F: Fn(&str, Result<&[u8], String>) -> T + Send + Sync + 'static,
 {
-    let parse = Arc::new(parse);
-    let permits = Arc::new(Semaphore::new(FETCH_CONCURRENCY));
-    let mut tasks = tokio::task::JoinSet::new();
-    for (i, f) in files.iter().enumerate() {
-        let (store, parse, permits, key, size) = (
+    // An object deleted between the listing and the read (a lifecycle rule, a re-upload) and
+    // one that is not data are counted against that object. Refused from the listing's size,
+    // before a byte is read.
+    let bytes = if size > MAX_CAPTURE_OBJECT_BYTES {
+        Err(format!(
+            "{} for one capture or ground-truth object; split it",
+            too_large_for(size, MAX_CAPTURE_OBJECT_BYTES)
+        ))
+    } else {
+        match store.get(&key).await {
+            Ok(bytes) => Ok(bytes),
+            Err(StoreError::NotFound { .. }) => {
+                Err("was listed but had been deleted when it was read".to_string())
+            }
+            Err(StoreError::NotData { message, .. }) => Err(message),
+            Err(e) => return Err(e),
+        }
+    };
+    // Parsing is CPU-bound: one at a time per core. More would only hold more files' records
+    // at once, on threads whose allocator caches keep the memory after.
+    let _parsing = parsers.acquire_owned().await;
+    tokio::task::spawn_blocking(move || {
+        match bytes.and_then(|b| crate::gzip::maybe_gunzip(b, MAX_CAPTURE_OBJECT_BYTES)) {
+            Ok(bytes) => parse(&key, Ok(&bytes)),
+            Err(reason) => parse(&key, Err(reason)),
+        }
+    })
+    .await
+    .map_err(|e| StoreError::Transient {
+        location: store.describe(""),
+        message: format!("parsing task failed: {e}"),
+    })
+}
+
+/// Tasks in flight, stopped when the reader stops early (an error, a cancelled execution).
+struct InFlight<T>(VecDeque<JoinHandle<T>>);
+
+impl<T> Drop for InFlight<T> {
+    fn drop(&mut self) {
+        for h in &self.0 {
+            h.abort();
+        }
+    }
+}
+
+/// What a consumer wants after a file's result: nothing more, or that file parsed again by
+/// another parser (whose result it then receives instead).
+type Again<F> = Option<Arc<F>>;
+
+/// Fetches and parses `files` with at most [`FETCH_CONCURRENCY`] files and
+/// [`IN_FLIGHT_BYTES`] in flight and hands each
+/// result to `consume` in the order of `files`: memory is bounded by the files in flight, not
+/// the window, and the result does not depend on which file arrives first.
+async fn for_each_object<S, T, F, C>(
+    store: &S,
+    files: &[ObjectMeta],
+    parse: Arc<F>,
+    mut consume: C,
+) -> Result<(), StoreError>
+where
+    S: ObjectStore + Clone + Send + Sync + 'static,
+    T: Send + 'static,
+    F: Fn(&str, Result<&[u8], String>) -> T + Send + Sync + 'static,
+    C: FnMut(usize, T) -> Result<Again<F>, StoreError>,
+{
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let parsers = Arc::new(Semaphore::new(cores));
+    let spawn = |f: &ObjectMeta, parse: Arc<F>| {
+        tokio::spawn(fetch_and_parse(
             store.clone(),
-            parse.clone(),
-            permits.clone(),
             f.key.clone(),
             f.size,
-        );
-        tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            // An object deleted between the listing and the read (a lifecycle rule, a
-            // re-upload) and one that is not data are counted against that object; the
-            // window goes on with the others.
-            // Refused from the listing's size, before a byte is read.
-            let bytes = if size > MAX_CAPTURE_OBJECT_BYTES {
-                Err(format!(
-                    "{} for one capture or ground-truth object; split it",
-                    too_large_for(size, MAX_CAPTURE_OBJECT_BYTES)
-                ))
-            } else {
-                match store.get(&key).await {
-                    Ok(bytes) => Ok(bytes),
-                    Err(StoreError::NotFound { .. }) => {
-                        Err("was listed but had been deleted when it was read".to_string())
-                    }
-                    Err(StoreError::NotData { message, .. }) => Err(message),
-                    Err(e) => return Err(e),
-                }
-            };
-            let parsed = tokio::task::spawn_blocking(move || {
-                match bytes.and_then(|b| crate::gzip::maybe_gunzip(b, MAX_CAPTURE_OBJECT_BYTES)) {
-                    Ok(bytes) => parse(&key, Ok(&bytes)),
-                    Err(reason) => parse(&key, Err(reason)),
-                }
-            })
-            .await
-            .map_err(|e| StoreError::Transient {
-                location: store.describe(""),
-                message: format!("parsing task failed: {e}"),
-            })?;
-            Ok::<_, StoreError>((i, parsed))
-        });
-    }
-    let mut slots: Vec<Option<T>> = (0..files.len()).map(|_| None).collect();
-    while let Some(joined) = tasks.join_next().await {
-        let (i, parsed) = joined.map_err(|e| StoreError::Transient {
+            parse,
+            parsers.clone(),
+        ))
+    };
+    let joined = |r: Result<Result<T, StoreError>, tokio::task::JoinError>| {
+        r.map_err(|e| StoreError::Transient {
             location: store.describe(""),
             message: format!("fetch task failed: {e}"),
-        })??;
-        slots[i] = Some(parsed);
+        })?
+    };
+    let mut in_flight = InFlight(VecDeque::new());
+    let mut next = 0;
+    let mut bytes = 0u64;
+    for (i, file) in files.iter().enumerate() {
+        while next < files.len()
+            && in_flight.0.len() < FETCH_CONCURRENCY
+            && (in_flight.0.is_empty() || bytes + files[next].size <= IN_FLIGHT_BYTES)
+        {
+            in_flight.0.push_back(spawn(&files[next], parse.clone()));
+            bytes += files[next].size;
+            next += 1;
+        }
+        let Some(handle) = in_flight.0.pop_front() else {
+            break;
+        };
+        bytes -= file.size;
+        let mut result = joined(handle.await)?;
+        while let Some(again) = consume(i, result)? {
+            result = joined(spawn(file, again).await)?;
+        }
     }
-    Ok(slots.into_iter().flatten().collect())
+    Ok(())
 }
 
 #[cfg(test)]

@@ -6,15 +6,17 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use polars::prelude::DataFrame;
 
-use super::capture_window::{features_path, read_window};
+use super::capture_window::{features_path, no_capture};
 use super::error::ExecutionError;
 use super::trace::Trace;
 use crate::aws::AwsClients;
 use crate::bias::engine::PredictionSource;
 use crate::capture::frame::{FrameSpec, PREDICTION_COLUMN, build_frame};
-use crate::capture::merge::merge;
 use crate::capture::payload::{JsonPath, OutputLocator, OutputLocators};
-use crate::capture::read::{Decoder, read_ground_truth};
+use crate::capture::read::{
+    Decoder, ReadTruthError, list_capture, read_ground_truth, reduce_capture,
+};
+use crate::capture::reduce::ReducePlan;
 use crate::config::analysis::{AnalysisConfig, ColumnRef, Locator};
 use crate::config::{Location, Schedule};
 use crate::sagemaker::time::format_utc;
@@ -24,6 +26,9 @@ use crate::store::{ObjectStore, Store};
 /// What the bias monitor runs on.
 pub struct BiasData {
     pub frame: DataFrame,
+    /// How many records each row stands for (identical rows are counted once), unless FT
+    /// needs a row per record.
+    pub weights: Option<Vec<u64>>,
     /// The analysis config as the engine reads the frame (label by column name, predictions
     /// from [`PREDICTION_COLUMN`]).
     pub config: AnalysisConfig,
@@ -60,7 +65,9 @@ fn label_path(cfg: &AnalysisConfig) -> Option<Arc<JsonPath>> {
     }
 }
 
-/// Reads the window's capture and ground truth and merges them into the analysis frame.
+/// Reads the window's ground truth, then streams its capture through the join and the
+/// reduction (`capture::reduce`) into the analysis frame: memory follows the ground truth's ids
+/// and the distinct rows the analysis reads, not the captured bytes.
 pub async fn gather(
     schedule: &Schedule,
     t: DateTime<Utc>,
@@ -80,39 +87,81 @@ pub async fn gather(
     )
     .map_err(ExecutionError::Input)?;
     let decoder = decoder(schedule, &spec)?;
+    let plan = ReducePlan::new(spec, cfg);
     trace.lap("config");
-    let capture = read_window(schedule, window, decoder, clients, trace).await?;
+    let store = Store::open(&schedule.data_capture, clients).await;
+    let listing = list_capture(
+        &store,
+        schedule.endpoint.as_str(),
+        schedule.variant.as_ref().map(|v| v.as_str()),
+        window,
+    )
+    .await
+    .map_err(ExecutionError::Capture)?;
+    if listing.files.is_empty() {
+        return Err(no_capture(&listing.prefix, window, trace));
+    }
     let range = format!("[{}, {})", format_utc(window.start), format_utc(window.end));
 
     let truth_store = Store::open(ground_truth, clients).await;
     let truth = read_ground_truth(&truth_store, window.start, t, label_path(cfg))
         .await
-        .map_err(ExecutionError::GroundTruth)?;
+        .map_err(|e| match e {
+            ReadTruthError::Store(e) => ExecutionError::GroundTruth(e),
+            ReadTruthError::TooMany(e) => ExecutionError::Input(e.to_string()),
+        })?;
     trace.counts.ground_truth_files = truth.files;
-    trace.counts.ground_truth_records = truth.records.len();
+    trace.counts.ground_truth_records = truth.index.records;
     trace.counts.ground_truth_malformed = truth.malformed.count;
-    trace.malformed.extend(truth.malformed);
     trace.lap("ground_truth");
+    let duplicates = truth.index.duplicates;
+    let index = Arc::new(truth.index);
 
-    let merged = merge(capture.events, truth.records);
-    trace.counts.records_merged = merged.records.len();
-    trace.counts.unmatched_captures = merged.unmatched_captures;
-    trace.counts.unmatched_labels = merged.unmatched_labels;
-    for w in merged.warnings {
-        trace.warn(w);
+    let plan = Arc::new(plan);
+    let mut reduced = reduce_capture(
+        &store,
+        &listing,
+        window,
+        Arc::new(decoder),
+        index.clone(),
+        plan.clone(),
+    )
+    .await
+    .map_err(ExecutionError::Capture)?;
+    trace.record_capture(&mut reduced.read);
+    // Capture's malformed lines first, then ground truth's, as the record has always listed them.
+    trace.malformed.extend(truth.malformed);
+    if reduced.read.event_count == 0 {
+        return Err(no_capture(&reduced.read.prefix, window, trace));
     }
-    if merged.records.is_empty() {
+    let join = reduced.partial.join;
+    trace.counts.records_merged = join.merged;
+    trace.counts.unmatched_captures = join.unmatched_captures;
+    trace.counts.unmatched_labels = join.mismatched_labels + index.unclaimed_labels();
+    drop(index);
+    if duplicates > 0 {
+        trace.warn(format!(
+            "{duplicates} ground-truth ids appear more than once; the latest file's labels were used"
+        ));
+    }
+    if join.mismatched_events > 0 {
+        trace.warn(format!(
+            "{} events have a different number of ground-truth labels than captured records; they were left out",
+            join.mismatched_events
+        ));
+    }
+    if join.merged == 0 {
         return Err(ExecutionError::NoData(format!(
             "nothing to merge: {} captured records in window {range} and {} ground-truth labels under {} (read up to {}) share no id; unmatched captures {}, unmatched labels {}",
             trace.counts.capture_records,
             trace.counts.ground_truth_records,
             truth_store.describe(""),
             format_utc(t),
-            merged.unmatched_captures,
-            merged.unmatched_labels
+            trace.counts.unmatched_captures,
+            trace.counts.unmatched_labels
         )));
     }
-    if merged.unmatched_captures > 0 {
+    if join.unmatched_captures > 0 {
         // Labels on malformed ground-truth lines are missing too: say so, rather than let
         // "not labelled yet" hide unreadable labels.
         let unreadable = if trace.counts.ground_truth_malformed > 0 {
@@ -125,12 +174,13 @@ pub async fn gather(
         };
         trace.warn(format!(
             "{} captured records have no ground truth yet and were left out{unreadable}",
-            merged.unmatched_captures
+            join.unmatched_captures
         ));
     }
+    trace.counts.rows_analysed = reduced.partial.rows_held();
     trace.lap("merge");
 
-    let frame = build_frame(merged.records, &spec).map_err(ExecutionError::Input)?;
+    let frame = build_frame(reduced.partial, &plan).map_err(ExecutionError::Input)?;
     trace.counts.records_merged -= frame.dropped;
     for w in frame.warnings {
         trace.warn(w);
@@ -138,7 +188,8 @@ pub async fn gather(
     trace.lap("frame");
     Ok(BiasData {
         frame: frame.frame,
-        config: spec.engine_config(cfg),
+        weights: frame.weights,
+        config: plan.engine_config(cfg),
         predictions: PredictionSource {
             column: PREDICTION_COLUMN.to_string(),
         },

@@ -47,22 +47,22 @@ pub(super) async fn read_window(
     .map_err(ExecutionError::Capture)?;
     trace.record_capture(&mut capture);
     if capture.events.is_empty() {
-        let range = format!("[{}, {})", format_utc(window.start), format_utc(window.end));
-        return Err(ExecutionError::NoData(
-            if trace.counts.capture_malformed > 0 {
-                format!(
-                    "no usable captured data in window {range} under {}: {} capture lines were malformed (first: {})",
-                    capture.prefix,
-                    trace.counts.capture_malformed,
-                    trace.malformed.locations.first().map_or("", String::as_str)
-                )
-            } else {
-                format!(
-                    "no captured data in window {range} under {}",
-                    capture.prefix
-                )
-            },
-        ));
+        return Err(no_capture(&capture.prefix, window, trace));
     }
     Ok(capture)
+}
+
+/// The failure of a window without a usable captured record, naming the first malformed line
+/// when there were some.
+pub(super) fn no_capture(prefix: &str, window: Window, trace: &Trace) -> ExecutionError {
+    let range = format!("[{}, {})", format_utc(window.start), format_utc(window.end));
+    ExecutionError::NoData(if trace.counts.capture_malformed > 0 {
+        format!(
+            "no usable captured data in window {range} under {prefix}: {} capture lines were malformed (first: {})",
+            trace.counts.capture_malformed,
+            trace.malformed.locations.first().map_or("", String::as_str)
+        )
+    } else {
+        format!("no captured data in window {range} under {prefix}")
+    })
 }

@@ -275,6 +275,7 @@ async fn analyse(
                 .await?;
             let bias = crate::monitor::bias::monitor_bias(BiasRequest {
                 frame: &data.frame,
+                weights: data.weights.as_deref(),
                 config: &data.config,
                 check: &schedule.check,
                 predictions: Some(&data.predictions),

@@ -32,6 +32,8 @@ pub enum AbsentLabel {
 
 pub struct BiasRequest<'a> {
     pub frame: &'a DataFrame,
+    /// How many records each row stands for (a streamed window); `None`: one each.
+    pub weights: Option<&'a [u64]>,
     pub config: &'a AnalysisConfig,
     /// How violations are judged and the intervals' settings.
     pub check: &'a CheckConfig,
@@ -131,7 +133,7 @@ fn coverage(a: &BiasAnalysis) -> Coverage {
 /// Computes the metrics the config requests and checks them against the baseline.
 pub fn monitor_bias(req: BiasRequest<'_>) -> Result<BiasOutcome, MonitorError> {
     let cfg = req.config;
-    let analysis = run_bias(req.frame, cfg, req.predictions)?;
+    let analysis = run_bias(req.frame, cfg, req.predictions, req.weights)?;
     let mut warnings = analysis.warnings.clone();
     if analysis.label_positives == Some(0) {
         let label = analysis

@@ -105,6 +105,10 @@ pub struct Counts {
     pub ground_truth_records: usize,
     pub ground_truth_malformed: usize,
     pub records_merged: usize,
+    /// The distinct rows the merged records reduced to (bias executions: what the analysis
+    /// held in memory; every record when FT needs them).
+    #[serde(default)]
+    pub rows_analysed: usize,
     pub unmatched_captures: usize,
     pub unmatched_labels: usize,
     pub violations: usize,
