@@ -387,3 +387,53 @@ fn a_shap_baseline_file_is_read_like_in_place_rows() {
     std::fs::copy(out.join("analysis.json"), target.join("analysis.json")).unwrap();
     assert_fixture_numbers(dir.path());
 }
+
+#[test]
+fn a_sample_of_the_window_is_explained_when_capped_and_it_is_said() {
+    let (full_root, full_config) = setup(None);
+    assert_eq!(run(&full_config).0, 0);
+    let full =
+        std::fs::read_to_string(full_root.path().join(OUT).join("explanations_shap/out.csv"))
+            .unwrap();
+    let (root, config) = setup_with(
+        None,
+        json!({"model": "model.json", "shap_max_records": 4}),
+        None,
+    );
+    let (code, record) = run(&config);
+    assert_eq!(code, 0, "{record:#}");
+    assert_eq!(
+        record["counts"]["records_merged"], 6,
+        "every record is read"
+    );
+    assert_eq!(record["counts"]["rows_analysed"], 4);
+    let warnings = record["warnings"].to_string();
+    assert!(
+        warnings.contains("explained a seeded uniform sample of 4 of the window's 6 records"),
+        "{warnings}"
+    );
+    let local =
+        std::fs::read_to_string(root.path().join(OUT).join("explanations_shap/out.csv")).unwrap();
+    assert_eq!(local.lines().count(), 5);
+    // Full enumeration (6 features): each sampled record's values are its values in the full run.
+    for line in local.lines().skip(1) {
+        assert!(full.lines().any(|l| l == line), "{line} not in\n{full}");
+    }
+    // Seeded: the same window gives the same sample.
+    let (again_root, again_config) = setup_with(
+        None,
+        json!({"model": "model.json", "shap_max_records": 4}),
+        None,
+    );
+    assert_eq!(run(&again_config).0, 0);
+    assert_eq!(
+        std::fs::read_to_string(
+            again_root
+                .path()
+                .join(OUT)
+                .join("explanations_shap/out.csv")
+        )
+        .unwrap(),
+        local
+    );
+}

@@ -209,3 +209,88 @@ fn an_id_captured_twice_in_different_files_is_merged_once_in_file_order() {
         plain["pre_training_bias_metrics"]
     );
 }
+
+#[test]
+fn the_same_window_on_s3_gives_the_same_analysis() {
+    let Some(url) = common::moto_url() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    scenario(tmp.path(), false);
+    let (local, local_record) = run(tmp.path());
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = common::s3_client(&url);
+    let bucket = common::unique_bucket("stream");
+    rt.block_on(client.create_bucket().bucket(&bucket).send())
+        .expect("create bucket on the emulator");
+    for dir in ["capture", "truth"] {
+        let root = tmp.path().join(dir);
+        let mut stack = vec![root.clone()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                    continue;
+                }
+                let key = format!("{dir}/{}", p.strip_prefix(&root).unwrap().display());
+                rt.block_on(
+                    client
+                        .put_object()
+                        .bucket(&bucket)
+                        .key(&key)
+                        .body(std::fs::read(&p).unwrap().into())
+                        .send(),
+                )
+                .expect("put object");
+            }
+        }
+    }
+    let s3 = tmp.path().join("s3.yaml");
+    std::fs::write(
+        &s3,
+        format!(
+            "schedules:\n  - name: s\n    type: model_bias\n    endpoint: ep\n    cadence: hourly\n    \
+             data_capture: s3://{bucket}/capture\n    ground_truth: s3://{bucket}/truth\n    output: {}\n    \
+             analysis_config: {}\n",
+            tmp.path().join("s3-out").display(),
+            tmp.path().join("analysis.json").display()
+        ),
+    )
+    .unwrap();
+    let env = common::aws_env(&url);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = common::driftwatch_env(
+        &[
+            "run",
+            "--config",
+            s3.to_str().unwrap(),
+            "--schedule",
+            "s",
+            "--at",
+            T,
+        ],
+        &env,
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let record: Value = serde_json::from_str(&r.stdout).unwrap();
+    let remote: Value = serde_json::from_slice(
+        &std::fs::read(tmp.path().join("s3-out/ep/s/2024/01/19/12/analysis.json")).unwrap(),
+    )
+    .unwrap();
+    for key in ["pre_training_bias_metrics", "post_training_bias_metrics"] {
+        assert_eq!(remote[key], local[key], "{key}");
+    }
+    for count in [
+        "records_merged",
+        "rows_analysed",
+        "unmatched_captures",
+        "capture_files",
+    ] {
+        assert_eq!(
+            record["counts"][count], local_record["counts"][count],
+            "{count}"
+        );
+    }
+}

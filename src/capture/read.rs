@@ -173,6 +173,7 @@ fn predicted_label(p: Prediction, threshold: f64) -> Cell {
 /// What reading one capture file produced.
 #[derive(Debug, Default)]
 struct CaptureFile {
+    /// The file's events, when the parser keeps them for the consumer.
     events: Vec<CapturedEvent>,
     /// Events decoded (stays when `events` is taken).
     event_count: usize,
@@ -223,8 +224,7 @@ fn parse_capture_file(
 /// A window's captured traffic.
 #[derive(Debug, Default)]
 pub struct CaptureRead {
-    pub events: Vec<CapturedEvent>,
-    /// Events read (those in `events`, or those reduced into a [`BiasPartial`]).
+    /// Events read (handed to a sink, or reduced into a [`BiasPartial`]).
     pub event_count: usize,
     /// Where it was read (`s3://…/{endpoint}[/{variant}]`), for messages.
     pub prefix: String,
@@ -309,13 +309,15 @@ fn unreadable(key: &str, reason: &str) -> CaptureFile {
     f
 }
 
-/// Reads every captured event of the window (explainability: the rows to explain).
+/// Reads every captured event of the window (explainability: the rows to explain), handing
+/// each to `sink` in listing order, one file at a time (`events` stays empty).
 pub async fn read_capture<S: ObjectStore + Clone + Send + Sync + 'static>(
     store: &S,
     endpoint: &str,
     variant: Option<&str>,
     window: Window,
     decoder: Arc<Decoder>,
+    mut sink: impl FnMut(CapturedEvent),
 ) -> Result<CaptureRead, StoreError> {
     let listing = list_capture(store, endpoint, variant, window).await?;
     let clock = std::time::Instant::now();
@@ -331,7 +333,9 @@ pub async fn read_capture<S: ObjectStore + Clone + Send + Sync + 'static>(
     });
     for_each_object(store, &listing.files, parse, |_, mut f: CaptureFile| {
         out.count(&mut f);
-        out.events.extend(f.events);
+        std::mem::take(&mut f.events)
+            .into_iter()
+            .for_each(&mut sink);
         Ok(None)
     })
     .await?;

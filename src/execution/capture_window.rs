@@ -8,7 +8,7 @@ use super::error::ExecutionError;
 use super::trace::Trace;
 use crate::aws::AwsClients;
 use crate::capture::payload::JsonPath;
-use crate::capture::read::{CaptureRead, Decoder, read_capture};
+use crate::capture::read::{CaptureRead, CapturedEvent, Decoder, read_capture};
 use crate::config::Schedule;
 use crate::sagemaker::time::format_utc;
 use crate::schedule::window::Window;
@@ -27,13 +27,15 @@ pub(super) fn features_path(schedule: &Schedule) -> Result<Option<JsonPath>, Exe
         .transpose()
 }
 
-/// Reads every captured record of the window; fails when none is usable.
+/// Reads every captured event of the window into `sink`, in listing order; fails when none
+/// is usable.
 pub(super) async fn read_window(
     schedule: &Schedule,
     window: Window,
     decoder: Decoder,
     clients: &AwsClients,
     trace: &mut Trace,
+    sink: impl FnMut(CapturedEvent),
 ) -> Result<CaptureRead, ExecutionError> {
     let store = Store::open(&schedule.data_capture, clients).await;
     let mut capture = read_capture(
@@ -42,11 +44,12 @@ pub(super) async fn read_window(
         schedule.variant.as_ref().map(|v| v.as_str()),
         window,
         Arc::new(decoder),
+        sink,
     )
     .await
     .map_err(ExecutionError::Capture)?;
     trace.record_capture(&mut capture);
-    if capture.events.is_empty() {
+    if capture.event_count == 0 {
         return Err(no_capture(&capture.prefix, window, trace));
     }
     Ok(capture)

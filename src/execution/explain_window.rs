@@ -8,9 +8,11 @@ use crate::aws::AwsClients;
 use crate::capture::cell::Cell;
 use crate::capture::frame::generated_name;
 use crate::capture::payload::OutputLocators;
+use crate::capture::read::CapturedEvent;
 use crate::capture::read::Decoder;
 use crate::config::Schedule;
 use crate::schedule::window::Window;
+use crate::stats::reservoir::Reservoir;
 
 fn as_number(c: &Cell) -> Option<f64> {
     match c {
@@ -23,11 +25,16 @@ fn as_number(c: &Cell) -> Option<f64> {
 }
 
 /// Reads the window's captured records as rows of `features` (when the names are known:
-/// headers or the model's; otherwise records must agree on their width).
+/// headers or the model's; otherwise records must agree on their width). Every record is
+/// checked; with `max_records` only a seeded uniform sample of that many is kept, so a window
+/// of any size costs bounded memory and explanation time. The record's `records_merged`
+/// counts the records read, `rows_analysed` those explained.
 pub async fn gather(
     schedule: &Schedule,
     window: Window,
     features: Option<&[String]>,
+    max_records: Option<usize>,
+    seed: u64,
     clients: &AwsClients,
     trace: &mut Trace,
 ) -> Result<Vec<Vec<f64>>, ExecutionError> {
@@ -42,42 +49,61 @@ pub async fn gather(
         ignore_output: true,
     };
     trace.lap("config");
-    let capture = read_window(schedule, window, decoder, clients, trace).await?;
-    let mut rows = Vec::with_capacity(capture.records_in_window);
-    for e in capture.events {
+    let mut kept = Reservoir::new(max_records.unwrap_or(usize::MAX), seed);
+    let mut width: Option<usize> = None;
+    let mut failure: Option<ExecutionError> = None;
+    let sink = |e: CapturedEvent| {
+        if failure.is_some() {
+            return;
+        }
         for (cells, _) in e.records {
             let row: Option<Vec<f64>> = cells.iter().map(as_number).collect();
-            match row {
-                Some(r) => rows.push(r),
-                None => {
-                    return Err(ExecutionError::Input(format!(
-                        "event {}: a feature is not numeric ({}); Kernel SHAP on an in-process model needs numbers",
-                        e.key,
-                        cells
-                            .iter()
-                            .enumerate()
-                            .find(|(_, c)| as_number(c).is_none())
-                            .map(|(i, c)| {
-                                let name = features
-                                    .and_then(|f| f.get(i).cloned())
-                                    .unwrap_or_else(|| generated_name(i));
-                                format!("{name} = {c:?}")
-                            })
-                            .unwrap_or_default()
+            let Some(row) = row else {
+                failure = Some(ExecutionError::Input(format!(
+                    "event {}: a feature is not numeric ({}); Kernel SHAP on an in-process model needs numbers",
+                    e.key,
+                    cells
+                        .iter()
+                        .enumerate()
+                        .find(|(_, c)| as_number(c).is_none())
+                        .map(|(i, c)| {
+                            let name = features
+                                .and_then(|f| f.get(i).cloned())
+                                .unwrap_or_else(|| generated_name(i));
+                            format!("{name} = {c:?}")
+                        })
+                        .unwrap_or_default()
+                )));
+                return;
+            };
+            match width {
+                None => width = Some(row.len()),
+                Some(w) if w != row.len() => {
+                    failure = Some(ExecutionError::Input(format!(
+                        "captured records have {w} and {} features (record {}); set headers in the analysis config so each record is checked against them",
+                        row.len(),
+                        kept.seen() + 1
                     )));
+                    return;
                 }
+                Some(_) => {}
             }
+            kept.push(row);
         }
+    };
+    read_window(schedule, window, decoder, clients, trace, sink).await?;
+    if let Some(e) = failure {
+        return Err(e);
     }
-    if let Some(w) = rows.first().map(Vec::len)
-        && let Some(i) = rows.iter().position(|r| r.len() != w)
-    {
-        return Err(ExecutionError::Input(format!(
-            "captured records have {w} and {} features (record {}); set headers in the analysis config so each record is checked against them",
-            rows[i].len(),
-            i + 1
-        )));
+    let records = kept.seen();
+    let rows = kept.into_items();
+    if rows.len() < records {
+        trace.warn(format!(
+            "explained a seeded uniform sample of {} of the window's {records} records (driftwatch.shap_max_records)",
+            rows.len()
+        ));
     }
-    trace.counts.records_merged = rows.len();
+    trace.counts.records_merged = records;
+    trace.counts.rows_analysed = rows.len();
     Ok(rows)
 }

@@ -307,8 +307,16 @@ async fn analyse(
             };
             let baseline = read_baseline(schedule, clients).await?;
             let shap = shap_config(&shap, config_location, clients).await?;
-            let rows =
-                explain_window::gather(schedule, window, named.as_deref(), clients, trace).await?;
+            let rows = explain_window::gather(
+                schedule,
+                window,
+                named.as_deref(),
+                cfg.extensions.shap_max_records,
+                shap.seed.unwrap_or(0),
+                clients,
+                trace,
+            )
+            .await?;
             // Without headers, Clarify's generated names: column_0, column_1, …
             let features = named.unwrap_or_else(|| {
                 let width = rows.first().map_or(0, Vec::len);

@@ -1,6 +1,7 @@
 //! Statistics shared by the engines: a seeded generator, exact binomial and multinomial
-//! draws (the count bootstrap of the bias metrics), quantiles.
+//! draws (the count bootstrap of the bias metrics), quantiles, a reservoir sample.
 
 pub mod binomial;
 pub mod quantile;
+pub mod reservoir;
 pub mod rng;

@@ -73,6 +73,7 @@ pub(super) const EXTENSION_KEYS: &[&str] = &[
     "model",
     "ndcg_threshold",
     "max_endpoint_requests",
+    "shap_max_records",
 ];
 pub(super) const CONTENT_TYPES: &[&str] =
     &["text/csv", "application/jsonlines", "application/json"];

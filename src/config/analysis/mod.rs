@@ -179,6 +179,10 @@ pub struct Extensions {
     pub ndcg_threshold: Option<f64>,
     /// Cap on endpoint requests per execution (default 100,000).
     pub max_endpoint_requests: Option<usize>,
+    /// Explain at most this many records of a window: a seeded uniform sample (reservoir) of
+    /// them, so a window of any size costs bounded time and memory. Unset: every record, as
+    /// SageMaker does.
+    pub shap_max_records: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

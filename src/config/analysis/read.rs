@@ -603,12 +603,26 @@ fn extensions(v: &Value, problems: &mut Problems) -> Option<Extensions> {
             }
         },
     };
+    let shap_max_records = match m.get("shap_max_records") {
+        None => None,
+        Some(v) => match v.as_u64() {
+            Some(n) if n > 0 => Some(n as usize),
+            _ => {
+                problems.push(
+                    m.child_path("shap_max_records"),
+                    format!("must be a positive integer, got {v}"),
+                );
+                None
+            }
+        },
+    };
     Some(Extensions {
         label_type,
         facet_types,
         model,
         ndcg_threshold,
         max_endpoint_requests,
+        shap_max_records,
     })
 }
 
@@ -704,6 +718,23 @@ mod tests {
         assert!(
             errs.iter()
                 .any(|e| e.starts_with("label: \"y\" names a column, but without headers")),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn shap_max_records_is_a_positive_count() {
+        let cfg = |v: Value| {
+            parse(
+                json!({"methods": {"shap": {"num_clusters": 1}}, "driftwatch": {"shap_max_records": v}}),
+                Purpose::ExplainabilityMonitor,
+            )
+        };
+        assert_eq!(cfg(json!(500)).unwrap().extensions.shap_max_records, Some(500));
+        let errs = cfg(json!(0)).unwrap_err();
+        assert!(
+            errs.iter().any(|e| e.contains("driftwatch.shap_max_records")
+                && e.contains("must be a positive integer, got 0")),
             "{errs:?}"
         );
     }
