@@ -39,4 +39,9 @@ cfg = {"dataset_type": "text/csv",
                             "save_local_shap_values": False, "seed": 7}},
        "driftwatch": {"model": "model.json"}}
 (out / "shap.config.json").write_text(json.dumps(cfg))
+# The same, by driftwatch's exact TreeSHAP (bench/run_tree_shap), local values saved to compare.
+tree = json.loads(json.dumps(cfg))
+tree["driftwatch"]["shap_algorithm"] = "tree"
+tree["methods"]["shap"]["save_local_shap_values"] = True
+(out / "shap_tree.config.json").write_text(json.dumps(tree))
 print(f"{rows} rows, {trees} trees of depth {depth} under {out}")

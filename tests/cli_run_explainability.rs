@@ -437,3 +437,71 @@ fn a_sample_of_the_window_is_explained_when_capped_and_it_is_said() {
         local
     );
 }
+
+#[test]
+fn tree_shap_gives_the_exact_shapley_values_of_the_margin() {
+    use driftwatch::explain::kernel_shap::{Background, Link, exact_shapley};
+    use driftwatch::explain::model::InProcessModel;
+    use driftwatch::explain::predictor::PredictError;
+
+    let (root, config) = setup_with(
+        None,
+        json!({"model": "model.json", "shap_algorithm": "tree"}),
+        None,
+    );
+    let (code, record) = run(&config);
+    assert_eq!(code, 0, "{record:#}");
+    let analysis: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.path().join(OUT).join("analysis.json")).unwrap(),
+    )
+    .unwrap();
+    let got = &analysis["explanations"]["kernel_shap"]["label0"];
+
+    // The oracle: every coalition's margin, averaged over the baseline rows, in Shapley's sum.
+    let InProcessModel::Xgboost(m) =
+        InProcessModel::from_json(&fixture("xgb_model.json"), "xgb_model.json").unwrap()
+    else {
+        panic!("an XGBoost fixture")
+    };
+    let parse = |name: &str| -> Vec<Vec<f64>> {
+        rows(name)
+            .iter()
+            .map(|r| r.split(',').map(|c| c.parse().unwrap()).collect())
+            .collect()
+    };
+    let background = Background::uniform(parse("xgb_baseline.csv"));
+    let margin = |r: &[f64]| -> Result<Vec<f64>, PredictError> {
+        Ok(r.chunks(m.num_feature)
+            .map(|row| m.margin_f64(row))
+            .collect())
+    };
+    let exact: Vec<Vec<f64>> = parse("xgb_rows.csv")
+        .iter()
+        .map(|x| exact_shapley(&margin, &background, x, Link::Identity).unwrap())
+        .collect();
+    for (j, name) in ["f0", "f1", "f2", "f3", "f4", "f5"].iter().enumerate() {
+        let mean_abs = exact.iter().map(|phi| phi[j].abs()).sum::<f64>() / exact.len() as f64;
+        let g = got["global_shap_values"][name].as_f64().unwrap();
+        assert!((g - mean_abs).abs() < 1e-9, "{name}: {g} vs {mean_abs}");
+    }
+    let expected: f64 =
+        background.rows.iter().map(|z| m.margin_f64(z)).sum::<f64>() / background.rows.len() as f64;
+    assert!((got["expected_value"].as_f64().unwrap() - expected).abs() < 1e-9);
+
+    // An endpoint cannot be walked: a clear refusal, not Kernel SHAP in disguise.
+    let (_root, config) = setup_with(
+        None,
+        json!({"shap_algorithm": "tree"}),
+        Some(
+            json!({"endpoint_name": "xgb-ep", "content_type": "text/csv", "accept_type": "text/csv"}),
+        ),
+    );
+    let (code, record) = run(&config);
+    assert_ne!(code, 0);
+    let reason = record["failure_reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("shap_algorithm \"tree\" needs the model in process"),
+        "{reason}"
+    );
+    assert_eq!(record["failure_class"], "permanent");
+}

@@ -15,3 +15,4 @@ pub(crate) mod pdp;
 pub mod predictor;
 pub use crate::stats::rng;
 pub(crate) mod run;
+pub mod tree_shap;

@@ -29,12 +29,29 @@ pub struct Linear {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tree {
-    left: Vec<i32>,
-    right: Vec<i32>,
-    feature: Vec<u32>,
+    pub(super) left: Vec<i32>,
+    pub(super) right: Vec<i32>,
+    pub(super) feature: Vec<u32>,
     /// Split threshold for inner nodes, leaf value for leaves (XGBoost stores both here).
-    condition: Vec<f32>,
+    pub(super) condition: Vec<f32>,
     default_left: Vec<bool>,
+}
+
+impl Tree {
+    /// The child node `i` sends value `x` to, as XGBoost decides: compared as f32, a missing
+    /// (NaN) value takes the default branch.
+    pub(super) fn child(&self, i: usize, x: f64) -> usize {
+        let go_left = if x.is_nan() {
+            self.default_left[i]
+        } else {
+            (x as f32) < self.condition[i]
+        };
+        (if go_left { self.left[i] } else { self.right[i] }) as usize
+    }
+
+    pub(super) fn is_leaf(&self, i: usize) -> bool {
+        self.left[i] == -1
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -263,6 +280,27 @@ impl Xgboost {
         })
     }
 
+    pub(super) fn trees(&self) -> &[Tree] {
+        &self.trees
+    }
+
+    /// The raw margin (log-odds for logistic objectives) summed in f64: the additive output
+    /// TreeSHAP explains exactly. XGBoost's own prediction sums in f32 ([`Self::predict_row`]).
+    pub fn margin_f64(&self, row: &[f64]) -> f64 {
+        let mut margin = self.base_margin;
+        for t in &self.trees {
+            let mut i = 0usize;
+            while !t.is_leaf(i) {
+                i = t.child(
+                    i,
+                    row.get(t.feature[i] as usize).copied().unwrap_or(f64::NAN),
+                );
+            }
+            margin += f64::from(t.condition[i]);
+        }
+        margin
+    }
+
     /// XGBoost's prediction, computed as XGBoost computes it so the values are bit-identical:
     /// features compared as f32, a missing (NaN) value takes the default branch, leaf values
     /// summed in f32 onto the base margin in tree order, the sigmoid in f32.
@@ -270,14 +308,11 @@ impl Xgboost {
         let mut margin = self.base_margin as f32;
         for t in &self.trees {
             let mut i = 0usize;
-            while t.left[i] != -1 {
-                let x = row.get(t.feature[i] as usize).copied().unwrap_or(f64::NAN);
-                let go_left = if x.is_nan() {
-                    t.default_left[i]
-                } else {
-                    (x as f32) < t.condition[i]
-                };
-                i = if go_left { t.left[i] } else { t.right[i] } as usize;
+            while !t.is_leaf(i) {
+                i = t.child(
+                    i,
+                    row.get(t.feature[i] as usize).copied().unwrap_or(f64::NAN),
+                );
             }
             margin += t.condition[i];
         }

@@ -11,7 +11,7 @@ use super::{Coverage, MonitorError};
 use crate::check::attribution_drift;
 use crate::check::attribution_drift::label_ndcg;
 use crate::config::analysis::{
-    AggMethod as ConfigAgg, AnalysisConfig, ColumnRef, PdpConfig, ShapConfig,
+    AggMethod as ConfigAgg, AnalysisConfig, ColumnRef, PdpConfig, ShapAlgorithm, ShapConfig,
 };
 use crate::config::check::{CheckConfig, CheckMode};
 use crate::explain::aggregate::{AggMethod, aggregate};
@@ -34,6 +34,8 @@ pub struct ExplainRequest {
     pub shap: Option<ShapConfig>,
     /// `methods.pdp`.
     pub pdp: Option<PdpConfig>,
+    /// `driftwatch.shap_algorithm`.
+    pub shap_algorithm: ShapAlgorithm,
     /// `predictor.label_headers`: the names of the model's outputs.
     pub label_headers: Vec<String>,
     pub predictor: Arc<Predictor>,
@@ -58,6 +60,7 @@ impl ExplainRequest {
             feature_names,
             shap,
             pdp: cfg.methods.as_ref().and_then(|m| m.pdp.clone()),
+            shap_algorithm: cfg.extensions.shap_algorithm,
             label_headers: cfg
                 .predictor
                 .as_ref()
@@ -362,6 +365,7 @@ fn explain(req: &ExplainRequest) -> Result<Explained, MonitorError> {
                 &req.rows,
                 &req.feature_names,
                 cfg,
+                req.shap_algorithm,
                 &req.label_headers,
                 &req.predictor,
             )?,

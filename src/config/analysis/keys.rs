@@ -74,6 +74,7 @@ pub(super) const EXTENSION_KEYS: &[&str] = &[
     "ndcg_threshold",
     "max_endpoint_requests",
     "shap_max_records",
+    "shap_algorithm",
 ];
 pub(super) const CONTENT_TYPES: &[&str] =
     &["text/csv", "application/jsonlines", "application/json"];

@@ -183,6 +183,18 @@ pub struct Extensions {
     /// them, so a window of any size costs bounded time and memory. Unset: every record, as
     /// SageMaker does.
     pub shap_max_records: Option<usize>,
+    /// How SHAP values are computed (default Kernel SHAP, as SageMaker).
+    pub shap_algorithm: ShapAlgorithm,
+}
+
+/// `driftwatch.shap_algorithm`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ShapAlgorithm {
+    /// Kernel SHAP, shap's KernelExplainer as Clarify runs it.
+    #[default]
+    Kernel,
+    /// Exact interventional TreeSHAP of an in-process XGBoost model's raw margin.
+    Tree,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -616,6 +616,20 @@ fn extensions(v: &Value, problems: &mut Problems) -> Option<Extensions> {
             }
         },
     };
+    let shap_algorithm = match m.get("shap_algorithm") {
+        None => ShapAlgorithm::Kernel,
+        Some(v) => match v.as_str() {
+            Some("kernel") => ShapAlgorithm::Kernel,
+            Some("tree") => ShapAlgorithm::Tree,
+            _ => {
+                problems.push(
+                    m.child_path("shap_algorithm"),
+                    format!("must be \"kernel\" or \"tree\", got {v}"),
+                );
+                ShapAlgorithm::Kernel
+            }
+        },
+    };
     Some(Extensions {
         label_type,
         facet_types,
@@ -623,6 +637,7 @@ fn extensions(v: &Value, problems: &mut Problems) -> Option<Extensions> {
         ndcg_threshold,
         max_endpoint_requests,
         shap_max_records,
+        shap_algorithm,
     })
 }
 
@@ -730,11 +745,15 @@ mod tests {
                 Purpose::ExplainabilityMonitor,
             )
         };
-        assert_eq!(cfg(json!(500)).unwrap().extensions.shap_max_records, Some(500));
+        assert_eq!(
+            cfg(json!(500)).unwrap().extensions.shap_max_records,
+            Some(500)
+        );
         let errs = cfg(json!(0)).unwrap_err();
         assert!(
-            errs.iter().any(|e| e.contains("driftwatch.shap_max_records")
-                && e.contains("must be a positive integer, got 0")),
+            errs.iter()
+                .any(|e| e.contains("driftwatch.shap_max_records")
+                    && e.contains("must be a positive integer, got 0")),
             "{errs:?}"
         );
     }
