@@ -106,15 +106,7 @@ fn scenario(root: &Path, encoding: Encoding, gzipped: bool) {
 }
 
 fn analysis_bytes(root: &Path) -> Vec<u8> {
-    let r = common::driftwatch(&[
-        "run",
-        "--config",
-        root.join("schedules.yaml").to_str().unwrap(),
-        "--schedule",
-        "s",
-        "--at",
-        T,
-    ]);
+    let r = common::driftwatch(&common::run_args(&root.join("schedules.yaml"), "s", T));
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     std::fs::read(root.join("out/ep/s/2024/01/19/12/analysis.json")).unwrap()
 }

@@ -126,26 +126,14 @@ fn window(root: &Path, files: usize, per_file: usize) -> u64 {
         ),
     )
     .unwrap();
-    std::fs::write(
-        root.join("schedules.yaml"),
-        "schedules:\n  - name: s\n    type: model_bias\n    endpoint: ep\n    cadence: hourly\n    \
-         data_capture: capture\n    ground_truth: truth\n    output: out\n    analysis_config: analysis.json\n",
-    )
-    .unwrap();
+    common::write_local_bias_schedule(root);
     bytes
 }
 
 fn run(root: &Path) -> (serde_json::Value, u64) {
     let config = root.join("schedules.yaml");
-    let (code, stdout, peak) = run_measured(&[
-        "run",
-        "--config",
-        config.to_str().unwrap(),
-        "--schedule",
-        "s",
-        "--at",
-        "2024-01-19T12:00:00Z",
-    ]);
+    let (code, stdout, peak) =
+        run_measured(&common::run_args(&config, "s", "2024-01-19T12:00:00Z"));
     assert_eq!(code, 0, "{stdout}");
     (serde_json::from_str(&stdout).unwrap(), peak)
 }

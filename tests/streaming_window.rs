@@ -105,24 +105,11 @@ fn scenario(root: &Path, ft: bool) {
         ),
     )
     .unwrap();
-    std::fs::write(
-        root.join("schedules.yaml"),
-        "schedules:\n  - name: s\n    type: model_bias\n    endpoint: ep\n    cadence: hourly\n    \
-         data_capture: capture\n    ground_truth: truth\n    output: out\n    analysis_config: analysis.json\n",
-    )
-    .unwrap();
+    common::write_local_bias_schedule(root);
 }
 
 fn run(root: &Path) -> (Value, Value) {
-    let r = common::driftwatch(&[
-        "run",
-        "--config",
-        root.join("schedules.yaml").to_str().unwrap(),
-        "--schedule",
-        "s",
-        "--at",
-        T,
-    ]);
+    let r = common::driftwatch(&common::run_args(&root.join("schedules.yaml"), "s", T));
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let record: Value = serde_json::from_str(&r.stdout).unwrap();
     let analysis = std::fs::read(root.join("out/ep/s/2024/01/19/12/analysis.json")).unwrap();

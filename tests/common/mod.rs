@@ -45,6 +45,32 @@ pub fn config_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
 
 pub mod scenario;
 
+/// Writes `root/schedules.yaml`: an hourly bias schedule `s` of endpoint `ep` over the local
+/// folders `capture/` and `truth/` with `analysis.json`, writing to `out/`.
+pub fn write_local_bias_schedule(root: &Path) -> PathBuf {
+    let path = root.join("schedules.yaml");
+    std::fs::write(
+        &path,
+        "schedules:\n  - name: s\n    type: model_bias\n    endpoint: ep\n    cadence: hourly\n    \
+         data_capture: capture\n    ground_truth: truth\n    output: out\n    analysis_config: analysis.json\n",
+    )
+    .expect("write schedules");
+    path
+}
+
+/// The arguments of `driftwatch run` of `schedule` in `config` at `at`.
+pub fn run_args<'a>(config: &'a Path, schedule: &'a str, at: &'a str) -> [&'a str; 7] {
+    [
+        "run",
+        "--config",
+        config.to_str().expect("a UTF-8 path"),
+        "--schedule",
+        schedule,
+        "--at",
+        at,
+    ]
+}
+
 /// Runs the binary with extra environment variables.
 pub fn driftwatch_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     finish(

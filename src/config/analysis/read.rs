@@ -548,6 +548,21 @@ fn column_type(node: Node<'_, '_>, problems: &mut Problems) -> Option<ColumnType
     }
 }
 
+/// An optional positive integer of the extension block.
+fn positive_count(m: &MapReader<'_>, key: &str, problems: &mut Problems) -> Option<usize> {
+    let v = m.get(key)?;
+    match v.as_u64() {
+        Some(n) if n > 0 => usize::try_from(n).ok(),
+        _ => {
+            problems.push(
+                m.child_path(key),
+                format!("must be a positive integer, got {v}"),
+            );
+            None
+        }
+    }
+}
+
 fn extensions(v: &Value, problems: &mut Problems) -> Option<Extensions> {
     let m = MapReader::new("driftwatch", v, problems)?;
     m.reject_unknown(EXTENSION_KEYS, problems);
@@ -590,32 +605,8 @@ fn extensions(v: &Value, problems: &mut Problems) -> Option<Extensions> {
             }
         },
     };
-    let max_endpoint_requests = match m.get("max_endpoint_requests") {
-        None => None,
-        Some(v) => match v.as_u64() {
-            Some(n) if n > 0 => Some(n as usize),
-            _ => {
-                problems.push(
-                    m.child_path("max_endpoint_requests"),
-                    format!("must be a positive integer, got {v}"),
-                );
-                None
-            }
-        },
-    };
-    let shap_max_records = match m.get("shap_max_records") {
-        None => None,
-        Some(v) => match v.as_u64() {
-            Some(n) if n > 0 => Some(n as usize),
-            _ => {
-                problems.push(
-                    m.child_path("shap_max_records"),
-                    format!("must be a positive integer, got {v}"),
-                );
-                None
-            }
-        },
-    };
+    let max_endpoint_requests = positive_count(&m, "max_endpoint_requests", problems);
+    let shap_max_records = positive_count(&m, "shap_max_records", problems);
     let shap_algorithm = match m.get("shap_algorithm") {
         None => ShapAlgorithm::Kernel,
         Some(v) => match v.as_str() {
