@@ -11,8 +11,8 @@ use crate::capture::payload::OutputLocators;
 use crate::capture::read::CapturedEvent;
 use crate::capture::read::Decoder;
 use crate::config::Schedule;
+use crate::monitor::rows::RowSample;
 use crate::schedule::window::Window;
-use crate::stats::reservoir::Reservoir;
 
 fn as_number(c: &Cell) -> Option<f64> {
     match c {
@@ -49,8 +49,7 @@ pub async fn gather(
         ignore_output: true,
     };
     trace.lap("config");
-    let mut kept = Reservoir::new(max_records.unwrap_or(usize::MAX), seed);
-    let mut width: Option<usize> = None;
+    let mut kept = RowSample::new(max_records, seed);
     let mut failure: Option<ExecutionError> = None;
     let sink = |e: CapturedEvent| {
         if failure.is_some() {
@@ -76,19 +75,10 @@ pub async fn gather(
                 )));
                 return;
             };
-            match width {
-                None => width = Some(row.len()),
-                Some(w) if w != row.len() => {
-                    failure = Some(ExecutionError::Input(format!(
-                        "captured records have {w} and {} features (record {}); set headers in the analysis config so each record is checked against them",
-                        row.len(),
-                        kept.seen() + 1
-                    )));
-                    return;
-                }
-                Some(_) => {}
+            if let Err(e) = kept.push(row) {
+                failure = Some(ExecutionError::Input(e.to_string()));
+                return;
             }
-            kept.push(row);
         }
     };
     read_window(schedule, window, decoder, clients, trace, sink).await?;
@@ -96,7 +86,7 @@ pub async fn gather(
         return Err(e);
     }
     let records = kept.seen();
-    let rows = kept.into_items();
+    let rows = kept.into_rows();
     if rows.len() < records {
         trace.warn(format!(
             "explained a seeded uniform sample of {} of the window's {records} records (driftwatch.shap_max_records)",

@@ -11,6 +11,7 @@ pub mod explainability;
 pub mod inputs;
 pub mod output;
 pub mod predictions;
+pub mod rows;
 pub mod write;
 
 pub use coverage::Coverage;
