@@ -171,17 +171,24 @@ fn with_flip_test_every_record_is_kept_and_the_analysis_is_the_same() {
     same_analysis(true);
 }
 
+/// The scenario (without FT) with part-0's first id captured again at the end of part-2;
+/// returns the capture folder.
+fn scenario_with_a_repeated_id(root: &Path) -> std::path::PathBuf {
+    scenario(root, false);
+    let cdir = root.join("capture/ep/AllTraffic/2024/01/19/11");
+    let mut last = std::fs::read_to_string(cdir.join("part-2.jsonl")).unwrap();
+    last.push_str(&capture_line("i-0", 59, records()[7]));
+    last.push('\n');
+    std::fs::write(cdir.join("part-2.jsonl"), last).unwrap();
+    cdir
+}
+
 #[test]
 fn an_id_captured_twice_in_different_files_is_merged_once_in_file_order() {
     // part-2 repeats part-0's first id: the first event (in listing order) takes the label
     // whichever file is read first; the repeat is unmatched, as in one process holding all.
     let tmp = tempfile::tempdir().unwrap();
-    scenario(tmp.path(), false);
-    let cdir = tmp.path().join("capture/ep/AllTraffic/2024/01/19/11");
-    let mut last = std::fs::read_to_string(cdir.join("part-2.jsonl")).unwrap();
-    last.push_str(&capture_line("i-0", 59, records()[7]));
-    last.push('\n');
-    std::fs::write(cdir.join("part-2.jsonl"), last).unwrap();
+    scenario_with_a_repeated_id(tmp.path());
     let (streamed, record) = run(tmp.path());
     assert_eq!(record["counts"]["records_merged"], 1500);
     assert_eq!(record["counts"]["unmatched_captures"], 1);
@@ -280,4 +287,91 @@ fn the_same_window_on_s3_gives_the_same_analysis() {
             "{count}"
         );
     }
+}
+
+/// Runs the scenario's schedule with `executor: {shards: n}` (1: in one piece).
+fn run_sharded(root: &Path, shards: usize) -> (Vec<u8>, Value) {
+    let path = root.join("schedules.yaml");
+    let base = std::fs::read_to_string(&path).unwrap();
+    let base = base.split("    executor:").next().unwrap().to_string();
+    std::fs::write(&path, format!("{base}    executor: {{shards: {shards}}}\n")).unwrap();
+    let r = common::driftwatch(&common::run_args(&path, "s", T));
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let record: Value = serde_json::from_str(&r.stdout).unwrap();
+    let analysis = std::fs::read(root.join("out/ep/s/2024/01/19/12/analysis.json")).unwrap();
+    (analysis, record)
+}
+
+/// What a sharded execution must reproduce of the one-piece record.
+fn same_counts(a: &Value, b: &Value, what: &str) {
+    for count in [
+        "records_merged",
+        "rows_analysed",
+        "unmatched_captures",
+        "unmatched_labels",
+        "capture_files",
+        "capture_bytes",
+        "capture_lines",
+        "capture_records",
+        "capture_malformed",
+        "ground_truth_records",
+    ] {
+        assert_eq!(a["counts"][count], b["counts"][count], "{what}: {count}");
+    }
+    assert_eq!(a["malformed"], b["malformed"], "{what}: malformed");
+    assert_eq!(a["warnings"], b["warnings"], "{what}: warnings");
+}
+
+#[test]
+fn a_window_reduced_in_shards_gives_the_byte_identical_analysis() {
+    for ft in [false, true] {
+        let tmp = tempfile::tempdir().unwrap();
+        scenario(tmp.path(), ft);
+        let (whole, whole_record) = run_sharded(tmp.path(), 1);
+        // 2 and 3 shards split the three files; 8 asks for more shards than files.
+        for shards in [2, 3, 8] {
+            let (sharded, record) = run_sharded(tmp.path(), shards);
+            assert!(
+                sharded == whole,
+                "ft {ft}, {shards} shards: analysis.json differs"
+            );
+            same_counts(&record, &whole_record, &format!("ft {ft}, {shards} shards"));
+        }
+    }
+}
+
+#[test]
+fn an_id_captured_in_two_shards_and_malformed_lines_merge_as_in_one_piece() {
+    // part-2 repeats part-0's first id (the later shard must leave it unmatched, as one reader
+    // would), and part-1 holds a malformed line (listed in order among the others).
+    let tmp = tempfile::tempdir().unwrap();
+    let cdir = scenario_with_a_repeated_id(tmp.path());
+    for part in ["part-1.jsonl", "part-0.jsonl"] {
+        let mut text = std::fs::read_to_string(cdir.join(part)).unwrap();
+        text.push_str("{\"captureData\": not json\n");
+        std::fs::write(cdir.join(part), text).unwrap();
+    }
+    let (whole, whole_record) = run_sharded(tmp.path(), 1);
+    assert_eq!(whole_record["counts"]["unmatched_captures"], 1);
+    assert_eq!(whole_record["counts"]["capture_malformed"], 2);
+    let (sharded, record) = run_sharded(tmp.path(), 3);
+    assert!(sharded == whole, "analysis.json differs");
+    same_counts(&record, &whole_record, "3 shards");
+}
+
+#[test]
+fn an_unknown_executor_is_refused_by_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    scenario(tmp.path(), false);
+    let path = tmp.path().join("schedules.yaml");
+    let base = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{base}    executor: {{type: spark}}\n")).unwrap();
+    let r = common::driftwatch(&common::run_args(&path, "s", T));
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("schedules[0].executor.type: must be local"),
+        "{}",
+        r.stderr
+    );
 }

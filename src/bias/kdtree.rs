@@ -5,11 +5,14 @@
 //! guarantee, so results never depend on the tree's shape.
 //!
 //! Speed matters (FT must finish on a million rows): points are copied into tree order so a
-//! leaf is one contiguous block, and the search keeps an incremental lower bound of the
-//! distance to each cell (the per-dimension offsets of the cell's slab bounds), so descending
-//! costs O(1) per node instead of O(dims).
+//! leaf is one contiguous dimension-major block; nearby queries walk the tree together; a
+//! visited leaf's distances are computed a register block at a time with the widest vectors
+//! the CPU has (bit-identical at every width) and only the points within the current k-th
+//! distance are looked at one by one.
 
 const LEAF_SIZE: usize = 192;
+/// Points whose distance sums one kernel pass keeps in registers (4 AVX-512 registers).
+const REGISTER_BLOCK: usize = 32;
 
 /// Point storage in tree order plus the node array.
 pub struct KdTree {
@@ -26,6 +29,34 @@ pub struct KdTree {
     /// Bounding box of all points (lo, hi per dimension).
     root_lo: Vec<f64>,
     root_hi: Vec<f64>,
+}
+
+/// The queries of one batched walk, their count of neighbours and their bounding box.
+struct Batch<'a> {
+    queries: &'a [&'a [f64]],
+    k: usize,
+    lo: &'a [f64],
+    hi: &'a [f64],
+}
+
+/// Per-search buffers for a leaf's distances and candidate bits, reused across leaves (every
+/// element is overwritten by the scan, so they are never cleared).
+#[derive(Default)]
+struct Scratch {
+    dist: Vec<f64>,
+    masks: Vec<u64>,
+}
+
+impl Scratch {
+    fn for_leaf(&mut self, len: usize) -> (&mut [f64], &mut [u64]) {
+        // A leaf of identical points may exceed LEAF_SIZE.
+        let want = len.max(LEAF_SIZE);
+        if self.dist.len() < want {
+            self.dist.resize(want, 0.0);
+            self.masks.resize(want.div_ceil(64), 0);
+        }
+        (&mut self.dist[..len], &mut self.masks[..len.div_ceil(64)])
+    }
 }
 
 enum Kind {
@@ -203,7 +234,7 @@ impl KdTree {
         if self.nodes.is_empty() || k == 0 {
             return Vec::new();
         }
-        self.search(0, q, k, &mut best);
+        self.search(0, q, k, &mut best, &mut Scratch::default());
         best.into_iter().map(|(_, i)| self.idx[i]).collect()
     }
 
@@ -226,8 +257,15 @@ impl KdTree {
                 qhi[d] = qhi[d].max(q[d]);
             }
         }
+        let batch = Batch {
+            queries,
+            k,
+            lo: &qlo,
+            hi: &qhi,
+        };
         let mut worst_all = f64::INFINITY;
-        self.search_batch(0, queries, k, (&qlo, &qhi), &mut worst_all, &mut best);
+        let mut scratch = Scratch::default();
+        self.search_batch(0, &batch, &mut worst_all, &mut best, &mut scratch);
         best.into_iter()
             .map(|b| b.into_iter().map(|(_, i)| self.idx[i]).collect())
             .collect()
@@ -255,21 +293,21 @@ impl KdTree {
     fn search_batch(
         &self,
         id: usize,
-        queries: &[&[f64]],
-        k: usize,
-        qbox: (&[f64], &[f64]),
+        batch: &Batch,
         worst_all: &mut f64,
         best: &mut [Vec<(f64, usize)>],
+        scratch: &mut Scratch,
     ) {
         let node = &self.nodes[id];
         // Strictly farther than every query's k-th: nothing here can enter any list.
-        if self.box_box_distance(node, qbox.0, qbox.1) > *worst_all {
+        if self.box_box_distance(node, batch.lo, batch.hi) > *worst_all {
             return;
         }
         match node.kind {
             Kind::Leaf { .. } => {
-                for (q, b) in queries.iter().zip(best.iter_mut()) {
-                    self.search(id, q, k, b);
+                let k = batch.k;
+                for (q, b) in batch.queries.iter().zip(best.iter_mut()) {
+                    self.search(id, q, k, b, scratch);
                 }
                 *worst_all = best
                     .iter()
@@ -283,16 +321,16 @@ impl KdTree {
                     .fold(0.0, f64::max);
             }
             Kind::Inner { .. } => {
-                let (l, r) = self.children_by_side(id, queries[0]);
-                self.search_batch(l, queries, k, qbox, worst_all, best);
-                self.search_batch(r, queries, k, qbox, worst_all, best);
+                let (l, r) = self.children_by_side(id, batch.queries[0]);
+                self.search_batch(l, batch, worst_all, best, scratch);
+                self.search_batch(r, batch, worst_all, best, scratch);
             }
         }
     }
 
-    /// Squared distance from `q` to a node's bounding box, stopping early once it exceeds
-    /// `limit` (the result is then only known to be > limit).
-    fn box_distance(&self, node: &Node, q: &[f64], limit: f64) -> f64 {
+    /// Squared distance from `q` to a node's bounding box (every dimension: a branch-free
+    /// sum beats stopping early at this depth of the tree).
+    fn box_distance(&self, node: &Node, q: &[f64]) -> f64 {
         let dims = self.dims;
         let (lo, hi) = (
             &self.boxes[node.bbox..node.bbox + dims],
@@ -301,17 +339,12 @@ impl KdTree {
         let mut d = 0.0;
         for k in 0..dims {
             let x = q[k];
-            let o = if x < lo[k] {
-                lo[k] - x
-            } else if x > hi[k] {
-                x - hi[k]
-            } else {
-                0.0
-            };
+            // lo ≤ hi, so at most one side is positive: the same value as the branchy
+            // (below / above / inside) form, without the mispredicted branches.
+            let below = lo[k] - x;
+            let above = x - hi[k];
+            let o = if below > 0.0 { below } else { 0.0 } + if above > 0.0 { above } else { 0.0 };
             d += o * o;
-            if d > limit {
-                break;
-            }
         }
         d
     }
@@ -326,10 +359,17 @@ impl KdTree {
         bound < worst_d || (bound == worst_d && node.min_index < self.idx[worst_pos])
     }
 
-    fn search(&self, id: usize, q: &[f64], k: usize, best: &mut Vec<(f64, usize)>) {
+    fn search(
+        &self,
+        id: usize,
+        q: &[f64],
+        k: usize,
+        best: &mut Vec<(f64, usize)>,
+        scratch: &mut Scratch,
+    ) {
         let node = &self.nodes[id];
         if best.len() == k {
-            let bound = self.box_distance(node, q, best[k - 1].0);
+            let bound = self.box_distance(node, q);
             if !self.may_improve(node, bound, k, best) {
                 return;
             }
@@ -339,42 +379,129 @@ impl KdTree {
                 let dims = self.dims;
                 let len = end - start;
                 let block = &self.pts[start * dims..end * dims];
-                let mut dist = [0.0f64; LEAF_SIZE];
-                let mut spill = Vec::new();
-                // A leaf of identical points may exceed LEAF_SIZE.
-                let dist: &mut [f64] = if len <= LEAF_SIZE {
-                    &mut dist[..len]
+                // Almost every point of a visited leaf is farther than the current k-th: the
+                // scan marks the points within it (one bit each) so only those get the
+                // per-point checks (distances are finite: FT rejects NaN and infinite
+                // features, so `<=` is the exact complement of `>`).
+                let mut worst = if best.len() == k {
+                    best[k - 1].0
                 } else {
-                    spill.resize(len, 0.0);
-                    &mut spill
+                    f64::INFINITY
                 };
-                for (k, qk) in q.iter().enumerate() {
-                    let col = &block[k * len..(k + 1) * len];
-                    for (d, c) in dist.iter_mut().zip(col) {
-                        *d += (c - qk) * (c - qk);
-                    }
-                }
-                for (j, &d) in dist.iter().enumerate() {
-                    let pos = start + j;
-                    if best.len() == k {
-                        let (wd, wp) = best[k - 1];
-                        if d > wd || (d == wd && self.idx[pos] > self.idx[wp]) {
+                let (dist, masks) = scratch.for_leaf(len);
+                leaf_distances(block, q, worst, dist, masks);
+                for (w, &mask) in masks.iter().enumerate() {
+                    let mut bits = mask;
+                    while bits != 0 {
+                        let j = w * 64 + bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        let d = dist[j];
+                        if d > worst {
                             continue;
                         }
+                        let pos = start + j;
+                        if best.len() == k {
+                            let wp = best[k - 1].1;
+                            if d == worst && self.idx[pos] > self.idx[wp] {
+                                continue;
+                            }
+                        }
+                        let key = (d, self.idx[pos]);
+                        let at = best.partition_point(|(bd, bp)| (*bd, self.idx[*bp]) < key);
+                        best.insert(at, (d, pos));
+                        best.truncate(k);
+                        if best.len() == k {
+                            worst = best[k - 1].0;
+                        }
                     }
-                    let key = (d, self.idx[pos]);
-                    let at = best.partition_point(|(bd, bp)| (*bd, self.idx[*bp]) < key);
-                    best.insert(at, (d, pos));
-                    best.truncate(k);
                 }
             }
             Kind::Inner { .. } => {
                 let (near, far) = self.children_by_side(id, q);
-                self.search(near, q, k, best);
-                self.search(far, q, k, best);
+                self.search(near, q, k, best, scratch);
+                self.search(far, q, k, best, scratch);
             }
         }
     }
+}
+
+/// Writes the squared distance from `q` to each point of a dimension-major leaf `block` into
+/// `dist`, and sets bit j of `masks[j / 64]` when point j is within `worst`. Every lane sums
+/// its point's terms in dimension order with separate multiply and add (Rust never contracts
+/// them into a fused multiply-add), so the result is the same bits at any vector width: the
+/// wide versions only run more points at once.
+fn leaf_distances(block: &[f64], q: &[f64], worst: f64, dist: &mut [f64], masks: &mut [u64]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has the feature the function is compiled for.
+            return unsafe { leaf_distances_avx512(block, q, worst, dist, masks) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: as above.
+            return unsafe { leaf_distances_avx2(block, q, worst, dist, masks) };
+        }
+    }
+    leaf_distances_portable(block, q, worst, dist, masks);
+}
+
+#[inline(always)]
+fn leaf_distances_portable(
+    block: &[f64],
+    q: &[f64],
+    worst: f64,
+    dist: &mut [f64],
+    masks: &mut [u64],
+) {
+    let len = dist.len();
+    // Blocks of points whose sums stay in registers across all dimensions (a dimension-outer
+    // loop over the whole leaf would load and store every sum once per dimension).
+    for (b, out) in dist.chunks_mut(REGISTER_BLOCK).enumerate() {
+        let first = b * REGISTER_BLOCK;
+        let mut acc = [0.0f64; REGISTER_BLOCK];
+        if out.len() == REGISTER_BLOCK {
+            for (k, qk) in q.iter().enumerate() {
+                let col = &block[k * len + first..k * len + first + REGISTER_BLOCK];
+                for (a, c) in acc.iter_mut().zip(col) {
+                    *a += (c - qk) * (c - qk);
+                }
+            }
+        } else {
+            let width = out.len();
+            for (k, qk) in q.iter().enumerate() {
+                let col = &block[k * len + first..k * len + first + width];
+                for (a, c) in acc.iter_mut().zip(col) {
+                    *a += (c - qk) * (c - qk);
+                }
+            }
+        }
+        out.copy_from_slice(&acc[..out.len()]);
+    }
+    for (mask, chunk) in masks.iter_mut().zip(dist.chunks(64)) {
+        let mut bits = 0u64;
+        for (j, &d) in chunk.iter().enumerate() {
+            bits |= u64::from(d <= worst) << j;
+        }
+        *mask = bits;
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn leaf_distances_avx512(
+    block: &[f64],
+    q: &[f64],
+    worst: f64,
+    dist: &mut [f64],
+    masks: &mut [u64],
+) {
+    leaf_distances_portable(block, q, worst, dist, masks);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn leaf_distances_avx2(block: &[f64], q: &[f64], worst: f64, dist: &mut [f64], masks: &mut [u64]) {
+    leaf_distances_portable(block, q, worst, dist, masks);
 }
 
 #[cfg(test)]
@@ -462,6 +589,51 @@ mod tests {
             for ((_, i), found) in group.iter().zip(tree.nearest_batch(&qs, 5)) {
                 assert_eq!(found, brute(&points, dims, &queries[*i], 5));
                 assert_eq!(found, tree.nearest(&queries[*i], 5));
+            }
+        }
+    }
+
+    #[test]
+    fn wide_leaf_distances_are_the_portable_bits() {
+        type Kernel = unsafe fn(&[f64], &[f64], f64, &mut [f64], &mut [u64]);
+        let mut next = lcg(5);
+        for (len, dims) in [(192usize, 13usize), (7, 3), (1, 1), (33, 11), (130, 2)] {
+            let block: Vec<f64> = (0..len * dims)
+                .map(|_| (next() % 100_000) as f64 / 7.3 - 6000.0)
+                .collect();
+            let q: Vec<f64> = (0..dims).map(|_| (next() % 1000) as f64 / 3.1).collect();
+            let words = len.div_ceil(64);
+            let mut want = vec![0.0; len];
+            let mut want_masks = vec![0u64; words];
+            // Any threshold: the median distance marks about half the points.
+            leaf_distances_portable(&block, &q, f64::INFINITY, &mut want, &mut want_masks);
+            let mut sorted = want.clone();
+            sorted.sort_by(f64::total_cmp);
+            let worst = sorted[len / 2];
+            want.iter_mut().for_each(|d| *d = 0.0);
+            leaf_distances_portable(&block, &q, worst, &mut want, &mut want_masks);
+            for (j, d) in want.iter().enumerate() {
+                assert_eq!(want_masks[j / 64] >> (j % 64) & 1 == 1, *d <= worst);
+            }
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            let mut kernels: Vec<(&str, Kernel)> =
+                vec![("dispatch", |b, q, w, d, m| leaf_distances(b, q, w, d, m))];
+            #[cfg(target_arch = "x86_64")]
+            {
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    kernels.push(("avx2", leaf_distances_avx2));
+                }
+                if std::arch::is_x86_feature_detected!("avx512f") {
+                    kernels.push(("avx512f", leaf_distances_avx512));
+                }
+            }
+            for (name, kernel) in kernels {
+                let mut got = vec![0.0; len];
+                let mut got_masks = vec![0u64; words];
+                // SAFETY: each wide kernel was pushed only when its feature was detected.
+                unsafe { kernel(&block, &q, worst, &mut got, &mut got_masks) };
+                assert_eq!(bits(&got), bits(&want), "{name}");
+                assert_eq!(got_masks, want_masks, "{name}");
             }
         }
     }

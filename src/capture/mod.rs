@@ -12,4 +12,5 @@ pub mod payload;
 pub mod quality;
 pub mod read;
 pub mod reduce;
+pub mod shard;
 pub mod truth;

@@ -43,7 +43,7 @@ const FETCH_CONCURRENCY: usize = 32;
 pub const IN_FLIGHT_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Skipped lines: how many, and where the first ones were.
-#[derive(Debug, Default, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Malformed {
     pub count: usize,
     pub locations: Vec<String>,
@@ -222,7 +222,7 @@ fn parse_capture_file(
 }
 
 /// A window's captured traffic.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CaptureRead {
     /// Events read (handed to a sink, or reduced into a [`BiasPartial`]).
     pub event_count: usize,
@@ -293,6 +293,20 @@ impl CaptureRead {
     }
 
     /// Takes a file's counts (not its events).
+    /// Adds the counts of the files listed after these (a later shard's): the sum is what
+    /// one reader of all the files would have counted, malformed lines in listing order.
+    pub fn absorb(&mut self, later: CaptureRead) {
+        self.event_count += later.event_count;
+        self.files += later.files;
+        self.bytes += later.bytes;
+        self.lines += later.lines;
+        self.records_in_window += later.records_in_window;
+        self.outside_window += later.outside_window;
+        self.malformed.extend(later.malformed);
+        self.list_seconds = self.list_seconds.max(later.list_seconds);
+        self.read_seconds = self.read_seconds.max(later.read_seconds);
+    }
+
     fn count(&mut self, f: &mut CaptureFile) {
         self.event_count += f.event_count;
         self.lines += f.lines;
@@ -348,6 +362,9 @@ pub struct CaptureReduced {
     /// Counts and malformed lines (`events` stays empty).
     pub read: CaptureRead,
     pub partial: BiasPartial,
+    /// The ground-truth entries the merged events claimed, in listing order (a coordinator
+    /// checks a shard's against the shards before it).
+    pub claims: Vec<u32>,
 }
 
 /// Reads the listed capture files, joins each event with `truth` and reduces the merged
@@ -362,10 +379,12 @@ pub async fn reduce_capture<S: ObjectStore + Clone + Send + Sync + 'static>(
     decoder: Arc<Decoder>,
     truth: Arc<TruthIndex>,
     plan: Arc<ReducePlan>,
+    taken: SeqSet,
 ) -> Result<CaptureReduced, StoreError> {
     let clock = std::time::Instant::now();
     let mut read = CaptureRead::new(listing);
     let mut partial = BiasPartial::new(&plan);
+    let mut claims = Vec::new();
     let reducer = |taken: SeqSet| {
         let (decoder, truth, plan) = (decoder.clone(), truth.clone(), plan.clone());
         Arc::new(move |key: &str, bytes: Result<&[u8], String>| {
@@ -377,7 +396,7 @@ pub async fn reduce_capture<S: ObjectStore + Clone + Send + Sync + 'static>(
             (f, r.finish(), taken.clone())
         })
     };
-    let first = reducer(SeqSet::default());
+    let first = reducer(taken);
     for_each_object(
         store,
         &listing.files,
@@ -391,12 +410,17 @@ pub async fn reduce_capture<S: ObjectStore + Clone + Send + Sync + 'static>(
             }
             read.count(&mut f);
             partial.absorb(r.partial);
+            claims.extend(r.claims);
             Ok(None)
         },
     )
     .await?;
     read.read_seconds = clock.elapsed().as_secs_f64();
-    Ok(CaptureReduced { read, partial })
+    Ok(CaptureReduced {
+        read,
+        partial,
+        claims,
+    })
 }
 
 /// A window's ground truth.

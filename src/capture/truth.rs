@@ -202,7 +202,6 @@ impl TruthIndex {
     }
 
     /// Distinct ids.
-    #[cfg(test)]
     pub fn distinct_ids(&self) -> usize {
         self.map.len()
     }

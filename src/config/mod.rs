@@ -4,6 +4,7 @@
 pub(crate) mod analysis;
 pub mod check;
 pub mod duration;
+pub mod executor;
 pub(crate) mod location;
 pub(crate) mod names;
 pub(crate) mod node;

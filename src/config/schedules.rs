@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use super::analysis::{AnalysisConfig, Locator, Purpose};
 use super::check::CheckConfig;
 use super::duration::{parse_iso_offset, parse_runtime};
+use super::executor::ExecutorConfig;
 use super::location::Location;
 use super::names::SageMakerName;
 use super::node::{MapReader, Node, describe, index_path, key_path};
@@ -42,6 +43,7 @@ const SCHEDULE_KEYS: &[&str] = &[
     "cloudwatch",
     "max_runtime",
     "check",
+    "executor",
 ];
 const TOP_KEYS: &[&str] = &["defaults", "schedules"];
 const DEFAULT_MAX_RUNTIME: Duration = Duration::from_secs(30 * 60);
@@ -111,6 +113,8 @@ pub struct Schedule {
     pub max_runtime: Duration,
     /// How violations are judged (`check:`; SageMaker's rule by default).
     pub check: CheckConfig,
+    /// Where the execution's work runs (`executor:`; in this process by default).
+    pub executor: ExecutorConfig,
 }
 
 impl Schedule {
@@ -529,6 +533,10 @@ fn read_schedule(entry: &Entry<'_>, base: &Location, problems: &mut Problems) ->
         None => CheckConfig::default(),
         Some(f) => CheckConfig::read(&f.path, f.value, problems).unwrap_or_default(),
     };
+    let executor = match entry.get("executor") {
+        None => ExecutorConfig::default(),
+        Some(f) => ExecutorConfig::read(&f.path, f.value, problems).unwrap_or_default(),
+    };
     if problems.len() != before {
         return None;
     }
@@ -547,6 +555,7 @@ fn read_schedule(entry: &Entry<'_>, base: &Location, problems: &mut Problems) ->
         cloudwatch,
         max_runtime,
         check,
+        executor,
     })
 }
 

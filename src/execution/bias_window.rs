@@ -8,15 +8,18 @@ use polars::prelude::DataFrame;
 
 use super::capture_window::{features_path, no_capture};
 use super::error::ExecutionError;
+use super::shards::Sharding;
 use super::trace::Trace;
 use crate::aws::AwsClients;
 use crate::bias::engine::PredictionSource;
 use crate::capture::frame::{FrameSpec, PREDICTION_COLUMN, build_frame};
 use crate::capture::payload::{JsonPath, OutputLocator, OutputLocators};
 use crate::capture::read::{
-    Decoder, ReadTruthError, list_capture, read_ground_truth, reduce_capture,
+    Decoder, GroundTruthRead, ReadTruthError, list_capture, read_ground_truth, reduce_capture,
 };
 use crate::capture::reduce::ReducePlan;
+use crate::capture::shard::TruthFingerprint;
+use crate::capture::truth::SeqSet;
 use crate::config::analysis::{AnalysisConfig, ColumnRef, Locator};
 use crate::config::{Location, Schedule};
 use crate::sagemaker::time::format_utc;
@@ -65,6 +68,21 @@ fn label_path(cfg: &AnalysisConfig) -> Option<Arc<JsonPath>> {
     }
 }
 
+/// The ground truth collected from the window's start up to T.
+pub(super) async fn read_truth(
+    truth_store: &Store,
+    window: Window,
+    t: DateTime<Utc>,
+    cfg: &AnalysisConfig,
+) -> Result<GroundTruthRead, ExecutionError> {
+    read_ground_truth(truth_store, window.start, t, label_path(cfg))
+        .await
+        .map_err(|e| match e {
+            ReadTruthError::Store(e) => ExecutionError::GroundTruth(e),
+            ReadTruthError::TooMany(e) => ExecutionError::Input(e.to_string()),
+        })
+}
+
 /// Reads the window's ground truth, then streams its capture through the join and the
 /// reduction (`capture::reduce`) into the analysis frame: memory follows the ground truth's ids
 /// and the distinct rows the analysis reads, not the captured bytes.
@@ -104,12 +122,7 @@ pub async fn gather(
     let range = format!("[{}, {})", format_utc(window.start), format_utc(window.end));
 
     let truth_store = Store::open(ground_truth, clients).await;
-    let truth = read_ground_truth(&truth_store, window.start, t, label_path(cfg))
-        .await
-        .map_err(|e| match e {
-            ReadTruthError::Store(e) => ExecutionError::GroundTruth(e),
-            ReadTruthError::TooMany(e) => ExecutionError::Input(e.to_string()),
-        })?;
+    let truth = read_truth(&truth_store, window, t, cfg).await?;
     trace.counts.ground_truth_files = truth.files;
     trace.counts.ground_truth_records = truth.index.records;
     trace.counts.ground_truth_malformed = truth.malformed.count;
@@ -118,16 +131,33 @@ pub async fn gather(
     let index = Arc::new(truth.index);
 
     let plan = Arc::new(plan);
-    let mut reduced = reduce_capture(
-        &store,
-        &listing,
-        window,
-        Arc::new(decoder),
-        index.clone(),
-        plan.clone(),
-    )
-    .await
-    .map_err(ExecutionError::Capture)?;
+    let decoder = Arc::new(decoder);
+    let mut reduced = if schedule.executor.is_sharded() {
+        let sharding = Sharding {
+            store: &store,
+            truth_store: &truth_store,
+            listing: &listing,
+            window,
+            t,
+            cfg,
+            decoder: decoder.clone(),
+            plan: plan.clone(),
+            expected: TruthFingerprint::of(&index, truth.files),
+        };
+        sharding.reduce(&index, schedule.executor.shards).await?
+    } else {
+        reduce_capture(
+            &store,
+            &listing,
+            window,
+            decoder,
+            index.clone(),
+            plan.clone(),
+            SeqSet::default(),
+        )
+        .await
+        .map_err(ExecutionError::Capture)?
+    };
     trace.record_capture(&mut reduced.read);
     // Capture's malformed lines first, then ground truth's, as the record has always listed them.
     trace.malformed.extend(truth.malformed);

@@ -32,6 +32,15 @@ pub enum ExecutionError {
     Write(#[from] WriteError),
     #[error("exceeded max runtime of {}", format_runtime(*.0))]
     TimedOut(Duration),
+    /// The shards of a sharded execution could not be merged (e.g. the ground truth changed
+    /// between their reads: running again settles it).
+    #[error("shard {shard} of {of}: {reason}")]
+    Shard {
+        shard: usize,
+        of: usize,
+        reason: String,
+        transient: bool,
+    },
     /// Reading the ledger or writing the dashboard (`driftwatch dashboard`).
     #[error("dashboard: {0}")]
     Dashboard(StoreError),
@@ -45,7 +54,12 @@ impl ExecutionError {
             Self::Write(e) => e.source.class(),
             // A slow store or endpoint may be faster next time.
             Self::TimedOut(_) => FailureClass::Transient,
-            Self::NoData(_) | Self::Input(_) | Self::NothingChecked(_) => FailureClass::Permanent,
+            Self::Shard {
+                transient: true, ..
+            } => FailureClass::Transient,
+            Self::NoData(_) | Self::Input(_) | Self::NothingChecked(_) | Self::Shard { .. } => {
+                FailureClass::Permanent
+            }
         }
     }
 }

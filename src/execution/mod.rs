@@ -15,6 +15,7 @@ pub(crate) mod error;
 mod explain_window;
 mod outputs;
 mod pages;
+mod shards;
 mod trace;
 mod unwind;
 

@@ -84,6 +84,13 @@ pub struct Settings {
 /// single score).
 pub type Predict<'a> = dyn Fn(&[f64]) -> Result<Vec<f64>, PredictError> + Sync + 'a;
 
+/// A single-output model's predictions of synthetic rows without building them (see
+/// `tree_coalitions`): explained row, background row, varying features, coalition bit masks
+/// (bit k = `varying[k]` taken from the explained row) → one prediction per mask, equal to
+/// what `Predict` returns for the built rows; `None` when it cannot (too many features).
+pub type PredictCoalitions<'a> =
+    dyn Fn(&[f64], &[f64], &[usize], &[u64]) -> Option<Vec<f64>> + Sync + 'a;
+
 /// The explainer for one model and background: `expected_value` is computed once.
 pub struct Explainer<'a> {
     predict: &'a Predict<'a>,
@@ -94,6 +101,7 @@ pub struct Explainer<'a> {
     /// Σ w_k f(b_k) per output, before the link.
     fnull: Vec<f64>,
     settings: Settings,
+    coalitions: Option<&'a PredictCoalitions<'a>>,
 }
 
 /// One row's attributions.
@@ -305,7 +313,14 @@ impl<'a> Explainer<'a> {
             outputs,
             fnull,
             settings,
+            coalitions: None,
         })
+    }
+
+    /// Evaluates coalitions through `coalitions` (the same numbers, much faster for trees).
+    pub fn with_coalitions(mut self, coalitions: &'a PredictCoalitions<'a>) -> Self {
+        self.coalitions = Some(coalitions);
+        self
     }
 
     /// How many background rows each coalition is evaluated on.
@@ -329,6 +344,68 @@ impl<'a> Explainer<'a> {
     /// The first output's expected value.
     pub fn expected_value(&self) -> f64 {
         self.settings.link.apply(self.fnull[0])
+    }
+
+    /// The model's outputs on every synthetic row (mask-major, then background row, then
+    /// output): through `coalitions` when the model offers it, else by building the rows.
+    fn coalition_predictions(
+        &self,
+        x: &[f64],
+        varying: &[usize],
+        masks: &[Vec<bool>],
+    ) -> Result<Vec<f64>, ShapError> {
+        let n_bg = self.background.rows.len();
+        if let Some(fast) = self.coalitions.filter(|_| self.outputs == 1) {
+            let bits: Vec<u64> = masks
+                .iter()
+                .map(|m| {
+                    m.iter()
+                        .enumerate()
+                        .filter(|(_, on)| **on)
+                        .fold(0u64, |acc, (k, _)| {
+                            acc | 1u64.checked_shl(k as u32).unwrap_or(0)
+                        })
+                })
+                .collect();
+            let per_background: Option<Vec<Vec<f64>>> = self
+                .background
+                .rows
+                .iter()
+                .map(|b| fast(x, b, varying, &bits))
+                .collect();
+            if let Some(per_background) = per_background {
+                let mut y = vec![0.0; masks.len() * n_bg];
+                for (k, ys) in per_background.iter().enumerate() {
+                    for (i, v) in ys.iter().enumerate() {
+                        y[i * n_bg + k] = *v;
+                    }
+                }
+                return Ok(y);
+            }
+        }
+        let mut synth = Vec::with_capacity(masks.len() * n_bg * self.width);
+        for mask in masks {
+            for b in &self.background.rows {
+                let start = synth.len();
+                synth.extend_from_slice(b);
+                for (k, &on) in mask.iter().enumerate() {
+                    if on {
+                        synth[start + varying[k]] = x[varying[k]];
+                    }
+                }
+            }
+        }
+        let y = (self.predict)(&synth)?;
+        if y.len() != masks.len() * n_bg * self.outputs {
+            return Err(format!(
+                "the model returned {} values for {} synthetic rows ({} per row expected)",
+                y.len(),
+                masks.len() * n_bg,
+                self.outputs
+            )
+            .into());
+        }
+        Ok(y)
     }
 
     /// Attributions of one row. `rng` supplies the random coalitions (only used when the
@@ -378,27 +455,7 @@ impl<'a> Explainer<'a> {
         }
         let d = design(m, self.settings.num_samples, rng);
         let n_bg = self.background.rows.len();
-        let mut synth = Vec::with_capacity(d.masks.len() * n_bg * self.width);
-        for mask in &d.masks {
-            for b in &self.background.rows {
-                let start = synth.len();
-                synth.extend_from_slice(b);
-                for (k, &on) in mask.iter().enumerate() {
-                    if on {
-                        synth[start + varying[k]] = x[varying[k]];
-                    }
-                }
-            }
-        }
-        let y = (self.predict)(&synth)?;
-        if y.len() != d.masks.len() * n_bg * outputs {
-            return Err(format!(
-                "the model returned {} values for {} synthetic rows ({outputs} per row expected)",
-                y.len(),
-                d.masks.len() * n_bg
-            )
-            .into());
-        }
+        let y = self.coalition_predictions(x, &varying, &d.masks)?;
         // ey[i][o]: the background-weighted mean of output o under mask i.
         let ey: Vec<Vec<f64>> = y
             .chunks(n_bg * outputs)

@@ -15,4 +15,7 @@ pub(crate) mod pdp;
 pub mod predictor;
 pub use crate::stats::rng;
 pub(crate) mod run;
+#[cfg(test)]
+mod test_fixtures;
+pub mod tree_coalitions;
 pub mod tree_shap;

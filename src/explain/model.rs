@@ -305,7 +305,7 @@ impl Xgboost {
     /// features compared as f32, a missing (NaN) value takes the default branch, leaf values
     /// summed in f32 onto the base margin in tree order, the sigmoid in f32.
     pub fn predict_row(&self, row: &[f64]) -> f64 {
-        let mut margin = self.base_margin as f32;
+        let mut margin = self.base_margin_f32();
         for t in &self.trees {
             let mut i = 0usize;
             while !t.is_leaf(i) {
@@ -316,6 +316,16 @@ impl Xgboost {
             }
             margin += t.condition[i];
         }
+        self.output(margin)
+    }
+
+    /// The margin every f32 prediction starts from.
+    pub(super) fn base_margin_f32(&self) -> f32 {
+        self.base_margin as f32
+    }
+
+    /// The prediction from an f32 margin summed as XGBoost sums it.
+    pub(super) fn output(&self, margin: f32) -> f64 {
         if self.sigmoid {
             f64::from(1.0f32 / (1.0f32 + (-margin).exp()))
         } else {

@@ -9,6 +9,7 @@ use super::kernel_shap::{Background, Explainer, Link, Settings, ShapError};
 use super::model::InProcessModel;
 use super::predictor::{PredictError, Predictor};
 use super::rng::Rng;
+use super::tree_coalitions::predict_coalitions;
 use super::tree_shap::TreeShap;
 use crate::config::analysis::{AggMethod as ConfigAgg, ShapAlgorithm, ShapBaseline, ShapConfig};
 
@@ -228,7 +229,14 @@ pub fn run_shap(
         num_samples: shap.num_samples.map(|n| n as usize),
         seed: shap.seed.unwrap_or(0),
     };
-    let explainer = Explainer::new(&predict, background, settings)?;
+    let xgboost = match model {
+        Predictor::InProcess(InProcessModel::Xgboost(m)) => Some(m),
+        _ => None,
+    };
+    let coalitions = |x: &[f64], b: &[f64], varying: &[usize], masks: &[u64]| {
+        xgboost.and_then(|m| predict_coalitions(m, x, b, varying, masks))
+    };
+    let explainer = Explainer::new(&predict, background, settings)?.with_coalitions(&coalitions);
     // Each row draws from its own generator (seed, row index): results do not depend on how
     // rows are split across threads.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());

@@ -183,32 +183,9 @@ impl<'a> TreeShap<'a> {
 mod tests {
     use super::*;
     use crate::explain::kernel_shap::{Link, exact_shapley};
-    use crate::explain::model::InProcessModel;
     use crate::explain::predictor::PredictError;
 
-    fn fixture(name: &str) -> String {
-        std::fs::read_to_string(format!(
-            "{}/tests/fixtures/shap/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap()
-    }
-
-    fn rows(name: &str) -> Vec<Vec<f64>> {
-        fixture(name)
-            .lines()
-            .skip(1)
-            .filter(|l| !l.is_empty())
-            .map(|l| l.split(',').map(|c| c.parse().unwrap()).collect())
-            .collect()
-    }
-
-    fn model() -> Xgboost {
-        match InProcessModel::from_json(&fixture("xgb_model.json"), "xgb_model.json").unwrap() {
-            InProcessModel::Xgboost(x) => x,
-            _ => unreachable!(),
-        }
-    }
+    use crate::explain::test_fixtures::{model, rows};
 
     #[test]
     fn equals_the_exact_shapley_values_of_the_margin() {
