@@ -292,7 +292,6 @@ impl CaptureRead {
         }
     }
 
-    /// Takes a file's counts (not its events).
     /// Adds the counts of the files listed after these (a later shard's): the sum is what
     /// one reader of all the files would have counted, malformed lines in listing order.
     pub fn absorb(&mut self, later: CaptureRead) {
@@ -307,6 +306,7 @@ impl CaptureRead {
         self.read_seconds = self.read_seconds.max(later.read_seconds);
     }
 
+    /// Takes a file's counts (not its events).
     fn count(&mut self, f: &mut CaptureFile) {
         self.event_count += f.event_count;
         self.lines += f.lines;
@@ -362,9 +362,6 @@ pub struct CaptureReduced {
     /// Counts and malformed lines (`events` stays empty).
     pub read: CaptureRead,
     pub partial: BiasPartial,
-    /// The ground-truth entries the merged events claimed, in listing order (a coordinator
-    /// checks a shard's against the shards before it).
-    pub claims: Vec<u32>,
 }
 
 /// Reads the listed capture files, joins each event with `truth` and reduces the merged
@@ -384,7 +381,6 @@ pub async fn reduce_capture<S: ObjectStore + Clone + Send + Sync + 'static>(
     let clock = std::time::Instant::now();
     let mut read = CaptureRead::new(listing);
     let mut partial = BiasPartial::new(&plan);
-    let mut claims = Vec::new();
     let reducer = |taken: SeqSet| {
         let (decoder, truth, plan) = (decoder.clone(), truth.clone(), plan.clone());
         Arc::new(move |key: &str, bytes: Result<&[u8], String>| {
@@ -410,17 +406,12 @@ pub async fn reduce_capture<S: ObjectStore + Clone + Send + Sync + 'static>(
             }
             read.count(&mut f);
             partial.absorb(r.partial);
-            claims.extend(r.claims);
             Ok(None)
         },
     )
     .await?;
     read.read_seconds = clock.elapsed().as_secs_f64();
-    Ok(CaptureReduced {
-        read,
-        partial,
-        claims,
-    })
+    Ok(CaptureReduced { read, partial })
 }
 
 /// A window's ground truth.

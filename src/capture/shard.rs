@@ -134,7 +134,7 @@ pub struct ShardOutcome {
     pub truth: TruthFingerprint,
     pub read: CaptureRead,
     pub partial: BiasPartial,
-    /// Ground-truth entries claimed, in listing order.
+    /// Ground-truth entries the shard's events claimed (ascending).
     pub claims: Vec<u32>,
 }
 

@@ -201,6 +201,16 @@ impl TruthIndex {
             .sum()
     }
 
+    /// The entries claimed so far (ascending): a shard's claims, for its coordinator.
+    pub fn claimed_seqs(&self) -> Vec<u32> {
+        self.claimed
+            .iter()
+            .zip(0u32..)
+            .filter(|(c, _)| c.load(Ordering::Relaxed))
+            .map(|(_, s)| s)
+            .collect()
+    }
+
     /// Distinct ids.
     pub fn distinct_ids(&self) -> usize {
         self.map.len()

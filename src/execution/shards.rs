@@ -55,7 +55,6 @@ impl Sharding<'_> {
                 ..Default::default()
             },
             partial: BiasPartial::new(&self.plan),
-            claims: Vec::new(),
         };
         for (k, planned) in plan.shards.iter().enumerate() {
             let objects: Vec<ObjectMeta> = planned.iter().map(ObjectMeta::from).collect();
@@ -110,7 +109,6 @@ impl Sharding<'_> {
             };
             merged.read.absorb(outcome.read);
             merged.partial.absorb(outcome.partial);
-            merged.claims.extend(outcome.claims);
         }
         Ok(merged)
     }
@@ -131,12 +129,13 @@ impl Sharding<'_> {
             prefix: self.listing.prefix.clone(),
             seconds: 0.0,
         };
+        let index = Arc::new(truth.index);
         let reduced = reduce_capture(
             self.store,
             &slice,
             self.window,
             self.decoder.clone(),
-            Arc::new(truth.index),
+            index.clone(),
             self.plan.clone(),
             taken,
         )
@@ -148,7 +147,7 @@ impl Sharding<'_> {
             truth: fingerprint,
             read: reduced.read,
             partial: reduced.partial,
-            claims: reduced.claims,
+            claims: index.claimed_seqs(),
         };
         let wire = serde_json::to_vec(&outcome).map_err(|e| wire_error(k, of, e))?;
         serde_json::from_slice(&wire).map_err(|e| wire_error(k, of, e))
