@@ -32,6 +32,7 @@ pub mod load;
 pub mod model_server;
 pub(crate) mod monitor;
 pub mod publish;
+pub mod ray;
 pub(crate) mod report;
 pub mod sagemaker;
 pub mod schedule;

@@ -14,6 +14,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // Input limits and reading a local file within them.
     ("limits", &[]),
     ("stats", &[]),
+    // The Ray Jobs REST client: plain HTTP, knows nothing of driftwatch.
+    ("ray", &[]),
     ("schedule", &["config", "sagemaker"]),
     ("config", &["limits", "schedule", "sagemaker"]),
     ("store", &["aws", "config", "limits", "sagemaker"]),
@@ -84,6 +86,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "dashboard",
             "monitor",
             "publish",
+            "ray",
             "report",
             "sagemaker",
             "schedule",

@@ -9,6 +9,7 @@ mod model_server;
 mod plan;
 mod run;
 mod serve;
+mod shard;
 mod validate;
 
 use std::path::PathBuf;
@@ -183,6 +184,27 @@ pub enum Command {
         /// The scheduled time T (RFC 3339 UTC); must be one of the schedule's fire times.
         #[arg(long)]
         at: String,
+    },
+    /// Run one shard of a sharded execution (what a Ray job of `executor: {type: ray}` runs):
+    /// reads the coordinator's plan under {output folder}/_shards/{run}/, reduces this shard's
+    /// slice of the capture and writes its state beside the plan. Exit 0 done, 1 a permanent
+    /// failure, 75 a transient one (worth retrying), 2 bad arguments.
+    Shard {
+        /// The schedules file: a path or an S3 URI (s3://bucket/key.yaml).
+        #[arg(long, env = "DRIFTWATCH_CONFIG")]
+        config: String,
+        /// The schedule's name in the file.
+        #[arg(long)]
+        schedule: String,
+        /// The execution's scheduled time T (RFC 3339 UTC).
+        #[arg(long)]
+        at: String,
+        /// The coordinator's run id (the folder of its plan).
+        #[arg(long)]
+        run: String,
+        /// The shard's number, from 0.
+        #[arg(long)]
+        shard: usize,
     },
     /// Serve an in-process model (XGBoost JSON or linear/logistic) over HTTP with SageMaker's
     /// container contract (GET /ping, POST /invocations) and the runtime path
@@ -462,6 +484,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             schedule,
             at,
         } => run::run_command(&config, &schedule, &at),
+        Command::Shard {
+            config,
+            schedule,
+            at,
+            run,
+            shard,
+        } => shard::shard_command(&config, &schedule, &at, &run, shard),
         Command::Plan {
             config,
             schedule,

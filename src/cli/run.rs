@@ -2,11 +2,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use driftwatch::aws::AwsClients;
-use driftwatch::execution::run_execution;
+use driftwatch::execution::{record_stopped, run_execution};
 use driftwatch::sagemaker::time::{format_utc, parse_utc};
 
 /// `driftwatch run`: one execution; the record goes to stdout. Exit 0 when the analysis
-/// completed (with or without violations), 1 when the execution failed, 2 on bad arguments.
+/// completed (with or without violations), 1 when the execution failed or was stopped by a
+/// signal, 2 on bad arguments.
 pub fn run_command(config: &str, schedule: &str, at: &str) -> anyhow::Result<ExitCode> {
     let t = parse_utc(at).map_err(anyhow::Error::msg).context("--at")?;
     let Some(s) = super::load_schedule(config, schedule)? else {
@@ -26,9 +27,25 @@ pub fn run_command(config: &str, schedule: &str, at: &str) -> anyhow::Result<Exi
     }
     let runtime = super::Runtime::new()?;
     let record = runtime.block_on(async {
+        use tokio::signal::unix::{SignalKind, signal};
         let clients = AwsClients::new();
-        run_execution(&s, t, &clients).await
-    });
+        let started = chrono::Utc::now();
+        let mut term = signal(SignalKind::terminate()).context("installing a SIGTERM handler")?;
+        let mut int = signal(SignalKind::interrupt()).context("installing a SIGINT handler")?;
+        // A signal drops the execution where it stands (its Ray jobs are stopped as it
+        // unwinds) and leaves a Stopped record, as the daemon does at shutdown.
+        // Boxed: the execution's future is deep, and select! would nest it once more.
+        let execution = Box::pin(run_execution(&s, t, &clients));
+        let name = tokio::select! {
+            record = execution => return anyhow::Ok(record),
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        };
+        tracing::warn!(schedule = %schedule, scheduled_time = %format_utc(t), signal = name,
+            "execution stopped by a signal");
+        let reason = format!("stopped: driftwatch run received {name}");
+        anyhow::Ok(record_stopped(&s, t, started, 1, &reason, &clients).await)
+    })?;
     println!("{}", serde_json::to_string_pretty(&record)?);
     Ok(if record.status.is_success() {
         ExitCode::SUCCESS

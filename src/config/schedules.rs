@@ -181,7 +181,10 @@ impl ScheduleFile {
                 });
             }
         };
-        let schedules = read_document(&yaml, doc, &mut problems);
+        let mut schedules = read_document(&yaml, doc, &mut problems);
+        for s in &mut schedules {
+            s.executor.locate_config(doc);
+        }
         if problems.is_empty() {
             Ok(Self {
                 path: path.to_path_buf(),

@@ -8,7 +8,7 @@ use polars::prelude::DataFrame;
 
 use super::capture_window::{features_path, no_capture};
 use super::error::ExecutionError;
-use super::shards::Sharding;
+use super::shards::{ShardInputs, Sharding};
 use super::trace::Trace;
 use crate::aws::AwsClients;
 use crate::bias::engine::PredictionSource;
@@ -83,6 +83,25 @@ pub(super) async fn read_truth(
         })
 }
 
+/// How capture lines are decoded and what of each record the reduction keeps: the same in
+/// the coordinator and in every shard worker.
+pub(super) fn prepare(
+    schedule: &Schedule,
+    cfg: &AnalysisConfig,
+) -> Result<(Decoder, ReducePlan), ExecutionError> {
+    let spec = FrameSpec::new(
+        cfg,
+        schedule
+            .endpoint_input
+            .exclude_features_attribute
+            .as_deref(),
+        schedule.endpoint_input.probability_threshold_attribute,
+    )
+    .map_err(ExecutionError::Input)?;
+    let decoder = decoder(schedule, &spec)?;
+    Ok((decoder, ReducePlan::new(spec, cfg)))
+}
+
 /// Reads the window's ground truth, then streams its capture through the join and the
 /// reduction (`capture::reduce`) into the analysis frame: memory follows the ground truth's ids
 /// and the distinct rows the analysis reads, not the captured bytes.
@@ -95,17 +114,7 @@ pub async fn gather(
     clients: &AwsClients,
     trace: &mut Trace,
 ) -> Result<BiasData, ExecutionError> {
-    let spec = FrameSpec::new(
-        cfg,
-        schedule
-            .endpoint_input
-            .exclude_features_attribute
-            .as_deref(),
-        schedule.endpoint_input.probability_threshold_attribute,
-    )
-    .map_err(ExecutionError::Input)?;
-    let decoder = decoder(schedule, &spec)?;
-    let plan = ReducePlan::new(spec, cfg);
+    let (decoder, plan) = prepare(schedule, cfg)?;
     trace.lap("config");
     let store = Store::open(&schedule.data_capture, clients).await;
     let listing = list_capture(
@@ -134,17 +143,22 @@ pub async fn gather(
     let decoder = Arc::new(decoder);
     let mut reduced = if schedule.executor.is_sharded() {
         let sharding = Sharding {
-            store: &store,
-            truth_store: &truth_store,
+            schedule,
+            clients,
+            inputs: ShardInputs {
+                store: &store,
+                truth_store: &truth_store,
+                prefix: &listing.prefix,
+                window,
+                t,
+                cfg,
+                decoder: decoder.clone(),
+                plan: plan.clone(),
+            },
             listing: &listing,
-            window,
-            t,
-            cfg,
-            decoder: decoder.clone(),
-            plan: plan.clone(),
             expected: TruthFingerprint::of(&index, truth.files),
         };
-        sharding.reduce(&index, schedule.executor.shards).await?
+        sharding.reduce(&index).await?
     } else {
         reduce_capture(
             &store,

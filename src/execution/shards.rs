@@ -1,13 +1,15 @@
 //! A bias window reduced in shards (`executor: {shards: N}`) and merged into exactly what
 //! one reader would have produced.
 //!
-//! Each shard is computed the way a worker on another machine would: it reads the ground
-//! truth itself, reduces only its slice of the coordinator's listing, and hands back a
-//! [`ShardOutcome`] that goes through its wire form (JSON), so the local executor exercises
-//! the same serialisation a distributed one depends on. The coordinator checks each shard's
-//! ground truth against its own read, claims each shard's ids in listing order on its own
-//! index, and re-reduces a shard that claimed an id an earlier shard already had (an
-//! inference id captured in two slices) with those ids taken — as the single reader would
+//! Each shard is computed the way a worker on another machine computes it: it reads the
+//! ground truth itself, reduces only its slice of the coordinator's listing, and hands back a
+//! [`ShardOutcome`] in its wire form (JSON). With `type: local` the shards run here, one after
+//! another, their state still going through JSON; with `type: ray` each is a Ray job running
+//! `driftwatch shard` ([`super::shard_worker`], dispatched by [`super::ray_shards`]), its state
+//! an object in the output store. The merge is the same for both: the coordinator checks each
+//! shard's ground truth against its own read, claims each shard's ids in listing order on its
+//! own index, and re-reduces (here) a shard that claimed an id an earlier shard already had
+//! (an inference id captured in two slices) with those ids taken — as the single reader would
 //! have left that event unmatched.
 
 use std::sync::Arc;
@@ -16,106 +18,47 @@ use chrono::{DateTime, Utc};
 
 use super::bias_window::read_truth;
 use super::error::ExecutionError;
+use crate::aws::AwsClients;
 use crate::capture::read::{CaptureListing, CaptureRead, CaptureReduced, Decoder, reduce_capture};
 use crate::capture::reduce::{BiasPartial, ReducePlan};
 use crate::capture::shard::{SHARD_FORMAT, ShardOutcome, ShardPlan, TruthFingerprint};
 use crate::capture::truth::{SeqSet, TruthIndex};
+use crate::config::Schedule;
 use crate::config::analysis::AnalysisConfig;
+use crate::config::executor::ExecutorKind;
 use crate::schedule::window::Window;
-use crate::store::{ObjectMeta, Store};
+use crate::store::{ObjectMeta, Store, join_key};
 
-/// What every shard of one bias execution shares.
-pub(super) struct Sharding<'a> {
+/// The folder of one sharded run's plan and states, inside the execution's output folder.
+/// `run` is unique per coordinator attempt, so a late worker of an earlier attempt cannot
+/// mix its state into a later one.
+pub(super) fn shard_dir(folder: &str, run: &str) -> String {
+    join_key(folder, &format!("_shards/{run}"))
+}
+
+pub(super) const PLAN_FILE: &str = "plan.json";
+
+pub(super) fn state_file(k: usize) -> String {
+    format!("{k}.json")
+}
+
+/// What computing any shard needs, in the coordinator and in a worker alike.
+pub(super) struct ShardInputs<'a> {
     pub store: &'a Store,
     pub truth_store: &'a Store,
-    pub listing: &'a CaptureListing,
+    /// The listing's `s3://…/{endpoint}[/{variant}]`, for messages.
+    pub prefix: &'a str,
     pub window: Window,
     pub t: DateTime<Utc>,
     pub cfg: &'a AnalysisConfig,
     pub decoder: Arc<Decoder>,
     pub plan: Arc<ReducePlan>,
-    /// The coordinator's own ground-truth read.
-    pub expected: TruthFingerprint,
 }
 
-impl Sharding<'_> {
-    /// Reduces the window in `shards` slices and merges them; `index` is the coordinator's
-    /// ground truth, on which every merged claim is made.
-    pub async fn reduce(
-        &self,
-        index: &TruthIndex,
-        shards: usize,
-    ) -> Result<CaptureReduced, ExecutionError> {
-        let plan = ShardPlan::new(&self.listing.prefix, &self.listing.files, shards);
-        let of = plan.shards.len();
-        let mut merged = CaptureReduced {
-            read: CaptureRead {
-                prefix: self.listing.prefix.clone(),
-                list_seconds: self.listing.seconds,
-                ..Default::default()
-            },
-            partial: BiasPartial::new(&self.plan),
-        };
-        for (k, planned) in plan.shards.iter().enumerate() {
-            let objects: Vec<ObjectMeta> = planned.iter().map(ObjectMeta::from).collect();
-            let outcome = self.shard(k, of, &objects, SeqSet::default()).await?;
-            let refused = |reason: String, transient: bool| ExecutionError::Shard {
-                shard: k,
-                of,
-                reason,
-                transient,
-            };
-            if outcome.format != SHARD_FORMAT || outcome.shard != k {
-                return Err(refused(
-                    format!(
-                        "the shard's state is format {} for shard {}, expected format {SHARD_FORMAT} for shard {k} (a worker running another driftwatch version?)",
-                        outcome.format, outcome.shard
-                    ),
-                    false,
-                ));
-            }
-            if outcome.truth != self.expected {
-                return Err(refused(
-                    format!(
-                        "the ground truth changed while the shards read it ({:?} vs {:?} at the coordinator); running again reads it whole",
-                        outcome.truth, self.expected
-                    ),
-                    true,
-                ));
-            }
-            let conflicts = index.claim(&outcome.claims);
-            let outcome = if conflicts.is_empty() {
-                outcome
-            } else {
-                tracing::debug!(
-                    shard = k,
-                    ids = conflicts.len(),
-                    "ids claimed by an earlier shard: reducing the shard again without them"
-                );
-                let again = self
-                    .shard(k, of, &objects, conflicts.into_iter().collect())
-                    .await?;
-                let left = index.claim(&again.claims);
-                if !left.is_empty() {
-                    return Err(refused(
-                        format!(
-                            "{} ground-truth ids are still claimed twice after re-reducing the shard",
-                            left.len()
-                        ),
-                        false,
-                    ));
-                }
-                again
-            };
-            merged.read.absorb(outcome.read);
-            merged.partial.absorb(outcome.partial);
-        }
-        Ok(merged)
-    }
-
-    /// One shard, computed as a worker would: its own ground-truth read, its slice of the
-    /// listing, its state through the wire form.
-    async fn shard(
+impl ShardInputs<'_> {
+    /// One shard: its own ground-truth read, its slice of the listing, its state through the
+    /// wire form.
+    pub async fn compute(
         &self,
         k: usize,
         of: usize,
@@ -126,7 +69,7 @@ impl Sharding<'_> {
         let fingerprint = TruthFingerprint::of(&truth.index, truth.files);
         let slice = CaptureListing {
             files: objects.to_vec(),
-            prefix: self.listing.prefix.clone(),
+            prefix: self.prefix.to_string(),
             seconds: 0.0,
         };
         let index = Arc::new(truth.index);
@@ -150,7 +93,133 @@ impl Sharding<'_> {
             claims: index.claimed_seqs(),
         };
         let wire = serde_json::to_vec(&outcome).map_err(|e| wire_error(k, of, e))?;
-        serde_json::from_slice(&wire).map_err(|e| wire_error(k, of, e))
+        decode_outcome(&wire, k, of)
+    }
+}
+
+/// A shard's state from its wire form.
+pub(super) fn decode_outcome(
+    bytes: &[u8],
+    k: usize,
+    of: usize,
+) -> Result<ShardOutcome, ExecutionError> {
+    serde_json::from_slice(bytes).map_err(|e| wire_error(k, of, e))
+}
+
+/// The coordinator of one sharded bias execution.
+pub(super) struct Sharding<'a> {
+    pub schedule: &'a Schedule,
+    pub clients: &'a AwsClients,
+    pub inputs: ShardInputs<'a>,
+    pub listing: &'a CaptureListing,
+    /// The coordinator's own ground-truth read.
+    pub expected: TruthFingerprint,
+}
+
+impl Sharding<'_> {
+    /// Reduces the window in the schedule's shards and merges them; `index` is the
+    /// coordinator's ground truth, on which every merged claim is made.
+    pub async fn reduce(&self, index: &TruthIndex) -> Result<CaptureReduced, ExecutionError> {
+        let executor = &self.schedule.executor;
+        let plan = ShardPlan::new(&self.listing.prefix, &self.listing.files, executor.shards);
+        let of = plan.shards.len();
+        let slices: Vec<Vec<ObjectMeta>> = plan
+            .shards
+            .iter()
+            .map(|s| s.iter().map(ObjectMeta::from).collect())
+            .collect();
+        let mut remote = match &executor.kind {
+            ExecutorKind::Local => None,
+            ExecutorKind::Ray(ray) => Some(
+                super::ray_shards::dispatch(self.schedule, self.inputs.t, ray, &plan, self.clients)
+                    .await?,
+            ),
+        };
+        let mut merged = CaptureReduced {
+            read: CaptureRead {
+                prefix: self.listing.prefix.clone(),
+                list_seconds: self.listing.seconds,
+                ..Default::default()
+            },
+            partial: BiasPartial::new(&self.inputs.plan),
+        };
+        for (k, objects) in slices.iter().enumerate() {
+            let outcome = match remote.as_mut() {
+                Some(states) => states.take(k).await?,
+                None => {
+                    self.inputs
+                        .compute(k, of, objects, SeqSet::default())
+                        .await?
+                }
+            };
+            let outcome = self.admit(index, outcome, k, of, objects).await?;
+            merged.read.absorb(outcome.read);
+            merged.partial.absorb(outcome.partial);
+        }
+        if let Some(states) = remote {
+            states.clean_up().await;
+        }
+        Ok(merged)
+    }
+
+    /// Checks a shard's state and claims its ids; a shard whose ids an earlier shard already
+    /// claimed is reduced again here, without them.
+    async fn admit(
+        &self,
+        index: &TruthIndex,
+        outcome: ShardOutcome,
+        k: usize,
+        of: usize,
+        objects: &[ObjectMeta],
+    ) -> Result<ShardOutcome, ExecutionError> {
+        let refused = |reason: String, transient: bool| ExecutionError::Shard {
+            shard: k,
+            of,
+            reason,
+            transient,
+        };
+        if outcome.format != SHARD_FORMAT || outcome.shard != k {
+            return Err(refused(
+                format!(
+                    "the shard's state is format {} for shard {}, expected format {SHARD_FORMAT} for shard {k} (a worker running another driftwatch version?)",
+                    outcome.format, outcome.shard
+                ),
+                false,
+            ));
+        }
+        if outcome.truth != self.expected {
+            return Err(refused(
+                format!(
+                    "the ground truth changed while the shards read it ({:?} vs {:?} at the coordinator); running again reads it whole",
+                    outcome.truth, self.expected
+                ),
+                true,
+            ));
+        }
+        let conflicts = index.claim(&outcome.claims);
+        if conflicts.is_empty() {
+            return Ok(outcome);
+        }
+        tracing::debug!(
+            shard = k,
+            ids = conflicts.len(),
+            "ids claimed by an earlier shard: reducing the shard again without them"
+        );
+        let again = self
+            .inputs
+            .compute(k, of, objects, conflicts.into_iter().collect())
+            .await?;
+        let left = index.claim(&again.claims);
+        if !left.is_empty() {
+            return Err(refused(
+                format!(
+                    "{} ground-truth ids are still claimed twice after re-reducing the shard",
+                    left.len()
+                ),
+                false,
+            ));
+        }
+        Ok(again)
     }
 }
 

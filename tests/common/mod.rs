@@ -113,6 +113,21 @@ pub fn moto_url() -> Option<String> {
     }
 }
 
+/// The local Ray cluster's Jobs API (`scripts/ray`, started by the test command); like the
+/// emulator, required under the test command and skipped without it.
+pub fn ray_url() -> Option<String> {
+    match std::env::var("DRIFTWATCH_RAY_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ if std::env::var("DRIFTWATCH_REQUIRE_RAY").is_ok() => {
+            panic!("DRIFTWATCH_RAY_URL is not set but DRIFTWATCH_REQUIRE_RAY is")
+        }
+        _ => {
+            eprintln!("skipped: no Ray cluster (run the tests with ./scripts/test)");
+            None
+        }
+    }
+}
+
 /// Environment that points the binary's AWS clients at `url` with dummy credentials.
 pub fn aws_env(url: &str) -> Vec<(&'static str, String)> {
     vec![

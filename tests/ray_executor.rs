@@ -1,0 +1,426 @@
+//! `executor: {type: ray}` end to end: the coordinator (`driftwatch run`) submits each shard as
+//! a job to a real two-node Ray cluster on loopback (`scripts/ray`, started by the test
+//! command), the jobs (`driftwatch shard`) read capture and ground truth from the S3 emulator
+//! and write their states there, and the merge gives the bytes `executor: local` gives. Also:
+//! a shard that fails once is retried, one that keeps failing fails the execution with its
+//! own error (a permanent one is not retried), and SIGTERM stops the running jobs.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use common::scenario::{self, ANALYSIS_CONFIG, SCHEDULES, T};
+use common::{aws_env, driftwatch_env, moto_url, ray_url, s3_client, unique_bucket};
+use serde_json::Value;
+
+const OUT_FOLDER: &str = "census-xgb/census-bias/2024/01/19/12";
+
+struct Bucket {
+    name: String,
+    url: String,
+    client: aws_sdk_s3::Client,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Bucket {
+    /// A new bucket holding the shared scenario's capture and ground truth.
+    fn with_scenario(url: &str, tag: &str) -> Self {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let client = s3_client(url);
+        let name = unique_bucket(tag);
+        rt.block_on(client.create_bucket().bucket(&name).send())
+            .expect("create bucket on the emulator");
+        let b = Self {
+            name,
+            url: url.to_string(),
+            client,
+            rt,
+        };
+        let s = scenario::build();
+        for (key, text) in &s.capture {
+            b.put(&format!("capture/{key}"), text.as_bytes());
+        }
+        for (key, text) in &s.truth {
+            b.put(&format!("truth/{key}"), text.as_bytes());
+        }
+        b
+    }
+
+    fn put(&self, key: &str, bytes: &[u8]) {
+        self.rt
+            .block_on(
+                self.client
+                    .put_object()
+                    .bucket(&self.name)
+                    .key(key)
+                    .body(bytes.to_vec().into())
+                    .send(),
+            )
+            .expect("put object");
+    }
+
+    fn get(&self, key: &str) -> Option<Vec<u8>> {
+        self.rt.block_on(async {
+            let o = self
+                .client
+                .get_object()
+                .bucket(&self.name)
+                .key(key)
+                .send()
+                .await
+                .ok()?;
+            Some(o.body.collect().await.ok()?.into_bytes().to_vec())
+        })
+    }
+
+    fn keys(&self, prefix: &str) -> Vec<String> {
+        self.rt.block_on(async {
+            let r = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.name)
+                .prefix(prefix)
+                .send()
+                .await
+                .expect("list");
+            r.contents()
+                .iter()
+                .filter_map(|o| o.key().map(str::to_string))
+                .collect()
+        })
+    }
+
+    /// A schedules file in `dir` writing to `s3://bucket/{output}/`, with `executor`.
+    fn config(&self, dir: &Path, output: &str, executor: &str) -> PathBuf {
+        std::fs::write(dir.join("analysis.json"), ANALYSIS_CONFIG).unwrap();
+        let yaml = SCHEDULES
+            .replace("{CAPTURE}", &format!("s3://{}/capture", self.name))
+            .replace("{TRUTH}", &format!("s3://{}/truth", self.name))
+            .replace("{OUTPUT}", &format!("s3://{}/{output}", self.name))
+            .replace("{BASELINE}", executor);
+        let path = dir.join(format!("{output}.yaml"));
+        std::fs::write(&path, yaml).unwrap();
+        path
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        aws_env(&self.url)
+    }
+}
+
+fn run(config: &Path, env: &[(&'static str, String)]) -> (i32, Value, String) {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = driftwatch_env(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--schedule",
+            "census-bias",
+            "--at",
+            T,
+        ],
+        &env,
+    );
+    let record: Value = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("record on stdout ({e}): {}\n{}", r.stdout, r.stderr));
+    (r.code, record, r.stderr)
+}
+
+/// `executor:` lines for the scenario's schedule: Ray at `address`, with `extra` keys.
+fn ray_executor(address: &str, shards: usize, command: &str, extra: &str) -> String {
+    format!(
+        "    executor:\n      type: ray\n      address: {address}\n      shards: {shards}\n      \
+         command: {command}\n      poll: 200ms\n{extra}"
+    )
+}
+
+/// A shell script standing in for the workers' binary: `body` runs first, then the real
+/// driftwatch with the job's arguments.
+fn wrapper(dir: &Path, name: &str, body: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\n{body}\nexec {} \"$@\"\n",
+            env!("CARGO_BIN_EXE_driftwatch")
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    path.display().to_string()
+}
+
+/// The Ray jobs whose entrypoint mentions `needle` (a test's own temp dir).
+fn jobs_mentioning(address: &str, needle: &str) -> Vec<Value> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let all: Value = rt.block_on(async {
+        reqwest::get(format!("{address}/api/jobs/"))
+            .await
+            .expect("list Ray jobs")
+            .json()
+            .await
+            .expect("Ray's job list is JSON")
+    });
+    all.as_array()
+        .expect("a list of jobs")
+        .iter()
+        .filter(|j| j["entrypoint"].as_str().is_some_and(|e| e.contains(needle)))
+        .cloned()
+        .collect()
+}
+
+/// The scenario run in one piece in this process, then with 3 shards on Ray: the same bytes.
+#[test]
+fn a_window_sharded_on_ray_gives_the_bytes_of_a_local_run() {
+    let (Some(url), Some(ray)) = (moto_url(), ray_url()) else {
+        return;
+    };
+    let b = Bucket::with_scenario(&url, "ray-same");
+    let dir = tempfile::tempdir().unwrap();
+    let local = b.config(dir.path(), "out-local", "");
+    let (code, local_record, stderr) = run(&local, &b.env());
+    assert_eq!(code, 0, "{local_record}\n{stderr}");
+
+    let binary = env!("CARGO_BIN_EXE_driftwatch");
+    let sharded = b.config(dir.path(), "out-ray", &ray_executor(&ray, 3, binary, ""));
+    let (code, record, stderr) = run(&sharded, &b.env());
+    assert_eq!(code, 0, "{record}\n{stderr}");
+    let whole = b
+        .get(&format!("out-local/{OUT_FOLDER}/analysis.json"))
+        .expect("local analysis.json");
+    let merged = b
+        .get(&format!("out-ray/{OUT_FOLDER}/analysis.json"))
+        .expect("ray analysis.json");
+    assert!(
+        merged == whole,
+        "analysis.json differs between ray and local"
+    );
+    for key in ["counts", "malformed", "warnings", "status"] {
+        assert_eq!(record[key], local_record[key], "{key}");
+    }
+    // The plan and the shard states are gone; only the execution's own files remain.
+    let left = b.keys(&format!("out-ray/{OUT_FOLDER}/"));
+    assert!(
+        left.iter().all(|k| !k.contains("/_shards/")),
+        "shard files left behind: {left:?}"
+    );
+    let jobs = jobs_mentioning(&ray, &sharded.display().to_string());
+    assert_eq!(jobs.len(), 3, "one job per shard: {jobs:?}");
+    assert!(jobs.iter().all(|j| j["status"] == "SUCCEEDED"), "{jobs:?}");
+}
+
+#[test]
+fn a_shard_that_fails_once_is_submitted_again() {
+    let (Some(url), Some(ray)) = (moto_url(), ray_url()) else {
+        return;
+    };
+    let b = Bucket::with_scenario(&url, "ray-retry");
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("failed-once");
+    // Shard 1's first attempt fails with a transient exit code; every other attempt runs.
+    let command = wrapper(
+        dir.path(),
+        "flaky.sh",
+        &format!(
+            "case \"$*\" in *'--shard 1'*) if [ ! -e {m} ]; then touch {m}; echo 'lost the node' >&2; exit 75; fi;; esac",
+            m = marker.display()
+        ),
+    );
+    let local = b.config(dir.path(), "out-local", "");
+    let (code, local_record, stderr) = run(&local, &b.env());
+    assert_eq!(code, 0, "{local_record}\n{stderr}");
+    let config = b.config(dir.path(), "out-ray", &ray_executor(&ray, 2, &command, ""));
+    let (code, record, stderr) = run(&config, &b.env());
+    assert_eq!(code, 0, "{record}\n{stderr}");
+    assert!(marker.exists(), "the injected failure happened");
+    assert!(
+        b.get(&format!("out-ray/{OUT_FOLDER}/analysis.json"))
+            == b.get(&format!("out-local/{OUT_FOLDER}/analysis.json")),
+        "analysis.json differs after a retried shard"
+    );
+    let jobs = jobs_mentioning(&ray, &config.display().to_string());
+    let mut ids: Vec<&str> = jobs
+        .iter()
+        .filter_map(|j| j["submission_id"].as_str())
+        .collect();
+    ids.sort();
+    assert_eq!(ids.len(), 3, "two shards and one retry: {ids:?}");
+    assert!(
+        ids.iter().any(|i| i.ends_with("-1-2")),
+        "shard 1's second attempt: {ids:?}"
+    );
+}
+
+#[test]
+fn a_shard_that_keeps_failing_fails_the_execution_with_its_error() {
+    let (Some(url), Some(ray)) = (moto_url(), ray_url()) else {
+        return;
+    };
+    let b = Bucket::with_scenario(&url, "ray-fail");
+    let dir = tempfile::tempdir().unwrap();
+    // Transient each time: tried 1 + retries times, then Failed (Transient), naming the shard
+    // and carrying the job's own words.
+    let transient = wrapper(
+        dir.path(),
+        "broken.sh",
+        "echo 'scratch disk is full on this worker' >&2; exit 75",
+    );
+    let config = b.config(
+        dir.path(),
+        "out-transient",
+        &ray_executor(&ray, 1, &transient, "      retries: 1\n"),
+    );
+    let (code, record, stderr) = run(&config, &b.env());
+    assert_eq!(code, 1, "{record}\n{stderr}");
+    assert_eq!(record["status"], "Failed", "{record}");
+    assert_eq!(record["failure_class"], "transient", "{record}");
+    let reason = record["failure_reason"].as_str().unwrap();
+    assert!(reason.contains("shard 0 of 1"), "{reason}");
+    assert!(reason.contains("after 2 of 2 attempts"), "{reason}");
+    assert!(
+        reason.contains("scratch disk is full on this worker"),
+        "{reason}"
+    );
+    assert!(
+        b.get(&format!("out-transient/{OUT_FOLDER}/analysis.json"))
+            .is_none(),
+        "no analysis.json from a failed execution"
+    );
+    assert!(
+        b.keys("out-transient/")
+            .iter()
+            .all(|k| !k.contains("/_shards/")),
+        "shard files left behind"
+    );
+
+    // Permanent (exit 1, as `driftwatch shard` exits on bad input): not submitted again.
+    let permanent = wrapper(
+        dir.path(),
+        "bad.sh",
+        "echo 'error: the analysis config is not valid' >&2; exit 1",
+    );
+    let config = b.config(
+        dir.path(),
+        "out-permanent",
+        &ray_executor(&ray, 1, &permanent, "      retries: 3\n"),
+    );
+    let (code, record, stderr) = run(&config, &b.env());
+    assert_eq!(code, 1, "{record}\n{stderr}");
+    assert_eq!(record["failure_class"], "permanent", "{record}");
+    let reason = record["failure_reason"].as_str().unwrap();
+    assert!(reason.contains("after 1 of 4 attempts"), "{reason}");
+    assert!(reason.contains("exit code 1"), "{reason}");
+    assert_eq!(
+        jobs_mentioning(&ray, &config.display().to_string()).len(),
+        1,
+        "a permanent failure is not retried"
+    );
+}
+
+#[test]
+fn an_unreachable_cluster_is_a_transient_failure_naming_it() {
+    let Some(url) = moto_url() else {
+        return;
+    };
+    let b = Bucket::with_scenario(&url, "ray-gone");
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let address = format!("http://127.0.0.1:{port}");
+    let config = b.config(
+        dir.path(),
+        "out",
+        &ray_executor(&address, 2, "driftwatch", "      retries: 0\n"),
+    );
+    let (code, record, stderr) = run(&config, &b.env());
+    assert_eq!(code, 1, "{record}\n{stderr}");
+    assert_eq!(record["failure_class"], "transient", "{record}");
+    let reason = record["failure_reason"].as_str().unwrap();
+    assert!(
+        reason.contains(&format!("the Ray dashboard at {address} is unreachable")),
+        "{reason}"
+    );
+}
+
+#[test]
+fn sigterm_stops_the_running_shard_jobs() {
+    let (Some(url), Some(ray)) = (moto_url(), ray_url()) else {
+        return;
+    };
+    let b = Bucket::with_scenario(&url, "ray-term");
+    let dir = tempfile::tempdir().unwrap();
+    let slow = wrapper(dir.path(), "slow.sh", "sleep 120");
+    let config = b.config(dir.path(), "out", &ray_executor(&ray, 2, &slow, ""));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_driftwatch"))
+        .args([
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--schedule",
+            "census-bias",
+            "--at",
+            T,
+        ])
+        .envs(b.env())
+        .env("DRIFTWATCH_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn driftwatch run");
+    let needle = config.display().to_string();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let jobs = jobs_mentioning(&ray, &needle);
+        if jobs.iter().any(|j| j["status"] == "RUNNING") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no shard job started running within 90 s: {jobs:?}"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    // SAFETY: signalling a child process this test started.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "driftwatch run did not exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = child.wait_with_output().unwrap();
+    let record: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "record on stdout ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert_eq!(record["status"], "Stopped", "{record}");
+    // Every job it submitted ends STOPPED (Ray takes a moment to kill the entrypoint).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let jobs = jobs_mentioning(&ray, &needle);
+        assert!(!jobs.is_empty());
+        if jobs.iter().all(|j| j["status"] == "STOPPED") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "shard jobs still running after SIGTERM: {jobs:?}"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
