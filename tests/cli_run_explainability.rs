@@ -505,3 +505,56 @@ fn tree_shap_gives_the_exact_shapley_values_of_the_margin() {
     );
     assert_eq!(record["failure_class"], "permanent");
 }
+
+/// Sets `executor: {shards: n}` on the schedule (1: in one piece) and runs it; returns
+/// analysis.json and the local values as bytes.
+fn run_in_shards(
+    root: &std::path::Path,
+    config: &std::path::Path,
+    shards: usize,
+) -> (Vec<u8>, Vec<u8>) {
+    let base = std::fs::read_to_string(config).unwrap();
+    let base = base.split("    executor:").next().unwrap().to_string();
+    std::fs::write(
+        config,
+        format!("{base}    executor: {{shards: {shards}}}\n"),
+    )
+    .unwrap();
+    let (code, record) = run(config);
+    assert_eq!(code, 0, "{shards} shards: {record:#}");
+    assert_eq!(record["counts"]["rows_analysed"], 6);
+    let out = root.join(OUT);
+    (
+        std::fs::read(out.join("analysis.json")).unwrap(),
+        std::fs::read(out.join("explanations_shap/out.csv")).unwrap(),
+    )
+}
+
+#[test]
+fn explaining_in_shards_gives_the_bytes_of_one_piece() {
+    // Kernel SHAP with a sampled budget (20 coalitions of 62: each row's draws depend on its
+    // index among all rows, which shards must keep) and exact TreeSHAP.
+    for extension in [
+        json!({"model": "model.json"}),
+        json!({"model": "model.json", "shap_algorithm": "tree"}),
+    ] {
+        let (root, config) = setup_with(None, extension.clone(), None);
+        let cfg_path = root.path().join("explain.json");
+        let mut cfg: Value =
+            serde_json::from_str(&std::fs::read_to_string(&cfg_path).unwrap()).unwrap();
+        cfg["methods"]["shap"]["num_samples"] = json!(20);
+        std::fs::write(&cfg_path, cfg.to_string()).unwrap();
+        let whole = run_in_shards(root.path(), &config, 1);
+        for shards in [2, 4, 8] {
+            let sharded = run_in_shards(root.path(), &config, shards);
+            assert!(
+                sharded.0 == whole.0,
+                "{extension}, {shards} shards: analysis.json differs"
+            );
+            assert!(
+                sharded.1 == whole.1,
+                "{extension}, {shards} shards: out.csv differs"
+            );
+        }
+    }
+}

@@ -424,3 +424,106 @@ fn sigterm_stops_the_running_shard_jobs() {
         std::thread::sleep(Duration::from_millis(300));
     }
 }
+
+/// An explainability window on S3: the shared SHAP fixture's rows as captured CSV records,
+/// the in-process XGBoost model and a sampled Kernel SHAP budget; schedules in `dir`.
+fn explainability_config(b: &Bucket, dir: &Path, output: &str, executor: &str) -> PathBuf {
+    let fixture = |name: &str| {
+        std::fs::read_to_string(common::repo_path(&format!("tests/fixtures/shap/{name}"))).unwrap()
+    };
+    let rows: Vec<String> = fixture("xgb_rows.csv")
+        .lines()
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    let lines: Vec<String> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            serde_json::json!({
+                "captureData": {
+                    "endpointInput": {"observedContentType": "text/csv", "mode": "INPUT", "data": row, "encoding": "CSV"},
+                    "endpointOutput": {"observedContentType": "text/csv", "mode": "OUTPUT", "data": "0.5", "encoding": "CSV"}
+                },
+                "eventMetadata": {"eventId": format!("e{i}"), "inferenceTime": format!("2024-01-19T11:{:02}:00Z", 10 + i)},
+                "eventVersion": "0"
+            })
+            .to_string()
+        })
+        .collect();
+    b.put(
+        "shap-capture/xgb-ep/AllTraffic/2024/01/19/11/part.jsonl",
+        (lines.join("\n") + "\n").as_bytes(),
+    );
+    std::fs::write(dir.join("model.json"), fixture("xgb_model.json")).unwrap();
+    let cfg = serde_json::json!({
+        "version": "1.0",
+        "headers": ["f0", "f1", "f2", "f3", "f4", "f5"],
+        "methods": {"shap": {"num_clusters": 2, "num_samples": 20, "agg_method": "mean_abs",
+                             "use_logit": false, "save_local_shap_values": true, "seed": 7}},
+        "driftwatch": {"model": "model.json"}
+    });
+    std::fs::write(dir.join("explain.json"), cfg.to_string()).unwrap();
+    let yaml = format!(
+        "schedules:\n  - name: xgb-shap\n    type: model_explainability\n    endpoint: xgb-ep\n    cadence: hourly\n    \
+         data_capture: s3://{bucket}/shap-capture\n    output: s3://{bucket}/{output}\n    analysis_config: explain.json\n{executor}",
+        bucket = b.name
+    );
+    let path = dir.join(format!("{output}.yaml"));
+    std::fs::write(&path, yaml).unwrap();
+    path
+}
+
+/// Kernel SHAP (sampled, with a k-means background of the window's rows) in 3 shards on Ray:
+/// the bytes of one process, local values included.
+#[test]
+fn an_explainability_window_sharded_on_ray_gives_the_bytes_of_a_local_run() {
+    let (Some(url), Some(ray)) = (moto_url(), ray_url()) else {
+        return;
+    };
+    let b = Bucket::with_scenario(&url, "ray-shap");
+    let dir = tempfile::tempdir().unwrap();
+    let env: Vec<(&str, String)> = b.env();
+    let env_ref: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let run_shap = |config: &Path| {
+        let r = driftwatch_env(
+            &[
+                "run",
+                "--config",
+                config.to_str().unwrap(),
+                "--schedule",
+                "xgb-shap",
+                "--at",
+                "2024-01-19T12:00:00Z",
+            ],
+            &env_ref,
+        );
+        assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+        serde_json::from_str::<Value>(&r.stdout).unwrap()
+    };
+    let local = explainability_config(&b, dir.path(), "shap-local", "");
+    let local_record = run_shap(&local);
+    let binary = env!("CARGO_BIN_EXE_driftwatch");
+    let sharded = explainability_config(
+        &b,
+        dir.path(),
+        "shap-ray",
+        &ray_executor(&ray, 3, binary, ""),
+    );
+    let record = run_shap(&sharded);
+    let folder = "xgb-ep/xgb-shap/2024/01/19/12";
+    for file in ["analysis.json", "explanations_shap/out.csv"] {
+        let whole = b.get(&format!("shap-local/{folder}/{file}")).expect(file);
+        let merged = b.get(&format!("shap-ray/{folder}/{file}")).expect(file);
+        assert!(merged == whole, "{file} differs between ray and local");
+    }
+    assert_eq!(record["counts"], local_record["counts"]);
+    assert!(
+        b.keys("shap-ray/").iter().all(|k| !k.contains("/_shards/")),
+        "shard files left behind"
+    );
+    let jobs = jobs_mentioning(&ray, &sharded.display().to_string());
+    assert_eq!(jobs.len(), 3, "{jobs:?}");
+    assert!(jobs.iter().all(|j| j["status"] == "SUCCEEDED"), "{jobs:?}");
+}

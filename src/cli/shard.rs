@@ -31,8 +31,8 @@ pub fn shard_command(
     match done {
         Ok(d) => {
             eprintln!(
-                "shard {} of {}: {} captured events from {} objects; state written to {}",
-                d.shard, d.of, d.events, d.objects, d.state
+                "shard {} of {}: {}; state written to {}",
+                d.shard, d.of, d.summary, d.state
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -12,6 +12,7 @@ mod access;
 mod bias_window;
 mod capture_window;
 pub(crate) mod error;
+mod explain_shards;
 mod explain_window;
 mod outputs;
 mod pages;
@@ -311,13 +312,6 @@ async fn analyse(
             };
             let baseline = read_baseline(schedule, clients).await?;
             let shap = shap_config(&shap, config_location, clients).await?;
-            if schedule.executor.is_sharded() {
-                // Said in the record, so a sharded config never looks like it ran sharded.
-                trace.warn(
-                    "executor: explainability windows are not sharded yet; this window was explained in this process"
-                        .to_string(),
-                );
-            }
             let rows = explain_window::gather(
                 schedule,
                 window,
@@ -340,15 +334,34 @@ async fn analyse(
                     clients,
                 )
                 .await?;
-            let req = ExplainRequest::from_config(
+            let predictor = Arc::new(predictor);
+            let sharded = if schedule.executor.is_sharded() {
+                let sharding = explain_shards::ExplainSharding {
+                    schedule,
+                    t,
+                    rows: &rows,
+                    features: &features,
+                    shap: &shap,
+                    algorithm: cfg.extensions.shap_algorithm,
+                    predictor: predictor.clone(),
+                    clients,
+                };
+                Some(sharding.explain().await?)
+            } else {
+                None
+            };
+            let remote_requests = sharded.as_ref().map_or(0, |s| s.remote_requests);
+            let mut req = ExplainRequest::from_config(
                 &cfg,
                 rows,
                 features,
                 Some(shap),
-                Arc::new(predictor),
+                predictor,
                 &schedule.check,
             );
-            let result = monitor_explainability(req, baseline.as_ref()).await?;
+            req.shap_parts = sharded.map(|s| s.parts);
+            let mut result = monitor_explainability(req, baseline.as_ref()).await?;
+            result.endpoint_requests += remote_requests;
             trace.lap("shap");
             (
                 MonitorOutput::assemble(

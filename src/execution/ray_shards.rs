@@ -16,9 +16,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use chrono::{DateTime, Utc};
 
 use super::error::ExecutionError;
-use super::shards::{PLAN_FILE, decode_outcome, shard_dir, state_file};
+use super::shards::{shard_dir, state_file};
 use crate::aws::AwsClients;
-use crate::capture::shard::{ShardOutcome, ShardPlan};
 use crate::config::Schedule;
 use crate::config::executor::RayExecutor;
 use crate::monitor::write::WriteError;
@@ -34,12 +33,15 @@ pub(super) struct RemoteStates {
     out: Store,
     dir: String,
     of: usize,
+    /// The input files written for the jobs (removed with the states).
+    inputs: Vec<String>,
 }
 
 impl RemoteStates {
-    pub async fn take(&mut self, k: usize) -> Result<ShardOutcome, ExecutionError> {
+    /// Shard `k`'s state, in its wire form.
+    pub async fn take(&mut self, k: usize) -> Result<Vec<u8>, ExecutionError> {
         let key = join_key(&self.dir, &state_file(k));
-        let bytes = self.out.get(&key).await.map_err(|e| ExecutionError::Shard {
+        self.out.get(&key).await.map_err(|e| ExecutionError::Shard {
             shard: k,
             of: self.of,
             transient: !e.is_not_found()
@@ -52,19 +54,18 @@ impl RemoteStates {
             } else {
                 format!("its state could not be read: {e}")
             },
-        })?;
-        decode_outcome(&bytes, k, self.of)
+        })
     }
 
-    /// Removes the plan and the states (best effort: a leftover `_shards` folder is only
+    /// Removes the inputs and the states (best effort: a leftover `_shards` folder is only
     /// clutter, never read again).
     pub async fn clean_up(self) {
-        clean_up(&self.out, &self.dir, self.of).await;
+        clean_up(&self.out, &self.dir, &self.inputs, self.of).await;
     }
 }
 
-async fn clean_up(out: &Store, dir: &str, of: usize) {
-    let keys = std::iter::once(PLAN_FILE.to_string()).chain((0..of).map(state_file));
+async fn clean_up(out: &Store, dir: &str, inputs: &[String], of: usize) {
+    let keys = inputs.iter().cloned().chain((0..of).map(state_file));
     for key in keys {
         let key = join_key(dir, &key);
         if let Err(e) = out.delete(&key).await
@@ -75,33 +76,30 @@ async fn clean_up(out: &Store, dir: &str, of: usize) {
     }
 }
 
-/// Runs every shard of `plan` as a Ray job and waits for all of them.
+/// Writes `inputs` (file name → bytes) into a new run's shard folder, runs `of` shards as
+/// Ray jobs and waits for all of them.
 pub(super) async fn dispatch(
     schedule: &Schedule,
     t: DateTime<Utc>,
     ray: &RayExecutor,
-    plan: &ShardPlan,
+    of: usize,
+    inputs: Vec<(String, Vec<u8>)>,
     clients: &AwsClients,
 ) -> Result<RemoteStates, ExecutionError> {
-    let of = plan.shards.len();
     let run = run_id();
     let out = Store::open(&schedule.output, clients).await;
     let dir = shard_dir(&schedule.output_folder(t), &run);
-    let plan_bytes = serde_json::to_vec(plan).map_err(|e| ExecutionError::Shard {
-        shard: 0,
-        of,
-        reason: format!("the shard plan could not be written as JSON: {e}"),
-        transient: false,
-    })?;
-    out.put(&join_key(&dir, PLAN_FILE), plan_bytes)
-        .await
-        .map_err(|source| {
-            ExecutionError::Write(WriteError {
+    let names: Vec<String> = inputs.iter().map(|(n, _)| n.clone()).collect();
+    for (name, bytes) in inputs {
+        if let Err(source) = out.put(&join_key(&dir, &name), bytes).await {
+            clean_up(&out, &dir, &names, 0).await;
+            return Err(ExecutionError::Write(WriteError {
                 action: "writing",
-                file: "_shards/plan.json",
+                file: "a shard input (_shards/…)",
                 source,
-            })
-        })?;
+            }));
+        }
+    }
     let client = JobsClient::new(&ray.address).map_err(|e| ray_error(0, of, &e))?;
     let jobs = Jobs {
         schedule,
@@ -112,9 +110,14 @@ pub(super) async fn dispatch(
         client: &client,
     };
     match jobs.run_all().await {
-        Ok(()) => Ok(RemoteStates { out, dir, of }),
+        Ok(()) => Ok(RemoteStates {
+            out,
+            dir,
+            of,
+            inputs: names,
+        }),
         Err(e) => {
-            clean_up(&out, &dir, of).await;
+            clean_up(&out, &dir, &names, of).await;
             Err(e)
         }
     }

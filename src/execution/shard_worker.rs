@@ -1,4 +1,4 @@
-//! One shard of a sharded bias execution, run where the coordinator sent it (`driftwatch
+//! One shard of a sharded execution, run where the coordinator sent it (`driftwatch
 //! shard`, a Ray job): read the plan the coordinator wrote beside the execution's outputs,
 //! reduce this shard's slice of the capture against the whole ground truth, write the state
 //! for the coordinator to merge. Nothing else is written: the execution's outputs and record
@@ -25,8 +25,8 @@ use crate::store::{ObjectMeta, ObjectStore, Store, join_key};
 pub struct ShardDone {
     pub shard: usize,
     pub of: usize,
-    pub objects: usize,
-    pub events: usize,
+    /// What it read and reduced, in words.
+    pub summary: String,
     /// Where its state went.
     pub state: String,
 }
@@ -39,11 +39,18 @@ pub async fn run_shard(
     k: usize,
     clients: &AwsClients,
 ) -> Result<ShardDone, ExecutionError> {
-    let Monitor::Bias { ground_truth } = &schedule.monitor else {
-        return Err(ExecutionError::Input(format!(
-            "schedule {}: only model_bias executions are sharded",
-            schedule.name.as_str()
-        )));
+    let ground_truth = match &schedule.monitor {
+        Monitor::Bias { ground_truth } => ground_truth,
+        Monitor::Explainability => {
+            let (of, rows, state) =
+                super::explain_shards::run_worker(schedule, t, run, k, clients).await?;
+            return Ok(ShardDone {
+                shard: k,
+                of,
+                summary: format!("{rows} rows explained"),
+                state,
+            });
+        }
     };
     let window = schedule.window.window_at(t).ok_or_else(|| {
         ExecutionError::Input(format!(
@@ -129,8 +136,7 @@ pub async fn run_shard(
     Ok(ShardDone {
         shard: k,
         of,
-        objects: objects.len(),
-        events,
+        summary: format!("{events} captured events from {} objects", objects.len()),
         state: out.describe(&key),
     })
 }

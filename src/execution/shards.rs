@@ -130,10 +130,25 @@ impl Sharding<'_> {
             .collect();
         let mut remote = match &executor.kind {
             ExecutorKind::Local => None,
-            ExecutorKind::Ray(ray) => Some(
-                super::ray_shards::dispatch(self.schedule, self.inputs.t, ray, &plan, self.clients)
+            ExecutorKind::Ray(ray) => {
+                let plan_bytes = serde_json::to_vec(&plan).map_err(|e| ExecutionError::Shard {
+                    shard: 0,
+                    of,
+                    reason: format!("the shard plan could not be written as JSON: {e}"),
+                    transient: false,
+                })?;
+                Some(
+                    super::ray_shards::dispatch(
+                        self.schedule,
+                        self.inputs.t,
+                        ray,
+                        of,
+                        vec![(PLAN_FILE.to_string(), plan_bytes)],
+                        self.clients,
+                    )
                     .await?,
-            ),
+                )
+            }
         };
         let mut merged = CaptureReduced {
             read: CaptureRead {
@@ -145,7 +160,7 @@ impl Sharding<'_> {
         };
         for (k, objects) in slices.iter().enumerate() {
             let outcome = match remote.as_mut() {
-                Some(states) => states.take(k).await?,
+                Some(states) => decode_outcome(&states.take(k).await?, k, of)?,
                 None => {
                     self.inputs
                         .compute(k, of, objects, SeqSet::default())

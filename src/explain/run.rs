@@ -2,6 +2,7 @@
 //! rows, or k-means centres of the data), per-row attributions in parallel, global values by
 //! `agg_method`.
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::aggregate::{AggMethod, aggregate};
@@ -194,7 +195,8 @@ pub fn kmeans(rows: &[Vec<f64>], k: usize, seed: u64) -> Vec<Vec<f64>> {
 /// One row's values (`[output][feature]`) and the coalitions evaluated for it.
 type RowResult = (Vec<Vec<f64>>, usize);
 
-/// Explains `rows` (features in `feature_names` order) with an in-process model.
+/// Explains `rows` (features in `feature_names` order) with an in-process model or an
+/// endpoint: [`shap_background`], [`explain_part`] over every row, [`assemble`].
 pub fn run_shap(
     rows: &[Vec<f64>],
     feature_names: &[String],
@@ -203,6 +205,20 @@ pub fn run_shap(
     label_headers: &[String],
     model: &Predictor,
 ) -> Result<ShapResult, ShapError> {
+    let background = shap_background(rows, feature_names, shap, model)?;
+    let part = explain_part(rows, 0, &background, shap, algorithm, model)?;
+    assemble(vec![part], feature_names, shap, label_headers)
+}
+
+/// The background rows every explanation of `rows` is made against (the config's in-place
+/// rows, or k-means centres of all of `rows`), once the model and the data agree on the
+/// features: computed once per execution, so rows explained apart (shards) share it.
+pub fn shap_background(
+    rows: &[Vec<f64>],
+    feature_names: &[String],
+    shap: &ShapConfig,
+    model: &Predictor,
+) -> Result<Vec<Vec<f64>>, ShapError> {
     let width = feature_names.len();
     if let Some(n) = model.num_features()
         && n != width
@@ -215,9 +231,75 @@ pub fn run_shap(
     if rows.is_empty() {
         return Err("no records to explain".into());
     }
-    let background = Background::uniform(baseline_rows(shap, rows, width)?);
+    Ok(baseline_rows(shap, rows, width)?)
+}
+
+/// The attributions of a contiguous part of the rows: what a shard computes and the
+/// coordinator concatenates. Values travel as IEEE bits (exact, and NaN survives JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShapPart {
+    /// Where the part starts among all the rows explained (each row's sampling generator is
+    /// seeded by this index, so a row's values do not depend on the split).
+    pub first: usize,
+    pub rows: usize,
+    pub outputs: usize,
+    pub features: usize,
+    /// `[row][output][feature]`, flattened, as `f64::to_bits`.
+    pub phi_bits: Vec<u64>,
+    pub expected_bits: Vec<u64>,
+    /// Synthetic rows the model scored.
+    pub model_rows: usize,
+}
+
+impl ShapPart {
+    fn new(first: usize, features: usize, expected: &[f64]) -> Self {
+        Self {
+            first,
+            rows: 0,
+            outputs: expected.len(),
+            features,
+            phi_bits: Vec::new(),
+            expected_bits: expected.iter().map(|v| v.to_bits()).collect(),
+            model_rows: 0,
+        }
+    }
+
+    fn push(&mut self, phi: &[Vec<f64>]) {
+        for output in phi {
+            self.phi_bits.extend(output.iter().map(|v| v.to_bits()));
+        }
+        self.rows += 1;
+    }
+
+    /// Row `i` of the part, output `o`.
+    fn phi(&self, i: usize, o: usize) -> Vec<f64> {
+        let at = (i * self.outputs + o) * self.features;
+        self.phi_bits[at..at + self.features]
+            .iter()
+            .map(|b| f64::from_bits(*b))
+            .collect()
+    }
+
+    fn is_consistent(&self) -> bool {
+        self.phi_bits.len() == self.rows * self.outputs * self.features
+            && self.expected_bits.len() == self.outputs
+    }
+}
+
+/// Explains `rows`, the part of all the rows that starts at `first`, against `background`,
+/// rows split over the cores.
+pub fn explain_part(
+    rows: &[Vec<f64>],
+    first: usize,
+    background: &[Vec<f64>],
+    shap: &ShapConfig,
+    algorithm: ShapAlgorithm,
+    model: &Predictor,
+) -> Result<ShapPart, ShapError> {
+    let width = background.first().or(rows.first()).map_or(0, Vec::len);
+    let background = Background::uniform(background.to_vec());
     if algorithm == ShapAlgorithm::Tree {
-        return run_tree_shap(rows, feature_names, shap, label_headers, model, &background);
+        return tree_part(rows, first, width, model, &background);
     }
     let predict = |r: &[f64]| -> Result<Vec<f64>, PredictError> { model.predict(r) };
     let settings = Settings {
@@ -238,10 +320,9 @@ pub fn run_shap(
     };
     let explainer = Explainer::new(&predict, background, settings)?.with_coalitions(&coalitions);
     // Each row draws from its own generator (seed, row index): results do not depend on how
-    // rows are split across threads.
+    // rows are split across threads or shards.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = rows.len().div_ceil(threads).max(1);
-    let outputs = explainer.outputs();
     let results: Vec<Result<Vec<RowResult>, ShapError>> = std::thread::scope(|s| {
         let handles: Vec<_> = rows
             .chunks(chunk)
@@ -252,7 +333,7 @@ pub fn run_shap(
                     part.iter()
                         .enumerate()
                         .map(|(i, row)| {
-                            let index = (ci * chunk + i) as u64;
+                            let index = (first + ci * chunk + i) as u64;
                             let mut rng = Rng::seeded(
                                 settings
                                     .seed
@@ -281,17 +362,60 @@ pub fn run_shap(
             })
             .collect()
     });
-    let mut local: Vec<Vec<Vec<f64>>> = vec![Vec::with_capacity(rows.len()); outputs];
-    let mut model_rows = 0;
+    let mut out = ShapPart::new(first, width, &explainer.expected_values());
     for part in results {
         for (phi, coalitions) in part? {
-            model_rows += coalitions * explainer_rows(&explainer);
-            for (o, p) in phi.into_iter().enumerate() {
-                local[o].push(p);
+            out.model_rows += coalitions * explainer_rows(&explainer);
+            out.push(&phi);
+        }
+    }
+    Ok(out)
+}
+
+/// The analysis of every row from its parts, in row order: local values concatenated, global
+/// values aggregated over all of them (the same sums in the same order however the rows were
+/// split).
+pub fn assemble(
+    mut parts: Vec<ShapPart>,
+    feature_names: &[String],
+    shap: &ShapConfig,
+    label_headers: &[String],
+) -> Result<ShapResult, ShapError> {
+    parts.sort_by_key(|p| p.first);
+    let Some(head) = parts.first() else {
+        return Err("no records to explain".into());
+    };
+    let (outputs, expected_bits) = (head.outputs, head.expected_bits.clone());
+    let mut next = 0;
+    for p in &parts {
+        if p.first != next
+            || !p.is_consistent()
+            || p.outputs != outputs
+            || p.features != feature_names.len()
+            || p.expected_bits != expected_bits
+        {
+            return Err(ShapError::Invalid(format!(
+                "the explained parts do not fit together at row {} (rows {}..{}, {} outputs × {} features; expected row {next}, {outputs} outputs × {} features, the same expected values)",
+                p.first,
+                p.first,
+                p.first + p.rows,
+                p.outputs,
+                p.features,
+                feature_names.len()
+            )));
+        }
+        next += p.rows;
+    }
+    let mut local: Vec<Vec<Vec<f64>>> = vec![Vec::with_capacity(next); outputs];
+    let mut model_rows = 0;
+    for p in &parts {
+        model_rows += p.model_rows;
+        for i in 0..p.rows {
+            for (o, l) in local.iter_mut().enumerate() {
+                l.push(p.phi(i, o));
             }
         }
     }
-    let expected = explainer.expected_values();
     let labels = local
         .into_iter()
         .enumerate()
@@ -301,7 +425,7 @@ pub fn run_shap(
                 .cloned()
                 .unwrap_or_else(|| format!("label{o}")),
             global: aggregate(&local, agg(shap.agg_method)),
-            expected_value: expected[o],
+            expected_value: f64::from_bits(expected_bits[o]),
             local,
         })
         .collect();
@@ -314,14 +438,13 @@ pub fn run_shap(
 
 /// `driftwatch.shap_algorithm: tree`: exact TreeSHAP of an in-process XGBoost model's margin,
 /// rows split over the cores.
-fn run_tree_shap(
+fn tree_part(
     rows: &[Vec<f64>],
-    feature_names: &[String],
-    shap: &ShapConfig,
-    label_headers: &[String],
+    first: usize,
+    width: usize,
     model: &Predictor,
     background: &Background,
-) -> Result<ShapResult, ShapError> {
+) -> Result<ShapPart, ShapError> {
     let xgb = match model {
         Predictor::InProcess(InProcessModel::Xgboost(m)) => m,
         Predictor::InProcess(InProcessModel::Linear(_)) => {
@@ -353,19 +476,11 @@ fn run_tree_shap(
     .into_iter()
     .flatten()
     .collect();
-    Ok(ShapResult {
-        feature_names: feature_names.to_vec(),
-        labels: vec![LabelResult {
-            label: label_headers
-                .first()
-                .cloned()
-                .unwrap_or_else(|| "label0".to_string()),
-            global: aggregate(&local, agg(shap.agg_method)),
-            expected_value: tree.expected_value,
-            local,
-        }],
-        model_rows: 0,
-    })
+    let mut out = ShapPart::new(first, width, &[tree.expected_value]);
+    for phi in local {
+        out.push(&[phi]);
+    }
+    Ok(out)
 }
 
 fn explainer_rows(e: &Explainer<'_>) -> usize {

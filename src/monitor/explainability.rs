@@ -16,8 +16,9 @@ use crate::config::analysis::{
 use crate::config::check::{CheckConfig, CheckMode};
 use crate::explain::aggregate::{AggMethod, aggregate};
 use crate::explain::pdp::{PdpDataType, grid, partial_dependence};
-use crate::explain::predictor::Predictor;
-use crate::explain::run::{ShapResult, run_shap};
+pub use crate::explain::predictor::Predictor;
+pub use crate::explain::run::ShapPart;
+use crate::explain::run::{ShapResult, assemble, explain_part, run_shap};
 use crate::sagemaker::DriftwatchBlock;
 use crate::sagemaker::analysis::{IntervalEntry, NotSignificant};
 use crate::sagemaker::{
@@ -43,6 +44,9 @@ pub struct ExplainRequest {
     pub ndcg_threshold: f64,
     /// How the attribution check judges, and the nDCG intervals' settings.
     pub check: CheckConfig,
+    /// The rows' SHAP values, already computed elsewhere (the shards of a sharded
+    /// execution) and assembled here instead of computed.
+    pub shap_parts: Option<Vec<ShapPart>>,
 }
 
 impl ExplainRequest {
@@ -73,8 +77,43 @@ impl ExplainRequest {
                 .or(cfg.extensions.ndcg_threshold)
                 .unwrap_or(attribution_drift::DEFAULT_THRESHOLD),
             check: *check,
+            shap_parts: None,
         }
     }
+}
+
+/// The background rows of `methods.shap` for `rows`, computed once for all of an
+/// execution's shards.
+pub fn shap_background(
+    rows: &[Vec<f64>],
+    feature_names: &[String],
+    shap: &ShapConfig,
+    predictor: &Predictor,
+) -> Result<Vec<Vec<f64>>, MonitorError> {
+    Ok(crate::explain::run::shap_background(
+        rows,
+        feature_names,
+        shap,
+        predictor,
+    )?)
+}
+
+/// One shard's SHAP values: `rows`, which start at row `first` of the execution's rows,
+/// against the execution's `background`, on the blocking pool.
+pub async fn explain_shard(
+    rows: Vec<Vec<f64>>,
+    first: usize,
+    background: Vec<Vec<f64>>,
+    shap: ShapConfig,
+    algorithm: ShapAlgorithm,
+    predictor: Arc<Predictor>,
+) -> Result<(ShapPart, usize), MonitorError> {
+    tokio::task::spawn_blocking(move || {
+        let part = explain_part(&rows, first, &background, &shap, algorithm, &predictor)?;
+        Ok((part, predictor.requests()))
+    })
+    .await
+    .map_err(|e| MonitorError::Data(format!("explaining failed: {e}")))?
 }
 
 /// The explainability part of an analysis.
@@ -359,8 +398,12 @@ fn ndcg_intervals(
 type Explained = (Option<(ShapResult, bool)>, Option<Vec<PdpFeature>>);
 
 fn explain(req: &ExplainRequest) -> Result<Explained, MonitorError> {
-    let shap = match &req.shap {
-        Some(cfg) => Some((
+    let shap = match (&req.shap, &req.shap_parts) {
+        (Some(cfg), Some(parts)) => Some((
+            assemble(parts.clone(), &req.feature_names, cfg, &req.label_headers)?,
+            cfg.save_local_shap_values,
+        )),
+        (Some(cfg), None) => Some((
             run_shap(
                 &req.rows,
                 &req.feature_names,
@@ -371,7 +414,7 @@ fn explain(req: &ExplainRequest) -> Result<Explained, MonitorError> {
             )?,
             cfg.save_local_shap_values,
         )),
-        None => None,
+        (None, _) => None,
     };
     let pdp = match &req.pdp {
         Some(cfg) => {
