@@ -312,3 +312,43 @@ fn the_policy_grants_what_executions_do_and_nothing_on_production_endpoints() {
     assert!(!invoke.is_empty());
     assert!(invoke.iter().all(|r| r.ends_with("-shadow")), "{invoke:?}");
 }
+
+#[test]
+fn the_ray_kit_validates_and_its_ray_versions_agree() {
+    // The daemon's schedules file for the KubeRay cluster is a valid driftwatch config.
+    let config = common::repo_path("deploy/ray/schedules.yaml");
+    let r = common::driftwatch(&["validate", "--config", config.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    // One Ray version across the image, the cluster and the tests' cluster (scripts/ray).
+    let read = |p: &str| std::fs::read_to_string(common::repo_path(p)).unwrap();
+    let pinned = read("scripts/ray")
+        .lines()
+        .find_map(|l| l.strip_prefix("RAY_VERSION=\""))
+        .and_then(|v| v.strip_suffix('"'))
+        .expect("scripts/ray pins RAY_VERSION")
+        .to_string();
+    let cluster = read("deploy/ray/raycluster.yaml");
+    assert!(
+        cluster.contains(&format!("rayVersion: \"{pinned}\"")),
+        "raycluster.yaml's rayVersion is not {pinned}"
+    );
+    let dockerfile = read("deploy/ray/Dockerfile");
+    let images: Vec<&str> = dockerfile
+        .lines()
+        .filter_map(|l| l.strip_prefix("FROM rayproject/ray:"))
+        .collect();
+    assert_eq!(images.len(), 2, "{dockerfile}");
+    assert!(
+        images.iter().all(|i| i.starts_with(&format!("{pinned}-"))),
+        "{images:?} vs {pinned}"
+    );
+    // The head's service name KubeRay derives from the cluster's name.
+    let name = cluster
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("name: "))
+        .expect("metadata.name");
+    assert!(
+        read("deploy/ray/schedules.yaml").contains(&format!("http://{name}-head-svc.")),
+        "schedules.yaml does not point at {name}-head-svc"
+    );
+}

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::scenario::{self, ANALYSIS_CONFIG, SCHEDULES, T};
-use common::{aws_env, driftwatch_env, moto_url, ray_url, s3_client, unique_bucket};
+use common::{aws_env, moto_url, ray_url, run_record, s3_client, unique_bucket};
 use serde_json::Value;
 
 const OUT_FOLDER: &str = "census-xgb/census-bias/2024/01/19/12";
@@ -110,22 +110,7 @@ impl Bucket {
 }
 
 fn run(config: &Path, env: &[(&'static str, String)]) -> (i32, Value, String) {
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let r = driftwatch_env(
-        &[
-            "run",
-            "--config",
-            config.to_str().unwrap(),
-            "--schedule",
-            "census-bias",
-            "--at",
-            T,
-        ],
-        &env,
-    );
-    let record: Value = serde_json::from_str(&r.stdout)
-        .unwrap_or_else(|e| panic!("record on stdout ({e}): {}\n{}", r.stdout, r.stderr));
-    (r.code, record, r.stderr)
+    run_record(config, "census-bias", T, env)
 }
 
 /// `executor:` lines for the scenario's schedule: Ray at `address`, with `extra` keys.
@@ -257,6 +242,39 @@ fn a_shard_that_fails_once_is_submitted_again() {
     );
 }
 
+/// Runs the scenario in one shard on Ray whose job runs `script` instead of driftwatch, with
+/// `retries`: the Failed record (no analysis.json, no shard files left) and the config.
+fn failing(
+    b: &Bucket,
+    ray: &str,
+    dir: &Path,
+    output: &str,
+    script: &str,
+    retries: u32,
+) -> (Value, PathBuf) {
+    let command = wrapper(dir, &format!("{output}.sh"), script);
+    let config = b.config(
+        dir,
+        output,
+        &ray_executor(ray, 1, &command, &format!("      retries: {retries}\n")),
+    );
+    let (code, record, stderr) = run(&config, &b.env());
+    assert_eq!(code, 1, "{record}\n{stderr}");
+    assert_eq!(record["status"], "Failed", "{record}");
+    assert!(
+        b.get(&format!("{output}/{OUT_FOLDER}/analysis.json"))
+            .is_none(),
+        "no analysis.json from a failed execution"
+    );
+    assert!(
+        b.keys(&format!("{output}/"))
+            .iter()
+            .all(|k| !k.contains("/_shards/")),
+        "shard files left behind"
+    );
+    (record, config)
+}
+
 #[test]
 fn a_shard_that_keeps_failing_fails_the_execution_with_its_error() {
     let (Some(url), Some(ray)) = (moto_url(), ray_url()) else {
@@ -266,19 +284,14 @@ fn a_shard_that_keeps_failing_fails_the_execution_with_its_error() {
     let dir = tempfile::tempdir().unwrap();
     // Transient each time: tried 1 + retries times, then Failed (Transient), naming the shard
     // and carrying the job's own words.
-    let transient = wrapper(
-        dir.path(),
-        "broken.sh",
-        "echo 'scratch disk is full on this worker' >&2; exit 75",
-    );
-    let config = b.config(
+    let (record, _) = failing(
+        &b,
+        &ray,
         dir.path(),
         "out-transient",
-        &ray_executor(&ray, 1, &transient, "      retries: 1\n"),
+        "echo 'scratch disk is full on this worker' >&2; exit 75",
+        1,
     );
-    let (code, record, stderr) = run(&config, &b.env());
-    assert_eq!(code, 1, "{record}\n{stderr}");
-    assert_eq!(record["status"], "Failed", "{record}");
     assert_eq!(record["failure_class"], "transient", "{record}");
     let reason = record["failure_reason"].as_str().unwrap();
     assert!(reason.contains("shard 0 of 1"), "{reason}");
@@ -287,31 +300,16 @@ fn a_shard_that_keeps_failing_fails_the_execution_with_its_error() {
         reason.contains("scratch disk is full on this worker"),
         "{reason}"
     );
-    assert!(
-        b.get(&format!("out-transient/{OUT_FOLDER}/analysis.json"))
-            .is_none(),
-        "no analysis.json from a failed execution"
-    );
-    assert!(
-        b.keys("out-transient/")
-            .iter()
-            .all(|k| !k.contains("/_shards/")),
-        "shard files left behind"
-    );
 
     // Permanent (exit 1, as `driftwatch shard` exits on bad input): not submitted again.
-    let permanent = wrapper(
-        dir.path(),
-        "bad.sh",
-        "echo 'error: the analysis config is not valid' >&2; exit 1",
-    );
-    let config = b.config(
+    let (record, config) = failing(
+        &b,
+        &ray,
         dir.path(),
         "out-permanent",
-        &ray_executor(&ray, 1, &permanent, "      retries: 3\n"),
+        "echo 'error: the analysis config is not valid' >&2; exit 1",
+        3,
     );
-    let (code, record, stderr) = run(&config, &b.env());
-    assert_eq!(code, 1, "{record}\n{stderr}");
     assert_eq!(record["failure_class"], "permanent", "{record}");
     let reason = record["failure_reason"].as_str().unwrap();
     assert!(reason.contains("after 1 of 4 attempts"), "{reason}");
@@ -484,23 +482,11 @@ fn an_explainability_window_sharded_on_ray_gives_the_bytes_of_a_local_run() {
     };
     let b = Bucket::with_scenario(&url, "ray-shap");
     let dir = tempfile::tempdir().unwrap();
-    let env: Vec<(&str, String)> = b.env();
-    let env_ref: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let run_shap = |config: &Path| {
-        let r = driftwatch_env(
-            &[
-                "run",
-                "--config",
-                config.to_str().unwrap(),
-                "--schedule",
-                "xgb-shap",
-                "--at",
-                "2024-01-19T12:00:00Z",
-            ],
-            &env_ref,
-        );
-        assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-        serde_json::from_str::<Value>(&r.stdout).unwrap()
+        let (code, record, stderr) =
+            run_record(config, "xgb-shap", "2024-01-19T12:00:00Z", &b.env());
+        assert_eq!(code, 0, "{record}\n{stderr}");
+        record
     };
     let local = explainability_config(&b, dir.path(), "shap-local", "");
     let local_record = run_shap(&local);

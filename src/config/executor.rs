@@ -75,6 +75,7 @@ impl Default for ExecutorConfig {
 pub const EXECUTOR_KEYS: &[&str] = &[
     "type",
     "shards",
+    // The ray executor's own keys from here on (see `RAY_KEYS`).
     "address",
     "parallelism",
     "retries",
@@ -86,16 +87,7 @@ pub const EXECUTOR_KEYS: &[&str] = &[
 ];
 
 /// Keys only the ray executor reads: naming one under `type: local` is a mistake to report.
-const RAY_KEYS: &[&str] = &[
-    "address",
-    "parallelism",
-    "retries",
-    "command",
-    "config",
-    "entrypoint_num_cpus",
-    "poll",
-    "forward_env",
-];
+const RAY_KEYS: &[&str] = EXECUTOR_KEYS.split_at(2).1;
 
 impl ExecutorConfig {
     /// Whether the window is reduced in shards rather than in one piece (a Ray executor

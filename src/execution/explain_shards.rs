@@ -18,9 +18,8 @@ use crate::aws::AwsClients;
 use crate::config::analysis::ShapAlgorithm;
 use crate::config::executor::ExecutorKind;
 use crate::config::{Purpose, Schedule};
-use crate::monitor::MonitorError;
 use crate::monitor::explainability::{Predictor, ShapPart, explain_shard, shap_background};
-use crate::monitor::inputs::{ModelSource, analysis_config, shap_config};
+use crate::monitor::inputs::analysis_config;
 use crate::monitor::write::WriteError;
 use crate::sagemaker::FailureClass;
 use crate::store::{ObjectStore, Store, join_key};
@@ -270,18 +269,7 @@ pub(super) async fn run_worker(
         clients,
     )
     .await?;
-    let config_location = schedule.analysis_config.location();
-    let shap = cfg
-        .methods
-        .as_ref()
-        .and_then(|m| m.shap.clone())
-        .ok_or_else(|| {
-            MonitorError::Unsupported(
-                "analysis_config: methods.shap is required for model_explainability".into(),
-            )
-        })?;
-    let shap = shap_config(&shap, config_location, clients).await?;
-    let model = ModelSource::resolve(&cfg, config_location, clients).await?;
+    let (shap, model) = super::explain_window::shap_inputs(&cfg, schedule, clients).await?;
     let predictor = model
         .predictor(
             plan.features.clone(),

@@ -11,8 +11,33 @@ use crate::capture::payload::OutputLocators;
 use crate::capture::read::CapturedEvent;
 use crate::capture::read::Decoder;
 use crate::config::Schedule;
+use crate::config::analysis::{AnalysisConfig, ShapConfig};
+use crate::monitor::MonitorError;
+use crate::monitor::inputs::{ModelSource, shap_config};
 use crate::monitor::rows::RowSample;
 use crate::schedule::window::Window;
+
+/// What explaining a schedule's window needs besides the rows: `methods.shap` (its baseline
+/// file read) and the model — the same in the coordinator and in a shard worker.
+pub(super) async fn shap_inputs(
+    cfg: &AnalysisConfig,
+    schedule: &Schedule,
+    clients: &AwsClients,
+) -> Result<(ShapConfig, ModelSource), ExecutionError> {
+    let config_location = schedule.analysis_config.location();
+    let shap = cfg
+        .methods
+        .as_ref()
+        .and_then(|m| m.shap.clone())
+        .ok_or_else(|| {
+            MonitorError::Unsupported(
+                "analysis_config: methods.shap is required for model_explainability".into(),
+            )
+        })?;
+    let model = ModelSource::resolve(cfg, config_location, clients).await?;
+    let shap = shap_config(&shap, config_location, clients).await?;
+    Ok((shap, model))
+}
 
 fn as_number(c: &Cell) -> Option<f64> {
     match c {

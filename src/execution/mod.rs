@@ -39,7 +39,7 @@ use crate::capture::frame::generated_name;
 use crate::config::{Monitor, Purpose, Schedule};
 use crate::monitor::bias::{AbsentLabel, BiasRequest};
 use crate::monitor::explainability::{ExplainRequest, monitor_explainability};
-use crate::monitor::inputs::{ModelSource, analysis_config, baseline, shap_config};
+use crate::monitor::inputs::{analysis_config, baseline};
 use crate::monitor::write::write_outputs;
 use crate::monitor::{MonitorError, MonitorOutput};
 use crate::publish::datum::Datum;
@@ -272,7 +272,6 @@ async fn analyse(
         Monitor::Explainability => Purpose::ExplainabilityMonitor,
     };
     let cfg = analysis_config(&schedule.analysis_config, purpose, clients).await?;
-    let config_location = schedule.analysis_config.location();
     let output = match &schedule.monitor {
         Monitor::Bias { ground_truth } => {
             let baseline = read_baseline(schedule, clients).await?;
@@ -295,23 +294,13 @@ async fn analyse(
             )
         }
         Monitor::Explainability => {
-            let shap = cfg
-                .methods
-                .as_ref()
-                .and_then(|m| m.shap.clone())
-                .ok_or_else(|| {
-                    MonitorError::Unsupported(
-                        "analysis_config: methods.shap is required for model_explainability".into(),
-                    )
-                })?;
-            let model = ModelSource::resolve(&cfg, config_location, clients).await?;
+            let (shap, model) = explain_window::shap_inputs(&cfg, schedule, clients).await?;
             let named = match (&cfg.headers, model.feature_names()) {
                 (Some(h), _) => Some(h.clone()),
                 (None, Some(names)) => Some(names.to_vec()),
                 (None, None) => None,
             };
             let baseline = read_baseline(schedule, clients).await?;
-            let shap = shap_config(&shap, config_location, clients).await?;
             let rows = explain_window::gather(
                 schedule,
                 window,

@@ -113,6 +113,21 @@ pub fn moto_url() -> Option<String> {
     }
 }
 
+/// `driftwatch run` of `schedule` in `config` at `at` with extra environment: the exit code,
+/// the execution record it printed, and stderr.
+pub fn run_record(
+    config: &Path,
+    schedule: &str,
+    at: &str,
+    env: &[(&'static str, String)],
+) -> (i32, serde_json::Value, String) {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = driftwatch_env(&run_args(config, schedule, at), &env);
+    let record = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("record on stdout ({e}): {}\n{}", r.stdout, r.stderr));
+    (r.code, record, r.stderr)
+}
+
 /// The local Ray cluster's Jobs API (`scripts/ray`, started by the test command); like the
 /// emulator, required under the test command and skipped without it.
 pub fn ray_url() -> Option<String> {
