@@ -322,6 +322,42 @@ fn a_shard_that_keeps_failing_fails_the_execution_with_its_error() {
 }
 
 #[test]
+fn check_access_asks_the_cluster_before_the_first_fire() {
+    let (Some(url), Some(ray)) = (moto_url(), ray_url()) else {
+        return;
+    };
+    let b = Bucket::with_scenario(&url, "ray-access");
+    let dir = tempfile::tempdir().unwrap();
+    let env = b.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let ray_line = |config: &Path| {
+        let r = common::driftwatch_env(
+            &["check-access", "--config", config.to_str().unwrap()],
+            &env,
+        );
+        let line = r
+            .stdout
+            .lines()
+            .find(|l| l.split_whitespace().nth(1) == Some("ray"))
+            .unwrap_or_else(|| panic!("no ray line:\n{}\n{}", r.stdout, r.stderr))
+            .to_string();
+        (r.code, line)
+    };
+    let up = b.config(dir.path(), "out", &ray_executor(&ray, 2, "driftwatch", ""));
+    let (code, line) = ray_line(&up);
+    assert_eq!(code, 0, "{line}");
+    assert!(line.contains(" ok ") && line.contains("Ray 2."), "{line}");
+    let down = b.config(
+        dir.path(),
+        "out-down",
+        &ray_executor("http://127.0.0.1:9", 2, "driftwatch", ""),
+    );
+    let (code, line) = ray_line(&down);
+    assert_eq!(code, 1, "{line}");
+    assert!(line.contains("FAILED unreachable"), "{line}");
+}
+
+#[test]
 fn an_unreachable_cluster_is_a_transient_failure_naming_it() {
     let Some(url) = moto_url() else {
         return;

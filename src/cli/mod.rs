@@ -318,6 +318,21 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// Whether the command reads capture windows (executions): those return freed memory to
+    /// the system at once (see `main.rs`).
+    pub fn streams_windows(&self) -> bool {
+        matches!(
+            self,
+            Self::Demo { .. }
+                | Self::Run { .. }
+                | Self::Shard { .. }
+                | Self::Backfill { .. }
+                | Self::Serve { .. }
+        )
+    }
+}
+
 /// Loads the schedules file `--config` names (a path or an S3 URI). `Ok(None)` when the file
 /// is invalid (its problems are printed; the caller exits 2).
 fn load_file(config: &str) -> anyhow::Result<Option<driftwatch::config::ScheduleFile>> {

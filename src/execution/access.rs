@@ -1,7 +1,8 @@
 //! `driftwatch check-access`: before the first fire, everything a schedule's executions will
 //! touch, probed the way they touch it — its capture and ground-truth prefixes listed, its
 //! analysis config and baseline read, a probe object written and deleted under its output,
-//! CloudWatch called (without datums) and its endpoint invoked with one row. One result per
+//! CloudWatch called (without datums), its endpoint invoked with one row and its Ray cluster's
+//! Jobs API asked for its version. One result per
 //! check; a failure names its cause first (no credentials, access denied, not found,
 //! unreachable).
 
@@ -20,7 +21,7 @@ use crate::store::{ObjectStore, Store, StoreError, join_key};
 pub struct Probe {
     pub schedule: String,
     /// What was checked: `capture`, `ground_truth`, `analysis_config`, `baseline`, `output`,
-    /// `cloudwatch`, `endpoint`.
+    /// `cloudwatch`, `endpoint`, `ray`.
     pub check: &'static str,
     /// Where.
     pub target: String,
@@ -187,7 +188,27 @@ pub async fn check_access(schedule: &Schedule, clients: &AwsClients) -> Vec<Prob
             probe_endpoint(cfg, location, clients).await,
         );
     }
+
+    if let Some(ray) = schedule.executor.ray() {
+        push(
+            "ray",
+            format!("{}/api/version", ray.address),
+            probe_ray(&ray.address).await,
+        );
+    }
     out
+}
+
+/// Asks the Ray cluster's Jobs API for its version (what every shard submission goes through).
+async fn probe_ray(address: &str) -> Result<String, String> {
+    let answer = match crate::ray::JobsClient::new(address) {
+        Ok(client) => client.version().await,
+        Err(e) => Err(e),
+    };
+    match answer {
+        Ok(v) => Ok(format!("Jobs API answered (Ray {v})")),
+        Err(e) => failed(e.to_string()),
+    }
 }
 
 /// Invokes the endpoint with the SHAP baseline's first row (the synthetic rows it will get).
