@@ -380,10 +380,15 @@ fn serve_catches_up_reports_reloads_stops_and_restarts_without_duplicates() {
         1
     );
     // SIGHUP with a valid file: a second schedule appears.
-    let second = "  - name: census-daily\n    type: model_bias\n    endpoint: census-xgb\n    \
-                  cadence: {daily: {hour: 0}}\n    data_capture: capture\n    ground_truth: truth\n    \
-                  output: output\n    analysis_config: analysis.json\n";
-    std::fs::write(&config, schedules_yaml(second)).unwrap();
+    // Its fire time is half a day from now, outside the look-back, so it adds no execution
+    // (at hour 0 the test failed when run in the first hours after midnight UTC).
+    let daily_hour = (h0.hour() + 12) % 24;
+    let second = format!(
+        "  - name: census-daily\n    type: model_bias\n    endpoint: census-xgb\n    \
+         cadence: {{daily: {{hour: {daily_hour}}}}}\n    data_capture: capture\n    ground_truth: truth\n    \
+         output: output\n    analysis_config: analysis.json\n"
+    );
+    std::fs::write(&config, schedules_yaml(&second)).unwrap();
     d.signal("HUP");
     d.wait(10, "the reload", |d| {
         d.json("/schedules")["schedules"].as_array().unwrap().len() == 2
