@@ -549,3 +549,83 @@ fn an_explainability_window_sharded_on_ray_gives_the_bytes_of_a_local_run() {
     assert_eq!(jobs.len(), 3, "{jobs:?}");
     assert!(jobs.iter().all(|j| j["status"] == "SUCCEEDED"), "{jobs:?}");
 }
+
+/// `backfill --executor ray`: each scheduled time one Ray job running the execution in one
+/// piece; the same records and analysis files as a backfill in this process, and a second
+/// pass skips what the ledger says is done without submitting anything.
+#[test]
+fn a_backfill_on_ray_runs_each_execution_as_a_job() {
+    let (Some(url), Some(ray)) = (moto_url(), ray_url()) else {
+        return;
+    };
+    let b = Bucket::with_scenario(&url, "ray-backfill");
+    let dir = tempfile::tempdir().unwrap();
+    let env = b.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let backfill = |config: &Path, executor: &str| {
+        common::driftwatch_env(
+            &[
+                "backfill",
+                "--config",
+                config.to_str().unwrap(),
+                "--schedule",
+                "census-bias",
+                "--from",
+                "2024-01-19T09:00:00Z",
+                "--to",
+                "2024-01-19T15:00:00Z",
+                "--executor",
+                executor,
+            ],
+            &env,
+        )
+    };
+    let local = b.config(dir.path(), "bf-local", "");
+    let here = backfill(&local, "local");
+    let binary = env!("CARGO_BIN_EXE_driftwatch");
+    // The schedule's own executor shards on Ray; a backfill job runs its execution in one
+    // piece (`run --in-process`), never submitting jobs of its own.
+    let config = b.config(dir.path(), "bf-ray", &ray_executor(&ray, 4, binary, ""));
+    let there = backfill(&config, "ray");
+    assert_eq!(there.code, here.code, "{}\n{}", there.stdout, there.stderr);
+    for time in ["2024/01/19/09", "2024/01/19/12"] {
+        let folder = format!("census-xgb/census-bias/{time}");
+        let record = |out: &str| -> Value {
+            serde_json::from_slice(&b.get(&format!("{out}/{folder}/execution.json")).unwrap())
+                .unwrap()
+        };
+        let (a, r) = (record("bf-local"), record("bf-ray"));
+        for key in ["status", "counts", "failure_reason", "attempt", "warnings"] {
+            assert_eq!(r[key], a[key], "{time}: {key}");
+        }
+        assert!(
+            b.get(&format!("bf-ray/{folder}/analysis.json"))
+                == b.get(&format!("bf-local/{folder}/analysis.json")),
+            "{time}: analysis.json differs"
+        );
+    }
+    let needle = config.display().to_string();
+    let jobs = jobs_mentioning(&ray, &needle);
+    assert_eq!(jobs.len(), 2, "one job per scheduled time: {jobs:?}");
+    assert!(
+        jobs.iter().all(|j| j["entrypoint"]
+            .as_str()
+            .is_some_and(|e| e.contains(" run --in-process "))),
+        "{jobs:?}"
+    );
+    // The second pass: 12:00 (Completed) is skipped; 09:00 (Failed: no labels in its window)
+    // runs again as attempt 2, one more job.
+    let again = backfill(&config, "ray");
+    assert!(
+        again.stdout.contains("already in the ledger"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(jobs_mentioning(&ray, &needle).len(), 3);
+    let rerun: Value = serde_json::from_slice(
+        &b.get("bf-ray/census-xgb/census-bias/2024/01/19/09/execution.json")
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(rerun["attempt"], 2, "{rerun}");
+}

@@ -16,6 +16,7 @@ pub fn backfill_command(
     to: &str,
     force: bool,
     parallel: usize,
+    on_ray: bool,
 ) -> anyhow::Result<ExitCode> {
     let from = parse_utc(from)
         .map_err(anyhow::Error::msg)
@@ -34,12 +35,21 @@ pub fn backfill_command(
     let Some(s) = super::load_schedule(config, schedule)? else {
         return Ok(ExitCode::from(2));
     };
+    if on_ray && s.executor.ray().is_none() {
+        anyhow::bail!(
+            "--executor ray: schedule {schedule:?} has no `executor: {{type: ray, address: …}}` naming the cluster"
+        );
+    }
     let runtime = super::Runtime::new()?;
     let results = runtime.block_on(backfill(
         Arc::new(s),
         from,
         to,
-        Options { force, parallel },
+        Options {
+            force,
+            parallel,
+            on_ray,
+        },
         Arc::new(AwsClients::new()),
     ))?;
     println!(
@@ -75,6 +85,17 @@ pub fn backfill_command(
                     r.counts.violations,
                     r.duration_seconds,
                     r.failure_reason.as_deref().unwrap_or("")
+                );
+            }
+            Outcome::NotRun(why) => {
+                failed += 1;
+                println!(
+                    "{:<22} {:<26} {:>9} {:>10} {:>8}  {why}",
+                    format_utc(*t),
+                    "NotRun",
+                    "-",
+                    "-",
+                    "-"
                 );
             }
             Outcome::LedgerError(e) => {

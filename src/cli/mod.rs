@@ -62,6 +62,13 @@ pub struct CheckFlags {
     pub no_intervals: bool,
 }
 
+/// `backfill --executor`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BackfillExecutor {
+    Local,
+    Ray,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum CheckModeArg {
     Sagemaker,
@@ -184,6 +191,13 @@ pub enum Command {
         /// The scheduled time T (RFC 3339 UTC); must be one of the schedule's fire times.
         #[arg(long)]
         at: String,
+        /// The attempt number the record carries (a re-run of a failed time: 2, 3, …).
+        #[arg(long, default_value_t = 1)]
+        attempt: u32,
+        /// Run in this process in one piece whatever the schedule's `executor` says (what a
+        /// `backfill --executor ray` job runs, so it never fans out again).
+        #[arg(long)]
+        in_process: bool,
     },
     /// Run one shard of a sharded execution (what a Ray job of `executor: {type: ray}` runs):
     /// reads the coordinator's plan under {output folder}/_shards/{run}/, reduces this shard's
@@ -239,9 +253,14 @@ pub enum Command {
         /// Run again the times already completed.
         #[arg(long)]
         force: bool,
-        /// Executions at once.
+        /// Executions at once (in this process; `--executor ray` runs the executor's
+        /// `parallelism` at once).
         #[arg(long, default_value_t = 1)]
         parallel: usize,
+        /// Where each execution runs: `local` (this process) or `ray` (one Ray job each, on
+        /// the schedule's `executor: {type: ray}` cluster).
+        #[arg(long, value_enum, default_value_t = BackfillExecutor::Local)]
+        executor: BackfillExecutor,
     },
     /// Run the daemon: every schedule on its UTC cadence, missed executions within the
     /// look-back caught up from the ledger (the execution records), a read-only status
@@ -490,7 +509,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             to,
             force,
             parallel,
-        } => backfill::backfill_command(&config, &schedule, &from, &to, force, parallel),
+            executor,
+        } => backfill::backfill_command(
+            &config,
+            &schedule,
+            &from,
+            &to,
+            force,
+            parallel,
+            executor == BackfillExecutor::Ray,
+        ),
         Command::ModelServer { model, port, host } => {
             model_server::model_server_command(&model, &host, port)
         }
@@ -498,7 +526,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             config,
             schedule,
             at,
-        } => run::run_command(&config, &schedule, &at),
+            attempt,
+            in_process,
+        } => run::run_command(&config, &schedule, &at, attempt, in_process),
         Command::Shard {
             config,
             schedule,

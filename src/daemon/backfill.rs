@@ -9,7 +9,7 @@ use tokio::sync::Semaphore;
 use super::ledger::{Entry, lookup};
 use crate::aws::AwsClients;
 use crate::config::Schedule;
-use crate::execution::{run_execution, run_execution_attempt};
+use crate::execution::{run_execution, run_execution_attempt, run_on_ray};
 use crate::sagemaker::ExecutionRecord;
 
 /// What happened to one scheduled time.
@@ -20,11 +20,15 @@ pub enum Outcome {
     Ran(Box<ExecutionRecord>),
     /// The ledger itself could not be read.
     LedgerError(String),
+    /// Its Ray job ended without a record (`--executor ray`): why.
+    NotRun(String),
 }
 
 pub struct Options {
     pub force: bool,
     pub parallel: usize,
+    /// Each execution a Ray job on the schedule's `executor` cluster (`--executor ray`).
+    pub on_ray: bool,
 }
 
 /// Runs the backfill; results in scheduled-time order.
@@ -36,6 +40,9 @@ pub async fn backfill(
     clients: Arc<AwsClients>,
 ) -> Result<Vec<(DateTime<Utc>, Outcome)>, crate::schedule::TooManyFireTimes> {
     let times = schedule.cadence.fire_times_limited(from, to)?;
+    if options.on_ray {
+        return Ok(on_ray(&schedule, &times, options.force, &clients).await);
+    }
     let permits = Arc::new(Semaphore::new(options.parallel.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     for (i, t) in times.iter().copied().enumerate() {
@@ -67,4 +74,41 @@ pub async fn backfill(
         }
     }
     Ok(out.into_iter().flatten().collect())
+}
+
+/// `--executor ray`: the ledger decides what runs, as in process; each execution is then one
+/// Ray job, its record read back from the ledger's file.
+async fn on_ray(
+    schedule: &Schedule,
+    times: &[DateTime<Utc>],
+    force: bool,
+    clients: &AwsClients,
+) -> Vec<(DateTime<Utc>, Outcome)> {
+    let mut decided: Vec<(DateTime<Utc>, Option<Outcome>, u32)> = Vec::with_capacity(times.len());
+    for &t in times {
+        decided.push(match lookup(schedule, t, clients).await {
+            _ if force => (t, None, 1),
+            Ok(Entry::Recorded(r)) if r.status.is_success() => (t, Some(Outcome::Skipped(r)), 0),
+            Ok(Entry::Recorded(r)) => (t, None, r.attempt + 1),
+            Ok(_) => (t, None, 1),
+            Err(e) => (t, Some(Outcome::LedgerError(e.to_string())), 0),
+        });
+    }
+    let runs: Vec<(DateTime<Utc>, u32)> = decided
+        .iter()
+        .filter(|(_, o, _)| o.is_none())
+        .map(|(t, _, a)| (*t, *a))
+        .collect();
+    let mut ran = run_on_ray(schedule, &runs, clients).await.into_iter();
+    decided
+        .into_iter()
+        .map(|(t, outcome, _)| {
+            let outcome = outcome.unwrap_or_else(|| match ran.next() {
+                Some((_, Ok(r))) => Outcome::Ran(Box::new(r)),
+                Some((_, Err(why))) => Outcome::NotRun(why),
+                None => Outcome::NotRun("no result from Ray".into()),
+            });
+            (t, outcome)
+        })
+        .collect()
 }

@@ -303,6 +303,7 @@ pub fn run_demo(o: &DemoOptions) -> Result<DemoSummary, DemoError> {
             Options {
                 force: true,
                 parallel: 2,
+                on_ray: false,
             },
             clients.clone(),
         ))?;
@@ -310,7 +311,7 @@ pub fn run_demo(o: &DemoOptions) -> Result<DemoSummary, DemoError> {
             .into_iter()
             .filter_map(|(_, out)| match out {
                 Outcome::Ran(r) | Outcome::Skipped(r) => Some(*r),
-                Outcome::LedgerError(_) => None,
+                Outcome::LedgerError(_) | Outcome::NotRun(_) => None,
             })
             .collect();
         let output = dir.join("output").join(ENDPOINT).join(s.name.as_str());

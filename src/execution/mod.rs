@@ -16,6 +16,8 @@ mod explain_shards;
 mod explain_window;
 mod outputs;
 mod pages;
+mod ray_backfill;
+mod ray_jobs;
 mod ray_shards;
 mod shard_worker;
 mod shards;
@@ -31,6 +33,7 @@ use tracing::Instrument;
 pub use access::{Probe, check_access};
 pub use error::{ExecutionError, format_runtime};
 pub use pages::rebuild_dashboard;
+pub use ray_backfill::run_on_ray;
 pub use shard_worker::{ShardDone, run_shard};
 pub use unwind::catch_panic;
 
