@@ -629,3 +629,52 @@ fn a_backfill_on_ray_runs_each_execution_as_a_job() {
     .unwrap();
     assert_eq!(rerun["attempt"], 2, "{rerun}");
 }
+
+/// A shard state the coordinator cannot read (here: overwritten after its job succeeded)
+/// fails the execution as permanent, naming the shard — and the shard folder is still
+/// removed (it was left behind when the merge failed).
+#[test]
+fn an_unreadable_shard_state_fails_the_execution_and_leaves_no_shard_files() {
+    let (Some(url), Some(ray)) = (moto_url(), ray_url()) else {
+        return;
+    };
+    let b = Bucket::with_scenario(&url, "ray-garbled");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("local-out");
+    let shards = out.join(format!("{OUT_FOLDER}/_shards"));
+    let command = wrapper(
+        dir.path(),
+        "garble.sh",
+        &format!(
+            "\"{bin}\" \"$@\" || exit $?\nfor f in {dir}/*/0.json; do [ -e \"$f\" ] && echo garbage > \"$f\"; done\nexit 0",
+            bin = env!("CARGO_BIN_EXE_driftwatch"),
+            dir = shards.display()
+        ),
+    );
+    let config = b.config(dir.path(), "unused", &ray_executor(&ray, 2, &command, ""));
+    let yaml = std::fs::read_to_string(&config).unwrap().replace(
+        &format!("s3://{}/unused", b.name),
+        &out.display().to_string(),
+    );
+    std::fs::write(&config, yaml).unwrap();
+    let (code, record, stderr) = run(&config, &b.env());
+    assert_eq!(code, 1, "{record}\n{stderr}");
+    assert_eq!(record["failure_class"], "permanent", "{record}");
+    let reason = record["failure_reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("shard 0 of 2: its state does not round-trip through JSON"),
+        "{reason}"
+    );
+    let mut left = Vec::new();
+    let mut stack = vec![shards.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                left.push(e.path());
+            }
+        }
+    }
+    assert!(left.is_empty(), "shard files left behind: {left:?}");
+}

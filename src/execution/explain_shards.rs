@@ -191,12 +191,18 @@ impl ExplainSharding<'_> {
                     self.clients,
                 )
                 .await?;
-                for k in 0..of {
-                    let state = decode_state(&states.take(k).await?, k, of)?;
-                    remote_requests += state.endpoint_requests;
-                    parts.push(state.part);
-                }
+                let mut read = async || {
+                    for k in 0..of {
+                        let state = decode_state(&states.take(k).await?, k, of)?;
+                        remote_requests += state.endpoint_requests;
+                        parts.push(state.part);
+                    }
+                    Ok::<_, ExecutionError>(())
+                };
+                let read = read().await;
+                // The jobs' files go whether reading them worked or not.
                 states.clean_up().await;
+                read?;
             }
         }
         Ok(Sharded {

@@ -85,6 +85,7 @@ pub(super) async fn dispatch(
     inputs: Vec<(String, Vec<u8>)>,
     clients: &AwsClients,
 ) -> Result<RemoteStates, ExecutionError> {
+    let jobs = RayJobs::new(ray, PERMANENT_EXIT_CODES).map_err(|e| ray_error(0, of, &e))?;
     let run = run_id();
     let out = Store::open(&schedule.output, clients).await;
     let dir = shard_dir(&schedule.output_folder(t), &run);
@@ -99,7 +100,6 @@ pub(super) async fn dispatch(
             }));
         }
     }
-    let jobs = RayJobs::new(ray, PERMANENT_EXIT_CODES).map_err(|e| ray_error(0, of, &e))?;
     let specs: Vec<JobSpec> = (0..of)
         .map(|k| shard_job(schedule, t, ray, &run, k, of))
         .collect();

@@ -158,23 +158,28 @@ impl Sharding<'_> {
             },
             partial: BiasPartial::new(&self.inputs.plan),
         };
-        for (k, objects) in slices.iter().enumerate() {
-            let outcome = match remote.as_mut() {
-                Some(states) => decode_outcome(&states.take(k).await?, k, of)?,
-                None => {
-                    self.inputs
-                        .compute(k, of, objects, SeqSet::default())
-                        .await?
-                }
-            };
-            let outcome = self.admit(index, outcome, k, of, objects).await?;
-            merged.read.absorb(outcome.read);
-            merged.partial.absorb(outcome.partial);
+        let merging = async {
+            for (k, objects) in slices.iter().enumerate() {
+                let outcome = match remote.as_mut() {
+                    Some(states) => decode_outcome(&states.take(k).await?, k, of)?,
+                    None => {
+                        self.inputs
+                            .compute(k, of, objects, SeqSet::default())
+                            .await?
+                    }
+                };
+                let outcome = self.admit(index, outcome, k, of, objects).await?;
+                merged.read.absorb(outcome.read);
+                merged.partial.absorb(outcome.partial);
+            }
+            Ok::<_, ExecutionError>(())
         }
+        .await;
+        // The jobs' files go whether the merge worked or not.
         if let Some(states) = remote {
             states.clean_up().await;
         }
-        Ok(merged)
+        merging.map(|()| merged)
     }
 
     /// Checks a shard's state and claims its ids; a shard whose ids an earlier shard already
