@@ -13,16 +13,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::error::ExecutionError;
-use super::shards::{PLAN_FILE, shard_dir, state_file};
+use super::shards::{PLAN_FILE, ShardFolder};
 use crate::aws::AwsClients;
 use crate::config::analysis::ShapAlgorithm;
 use crate::config::executor::ExecutorKind;
 use crate::config::{Purpose, Schedule};
 use crate::monitor::explainability::{Predictor, ShapPart, explain_shard, shap_background};
 use crate::monitor::inputs::analysis_config;
-use crate::monitor::write::WriteError;
-use crate::sagemaker::FailureClass;
-use crate::store::{ObjectStore, Store, join_key};
 
 /// Bumped when the plan's or a state's layout changes.
 const EXPLAIN_FORMAT: u32 = 1;
@@ -182,7 +179,7 @@ impl ExplainSharding<'_> {
                     };
                     inputs.push((input_file(k), to_json(&input, k, of)?));
                 }
-                let mut states = super::ray_shards::dispatch(
+                let states = super::ray_shards::dispatch(
                     self.schedule,
                     self.t,
                     ray,
@@ -222,53 +219,11 @@ pub(super) async fn run_worker(
     k: usize,
     clients: &AwsClients,
 ) -> Result<(usize, usize, String), ExecutionError> {
-    let out = Store::open(&schedule.output, clients).await;
-    let dir = shard_dir(&schedule.output_folder(t), run);
-    let read = |name: String| {
-        let out = &out;
-        let key = join_key(&dir, &name);
-        async move {
-            let bytes = out.get(&key).await.map_err(|e| {
-                refused(
-                    k,
-                    0,
-                    format!("reading {}: {e}", out.describe(&key)),
-                    e.class() == FailureClass::Transient && !e.is_not_found(),
-                )
-            })?;
-            Ok::<_, ExecutionError>((bytes, out.describe(&key)))
-        }
-    };
-    let (bytes, at) = read(PLAN_FILE.to_string()).await?;
-    let plan: ExplainPlan = serde_json::from_slice(&bytes).map_err(|e| {
-        refused(
-            k,
-            0,
-            format!("the shard plan {at} is not readable: {e}"),
-            false,
-        )
-    })?;
+    let folder = ShardFolder::open(schedule, t, run, k, clients).await;
+    let plan: ExplainPlan = folder.read(PLAN_FILE, 0).await?;
     let of = plan.shards;
-    if plan.format != EXPLAIN_FORMAT {
-        return Err(refused(
-            k,
-            of,
-            format!(
-                "the shard plan is format {}, this driftwatch reads format {EXPLAIN_FORMAT} (the coordinator runs another version)",
-                plan.format
-            ),
-            false,
-        ));
-    }
-    let (bytes, at) = read(input_file(k)).await?;
-    let input: ExplainInput = serde_json::from_slice(&bytes).map_err(|e| {
-        refused(
-            k,
-            of,
-            format!("the shard's rows {at} are not readable: {e}"),
-            false,
-        )
-    })?;
+    folder.check_format(plan.format, EXPLAIN_FORMAT, of)?;
+    let input: ExplainInput = folder.read(&input_file(k), of).await?;
     let cfg = analysis_config(
         &schedule.analysis_config,
         Purpose::ExplainabilityMonitor,
@@ -300,17 +255,8 @@ pub(super) async fn run_worker(
         part,
         endpoint_requests: requests,
     };
-    let key = join_key(&dir, &state_file(k));
-    out.put(&key, to_json(&state, k, of)?)
-        .await
-        .map_err(|source| {
-            ExecutionError::Write(WriteError {
-                action: "writing",
-                file: "_shards/{k}.json",
-                source,
-            })
-        })?;
-    Ok((of, explained, out.describe(&key)))
+    let at = folder.write_state(&state, of).await?;
+    Ok((of, explained, at))
 }
 
 #[cfg(test)]

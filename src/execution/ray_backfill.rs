@@ -3,11 +3,9 @@
 //! fanning out again), which writes its own outputs and record; the coordinator waits for the
 //! jobs (`ray_jobs`, at most the executor's `parallelism` at once) and reads each record back.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 
-use super::ray_jobs::{JobEnd, JobSpec, RayJobs};
+use super::ray_jobs::{JobEnd, JobSpec, RayJobs, job_metadata};
 use crate::aws::AwsClients;
 use crate::config::Schedule;
 use crate::sagemaker::ExecutionRecord;
@@ -66,13 +64,7 @@ pub async fn run_on_ray(
                 attempt,
                 batch.timestamp_micros()
             ),
-            metadata: BTreeMap::from([
-                (
-                    "driftwatch_schedule".to_string(),
-                    schedule.name.as_str().to_string(),
-                ),
-                ("driftwatch_scheduled_time".to_string(), format_utc(*t)),
-            ]),
+            metadata: job_metadata(schedule, *t),
         })
         .collect();
     let mut ends: Vec<Option<Result<(), String>>> = runs.iter().map(|_| None).collect();

@@ -7,8 +7,12 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use chrono::{DateTime, Utc};
+
+use crate::config::Schedule;
 use crate::config::executor::RayExecutor;
 use crate::ray::{JobStatus, JobsClient, LOG_TAIL_BYTES, RayError, RuntimeEnv, Submission, tail};
+use crate::sagemaker::time::format_utc;
 
 /// One command to run: `{command} {args…}` on a worker.
 pub(super) struct JobSpec {
@@ -16,6 +20,18 @@ pub(super) struct JobSpec {
     /// The submission id without the attempt (`-{attempt}` is appended).
     pub id_stem: String,
     pub metadata: BTreeMap<String, String>,
+}
+
+/// What every driftwatch job says of itself in Ray's dashboard: the schedule and the
+/// scheduled time.
+pub(super) fn job_metadata(schedule: &Schedule, t: DateTime<Utc>) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (
+            "driftwatch_schedule".to_string(),
+            schedule.name.as_str().to_string(),
+        ),
+        ("driftwatch_scheduled_time".to_string(), format_utc(t)),
+    ])
 }
 
 /// How a job ended, after its retries.

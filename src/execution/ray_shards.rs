@@ -8,13 +8,12 @@
 //! worker); anything else — a transient store error (75), a killed process, a lost node — is
 //! retried.
 
-use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Utc};
 
 use super::error::ExecutionError;
-use super::ray_jobs::{JobEnd, JobSpec, RayJobs};
+use super::ray_jobs::{JobEnd, JobSpec, RayJobs, job_metadata};
 use super::shards::{shard_dir, state_file};
 use crate::aws::AwsClients;
 use crate::config::Schedule;
@@ -38,7 +37,7 @@ pub(super) struct RemoteStates {
 
 impl RemoteStates {
     /// Shard `k`'s state, in its wire form.
-    pub async fn take(&mut self, k: usize) -> Result<Vec<u8>, ExecutionError> {
+    pub async fn take(&self, k: usize) -> Result<Vec<u8>, ExecutionError> {
         let key = join_key(&self.dir, &state_file(k));
         self.out.get(&key).await.map_err(|e| ExecutionError::Shard {
             shard: k,
@@ -177,13 +176,10 @@ fn shard_job(
             schedule.name.as_str(),
             t.format("%Y%m%dT%H%M")
         ),
-        metadata: BTreeMap::from([
-            (
-                "driftwatch_schedule".to_string(),
-                schedule.name.as_str().to_string(),
-            ),
-            ("driftwatch_scheduled_time".to_string(), format_utc(t)),
-            ("driftwatch_shard".to_string(), format!("{k}/{of}")),
-        ]),
+        metadata: {
+            let mut m = job_metadata(schedule, t);
+            m.insert("driftwatch_shard".to_string(), format!("{k}/{of}"));
+            m
+        },
     }
 }

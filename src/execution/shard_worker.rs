@@ -10,15 +10,13 @@ use chrono::{DateTime, Utc};
 
 use super::bias_window::prepare;
 use super::error::ExecutionError;
-use super::shards::{PLAN_FILE, ShardInputs, shard_dir, state_file};
+use super::shards::{PLAN_FILE, ShardFolder, ShardInputs};
 use crate::aws::AwsClients;
 use crate::capture::shard::{SHARD_FORMAT, ShardPlan};
 use crate::capture::truth::SeqSet;
 use crate::config::{Monitor, Purpose, Schedule};
 use crate::monitor::inputs::analysis_config;
-use crate::monitor::write::WriteError;
-use crate::sagemaker::FailureClass;
-use crate::store::{ObjectMeta, ObjectStore, Store, join_key};
+use crate::store::{ObjectMeta, Store};
 
 /// What a shard did, for its log.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,47 +56,19 @@ pub async fn run_shard(
             crate::sagemaker::time::format_utc(t)
         ))
     })?;
-    let out = Store::open(&schedule.output, clients).await;
-    let dir = shard_dir(&schedule.output_folder(t), run);
-    let plan_key = join_key(&dir, PLAN_FILE);
-    let refused = |of: usize, reason: String, transient: bool| ExecutionError::Shard {
-        shard: k,
-        of,
-        reason,
-        transient,
-    };
-    let bytes = out.get(&plan_key).await.map_err(|e| {
-        refused(
-            0,
-            format!("reading the shard plan: {e}"),
-            e.class() == FailureClass::Transient && !e.is_not_found(),
-        )
-    })?;
-    let plan: ShardPlan = serde_json::from_slice(&bytes).map_err(|e| {
-        refused(
-            0,
-            format!(
-                "the shard plan {} is not readable: {e}",
-                out.describe(&plan_key)
-            ),
-            false,
-        )
-    })?;
+    let folder = ShardFolder::open(schedule, t, run, k, clients).await;
+    let plan: ShardPlan = folder.read(PLAN_FILE, 0).await?;
     let of = plan.shards.len();
-    if plan.format != SHARD_FORMAT {
-        return Err(refused(
-            of,
-            format!(
-                "the shard plan is format {}, this driftwatch reads format {SHARD_FORMAT} (the coordinator runs another version)",
-                plan.format
-            ),
-            false,
-        ));
-    }
+    folder.check_format(plan.format, SHARD_FORMAT, of)?;
     let objects: Vec<ObjectMeta> = plan
         .shards
         .get(k)
-        .ok_or_else(|| refused(of, format!("the plan has only {of} shards"), false))?
+        .ok_or_else(|| ExecutionError::Shard {
+            shard: k,
+            of,
+            reason: format!("the plan has only {of} shards"),
+            transient: false,
+        })?
         .iter()
         .map(ObjectMeta::from)
         .collect();
@@ -118,25 +88,11 @@ pub async fn run_shard(
     };
     let outcome = inputs.compute(k, of, &objects, SeqSet::default()).await?;
     let events = outcome.read.event_count;
-    let wire = serde_json::to_vec(&outcome).map_err(|e| {
-        refused(
-            of,
-            format!("its state could not be written as JSON: {e}"),
-            false,
-        )
-    })?;
-    let key = join_key(&dir, &state_file(k));
-    out.put(&key, wire).await.map_err(|source| {
-        ExecutionError::Write(WriteError {
-            action: "writing",
-            file: "_shards/{k}.json",
-            source,
-        })
-    })?;
+    let state = folder.write_state(&outcome, of).await?;
     Ok(ShardDone {
         shard: k,
         of,
         summary: format!("{events} captured events from {} objects", objects.len()),
-        state: out.describe(&key),
+        state,
     })
 }

@@ -15,6 +15,8 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use super::bias_window::read_truth;
 use super::error::ExecutionError;
@@ -26,8 +28,10 @@ use crate::capture::truth::{SeqSet, TruthIndex};
 use crate::config::Schedule;
 use crate::config::analysis::AnalysisConfig;
 use crate::config::executor::ExecutorKind;
+use crate::monitor::write::WriteError;
+use crate::sagemaker::FailureClass;
 use crate::schedule::window::Window;
-use crate::store::{ObjectMeta, Store, join_key};
+use crate::store::{ObjectMeta, ObjectStore, Store, join_key};
 
 /// The folder of one sharded run's plan and states, inside the execution's output folder.
 /// `run` is unique per coordinator attempt, so a late worker of an earlier attempt cannot
@@ -40,6 +44,100 @@ pub(super) const PLAN_FILE: &str = "plan.json";
 
 pub(super) fn state_file(k: usize) -> String {
     format!("{k}.json")
+}
+
+/// A run's shard folder as the worker of shard `k` sees it: the coordinator's inputs to read,
+/// its own state to write. Errors name the shard; `of` is 0 until the plan said how many.
+pub(super) struct ShardFolder {
+    out: Store,
+    dir: String,
+    k: usize,
+}
+
+impl ShardFolder {
+    pub async fn open(
+        schedule: &Schedule,
+        t: DateTime<Utc>,
+        run: &str,
+        k: usize,
+        clients: &AwsClients,
+    ) -> Self {
+        Self {
+            out: Store::open(&schedule.output, clients).await,
+            dir: shard_dir(&schedule.output_folder(t), run),
+            k,
+        }
+    }
+
+    fn refused(&self, of: usize, reason: String, transient: bool) -> ExecutionError {
+        ExecutionError::Shard {
+            shard: self.k,
+            of,
+            reason,
+            transient,
+        }
+    }
+
+    /// Reads and parses the input `name` the coordinator wrote.
+    pub async fn read<T: DeserializeOwned>(
+        &self,
+        name: &str,
+        of: usize,
+    ) -> Result<T, ExecutionError> {
+        let key = join_key(&self.dir, name);
+        let bytes = self.out.get(&key).await.map_err(|e| {
+            self.refused(
+                of,
+                format!("reading {}: {e}", self.out.describe(&key)),
+                e.class() == FailureClass::Transient && !e.is_not_found(),
+            )
+        })?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            self.refused(
+                of,
+                format!("{} is not readable: {e}", self.out.describe(&key)),
+                false,
+            )
+        })
+    }
+
+    /// Refuses a plan of another format version (a coordinator running another build).
+    pub fn check_format(&self, found: u32, expected: u32, of: usize) -> Result<(), ExecutionError> {
+        if found == expected {
+            return Ok(());
+        }
+        Err(self.refused(
+            of,
+            format!(
+                "the shard plan is format {found}, this driftwatch reads format {expected} (the coordinator runs another version)"
+            ),
+            false,
+        ))
+    }
+
+    /// Writes this shard's state for the coordinator; returns where it went.
+    pub async fn write_state<T: Serialize>(
+        &self,
+        state: &T,
+        of: usize,
+    ) -> Result<String, ExecutionError> {
+        let wire = serde_json::to_vec(state).map_err(|e| {
+            self.refused(
+                of,
+                format!("its state could not be written as JSON: {e}"),
+                false,
+            )
+        })?;
+        let key = join_key(&self.dir, &state_file(self.k));
+        self.out.put(&key, wire).await.map_err(|source| {
+            ExecutionError::Write(WriteError {
+                action: "writing",
+                file: "a shard state (_shards/…)",
+                source,
+            })
+        })?;
+        Ok(self.out.describe(&key))
+    }
 }
 
 /// What computing any shard needs, in the coordinator and in a worker alike.
@@ -128,7 +226,7 @@ impl Sharding<'_> {
             .iter()
             .map(|s| s.iter().map(ObjectMeta::from).collect())
             .collect();
-        let mut remote = match &executor.kind {
+        let remote = match &executor.kind {
             ExecutorKind::Local => None,
             ExecutorKind::Ray(ray) => {
                 let plan_bytes = serde_json::to_vec(&plan).map_err(|e| ExecutionError::Shard {
@@ -160,7 +258,7 @@ impl Sharding<'_> {
         };
         let merging = async {
             for (k, objects) in slices.iter().enumerate() {
-                let outcome = match remote.as_mut() {
+                let outcome = match remote.as_ref() {
                     Some(states) => decode_outcome(&states.take(k).await?, k, of)?,
                     None => {
                         self.inputs

@@ -261,7 +261,8 @@ pub async fn monitor_explainability(
     let (threshold, check) = (req.ndcg_threshold, req.check);
     let agg = req.shap.as_ref().map(|s| s.agg_method);
     let (result, requests) = tokio::task::spawn_blocking(move || {
-        let r = explain(&req);
+        let mut req = req;
+        let r = explain(&mut req);
         (r, req.predictor.requests())
     })
     .await
@@ -397,10 +398,11 @@ fn ndcg_intervals(
 /// The SHAP result (and whether its local values are to be saved), the PDP entries.
 type Explained = (Option<(ShapResult, bool)>, Option<Vec<PdpFeature>>);
 
-fn explain(req: &ExplainRequest) -> Result<Explained, MonitorError> {
-    let shap = match (&req.shap, &req.shap_parts) {
+fn explain(req: &mut ExplainRequest) -> Result<Explained, MonitorError> {
+    // The parts are handed over, not copied: they hold every row's values.
+    let shap = match (&req.shap, req.shap_parts.take()) {
         (Some(cfg), Some(parts)) => Some((
-            assemble(parts.clone(), &req.feature_names, cfg, &req.label_headers)?,
+            assemble(parts, &req.feature_names, cfg, &req.label_headers)?,
             cfg.save_local_shap_values,
         )),
         (Some(cfg), None) => Some((
