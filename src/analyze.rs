@@ -114,7 +114,13 @@ pub async fn analyze(
         timings.push((name, clock.elapsed()));
         clock = std::time::Instant::now();
     };
-    let dataset = dataset::load(dataset_path, &cfg)?;
+    let columns = if explains || predicts || cfg.requests_ft() {
+        dataset::Columns::All
+    } else {
+        dataset::Columns::BiasEngine
+    };
+    let dataset = dataset::load(dataset_path, &cfg, columns)?;
+    let bias_cfg = dataset.bias_config(&cfg).clone();
     let mut frame = dataset.frame;
     lap("load");
     let in_dataset = |source: MonitorError| AnalyzeError::Analysis {
@@ -145,7 +151,7 @@ pub async fn analyze(
     let bias = monitor_bias(BiasRequest {
         frame: &frame,
         weights: None,
-        config: &cfg,
+        config: &bias_cfg,
         check: &req.check,
         predictions: predictions.as_ref(),
         baseline: baseline.as_ref(),

@@ -17,8 +17,13 @@ pub fn maybe_gunzip(bytes: Vec<u8>, limit: u64) -> Result<Vec<u8>, String> {
     if !is_gzip(&bytes) {
         return Ok(bytes);
     }
+    gunzip(&bytes, limit)
+}
+
+/// Gzip bytes decompressed (all members), at most `limit` bytes once decompressed.
+pub fn gunzip(bytes: &[u8], limit: u64) -> Result<Vec<u8>, String> {
     let mut out = Vec::with_capacity(bytes.len().saturating_mul(4).min(limit as usize));
-    flate2::read::MultiGzDecoder::new(bytes.as_slice())
+    flate2::read::MultiGzDecoder::new(bytes)
         .take(limit + 1)
         .read_to_end(&mut out)
         .map_err(|e| format!("not a valid gzip stream: {e}"))?;

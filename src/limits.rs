@@ -67,7 +67,68 @@ pub fn human_bytes(n: u64) -> String {
 /// `/dev/zero`), a socket or a directory is refused before it is opened: reading one blocks
 /// or never ends, and a blocking read cannot be cancelled by `max_runtime` or SIGTERM.
 pub fn read_regular(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    let (file, len) = open_regular(path, limit)?;
+    read_open(file, len, limit)
+}
+
+/// Reads an opened file of `len` bytes, refusing it if it grew past `limit` meanwhile.
+fn read_open(file: std::fs::File, len: u64, limit: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
+    let mut out = Vec::with_capacity(len as usize);
+    file.take(limit + 1).read_to_end(&mut out)?;
+    if out.len() as u64 > limit {
+        return Err(std::io::Error::new(
+            ErrorKind::InvalidInput,
+            too_large_for(out.len() as u64, limit),
+        ));
+    }
+    Ok(out)
+}
+
+/// A file's bytes, mapped into memory or read.
+pub enum FileBytes {
+    Mapped(memmap2::Mmap),
+    Read(Vec<u8>),
+}
+
+impl std::ops::Deref for FileBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Self::Mapped(m) => m,
+            Self::Read(v) => v,
+        }
+    }
+}
+
+/// Files from this size on are mapped rather than read.
+const MAP_FROM: u64 = 1 << 20;
+
+/// [`read_regular`] for a large dataset read whole by one process: the file is mapped
+/// instead of copied. Copying 100 MB into fresh memory costs more than parsing it, because
+/// the kernel zeroes every page first; a mapping shares the page cache instead.
+///
+/// A mapped file that another process truncates while it is read ends this process with
+/// SIGBUS. `analyze` takes that risk for datasets, as polars does for every CSV it reads by
+/// path: a dataset is an input its owner does not rewrite during the analysis.
+pub fn map_regular(path: &Path, limit: u64) -> std::io::Result<FileBytes> {
+    let (file, len) = open_regular(path, limit)?;
+    if len < MAP_FROM {
+        return read_open(file, len, limit).map(FileBytes::Read);
+    }
+    // SAFETY: read-only and private; see above for a file truncated meanwhile.
+    let map = unsafe { memmap2::Mmap::map(&file)? };
+    if map.len() as u64 > limit {
+        return Err(std::io::Error::new(
+            ErrorKind::InvalidInput,
+            too_large_for(map.len() as u64, limit),
+        ));
+    }
+    Ok(FileBytes::Mapped(map))
+}
+
+/// Opens a regular file of at most `limit` bytes (see [`read_regular`]), and its length.
+fn open_regular(path: &Path, limit: u64) -> std::io::Result<(std::fs::File, u64)> {
     let kind = |meta: &std::fs::Metadata| {
         use std::os::unix::fs::FileTypeExt;
         let t = meta.file_type();
@@ -106,15 +167,7 @@ pub fn read_regular(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
             too_large_for(meta.len(), limit),
         ));
     }
-    let mut out = Vec::with_capacity(meta.len() as usize);
-    file.take(limit + 1).read_to_end(&mut out)?;
-    if out.len() as u64 > limit {
-        return Err(std::io::Error::new(
-            ErrorKind::InvalidInput,
-            too_large_for(out.len() as u64, limit),
-        ));
-    }
-    Ok(out)
+    Ok((file, meta.len()))
 }
 
 /// `bytes` as UTF-8 text, or why not, with the line and column of the first bad byte. UTF-16

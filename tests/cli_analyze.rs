@@ -255,3 +255,102 @@ fn one_sided_windows_still_complete() {
         == "No Label values are present in the predicted Label Column,Positive Predicted Index Series contains all False values"));
     assert!(run.stderr.contains("selects no row"), "{}", run.stderr);
 }
+
+/// `analyze` reads only the bias engine's columns of a CSV with its own header row (and
+/// parses plain numbers while it scans). The same data must give the same analysis.json,
+/// byte for byte, when every column is read: with a quoted header (a file with quotes is
+/// read whole by polars), and with columns named by position instead of by name.
+#[test]
+fn reading_only_the_bias_columns_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "tests/fixtures/golden/continuous_facet_scores.csv",
+            "tests/fixtures/golden/continuous_facet_scores.config.json",
+        ),
+        (
+            "tests/fixtures/golden/continuous_label_small.csv",
+            "tests/fixtures/golden/continuous_label_small.config.json",
+        ),
+        (
+            "tests/fixtures/golden/multiclass_label_subset.csv",
+            "tests/fixtures/golden/multiclass_label_subset.config.json",
+        ),
+        (
+            "tests/fixtures/golden/mixed_facets.csv",
+            "tests/fixtures/golden/mixed_facets.config.json",
+        ),
+    ];
+    for (k, (data, cfg)) in cases.iter().enumerate() {
+        let text = std::fs::read_to_string(repo_path(data)).unwrap();
+        let header: Vec<String> = text
+            .lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .map(String::from)
+            .collect();
+        let mut config = read(&repo_path(cfg));
+        // FT reads every column: leave it out so that the projection applies.
+        if let Some(post) = config
+            .pointer_mut("/methods/post_training_bias/methods")
+            .filter(|m| *m == "all")
+        {
+            *post = serde_json::json!([
+                "AD", "CDDPL", "DAR", "DCA", "DCR", "DI", "DPPL", "DRR", "GE", "RD", "SD", "TE"
+            ]);
+        }
+        let dir = tmp.path().join(k.to_string());
+        std::fs::create_dir_all(&dir).unwrap();
+        let plain = dir.join("plain.csv");
+        std::fs::write(&plain, &text).unwrap();
+        let quoted = dir.join("quoted.csv");
+        let quoted_header = header
+            .iter()
+            .map(|h| format!("\"{h}\""))
+            .collect::<Vec<_>>()
+            .join(",");
+        let body = text.split_once('\n').unwrap().1;
+        std::fs::write(&quoted, format!("{quoted_header}\n{body}")).unwrap();
+        let by_name = dir.join("by_name.json");
+        std::fs::write(&by_name, config.to_string()).unwrap();
+        // Every column reference by position.
+        let position = |v: &mut Value| {
+            if let Some(name) = v.as_str()
+                && let Some(i) = header.iter().position(|h| h == name)
+            {
+                *v = serde_json::json!(i);
+            }
+        };
+        for key in ["label", "predicted_label", "group_variable"] {
+            if let Some(v) = config.get_mut(key) {
+                position(v);
+            }
+        }
+        for f in config["facet"].as_array_mut().unwrap() {
+            position(&mut f["name_or_index"]);
+        }
+        let by_position = dir.join("by_position.json");
+        std::fs::write(&by_position, config.to_string()).unwrap();
+
+        let mut outputs = Vec::new();
+        for (name, d, c) in [
+            ("projected", &plain, &by_name),
+            ("whole", &quoted, &by_name),
+            ("positions", &plain, &by_position),
+        ] {
+            let out = dir.join(name);
+            let run = analyze(d, c, &out, None);
+            assert_eq!(run.code, 0, "{data} {name}: {}", run.stderr);
+            outputs.push((name, std::fs::read(out.join("analysis.json")).unwrap()));
+        }
+        for (name, bytes) in &outputs[1..] {
+            assert!(
+                bytes == &outputs[0].1,
+                "{data}: {name} differs from projected:\n{}\n{}",
+                String::from_utf8_lossy(bytes),
+                String::from_utf8_lossy(&outputs[0].1)
+            );
+        }
+    }
+}

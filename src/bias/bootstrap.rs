@@ -156,7 +156,7 @@ mod tests {
         let trials = 400;
         for t in 0..trials {
             let (d, y) = sample(&mut rng, 2000, 0.4, 0.35, 0.25);
-            let j = joint(None, &d, &y, None, None).unwrap();
+            let j = joint(None, &d, &y, None, None);
             let iv = intervals(&j, &["DPL"], &SETTINGS, t);
             if let Interval::Bounds { lower, upper } = iv[0].1
                 && lower <= 0.1
@@ -178,7 +178,7 @@ mod tests {
             (vec![true, false, true, false], vec![true; 4]),
             (vec![false; 5], vec![true, false, true, false, true]),
         ] {
-            let j = joint(None, &d, &y, None, None).unwrap();
+            let j = joint(None, &d, &y, None, None);
             for (name, iv) in intervals(&j, &names, &SETTINGS, 0) {
                 match iv {
                     Interval::Bounds { lower, upper } => {
@@ -195,7 +195,7 @@ mod tests {
     fn the_same_seed_gives_the_same_intervals() {
         let mut rng = Rng::seeded(1);
         let (d, y) = sample(&mut rng, 300, 0.5, 0.4, 0.3);
-        let j = joint(None, &d, &y, None, None).unwrap();
+        let j = joint(None, &d, &y, None, None);
         assert_eq!(
             intervals(&j, &["DPL", "KL"], &SETTINGS, 5),
             intervals(&j, &["DPL", "KL"], &SETTINGS, 5)

@@ -1,9 +1,10 @@
-//! The counting behind every metric: a polars group-by over facet × label × prediction
-//! (and × group for CDD). Metrics are then small pure functions over these counts.
+//! The counting behind every metric: records by facet × label × prediction (and × group
+//! for CDD). Metrics are then small pure functions over these counts.
 
+#[cfg(test)]
 use polars::prelude::*;
 
-use super::values::Weights;
+use super::values::{Values, Weights};
 
 /// Counts for one side of a facet split (a = not selected, d = selected).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -74,14 +75,17 @@ impl GroupCount {
     }
 }
 
+#[cfg(test)]
 fn bool_col(name: &str, v: &[bool]) -> Column {
     Column::new(name.into(), v)
 }
 
+#[cfg(test)]
 fn u64_at(c: &Column, i: usize) -> PolarsResult<u64> {
     Ok(c.get(i)?.extract::<u64>().unwrap_or(0))
 }
 
+#[cfg(test)]
 fn bool_at(c: &Column, i: usize) -> PolarsResult<bool> {
     Ok(matches!(c.get(i)?, AnyValue::Boolean(true)))
 }
@@ -252,86 +256,81 @@ impl JointCounts {
     }
 }
 
-/// Counts records by (group, d, y, ŷ) with one polars group-by (a row stands for `w[i]`
-/// records when weights are given).
+/// Each row's slot among the distinct values of the group variable, sorted (numbers by
+/// value, text byte by byte, false before true); rows without a value (missing, NaN) share
+/// the last slot, and take no part in any group, as pandas' `groupby` drops them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupSlots {
+    slot: Vec<u32>,
+    /// Distinct values; the slot of rows without one.
+    groups: usize,
+}
+
+impl GroupSlots {
+    pub fn of(values: &Values) -> Self {
+        match values {
+            Values::Int(v) => Self::sorted(v.iter().map(|x| Some(*x))),
+            Values::Float(v) => Self::sorted(v.iter().map(|x| {
+                // Bits with -0.0 folded into 0.0; the sign bit flipped (and every bit for
+                // negatives) so that the unsigned order is the numeric order.
+                (!x.is_nan()).then(|| {
+                    let b = if *x == 0.0 { 0 } else { x.to_bits() };
+                    if b >> 63 == 1 { !b } else { b | (1 << 63) }
+                })
+            })),
+            Values::Str(v) => Self::sorted(v.iter().map(Option::as_deref)),
+            Values::Bool(v) => Self::sorted(v.iter().copied()),
+        }
+    }
+
+    /// Slots for keys whose order is the groups' order.
+    fn sorted<K: Ord + std::hash::Hash + Copy>(keys: impl Iterator<Item = Option<K>>) -> Self {
+        let mut first_seen: foldhash::HashMap<K, u32> = foldhash::HashMap::default();
+        let mut raw = Vec::with_capacity(keys.size_hint().0);
+        for k in keys {
+            raw.push(k.map(|k| {
+                let next = first_seen.len() as u32;
+                *first_seen.entry(k).or_insert(next)
+            }));
+        }
+        let mut distinct: Vec<(K, u32)> = first_seen.into_iter().collect();
+        distinct.sort_unstable_by_key(|(k, _)| *k);
+        let mut rank = vec![0u32; distinct.len()];
+        for (r, (_, seen)) in distinct.iter().enumerate() {
+            rank[*seen as usize] = r as u32;
+        }
+        let groups = distinct.len();
+        Self {
+            slot: raw
+                .into_iter()
+                .map(|s| s.map_or(groups as u32, |s| rank[s as usize]))
+                .collect(),
+            groups,
+        }
+    }
+}
+
+/// Counts records by (group, d, y, ŷ) in one pass (a row stands for `w[i]` records when
+/// weights are given).
 pub fn joint(
-    group: Option<&Column>,
+    group: Option<&GroupSlots>,
     d: &[bool],
     y: &[bool],
     yhat: Option<&[bool]>,
     w: Weights<'_>,
-) -> PolarsResult<JointCounts> {
-    let no_pred;
-    let yhat = match yhat {
-        Some(p) => p,
-        None => {
-            no_pred = vec![false; d.len()];
-            &no_pred
-        }
-    };
-    let mut columns = vec![bool_col("d", d), bool_col("y", y), bool_col("p", yhat)];
-    if let Some(g) = group {
-        columns.push(g.clone().with_name("g".into()));
-    }
-    if let Some(w) = w {
-        columns.push(Column::new("w".into(), w));
-    }
-    let df = DataFrame::new(d.len(), columns)?;
-    let count = if w.is_some() {
-        col("w").sum().alias("n")
-    } else {
-        len().alias("n")
-    };
-    let keys: Vec<Expr> = if group.is_some() {
-        vec![col("g"), col("d"), col("y"), col("p")]
-    } else {
-        vec![col("d"), col("y"), col("p")]
-    };
-    let mut lazy = df.lazy().group_by(keys).agg([count]);
-    if group.is_some() {
-        // Nulls last, then the order group_cells uses.
-        lazy = lazy.sort(["g"], SortMultipleOptions::default().with_nulls_last(true));
-    }
-    let out = lazy.collect()?;
-    let (cd, cy, cp, cn) = (
-        out.column("d")?,
-        out.column("y")?,
-        out.column("p")?,
-        out.column("n")?,
-    );
-    // Slot per distinct group key in order; rows without a group go to the last slot.
-    let mut slot_of_row = Vec::with_capacity(out.height());
-    let mut keys: Vec<String> = Vec::new();
-    for i in 0..out.height() {
-        let slot = match group.map(|_| out.column("g").and_then(|g| g.get(i))) {
-            None => None,
-            Some(v) => {
-                let v = v?;
-                if v.is_null() {
-                    None
-                } else {
-                    let key = v.to_string();
-                    if keys.last() != Some(&key) {
-                        keys.push(key);
-                    }
-                    Some(keys.len() - 1)
-                }
-            }
-        };
-        slot_of_row.push(slot);
-    }
-    let slots = keys.len() + 1;
+) -> JointCounts {
+    let slots = group.map_or(1, |g| g.groups + 1);
     let mut counts = vec![0u64; slots * 8];
-    for (i, slot) in slot_of_row.into_iter().enumerate() {
-        let slot = slot.unwrap_or(slots - 1);
-        counts[cell_index(slot, bool_at(cd, i)?, bool_at(cy, i)?, bool_at(cp, i)?)] +=
-            u64_at(cn, i)?;
+    for i in 0..d.len() {
+        let slot = group.map_or(0, |g| g.slot[i] as usize);
+        let p = yhat.is_some_and(|p| p[i]);
+        counts[cell_index(slot, d[i], y[i], p)] += w.map_or(1, |w| w[i]);
     }
-    Ok(JointCounts {
+    JointCounts {
         slots,
         has_group: group.is_some(),
         counts,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -356,12 +355,13 @@ mod tests {
                 None,
             ],
         );
-        let j = joint(Some(&g), &d, &y, Some(&p), None).unwrap();
+        let slots = GroupSlots::of(&Values::from_column(&g).unwrap());
+        let j = joint(Some(&slots), &d, &y, Some(&p), None);
         assert_eq!(j.rows(), 8);
         assert_eq!(j.cells(), cells(&d, &y, Some(&p)).unwrap());
         assert_eq!(j.label_groups(), Some(group_cells(&g, &d, &y).unwrap()));
         assert_eq!(j.pred_groups(), Some(group_cells(&g, &d, &p).unwrap()));
-        let none = joint(None, &d, &y, None, None).unwrap();
+        let none = joint(None, &d, &y, None, None);
         assert_eq!(none.cells(), cells(&d, &y, None).unwrap());
         assert_eq!(none.label_groups(), None);
     }

@@ -7,7 +7,7 @@
 
 use polars::prelude::*;
 
-use super::counts::{self, Cells, GroupCells, JointCounts};
+use super::counts::{self, Cells, GroupCells, GroupSlots, JointCounts};
 use super::flip_test::{Features, flip_test};
 use super::metrics::{self, MetricValue};
 use super::select::{self, categorical_mask, infer_type, joined, threshold_mask, threshold_of};
@@ -475,7 +475,10 @@ pub fn run_bias(
         _ => None,
     };
     let group = match &cfg.group_variable {
-        Some(g) => Some(frame.column(&resolve(frame, "group_variable", g)?)?.clone()),
+        Some(g) => Some(GroupSlots::of(&values_of(
+            frame,
+            &resolve(frame, "group_variable", g)?,
+        )?)),
         None => None,
     };
     let mut excluded_base = vec![label_name.clone()];
@@ -544,7 +547,7 @@ pub fn run_bias(
                 pre_entries.push(match (&d, &label.mask) {
                     (Err(e), _) | (_, Err(e)) => failed_entry(text.clone(), names, e),
                     (Ok(d), Ok(y)) => {
-                        let joint = counts::joint(group.as_ref(), d, y, None, w)?;
+                        let joint = counts::joint(group.as_ref(), d, y, None, w);
                         let inp = FacetInputs {
                             cells: joint.cells(),
                             label_groups: joint.label_groups(),
@@ -563,7 +566,7 @@ pub fn run_bias(
                         failed_entry(text.clone(), names, e)
                     }
                     (Ok(d), Ok(y), Ok(p)) => {
-                        let joint = counts::joint(group.as_ref(), d, y, Some(p), w)?;
+                        let joint = counts::joint(group.as_ref(), d, y, Some(p), w);
                         let inp = FacetInputs {
                             cells: joint.cells(),
                             label_groups: None,

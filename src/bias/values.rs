@@ -80,11 +80,14 @@ impl Values {
     /// pandas' `nunique()` and `count()`: distinct and total non-missing values (each row
     /// counted as the records it stands for).
     pub fn unique_and_count(&self, w: Weights<'_>) -> (usize, usize) {
-        use std::collections::HashSet;
-        let present: Vec<bool> = (0..self.len()).map(|i| !self.is_missing(i)).collect();
-        let count = count_selected(&present, w) as usize;
+        use foldhash::HashSet;
+        let present = (0..self.len()).filter(|i| !self.is_missing(*i));
+        let count = match w {
+            None => present.count(),
+            Some(w) => present.map(|i| w[i]).sum::<u64>() as usize,
+        };
         let unique = match self {
-            Self::Int(v) => v.iter().collect::<HashSet<_>>().len(),
+            Self::Int(v) => distinct_ints(v),
             Self::Float(v) => v
                 .iter()
                 .filter(|x| !x.is_nan())
@@ -102,7 +105,7 @@ impl Values {
     /// Missing values never compare equal, so the `nan` entry selects no row.
     pub fn distinct_in_order(&self) -> Vec<(String, Vec<bool>)> {
         let keys: Vec<String> = (0..self.len()).map(|i| self.py_str(i)).collect();
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = foldhash::HashSet::default();
         let order: Vec<&String> = keys.iter().filter(|k| seen.insert(k.as_str())).collect();
         order
             .into_iter()
@@ -170,7 +173,47 @@ impl Values {
     }
 }
 
+/// How many distinct integers: a bitmap over their range when it is narrow (codes, counts,
+/// years: the usual label, facet and group columns), a hash set otherwise.
+fn distinct_ints(v: &[i64]) -> usize {
+    let (Some(min), Some(max)) = (v.iter().min(), v.iter().max()) else {
+        return 0;
+    };
+    let span = (i128::from(*max) - i128::from(*min)) as u128;
+    if span >= (v.len() as u128).max(1 << 16) * 8 {
+        return v.iter().collect::<foldhash::HashSet<_>>().len();
+    }
+    let mut seen = vec![0u64; (span as usize) / 64 + 1];
+    let mut distinct = 0;
+    for x in v {
+        let at = x.abs_diff(*min) as usize;
+        let (word, bit) = (at / 64, 1u64 << (at % 64));
+        if seen[word] & bit == 0 {
+            seen[word] |= bit;
+            distinct += 1;
+        }
+    }
+    distinct
+}
+
 /// Bits of a float with -0.0 folded into 0.0, for hashing distinct values.
 fn canonical_bits(x: f64) -> u64 {
     if x == 0.0 { 0 } else { x.to_bits() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distinct_integers_are_counted_narrow_or_wide() {
+        assert_eq!(distinct_ints(&[]), 0);
+        assert_eq!(distinct_ints(&[3, 1, 3, -2, 1]), 3);
+        assert_eq!(distinct_ints(&[i64::MIN, i64::MAX, 0, i64::MAX]), 3);
+        let wide: Vec<i64> = (0..1000).map(|i| i * 1_000_000_007).collect();
+        assert_eq!(distinct_ints(&wide), 1000);
+        let narrow = Values::Int(vec![5, 7, 5, 9, 7]);
+        assert_eq!(narrow.unique_and_count(None), (3, 5));
+        assert_eq!(narrow.unique_and_count(Some(&[1, 2, 3, 4, 5])), (3, 15));
+    }
 }

@@ -106,7 +106,7 @@ fn csv_row(line: &str) -> Vec<Value> {
 /// `read_csv` types it: `1` is an integer, `1.0` a float), missing for pandas' `na_values`
 /// (`NaN`, empty, `NULL`, … — as `analyze` reads a dataset), else text.
 pub fn cell_value(cell: &str) -> Value {
-    if crate::dataset::csv::PANDAS_NA.contains(&cell) {
+    if crate::dataset::csv::na_marker(cell.as_bytes()).is_some() {
         return Value::Null;
     }
     let t = cell.trim();

@@ -20,7 +20,7 @@ use super::frame::{FrameSpec, PREDICTION_COLUMN, generated_name};
 use super::quality::{Quality, Role};
 use super::read::CapturedEvent;
 use super::truth::{SeqSet, TruthIndex, id_hash};
-use crate::config::analysis::{AnalysisConfig, ColumnRef, POST_TRAINING_METRICS};
+use crate::config::analysis::AnalysisConfig;
 
 /// Which cells of a merged record the analysis keeps, decided once from the config.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,11 +37,7 @@ pub struct ReducePlan {
 
 impl ReducePlan {
     pub fn new(spec: FrameSpec, cfg: &AnalysisConfig) -> Self {
-        let ft = cfg
-            .methods
-            .as_ref()
-            .and_then(|m| m.post_training_bias.as_ref())
-            .is_some_and(|m| m.names(&POST_TRAINING_METRICS).contains(&"FT"));
+        let ft = cfg.requests_ft();
         let excluded_at = spec
             .excluded
             .iter()
@@ -74,18 +70,7 @@ impl ReducePlan {
     pub fn engine_config(&self, cfg: &AnalysisConfig) -> AnalysisConfig {
         let mut c = self.spec.engine_config(cfg);
         if let (Some(_), Some(features)) = (&self.kept, &self.spec.features) {
-            let full = full_columns(features, &self.spec);
-            let name = |r: &mut ColumnRef| {
-                if let ColumnRef::Index(i) = r
-                    && let Some(n) = full.get(*i)
-                {
-                    *r = ColumnRef::Name(n.clone());
-                }
-            };
-            c.facets.iter_mut().for_each(|f| name(&mut f.column));
-            c.group_variable.iter_mut().for_each(name);
-            c.excluded_columns.iter_mut().for_each(name);
-            c.joinsource.iter_mut().for_each(name);
+            c.name_positions(&full_columns(features, &self.spec));
         }
         c
     }
@@ -135,20 +120,9 @@ fn kept_positions(
     cfg: &AnalysisConfig,
 ) -> Option<Vec<usize>> {
     let full = full_columns(features, spec);
-    let refs = cfg
-        .facets
-        .iter()
-        .map(|f| &f.column)
-        .chain(cfg.group_variable.iter())
-        .chain(cfg.excluded_columns.iter())
-        .chain(cfg.joinsource.iter());
     let mut kept = Vec::new();
-    for r in refs {
-        let name = match r {
-            ColumnRef::Name(n) if full.contains(n) => n,
-            ColumnRef::Index(i) => full.get(*i)?,
-            ColumnRef::Name(_) => return None,
-        };
+    for r in cfg.feature_refs() {
+        let name = r.resolve_in(&full)?;
         if let Some(p) = features.iter().position(|f| f == name)
             && !kept.contains(&p)
         {
@@ -181,10 +155,14 @@ impl JoinCounts {
     }
 }
 
+/// Distinct rows in order of first appearance, with how many records have each (the order
+/// is the insertion order, so a fast hash changes nothing but the time).
+type RowCounts = IndexMap<RowKey, u64, foldhash::fast::RandomState>;
+
 #[derive(Debug, Clone, PartialEq)]
 enum Rows {
     /// Distinct rows in order of first appearance, with how many records have each.
-    Distinct(IndexMap<RowKey, u64>),
+    Distinct(RowCounts),
     /// Every record's row, in order.
     Every(Vec<RowKey>),
 }
@@ -227,7 +205,7 @@ impl From<BiasPartial> for Wire {
 impl From<Wire> for BiasPartial {
     fn from(w: Wire) -> Self {
         let rows = if w.distinct {
-            let mut m: IndexMap<RowKey, u64> = IndexMap::with_capacity(w.rows.len());
+            let mut m = RowCounts::with_capacity_and_hasher(w.rows.len(), Default::default());
             for (cells, n) in w.rows {
                 *m.entry(RowKey(cells)).or_default() += n;
             }
@@ -252,7 +230,7 @@ impl BiasPartial {
     pub fn new(plan: &ReducePlan) -> Self {
         Self {
             rows: if plan.distinct {
-                Rows::Distinct(IndexMap::new())
+                Rows::Distinct(RowCounts::default())
             } else {
                 Rows::Every(Vec::new())
             },
@@ -419,7 +397,7 @@ impl<'a> FileReducer<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::analysis::FacetConfig;
+    use crate::config::analysis::{ColumnRef, FacetConfig};
 
     fn event(key: &str, rows: &[(i64, i64)]) -> CapturedEvent {
         CapturedEvent {

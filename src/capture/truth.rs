@@ -102,7 +102,7 @@ pub struct TruthIndex {
     map: HashMap<IdHash, Entry, BuildHasherDefault<Prehashed>>,
     labels: Vec<u32>,
     values: Vec<Cell>,
-    value_ids: HashMap<RowKey, u32>,
+    value_ids: foldhash::HashMap<RowKey, u32>,
     claimed: Vec<AtomicBool>,
     /// Ids labelled more than once (the latest file's labels are used).
     pub duplicates: usize,

@@ -6,6 +6,9 @@ use std::path::Path;
 use polars::prelude::*;
 
 use super::DatasetError;
+use super::numbers::{self, NumberColumn};
+use super::scan::{self, ScanSpec};
+use crate::config::analysis::AnalysisConfig;
 
 /// pandas' default `na_values`: these cells are missing, whatever the column (in datasets and
 /// in captured CSV payloads alike).
@@ -14,10 +17,23 @@ pub(crate) const PANDAS_NA: &[&str] = &[
     "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
 ];
 
+/// Which of pandas' markers `cell` spells, if any. Every marker but the empty one holds `#`,
+/// `N` or `n`, and none is longer than 8 bytes: numbers are ruled out without comparing.
+pub(crate) fn na_marker(cell: &[u8]) -> Option<usize> {
+    if cell.len() > 8 || !(cell.is_empty() || cell.iter().any(|b| matches!(b, b'#' | b'N' | b'n')))
+    {
+        return None;
+    }
+    PANDAS_NA.iter().position(|m| m.as_bytes() == cell)
+}
+
 /// A CSV dataset and what a user must know about how it was read.
 pub struct CsvRead {
     pub frame: DataFrame,
     pub warnings: Vec<String>,
+    /// `Some` when only the bias engine's columns were read: the config to run the engine
+    /// with on this frame (references by position renamed, since positions moved).
+    pub projected: Option<AnalysisConfig>,
 }
 
 /// Reads CSV bytes (`path` names them in messages). `headers` given: the file's columns get
@@ -25,21 +41,20 @@ pub struct CsvRead {
 /// as a header row and skipped, with a warning; a first row that holds text where every
 /// other row of the column holds numbers is an error naming it (a header row that does not
 /// match the config, most likely), never a silently different dataset.
+///
+/// `bias_only`: the frame feeds only the bias engine with this config, so the columns it
+/// does not read may be left unparsed. That is done when the file has its own header row
+/// and no quotes (names and positions are then certain); otherwise every column is read.
 pub fn read_csv(
     bytes: &[u8],
     path: &Path,
     headers: Option<&[String]>,
+    bias_only: Option<&AnalysisConfig>,
 ) -> Result<CsvRead, DatasetError> {
-    // Checked first: polars would read a bad byte into a string cell (turning a numeric
-    // column categorical without a word), and UTF-16 as one garbled field per row.
-    crate::limits::utf8(bytes).map_err(|message| DatasetError::Invalid {
-        path: path.to_path_buf(),
-        message,
-    })?;
     let mut warnings = Vec::new();
     let expected_fields = match headers {
         Some(h) => h.len(),
-        None => first_line_fields(bytes),
+        None => lines(bytes).next().map_or(0, scan::count_fields),
     };
     // The file's own header row: always without `headers`; with them, when it spells them.
     let has_header_row = match headers {
@@ -56,25 +71,76 @@ pub fn read_csv(
             spelled
         }
     };
-    if let Some((row, got)) = first_ragged_row(bytes, expected_fields, has_header_row) {
+    let quoted = scan::has_quotes(bytes);
+    // With config headers and no header row, the first-row check below needs every column.
+    let projection = match (bias_only, headers, quoted) {
+        (Some(cfg), None, false) => header_names(bytes).and_then(|names| {
+            let (kept, cfg) = cfg.bias_projection(&names)?;
+            let kept_names = kept.iter().map(|k| names[*k].clone()).collect();
+            Some(Projection {
+                kept,
+                names: kept_names,
+                cfg,
+            })
+        }),
+        _ => None,
+    };
+    let found = scan::scan(
+        bytes,
+        &ScanSpec {
+            expected_fields,
+            header_row: has_header_row,
+            read: projection.as_ref().map(|p| p.kept.as_slice()),
+            quoted,
+            parse: projection.is_some(),
+        },
+    );
+    // Checked first: polars would read a bad byte into a string cell (turning a numeric
+    // column categorical without a word), and UTF-16 as one garbled field per row.
+    if !found.utf8 {
+        crate::limits::utf8(bytes).map_err(|message| DatasetError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        })?;
+    }
+    if let Some((row, got)) = found.ragged {
         return Err(DatasetError::MalformedRow {
             path: path.to_path_buf(),
             row,
             message: format!("expected {expected_fields} fields, found {got}"),
         });
     }
-    // Inferring types from the first rows is fast; a later value that does not fit makes
-    // polars fail (never coerce), and then the whole file is used for inference, as pandas
-    // does.
-    let frame = match parse_csv(bytes, has_header_row, Some(10_000)) {
-        Ok(f) => f,
-        Err(_) => parse_csv(bytes, has_header_row, None).map_err(|e| DatasetError::Invalid {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?,
+    let parsed = match (&projection, found.numbers) {
+        (Some(p), Some(numbers)) => numbers_frame(&p.names, numbers),
+        _ => None,
     };
+    let frame = match parsed {
+        Some(frame) => frame,
+        None => {
+            let options = ParseOptions {
+                has_header: has_header_row,
+                markers: &found.markers,
+                projection: projection.as_ref().map(|p| &p.kept),
+            };
+            // Inferring types from the first rows is fast; a later value that does not fit
+            // makes polars fail (never coerce), and then the whole file is used for
+            // inference, as pandas does.
+            match parse_csv(bytes, &options, Some(10_000)) {
+                Ok(f) => f,
+                Err(_) => parse_csv(bytes, &options, None).map_err(|e| DatasetError::Invalid {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                })?,
+            }
+        }
+    };
+    let projected = projection.map(|p| p.cfg);
     let Some(h) = headers else {
-        return Ok(CsvRead { frame, warnings });
+        return Ok(CsvRead {
+            frame,
+            warnings,
+            projected,
+        });
     };
     let mut frame = frame;
     frame
@@ -89,7 +155,52 @@ pub fn read_csv(
             .map_or(1, |i| i + 1);
         reject_text_first_row(&frame, path, row)?;
     }
-    Ok(CsvRead { frame, warnings })
+    Ok(CsvRead {
+        frame,
+        warnings,
+        projected,
+    })
+}
+
+/// The bias engine's columns of a file, read alone.
+struct Projection {
+    /// Their positions, ascending.
+    kept: Vec<usize>,
+    names: Vec<String>,
+    /// The config to run the engine with on them.
+    cfg: AnalysisConfig,
+}
+
+/// The frame of the columns the scan parsed, when every one of them is a plain number
+/// column (see [`numbers`]); `None`: polars reads them.
+fn numbers_frame(names: &[String], parts: Vec<Vec<NumberColumn>>) -> Option<DataFrame> {
+    let columns = names
+        .iter()
+        .zip(parts)
+        .map(|(name, parts)| numbers::assemble(name, parts))
+        .collect::<Option<Vec<Column>>>()?;
+    let height = columns.first().map_or(0, Column::len);
+    DataFrame::new(height, columns).ok()
+}
+
+/// The names on the first line of a file without quotes, when polars takes them as they
+/// are: present, distinct, without surrounding blanks or a byte-order mark (polars renames
+/// duplicates, so a name would no longer say which position it stands for).
+fn header_names(bytes: &[u8]) -> Option<Vec<String>> {
+    let first = lines(bytes).next()?;
+    let names: Vec<String> = std::str::from_utf8(first)
+        .ok()?
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let plain = names
+        .iter()
+        .all(|n| !n.is_empty() && n.trim() == n && !n.starts_with('\u{feff}'));
+    let distinct = names
+        .iter()
+        .enumerate()
+        .all(|(i, n)| !names[..i].contains(n));
+    (plain && distinct).then_some(names)
 }
 
 /// A first row with text in a column whose every other value is a number: a header row
@@ -118,40 +229,40 @@ fn reject_text_first_row(frame: &DataFrame, path: &Path, row: usize) -> Result<(
     Ok(())
 }
 
-fn parse_csv(bytes: &[u8], has_header: bool, infer_rows: Option<usize>) -> PolarsResult<DataFrame> {
-    let parse = CsvParseOptions::default().with_null_values(Some(NullValues::AllColumns(
-        PANDAS_NA.iter().map(|s| PlSmallStr::from(*s)).collect(),
-    )));
-    CsvReadOptions::default()
-        .with_has_header(has_header)
-        .with_infer_schema_length(infer_rows)
-        .with_parse_options(parse)
-        .into_reader_with_file_handle(std::io::Cursor::new(bytes))
-        .finish()
+/// How polars is asked to read the file.
+struct ParseOptions<'a> {
+    has_header: bool,
+    /// The missing-value markers that occur in the columns read (see [`scan`]).
+    markers: &'a [&'static str],
+    /// The columns to read, in file order (`None`: all).
+    projection: Option<&'a Vec<usize>>,
 }
 
-/// Field count of a CSV line, honouring double quotes.
-fn count_fields(line: &[u8]) -> usize {
-    let mut in_quotes = false;
-    let mut n = 1;
-    for b in line {
-        match b {
-            b'"' => in_quotes = !in_quotes,
-            b',' if !in_quotes => n += 1,
-            _ => {}
-        }
-    }
-    n
+fn parse_csv(
+    bytes: &[u8],
+    options: &ParseOptions<'_>,
+    infer_rows: Option<usize>,
+) -> PolarsResult<DataFrame> {
+    let nulls = match options.markers {
+        [] => None,
+        [one] => Some(NullValues::AllColumnsSingle(PlSmallStr::from(*one))),
+        many => Some(NullValues::AllColumns(
+            many.iter().map(|s| PlSmallStr::from(*s)).collect(),
+        )),
+    };
+    CsvReadOptions::default()
+        .with_has_header(options.has_header)
+        .with_infer_schema_length(infer_rows)
+        .with_projection(options.projection.map(|p| Arc::new(p.clone())))
+        .with_parse_options(CsvParseOptions::default().with_null_values(nulls))
+        .into_reader_with_file_handle(std::io::Cursor::new(bytes))
+        .finish()
 }
 
 fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     bytes
         .split(|b| *b == b'\n')
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-}
-
-fn first_line_fields(bytes: &[u8]) -> usize {
-    lines(bytes).next().map(count_fields).unwrap_or(0)
 }
 
 fn first_nonblank(bytes: &[u8]) -> Option<&[u8]> {
@@ -175,23 +286,12 @@ fn split_fields(line: &[u8]) -> Vec<String> {
     out
 }
 
-/// The first data row (1-based, counting the header row as row 1 when there is one) whose
-/// field count differs from `expected`, and its count. Blank lines are skipped, as pandas does.
-fn first_ragged_row(bytes: &[u8], expected: usize, has_header: bool) -> Option<(usize, usize)> {
-    lines(bytes)
-        .enumerate()
-        .skip(usize::from(has_header))
-        .filter(|(_, l)| !l.iter().all(|b| b.is_ascii_whitespace()))
-        .map(|(i, l)| (i + 1, count_fields(l)))
-        .find(|(_, n)| *n != expected)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn read(text: &str, headers: Option<&[String]>) -> Result<DataFrame, DatasetError> {
-        read_csv(text.as_bytes(), Path::new("d.csv"), headers).map(|r| r.frame)
+        read_csv(text.as_bytes(), Path::new("d.csv"), headers, None).map(|r| r.frame)
     }
 
     #[test]
@@ -242,7 +342,7 @@ mod tests {
     #[test]
     fn a_first_row_spelling_the_headers_is_a_header_row() {
         let h = vec!["sex".to_string(), "label".to_string()];
-        let r = read_csv(b"sex,label\n1,0\n2,1\n", Path::new("d.csv"), Some(&h)).unwrap();
+        let r = read_csv(b"sex,label\n1,0\n2,1\n", Path::new("d.csv"), Some(&h), None).unwrap();
         assert_eq!(r.frame.height(), 2);
         assert_eq!(r.frame.column("sex").unwrap().dtype(), &DataType::Int64);
         assert!(r.warnings[0].contains("header row"), "{:?}", r.warnings);
@@ -256,5 +356,230 @@ mod tests {
         );
         // Text columns stay text.
         assert!(read("a,0\nb,1\n", Some(&h)).is_ok());
+    }
+
+    use crate::config::analysis::{ColumnRef, FacetConfig};
+
+    /// A config whose bias engine reads `a` (label), `b` (facet) and `c` (group).
+    fn bias_config() -> AnalysisConfig {
+        AnalysisConfig {
+            label: Some(ColumnRef::Name("a".into())),
+            facets: vec![FacetConfig {
+                column: ColumnRef::Index(1),
+                values: None,
+            }],
+            group_variable: Some(ColumnRef::Name("c".into())),
+            ..AnalysisConfig::default()
+        }
+    }
+
+    /// Columns as the engine sees them: dtype, and every value's bits (missing: None).
+    fn cells(frame: &DataFrame) -> Vec<(String, DataType, Vec<Option<String>>)> {
+        let frame = super::super::pandas_like(frame.clone());
+        frame
+            .columns()
+            .iter()
+            .map(|c| {
+                let values = (0..c.len())
+                    .map(|i| {
+                        let v = c.get(i).unwrap();
+                        match v {
+                            AnyValue::Null => None,
+                            AnyValue::Float64(f) => Some(format!("f{:x}", f.to_bits())),
+                            other => Some(format!("{other:?}")),
+                        }
+                    })
+                    .collect();
+                (c.name().to_string(), c.dtype().clone(), values)
+            })
+            .collect()
+    }
+
+    /// The same file read only for the bias engine (the scan's numbers when it can) and
+    /// read whole by polars: the engine's columns must be the same, bit for bit.
+    fn assert_same_both_ways(text: &str) -> bool {
+        let path = Path::new("d.csv");
+        let cfg = bias_config();
+        let fast = read_csv(text.as_bytes(), path, None, Some(&cfg));
+        let whole = read_csv(text.as_bytes(), path, None, None);
+        let (fast, whole) = match (fast, whole) {
+            (Ok(f), Ok(w)) => (f, w),
+            (Err(f), Err(w)) => {
+                assert_eq!(f.to_string(), w.to_string(), "{text}");
+                return false;
+            }
+            (f, w) => panic!(
+                "{text}\nprojected: {:?}\nwhole: {:?}",
+                f.map(|r| r.frame),
+                w.map(|r| r.frame)
+            ),
+        };
+        let projected = fast.projected.expect("projected");
+        assert_eq!(projected.facets[0].column, ColumnRef::Name("b".into()));
+        let kept = whole.frame.select(["a", "b", "c"]).unwrap();
+        assert_eq!(cells(&fast.frame), cells(&kept), "{text}");
+        let found = scan::scan(
+            text.as_bytes(),
+            &ScanSpec {
+                expected_fields: 4,
+                header_row: true,
+                read: Some(&[0, 1, 2]),
+                quoted: false,
+                parse: true,
+            },
+        );
+        let names = ["a", "b", "c"].map(String::from);
+        found
+            .numbers
+            .and_then(|n| numbers_frame(&names, n))
+            .is_some()
+    }
+
+    #[test]
+    fn every_marker_and_nothing_else_is_missing() {
+        for (i, m) in PANDAS_NA.iter().enumerate() {
+            assert_eq!(na_marker(m.as_bytes()), Some(i), "{m}");
+        }
+        for cell in [
+            "0",
+            "-1.5",
+            "1e5",
+            "na",
+            "Nan",
+            "NA ",
+            " NA",
+            "None!",
+            "#N/A N/A!",
+            "inf",
+        ] {
+            assert_eq!(na_marker(cell.as_bytes()), None, "{cell}");
+        }
+    }
+
+    #[test]
+    fn numbers_parsed_by_the_scan_are_the_numbers_polars_reads() {
+        const NUMBERS: &[&str] = &[
+            "0",
+            "7",
+            "-3",
+            "0012",
+            "-0012",
+            "123456789012345678",
+            "1.5",
+            ".5",
+            "5.",
+            "-.25",
+            "1e3",
+            "2E-2",
+            "+1.5",
+            "-0.0",
+            "0.1",
+            "3.14159265358979323846",
+            "1e308",
+            "4.9e-324",
+        ];
+        const OTHERS: &[&str] = &[
+            "",
+            "NA",
+            "nan",
+            "NaN",
+            "null",
+            "N/A",
+            "#N/A",
+            "-1.#IND",
+            "abc",
+            "+5",
+            "-0",
+            "inf",
+            "-inf",
+            "True",
+            "false",
+            " 1",
+            "1 ",
+            "9223372036854775808",
+            "1_0",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut fast = 0;
+        for case in 0..300 {
+            let rows = 1 + next(40);
+            // Most columns plain numbers (the fast path), some with an odd field.
+            let odd = [next(4) == 0, next(4) == 0, next(4) == 0];
+            let mut text = String::from("a,b,c,d\n");
+            for _ in 0..rows {
+                for (k, odd) in odd.iter().enumerate() {
+                    let pool = if *odd && next(3) == 0 {
+                        OTHERS
+                    } else {
+                        NUMBERS
+                    };
+                    // Some columns integers only.
+                    let pool = if case % 3 == 0 && !*odd && k == 0 {
+                        &NUMBERS[..6]
+                    } else {
+                        pool
+                    };
+                    text.push_str(pool[next(pool.len())]);
+                    text.push(',');
+                }
+                text.push_str("x\n");
+            }
+            fast += usize::from(assert_same_both_ways(&text));
+        }
+        assert!(fast > 100, "the scan parsed only {fast} of 300 files");
+    }
+
+    #[test]
+    fn edge_files_read_the_same_both_ways() {
+        for text in [
+            "a,b,c,d\n1,2,3,x\n",
+            "a,b,c,d\r\n1,2,3,x\r\n4,5,6,y\r\n",
+            "a,b,c,d\n1,2,3,x",
+            "a,b,c,d\n1,2,3,x\n\n4,5,6,y\n",
+            "a,b,c,d\n1,2,3,x\n  \n4,5,6,y\n",
+            "a,b,c,d\n1,NA,3,x\n4,5,,y\n",
+            "a,b,c,d\n1,2,3,NA\n",
+            "a,b,c,d\n",
+            "a,b,c,d\n1,2,3\n",
+            "a,b,c,d\n1,2,3,4,5\n",
+            "a,b,c,d\n1,2.5,3,\n",
+        ] {
+            assert_same_both_ways(text);
+        }
+    }
+
+    #[test]
+    fn a_column_whose_first_value_comes_late_is_left_to_polars() {
+        // polars infers types from the first 10,000 rows: a column empty there is text.
+        let mut text = String::from("a,b,c,d\n");
+        for i in 0..12_000 {
+            let b = if i < 9_500 {
+                String::new()
+            } else {
+                i.to_string()
+            };
+            text.push_str(&format!("{i},{b},1,x\n"));
+        }
+        assert!(!assert_same_both_ways(&text));
+    }
+
+    #[test]
+    fn without_a_usable_header_every_column_is_read() {
+        let cfg = bias_config();
+        for text in [
+            "a,b,a,d\n1,2,3,4\n",
+            "a, b,c,d\n1,2,3,4\n",
+            "\"a\",b,c,d\n1,2,3,4\n",
+        ] {
+            let r = read_csv(text.as_bytes(), Path::new("d.csv"), None, Some(&cfg)).unwrap();
+            assert!(r.projected.is_none(), "{text}");
+            assert_eq!(r.frame.width(), 4, "{text}");
+        }
     }
 }

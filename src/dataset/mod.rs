@@ -3,6 +3,8 @@
 
 pub(crate) mod csv;
 pub mod jsonlines;
+mod numbers;
+mod scan;
 
 use std::path::{Path, PathBuf};
 
@@ -37,31 +39,59 @@ pub enum DatasetError {
 pub struct Dataset {
     pub frame: DataFrame,
     pub warnings: Vec<String>,
+    /// Set when only the bias engine's columns were read: the config the engine must run
+    /// with on this frame (see [`Dataset::bias_config`]).
+    projected: Option<AnalysisConfig>,
+}
+
+impl Dataset {
+    /// The config the bias engine runs with on this frame: `cfg`, or, when columns were
+    /// left out, `cfg` with its references by position renamed (positions moved).
+    pub fn bias_config<'a>(&'a self, cfg: &'a AnalysisConfig) -> &'a AnalysisConfig {
+        self.projected.as_ref().unwrap_or(cfg)
+    }
+}
+
+/// Which columns the caller uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Columns {
+    All,
+    /// Only the bias engine reads the frame (no FT, no model, no explanations): a CSV's
+    /// other columns are left unparsed, which is most of the time of reading a wide file.
+    BiasEngine,
 }
 
 /// Reads `path` as the config's `dataset_type` (default `text/csv`), gzip-compressed or not
 /// (SageMaker's `s3_compression_type: Gzip`). With `headers` in the config a CSV's columns
 /// take those names.
-pub fn load(path: &Path, cfg: &AnalysisConfig) -> Result<Dataset, DatasetError> {
-    let bytes =
-        crate::limits::read_regular(path, crate::limits::MAX_OBJECT_BYTES).map_err(|source| {
+pub fn load(path: &Path, cfg: &AnalysisConfig, columns: Columns) -> Result<Dataset, DatasetError> {
+    let file =
+        crate::limits::map_regular(path, crate::limits::MAX_OBJECT_BYTES).map_err(|source| {
             DatasetError::Unreadable {
                 path: path.to_path_buf(),
                 source,
             }
         })?;
-    let bytes = crate::gzip::maybe_gunzip(bytes, crate::limits::MAX_OBJECT_BYTES)
-        .map_err(|e| invalid(path, e))?;
+    let bytes: std::borrow::Cow<'_, [u8]> = if crate::gzip::is_gzip(&file) {
+        crate::gzip::gunzip(&file, crate::limits::MAX_OBJECT_BYTES)
+            .map_err(|e| invalid(path, e))?
+            .into()
+    } else {
+        (*file).into()
+    };
     let text = |bytes: &[u8]| {
         crate::limits::utf8(bytes)
             .map(str::to_string)
             .map_err(|e| invalid(path, e))
     };
     let mut warnings = Vec::new();
+    let mut projected = None;
     let frame = match cfg.dataset_type.unwrap_or(DatasetType::Csv) {
         DatasetType::Csv => {
-            let read = read_csv(&bytes, path, cfg.headers.as_deref())?;
+            let bias_only = (columns == Columns::BiasEngine).then_some(cfg);
+            let read = read_csv(&bytes, path, cfg.headers.as_deref(), bias_only)?;
             warnings = read.warnings;
+            projected = read.projected;
             read.frame
         }
         DatasetType::JsonLines if cfg.features.is_some() => {
@@ -85,6 +115,7 @@ pub fn load(path: &Path, cfg: &AnalysisConfig) -> Result<Dataset, DatasetError> 
     Ok(Dataset {
         frame: pandas_like(frame),
         warnings,
+        projected,
     })
 }
 

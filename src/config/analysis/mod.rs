@@ -9,6 +9,7 @@
 //! `purpose` adds the cross-key requirements of each use (`analyze`, bias monitor,
 //! explainability monitor).
 
+mod columns;
 mod keys;
 mod purpose;
 mod read;
