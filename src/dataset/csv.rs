@@ -6,7 +6,7 @@ use std::path::Path;
 use polars::prelude::*;
 
 use super::DatasetError;
-use super::numbers::{self, NumberColumn};
+use super::parsed::{self, ParsedColumn};
 use super::scan::{self, ScanSpec};
 use crate::config::analysis::AnalysisConfig;
 
@@ -110,8 +110,8 @@ pub fn read_csv(
             message: format!("expected {expected_fields} fields, found {got}"),
         });
     }
-    let parsed = match (&projection, found.numbers) {
-        (Some(p), Some(numbers)) => numbers_frame(&p.names, numbers),
+    let parsed = match (&projection, found.parsed) {
+        (Some(p), Some(parsed)) => parsed_frame(&p.names, parsed),
         _ => None,
     };
     let frame = match parsed {
@@ -171,13 +171,13 @@ struct Projection {
     cfg: AnalysisConfig,
 }
 
-/// The frame of the columns the scan parsed, when every one of them is a plain number
-/// column (see [`numbers`]); `None`: polars reads them.
-fn numbers_frame(names: &[String], parts: Vec<Vec<NumberColumn>>) -> Option<DataFrame> {
+/// The frame of the columns the scan parsed, when it could type every one of them (see
+/// [`parsed`]); `None`: polars reads them.
+fn parsed_frame(names: &[String], parts: Vec<Vec<ParsedColumn<'_>>>) -> Option<DataFrame> {
     let columns = names
         .iter()
         .zip(parts)
-        .map(|(name, parts)| numbers::assemble(name, parts))
+        .map(|(name, parts)| parsed::assemble(name, parts))
         .collect::<Option<Vec<Column>>>()?;
     let height = columns.first().map_or(0, Column::len);
     DataFrame::new(height, columns).ok()
@@ -395,7 +395,7 @@ mod tests {
             .collect()
     }
 
-    /// The same file read only for the bias engine (the scan's numbers when it can) and
+    /// The same file read only for the bias engine (the scan's columns when it can) and
     /// read whole by polars: the engine's columns must be the same, bit for bit.
     fn assert_same_both_ways(text: &str) -> bool {
         let path = Path::new("d.csv");
@@ -429,10 +429,7 @@ mod tests {
             },
         );
         let names = ["a", "b", "c"].map(String::from);
-        found
-            .numbers
-            .and_then(|n| numbers_frame(&names, n))
-            .is_some()
+        found.parsed.and_then(|n| parsed_frame(&names, n)).is_some()
     }
 
     #[test]
@@ -457,7 +454,7 @@ mod tests {
     }
 
     #[test]
-    fn numbers_parsed_by_the_scan_are_the_numbers_polars_reads() {
+    fn columns_parsed_by_the_scan_are_the_columns_polars_reads() {
         const NUMBERS: &[&str] = &[
             "0",
             "7",
@@ -506,24 +503,29 @@ mod tests {
             state ^= state << 17;
             (state % n as u64) as usize
         };
+        const TEXTS: &[&str] = &[
+            "Male", "Female", "a b", "x1", "+5", "-", "Nan", "é", "1.2.3",
+        ];
         let mut fast = 0;
-        for case in 0..300 {
+        for case in 0..400 {
             let rows = 1 + next(40);
-            // Most columns plain numbers (the fast path), some with an odd field.
-            let odd = [next(4) == 0, next(4) == 0, next(4) == 0];
+            // Most columns plain numbers or text (the fast path), some with an odd field.
+            let kinds: Vec<usize> = (0..3).map(|_| next(6)).collect();
             let mut text = String::from("a,b,c,d\n");
             for _ in 0..rows {
-                for (k, odd) in odd.iter().enumerate() {
-                    let pool = if *odd && next(3) == 0 {
-                        OTHERS
-                    } else {
-                        NUMBERS
-                    };
-                    // Some columns integers only.
-                    let pool = if case % 3 == 0 && !*odd && k == 0 {
-                        &NUMBERS[..6]
-                    } else {
-                        pool
+                for (k, kind) in kinds.iter().enumerate() {
+                    let pool = match kind {
+                        // An odd field now and then.
+                        0 if next(3) == 0 => OTHERS,
+                        // Text, with a number or a marker now and then.
+                        1 => match next(5) {
+                            0 => NUMBERS,
+                            1 => OTHERS,
+                            _ => TEXTS,
+                        },
+                        // Integers only.
+                        2 if case % 3 == 0 || k == 0 => &NUMBERS[..6],
+                        _ => NUMBERS,
                     };
                     text.push_str(pool[next(pool.len())]);
                     text.push(',');
@@ -532,7 +534,7 @@ mod tests {
             }
             fast += usize::from(assert_same_both_ways(&text));
         }
-        assert!(fast > 100, "the scan parsed only {fast} of 300 files");
+        assert!(fast > 150, "the scan parsed only {fast} of 400 files");
     }
 
     #[test]
@@ -552,6 +554,20 @@ mod tests {
         ] {
             assert_same_both_ways(text);
         }
+    }
+
+    #[test]
+    fn text_columns_are_parsed_by_the_scan_too() {
+        let text = "a,b,c,d\nyes,Male,1,x\nNA,Female,2,x\nno,,3,x\nno,5,4,x\n";
+        assert!(assert_same_both_ways(text));
+        // Text first in one chunk, numbers first in the next (with two or more cores): the
+        // same column either way.
+        let mut mixed = String::from("a,b,c,d\n");
+        for i in 0..300_000 {
+            let b = if i < 100_000 { "Male" } else { "7" };
+            mixed.push_str(&format!("1,{b},{i},x\n"));
+        }
+        assert_same_both_ways(&mixed);
     }
 
     #[test]

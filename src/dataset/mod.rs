@@ -3,7 +3,7 @@
 
 pub(crate) mod csv;
 pub mod jsonlines;
-mod numbers;
+mod parsed;
 mod scan;
 
 use std::path::{Path, PathBuf};

@@ -12,11 +12,11 @@
 //! field may span lines, so fields cannot be told apart line by line.
 
 use super::csv::{PANDAS_NA, na_marker};
-use super::numbers::NumberColumn;
+use super::parsed::ParsedColumn;
 
 /// What the scan found.
 #[derive(Debug)]
-pub(super) struct Scan {
+pub(super) struct Scan<'a> {
     /// Whether the bytes are UTF-8 (checked here, on every core, for large files).
     pub utf8: bool,
     /// The first data row (1-based, counting every line) whose field count differs from the
@@ -24,10 +24,10 @@ pub(super) struct Scan {
     pub ragged: Option<(usize, usize)>,
     /// The null markers polars must be given for the same result as all of pandas' markers.
     pub markers: Vec<&'static str>,
-    /// With [`ScanSpec::parse`]: per read column, its chunks parsed as numbers (see
-    /// [`super::numbers`]); `None` when the file has whitespace-only lines (polars decides
+    /// With [`ScanSpec::parse`]: per read column, its chunks parsed (see
+    /// [`super::parsed`]); `None` when the file has whitespace-only lines (polars decides
     /// what they are).
-    pub numbers: Option<Vec<Vec<NumberColumn>>>,
+    pub parsed: Option<Vec<Vec<ParsedColumn<'a>>>>,
 }
 
 /// What the scan is told.
@@ -39,7 +39,7 @@ pub(super) struct ScanSpec<'a> {
     pub read: Option<&'a [usize]>,
     /// The file holds a double quote (see [`has_quotes`]).
     pub quoted: bool,
-    /// Parse the read columns as numbers on the way (with `read` and a header row).
+    /// Parse the read columns on the way (with `read` and a header row).
     pub parse: bool,
 }
 
@@ -51,13 +51,13 @@ pub(super) fn has_quotes(bytes: &[u8]) -> bool {
 /// Below this many bytes a file is scanned on one thread (threads cost more than they save).
 const PARALLEL_FROM: usize = 4 << 20;
 
-pub(super) fn scan(bytes: &[u8], spec: &ScanSpec<'_>) -> Scan {
+pub(super) fn scan<'a>(bytes: &'a [u8], spec: &ScanSpec<'_>) -> Scan<'a> {
     if spec.quoted {
         return Scan {
             utf8: std::str::from_utf8(bytes).is_ok(),
             ragged: quoted_ragged_row(bytes, spec),
             markers: PANDAS_NA.to_vec(),
-            numbers: None,
+            parsed: None,
         };
     }
     let read = read_slots(spec);
@@ -68,7 +68,7 @@ pub(super) fn scan(bytes: &[u8], spec: &ScanSpec<'_>) -> Scan {
         threads.min(bytes.len() / (PARALLEL_FROM / 2)).max(1)
     };
     let chunks = split_at_lines(bytes, parts);
-    let results: Vec<ChunkScan> = if chunks.len() == 1 {
+    let results: Vec<ChunkScan<'a>> = if chunks.len() == 1 {
         vec![scan_chunk(bytes, spec, &read, true)]
     } else {
         std::thread::scope(|s| {
@@ -95,7 +95,7 @@ pub(super) fn scan(bytes: &[u8], spec: &ScanSpec<'_>) -> Scan {
     } else {
         0
     };
-    let mut numbers: Vec<Vec<NumberColumn>> = (0..read_columns).map(|_| Vec::new()).collect();
+    let mut numbers: Vec<Vec<ParsedColumn<'a>>> = (0..read_columns).map(|_| Vec::new()).collect();
     let results_utf8 = results.iter().all(|r| r.utf8);
     for r in results {
         seen |= r.markers;
@@ -121,7 +121,7 @@ pub(super) fn scan(bytes: &[u8], spec: &ScanSpec<'_>) -> Scan {
             .filter(|(i, _)| seen & (1 << i) != 0)
             .map(|(_, m)| *m)
             .collect(),
-        numbers: parsed.then_some(numbers),
+        parsed: parsed.then_some(numbers),
     }
 }
 
@@ -161,7 +161,7 @@ fn split_at_lines(bytes: &[u8], parts: usize) -> Vec<&[u8]> {
 
 /// One chunk's findings; `ragged` counts lines from the chunk's start (0-based), and
 /// `line_ends` how many line ends it holds (complete only when no ragged row stopped it).
-struct ChunkScan {
+struct ChunkScan<'a> {
     utf8: bool,
     ragged: Option<(usize, usize)>,
     markers: u32,
@@ -169,10 +169,15 @@ struct ChunkScan {
     /// A whitespace-only line (other than the empty end of the chunk).
     blank_line: bool,
     /// The read columns' fields, parsed (with [`ScanSpec::parse`]).
-    numbers: Vec<NumberColumn>,
+    numbers: Vec<ParsedColumn<'a>>,
 }
 
-fn scan_chunk(chunk: &[u8], spec: &ScanSpec<'_>, read: &[Option<usize>], first: bool) -> ChunkScan {
+fn scan_chunk<'a>(
+    chunk: &'a [u8],
+    spec: &ScanSpec<'_>,
+    read: &[Option<usize>],
+    first: bool,
+) -> ChunkScan<'a> {
     let parse = spec.parse && !read.is_empty();
     let mut out = ChunkScan {
         utf8: std::str::from_utf8(chunk).is_ok(),
@@ -185,7 +190,7 @@ fn scan_chunk(chunk: &[u8], spec: &ScanSpec<'_>, read: &[Option<usize>], first: 
             let first = memchr::memchr(b'\n', chunk).unwrap_or(chunk.len()) + 1;
             let rows = chunk.len() / first + 1;
             (0..read.iter().flatten().count())
-                .map(|_| NumberColumn::with_capacity(rows))
+                .map(|_| ParsedColumn::with_capacity(rows))
                 .collect()
         } else {
             Vec::new()

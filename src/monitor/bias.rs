@@ -229,6 +229,55 @@ impl BiasOutcome {
 /// Stage key → facet → facet value → metric → interval, as analysis.json holds them.
 pub type Intervals = OrderedMap<OrderedMap<OrderedMap<OrderedMap<IntervalEntry>>>>;
 
+/// The stream that separates a facet entry's random draws from every other entry's.
+fn stream(stage: usize, facet: usize, entry: usize) -> u64 {
+    ((stage as u64) << 40) | ((facet as u64) << 20) | entry as u64
+}
+
+/// Every facet entry's intervals by its stream, computed on every core: each entry draws
+/// from its own stream, so the order they are computed in changes nothing.
+fn all_intervals(
+    analysis: &BiasAnalysis,
+    settings: &BootstrapSettings,
+) -> HashMap<u64, Vec<(&'static str, Interval)>> {
+    let mut jobs = Vec::new();
+    for (si, report) in [&analysis.pre_training, &analysis.post_training]
+        .into_iter()
+        .enumerate()
+    {
+        let Some(report) = report else { continue };
+        for (fi, (_, entries)) in report.facets.iter().enumerate() {
+            for (ei, e) in entries.iter().enumerate() {
+                if let Some(joint) = &e.joint {
+                    let names: Vec<&'static str> = e.metrics.iter().map(|m| m.name).collect();
+                    jobs.push((stream(si, fi, ei), joint, names));
+                }
+            }
+        }
+    }
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(jobs.len())
+        .max(1);
+    let run = |k: usize| -> Vec<(u64, Vec<(&'static str, Interval)>)> {
+        jobs.iter()
+            .skip(k)
+            .step_by(threads)
+            .map(|(stream, joint, names)| (*stream, intervals(joint, names, settings, *stream)))
+            .collect()
+    };
+    if threads == 1 {
+        return run(0).into_iter().collect();
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads).map(|k| s.spawn(move || run(k))).collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
+
 /// Every metric's bootstrap interval, and each facet group's size (the smaller side).
 fn bootstrap(
     analysis: &BiasAnalysis,
@@ -248,6 +297,7 @@ fn bootstrap(
         resamples,
         seed: check.seed,
     };
+    let mut computed = all_intervals(analysis, &settings);
     let mut out = Intervals::new();
     let mut sizes = HashMap::new();
     for (si, (stage, report)) in [
@@ -270,7 +320,6 @@ fn bootstrap(
                         resamples: settings.resamples,
                         note,
                     };
-                let names: Vec<&'static str> = e.metrics.iter().map(|m| m.name).collect();
                 let mut metrics = OrderedMap::new();
                 match &e.joint {
                     Some(joint) => {
@@ -284,8 +333,10 @@ fn bootstrap(
                                 smallest_group: groups.iter().copied().min().unwrap_or(0),
                             },
                         );
-                        let stream = ((si as u64) << 40) | ((fi as u64) << 20) | ei as u64;
-                        for ((name, iv), m) in intervals(joint, &names, &settings, stream)
+                        let stream = stream(si, fi, ei);
+                        for ((name, iv), m) in computed
+                            .remove(&stream)
+                            .unwrap_or_default()
                             .into_iter()
                             .zip(&e.metrics)
                         {

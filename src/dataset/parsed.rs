@@ -1,15 +1,19 @@
-//! Numeric columns parsed during the scan, for the bias engine's few columns of a
-//! numeric dataset: parsing them while the separators are found anyway is most of the time
-//! polars would spend tokenizing the file a second time.
+//! The bias engine's columns parsed during the scan: parsing them while the separators are
+//! found anyway saves polars tokenizing the whole file a second time.
 //!
 //! The result must be the frame polars and [`super::pandas_like`] would build, bit for bit,
-//! so a column is built here only when its type is beyond doubt: every field is one of
-//! pandas' missing markers, an integer (`-?[0-9]+`, within i64), or a decimal number in the
-//! forms polars infers as floats (`1.5`, `.5`, `5.`, `1e5`, with an optional sign). Any other
-//! field (text, booleans, `+5`, a negative zero integer, `inf`, padding) gives the column
-//! back to polars, as does a column whose first value comes so late that polars' type
-//! inference (on the first 10,000 rows) would not see it. Integers become floats once a
-//! float or a missing value appears, as pandas types them.
+//! so a column is built here only when its type is beyond doubt:
+//! - **numbers**: every field is one of pandas' missing markers, an integer (`-?[0-9]+`,
+//!   within i64), or a decimal number in the forms polars infers as floats (`1.5`, `.5`,
+//!   `5.`, `1e5`, with an optional sign), parsed with polars' own float parser. Integers
+//!   become floats once a float or a missing value appears, as pandas types them;
+//! - **text**: the column's first value is text polars can only call text (not a number, a
+//!   boolean, `inf` or `NaN`), and so is the first value of every chunk. Every field is then
+//!   kept as written, markers missing, as polars keeps a text column.
+//!
+//! Anything else gives the column back to polars: booleans, a negative zero integer, `inf`,
+//! a number column that meets text, or a column whose first value comes so late that polars'
+//! type inference (on the first 10,000 rows) would not see it.
 
 use polars::prelude::*;
 
@@ -17,32 +21,41 @@ use polars::prelude::*;
 /// types from the first 10,000 rows, and calls a column with none there text.
 const LATE_FIRST_VALUE: usize = 9_000;
 
+/// The values of one column of one chunk so far, missing ones as placeholders.
+#[derive(Debug)]
+enum Values<'a> {
+    Ints(Vec<i64>),
+    Floats(Vec<f64>),
+    Texts(Vec<&'a [u8]>),
+}
+
 /// One column of one chunk, as parsed so far.
-#[derive(Debug, Default)]
-pub(super) struct NumberColumn {
-    ints: Vec<i64>,
-    floats: Vec<f64>,
-    is_float: bool,
+#[derive(Debug)]
+pub(super) struct ParsedColumn<'a> {
+    values: Values<'a>,
     /// Rows (of this chunk) holding a missing marker.
     nulls: Vec<usize>,
     first_value: Option<usize>,
     rows: usize,
-    /// A field that is not a plain number: polars builds this column.
+    /// A field this column cannot take: polars builds the column.
     refused: bool,
 }
 
-impl NumberColumn {
+impl<'a> ParsedColumn<'a> {
     /// A column expecting about `rows` rows (growing a vector of millions touches twice
     /// the memory, and fresh memory is what reading costs most).
     pub fn with_capacity(rows: usize) -> Self {
         Self {
-            ints: Vec::with_capacity(rows),
-            ..Self::default()
+            values: Values::Ints(Vec::with_capacity(rows)),
+            nulls: Vec::new(),
+            first_value: None,
+            rows: 0,
+            refused: false,
         }
     }
 
     /// The next row's field; `missing`: it spells one of pandas' markers.
-    pub fn push(&mut self, field: &[u8], missing: bool) {
+    pub fn push(&mut self, field: &'a [u8], missing: bool) {
         if self.refused {
             return;
         }
@@ -50,68 +63,134 @@ impl NumberColumn {
         self.rows += 1;
         if missing {
             self.nulls.push(row);
-            if self.is_float {
-                self.floats.push(0.0);
-            } else {
-                self.ints.push(0);
+            match &mut self.values {
+                Values::Ints(v) => v.push(0),
+                Values::Floats(v) => v.push(0.0),
+                Values::Texts(v) => v.push(b""),
             }
             return;
         }
+        let first = self.first_value.is_none();
         self.first_value.get_or_insert(row);
+        if let Values::Texts(v) = &mut self.values {
+            v.push(field);
+            return;
+        }
         match number(field) {
-            Number::Int(i) if self.is_float => self.floats.push(i as f64),
-            Number::Int(i) => self.ints.push(i),
+            Number::Int(i) => match &mut self.values {
+                Values::Floats(v) => v.push(i as f64),
+                Values::Ints(v) => v.push(i),
+                Values::Texts(_) => {}
+            },
             Number::Float(f) => {
                 self.make_float();
-                self.floats.push(f);
+                if let Values::Floats(v) = &mut self.values {
+                    v.push(f);
+                }
+            }
+            Number::Not if first && is_text(field) => {
+                // Only missing values so far: their placeholders become empty text.
+                let mut texts = Vec::with_capacity(self.capacity());
+                texts.resize(row, &b""[..]);
+                texts.push(field);
+                self.values = Values::Texts(texts);
             }
             Number::Not => self.refused = true,
         }
     }
 
-    fn make_float(&mut self) {
-        if !self.is_float {
-            self.is_float = true;
-            let mut floats = Vec::with_capacity(self.ints.capacity());
-            floats.extend(self.ints.iter().map(|i| *i as f64));
-            self.floats = floats;
-            self.ints = Vec::new();
+    fn capacity(&self) -> usize {
+        match &self.values {
+            Values::Ints(v) => v.capacity(),
+            Values::Floats(v) => v.capacity(),
+            Values::Texts(v) => v.capacity(),
         }
+    }
+
+    fn make_float(&mut self) {
+        if let Values::Ints(ints) = &self.values {
+            let mut floats = Vec::with_capacity(ints.capacity());
+            floats.extend(ints.iter().map(|i| *i as f64));
+            self.values = Values::Floats(floats);
+        }
+    }
+
+    fn is_text(&self) -> bool {
+        matches!(self.values, Values::Texts(_))
     }
 }
 
 /// The column the chunks of one column make, as polars and `pandas_like` would type it;
 /// `None`: polars must read it.
-pub(super) fn assemble(name: &str, mut parts: Vec<NumberColumn>) -> Option<Column> {
+pub(super) fn assemble(name: &str, mut parts: Vec<ParsedColumn<'_>>) -> Option<Column> {
     let mut first_value = None;
-    let mut before = 0;
+    let mut rows = 0;
     for p in &parts {
         if p.refused {
             return None;
         }
         if first_value.is_none() {
-            first_value = p.first_value.map(|r| before + r);
+            first_value = p.first_value.map(|r| rows + r);
         }
-        before += p.rows;
+        rows += p.rows;
     }
     if first_value.is_none_or(|r| r >= LATE_FIRST_VALUE) {
         return None;
     }
-    let has_nulls = parts.iter().any(|p| !p.nulls.is_empty());
-    let name = PlSmallStr::from(name);
-    if !has_nulls && parts.iter().all(|p| !p.is_float) {
-        let chunks = parts.into_iter().map(|p| p.ints);
-        return chunked::<Int64Type>(&name, chunks).map(|c| c.into_series().into());
+    // Every chunk with a value must agree on text or numbers (a chunk of missing values
+    // only takes either).
+    let text = parts.iter().any(ParsedColumn::is_text);
+    if text
+        && parts
+            .iter()
+            .any(|p| p.first_value.is_some() && !p.is_text())
+    {
+        return None;
     }
-    let rows = before;
     let mut nulls = Vec::new();
     let mut offset = 0;
-    for p in &mut parts {
-        p.make_float();
+    for p in &parts {
         nulls.extend(p.nulls.iter().map(|r| offset + r));
         offset += p.rows;
     }
-    let values = parts.into_iter().map(|p| p.floats);
+    let name = PlSmallStr::from(name);
+    if text {
+        let mut valid = vec![true; rows];
+        for r in nulls {
+            valid[r] = false;
+        }
+        let mut texts: Vec<Option<&str>> = Vec::with_capacity(rows);
+        let mut row = 0;
+        for p in &parts {
+            for k in 0..p.rows {
+                let t = match &p.values {
+                    Values::Texts(v) => std::str::from_utf8(v[k]).ok()?,
+                    _ => "",
+                };
+                texts.push(valid[row].then_some(t));
+                row += 1;
+            }
+        }
+        return Some(
+            StringChunked::from_iter_options(name, texts.into_iter())
+                .into_series()
+                .into(),
+        );
+    }
+    if nulls.is_empty() && parts.iter().all(|p| matches!(p.values, Values::Ints(_))) {
+        let chunks = parts.into_iter().map(|p| match p.values {
+            Values::Ints(v) => v,
+            _ => Vec::new(),
+        });
+        return chunked::<Int64Type>(&name, chunks).map(|c| c.into_series().into());
+    }
+    for p in &mut parts {
+        p.make_float();
+    }
+    let values = parts.into_iter().map(|p| match p.values {
+        Values::Floats(v) => v,
+        _ => Vec::new(),
+    });
     let column = if nulls.is_empty() {
         chunked::<Float64Type>(&name, values)?
     } else {
@@ -141,6 +220,21 @@ fn chunked<T: PolarsNumericType>(
             .ok()?;
     }
     Some(all)
+}
+
+/// Whether polars can only type the field as text: it matches none of polars' boolean,
+/// float (`inf` and `NaN` included) and integer patterns.
+fn is_text(field: &[u8]) -> bool {
+    let boolean = field.eq_ignore_ascii_case(b"true") || field.eq_ignore_ascii_case(b"false");
+    let unsigned = field
+        .strip_prefix(b"-")
+        .or(field.strip_prefix(b"+"))
+        .unwrap_or(field);
+    let digits = unsigned.iter().take_while(|b| b.is_ascii_digit()).count();
+    // `-?\d+`: no plus sign.
+    let integer = digits == unsigned.len() && digits > 0 && !field.starts_with(b"+");
+    let float = is_float_form(unsigned, digits) || unsigned == b"inf" || unsigned == b"NaN";
+    !(boolean || integer || float)
 }
 
 enum Number {
@@ -218,6 +312,20 @@ mod tests {
             Number::Int(_) => "int",
             Number::Float(_) => "float",
             Number::Not => "not",
+        }
+    }
+
+    #[test]
+    fn text_is_what_polars_cannot_read_as_anything_else() {
+        for s in [
+            "Male", "a1", "+5", "1.2.3", " 1", "nan", "Inf", "TRUE!", "e5", "-",
+        ] {
+            assert!(is_text(s.as_bytes()), "{s}");
+        }
+        for s in [
+            "True", "false", "5", "-5", "1.5", "+.5", "inf", "-inf", "NaN", "+NaN", "1e5",
+        ] {
+            assert!(!is_text(s.as_bytes()), "{s}");
         }
     }
 
