@@ -557,6 +557,54 @@ mod tests {
     }
 
     #[test]
+    fn a_ragged_row_deep_in_a_large_file_is_named_by_its_line() {
+        // Large enough to be scanned in chunks on every core.
+        for eol in ["\n", "\r\n"] {
+            let mut text = format!("a,b,c,d{eol}");
+            for i in 0..400_000 {
+                if i == 350_000 {
+                    text.push_str(&format!("1,2,3{eol}"));
+                } else {
+                    text.push_str(&format!("10,20,{i},40{eol}"));
+                }
+                if i == 1_000 {
+                    text.push_str(eol);
+                }
+            }
+            for bias_only in [None, Some(&bias_config())] {
+                let e = read_csv(text.as_bytes(), Path::new("d.csv"), None, bias_only)
+                    .err()
+                    .map(|e| e.to_string());
+                // Header, 350,000 rows before it and one blank line.
+                assert_eq!(
+                    e.as_deref(),
+                    Some("d.csv: malformed row 350003: expected 4 fields, found 3")
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_anywhere_is_named() {
+        let mut bytes = b"a,b,c,d\n".to_vec();
+        for i in 0..400_000 {
+            bytes.extend_from_slice(format!("1,2,{i},4\n").as_bytes());
+        }
+        let at = bytes.len() - 100;
+        bytes[at] = 0xff;
+        let e = read_csv(&bytes, Path::new("d.csv"), None, Some(&bias_config()))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        assert!(
+            e.starts_with("d.csv: is not UTF-8 text")
+                && e.contains(&format!("invalid byte 0xff at line {line},")),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn text_columns_are_parsed_by_the_scan_too() {
         let text = "a,b,c,d\nyes,Male,1,x\nNA,Female,2,x\nno,,3,x\nno,5,4,x\n";
         assert!(assert_same_both_ways(text));
