@@ -89,25 +89,11 @@ pub fn backfill_command(
             }
             Outcome::NotRun(why) => {
                 failed += 1;
-                println!(
-                    "{:<22} {:<26} {:>9} {:>10} {:>8}  {why}",
-                    format_utc(*t),
-                    "NotRun",
-                    "-",
-                    "-",
-                    "-"
-                );
+                print_unrun(*t, "NotRun", why);
             }
             Outcome::LedgerError(e) => {
                 failed += 1;
-                println!(
-                    "{:<22} {:<26} {:>9} {:>10} {:>8}  {e}",
-                    format_utc(*t),
-                    "LedgerError",
-                    "-",
-                    "-",
-                    "-"
-                );
+                print_unrun(*t, "LedgerError", &e.to_string());
             }
         }
     }
@@ -126,4 +112,16 @@ pub fn backfill_command(
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The table line of a time that has no record of this pass.
+fn print_unrun(t: chrono::DateTime<chrono::Utc>, status: &str, note: &str) {
+    println!(
+        "{:<22} {:<26} {:>9} {:>10} {:>8}  {note}",
+        format_utc(t),
+        status,
+        "-",
+        "-",
+        "-"
+    );
 }

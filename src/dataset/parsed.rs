@@ -147,28 +147,27 @@ pub(super) fn assemble(name: &str, mut parts: Vec<ParsedColumn<'_>>) -> Option<C
     {
         return None;
     }
-    let mut nulls = Vec::new();
-    let mut offset = 0;
-    for p in &parts {
-        nulls.extend(p.nulls.iter().map(|r| offset + r));
-        offset += p.rows;
-    }
+    // Which rows hold a value, when some do not.
+    let valid = parts.iter().any(|p| !p.nulls.is_empty()).then(|| {
+        let mut valid = vec![true; rows];
+        let mut offset = 0;
+        for p in &parts {
+            p.nulls.iter().for_each(|r| valid[offset + r] = false);
+            offset += p.rows;
+        }
+        valid
+    });
+    let present = |row: usize| valid.as_ref().is_none_or(|v| v[row]);
     let name = PlSmallStr::from(name);
     if text {
-        let mut valid = vec![true; rows];
-        for r in nulls {
-            valid[r] = false;
-        }
         let mut texts: Vec<Option<&str>> = Vec::with_capacity(rows);
-        let mut row = 0;
         for p in &parts {
             for k in 0..p.rows {
                 let t = match &p.values {
                     Values::Texts(v) => std::str::from_utf8(v[k]).ok()?,
                     _ => "",
                 };
-                texts.push(valid[row].then_some(t));
-                row += 1;
+                texts.push(present(texts.len()).then_some(t));
             }
         }
         return Some(
@@ -177,7 +176,7 @@ pub(super) fn assemble(name: &str, mut parts: Vec<ParsedColumn<'_>>) -> Option<C
                 .into(),
         );
     }
-    if nulls.is_empty() && parts.iter().all(|p| matches!(p.values, Values::Ints(_))) {
+    if valid.is_none() && parts.iter().all(|p| matches!(p.values, Values::Ints(_))) {
         let chunks = parts.into_iter().map(|p| match p.values {
             Values::Ints(v) => v,
             _ => Vec::new(),
@@ -191,20 +190,17 @@ pub(super) fn assemble(name: &str, mut parts: Vec<ParsedColumn<'_>>) -> Option<C
         Values::Floats(v) => v,
         _ => Vec::new(),
     });
-    let column = if nulls.is_empty() {
-        chunked::<Float64Type>(&name, values)?
-    } else {
-        let mut valid = vec![true; rows];
-        for r in nulls {
-            valid[r] = false;
+    let column = match &valid {
+        None => chunked::<Float64Type>(&name, values)?,
+        Some(valid) => {
+            let mut c: Float64Chunked = values
+                .flatten()
+                .zip(valid)
+                .map(|(v, ok)| ok.then_some(v))
+                .collect();
+            c.rename(name);
+            c
         }
-        let mut c: Float64Chunked = values
-            .flatten()
-            .zip(valid)
-            .map(|(v, ok)| ok.then_some(v))
-            .collect();
-        c.rename(name);
-        c
     };
     Some(column.into_series().into())
 }
