@@ -44,4 +44,9 @@ tree = json.loads(json.dumps(cfg))
 tree["driftwatch"]["shap_algorithm"] = "tree"
 tree["methods"]["shap"]["save_local_shap_values"] = True
 (out / "shap_tree.config.json").write_text(json.dumps(tree))
+# Kernel SHAP writing the same outputs as the TreeSHAP config (local values too), so
+# bench/run_tree_shap compares like with like.
+kernel_local = json.loads(json.dumps(cfg))
+kernel_local["methods"]["shap"]["save_local_shap_values"] = True
+(out / "shap_kernel_local.config.json").write_text(json.dumps(kernel_local))
 print(f"{rows} rows, {trees} trees of depth {depth} under {out}")

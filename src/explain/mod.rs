@@ -18,4 +18,5 @@ pub(crate) mod run;
 #[cfg(test)]
 mod test_fixtures;
 pub mod tree_coalitions;
+mod tree_masks;
 pub mod tree_shap;

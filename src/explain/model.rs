@@ -52,6 +52,11 @@ impl Tree {
     pub(super) fn is_leaf(&self, i: usize) -> bool {
         self.left[i] == -1
     }
+
+    /// Whether node `i` sends a missing value left.
+    pub(super) fn default_left(&self, i: usize) -> bool {
+        self.default_left[i]
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

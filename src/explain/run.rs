@@ -51,16 +51,13 @@ impl ShapResult {
         out.push('\n');
         let rows = self.labels.first().map_or(0, |l| l.local.len());
         for i in 0..rows {
-            let cells: Vec<String> = self
-                .labels
-                .iter()
-                .flat_map(|l| {
-                    l.local[i]
-                        .iter()
-                        .map(|v| crate::sagemaker::pyfmt::py_float_repr(*v))
-                })
-                .collect();
-            out.push_str(&cells.join(","));
+            let cells = self.labels.iter().flat_map(|l| l.local[i].iter());
+            for (k, v) in cells.enumerate() {
+                if k > 0 {
+                    out.push(',');
+                }
+                crate::sagemaker::pyfmt::push_py_float_repr(&mut out, *v);
+            }
             out.push('\n');
         }
         out
@@ -457,25 +454,23 @@ fn tree_part(
     let tree = TreeShap::new(xgb, background);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = rows.len().div_ceil(threads).max(1);
-    let local: Vec<Vec<f64>> = std::thread::scope(|s| {
-        let handles: Vec<_> = rows
-            .chunks(chunk)
-            .map(|part| {
-                let tree = &tree;
-                s.spawn(move || part.iter().map(|r| tree.explain(r)).collect::<Vec<_>>())
-            })
+    // The first part on this thread, the others on their own.
+    let mut parts = rows.chunks(chunk);
+    let own = parts.next().unwrap_or_default();
+    let tree = &tree;
+    let local = std::thread::scope(|s| {
+        let handles: Vec<_> = parts
+            .map(|part| s.spawn(move || tree.explain_rows(part)))
             .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .map_err(|_| ShapError::from("a TreeSHAP thread panicked"))
-            })
-            .collect::<Result<Vec<_>, _>>()
-    })?
-    .into_iter()
-    .flatten()
-    .collect();
+        let mut all = tree.explain_rows(own);
+        for h in handles {
+            let part = h
+                .join()
+                .map_err(|_| ShapError::from("a TreeSHAP thread panicked"))?;
+            all.extend(part);
+        }
+        Ok::<_, ShapError>(all)
+    })?;
     let mut out = ShapPart::new(first, width, &[tree.expected_value]);
     for phi in local {
         out.push(&[phi]);

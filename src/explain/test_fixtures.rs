@@ -22,7 +22,12 @@ pub fn rows(name: &str) -> Vec<Vec<f64>> {
 
 /// The fixtures' trained XGBoost model.
 pub fn model() -> Xgboost {
-    match InProcessModel::from_json(&fixture("xgb_model.json"), "xgb_model.json").unwrap() {
+    xgboost(&fixture("xgb_model.json"))
+}
+
+/// An XGBoost model from its JSON text.
+pub fn xgboost(text: &str) -> Xgboost {
+    match InProcessModel::from_json(text, "model.json").unwrap() {
         InProcessModel::Xgboost(x) => x,
         _ => unreachable!(),
     }

@@ -6,47 +6,107 @@
 /// when the decimal exponent is in [-4, 16), else scientific with a signed two-digit exponent
 /// (`1e-05`, `1.5e+16`); `inf`, `-inf`, `nan` for the specials.
 pub fn py_float_repr(x: f64) -> String {
+    let mut out = String::new();
+    push_py_float_repr(&mut out, x);
+    out
+}
+
+/// [`py_float_repr`] appended to `out`, without allocating: local SHAP values and dataset
+/// columns write hundreds of thousands of them.
+pub fn push_py_float_repr(out: &mut String, x: f64) {
+    use std::fmt::Write;
     if x.is_nan() {
-        return "nan".into();
+        return out.push_str("nan");
     }
     if x.is_infinite() {
-        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+        return out.push_str(if x > 0.0 { "inf" } else { "-inf" });
     }
-    // Rust's `{:e}` prints the shortest round-trip digits: "-1.2345e-7", "1e16", "0e0".
-    let sci = format!("{x:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let (sign, mantissa) = match mantissa.strip_prefix('-') {
-        Some(m) => ("-", m),
-        None => ("", mantissa),
-    };
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
     if x == 0.0 {
-        return format!("{sign}0.0");
+        return out.push_str(if x.is_sign_negative() { "-0.0" } else { "0.0" });
+    }
+    // The shortest round-trip digits (as Python's repr picks them) and the decimal exponent.
+    let mut ryu = ryu::Buffer::new();
+    let (digits, exp) = shortest_digits(ryu.format_finite(x.abs()));
+    let digits = digits.as_str();
+    let (first, rest) = digits.split_at(1);
+    if x < 0.0 {
+        out.push('-');
     }
     if !(-4..16).contains(&exp) {
-        let (first, rest) = digits.split_at(1);
-        let frac = if rest.is_empty() {
-            String::new()
-        } else {
-            format!(".{rest}")
-        };
-        let esign = if exp < 0 { '-' } else { '+' };
-        return format!("{sign}{first}{frac}e{esign}{:02}", exp.abs());
-    }
-    // Fixed notation: the point sits after digit (exp + 1).
-    let point = exp + 1;
-    let body = if point <= 0 {
-        format!("0.{}{}", "0".repeat(point.unsigned_abs() as usize), digits)
-    } else {
-        let point = point as usize;
-        if digits.len() <= point {
-            format!("{}{}.0", digits, "0".repeat(point - digits.len()))
-        } else {
-            format!("{}.{}", &digits[..point], &digits[point..])
+        out.push_str(first);
+        if !rest.is_empty() {
+            out.push('.');
+            out.push_str(rest);
         }
+        let esign = if exp < 0 { '-' } else { '+' };
+        let _ = write!(out, "e{esign}{:02}", exp.abs());
+        return;
+    }
+    // Fixed notation: the point sits after digit (exp + 1) of first‖rest.
+    let digits = 1 + rest.len();
+    if exp < 0 {
+        out.push_str("0.");
+        (1..exp.unsigned_abs()).for_each(|_| out.push('0'));
+        out.push_str(first);
+        out.push_str(rest);
+        return;
+    }
+    let point = exp as usize + 1;
+    out.push_str(first);
+    if digits <= point {
+        out.push_str(rest);
+        (digits..point).for_each(|_| out.push('0'));
+        out.push_str(".0");
+    } else {
+        out.push_str(&rest[..point - 1]);
+        out.push('.');
+        out.push_str(&rest[point - 1..]);
+    }
+}
+
+/// The significant digits (no leading or trailing zeros, at least one) and the decimal
+/// exponent of the first one, from ryu's output: `1.5e16`, `1e-7`, `123.45`, `0.00123`,
+/// `100.0`.
+fn shortest_digits(s: &str) -> (Buf, i32) {
+    let mut digits = Buf::default();
+    let (mantissa, exp) = match s.split_once('e') {
+        Some((m, e)) => (m, e.parse().unwrap_or(0)),
+        None => (s, 0),
     };
-    format!("{sign}{body}")
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let int = int.trim_start_matches('0');
+    let exp = if int.is_empty() {
+        let zeros = frac.len() - frac.trim_start_matches('0').len();
+        digits.push(frac[zeros..].trim_end_matches('0'));
+        exp - zeros as i32 - 1
+    } else {
+        digits.push(int);
+        digits.push(frac);
+        exp + int.len() as i32 - 1
+    };
+    digits.len = digits.as_str().trim_end_matches('0').len().max(1);
+    (digits, exp)
+}
+
+/// A fixed buffer the digits of a finite f64 fit in.
+#[derive(Default)]
+struct Buf {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl Buf {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
+
+    /// Appends `s` (ASCII digits); what does not fit is dropped (a finite f64 has at most 17
+    /// significant digits, and ryu's decimal form at most 16 digits before the point).
+    fn push(&mut self, s: &str) {
+        let n = s.len().min(self.bytes.len() - self.len);
+        self.bytes[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+    }
 }
 
 /// How smclarify writes ±∞ in analysis.json and violation texts.
@@ -99,6 +159,28 @@ mod tests {
         ];
         for (x, want) in cases {
             assert_eq!(py_float_repr(*x), *want, "{x:e}");
+        }
+    }
+
+    /// CPython's own `repr` of values of every magnitude and digit count, and of exact ties
+    /// between two shortest candidates (Python rounds those half to even; the formatting
+    /// driftwatch used before rounded `842892308120621.25` up, to `…621.3`).
+    #[test]
+    fn matches_cpython_on_its_golden_values() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/pyfmt/repr.json"
+        ))
+        .unwrap();
+        let golden: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let values = golden["values"].as_array().unwrap();
+        assert!(values.len() > 1000);
+        let mut out = String::new();
+        for v in values {
+            let x = f64::from_bits(v[0].as_u64().unwrap());
+            out.clear();
+            push_py_float_repr(&mut out, x);
+            assert_eq!(out, v[1].as_str().unwrap(), "{x:e}");
         }
     }
 
