@@ -37,15 +37,21 @@ pub struct Tree {
     default_left: Vec<bool>,
 }
 
+/// XGBoost's split rule on a value already converted to f32: below the threshold goes left,
+/// a missing (NaN) value takes the default branch.
+pub(super) fn goes_left(v: f32, threshold: f32, default_left: bool) -> bool {
+    if v.is_nan() {
+        default_left
+    } else {
+        v < threshold
+    }
+}
+
 impl Tree {
     /// The child node `i` sends value `x` to, as XGBoost decides: compared as f32, a missing
     /// (NaN) value takes the default branch.
     pub(super) fn child(&self, i: usize, x: f64) -> usize {
-        let go_left = if x.is_nan() {
-            self.default_left[i]
-        } else {
-            (x as f32) < self.condition[i]
-        };
+        let go_left = goes_left(x as f32, self.condition[i], self.default_left[i]);
         (if go_left { self.left[i] } else { self.right[i] }) as usize
     }
 

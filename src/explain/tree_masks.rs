@@ -131,15 +131,12 @@ impl SmallTree {
         Some(tree)
     }
 
-    /// Where each row goes left, one bit per inner node, into `d`, and the leaves each row
-    /// can reach against the baseline row of `leaves`, into `reach` (see [`Self::reach`]).
-    /// The rows are given by column: `columns[f * rows + r]` is row r's value of feature f.
-    /// One inner node at a time over all the rows, without branches, so the compiler
-    /// vectorises it.
-    pub fn directions(&self, columns: &[f32], leaves: &Leaves, d: &mut [u64], reach: &mut [u64]) {
+    /// Where each row goes left, one bit per inner node, into `d`. The rows are given by
+    /// column: `columns[f * rows + r]` is row r's value of feature f. One inner node at a time
+    /// over all the rows, without branches, so the compiler vectorises it.
+    pub fn directions(&self, columns: &[f32], d: &mut [u64]) {
         let rows = d.len();
         d.fill(0);
-        reach.fill(leaves.all());
         for (k, ((&f, &threshold), &default_left)) in self
             .feature
             .iter()
@@ -148,26 +145,15 @@ impl SmallTree {
             .enumerate()
         {
             let bit = 1u64 << k;
-            let z_left = leaves.z_dirs & bit != 0;
-            let lost = leaves.lost[k];
             let start = f as usize * rows;
             let Some(column) = columns.get(start..start + rows) else {
                 continue;
             };
-            // A missing value fails every comparison: sent left explicitly, right by `v < t`.
-            let rows = d.iter_mut().zip(reach.iter_mut()).zip(column);
-            if default_left {
-                for ((o, r), &v) in rows {
-                    let left = (v < threshold) | v.is_nan();
-                    *o |= if left { bit } else { 0 };
-                    *r &= if left == z_left { !lost } else { u64::MAX };
-                }
-            } else {
-                for ((o, r), &v) in rows {
-                    let left = v < threshold;
-                    *o |= if left { bit } else { 0 };
-                    *r &= if left == z_left { !lost } else { u64::MAX };
-                }
+            // XGBoost's split rule (`model::goes_left`) without a branch: a missing value
+            // fails `v < t`, so it goes right unless sent left explicitly.
+            for (o, &v) in d.iter_mut().zip(column) {
+                let left = (v < threshold) | (default_left & v.is_nan());
+                *o |= if left { bit } else { 0 };
             }
         }
     }

@@ -21,7 +21,7 @@
 //! row's sum runs in the same order (tree, baseline row, leaf) whatever the block or thread.
 
 use super::kernel_shap::Background;
-use super::model::Xgboost;
+use super::model::{Xgboost, goes_left};
 use super::tree_masks::{Leaves, SmallTree};
 
 /// One node of the laid-out trees; children are indices into the same array.
@@ -41,11 +41,7 @@ pub(super) const LEAF: u32 = u32::MAX;
 
 impl Node {
     fn goes_left(&self, v: f32) -> bool {
-        if v.is_nan() {
-            self.default_left
-        } else {
-            v < self.condition
-        }
+        goes_left(v, self.condition, self.default_left)
     }
 }
 
@@ -286,7 +282,8 @@ impl TreeShap {
     }
 
     /// The attributions of row `x`; they sum to `margin(x) − expected_value`.
-    pub fn explain(&self, x: &[f64]) -> Vec<f64> {
+    #[cfg(test)]
+    fn explain(&self, x: &[f64]) -> Vec<f64> {
         self.explain_rows(std::slice::from_ref(&x.to_vec()))
             .pop()
             .unwrap_or_default()
@@ -318,13 +315,10 @@ impl TreeShap {
             Shape::Small(tree) => {
                 s.directions.resize(xs.len(), 0);
                 s.reach.resize(xs.len(), 0);
-                for (i, (w, z_left)) in self.baseline.iter().enumerate() {
+                tree.directions(&s.columns, &mut s.directions);
+                for (w, z_left) in &self.baseline {
                     tree.leaves(&self.forest, z_left, *w, &mut s.leaves);
-                    if i == 0 {
-                        tree.directions(&s.columns, &s.leaves, &mut s.directions, &mut s.reach);
-                    } else {
-                        tree.reach(&s.leaves, &s.directions, &mut s.reach);
-                    }
+                    tree.reach(&s.leaves, &s.directions, &mut s.reach);
                     for ((&d, &reach), p) in s.directions.iter().zip(&s.reach).zip(phi.iter_mut()) {
                         tree.add(&s.leaves, d, reach, &self.weights, p);
                     }
