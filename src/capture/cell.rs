@@ -65,25 +65,49 @@ impl Hash for RowKey {
     fn hash<H: Hasher>(&self, h: &mut H) {
         h.write_usize(self.0.len());
         for c in self.0.iter() {
-            match c {
-                Cell::Null => h.write_u8(0),
-                Cell::Bool(b) => {
-                    h.write_u8(1);
-                    b.hash(h)
-                }
-                Cell::Int(i) => {
-                    h.write_u8(2);
-                    i.hash(h)
-                }
-                Cell::Float(x) => {
-                    h.write_u8(3);
-                    x.to_bits().hash(h)
-                }
-                Cell::Text(s) => {
-                    h.write_u8(4);
-                    s.hash(h)
-                }
-            }
+            hash_cell(c, h);
+        }
+    }
+}
+
+/// One cell as a hash key, with [`RowKey`]'s equality: a lookup by a single value (a label)
+/// needs no row allocated for it.
+#[derive(Debug, Clone)]
+pub struct CellKey(pub Cell);
+
+impl PartialEq for CellKey {
+    fn eq(&self, other: &Self) -> bool {
+        same(&self.0, &other.0)
+    }
+}
+
+impl Eq for CellKey {}
+
+impl Hash for CellKey {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        hash_cell(&self.0, h);
+    }
+}
+
+/// Hashes what [`same`] compares: the kind, then the value (floats by bits).
+fn hash_cell<H: Hasher>(c: &Cell, h: &mut H) {
+    match c {
+        Cell::Null => h.write_u8(0),
+        Cell::Bool(b) => {
+            h.write_u8(1);
+            b.hash(h)
+        }
+        Cell::Int(i) => {
+            h.write_u8(2);
+            i.hash(h)
+        }
+        Cell::Float(x) => {
+            h.write_u8(3);
+            x.to_bits().hash(h)
+        }
+        Cell::Text(s) => {
+            h.write_u8(4);
+            s.hash(h)
         }
     }
 }

@@ -9,11 +9,22 @@ use serde_json::Value;
 use super::payload::{JsonPath, csv_cells, truncate};
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct GroundTruthRecord {
+pub struct GroundTruthRecord<'a> {
     /// `eventMetadata.eventId`: matched with the capture's inferenceId, else its eventId.
-    pub event_id: String,
+    /// Borrowed from the line when it has no escapes (a window's index only hashes it).
+    pub event_id: Cow<'a, str>,
     /// The labels, one per captured record of that event.
     pub labels: Vec<Value>,
+}
+
+impl GroundTruthRecord<'_> {
+    /// The record, owning its id.
+    pub fn into_owned(self) -> GroundTruthRecord<'static> {
+        GroundTruthRecord {
+            event_id: Cow::Owned(self.event_id.into_owned()),
+            labels: self.labels,
+        }
+    }
 }
 
 /// A line that could not be read, and why: its 1-based line, or none for an item of a file
@@ -30,7 +41,10 @@ fn labels_of(data: &str, encoding: &str, label: Option<&JsonPath>) -> Result<Vec
             .lines()
             .filter(|l| !l.trim().is_empty())
             .map(|l| {
-                let cell = csv_cells(l).into_iter().next().unwrap_or_default();
+                let cell = match l.contains('"') {
+                    true => Cow::Owned(csv_cells(l).into_iter().next().unwrap_or_default()),
+                    false => Cow::Borrowed(l.split(',').next().unwrap_or_default()),
+                };
                 let t = cell.trim();
                 t.parse::<i64>()
                     .map(Value::from)
@@ -87,7 +101,10 @@ struct RawTruthMeta<'a> {
     event_id: Option<Cow<'a, str>>,
 }
 
-fn record(raw: RawTruth<'_>, label: Option<&JsonPath>) -> Result<GroundTruthRecord, String> {
+fn record<'a>(
+    raw: RawTruth<'a>,
+    label: Option<&JsonPath>,
+) -> Result<GroundTruthRecord<'a>, String> {
     let event_id = raw
         .meta
         .and_then(|m| m.event_id)
@@ -99,10 +116,7 @@ fn record(raw: RawTruth<'_>, label: Option<&JsonPath>) -> Result<GroundTruthReco
     if labels.is_empty() {
         return Err("groundTruthData.data holds no label".into());
     }
-    Ok(GroundTruthRecord {
-        event_id: event_id.into_owned(),
-        labels,
-    })
+    Ok(GroundTruthRecord { event_id, labels })
 }
 
 /// Reads a ground-truth file. `label` locates labels in JSON data (the analysis config's
@@ -110,9 +124,9 @@ fn record(raw: RawTruth<'_>, label: Option<&JsonPath>) -> Result<GroundTruthReco
 pub fn parse_ground_truth(
     bytes: &[u8],
     label: Option<&JsonPath>,
-) -> (Vec<GroundTruthRecord>, Vec<BadLine>) {
+) -> (Vec<GroundTruthRecord<'static>>, Vec<BadLine>) {
     let (mut ok, mut bad) = (Vec::new(), Vec::new());
-    each_ground_truth(bytes, label, |r| ok.push(r), |b| bad.push(b));
+    each_ground_truth(bytes, label, |r| ok.push(r.into_owned()), |b| bad.push(b));
     (ok, bad)
 }
 
@@ -121,7 +135,7 @@ pub fn parse_ground_truth(
 pub fn each_ground_truth(
     bytes: &[u8],
     label: Option<&JsonPath>,
-    mut ok: impl FnMut(GroundTruthRecord),
+    mut ok: impl FnMut(GroundTruthRecord<'_>),
     mut bad: impl FnMut(BadLine),
 ) {
     // Tolerated: a file that is one JSON array of records (seen in SageMaker's own examples).

@@ -19,7 +19,7 @@ use super::cell::{Cell, RowKey};
 use super::frame::{FrameSpec, PREDICTION_COLUMN, generated_name};
 use super::quality::{Quality, Role};
 use super::read::CapturedEvent;
-use super::truth::{SeqSet, TruthIndex, id_hash};
+use super::truth::{Labels, SeqSet, TruthIndex, id_hash};
 use crate::config::analysis::AnalysisConfig;
 
 /// Which cells of a merged record the analysis keeps, decided once from the config.
@@ -342,16 +342,24 @@ pub struct FileReduced {
     pub claims: Vec<u32>,
 }
 
-/// Joins one file's events with the ground truth and reduces them, event by event. `taken`:
-/// entries earlier files claimed (their events here are unmatched, as a second event with one
-/// id is).
+/// Joins one file's events with the ground truth and reduces them, in order. `taken`: entries
+/// earlier files claimed (their events here are unmatched, as a second event with one id is).
 pub struct FileReducer<'a> {
     truth: &'a TruthIndex,
     plan: &'a ReducePlan,
     taken: &'a SeqSet,
     mine: SeqSet,
     out: FileReduced,
+    /// Events whose ids are looked up together (see [`LOOKUP_BATCH`]), in arrival order.
+    pending: Vec<CapturedEvent>,
+    found: Vec<Option<Labels<'a>>>,
 }
+
+/// Ids looked up in one pass. The index of a million-record window is far bigger than the
+/// caches, so each lookup is a cache (and TLB) miss; a pass of lookups that do not depend on
+/// each other lets the processor wait for several at once. One at a time, they were 90 % of the
+/// join's time (`perf`).
+const LOOKUP_BATCH: usize = 16;
 
 impl<'a> FileReducer<'a> {
     pub fn new(truth: &'a TruthIndex, plan: &'a ReducePlan, taken: &'a SeqSet) -> Self {
@@ -364,13 +372,45 @@ impl<'a> FileReducer<'a> {
                 partial: BiasPartial::new(plan),
                 claims: Vec::new(),
             },
+            pending: Vec::with_capacity(LOOKUP_BATCH),
+            found: Vec::with_capacity(LOOKUP_BATCH),
         }
     }
 
     pub fn event(&mut self, e: CapturedEvent) {
+        self.pending.push(e);
+        if self.pending.len() >= LOOKUP_BATCH {
+            self.flush();
+        }
+    }
+
+    /// Joins the pending events, in order: the lookups first (the index is read-only here,
+    /// so looking up early changes nothing), then each event.
+    fn flush(&mut self) {
+        let mut hashes = [0; LOOKUP_BATCH];
+        for (h, e) in hashes.iter_mut().zip(&self.pending) {
+            *h = id_hash(&e.key);
+        }
+        let truth = self.truth;
+        let mut found = std::mem::take(&mut self.found);
+        found.extend(
+            hashes
+                .iter()
+                .take(self.pending.len())
+                .map(|&h| truth.lookup(h)),
+        );
+        let mut pending = std::mem::take(&mut self.pending);
+        for (e, labels) in pending.drain(..).zip(found.drain(..)) {
+            self.join(e, labels);
+        }
+        self.pending = pending;
+        self.found = found;
+    }
+
+    fn join(&mut self, e: CapturedEvent, found: Option<Labels<'_>>) {
         let n = e.records.len();
         let partial = &mut self.out.partial;
-        let labels = match self.truth.lookup(id_hash(&e.key)) {
+        let labels = match found {
             Some(l) if !self.taken.contains(&l.seq) && self.mine.insert(l.seq) => l,
             _ => {
                 partial.join.unmatched_captures += n;
@@ -389,7 +429,8 @@ impl<'a> FileReducer<'a> {
         }
     }
 
-    pub fn finish(self) -> FileReduced {
+    pub fn finish(mut self) -> FileReduced {
+        self.flush();
         self.out
     }
 }
@@ -436,7 +477,7 @@ mod tests {
     fn truth(entries: &[(&str, &[i64])]) -> TruthIndex {
         let mut t = TruthIndex::default();
         for (id, labels) in entries {
-            t.insert(id_hash(id), labels.iter().map(|l| Cell::Int(*l)).collect())
+            t.insert(id_hash(id), labels.iter().map(|l| Cell::Int(*l)))
                 .unwrap();
         }
         t

@@ -7,11 +7,11 @@
 //! the id claims them ([`TruthIndex::claim`]); any later event with the same id is unmatched,
 //! as in SageMaker's one-to-one join.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, hash_map};
 use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::cell::{Cell, RowKey};
+use super::cell::{Cell, CellKey};
 
 /// A join key (`inferenceId`, else `eventId`) as the index holds it.
 pub type IdHash = u128;
@@ -102,7 +102,7 @@ pub struct TruthIndex {
     map: HashMap<IdHash, Entry, BuildHasherDefault<Prehashed>>,
     labels: Vec<u32>,
     values: Vec<Cell>,
-    value_ids: foldhash::HashMap<RowKey, u32>,
+    value_ids: foldhash::HashMap<CellKey, u32>,
     claimed: Vec<AtomicBool>,
     /// Ids labelled more than once (the latest file's labels are used).
     pub duplicates: usize,
@@ -124,22 +124,28 @@ impl TruthIndex {
         self.claimed.reserve(records);
     }
 
-    /// Adds one record; a later record for the same id replaces the earlier one.
-    pub fn insert(&mut self, id: IdHash, labels: Box<[Cell]>) -> Result<(), TooManyLabels> {
+    /// Adds one record; a later record for the same id replaces the earlier one. The labels
+    /// come by value from wherever the caller keeps them (a file's are kept flat, not boxed
+    /// per record: the index is built on one thread, a million records a window).
+    pub fn insert(
+        &mut self,
+        id: IdHash,
+        labels: impl ExactSizeIterator<Item = Cell>,
+    ) -> Result<(), TooManyLabels> {
         let seq = u32::try_from(self.claimed.len()).map_err(|_| TooManyLabels)?;
         let at = u32::try_from(self.labels.len()).map_err(|_| TooManyLabels)?;
         let len = u32::try_from(labels.len()).map_err(|_| TooManyLabels)?;
         at.checked_add(len).ok_or(TooManyLabels)?;
-        for l in labels.into_vec() {
-            // The few distinct label values: the last one is almost always the same again.
-            let key = RowKey(Box::new([l]));
-            let v = match self.value_ids.get(&key) {
-                Some(v) => *v,
-                None => {
-                    let v = u32::try_from(self.values.len()).map_err(|_| TooManyLabels)?;
-                    self.values.push(key.0[0].clone());
-                    self.value_ids.insert(key, v);
-                    v
+        for l in labels {
+            // The few distinct label values, found without allocating (a million ids a window
+            // go through here, on one thread).
+            let next = u32::try_from(self.values.len()).map_err(|_| TooManyLabels)?;
+            let v = match self.value_ids.entry(CellKey(l)) {
+                hash_map::Entry::Occupied(e) => *e.get(),
+                hash_map::Entry::Vacant(e) => {
+                    self.values.push(e.key().0.clone());
+                    e.insert(next);
+                    next
                 }
             };
             self.labels.push(v);
@@ -150,6 +156,15 @@ impl TruthIndex {
             self.duplicates += 1;
         }
         Ok(())
+    }
+
+    /// Reads where `ids` go before they are inserted. The index outgrows the caches, so each
+    /// insert waits for memory; these reads do not depend on each other, so the processor
+    /// waits for a batch of them at once and the inserts that follow find their lines cached.
+    pub fn warm(&self, ids: impl Iterator<Item = IdHash>) {
+        for id in ids {
+            std::hint::black_box(self.map.get(&id));
+        }
     }
 
     /// The labels of `id`, if it has any.
@@ -224,13 +239,13 @@ mod tests {
     #[test]
     fn later_records_replace_earlier_ones_and_claims_are_first_come() {
         let mut t = TruthIndex::default();
-        t.insert(id_hash("a"), Box::new([Cell::Int(0)])).unwrap();
+        t.insert(id_hash("a"), [Cell::Int(0)].into_iter()).unwrap();
         t.insert(
             id_hash("b"),
-            Box::new([Cell::Int(1), Cell::Text("x".into())]),
+            [Cell::Int(1), Cell::Text("x".into())].into_iter(),
         )
         .unwrap();
-        t.insert(id_hash("a"), Box::new([Cell::Int(1)])).unwrap();
+        t.insert(id_hash("a"), [Cell::Int(1)].into_iter()).unwrap();
         assert_eq!((t.distinct_ids(), t.duplicates, t.records), (2, 1, 3));
         let a = t.lookup(id_hash("a")).unwrap();
         assert_eq!((a.count(), a.get(0)), (1, Cell::Int(1)));

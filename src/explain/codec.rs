@@ -16,7 +16,7 @@ pub enum Format {
 impl Format {
     /// From a content type, MIME parameters ignored.
     pub fn parse(content_type: &str) -> Result<Self, String> {
-        match crate::capture::line::bare_content_type(content_type).as_str() {
+        match &*crate::capture::line::bare_content_type(content_type) {
             "text/csv" => Ok(Self::Csv),
             "application/jsonlines" | "application/x-jsonlines" => Ok(Self::JsonLines),
             "application/json" => Ok(Self::Json),
