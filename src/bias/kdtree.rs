@@ -10,6 +10,8 @@
 //! the CPU has (bit-identical at every width) and only the points within the current k-th
 //! distance are looked at one by one.
 
+use super::knn_filter::{Filter, Query32};
+
 const LEAF_SIZE: usize = 192;
 /// Points whose distance sums one kernel pass keeps in registers (4 AVX-512 registers).
 const REGISTER_BLOCK: usize = 32;
@@ -29,11 +31,15 @@ pub struct KdTree {
     /// Bounding box of all points (lo, hi per dimension).
     root_lo: Vec<f64>,
     root_hi: Vec<f64>,
+    /// The f32 first pass over leaves (`None` for coordinates too large for its bound).
+    filter: Option<Filter>,
 }
 
 /// The queries of one batched walk, their count of neighbours and their bounding box.
 struct Batch<'a> {
     queries: &'a [&'a [f64]],
+    /// Each query prepared for the f32 pass, when there is one.
+    queries32: &'a [Option<Query32>],
     k: usize,
     lo: &'a [f64],
     hi: &'a [f64],
@@ -95,6 +101,7 @@ impl KdTree {
             boxes: Vec::new(),
             root_lo: vec![f64::INFINITY; dims],
             root_hi: vec![f64::NEG_INFINITY; dims],
+            filter: None,
         };
         for i in 0..n {
             for k in 0..dims {
@@ -118,7 +125,13 @@ impl KdTree {
                 }
             }
         }
+        tree.filter = Filter::new(&tree.pts, &tree.root_lo, &tree.root_hi);
         tree
+    }
+
+    /// A query prepared for the f32 pass, if the tree has one.
+    fn query32(&self, q: &[f64]) -> Option<Query32> {
+        self.filter.as_ref().and_then(|f| f.query(q))
     }
 
     fn build_node(
@@ -234,7 +247,8 @@ impl KdTree {
         if self.nodes.is_empty() || k == 0 {
             return Vec::new();
         }
-        self.search(0, q, k, &mut best, &mut Scratch::default());
+        let q32 = self.query32(q);
+        self.search(0, q, q32.as_ref(), k, &mut best, &mut Scratch::default());
         best.into_iter().map(|(_, i)| self.idx[i]).collect()
     }
 
@@ -257,8 +271,10 @@ impl KdTree {
                 qhi[d] = qhi[d].max(q[d]);
             }
         }
+        let queries32: Vec<Option<Query32>> = queries.iter().map(|q| self.query32(q)).collect();
         let batch = Batch {
             queries,
+            queries32: &queries32,
             k,
             lo: &qlo,
             hi: &qhi,
@@ -306,8 +322,13 @@ impl KdTree {
         match node.kind {
             Kind::Leaf { .. } => {
                 let k = batch.k;
-                for (q, b) in batch.queries.iter().zip(best.iter_mut()) {
-                    self.search(id, q, k, b, scratch);
+                for ((q, q32), b) in batch
+                    .queries
+                    .iter()
+                    .zip(batch.queries32)
+                    .zip(best.iter_mut())
+                {
+                    self.search(id, q, q32.as_ref(), k, b, scratch);
                 }
                 *worst_all = best
                     .iter()
@@ -363,6 +384,7 @@ impl KdTree {
         &self,
         id: usize,
         q: &[f64],
+        q32: Option<&Query32>,
         k: usize,
         best: &mut Vec<(f64, usize)>,
         scratch: &mut Scratch,
@@ -389,13 +411,28 @@ impl KdTree {
                     f64::INFINITY
                 };
                 let (dist, masks) = scratch.for_leaf(len);
-                leaf_distances(block, q, worst, dist, masks);
+                // With the f32 pass, only its candidates get an f64 distance (the same bits
+                // the full scan gives them: see `exact_distance`).
+                let scanned = match (&self.filter, q32) {
+                    (Some(filter), Some(q32)) => {
+                        filter.candidates(start, end, q32, worst, masks);
+                        false
+                    }
+                    _ => {
+                        leaf_distances(block, q, worst, dist, masks);
+                        true
+                    }
+                };
                 for (w, &mask) in masks.iter().enumerate() {
                     let mut bits = mask;
                     while bits != 0 {
                         let j = w * 64 + bits.trailing_zeros() as usize;
                         bits &= bits - 1;
-                        let d = dist[j];
+                        let d = if scanned {
+                            dist[j]
+                        } else {
+                            exact_distance(block, len, j, q)
+                        };
                         if d > worst {
                             continue;
                         }
@@ -418,11 +455,23 @@ impl KdTree {
             }
             Kind::Inner { .. } => {
                 let (near, far) = self.children_by_side(id, q);
-                self.search(near, q, k, best, scratch);
-                self.search(far, q, k, best, scratch);
+                self.search(near, q, q32, k, best, scratch);
+                self.search(far, q, q32, k, best, scratch);
             }
         }
     }
+}
+
+/// The squared distance from `q` to point `j` of a dimension-major leaf `block` of `len`
+/// points: each lane of [`leaf_distances`] sums the same terms in the same order, so this is
+/// the same bits.
+fn exact_distance(block: &[f64], len: usize, j: usize, q: &[f64]) -> f64 {
+    let mut acc = 0.0;
+    for (k, qk) in q.iter().enumerate() {
+        let c = block[k * len + j];
+        acc += (c - qk) * (c - qk);
+    }
+    acc
 }
 
 /// Writes the squared distance from `q` to each point of a dimension-major leaf `block` into
@@ -635,7 +684,60 @@ mod tests {
                 assert_eq!(bits(&got), bits(&want), "{name}");
                 assert_eq!(got_masks, want_masks, "{name}");
             }
+            for (j, d) in want.iter().enumerate() {
+                assert_eq!(exact_distance(&block, len, j, &q).to_bits(), d.to_bits());
+            }
         }
+    }
+
+    /// Neighbours a hair apart (f32 cannot tell them apart; the f32 pass keeps them all and
+    /// the f64 distances decide), searched in batches, as FT does.
+    #[test]
+    fn near_ties_below_f32_precision_are_ordered_as_brute_force_orders_them() {
+        let mut next = lcg(77);
+        let dims = 12;
+        let points: Vec<f64> = (0..4000 * dims)
+            .map(|_| (next() % 3) as f64 + (next() % 5) as f64 * 1e-12)
+            .collect();
+        let tree = KdTree::build(&points, dims);
+        assert!(tree.filter.is_some());
+        let queries: Vec<Vec<f64>> = (0..300)
+            .map(|_| (0..dims).map(|_| (next() % 3) as f64 + 2e-12).collect())
+            .collect();
+        let mut keyed: Vec<(usize, usize)> = queries
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (tree.leaf_of(q), i))
+            .collect();
+        keyed.sort_unstable();
+        for group in keyed.chunk_by(|a, b| a.0 == b.0) {
+            let qs: Vec<&[f64]> = group.iter().map(|(_, i)| queries[*i].as_slice()).collect();
+            for ((_, i), found) in group.iter().zip(tree.nearest_batch(&qs, 5)) {
+                assert_eq!(found, brute(&points, dims, &queries[*i], 5));
+            }
+        }
+    }
+
+    #[test]
+    fn coordinates_too_large_for_the_f32_pass_are_searched_exactly() {
+        let mut next = lcg(31);
+        let dims = 5;
+        let points: Vec<f64> = (0..1500 * dims)
+            .map(|_| (next() % 50) as f64 * 1e15)
+            .collect();
+        let tree = KdTree::build(&points, dims);
+        assert!(tree.filter.is_none());
+        for _ in 0..60 {
+            let q: Vec<f64> = (0..dims).map(|_| (next() % 60) as f64 * 1e15).collect();
+            assert_eq!(tree.nearest(&q, 5), brute(&points, dims, &q, 5));
+        }
+        let small = KdTree::build(
+            &points[..20].iter().map(|x| x / 1e15).collect::<Vec<_>>(),
+            4,
+        );
+        assert!(small.filter.is_some());
+        // A query beyond the pass's range is searched exactly in a tree that has one.
+        assert_eq!(small.nearest(&[1e300, 0.0, 0.0, 0.0], 2).len(), 2);
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod counts;
 pub mod engine;
 pub mod flip_test;
 pub mod kdtree;
+mod knn_filter;
 pub mod metrics;
 pub mod select;
 pub mod values;
