@@ -376,24 +376,20 @@ impl KdTree {
     /// same bits: the same terms summed in the same order, a query per vector lane.
     fn box_distances(&self, node: &Node, columns: &[f64], out: &mut [f64]) {
         let dims = self.dims;
-        let n = out.len();
-        let (lo, hi) = (
-            &self.boxes[node.bbox..node.bbox + dims],
-            &self.boxes[node.bbox + dims..node.bbox + 2 * dims],
-        );
-        out.fill(0.0);
-        for (k, (l, h)) in lo.iter().zip(hi).enumerate() {
-            let Some(column) = columns.get(k * n..(k + 1) * n) else {
-                return;
-            };
-            for (d, x) in out.iter_mut().zip(column) {
-                let below = l - x;
-                let above = x - h;
-                let o =
-                    if below > 0.0 { below } else { 0.0 } + if above > 0.0 { above } else { 0.0 };
-                *d += o * o;
+        let lo = &self.boxes[node.bbox..node.bbox + dims];
+        let hi = &self.boxes[node.bbox + dims..node.bbox + 2 * dims];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU has the feature the function is compiled for.
+                return unsafe { box_distances_avx512(lo, hi, columns, out) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: as above.
+                return unsafe { box_distances_avx2(lo, hi, columns, out) };
             }
         }
+        box_distances_portable(lo, hi, columns, out);
     }
 
     /// Squared distance from `q` to a node's bounding box (every dimension: a branch-free
@@ -522,6 +518,36 @@ impl KdTree {
             }
         }
     }
+}
+
+/// See [`KdTree::box_distances`]; every lane computes `box_distance`'s terms in its order.
+#[inline(always)]
+fn box_distances_portable(lo: &[f64], hi: &[f64], columns: &[f64], out: &mut [f64]) {
+    let n = out.len();
+    out.fill(0.0);
+    for (k, (l, h)) in lo.iter().zip(hi).enumerate() {
+        let Some(column) = columns.get(k * n..(k + 1) * n) else {
+            return;
+        };
+        for (d, x) in out.iter_mut().zip(column) {
+            let below = l - x;
+            let above = x - h;
+            let o = if below > 0.0 { below } else { 0.0 } + if above > 0.0 { above } else { 0.0 };
+            *d += o * o;
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn box_distances_avx512(lo: &[f64], hi: &[f64], columns: &[f64], out: &mut [f64]) {
+    box_distances_portable(lo, hi, columns, out);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn box_distances_avx2(lo: &[f64], hi: &[f64], columns: &[f64], out: &mut [f64]) {
+    box_distances_portable(lo, hi, columns, out);
 }
 
 /// The squared distance from `q` to point `j` of a dimension-major leaf `block` of `len`
@@ -807,6 +833,10 @@ mod tests {
             for (q, got) in queries.iter().zip(&out) {
                 assert_eq!(got.to_bits(), tree.box_distance(node, q).to_bits());
             }
+            let (lo, hi) = tree.boxes[node.bbox..node.bbox + 2 * dims].split_at(dims);
+            let mut portable = vec![0.0; queries.len()];
+            box_distances_portable(lo, hi, &columns, &mut portable);
+            assert_eq!(portable, out);
         }
     }
 

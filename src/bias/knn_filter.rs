@@ -43,6 +43,9 @@ fn in_range(x: f64) -> bool {
 pub struct Query32 {
     x: Vec<f32>,
     slack: f64,
+    /// (1 + u)ⁿ⁺¹ · (1 + 10⁻⁶) and 2(n + 1)τ, fixed per query (a threshold is made per leaf).
+    growth: f64,
+    steps: f64,
 }
 
 impl Filter {
@@ -82,9 +85,12 @@ impl Filter {
                 delta * delta
             })
             .sum();
+        let n = q.len() as f64;
         Some(Query32 {
             x: q.iter().map(|&x| x as f32).collect(),
             slack: squares.sqrt() * (1.0 + F64_ROOM),
+            growth: (1.0 + U).powf(n + 1.0) * (1.0 + F64_ROOM),
+            steps: 2.0 * (n + 1.0) * TAU,
         })
     }
 
@@ -108,11 +114,8 @@ impl Query32 {
         if !worst.is_finite() {
             return f32::INFINITY;
         }
-        let n = self.x.len() as i32;
         let reach = worst.sqrt() * (1.0 + F64_ROOM) + self.slack;
-        let t =
-            reach * reach * (1.0 + U).powi(n + 1) * (1.0 + F64_ROOM) + 2.0 * f64::from(n + 1) * TAU;
-        round_up(t)
+        round_up(reach * reach * self.growth + self.steps)
     }
 }
 
