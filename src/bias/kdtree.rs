@@ -11,6 +11,7 @@
 //! distance are looked at one by one.
 
 use super::knn_filter::{Filter, Query32};
+use super::wide::widest;
 
 const LEAF_SIZE: usize = 192;
 /// Points whose distance sums one kernel pass keeps in registers (4 AVX-512 registers).
@@ -378,18 +379,7 @@ impl KdTree {
         let dims = self.dims;
         let lo = &self.boxes[node.bbox..node.bbox + dims];
         let hi = &self.boxes[node.bbox + dims..node.bbox + 2 * dims];
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                // SAFETY: the CPU has the feature the function is compiled for.
-                return unsafe { box_distances_avx512(lo, hi, columns, out) };
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: as above.
-                return unsafe { box_distances_avx2(lo, hi, columns, out) };
-            }
-        }
-        box_distances_portable(lo, hi, columns, out);
+        box_distances(lo, hi, columns, out);
     }
 
     /// Squared distance from `q` to a node's bounding box (every dimension: a branch-free
@@ -538,16 +528,15 @@ fn box_distances_portable(lo: &[f64], hi: &[f64], columns: &[f64], out: &mut [f6
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn box_distances_avx512(lo: &[f64], hi: &[f64], columns: &[f64], out: &mut [f64]) {
-    box_distances_portable(lo, hi, columns, out);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn box_distances_avx2(lo: &[f64], hi: &[f64], columns: &[f64], out: &mut [f64]) {
-    box_distances_portable(lo, hi, columns, out);
+widest! {
+    /// [`KdTree::box_distances`] with the box given.
+    fn box_distances, box_distances_avx512, box_distances_avx2, box_distances_versions
+        => box_distances_portable(
+        lo: &[f64],
+        hi: &[f64],
+        columns: &[f64],
+        out: &mut [f64],
+    )
 }
 
 /// The squared distance from `q` to point `j` of a dimension-major leaf `block` of `len`
@@ -562,24 +551,19 @@ fn exact_distance(block: &[f64], len: usize, j: usize, q: &[f64]) -> f64 {
     acc
 }
 
-/// Writes the squared distance from `q` to each point of a dimension-major leaf `block` into
-/// `dist`, and sets bit j of `masks[j / 64]` when point j is within `worst`. Every lane sums
-/// its point's terms in dimension order with separate multiply and add (Rust never contracts
-/// them into a fused multiply-add), so the result is the same bits at any vector width: the
-/// wide versions only run more points at once.
-fn leaf_distances(block: &[f64], q: &[f64], worst: f64, dist: &mut [f64], masks: &mut [u64]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has the feature the function is compiled for.
-            return unsafe { leaf_distances_avx512(block, q, worst, dist, masks) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: as above.
-            return unsafe { leaf_distances_avx2(block, q, worst, dist, masks) };
-        }
-    }
-    leaf_distances_portable(block, q, worst, dist, masks);
+widest! {
+    /// Writes the squared distance from `q` to each point of a dimension-major leaf `block`
+    /// into `dist`, and sets bit j of `masks[j / 64]` when point j is within `worst`. Every
+    /// lane sums its point's terms in dimension order with separate multiply and add, so the
+    /// result is the same bits at any vector width.
+    fn leaf_distances, leaf_distances_avx512, leaf_distances_avx2, leaf_distances_versions
+        => leaf_distances_portable(
+        block: &[f64],
+        q: &[f64],
+        worst: f64,
+        dist: &mut [f64],
+        masks: &mut [u64],
+    )
 }
 
 #[inline(always)]
@@ -623,24 +607,6 @@ fn leaf_distances_portable(
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn leaf_distances_avx512(
-    block: &[f64],
-    q: &[f64],
-    worst: f64,
-    dist: &mut [f64],
-    masks: &mut [u64],
-) {
-    leaf_distances_portable(block, q, worst, dist, masks);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn leaf_distances_avx2(block: &[f64], q: &[f64], worst: f64, dist: &mut [f64], masks: &mut [u64]) {
-    leaf_distances_portable(block, q, worst, dist, masks);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -655,6 +621,23 @@ mod tests {
             .collect();
         d.sort_by(|a, b| a.partial_cmp(b).unwrap());
         d.into_iter().take(k).map(|x| x.1).collect()
+    }
+
+    /// Each query's neighbours from batches of the queries that share a leaf, as FT asks.
+    fn batched(tree: &KdTree, queries: &[Vec<f64>], k: usize) -> Vec<(usize, Vec<usize>)> {
+        let mut keyed: Vec<(usize, usize)> = queries
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (tree.leaf_of(q), i))
+            .collect();
+        keyed.sort_unstable();
+        let mut out = Vec::new();
+        for group in keyed.chunk_by(|a, b| a.0 == b.0) {
+            let qs: Vec<&[f64]> = group.iter().map(|(_, i)| queries[*i].as_slice()).collect();
+            let found = tree.nearest_batch(&qs, k);
+            out.extend(group.iter().map(|(_, i)| *i).zip(found));
+        }
+        out
     }
 
     fn lcg(seed: u64) -> impl FnMut() -> u64 {
@@ -715,24 +698,14 @@ mod tests {
         let queries: Vec<Vec<f64>> = (0..400)
             .map(|_| (0..dims).map(|_| (next() % 7) as f64 - 0.5).collect())
             .collect();
-        let mut keyed: Vec<(usize, usize)> = queries
-            .iter()
-            .enumerate()
-            .map(|(i, q)| (tree.leaf_of(q), i))
-            .collect();
-        keyed.sort_unstable();
-        for group in keyed.chunk_by(|a, b| a.0 == b.0) {
-            let qs: Vec<&[f64]> = group.iter().map(|(_, i)| queries[*i].as_slice()).collect();
-            for ((_, i), found) in group.iter().zip(tree.nearest_batch(&qs, 5)) {
-                assert_eq!(found, brute(&points, dims, &queries[*i], 5));
-                assert_eq!(found, tree.nearest(&queries[*i], 5));
-            }
+        for (i, found) in batched(&tree, &queries, 5) {
+            assert_eq!(found, brute(&points, dims, &queries[i], 5));
+            assert_eq!(found, tree.nearest(&queries[i], 5));
         }
     }
 
     #[test]
     fn wide_leaf_distances_are_the_portable_bits() {
-        type Kernel = unsafe fn(&[f64], &[f64], f64, &mut [f64], &mut [u64]);
         let mut next = lcg(5);
         for (len, dims) in [(192usize, 13usize), (7, 3), (1, 1), (33, 11), (130, 2)] {
             let block: Vec<f64> = (0..len * dims)
@@ -753,18 +726,7 @@ mod tests {
                 assert_eq!(want_masks[j / 64] >> (j % 64) & 1 == 1, *d <= worst);
             }
             let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-            let mut kernels: Vec<(&str, Kernel)> =
-                vec![("dispatch", |b, q, w, d, m| leaf_distances(b, q, w, d, m))];
-            #[cfg(target_arch = "x86_64")]
-            {
-                if std::arch::is_x86_feature_detected!("avx2") {
-                    kernels.push(("avx2", leaf_distances_avx2));
-                }
-                if std::arch::is_x86_feature_detected!("avx512f") {
-                    kernels.push(("avx512f", leaf_distances_avx512));
-                }
-            }
-            for (name, kernel) in kernels {
+            for (name, kernel) in leaf_distances_versions() {
                 let mut got = vec![0.0; len];
                 let mut got_masks = vec![0u64; words];
                 // SAFETY: each wide kernel was pushed only when its feature was detected.
@@ -792,17 +754,8 @@ mod tests {
         let queries: Vec<Vec<f64>> = (0..300)
             .map(|_| (0..dims).map(|_| (next() % 3) as f64 + 2e-12).collect())
             .collect();
-        let mut keyed: Vec<(usize, usize)> = queries
-            .iter()
-            .enumerate()
-            .map(|(i, q)| (tree.leaf_of(q), i))
-            .collect();
-        keyed.sort_unstable();
-        for group in keyed.chunk_by(|a, b| a.0 == b.0) {
-            let qs: Vec<&[f64]> = group.iter().map(|(_, i)| queries[*i].as_slice()).collect();
-            for ((_, i), found) in group.iter().zip(tree.nearest_batch(&qs, 5)) {
-                assert_eq!(found, brute(&points, dims, &queries[*i], 5));
-            }
+        for (i, found) in batched(&tree, &queries, 5) {
+            assert_eq!(found, brute(&points, dims, &queries[i], 5));
         }
     }
 
@@ -837,6 +790,12 @@ mod tests {
             let mut portable = vec![0.0; queries.len()];
             box_distances_portable(lo, hi, &columns, &mut portable);
             assert_eq!(portable, out);
+            for (name, version) in box_distances_versions() {
+                let mut got = vec![0.0; queries.len()];
+                // SAFETY: the wide versions are listed only when the CPU has their feature.
+                unsafe { version(lo, hi, &columns, &mut got) };
+                assert_eq!(got, portable, "{name}");
+            }
         }
     }
 

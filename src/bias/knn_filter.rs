@@ -19,6 +19,8 @@
 //! rounded up to an f32. Coordinates beyond 10¹⁵ (whose f32 squares could overflow) turn the
 //! pass off, and the exact scan runs alone.
 
+use super::wide::widest;
+
 /// Beyond this magnitude a coordinate's f32 square, summed, could overflow.
 const MAX_MAGNITUDE: f64 = 1e15;
 /// f32's unit roundoff, 2⁻²⁴.
@@ -132,23 +134,18 @@ fn round_up(t: f64) -> f32 {
 /// Points per kernel pass: one mask word, four AVX-512 registers of sums.
 const WORD: usize = 64;
 
-/// Bit j of `masks[j / 64]` set when point j of `len` points has an f32 squared distance to
-/// `q` ≤ `threshold` (`block` dimension-major: coordinate k of point j at `k * len + j`, and
-/// a word of anything after the last column; without it, a word's bits are all set, which
-/// only costs exact distances).
-fn candidates(block: &[f32], len: usize, q: &[f32], threshold: f32, masks: &mut [u64]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has the feature the function is compiled for.
-            return unsafe { candidates_avx512(block, len, q, threshold, masks) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: as above.
-            return unsafe { candidates_avx2(block, len, q, threshold, masks) };
-        }
-    }
-    candidates_portable(block, len, q, threshold, masks);
+widest! {
+    /// Bit j of `masks[j / 64]` set when point j of `len` points has an f32 squared distance
+    /// to `q` ≤ `threshold` (`block` dimension-major: coordinate k of point j at
+    /// `k * len + j`, and a word of anything after the last column; without it, a word's bits
+    /// are all set, which only costs exact distances).
+    fn candidates, candidates_avx512, candidates_avx2, candidates_versions => candidates_portable(
+        block: &[f32],
+        len: usize,
+        q: &[f32],
+        threshold: f32,
+        masks: &mut [u64],
+    )
 }
 
 #[inline(always)]
@@ -179,30 +176,13 @@ fn candidates_portable(block: &[f32], len: usize, q: &[f32], threshold: f32, mas
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn candidates_avx512(block: &[f32], len: usize, q: &[f32], threshold: f32, masks: &mut [u64]) {
-    candidates_portable(block, len, q, threshold, masks);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn candidates_avx2(block: &[f32], len: usize, q: &[f32], threshold: f32, masks: &mut [u64]) {
-    candidates_portable(block, len, q, threshold, masks);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn lcg(seed: u64) -> impl FnMut() -> u64 {
-        let mut state = seed;
-        move || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            state >> 11
-        }
+    fn numbers(seed: u64) -> impl FnMut() -> u64 {
+        let mut rng = crate::stats::rng::Rng::seeded(seed);
+        move || rng.next_u64() >> 11
     }
 
     /// The `f64` squared distance the exact scan computes (sequential, unfused).
@@ -216,7 +196,7 @@ mod tests {
     /// exactly a point's distance (the tightest case), at every scale the pass accepts.
     #[test]
     fn never_drops_a_point_within_the_worst() {
-        let mut next = lcg(2024);
+        let mut next = numbers(2024);
         let mut checked = 0;
         for (scale, dims, len) in [
             (1.0, 12, 192),
@@ -299,8 +279,7 @@ mod tests {
 
     #[test]
     fn wide_kernels_mark_what_the_portable_one_marks() {
-        type Kernel = unsafe fn(&[f32], usize, &[f32], f32, &mut [u64]);
-        let mut next = lcg(9);
+        let mut next = numbers(9);
         for (len, dims) in [(192usize, 12usize), (7, 3), (1, 1), (65, 11), (130, 2)] {
             let mut block: Vec<f32> = (0..len * dims)
                 .map(|_| (next() % 10_000) as f32 / 97.0)
@@ -333,18 +312,7 @@ mod tests {
                 candidates_portable(&block[..len * dims], len, &q, threshold, &mut unpadded);
                 assert_eq!(unpadded.last().copied(), Some(u64::MAX >> (64 - len % 64)));
             }
-            let mut kernels: Vec<(&str, Kernel)> =
-                vec![("dispatch", |b, n, q, t, m| candidates(b, n, q, t, m))];
-            #[cfg(target_arch = "x86_64")]
-            {
-                if std::arch::is_x86_feature_detected!("avx2") {
-                    kernels.push(("avx2", candidates_avx2));
-                }
-                if std::arch::is_x86_feature_detected!("avx512f") {
-                    kernels.push(("avx512f", candidates_avx512));
-                }
-            }
-            for (name, kernel) in kernels {
+            for (name, kernel) in candidates_versions() {
                 let mut got = vec![0u64; want.len()];
                 // SAFETY: each wide kernel was pushed only when its feature was detected.
                 unsafe { kernel(&block, len, &q, threshold, &mut got) };
