@@ -387,22 +387,10 @@ impl KdTree {
     /// [`Self::box_distances`].
     #[cfg(test)]
     fn box_distance(&self, node: &Node, q: &[f64]) -> f64 {
-        let dims = self.dims;
-        let (lo, hi) = (
-            &self.boxes[node.bbox..node.bbox + dims],
-            &self.boxes[node.bbox + dims..node.bbox + 2 * dims],
-        );
-        let mut d = 0.0;
-        for k in 0..dims {
-            let x = q[k];
-            // lo ≤ hi, so at most one side is positive: the same value as the branchy
-            // (below / above / inside) form, without the mispredicted branches.
-            let below = lo[k] - x;
-            let above = x - hi[k];
-            let o = if below > 0.0 { below } else { 0.0 } + if above > 0.0 { above } else { 0.0 };
-            d += o * o;
-        }
-        d
+        // One query is a batch of one (its coordinates are its own dimension-major columns).
+        let mut d = [0.0];
+        self.box_distances(node, q, &mut d);
+        d[0]
     }
 
     /// Whether a node whose points are at squared distance ≥ `bound` may still hold a
@@ -520,6 +508,8 @@ fn box_distances_portable(lo: &[f64], hi: &[f64], columns: &[f64], out: &mut [f6
             return;
         };
         for (d, x) in out.iter_mut().zip(column) {
+            // lo ≤ hi, so at most one side is positive: the same value as the branchy
+            // (below / above / inside) form, without the mispredicted branches.
             let below = l - x;
             let above = x - h;
             let o = if below > 0.0 { below } else { 0.0 } + if above > 0.0 { above } else { 0.0 };

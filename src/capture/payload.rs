@@ -125,18 +125,9 @@ pub fn csv_cell(cell: &str) -> Cell {
     }
 }
 
-/// [`csv_cell`] as a JSON scalar, for what reads a CSV response with the JSON locators' rules.
-pub fn cell_value(cell: &str) -> Value {
-    csv_cell(cell).into()
-}
-
 /// One CSV line as JSON scalars (see [`csv_row`]).
 fn csv_values(line: &str) -> Vec<Value> {
-    if line.contains('"') {
-        csv_cells(line).iter().map(|c| cell_value(c)).collect()
-    } else {
-        line.split(',').map(cell_value).collect()
-    }
+    csv_row(line).into_iter().map(Value::from).collect()
 }
 
 fn lines(text: &str) -> impl Iterator<Item = &str> {
@@ -422,6 +413,11 @@ pub fn decode_predictions(p: &Payload, loc: &OutputLocators) -> Result<Vec<Predi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`csv_cell`] as the JSON scalar a CSV response's cell is read as.
+    fn cell_value(cell: &str) -> Value {
+        csv_cell(cell).into()
+    }
 
     #[test]
     fn csv_cells_missing_as_pandas_reads_them() {

@@ -20,7 +20,7 @@ use super::ground_truth::each_ground_truth;
 use super::line::{CapturedLine, parse_capture_line};
 use super::payload::{JsonPath, OutputLocators, Prediction, decode_features, decode_predictions};
 use super::reduce::{BiasPartial, FileReduced, FileReducer, ReducePlan};
-use super::truth::{IdHash, SeqSet, TooManyLabels, TruthIndex, id_hash};
+use super::truth::{IdHash, MISS_BATCH, SeqSet, TooManyLabels, TruthIndex, id_hash};
 use crate::limits::{MAX_CAPTURE_OBJECT_BYTES, too_large_for};
 use crate::schedule::window::Window;
 use crate::store::{ObjectMeta, ObjectStore, StoreError, join_key};
@@ -456,8 +456,7 @@ pub async fn read_ground_truth<S: ObjectStore + Clone + Send + Sync + 'static>(
             bytes,
             label.as_deref(),
             |r| {
-                let n = u32::try_from(r.labels.len()).unwrap_or(u32::MAX);
-                file.ids.push((id_hash(&r.event_id), n));
+                file.ids.push((id_hash(&r.event_id), r.labels.len()));
                 file.labels.extend(r.labels.into_iter().map(Cell::from));
             },
             |b| match b.line {
@@ -486,10 +485,10 @@ pub async fn read_ground_truth<S: ObjectStore + Clone + Send + Sync + 'static>(
         parse,
         |_, (file, malformed): (FileTruth, _)| {
             let mut labels = file.labels.into_iter();
-            for batch in file.ids.chunks(16) {
+            for batch in file.ids.chunks(MISS_BATCH) {
                 out.index.warm(batch.iter().map(|&(id, _)| id));
                 for &(id, n) in batch {
-                    if let Err(e) = out.index.insert(id, labels.by_ref().take(n as usize)) {
+                    if let Err(e) = out.index.insert(id, labels.by_ref().take(n)) {
                         too_many = Some(e);
                     }
                 }
@@ -511,7 +510,7 @@ pub async fn read_ground_truth<S: ObjectStore + Clone + Send + Sync + 'static>(
 /// is ~150, and a box per record would be a million allocations freed on the index's thread).
 #[derive(Debug, Default)]
 struct FileTruth {
-    ids: Vec<(IdHash, u32)>,
+    ids: Vec<(IdHash, usize)>,
     labels: Vec<Cell>,
 }
 

@@ -19,7 +19,7 @@ use super::cell::{Cell, RowKey};
 use super::frame::{FrameSpec, PREDICTION_COLUMN, generated_name};
 use super::quality::{Quality, Role};
 use super::read::CapturedEvent;
-use super::truth::{Labels, SeqSet, TruthIndex, id_hash};
+use super::truth::{Labels, MISS_BATCH, SeqSet, TruthIndex, id_hash};
 use crate::config::analysis::AnalysisConfig;
 
 /// Which cells of a merged record the analysis keeps, decided once from the config.
@@ -350,16 +350,10 @@ pub struct FileReducer<'a> {
     taken: &'a SeqSet,
     mine: SeqSet,
     out: FileReduced,
-    /// Events whose ids are looked up together (see [`LOOKUP_BATCH`]), in arrival order.
+    /// Events whose ids are looked up together (see [`MISS_BATCH`]), in arrival order.
     pending: Vec<CapturedEvent>,
     found: Vec<Option<Labels<'a>>>,
 }
-
-/// Ids looked up in one pass. The index of a million-record window is far bigger than the
-/// caches, so each lookup is a cache (and TLB) miss; a pass of lookups that do not depend on
-/// each other lets the processor wait for several at once. One at a time, they were 90 % of the
-/// join's time (`perf`).
-const LOOKUP_BATCH: usize = 16;
 
 impl<'a> FileReducer<'a> {
     pub fn new(truth: &'a TruthIndex, plan: &'a ReducePlan, taken: &'a SeqSet) -> Self {
@@ -372,14 +366,14 @@ impl<'a> FileReducer<'a> {
                 partial: BiasPartial::new(plan),
                 claims: Vec::new(),
             },
-            pending: Vec::with_capacity(LOOKUP_BATCH),
-            found: Vec::with_capacity(LOOKUP_BATCH),
+            pending: Vec::with_capacity(MISS_BATCH),
+            found: Vec::with_capacity(MISS_BATCH),
         }
     }
 
     pub fn event(&mut self, e: CapturedEvent) {
         self.pending.push(e);
-        if self.pending.len() >= LOOKUP_BATCH {
+        if self.pending.len() >= MISS_BATCH {
             self.flush();
         }
     }
@@ -387,7 +381,7 @@ impl<'a> FileReducer<'a> {
     /// Joins the pending events, in order: the lookups first (the index is read-only here,
     /// so looking up early changes nothing), then each event.
     fn flush(&mut self) {
-        let mut hashes = [0; LOOKUP_BATCH];
+        let mut hashes = [0; MISS_BATCH];
         for (h, e) in hashes.iter_mut().zip(&self.pending) {
             *h = id_hash(&e.key);
         }
