@@ -49,4 +49,11 @@ tree["methods"]["shap"]["save_local_shap_values"] = True
 kernel_local = json.loads(json.dumps(cfg))
 kernel_local["methods"]["shap"]["save_local_shap_values"] = True
 (out / "shap_kernel_local.config.json").write_text(json.dumps(kernel_local))
+# ... and with every coalition enumerated (2^13 - 2) in log-odds: with one baseline row these
+# are the exact Shapley values of the margin, TreeSHAP's values (bench/run_tree_shap compares
+# them), by enumeration.
+kernel_exact = json.loads(json.dumps(kernel_local))
+kernel_exact["methods"]["shap"]["num_samples"] = 2 ** P - 2
+kernel_exact["methods"]["shap"]["use_logit"] = True
+(out / "shap_kernel_exact.config.json").write_text(json.dumps(kernel_exact))
 print(f"{rows} rows, {trees} trees of depth {depth} under {out}")

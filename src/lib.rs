@@ -38,3 +38,4 @@ pub mod sagemaker;
 pub mod schedule;
 pub(crate) mod stats;
 pub(crate) mod store;
+pub(crate) mod wide;

@@ -14,6 +14,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // Input limits and reading a local file within them.
     ("limits", &[]),
     ("stats", &[]),
+    // Loops compiled for AVX-512 and AVX2 and chosen at run time: a leaf the kernels share.
+    ("wide", &[]),
     // The Ray Jobs REST client: plain HTTP, knows nothing of driftwatch.
     ("ray", &[]),
     ("schedule", &["config", "sagemaker"]),
@@ -36,11 +38,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "store",
         ],
     ),
-    ("bias", &["config", "sagemaker", "stats"]),
+    ("bias", &["config", "sagemaker", "stats", "wide"]),
     // The endpoint predictor is an AWS client.
     (
         "explain",
-        &["aws", "capture", "config", "sagemaker", "stats"],
+        &["aws", "capture", "config", "sagemaker", "stats", "wide"],
     ),
     // The check knows each bias metric's range (a baseline outside it is meaningless).
     ("check", &["bias", "config", "explain", "sagemaker"]),

@@ -11,7 +11,7 @@
 //! distance are looked at one by one.
 
 use super::knn_filter::{Filter, Query32};
-use super::wide::widest;
+use crate::wide::widest;
 
 const LEAF_SIZE: usize = 192;
 /// Points whose distance sums one kernel pass keeps in registers (4 AVX-512 registers).

@@ -19,7 +19,7 @@
 //! rounded up to an f32. Coordinates beyond 10¹⁵ (whose f32 squares could overflow) turn the
 //! pass off, and the exact scan runs alone.
 
-use super::wide::widest;
+use crate::wide::widest;
 
 /// Beyond this magnitude a coordinate's f32 square, summed, could overflow.
 const MAX_MAGNITUDE: f64 = 1e15;

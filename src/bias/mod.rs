@@ -10,6 +10,5 @@ mod knn_filter;
 pub mod metrics;
 pub mod select;
 pub mod values;
-mod wide;
 
 pub use engine::{BiasAnalysis, BiasError, FacetReport, StageReport, run_bias};

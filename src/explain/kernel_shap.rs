@@ -118,8 +118,77 @@ pub struct Explanation {
 /// The coalition design of one row (kept separate so tests can compare it with shap's).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Design {
-    pub masks: Vec<Vec<bool>>,
+    pub masks: Masks,
     pub weights: Vec<f64>,
+}
+
+/// Coalitions as bit sets, one after another: bit k of a mask set means varying feature k is
+/// taken from the explained row. A mask is `words` u64s, so any number of features fits and the
+/// usual M ≤ 64 is one word; a design's thousands of masks are one allocation, not one each,
+/// and the least squares below works on whole words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Masks {
+    m: usize,
+    words: usize,
+    bits: Vec<u64>,
+}
+
+impl Masks {
+    fn new(m: usize) -> Self {
+        Self {
+            m,
+            words: m.div_ceil(64).max(1),
+            bits: Vec::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.bits.len() / self.words
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bits.is_empty()
+    }
+
+    /// Mask `i`'s words.
+    pub fn get(&self, i: usize) -> &[u64] {
+        &self.bits[i * self.words..(i + 1) * self.words]
+    }
+
+    /// Whether mask `i` takes varying feature `k` from the explained row.
+    pub fn contains(&self, i: usize, k: usize) -> bool {
+        self.bits[i * self.words + k / 64] >> (k % 64) & 1 == 1
+    }
+
+    /// Every mask as one word each, when M ≤ 64.
+    pub fn as_words(&self) -> Option<&[u64]> {
+        (self.words == 1).then_some(self.bits.as_slice())
+    }
+
+    /// Every mask as flags (shap's `maskMatrix` rows), for comparing designs.
+    pub fn to_bools(&self) -> Vec<Vec<bool>> {
+        (0..self.len())
+            .map(|i| (0..self.m).map(|k| self.contains(i, k)).collect())
+            .collect()
+    }
+
+    fn push(&mut self, mask: &[u64]) {
+        self.bits.extend_from_slice(mask);
+    }
+
+    /// Appends the complement (within the M features) of mask `i`.
+    fn push_complement(&mut self, i: usize) {
+        for w in 0..self.words {
+            let live = (self.m - 64 * w).min(64);
+            let keep = if live == 64 {
+                u64::MAX
+            } else {
+                (1u64 << live) - 1
+            };
+            let word = self.bits[i * self.words + w];
+            self.bits.push(!word & keep);
+        }
+    }
 }
 
 fn binomial(n: usize, k: usize) -> f64 {
@@ -154,6 +223,14 @@ fn combinations(m: usize, k: usize, mut f: impl FnMut(&[usize])) {
     }
 }
 
+/// Sets exactly the bits `on` in `mask`.
+fn set_bits(mask: &mut [u64], on: &[usize]) {
+    mask.fill(0);
+    for &i in on {
+        mask[i / 64] |= 1 << (i % 64);
+    }
+}
+
 /// shap's coalition design for `m` varying features and a budget of `nsamples`.
 pub fn design(m: usize, nsamples: Option<usize>, rng: &mut Rng) -> Design {
     let max_samples = if m <= 30 { (1usize << m) - 2 } else { 1 << 30 };
@@ -171,9 +248,10 @@ pub fn design(m: usize, nsamples: Option<usize>, rng: &mut Rng) -> Design {
         *w /= total;
     }
     let mut out = Design {
-        masks: Vec::new(),
+        masks: Masks::new(m),
         weights: Vec::new(),
     };
+    let mut mask = vec![0u64; out.masks.words];
     let mut left = nsamples as f64;
     let mut rem = weight_vector.clone();
     let mut num_full = 0;
@@ -194,18 +272,11 @@ pub fn design(m: usize, nsamples: Option<usize>, rng: &mut Rng) -> Design {
                 w /= 2.0;
             }
             combinations(m, s, |inds| {
-                let mut mask = vec![false; m];
-                for &i in inds {
-                    mask[i] = true;
-                }
+                set_bits(&mut mask, inds);
+                out.masks.push(&mask);
+                out.weights.push(w);
                 if paired {
-                    let comp: Vec<bool> = mask.iter().map(|b| !b).collect();
-                    out.masks.push(mask);
-                    out.weights.push(w);
-                    out.masks.push(comp);
-                    out.weights.push(w);
-                } else {
-                    out.masks.push(mask);
+                    out.masks.push_complement(out.masks.len() - 1);
                     out.weights.push(w);
                 }
             });
@@ -223,24 +294,23 @@ pub fn design(m: usize, nsamples: Option<usize>, rng: &mut Rng) -> Design {
         let rw: Vec<f64> = rw[num_full..].to_vec();
         let sum: f64 = rw.iter().sum();
         let rw: Vec<f64> = rw.iter().map(|r| r / sum).collect();
-        let mut used: std::collections::HashMap<Vec<bool>, usize> =
-            std::collections::HashMap::new();
+        // Only looked up, never iterated: the hasher cannot change the design.
+        let mut used: foldhash::HashMap<Vec<u64>, usize> = foldhash::HashMap::default();
+        let mut subset = Vec::with_capacity(m);
         let draws = 4 * left;
         for _ in 0..draws {
             if left == 0 {
                 break;
             }
             let s = rng.choice(&rw) + num_full + 1;
-            let mut mask = vec![false; m];
-            for i in rng.subset(m, s) {
-                mask[i] = true;
-            }
-            let (idx, new) = match used.get(&mask) {
+            rng.subset_into(m, s, &mut subset);
+            set_bits(&mut mask, &subset);
+            let (idx, new) = match used.get(mask.as_slice()) {
                 Some(&i) => (i, false),
                 None => {
                     let i = out.masks.len();
                     used.insert(mask.clone(), i);
-                    out.masks.push(mask.clone());
+                    out.masks.push(&mask);
                     out.weights.push(1.0);
                     left -= 1;
                     (i, true)
@@ -252,7 +322,7 @@ pub fn design(m: usize, nsamples: Option<usize>, rng: &mut Rng) -> Design {
             if left > 0 && s <= num_paired {
                 if new {
                     left -= 1;
-                    out.masks.push(mask.iter().map(|b| !b).collect());
+                    out.masks.push_complement(idx);
                     out.weights.push(1.0);
                 } else if idx + 1 < out.weights.len() {
                     out.weights[idx + 1] += 1.0;
@@ -268,6 +338,65 @@ pub fn design(m: usize, nsamples: Option<usize>, rng: &mut Rng) -> Design {
         }
     }
     out
+}
+
+/// The normal equations `XᵀWX` (k×k, k = M − 1, row-major) and `XᵀWy` per output of Kernel
+/// SHAP's least squares with the last varying feature eliminated. `target(i, o, z_last)` is
+/// mask i's right-hand side for output o.
+///
+/// A mask z's design row is z_a − z_last for a < k: z's first k bits (each +1) when z_last is
+/// 0, their complement (each −1) when it is 1. So `XᵀWX` gains w on every pair of that row's
+/// nonzero entries and `XᵀWy` gains ±w·y on each: the same products, summed in the same order,
+/// as multiplying out the ±1/0 row (the skipped terms are zeros), in a fraction of the work.
+fn normal_equations(
+    d: &Design,
+    outputs: usize,
+    target: impl Fn(usize, usize, f64) -> f64,
+) -> (Vec<f64>, Vec<Vec<f64>>) {
+    let k = d.masks.m.saturating_sub(1);
+    let mut xtwx = vec![0.0; k * k];
+    let mut xtwy = vec![vec![0.0; k]; outputs];
+    let mut nonzero: Vec<usize> = Vec::with_capacity(k);
+    for (i, &w) in d.weights.iter().enumerate() {
+        let in_last = k > 0 && d.masks.contains(i, k);
+        let zl = f64::from(u8::from(in_last));
+        nonzero.clear();
+        for (word_index, &word) in d.masks.get(i).iter().enumerate() {
+            let base = 64 * word_index;
+            if base >= k {
+                break;
+            }
+            let live = (k - base).min(64);
+            let keep = if live == 64 {
+                u64::MAX
+            } else {
+                (1u64 << live) - 1
+            };
+            let mut bits = if in_last { !word } else { word } & keep;
+            while bits != 0 {
+                nonzero.push(base + bits.trailing_zeros() as usize);
+                bits &= bits - 1;
+            }
+        }
+        for (o, rhs) in xtwy.iter_mut().enumerate() {
+            let y = target(i, o, zl);
+            let wy = if in_last { -(w * y) } else { w * y };
+            for &a in &nonzero {
+                rhs[a] += wy;
+            }
+        }
+        for (n, &a) in nonzero.iter().enumerate() {
+            for &b in &nonzero[n..] {
+                xtwx[a * k + b] += w;
+            }
+        }
+    }
+    for a in 0..k {
+        for b in 0..a {
+            xtwx[a * k + b] = xtwx[b * k + a];
+        }
+    }
+    (xtwx, xtwy)
 }
 
 impl<'a> Explainer<'a> {
@@ -352,26 +481,18 @@ impl<'a> Explainer<'a> {
         &self,
         x: &[f64],
         varying: &[usize],
-        masks: &[Vec<bool>],
+        masks: &Masks,
     ) -> Result<Vec<f64>, ShapError> {
         let n_bg = self.background.rows.len();
-        if let Some(fast) = self.coalitions.filter(|_| self.outputs == 1) {
-            let bits: Vec<u64> = masks
-                .iter()
-                .map(|m| {
-                    m.iter()
-                        .enumerate()
-                        .filter(|(_, on)| **on)
-                        .fold(0u64, |acc, (k, _)| {
-                            acc | 1u64.checked_shl(k as u32).unwrap_or(0)
-                        })
-                })
-                .collect();
+        if let (Some(fast), Some(bits)) = (
+            self.coalitions.filter(|_| self.outputs == 1),
+            masks.as_words(),
+        ) {
             let per_background: Option<Vec<Vec<f64>>> = self
                 .background
                 .rows
                 .iter()
-                .map(|b| fast(x, b, varying, &bits))
+                .map(|b| fast(x, b, varying, bits))
                 .collect();
             if let Some(per_background) = per_background {
                 let mut y = vec![0.0; masks.len() * n_bg];
@@ -384,13 +505,13 @@ impl<'a> Explainer<'a> {
             }
         }
         let mut synth = Vec::with_capacity(masks.len() * n_bg * self.width);
-        for mask in masks {
+        for i in 0..masks.len() {
             for b in &self.background.rows {
                 let start = synth.len();
                 synth.extend_from_slice(b);
-                for (k, &on) in mask.iter().enumerate() {
-                    if on {
-                        synth[start + varying[k]] = x[varying[k]];
+                for (k, &j) in varying.iter().enumerate() {
+                    if masks.contains(i, k) {
+                        synth[start + j] = x[j];
                     }
                 }
             }
@@ -456,45 +577,23 @@ impl<'a> Explainer<'a> {
         let d = design(m, self.settings.num_samples, rng);
         let n_bg = self.background.rows.len();
         let y = self.coalition_predictions(x, &varying, &d.masks)?;
-        // ey[i][o]: the background-weighted mean of output o under mask i.
-        let ey: Vec<Vec<f64>> = y
+        // ey[i * outputs + o]: the background-weighted mean of output o under mask i.
+        let ey: Vec<f64> = y
             .chunks(n_bg * outputs)
-            .map(|c| {
-                (0..outputs)
-                    .map(|o| {
-                        (0..n_bg)
-                            .map(|k| self.background.weights[k] * c[k * outputs + o])
-                            .sum()
-                    })
-                    .collect()
+            .flat_map(|c| {
+                (0..outputs).map(move |o| {
+                    (0..n_bg)
+                        .map(|k| self.background.weights[k] * c[k * outputs + o])
+                        .sum()
+                })
             })
             .collect();
-        // Constrained WLS, eliminating the last varying feature. XᵀWX is the same for every
-        // output; only the right-hand side differs.
+        // Constrained WLS, eliminating the last varying feature.
         let last = m - 1;
         let k = m - 1;
-        let mut xtwx = vec![0.0; k * k];
-        let mut xtwy = vec![vec![0.0; k]; outputs];
-        for ((mask, &w), e) in d.masks.iter().zip(&d.weights).zip(&ey) {
-            let zl = f64::from(u8::from(mask[last]));
-            let row: Vec<f64> = (0..k).map(|j| f64::from(u8::from(mask[j])) - zl).collect();
-            for (o, rhs) in xtwy.iter_mut().enumerate() {
-                let y2 = link.apply(e[o]) - gnull[o] - zl * (gfx[o] - gnull[o]);
-                for a in 0..k {
-                    if row[a] != 0.0 {
-                        rhs[a] += w * row[a] * y2;
-                    }
-                }
-            }
-            for a in 0..k {
-                if row[a] == 0.0 {
-                    continue;
-                }
-                for b in 0..k {
-                    xtwx[a * k + b] += w * row[a] * row[b];
-                }
-            }
-        }
+        let (xtwx, xtwy) = normal_equations(&d, outputs, |i, o, zl| {
+            link.apply(ey[i * outputs + o]) - gnull[o] - zl * (gfx[o] - gnull[o])
+        });
         for (o, rhs) in xtwy.into_iter().enumerate() {
             let beta = solve(xtwx.clone(), rhs, k).ok_or(
                 "the sampled coalitions do not determine the attributions (singular system); raise num_samples",
@@ -568,14 +667,81 @@ mod tests {
                 .map(|&b| if b { '1' } else { '0' })
                 .collect::<String>()
         };
-        let first: Vec<String> = d.masks.iter().take(6).map(bits).collect();
+        let masks = d.masks.to_bools();
+        let first: Vec<String> = masks.iter().take(6).map(bits).collect();
         assert_eq!(
             first,
             ["10000", "01111", "01000", "10111", "00100", "11011"]
         );
-        assert_eq!(bits(&d.masks[10]), "11000");
-        assert_eq!(bits(&d.masks[11]), "00111");
+        assert_eq!(bits(&masks[10]), "11000");
+        assert_eq!(bits(&masks[11]), "00111");
         assert!((d.weights[0] - 0.06).abs() < 1e-15 && (d.weights[10] - 0.02).abs() < 1e-15);
+    }
+
+    /// The normal equations as the ±1/0 design rows multiply out, term by term.
+    fn dense_normal_equations(
+        d: &Design,
+        outputs: usize,
+        target: impl Fn(usize, usize, f64) -> f64,
+    ) -> (Vec<f64>, Vec<Vec<f64>>) {
+        let masks = d.masks.to_bools();
+        let k = d.masks.m - 1;
+        let mut xtwx = vec![0.0; k * k];
+        let mut xtwy = vec![vec![0.0; k]; outputs];
+        for (i, (mask, &w)) in masks.iter().zip(&d.weights).enumerate() {
+            let zl = f64::from(u8::from(mask[k]));
+            let row: Vec<f64> = (0..k).map(|j| f64::from(u8::from(mask[j])) - zl).collect();
+            for (o, rhs) in xtwy.iter_mut().enumerate() {
+                let y = target(i, o, zl);
+                for a in 0..k {
+                    rhs[a] += w * row[a] * y;
+                }
+            }
+            for a in 0..k {
+                for b in 0..k {
+                    xtwx[a * k + b] += w * row[a] * row[b];
+                }
+            }
+        }
+        (xtwx, xtwy)
+    }
+
+    #[test]
+    fn normal_equations_have_the_bits_of_the_dense_products() {
+        // Enumerated (m = 5), enumerated and sampled (m = 13), and masks of two words (m = 70).
+        for (m, budget) in [(5, None), (13, None), (13, Some(300)), (70, Some(400))] {
+            let d = design(m, budget, &mut Rng::seeded(m as u64));
+            assert!(d.masks.len() > 20, "m {m}");
+            let target = |i: usize, o: usize, zl: f64| {
+                ((i * 7 + o * 3) as f64 * 0.731).sin() * 1e3 - zl * 0.25
+            };
+            let (xtwx, xtwy) = normal_equations(&d, 2, target);
+            let (want_xtwx, want_xtwy) = dense_normal_equations(&d, 2, target);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&xtwx), bits(&want_xtwx), "m {m}");
+            for (got, want) in xtwy.iter().zip(&want_xtwy) {
+                assert_eq!(bits(got), bits(want), "m {m}");
+            }
+        }
+    }
+
+    #[test]
+    fn masks_beyond_one_word_complement_within_m() {
+        let mut masks = Masks::new(70);
+        let mut mask = vec![0u64; 2];
+        set_bits(&mut mask, &[0, 63, 64, 69]);
+        masks.push(&mask);
+        masks.push_complement(0);
+        assert_eq!(masks.len(), 2);
+        assert!(masks.as_words().is_none());
+        let flags = masks.to_bools();
+        for (k, (a, b)) in flags[0].iter().zip(&flags[1]).enumerate() {
+            let on = [0, 63, 64, 69].contains(&k);
+            assert_eq!((*a, *b), (on, !on), "bit {k}");
+        }
+        assert_eq!(flags[0].len(), 70);
+        // Nothing past bit 69 is set in the complement.
+        assert_eq!(masks.get(1)[1] >> 6, 0);
     }
 
     #[test]

@@ -46,6 +46,7 @@ pub fn predict_coalitions(
     let mut margins = vec![model.base_margin_f32(); masks.len()];
     let mut leaves: Vec<Guarded> = Vec::new();
     let mut stack: Vec<(usize, u64, u64)> = Vec::new();
+    let mut table = Table::default();
     for tree in model.trees() {
         leaves.clear();
         reachable_leaves(tree, &mut stack, &mut leaves, |f| {
@@ -59,6 +60,10 @@ pub fn predict_coalitions(
             margins.iter_mut().for_each(|m| *m += only.value);
             continue;
         }
+        if table.build(&leaves, masks.len()) {
+            table.add(masks, &mut margins);
+            continue;
+        }
         for (margin, &mask) in margins.iter_mut().zip(masks) {
             // The guards partition the coalitions: exactly one leaf matches.
             if let Some(leaf) = leaves
@@ -70,6 +75,67 @@ pub fn predict_coalitions(
         }
     }
     Some(margins.into_iter().map(|m| model.output(m)).collect())
+}
+
+/// One tree's leaf value for every combination of the few coalition bits its reachable leaves
+/// depend on: a coalition's leaf is then a table load instead of a search through the guards.
+/// The table is built only when it has no more entries than there are coalitions to look up,
+/// so building it never costs more than the searches it replaces.
+#[derive(Default)]
+struct Table {
+    /// The mask bits the guards test, lowest first; bit k of an index is mask bit `bits[k]`.
+    bits: Vec<u32>,
+    values: Vec<f32>,
+    /// Per coalition, its index into `values` (scratch kept across trees).
+    index: Vec<u32>,
+}
+
+impl Table {
+    /// Tabulates `leaves`; false (and the caller searches) when the table would be larger
+    /// than `lookups` or some combination reaches no leaf (the guards did not partition).
+    fn build(&mut self, leaves: &[Guarded], lookups: usize) -> bool {
+        let tested = leaves.iter().fold(0u64, |acc, l| acc | l.on | l.off);
+        let width = tested.count_ones();
+        if width > 20 || 1usize << width > lookups {
+            return false;
+        }
+        self.bits.clear();
+        self.bits.extend((0..64).filter(|&k| tested >> k & 1 == 1));
+        self.values.clear();
+        for index in 0..1u64 << width {
+            let mask = self
+                .bits
+                .iter()
+                .enumerate()
+                .fold(0u64, |acc, (k, &bit)| acc | (index >> k & 1) << bit);
+            match leaves
+                .iter()
+                .find(|l| mask & l.on == l.on && mask & l.off == 0)
+            {
+                Some(leaf) => self.values.push(leaf.value),
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// Adds each mask's leaf value to its margin (one pass per tested bit builds the indices,
+    /// so the passes run over whole vectors of masks).
+    fn add(&mut self, masks: &[u64], margins: &mut [f32]) {
+        self.index.clear();
+        self.index.resize(masks.len(), 0);
+        for (k, &bit) in self.bits.iter().enumerate() {
+            for (index, &mask) in self.index.iter_mut().zip(masks) {
+                *index |= ((mask >> bit) as u32 & 1) << k;
+            }
+        }
+        for (margin, &index) in margins.iter_mut().zip(&self.index) {
+            // The table has 2^bits.len() entries and every index is below that.
+            if let Some(v) = self.values.get(index as usize) {
+                *margin += v;
+            }
+        }
+    }
 }
 
 /// Walks `tree` (iteratively: a model file may hold arbitrarily deep trees) along every branch
@@ -156,6 +222,9 @@ mod tests {
                     for (&mask, g) in masks.iter().zip(&got) {
                         let want = m.predict_row(&built(&x, b, &varying, mask));
                         assert_eq!(g.to_bits(), want.to_bits(), "x {x:?} b {b:?} mask {mask:b}");
+                        // One mask at a time: every tree with a choice is searched, not tabled.
+                        let alone = predict_coalitions(&m, &x, b, &varying, &[mask]).unwrap();
+                        assert_eq!(alone[0].to_bits(), want.to_bits());
                     }
                     checked += 1;
                 }

@@ -12,6 +12,7 @@
 //! out of S are exactly the walk's ([`super::tree_shap`] keeps the walk for larger trees).
 
 use super::tree_shap::{Forest, LEAF, Weights};
+use crate::wide::widest;
 
 /// The most inner nodes a tree may have: the masks hold one bit per inner node, and one bit
 /// per leaf (a binary tree has one more leaf than inner nodes).
@@ -133,29 +134,9 @@ impl SmallTree {
 
     /// Where each row goes left, one bit per inner node, into `d`. The rows are given by
     /// column: `columns[f * rows + r]` is row r's value of feature f. One inner node at a time
-    /// over all the rows, without branches, so the compiler vectorises it.
+    /// over all the rows, without branches, in the widest vectors the CPU has.
     pub fn directions(&self, columns: &[f32], d: &mut [u64]) {
-        let rows = d.len();
-        d.fill(0);
-        for (k, ((&f, &threshold), &default_left)) in self
-            .feature
-            .iter()
-            .zip(&self.threshold)
-            .zip(&self.default_left)
-            .enumerate()
-        {
-            let bit = 1u64 << k;
-            let start = f as usize * rows;
-            let Some(column) = columns.get(start..start + rows) else {
-                continue;
-            };
-            // XGBoost's split rule (`model::goes_left`) without a branch: a missing value
-            // fails `v < t`, so it goes right unless sent left explicitly.
-            for (o, &v) in d.iter_mut().zip(column) {
-                let left = (v < threshold) | (default_left & v.is_nan());
-                *o |= if left { bit } else { 0 };
-            }
-        }
+        directions(self, columns, d);
     }
 
     /// The tree's leaves as seen with the baseline row whose sides are `z_left` (per node of
@@ -220,15 +201,10 @@ impl SmallTree {
 
     /// The leaves each row can reach against the baseline row of `leaves`, one bit per leaf,
     /// from the rows' [`Self::directions`] `d`, into `reach`: all leaves but those lost where
-    /// the row goes z's way. One inner node at a time over all the rows, without branches.
+    /// the row goes z's way. One inner node at a time over all the rows, without branches, in
+    /// the widest vectors the CPU has.
     pub fn reach(&self, leaves: &Leaves, d: &[u64], reach: &mut [u64]) {
-        reach.fill(leaves.all());
-        for (k, &lost) in leaves.lost.iter().enumerate() {
-            for (r, &dr) in reach.iter_mut().zip(d) {
-                let agrees = (!(dr ^ leaves.z_dirs) >> k) & 1;
-                *r &= !(lost & agrees.wrapping_neg());
-            }
-        }
+        reachable(leaves, d, reach);
     }
 
     /// Adds the tree's part of the attributions of the row whose [`Self::directions`] are `d`
@@ -254,9 +230,115 @@ impl SmallTree {
     }
 }
 
+widest! {
+    /// [`SmallTree::directions`].
+    fn directions, directions_avx512, directions_avx2, directions_versions => directions_portable(
+        tree: &SmallTree,
+        columns: &[f32],
+        d: &mut [u64],
+    )
+}
+
+#[inline(always)]
+fn directions_portable(tree: &SmallTree, columns: &[f32], d: &mut [u64]) {
+    let rows = d.len();
+    d.fill(0);
+    for (k, ((&f, &threshold), &default_left)) in tree
+        .feature
+        .iter()
+        .zip(&tree.threshold)
+        .zip(&tree.default_left)
+        .enumerate()
+    {
+        let bit = 1u64 << k;
+        let start = f as usize * rows;
+        let Some(column) = columns.get(start..start + rows) else {
+            continue;
+        };
+        // XGBoost's split rule (`model::goes_left`) without a branch: a missing value
+        // fails `v < t`, so it goes right unless sent left explicitly.
+        for (o, &v) in d.iter_mut().zip(column) {
+            let left = (v < threshold) | (default_left & v.is_nan());
+            *o |= if left { bit } else { 0 };
+        }
+    }
+}
+
+widest! {
+    /// [`SmallTree::reach`].
+    fn reachable, reachable_avx512, reachable_avx2, reachable_versions => reachable_portable(
+        leaves: &Leaves,
+        d: &[u64],
+        reach: &mut [u64],
+    )
+}
+
+#[inline(always)]
+fn reachable_portable(leaves: &Leaves, d: &[u64], reach: &mut [u64]) {
+    reach.fill(leaves.all());
+    for (k, &lost) in leaves.lost.iter().enumerate() {
+        for (r, &dr) in reach.iter_mut().zip(d) {
+            let agrees = (!(dr ^ leaves.z_dirs) >> k) & 1;
+            *r &= !(lost & agrees.wrapping_neg());
+        }
+    }
+}
+
 fn for_bits(mut bits: u64, mut f: impl FnMut(usize)) {
     while bits != 0 {
         f(bits.trailing_zeros() as usize);
         bits &= bits - 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explain::test_fixtures::{model, rows};
+    use crate::explain::tree_shap::as_f32;
+
+    #[test]
+    fn every_vector_width_gives_the_portable_directions_and_reach() {
+        let m = model();
+        let forest = Forest::new(&m);
+        let mut xs = rows("xgb_rows.csv");
+        // Missing values, and a row count that leaves a tail in every vector width.
+        xs[1][2] = f64::NAN;
+        xs[4][0] = f64::NAN;
+        xs.truncate(xs.len().min(37));
+        let width = m.num_feature;
+        let xs: Vec<Vec<f32>> = xs.iter().map(|x| as_f32(x, width)).collect();
+        let columns: Vec<f32> = (0..width)
+            .flat_map(|f| xs.iter().map(move |x| x[f]))
+            .collect();
+        let mut baseline = as_f32(&rows("xgb_baseline.csv")[0], width);
+        baseline[3] = f32::NAN;
+        let z_left = forest.sides(&baseline);
+        let mut checked = 0;
+        for (root, end) in forest.spans() {
+            let Some(tree) = SmallTree::new(&forest, root, end) else {
+                continue;
+            };
+            let mut leaves = Leaves::default();
+            tree.leaves(&forest, &z_left, 1.0, &mut leaves);
+            let mut want_d = vec![0; xs.len()];
+            directions_portable(&tree, &columns, &mut want_d);
+            let mut want_reach = vec![0; xs.len()];
+            reachable_portable(&leaves, &want_d, &mut want_reach);
+            for (name, f) in directions_versions() {
+                let mut d = vec![u64::MAX; xs.len()];
+                // SAFETY: each wide version is listed only when the CPU has its feature.
+                unsafe { f(&tree, &columns, &mut d) };
+                assert_eq!(d, want_d, "{name}");
+            }
+            for (name, f) in reachable_versions() {
+                let mut reach = vec![0; xs.len()];
+                // SAFETY: as above.
+                unsafe { f(&leaves, &want_d, &mut reach) };
+                assert_eq!(reach, want_reach, "{name}");
+            }
+            checked += 1;
+        }
+        assert!(checked > 0);
     }
 }

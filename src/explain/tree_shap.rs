@@ -52,7 +52,7 @@ pub(super) struct Forest {
 }
 
 impl Forest {
-    fn new(model: &Xgboost) -> Self {
+    pub(super) fn new(model: &Xgboost) -> Self {
         let mut nodes = Vec::new();
         let mut roots = Vec::with_capacity(model.trees().len());
         for t in model.trees() {
@@ -72,8 +72,20 @@ impl Forest {
         Self { nodes, roots }
     }
 
+    /// Each tree's nodes as `root..end`: a tree's nodes lie from its root to the next tree's
+    /// root (XGBoost stores children after their parents).
+    pub(super) fn spans(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        let ends = self
+            .roots
+            .iter()
+            .skip(1)
+            .copied()
+            .chain([self.nodes.len() as u32]);
+        self.roots.iter().copied().zip(ends)
+    }
+
     /// Whether `row` goes left at each node (leaves: false).
-    fn sides(&self, row: &[f32]) -> Vec<bool> {
+    pub(super) fn sides(&self, row: &[f32]) -> Vec<bool> {
         self.nodes
             .iter()
             .map(|n| n.left != LEAF && n.goes_left(row[n.feature as usize]))
@@ -93,7 +105,7 @@ impl Forest {
 }
 
 /// A row as XGBoost reads it: f32 values, a missing or absent feature as NaN.
-fn as_f32(row: &[f64], width: usize) -> Vec<f32> {
+pub(super) fn as_f32(row: &[f64], width: usize) -> Vec<f32> {
     (0..width)
         .map(|f| row.get(f).map_or(f32::NAN, |&v| v as f32))
         .collect()
@@ -242,18 +254,10 @@ impl TreeShap {
             .map(|&r| forest.depth(r as usize))
             .max()
             .unwrap_or(0);
-        let ends = forest
-            .roots
-            .iter()
-            .skip(1)
-            .copied()
-            .chain([forest.nodes.len() as u32]);
         let shapes = forest
-            .roots
-            .iter()
-            .zip(ends)
+            .spans()
             .map(
-                |(&root, end)| match SmallTree::new(&forest, root, end).filter(|_| small) {
+                |(root, end)| match SmallTree::new(&forest, root, end).filter(|_| small) {
                     Some(t) => Shape::Small(t),
                     None => Shape::Large(root),
                 },

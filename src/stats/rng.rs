@@ -58,14 +58,15 @@ impl Rng {
     }
 
     /// A uniformly random subset of `k` of `0..n` (a partial Fisher-Yates shuffle).
-    pub fn subset(&mut self, n: usize, k: usize) -> Vec<usize> {
-        let mut idx: Vec<usize> = (0..n).collect();
+    /// Into `idx`, reused across draws: Kernel SHAP draws thousands per row.
+    pub fn subset_into(&mut self, n: usize, k: usize, idx: &mut Vec<usize>) {
+        idx.clear();
+        idx.extend(0..n);
         for i in 0..k.min(n) {
             let j = i + self.below(n - i);
             idx.swap(i, j);
         }
         idx.truncate(k);
-        idx
     }
 }
 
@@ -88,7 +89,8 @@ mod tests {
             (counts[0] as f64 / 30_000.0 - 0.5).abs() < 0.02,
             "{counts:?}"
         );
-        let s = r.subset(10, 4);
+        let mut s = vec![99];
+        r.subset_into(10, 4, &mut s);
         assert_eq!(s.len(), 4);
         assert!(s.iter().all(|&i| i < 10));
     }
