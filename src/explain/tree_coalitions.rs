@@ -185,7 +185,7 @@ mod tests {
     use crate::explain::predictor::PredictError;
     use crate::explain::rng::Rng;
 
-    use crate::explain::test_fixtures::{model, rows};
+    use crate::explain::test_fixtures::{fixture, model, rows, xgboost};
 
     /// The built synthetic row of one mask.
     fn built(x: &[f64], b: &[f64], varying: &[usize], mask: u64) -> Vec<f64> {
@@ -200,7 +200,13 @@ mod tests {
 
     #[test]
     fn every_coalition_is_bit_identical_to_predicting_the_built_row() {
-        let m = model();
+        // Depth 6, and depth 8 (more leaves reachable, so wider tables and more searches).
+        for m in [model(), xgboost(&fixture("xgb_deep_model.json"))] {
+            every_coalition_of(&m);
+        }
+    }
+
+    fn every_coalition_of(m: &Xgboost) {
         let xs = rows("xgb_rows.csv");
         let mut bs = rows("xgb_baseline.csv");
         // Missing values take the default branch on either side.
@@ -218,12 +224,12 @@ mod tests {
                 // Every feature, and a subset (the others keep b's value).
                 for varying in [vec![0, 1, 2, 3, 4, 5], vec![1, 3, 4]] {
                     let masks: Vec<u64> = (0..1u64 << varying.len()).collect();
-                    let got = predict_coalitions(&m, &x, b, &varying, &masks).unwrap();
+                    let got = predict_coalitions(m, &x, b, &varying, &masks).unwrap();
                     for (&mask, g) in masks.iter().zip(&got) {
                         let want = m.predict_row(&built(&x, b, &varying, mask));
                         assert_eq!(g.to_bits(), want.to_bits(), "x {x:?} b {b:?} mask {mask:b}");
                         // One mask at a time: every tree with a choice is searched, not tabled.
-                        let alone = predict_coalitions(&m, &x, b, &varying, &[mask]).unwrap();
+                        let alone = predict_coalitions(m, &x, b, &varying, &[mask]).unwrap();
                         assert_eq!(alone[0].to_bits(), want.to_bits());
                     }
                     checked += 1;
