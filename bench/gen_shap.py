@@ -1,9 +1,9 @@
 """Deterministic Kernel SHAP benchmark data: an XGBoost model (binary:logistic) of TREES trees
-of depth DEPTH over 13 features, trained on seeded synthetic data (saved with XGBoost's own
+of depth DEPTH over FEATURES features (default 13), trained on seeded synthetic data (saved with XGBoost's own
 `save_model`, so shap's reference side loads the very same model), ROWS rows to explain and one
 baseline row, and the analysis config for `driftwatch analyze`.
 
-    python bench/gen_shap.py OUT_DIR [ROWS] [TREES] [DEPTH] [SEED]
+    python bench/gen_shap.py OUT_DIR [ROWS] [TREES] [DEPTH] [SEED] [FEATURES]
 
 Needs numpy and xgboost (bench/run_shap installs them into bench/.venv).
 """
@@ -18,14 +18,15 @@ rows = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
 trees = int(sys.argv[3]) if len(sys.argv) > 3 else 100
 depth = int(sys.argv[4]) if len(sys.argv) > 4 else 6
 seed = int(sys.argv[5]) if len(sys.argv) > 5 else 5
-P = 13
+P = int(sys.argv[6]) if len(sys.argv) > 6 else 13
 rng = np.random.default_rng(seed)
 out.mkdir(parents=True, exist_ok=True)
 
 import xgboost as xgb
 
 names = ["A_AGE", "A_FTLF", "A_HGA", "A_HSCOL", "A_MARITL", "A_SEX", "A_UNMEM", "A_USLHRS",
-         "NOEMP", "PENATVTY", "PRCITSHP", "SEOTR", "WKSWORK"]
+         "NOEMP", "PENATVTY", "PRCITSHP", "SEOTR", "WKSWORK"][:P]
+names += [f"X{j}" for j in range(len(names), P)]
 T = rng.normal(0, 1, (20000, P))
 logit = T[:, 0] - 0.7 * T[:, 1] + 0.5 * T[:, 2] * T[:, 3] + 0.3 * np.sin(3 * T[:, 4]) + 0.2 * T[:, 5:].sum(axis=1)
 yt = (rng.uniform(size=len(T)) < 1 / (1 + np.exp(-logit))).astype(int)

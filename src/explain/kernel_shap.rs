@@ -85,11 +85,11 @@ pub struct Settings {
 pub type Predict<'a> = dyn Fn(&[f64]) -> Result<Vec<f64>, PredictError> + Sync + 'a;
 
 /// A single-output model's predictions of synthetic rows without building them (see
-/// `tree_coalitions`): explained row, background row, varying features, coalition bit masks
-/// (bit k = `varying[k]` taken from the explained row) → one prediction per mask, equal to
-/// what `Predict` returns for the built rows; `None` when it cannot (too many features).
+/// `tree_coalitions`): explained row, background row, varying features, coalitions (bit k =
+/// `varying[k]` taken from the explained row) → one prediction per mask, equal to what
+/// `Predict` returns for the built rows; `None` when it cannot.
 pub type PredictCoalitions<'a> =
-    dyn Fn(&[f64], &[f64], &[usize], &[u64]) -> Option<Vec<f64>> + Sync + 'a;
+    dyn Fn(&[f64], &[f64], &[usize], &Masks) -> Option<Vec<f64>> + Sync + 'a;
 
 /// The explainer for one model and background: `expected_value` is computed once.
 pub struct Explainer<'a> {
@@ -160,9 +160,25 @@ impl Masks {
         self.bits[i * self.words + k / 64] >> (k % 64) & 1 == 1
     }
 
-    /// Every mask as one word each, when M ≤ 64.
-    pub fn as_words(&self) -> Option<&[u64]> {
-        (self.words == 1).then_some(self.bits.as_slice())
+    /// The u64 words per mask.
+    pub fn words(&self) -> usize {
+        self.words
+    }
+
+    /// Every mask's words, mask after mask.
+    pub fn as_slice(&self) -> &[u64] {
+        &self.bits
+    }
+
+    /// Masks of `m` features from their words, mask after mask (`m.div_ceil(64)` each).
+    #[cfg(test)]
+    pub(crate) fn from_words(m: usize, bits: Vec<u64>) -> Self {
+        let masks = Self {
+            bits,
+            ..Self::new(m)
+        };
+        assert_eq!(masks.bits.len() % masks.words, 0);
+        masks
     }
 
     /// Every mask as flags (shap's `maskMatrix` rows), for comparing designs.
@@ -484,15 +500,12 @@ impl<'a> Explainer<'a> {
         masks: &Masks,
     ) -> Result<Vec<f64>, ShapError> {
         let n_bg = self.background.rows.len();
-        if let (Some(fast), Some(bits)) = (
-            self.coalitions.filter(|_| self.outputs == 1),
-            masks.as_words(),
-        ) {
+        if let Some(fast) = self.coalitions.filter(|_| self.outputs == 1) {
             let per_background: Option<Vec<Vec<f64>>> = self
                 .background
                 .rows
                 .iter()
-                .map(|b| fast(x, b, varying, bits))
+                .map(|b| fast(x, b, varying, masks))
                 .collect();
             if let Some(per_background) = per_background {
                 let mut y = vec![0.0; masks.len() * n_bg];
@@ -733,7 +746,7 @@ mod tests {
         masks.push(&mask);
         masks.push_complement(0);
         assert_eq!(masks.len(), 2);
-        assert!(masks.as_words().is_none());
+        assert_eq!(masks.words(), 2);
         let flags = masks.to_bools();
         for (k, (a, b)) in flags[0].iter().zip(&flags[1]).enumerate() {
             let on = [0, 63, 64, 69].contains(&k);

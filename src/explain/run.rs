@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::aggregate::{AggMethod, aggregate};
-use super::kernel_shap::{Background, Explainer, Link, Settings, ShapError};
+use super::kernel_shap::{Background, Explainer, Link, Masks, Settings, ShapError};
 use super::model::InProcessModel;
 use super::predictor::{PredictError, Predictor};
 use super::rng::Rng;
@@ -312,7 +312,7 @@ pub fn explain_part(
         Predictor::InProcess(InProcessModel::Xgboost(m)) => Some(m),
         _ => None,
     };
-    let coalitions = |x: &[f64], b: &[f64], varying: &[usize], masks: &[u64]| {
+    let coalitions = |x: &[f64], b: &[f64], varying: &[usize], masks: &Masks| {
         xgboost.and_then(|m| predict_coalitions(m, x, b, varying, masks))
     };
     let explainer = Explainer::new(&predict, background, settings)?.with_coalitions(&coalitions);

@@ -9,11 +9,17 @@
 //! in f32 in tree order exactly as [`Xgboost::predict_row`] sums them, so every prediction is
 //! bit-identical to predicting the built row, at a fraction of the cost (most of Kernel SHAP's
 //! time is the model).
+//!
+//! A tree parts `x` from `b` on few features, so its guards number them itself ([`Local`]):
+//! one u64 holds a tree's guards however many features vary, and a coalition's bits for the
+//! tree are gathered from its mask (of as many words as the varying features need).
 
+use super::kernel_shap::Masks;
 use super::model::{Tree, Xgboost};
 use crate::wide::widest;
 
-/// A leaf a synthetic row can reach: the coalition bits it needs set and clear, its value.
+/// A leaf a synthetic row can reach: the tree's own bits ([`Local`]) it needs set and clear,
+/// its value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Guarded {
     on: u64,
@@ -21,51 +27,65 @@ struct Guarded {
     value: f32,
 }
 
-/// The most varying features a coalition mask can hold (one bit each).
-pub const MAX_VARYING: usize = 64;
+/// The most features one tree's guards can tell apart (one bit each).
+const MAX_PER_TREE: usize = 64;
 
 /// Predictions of the rows `b` with `x`'s values at `varying[k]` for each bit k set in a mask,
-/// one per mask, in mask order. `None` when more than [`MAX_VARYING`] features vary.
+/// one per mask, in mask order. `None` when one tree parts `x` from `b` on more than
+/// [`MAX_PER_TREE`] features (the caller then builds the rows).
 pub fn predict_coalitions(
     model: &Xgboost,
     x: &[f64],
     b: &[f64],
     varying: &[usize],
-    masks: &[u64],
+    masks: &Masks,
 ) -> Option<Vec<f64>> {
-    if varying.len() > MAX_VARYING {
-        return None;
-    }
     let width = x.len().max(b.len());
-    let mut bit_of = vec![0u64; width];
+    // Per model feature, its bit in the masks plus one (0: it does not vary).
+    let mut varying_of = vec![0u32; width];
     for (k, &j) in varying.iter().enumerate() {
-        if let Some(slot) = bit_of.get_mut(j) {
-            *slot = 1 << k;
+        if let Some(slot) = varying_of.get_mut(j) {
+            *slot = k as u32 + 1;
         }
     }
     let value = |row: &[f64], f: usize| row.get(f).copied().unwrap_or(f64::NAN);
+    let split = |f: usize| {
+        (
+            value(x, f),
+            value(b, f),
+            varying_of.get(f).copied().unwrap_or(0),
+        )
+    };
     let mut margins = vec![model.base_margin_f32(); masks.len()];
     let mut leaves: Vec<Guarded> = Vec::new();
     let mut stack: Vec<(usize, u64, u64)> = Vec::new();
+    let mut local = Local::new(varying.len());
     let mut table = Table::default();
+    let mut own: Vec<u64> = Vec::new();
     for tree in model.trees() {
         leaves.clear();
-        reachable_leaves(tree, &mut stack, &mut leaves, |f| {
-            (
-                value(x, f),
-                value(b, f),
-                bit_of.get(f).copied().unwrap_or(0),
-            )
-        });
+        local.reset();
+        reachable_leaves(tree, &mut stack, &mut leaves, &mut local, split)?;
         if let [only] = leaves.as_slice() {
             margins.iter_mut().for_each(|m| *m += only.value);
             continue;
         }
-        if table.build(&leaves, masks.len()) {
+        if table.build(&leaves, &local, masks.len()) {
             table.add(masks, &mut margins);
             continue;
         }
-        for (margin, &mask) in margins.iter_mut().zip(masks) {
+        // Each coalition in the tree's own bits, then a search through the guards.
+        own.clear();
+        own.extend((0..masks.len()).map(|i| {
+            local
+                .mask_bits
+                .iter()
+                .enumerate()
+                .fold(0u64, |acc, (k, &bit)| {
+                    acc | u64::from(masks.contains(i, bit as usize)) << k
+                })
+        }));
+        for (margin, &mask) in margins.iter_mut().zip(&own) {
             // The guards partition the coalitions: exactly one leaf matches.
             if let Some(leaf) = leaves
                 .iter()
@@ -78,13 +98,51 @@ pub fn predict_coalitions(
     Some(margins.into_iter().map(|m| model.output(m)).collect())
 }
 
-/// One tree's leaf value for every combination of the few coalition bits its reachable leaves
-/// depend on: a coalition's leaf is then a table load instead of a search through the guards.
-/// The table is built only when it has no more entries than there are coalitions to look up,
-/// so building it never costs more than the searches it replaces.
+/// One tree's numbering of the varying features it parts `x` from `b` on, in the order the
+/// walk meets them: bit k of the tree's guards is mask bit `mask_bits[k]`.
+struct Local {
+    /// Per mask bit, its bit in the current tree (0: none yet).
+    bit: Vec<u64>,
+    mask_bits: Vec<u32>,
+}
+
+impl Local {
+    fn new(varying: usize) -> Self {
+        Self {
+            bit: vec![0; varying],
+            mask_bits: Vec::new(),
+        }
+    }
+
+    /// Forgets the previous tree's numbering.
+    fn reset(&mut self) {
+        for &k in &self.mask_bits {
+            self.bit[k as usize] = 0;
+        }
+        self.mask_bits.clear();
+    }
+
+    /// The tree's bit for mask bit `k`, numbered on first use; `None` past [`MAX_PER_TREE`].
+    fn bit(&mut self, k: usize) -> Option<u64> {
+        let slot = self.bit.get_mut(k)?;
+        if *slot == 0 {
+            if self.mask_bits.len() == MAX_PER_TREE {
+                return None;
+            }
+            *slot = 1 << self.mask_bits.len();
+            self.mask_bits.push(k as u32);
+        }
+        Some(*slot)
+    }
+}
+
+/// One tree's leaf value for every combination of the few bits its reachable leaves depend
+/// on: a coalition's leaf is then a table load instead of a search through the guards. The
+/// table is built only when it has no more entries than there are coalitions to look up, so
+/// building it never costs more than the searches it replaces.
 #[derive(Default)]
 struct Table {
-    /// The mask bits the guards test, lowest first; bit k of an index is mask bit `bits[k]`.
+    /// The mask bit of each of the tree's bits; bit k of an index is mask bit `bits[k]`.
     bits: Vec<u32>,
     values: Vec<f32>,
     /// Per coalition, its index into `values` (scratch kept across trees).
@@ -92,26 +150,22 @@ struct Table {
 }
 
 impl Table {
-    /// Tabulates `leaves`; false (and the caller searches) when the table would be larger
-    /// than `lookups` or some combination reaches no leaf (the guards did not partition).
-    fn build(&mut self, leaves: &[Guarded], lookups: usize) -> bool {
-        let tested = leaves.iter().fold(0u64, |acc, l| acc | l.on | l.off);
-        let width = tested.count_ones();
+    /// Tabulates `leaves`, whose bits `local` numbers; false (and the caller searches) when
+    /// the table would be larger than `lookups` or some combination reaches no leaf (the
+    /// guards did not partition).
+    fn build(&mut self, leaves: &[Guarded], local: &Local, lookups: usize) -> bool {
+        // Every bit the walk numbered guards some leaf, so they are bits 0..width.
+        let width = local.mask_bits.len();
         if width > 20 || 1usize << width > lookups {
             return false;
         }
         self.bits.clear();
-        self.bits.extend((0..64).filter(|&k| tested >> k & 1 == 1));
+        self.bits.extend_from_slice(&local.mask_bits);
         self.values.clear();
-        for index in 0..1u64 << width {
-            let mask = self
-                .bits
-                .iter()
-                .enumerate()
-                .fold(0u64, |acc, (k, &bit)| acc | (index >> k & 1) << bit);
+        for own in 0..1u64 << width {
             match leaves
                 .iter()
-                .find(|l| mask & l.on == l.on && mask & l.off == 0)
+                .find(|l| own & l.on == l.on && own & l.off == 0)
             {
                 Some(leaf) => self.values.push(leaf.value),
                 None => return false,
@@ -121,10 +175,10 @@ impl Table {
     }
 
     /// Adds each mask's leaf value to its margin.
-    fn add(&mut self, masks: &[u64], margins: &mut [f32]) {
+    fn add(&mut self, masks: &Masks, margins: &mut [f32]) {
         self.index.clear();
         self.index.resize(masks.len(), 0);
-        table_index(&self.bits, masks, &mut self.index);
+        table_index(&self.bits, masks.words(), masks.as_slice(), &mut self.index);
         for (margin, &index) in margins.iter_mut().zip(&self.index) {
             // The table has 2^bits.len() entries and every index is below that.
             if let Some(v) = self.values.get(index as usize) {
@@ -135,34 +189,48 @@ impl Table {
 }
 
 widest! {
-    /// Each mask's index into a [`Table`] whose tested bits are `bits`, into `index` (zeroed):
-    /// one pass per tested bit over all the masks, in the widest vectors the CPU has (half
-    /// of Kernel SHAP's time went here on the baseline's two lanes).
+    /// Each mask's index into a [`Table`] whose bits are mask bits `bits`, into `index`
+    /// (zeroed); `masks` holds `words` u64 per mask. One pass per bit over all the masks, in
+    /// the widest vectors the CPU has (half of Kernel SHAP's time went here on the baseline's
+    /// two lanes).
     fn table_index, table_index_avx512, table_index_avx2, table_index_versions => table_index_portable(
         bits: &[u32],
+        words: usize,
         masks: &[u64],
         index: &mut [u32],
     )
 }
 
 #[inline(always)]
-fn table_index_portable(bits: &[u32], masks: &[u64], index: &mut [u32]) {
+fn table_index_portable(bits: &[u32], words: usize, masks: &[u64], index: &mut [u32]) {
     for (k, &bit) in bits.iter().enumerate() {
-        for (index, &mask) in index.iter_mut().zip(masks) {
-            *index |= ((mask >> bit) as u32 & 1) << k;
+        let (word, shift) = (bit as usize / 64, bit % 64);
+        if words == 1 {
+            // The usual case (at most 64 varying features): contiguous, so vectorised.
+            for (index, &mask) in index.iter_mut().zip(masks) {
+                *index |= ((mask >> shift) as u32 & 1) << k;
+            }
+        } else {
+            let of_mask = masks.chunks_exact(words.max(1));
+            for (index, mask) in index.iter_mut().zip(of_mask) {
+                let w = mask.get(word).copied().unwrap_or(0);
+                *index |= ((w >> shift) as u32 & 1) << k;
+            }
         }
     }
 }
 
 /// Walks `tree` (iteratively: a model file may hold arbitrarily deep trees) along every branch
 /// a synthetic row can take. `split(f)` gives `x`'s and `b`'s values of feature `f` and its
-/// coalition bit (0 when `f` does not vary: the row then keeps `b`'s value).
+/// mask bit plus one (0 when `f` does not vary: the row then keeps `b`'s value); where the two
+/// part, `local` numbers the feature for the tree. `None` when it runs out of bits.
 fn reachable_leaves(
     tree: &Tree,
     stack: &mut Vec<(usize, u64, u64)>,
     leaves: &mut Vec<Guarded>,
-    split: impl Fn(usize) -> (f64, f64, u64),
-) {
+    local: &mut Local,
+    split: impl Fn(usize) -> (f64, f64, u32),
+) -> Option<()> {
     stack.clear();
     stack.push((0, 0, 0));
     while let Some((mut i, on, mut off)) = stack.pop() {
@@ -175,12 +243,19 @@ fn reachable_leaves(
                 });
                 break;
             }
-            let (xv, bv, bit) = split(tree.feature[i] as usize);
+            let (xv, bv, mask_bit) = split(tree.feature[i] as usize);
             let via_b = tree.child(i, bv);
-            let via_x = if bit == 0 { via_b } else { tree.child(i, xv) };
+            let via_x = if mask_bit == 0 {
+                via_b
+            } else {
+                tree.child(i, xv)
+            };
             if via_x == via_b {
                 i = via_b;
-            } else if on & bit != 0 {
+                continue;
+            }
+            let bit = local.bit(mask_bit as usize - 1)?;
+            if on & bit != 0 {
                 // Already in the coalition on this path: only x's side.
                 i = via_x;
             } else if off & bit != 0 {
@@ -192,6 +267,7 @@ fn reachable_leaves(
             }
         }
     }
+    Some(())
 }
 
 #[cfg(test)]
@@ -203,15 +279,30 @@ mod tests {
 
     use crate::explain::test_fixtures::{fixture, model, rows, xgboost};
 
-    /// The built synthetic row of one mask.
-    fn built(x: &[f64], b: &[f64], varying: &[usize], mask: u64) -> Vec<f64> {
+    /// The built synthetic row of mask `i`.
+    fn built(x: &[f64], b: &[f64], varying: &[usize], masks: &Masks, i: usize) -> Vec<f64> {
         let mut r = b.to_vec();
         for (k, &j) in varying.iter().enumerate() {
-            if mask >> k & 1 == 1 {
+            if masks.contains(i, k) {
                 r[j] = x[j];
             }
         }
         r
+    }
+
+    /// Checks every mask's prediction, all at once (trees tabled) and one at a time (trees
+    /// with a choice searched), against predicting its built row, bit for bit.
+    fn check(m: &Xgboost, x: &[f64], b: &[f64], varying: &[usize], masks: &Masks) {
+        let got = predict_coalitions(m, x, b, varying, masks).unwrap();
+        let words = masks.words();
+        for (i, g) in got.iter().enumerate() {
+            let want = m.predict_row(&built(x, b, varying, masks, i));
+            assert_eq!(g.to_bits(), want.to_bits(), "x {x:?} b {b:?} mask {i}");
+            let one = Masks::from_words(varying.len(), masks.get(i).to_vec());
+            let alone = predict_coalitions(m, x, b, varying, &one).unwrap();
+            assert_eq!(alone[0].to_bits(), want.to_bits(), "mask {i} alone");
+        }
+        assert_eq!(masks.as_slice().len(), got.len() * words);
     }
 
     #[test]
@@ -239,15 +330,8 @@ mod tests {
             for b in &bs {
                 // Every feature, and a subset (the others keep b's value).
                 for varying in [vec![0, 1, 2, 3, 4, 5], vec![1, 3, 4]] {
-                    let masks: Vec<u64> = (0..1u64 << varying.len()).collect();
-                    let got = predict_coalitions(m, &x, b, &varying, &masks).unwrap();
-                    for (&mask, g) in masks.iter().zip(&got) {
-                        let want = m.predict_row(&built(&x, b, &varying, mask));
-                        assert_eq!(g.to_bits(), want.to_bits(), "x {x:?} b {b:?} mask {mask:b}");
-                        // One mask at a time: every tree with a choice is searched, not tabled.
-                        let alone = predict_coalitions(m, &x, b, &varying, &[mask]).unwrap();
-                        assert_eq!(alone[0].to_bits(), want.to_bits());
-                    }
+                    let all = (0..1u64 << varying.len()).collect();
+                    check(m, &x, b, &varying, &Masks::from_words(varying.len(), all));
                     checked += 1;
                 }
             }
@@ -256,68 +340,119 @@ mod tests {
     }
 
     #[test]
-    fn every_vector_width_gives_the_portable_table_indices() {
-        let mut rng = Rng::seeded(11);
-        // A count that leaves a tail in every width; bits up to 63; up to 20 tested bits.
-        let masks: Vec<u64> = (0..1_037).map(|_| rng.next_u64()).collect();
-        for bits in [
-            vec![],
-            vec![0],
-            vec![63, 0, 17],
-            (0..20).map(|k| k * 3).collect(),
-        ] {
-            let mut want = vec![0; masks.len()];
-            table_index_portable(&bits, &masks, &mut want);
-            for (&mask, &index) in masks.iter().zip(&want) {
-                let by_hand = bits
-                    .iter()
-                    .enumerate()
-                    .fold(0u32, |acc, (k, &bit)| acc | ((mask >> bit) as u32 & 1) << k);
-                assert_eq!(index, by_hand);
-            }
-            for (name, f) in table_index_versions() {
-                let mut got = vec![0; masks.len()];
-                // SAFETY: each wide version is listed only when the CPU has its feature.
-                unsafe { f(&bits, &masks, &mut got) };
-                assert_eq!(got, want, "{name} {bits:?}");
+    fn masks_of_several_words_are_read_at_every_bit() {
+        // 130 varying features (three words): the model's six at mask bits on and across
+        // word boundaries, 124 features the model never reads everywhere else.
+        let m = xgboost(&fixture("xgb_deep_model.json"));
+        let at = [0, 63, 64, 65, 100, 129];
+        let width = 130;
+        let mut varying: Vec<usize> = (6..width).collect();
+        for (f, &k) in at.iter().enumerate() {
+            varying.insert(k, f);
+        }
+        assert_eq!(varying.len(), width);
+        let widen = |r: &[f64]| -> Vec<f64> {
+            let mut w = r.to_vec();
+            w.extend((6..width).map(|j| j as f64));
+            w
+        };
+        let mut rng = Rng::seeded(5);
+        let words: Vec<u64> = (0..3 * 300).map(|_| rng.next_u64()).collect();
+        let masks = Masks::from_words(width, words);
+        let bs = rows("xgb_baseline.csv");
+        for x in rows("xgb_rows.csv").iter().take(8) {
+            for b in &bs {
+                check(&m, &widen(x), &widen(b), &varying, &masks);
             }
         }
     }
 
     #[test]
-    fn more_varying_features_than_mask_bits_falls_back() {
-        let m = model();
-        let varying: Vec<usize> = (0..65).collect();
-        let x = vec![0.0; 65];
-        assert!(predict_coalitions(&m, &x, &x, &varying, &[0]).is_none());
+    fn a_tree_numbers_at_most_64_features() {
+        let mut local = Local::new(100);
+        for k in 0..64 {
+            assert_eq!(local.bit(k), Some(1 << k));
+        }
+        assert_eq!(local.bit(10), Some(1 << 10));
+        assert_eq!(local.bit(64), None);
+        local.reset();
+        assert_eq!(local.bit(99), Some(1));
+        assert_eq!(local.bit(100), None);
+    }
+
+    #[test]
+    fn every_vector_width_gives_the_portable_table_indices() {
+        let mut rng = Rng::seeded(11);
+        // A count that leaves a tail in every width; one word per mask and three.
+        let count = 1_037;
+        for words in [1, 3] {
+            let masks: Vec<u64> = (0..count * words).map(|_| rng.next_u64()).collect();
+            let top = 64 * words as u32;
+            for bits in [
+                vec![],
+                vec![0],
+                vec![top - 1, 0, 17],
+                (0..20).map(|k| (k * 7) % top).collect(),
+            ] {
+                let mut want = vec![0; count];
+                table_index_portable(&bits, words, &masks, &mut want);
+                for (mask, &index) in masks.chunks(words).zip(&want) {
+                    let by_hand = bits.iter().enumerate().fold(0u32, |acc, (k, &bit)| {
+                        let w = mask[bit as usize / 64];
+                        acc | ((w >> (bit % 64)) as u32 & 1) << k
+                    });
+                    assert_eq!(index, by_hand);
+                }
+                for (name, f) in table_index_versions() {
+                    let mut got = vec![0; count];
+                    // SAFETY: each wide version is listed only when the CPU has its feature.
+                    unsafe { f(&bits, words, &masks, &mut got) };
+                    assert_eq!(got, want, "{name} {bits:?}");
+                }
+            }
+        }
     }
 
     #[test]
     fn kernel_shap_gives_the_same_bits_with_and_without_the_shortcut() {
-        let m = model();
-        let predict = |r: &[f64]| -> Result<Vec<f64>, PredictError> {
-            Ok(r.chunks(m.num_feature)
-                .map(|row| m.predict_row(row))
-                .collect())
+        let m = &model();
+        let coalitions = |x: &[f64], b: &[f64], v: &[usize], masks: &Masks| {
+            predict_coalitions(m, x, b, v, masks)
         };
-        let coalitions = |x: &[f64], b: &[f64], v: &[usize], masks: &[u64]| {
-            predict_coalitions(&m, x, b, v, masks)
-        };
-        for (num_samples, link) in [(None, Link::Identity), (Some(20), Link::Logit)] {
-            let settings = Settings {
-                link,
-                num_samples,
-                seed: 3,
+        // The model's six features, and 70 (the model's six and 64 it never reads, all
+        // varying: masks of two words).
+        for width in [m.num_feature, 70] {
+            let predict = move |r: &[f64]| -> Result<Vec<f64>, PredictError> {
+                Ok(r.chunks(width).map(|row| m.predict_row(row)).collect())
             };
-            let background = Background::uniform(rows("xgb_baseline.csv"));
-            let plain = Explainer::new(&predict, background.clone(), settings).unwrap();
-            let fast = Explainer::new(&predict, background, settings)
-                .unwrap()
-                .with_coalitions(&coalitions);
-            for (i, x) in rows("xgb_rows.csv").iter().enumerate() {
-                let a = plain.explain(x, &mut Rng::seeded(i as u64)).unwrap();
-                let b = fast.explain(x, &mut Rng::seeded(i as u64)).unwrap();
-                assert_eq!(a, b, "row {i}");
+            let widen = |r: &Vec<f64>| -> Vec<f64> {
+                let mut w = r.clone();
+                w.extend((r.len()..width).map(|j| j as f64 * 0.5));
+                w
+            };
+            // A sampled budget too (at least a few coalitions per feature, or the system is
+            // singular).
+            let sampled = Some((3 * width).max(20));
+            for (num_samples, link) in [(None, Link::Identity), (sampled, Link::Logit)] {
+                let settings = Settings {
+                    link,
+                    num_samples,
+                    seed: 3,
+                };
+                let baseline: Vec<Vec<f64>> = rows("xgb_baseline.csv").iter().map(widen).collect();
+                let background = Background::uniform(baseline);
+                let plain = Explainer::new(&predict, background.clone(), settings).unwrap();
+                let fast = Explainer::new(&predict, background, settings)
+                    .unwrap()
+                    .with_coalitions(&coalitions);
+                for (i, x) in rows("xgb_rows.csv").iter().take(6).enumerate() {
+                    let mut x = widen(x);
+                    // The extra features vary too.
+                    x.iter_mut().skip(m.num_feature).for_each(|v| *v += 1.0);
+                    let a = plain.explain(&x, &mut Rng::seeded(i as u64)).unwrap();
+                    let b = fast.explain(&x, &mut Rng::seeded(i as u64)).unwrap();
+                    assert_eq!(a, b, "width {width} row {i}");
+                }
             }
         }
     }
