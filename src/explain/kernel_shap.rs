@@ -195,14 +195,8 @@ impl Masks {
     /// Appends the complement (within the M features) of mask `i`.
     fn push_complement(&mut self, i: usize) {
         for w in 0..self.words {
-            let live = (self.m - 64 * w).min(64);
-            let keep = if live == 64 {
-                u64::MAX
-            } else {
-                (1u64 << live) - 1
-            };
             let word = self.bits[i * self.words + w];
-            self.bits.push(!word & keep);
+            self.bits.push(!word & low_bits(self.m - 64 * w));
         }
     }
 }
@@ -237,6 +231,11 @@ fn combinations(m: usize, k: usize, mut f: impl FnMut(&[usize])) {
             idx[j] = idx[j - 1] + 1;
         }
     }
+}
+
+/// The lowest `n` bits of a word (all of them from 64 on).
+fn low_bits(n: usize) -> u64 {
+    if n >= 64 { u64::MAX } else { (1u64 << n) - 1 }
 }
 
 /// Sets exactly the bits `on` in `mask`.
@@ -382,13 +381,7 @@ fn normal_equations(
             if base >= k {
                 break;
             }
-            let live = (k - base).min(64);
-            let keep = if live == 64 {
-                u64::MAX
-            } else {
-                (1u64 << live) - 1
-            };
-            let mut bits = if in_last { !word } else { word } & keep;
+            let mut bits = if in_last { !word } else { word } & low_bits(k - base);
             while bits != 0 {
                 nonzero.push(base + bits.trailing_zeros() as usize);
                 bits &= bits - 1;
