@@ -5,12 +5,13 @@
 
 use driftwatch::explain::aggregate::{AggMethod, aggregate};
 use driftwatch::explain::kernel_shap::{
-    Background, Explainer, Link, Settings, design, exact_shapley,
+    Background, Explainer, Link, Masks, Settings, design, exact_shapley,
 };
 use driftwatch::explain::model::InProcessModel;
 use driftwatch::explain::ndcg::ndcg;
 use driftwatch::explain::predictor::PredictError;
 use driftwatch::explain::rng::Rng;
+use driftwatch::explain::tree_coalitions::predict_coalitions;
 use serde_json::Value;
 
 fn fixture(name: &str) -> String {
@@ -88,6 +89,25 @@ fn check_case(expected: &str, model_file: &str, rows_file: &str, baseline_file: 
         "{expected}: expected_value {}",
         explainer.expected_value()
     );
+    // An XGBoost model's coalitions read off its trees: the same bits as predicting the rows.
+    let xgboost = match &model {
+        InProcessModel::Xgboost(x) => Some(x),
+        _ => None,
+    };
+    let coalitions = |x: &[f64], b: &[f64], varying: &[usize], masks: &Masks| {
+        xgboost.and_then(|m| predict_coalitions(m, x, b, varying, masks))
+    };
+    let shortcut = Explainer::new(
+        &predict,
+        bg.clone(),
+        Settings {
+            link,
+            num_samples: None,
+            seed: 0,
+        },
+    )
+    .unwrap()
+    .with_coalitions(&coalitions);
     let mut rng = Rng::seeded(0);
     let mut local = Vec::new();
     for (i, (row, exact_row)) in rows
@@ -96,6 +116,12 @@ fn check_case(expected: &str, model_file: &str, rows_file: &str, baseline_file: 
         .enumerate()
     {
         let out = explainer.explain(row, &mut rng).unwrap();
+        let fast = shortcut.explain(row, &mut Rng::seeded(0)).unwrap();
+        let again = explainer.explain(row, &mut Rng::seeded(0)).unwrap();
+        assert_eq!(
+            fast, again,
+            "{expected} row {i}: with and without the tree shortcut"
+        );
         let oracle = exact_shapley(&predict, &bg, row, link).unwrap();
         for (j, e) in exact_row.as_array().unwrap().iter().enumerate() {
             let e = e.as_f64().unwrap();
