@@ -178,29 +178,54 @@ impl Table {
     fn add(&mut self, masks: &Masks, margins: &mut [f32]) {
         self.index.clear();
         self.index.resize(masks.len(), 0);
-        table_index(&self.bits, masks.words(), masks.as_slice(), &mut self.index);
-        for (margin, &index) in margins.iter_mut().zip(&self.index) {
-            // The table has 2^bits.len() entries and every index is below that.
-            if let Some(v) = self.values.get(index as usize) {
-                *margin += v;
-            }
-        }
+        table_add(
+            &self.bits,
+            masks.words(),
+            masks.as_slice(),
+            &mut self.index,
+            &self.values,
+            margins,
+        );
     }
 }
 
 widest! {
-    /// Each mask's index into a [`Table`] whose bits are mask bits `bits`, into `index`
-    /// (zeroed); `masks` holds `words` u64 per mask. One pass per bit over all the masks, in
-    /// the widest vectors the CPU has (half of Kernel SHAP's time went here on the baseline's
-    /// two lanes).
-    fn table_index, table_index_avx512, table_index_avx2, table_index_versions => table_index_portable(
+    /// Adds to each margin its mask's value in a [`Table`] whose bits are mask bits `bits` and
+    /// whose values are `values` (2^bits.len() of them); `masks` holds `words` u64 per mask,
+    /// `index` (zeroed, one per mask) is scratch. In the widest vectors the CPU has: on the
+    /// baseline's two lanes the index passes were half of Kernel SHAP's time.
+    fn table_add, table_add_avx512, table_add_avx2, table_add_versions => table_add_portable(
         bits: &[u32],
         words: usize,
         masks: &[u64],
         index: &mut [u32],
+        values: &[f32],
+        margins: &mut [f32],
     )
 }
 
+#[inline(always)]
+fn table_add_portable(
+    bits: &[u32],
+    words: usize,
+    masks: &[u64],
+    index: &mut [u32],
+    values: &[f32],
+    margins: &mut [f32],
+) {
+    table_index_portable(bits, words, masks, index);
+    // The table has 2^bits.len() entries, a power of two, and every index is below it: the
+    // mask only lets the compiler see that.
+    let Some(last) = values.len().checked_sub(1) else {
+        return;
+    };
+    for (margin, &index) in margins.iter_mut().zip(index.iter()) {
+        *margin += values[index as usize & last];
+    }
+}
+
+/// Each mask's index into a [`Table`] whose bits are mask bits `bits`, into `index` (zeroed):
+/// one pass per bit over all the masks.
 #[inline(always)]
 fn table_index_portable(bits: &[u32], words: usize, masks: &[u64], index: &mut [u32]) {
     for (k, &bit) in bits.iter().enumerate() {
@@ -403,11 +428,31 @@ mod tests {
                     });
                     assert_eq!(index, by_hand);
                 }
-                for (name, f) in table_index_versions() {
+                let values: Vec<f32> = (0..1u32 << bits.len()).map(|v| v as f32 * 0.25).collect();
+                let mut want_margins: Vec<f32> = (0..count).map(|i| i as f32).collect();
+                let mut scratch = vec![0; count];
+                table_add_portable(
+                    &bits,
+                    words,
+                    &masks,
+                    &mut scratch,
+                    &values,
+                    &mut want_margins,
+                );
+                for (i, (margin, &index)) in want_margins.iter().zip(&want).enumerate() {
+                    assert_eq!(
+                        margin.to_bits(),
+                        (i as f32 + values[index as usize]).to_bits()
+                    );
+                }
+                for (name, f) in table_add_versions() {
                     let mut got = vec![0; count];
+                    let mut margins: Vec<f32> = (0..count).map(|i| i as f32).collect();
                     // SAFETY: each wide version is listed only when the CPU has its feature.
-                    unsafe { f(&bits, words, &masks, &mut got) };
+                    unsafe { f(&bits, words, &masks, &mut got, &values, &mut margins) };
                     assert_eq!(got, want, "{name} {bits:?}");
+                    let bits_of = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits_of(&margins), bits_of(&want_margins), "{name} {bits:?}");
                 }
             }
         }
