@@ -246,6 +246,11 @@ fn set_bits(mask: &mut [u64], on: &[usize]) {
     }
 }
 
+/// The most coalitions a design reserves room for up front: the default budget (2M + 2048)
+/// fits for M up to ~31,000 features, and a huge `num_samples` grows as it is used instead of
+/// asking for all of it at once.
+const RESERVE: usize = 1 << 16;
+
 /// shap's coalition design for `m` varying features and a budget of `nsamples`.
 pub fn design(m: usize, nsamples: Option<usize>, rng: &mut Rng) -> Design {
     let max_samples = if m <= 30 { (1usize << m) - 2 } else { 1 << 30 };
@@ -264,8 +269,11 @@ pub fn design(m: usize, nsamples: Option<usize>, rng: &mut Rng) -> Design {
     }
     let mut out = Design {
         masks: Masks::new(m),
-        weights: Vec::new(),
+        weights: Vec::with_capacity(nsamples.min(RESERVE)),
     };
+    out.masks
+        .bits
+        .reserve(nsamples.min(RESERVE) * out.masks.words);
     let mut mask = vec![0u64; out.masks.words];
     let mut left = nsamples as f64;
     let mut rem = weight_vector.clone();
@@ -310,7 +318,8 @@ pub fn design(m: usize, nsamples: Option<usize>, rng: &mut Rng) -> Design {
         let sum: f64 = rw.iter().sum();
         let rw: Vec<f64> = rw.iter().map(|r| r / sum).collect();
         // Only looked up, never iterated: the hasher cannot change the design.
-        let mut used: foldhash::HashMap<Vec<u64>, usize> = foldhash::HashMap::default();
+        let mut used: foldhash::HashMap<Vec<u64>, usize> =
+            foldhash::HashMap::with_capacity_and_hasher(left.min(RESERVE), Default::default());
         let mut subset = Vec::with_capacity(m);
         let draws = 4 * left;
         for _ in 0..draws {
