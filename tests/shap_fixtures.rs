@@ -70,16 +70,12 @@ fn check_case(expected: &str, model_file: &str, rows_file: &str, baseline_file: 
     }
     let predict = |r: &[f64]| -> Result<Vec<f64>, PredictError> { Ok(model.predict(r)) };
     let bg = Background::uniform(baseline);
-    let explainer = Explainer::new(
-        &predict,
-        bg.clone(),
-        Settings {
-            link,
-            num_samples: None,
-            seed: 0,
-        },
-    )
-    .unwrap();
+    let settings = Settings {
+        link,
+        num_samples: None,
+        seed: 0,
+    };
+    let explainer = Explainer::new(&predict, bg.clone(), settings).unwrap();
     assert!(
         close(
             explainer.expected_value(),
@@ -97,17 +93,9 @@ fn check_case(expected: &str, model_file: &str, rows_file: &str, baseline_file: 
     let coalitions = |x: &[f64], b: &[f64], varying: &[usize], masks: &Masks| {
         xgboost.and_then(|m| predict_coalitions(m, x, b, varying, masks))
     };
-    let shortcut = Explainer::new(
-        &predict,
-        bg.clone(),
-        Settings {
-            link,
-            num_samples: None,
-            seed: 0,
-        },
-    )
-    .unwrap()
-    .with_coalitions(&coalitions);
+    let shortcut = Explainer::new(&predict, bg.clone(), settings)
+        .unwrap()
+        .with_coalitions(&coalitions);
     let mut rng = Rng::seeded(0);
     let mut local = Vec::new();
     for (i, (row, exact_row)) in rows

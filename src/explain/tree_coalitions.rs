@@ -71,7 +71,7 @@ pub fn predict_coalitions(
             continue;
         }
         if table.build(&leaves, &local, masks.len()) {
-            table.add(masks, &mut margins);
+            table.add(&local, masks, &mut margins);
             continue;
         }
         // Each coalition in the tree's own bits, then a search through the guards.
@@ -142,8 +142,7 @@ impl Local {
 /// building it never costs more than the searches it replaces.
 #[derive(Default)]
 struct Table {
-    /// The mask bit of each of the tree's bits; bit k of an index is mask bit `bits[k]`.
-    bits: Vec<u32>,
+    /// By index: bit k of an index is the tree's bit k (mask bit `Local::mask_bits[k]`).
     values: Vec<f32>,
     /// Per coalition, its index into `values` (scratch kept across trees).
     index: Vec<u32>,
@@ -159,8 +158,6 @@ impl Table {
         if width > 20 || 1usize << width > lookups {
             return false;
         }
-        self.bits.clear();
-        self.bits.extend_from_slice(&local.mask_bits);
         self.values.clear();
         for own in 0..1u64 << width {
             match leaves
@@ -174,12 +171,12 @@ impl Table {
         true
     }
 
-    /// Adds each mask's leaf value to its margin.
-    fn add(&mut self, masks: &Masks, margins: &mut [f32]) {
+    /// Adds each mask's leaf value to its margin; `local` numbered the tree's bits.
+    fn add(&mut self, local: &Local, masks: &Masks, margins: &mut [f32]) {
         self.index.clear();
         self.index.resize(masks.len(), 0);
         table_add(
-            &self.bits,
+            &local.mask_bits,
             masks.words(),
             masks.as_slice(),
             &mut self.index,
