@@ -44,6 +44,7 @@ pub fn config_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
 }
 
 pub mod scenario;
+pub mod serve;
 
 /// Writes `root/schedules.yaml`: an hourly bias schedule `s` of endpoint `ep` over the local
 /// folders `capture/` and `truth/` with `analysis.json`, writing to `out/`.
