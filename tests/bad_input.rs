@@ -668,6 +668,32 @@ const CASES: &[Case] = &[
         ],
         env: &[("DRIFTWATCH_FAULT_PANIC", "1")],
     },
+    // ---- names that become paths ----
+    Case {
+        // Regression: it read a plan from outside the output folder and wrote its state
+        // there, exit 0.
+        kind: "a shard run name that climbs out of the execution folder",
+        setup: |r| {
+            let config = scenario(r);
+            put(r, "elsewhere/plan.json", b"{}");
+            s(&[
+                "shard",
+                "--config",
+                &p(config),
+                "--schedule",
+                "census-bias",
+                "--at",
+                T,
+                "--run",
+                "../../elsewhere",
+                "--shard",
+                "0",
+            ])
+        },
+        code: 2,
+        says: &["--run", "a run name may contain only letters, digits"],
+        env: &[],
+    },
 ];
 
 /// The binary, killed after a minute: a case that hangs fails instead of stalling the suite.

@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use driftwatch::aws::AwsClients;
-use driftwatch::execution::run_shard;
+use driftwatch::execution::{RunId, run_shard};
 use driftwatch::sagemaker::FailureClass;
 use driftwatch::sagemaker::time::parse_utc;
 
@@ -20,13 +20,16 @@ pub fn shard_command(
     shard: usize,
 ) -> anyhow::Result<ExitCode> {
     let t = parse_utc(at).map_err(anyhow::Error::msg).context("--at")?;
+    let run_id = RunId::parse(run)
+        .map_err(anyhow::Error::msg)
+        .context("--run")?;
     let Some(s) = super::load_schedule(config, schedule)? else {
         return Ok(ExitCode::from(2));
     };
     let runtime = super::Runtime::new()?;
     let done = runtime.block_on(async {
         let clients = AwsClients::new();
-        run_shard(&s, t, run, shard, &clients).await
+        run_shard(&s, t, &run_id, shard, &clients).await
     });
     match done {
         Ok(d) => {

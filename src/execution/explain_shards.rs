@@ -215,7 +215,7 @@ impl ExplainSharding<'_> {
 pub(super) async fn run_worker(
     schedule: &Schedule,
     t: DateTime<Utc>,
-    run: &str,
+    run: &super::shards::RunId,
     k: usize,
     clients: &AwsClients,
 ) -> Result<(usize, usize, String), ExecutionError> {

@@ -8,13 +8,11 @@
 //! worker); anything else — a transient store error (75), a killed process, a lost node — is
 //! retried.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use chrono::{DateTime, Utc};
 
 use super::error::ExecutionError;
 use super::ray_jobs::{JobEnd, JobSpec, RayJobs, job_metadata};
-use super::shards::{shard_dir, state_file};
+use super::shards::{RunId, shard_dir, state_file};
 use crate::aws::AwsClients;
 use crate::config::Schedule;
 use crate::config::executor::RayExecutor;
@@ -85,7 +83,7 @@ pub(super) async fn dispatch(
     clients: &AwsClients,
 ) -> Result<RemoteStates, ExecutionError> {
     let jobs = RayJobs::new(ray, PERMANENT_EXIT_CODES).map_err(|e| ray_error(0, of, &e))?;
-    let run = run_id();
+    let run = RunId::fresh();
     let out = Store::open(&schedule.output, clients).await;
     let dir = shard_dir(&schedule.output_folder(t), &run);
     let names: Vec<String> = inputs.iter().map(|(n, _)| n.clone()).collect();
@@ -128,14 +126,6 @@ pub(super) async fn dispatch(
     }
 }
 
-/// A unique name for one coordinator attempt's shards.
-fn run_id() -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!("{nanos:x}{:x}", std::process::id())
-}
-
 fn ray_error(k: usize, of: usize, e: &RayError) -> ExecutionError {
     ExecutionError::Shard {
         shard: k,
@@ -150,7 +140,7 @@ fn shard_job(
     schedule: &Schedule,
     t: DateTime<Utc>,
     ray: &RayExecutor,
-    run: &str,
+    run: &RunId,
     k: usize,
     of: usize,
 ) -> JobSpec {
@@ -163,7 +153,7 @@ fn shard_job(
         "--at",
         &format_utc(t),
         "--run",
-        run,
+        run.as_str(),
         "--shard",
         &k.to_string(),
     ];
@@ -172,9 +162,10 @@ fn shard_job(
         // `driftwatch-{schedule}-{T}-{run}-{shard}` (then `-{attempt}`): unique, and readable
         // in Ray's dashboard.
         id_stem: format!(
-            "driftwatch-{}-{}-{run}-{k}",
+            "driftwatch-{}-{}-{}-{k}",
             schedule.name.as_str(),
-            t.format("%Y%m%dT%H%M")
+            t.format("%Y%m%dT%H%M"),
+            run.as_str()
         ),
         metadata: {
             let mut m = job_metadata(schedule, t);

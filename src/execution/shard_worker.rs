@@ -33,7 +33,7 @@ pub struct ShardDone {
 pub async fn run_shard(
     schedule: &Schedule,
     t: DateTime<Utc>,
-    run: &str,
+    run: &super::shards::RunId,
     k: usize,
     clients: &AwsClients,
 ) -> Result<ShardDone, ExecutionError> {

@@ -33,11 +33,49 @@ use crate::sagemaker::FailureClass;
 use crate::schedule::window::Window;
 use crate::store::{ObjectMeta, ObjectStore, Store, join_key};
 
+/// The name of one coordinator attempt's shards: unique per attempt, so a late worker of an
+/// earlier attempt cannot mix its state into a later one. It becomes a folder name
+/// (`_shards/{run}`), and `driftwatch shard --run` takes it from the command line, so it is
+/// 1–64 letters, digits, `-` or `_`: nothing that could climb out of the execution's folder
+/// (regression: `--run ../../elsewhere` read a plan and wrote a state outside it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunId(String);
+
+impl RunId {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if s.is_empty() || s.len() > 64 {
+            return Err(format!(
+                "a run name is 1 to 64 characters long, got {} ({s:?})",
+                s.len()
+            ));
+        }
+        match s
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+        {
+            Some(c) => Err(format!(
+                "a run name may contain only letters, digits, '-' and '_' (it names a folder inside the execution's), found {c:?} in {s:?}"
+            )),
+            None => Ok(Self(s.to_string())),
+        }
+    }
+
+    /// A new name for this coordinator attempt: the time in nanoseconds and the process id.
+    pub(super) fn fresh() -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        Self(format!("{nanos:x}{:x}", std::process::id()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// The folder of one sharded run's plan and states, inside the execution's output folder.
-/// `run` is unique per coordinator attempt, so a late worker of an earlier attempt cannot
-/// mix its state into a later one.
-pub(super) fn shard_dir(folder: &str, run: &str) -> String {
-    join_key(folder, &format!("_shards/{run}"))
+pub(super) fn shard_dir(folder: &str, run: &RunId) -> String {
+    join_key(folder, &format!("_shards/{}", run.as_str()))
 }
 
 pub(super) const PLAN_FILE: &str = "plan.json";
@@ -58,7 +96,7 @@ impl ShardFolder {
     pub async fn open(
         schedule: &Schedule,
         t: DateTime<Utc>,
-        run: &str,
+        run: &RunId,
         k: usize,
         clients: &AwsClients,
     ) -> Self {
@@ -347,5 +385,38 @@ fn wire_error(k: usize, of: usize, e: serde_json::Error) -> ExecutionError {
         of,
         reason: format!("its state does not round-trip through JSON: {e}"),
         transient: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_names_cannot_leave_the_execution_folder() {
+        let long = "a".repeat(65);
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../../elsewhere",
+            "a/b",
+            "a\\b",
+            "x y",
+            "é",
+            &long,
+        ] {
+            assert!(RunId::parse(bad).is_err(), "{bad:?}");
+        }
+        let longest = "a".repeat(64);
+        for ok in ["18c3f2a9b1d0e4f25a1", "run_1-b", &longest] {
+            assert_eq!(RunId::parse(ok).unwrap().as_str(), ok);
+        }
+        let fresh = RunId::fresh();
+        assert_eq!(RunId::parse(fresh.as_str()), Ok(fresh.clone()));
+        assert_eq!(
+            shard_dir("ep/s/2024/01/19/12", &fresh),
+            format!("ep/s/2024/01/19/12/_shards/{}", fresh.as_str())
+        );
     }
 }
