@@ -56,7 +56,11 @@ pub fn run_command(
         tracing::warn!(schedule = %schedule, scheduled_time = %format_utc(t), signal = name,
             "execution stopped by a signal");
         let reason = format!("stopped: driftwatch run received {name}");
-        anyhow::Ok(record_stopped(&s, t, started, attempt, &reason, &clients).await)
+        anyhow::Ok(
+            record_stopped(&s, t, started, attempt, &reason, &clients)
+                .await
+                .0,
+        )
     })?;
     println!("{}", serde_json::to_string_pretty(&record)?);
     Ok(if record.status.is_success() {

@@ -220,6 +220,11 @@ driftwatch_execution_duration_seconds_count{{schedule=\"{sch}\"}} {count}"
         "# HELP driftwatch_ready 1 when the last reconciliation read every schedule's ledger.\n# TYPE driftwatch_ready gauge\ndriftwatch_ready {ready}"
     );
     drift_gauges(&mut out, &s.gauges());
+    let _ = writeln!(
+        out,
+        "# HELP driftwatch_executions_unrecorded Executions whose record could not be written (retried until it is).\n# TYPE driftwatch_executions_unrecorded gauge\ndriftwatch_executions_unrecorded {}",
+        s.unrecorded().len()
+    );
     let (queued, running) = s.in_flight();
     let _ = writeln!(
         out,

@@ -28,6 +28,13 @@ pub enum Known {
     },
     /// Completed or CompletedWithViolations.
     Done,
+    /// The last attempt, at `at`, could not write its record (the output location read-only,
+    /// full or unreachable): nothing on storage shows it ran, so it is retried until a record
+    /// is written, however many attempts that takes, at most [`MAX_UNRECORDED_WAIT`] apart.
+    Unrecorded {
+        at: DateTime<Utc>,
+        attempt: u32,
+    },
     /// The last attempt failed at `at`; `retry` is false when the failure is permanent
     /// (an invalid config, missing data, access denied): running it again would fail the
     /// same way, so only `backfill` or a changed configuration runs it again.
@@ -81,6 +88,10 @@ impl Default for Policy {
     }
 }
 
+/// The longest wait between attempts at an execution whose record could not be written: once
+/// storage is back, its records appear within about this long, whatever `retry_after` is.
+pub const MAX_UNRECORDED_WAIT: Duration = Duration::from_secs(60);
+
 /// The shortest look-back used, whatever is configured: a pass must still see the fire time
 /// that passed since the previous one (passes are a minute apart), so `--lookback 0` means
 /// "no catch-up beyond the last 15 minutes", never "miss fires".
@@ -113,11 +124,25 @@ pub fn retry_wait(policy: &Policy, attempt: u32, retry: bool) -> Option<Duration
     Some(policy.retry_after * factor)
 }
 
+/// How long after the unrecorded attempt `attempt` the next one waits: `retry_after` (at most
+/// [`MAX_UNRECORDED_WAIT`]), doubling, capped at [`MAX_UNRECORDED_WAIT`]. No attempt limit: an
+/// execution without a record has not happened as far as anyone reading storage can tell.
+pub fn unrecorded_wait(policy: &Policy, attempt: u32) -> Duration {
+    let first = policy.retry_after.min(MAX_UNRECORDED_WAIT);
+    let factor = 1u32 << (attempt.saturating_sub(1)).min(16);
+    (first * factor).min(MAX_UNRECORDED_WAIT)
+}
+
 /// The attempt to start now, if this time should run now.
 pub fn due_attempt(known: Known, now: DateTime<Utc>, policy: &Policy) -> Option<u32> {
     match known {
         Known::Due { attempt } => Some(attempt),
         Known::Queued { .. } | Known::Running { .. } | Known::Done => None,
+        Known::Unrecorded { at, attempt } => {
+            let wait = TimeDelta::from_std(unrecorded_wait(policy, attempt))
+                .unwrap_or(TimeDelta::minutes(1));
+            (now - at >= wait).then_some(attempt + 1)
+        }
         Known::Failed { at, attempt, retry } => {
             let wait = retry_wait(policy, attempt, retry)?;
             let wait = TimeDelta::from_std(wait).unwrap_or(TimeDelta::minutes(15));
@@ -160,6 +185,32 @@ mod tests {
         };
         let c = candidates(&Cadence::Hourly, t("2024-01-19T12:00:59Z"), &none);
         assert_eq!(c, [t("2024-01-19T12:00:00Z")]);
+    }
+
+    /// Regression: an execution that could not write its record (read-only or full storage)
+    /// was settled as a permanent failure and never ran again, so an outage of 25 s lost 32
+    /// of 34 executions. It stays due, with no attempt limit, at most a minute apart.
+    #[test]
+    fn unrecorded_executions_are_retried_without_limit_at_most_a_minute_apart() {
+        let p = Policy {
+            retry_after: Duration::from_secs(20),
+            ..Default::default()
+        };
+        let at = t("2024-01-19T12:00:00Z");
+        let known = |attempt| Known::Unrecorded { at, attempt };
+        let after = |s: i64| at + TimeDelta::seconds(s);
+        assert_eq!(due_attempt(known(1), after(19), &p), None);
+        assert_eq!(due_attempt(known(1), after(20), &p), Some(2));
+        assert_eq!(due_attempt(known(2), after(39), &p), None);
+        assert_eq!(due_attempt(known(2), after(40), &p), Some(3));
+        // Past max_attempts, still retried; the wait stops growing at a minute.
+        assert_eq!(due_attempt(known(3), after(60), &p), Some(4));
+        assert_eq!(due_attempt(known(40), after(59), &p), None);
+        assert_eq!(due_attempt(known(40), after(60), &p), Some(41));
+        // The default 15-minute retry_after does not delay the recovery beyond a minute.
+        let d = Policy::default();
+        assert_eq!(unrecorded_wait(&d, 1), MAX_UNRECORDED_WAIT);
+        assert_eq!(unrecorded_wait(&d, u32::MAX), MAX_UNRECORDED_WAIT);
     }
 
     #[test]

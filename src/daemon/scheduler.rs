@@ -14,7 +14,7 @@ use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinHandle;
 
 use super::ledger::Entry;
-use super::reconcile::{Known, Policy, candidates, due_attempt, retry_wait};
+use super::reconcile::{Known, Policy, candidates, due_attempt, retry_wait, unrecorded_wait};
 use super::state::{ErrorKind, Readiness, State};
 use crate::config::Schedule;
 use crate::sagemaker::ExecutionRecord;
@@ -81,7 +81,7 @@ pub trait Runner: Send + Sync + 'static {
         schedule: Arc<Schedule>,
         t: DateTime<Utc>,
         attempt: u32,
-    ) -> impl Future<Output = ExecutionRecord> + Send;
+    ) -> impl Future<Output = Finished> + Send;
 
     fn stopped(
         &self,
@@ -90,7 +90,15 @@ pub trait Runner: Send + Sync + 'static {
         started: DateTime<Utc>,
         attempt: u32,
         reason: String,
-    ) -> impl Future<Output = ExecutionRecord> + Send;
+    ) -> impl Future<Output = Finished> + Send;
+}
+
+/// How an attempt ended: its record, and whether that record reached the ledger (when it did
+/// not, the time stays due: see [`Known::Unrecorded`]).
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub record: ExecutionRecord,
+    pub stored: bool,
 }
 
 /// Ledger lookups at once during a reconciliation (start-up reads up to a day of records per
@@ -178,6 +186,13 @@ impl<R: Runner> Daemon<R> {
                         }
                     }
                 }
+            }
+        }
+        // An execution still without a record is retried even once it has left the look-back:
+        // nothing else would ever run it again.
+        for (name, t, k) in self.state.unrecorded() {
+            if let Some(attempt) = due_attempt(k, now, &self.policy) {
+                self.enqueue(&name, t, attempt);
             }
         }
         let mut lookups = tokio::task::JoinSet::new();
@@ -316,14 +331,14 @@ impl<R: Runner> Daemon<R> {
             let handle = tokio::spawn(async move {
                 // The execution turns its own panics into Failed records; this catches one in
                 // the runner around it, so the schedule is never left "running" for ever.
-                let record = match crate::execution::catch_panic(daemon.runner.execute(
+                let finished = match crate::execution::catch_panic(daemon.runner.execute(
                     schedule.clone(),
                     t,
                     attempt,
                 ))
                 .await
                 {
-                    Ok(record) => record,
+                    Ok(finished) => finished,
                     Err(message) => {
                         let reason = format!("internal error (a driftwatch bug): {message}");
                         daemon
@@ -333,8 +348,8 @@ impl<R: Runner> Daemon<R> {
                     }
                 };
                 drop(permit);
-                daemon.finish(&task_name, &record);
-                daemon.wake_for_retry(&record);
+                daemon.finish(&task_name, &finished);
+                daemon.wake_for_retry(&finished);
             });
             if let Some(r) = lock(&self.running).get_mut(&name)
                 && r.t == t
@@ -344,25 +359,34 @@ impl<R: Runner> Daemon<R> {
         }
     }
 
-    fn finish(&self, schedule: &str, record: &ExecutionRecord) {
+    fn finish(&self, schedule: &str, finished: &Finished) {
         lock(&self.running).remove(schedule);
-        self.state.finished(record, self.clock.now());
+        self.state
+            .finished(&finished.record, finished.stored, self.clock.now());
         self.dispatch.notify_one();
     }
 
     /// A failed execution that will be retried wakes the reconciler when its retry falls due,
     /// so retries run on time rather than at the next periodic pass.
-    fn wake_for_retry(&self, record: &ExecutionRecord) {
-        if record.status != crate::sagemaker::Status::Failed {
-            return;
-        }
-        let retry = record.is_retryable_failure();
-        if !retry {
+    fn wake_for_retry(&self, finished: &Finished) {
+        let record = &finished.record;
+        let wait = if !finished.stored {
             tracing::warn!(schedule = %record.schedule, scheduled_time = %format_utc(record.scheduled_time),
                 attempt = record.attempt,
-                "the execution failed permanently and is not retried; fix the cause, then run `driftwatch backfill` for this time");
-        }
-        if let Some(wait) = retry_wait(&self.policy, record.attempt, retry) {
+                "the execution record could not be written; running it again until one is");
+            Some(unrecorded_wait(&self.policy, record.attempt))
+        } else if record.status != crate::sagemaker::Status::Failed {
+            return;
+        } else {
+            let retry = record.is_retryable_failure();
+            if !retry {
+                tracing::warn!(schedule = %record.schedule, scheduled_time = %format_utc(record.scheduled_time),
+                    attempt = record.attempt,
+                    "the execution failed permanently and is not retried; fix the cause, then run `driftwatch backfill` for this time");
+            }
+            retry_wait(&self.policy, record.attempt, retry)
+        };
+        if let Some(wait) = wait {
             let wake = self.retry_due.clone();
             tokio::spawn(async move {
                 // A moment past the due time, so the pass sees it due.
@@ -440,11 +464,12 @@ impl<R: Runner> Daemon<R> {
                         "stopped: the daemon shut down and the execution did not finish within the grace period of {}",
                         crate::execution::format_runtime(grace)
                     );
-                    let record = self
+                    let done = self
                         .runner
                         .stopped(r.schedule, r.t, r.started, r.attempt, reason)
                         .await;
-                    self.state.finished(&record, self.clock.now());
+                    self.state
+                        .finished(&done.record, done.stored, self.clock.now());
                 }
                 // It finished (and recorded itself) just before the abort.
                 _ => {}

@@ -10,11 +10,11 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::{Notify, watch};
 
-use super::{Clock, Daemon, Runner, TokioClock};
+use super::{Clock, Daemon, Finished, Runner, TokioClock};
 use crate::config::{Location, Schedule, ScheduleFile};
 use crate::daemon::ledger::Entry;
 use crate::daemon::reconcile::Policy;
-use crate::daemon::state::State;
+use crate::daemon::state::{Readiness, State};
 use crate::sagemaker::time::parse_utc;
 use crate::sagemaker::{
     Counts, ExecutionRecord, FailureClass, MetricsDestination, MonitoringType, Outputs, Status,
@@ -92,6 +92,8 @@ struct Fake {
     durations: HashMap<String, Duration>,
     /// Attempts below this number fail.
     fail_below: u32,
+    /// Attempts below this number cannot store their record (the output is read-only).
+    unstored_below: u32,
     /// The class failed attempts record (none: written before classes existed).
     fail_class: Option<FailureClass>,
     in_flight: Arc<AtomicUsize>,
@@ -106,6 +108,7 @@ impl Fake {
             log: Arc::default(),
             durations: HashMap::new(),
             fail_below: 0,
+            unstored_below: 0,
             fail_class: None,
             in_flight: Arc::default(),
             max_in_flight: Arc::default(),
@@ -147,12 +150,7 @@ impl Runner for Fake {
             .map(|(_, r)| r.clone()))
     }
 
-    async fn execute(
-        &self,
-        schedule: Arc<Schedule>,
-        t: DateTime<Utc>,
-        attempt: u32,
-    ) -> ExecutionRecord {
+    async fn execute(&self, schedule: Arc<Schedule>, t: DateTime<Utc>, attempt: u32) -> Finished {
         let name = schedule.name.as_str().to_string();
         let started = self.clock.now();
         self.log
@@ -177,8 +175,22 @@ impl Runner for Fake {
         if status == Status::Failed {
             r.failure_class = self.fail_class;
         }
+        if attempt < self.unstored_below {
+            // As the execution reports it: failed, with its record nowhere.
+            r.fail(
+                "writing analysis.json: Read-only file system (os error 30); the execution record could not be written either",
+                FailureClass::Transient,
+            );
+            return Finished {
+                record: r,
+                stored: false,
+            };
+        }
         self.ledger.lock().unwrap().insert((name, t), r.clone());
-        r
+        Finished {
+            record: r,
+            stored: true,
+        }
     }
 
     async fn stopped(
@@ -188,7 +200,7 @@ impl Runner for Fake {
         started: DateTime<Utc>,
         attempt: u32,
         reason: String,
-    ) -> ExecutionRecord {
+    ) -> Finished {
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
         let mut r = record(
             &schedule,
@@ -203,7 +215,10 @@ impl Runner for Fake {
             .lock()
             .unwrap()
             .insert((schedule.name.as_str().to_string(), t), r.clone());
-        r
+        Finished {
+            record: r,
+            stored: true,
+        }
     }
 }
 
@@ -593,4 +608,61 @@ async fn a_one_time_schedule_runs_once_across_restarts() {
     assert_eq!(starts.len(), 1, "{starts:?}");
     assert_eq!(starts[0].1, t("2024-01-19T12:34:00Z"));
     assert!(starts[0].3 - t("2024-01-19T12:34:56Z") < TimeDelta::seconds(2));
+}
+
+/// Regression (hostile re-test): with the output read-only, every execution failed with "the
+/// execution record could not be written either", was settled as a permanent failure and never
+/// ran again: 32 of 34 executions were lost. Now an execution without a record stays due
+/// beyond `max_attempts`, the daemon is not ready meanwhile, and every time gets a record once
+/// storage is back, each exactly once.
+#[tokio::test(start_paused = true)]
+async fn executions_that_cannot_write_their_record_are_retried_until_they_do() {
+    let begin = t("2024-03-01T10:30:00Z");
+    let clock = Arc::new(TokioClock::starting_at(begin));
+    let mut fake = Fake::new(clock.clone());
+    // Five attempts of each time cannot store their record: more than max_attempts (3).
+    fake.unstored_below = 6;
+    fake.durations
+        .insert("hourly".into(), Duration::from_millis(10));
+    let f = file(&CADENCES[..1]);
+    let policy = Policy {
+        lookback: Duration::from_secs(6 * 3600),
+        retry_after: Duration::from_secs(20),
+        max_attempts: 3,
+    };
+    let run = start(f, &fake, policy, 4);
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let state = run.daemon.state.clone();
+    match state.readiness() {
+        Readiness::NotReady(why) => {
+            assert!(why.contains("could not write their record"), "{why}");
+            assert!(why.contains("Read-only file system"), "{why}");
+        }
+        other => panic!("ready while records cannot be written: {other:?}"),
+    }
+    assert!(fake.records().is_empty());
+    // 20 + 40 + 60 + 60 s of waits: the sixth attempt stores its record.
+    tokio::time::sleep(Duration::from_secs(300)).await;
+    let records = fake.records();
+    let expected: Vec<DateTime<Utc>> = (5..=10)
+        .map(|h| t(&format!("2024-03-01T{h:02}:00:00Z")))
+        .collect();
+    for x in &expected {
+        let r = records
+            .get(&("hourly".to_string(), *x))
+            .unwrap_or_else(|| panic!("{x}: no record after storage came back"));
+        assert_eq!(r.status, Status::Completed, "{x}");
+        assert_eq!(r.attempt, 6, "{x}");
+    }
+    assert_eq!(records.len(), expected.len());
+    assert_eq!(state.readiness(), Readiness::Ready);
+    assert!(state.unrecorded().is_empty());
+    // No time stored twice, and none ran again once stored.
+    tokio::time::sleep(Duration::from_secs(600)).await;
+    let starts = fake.starts();
+    for x in &expected {
+        let n = starts.iter().filter(|(_, t, ..)| t == x).count();
+        assert_eq!(n, 6, "{x} started {n} times");
+    }
+    run.shutdown(Duration::from_secs(5)).await;
 }

@@ -12,7 +12,7 @@ use tokio::sync::{Notify, watch};
 use super::lease::{Leases, Me};
 use super::ledger::{Entry, lookup};
 use super::reconcile::Policy;
-use super::scheduler::{Daemon, Runner, SystemClock};
+use super::scheduler::{Daemon, Finished, Runner, SystemClock};
 use super::state::{ErrorKind, State};
 use super::wake::Wakes;
 use crate::aws::AwsClients;
@@ -41,15 +41,13 @@ impl Runner for LiveRunner {
             .map_err(|e| e.to_string())
     }
 
-    async fn execute(
-        &self,
-        schedule: Arc<Schedule>,
-        t: DateTime<Utc>,
-        attempt: u32,
-    ) -> ExecutionRecord {
+    async fn execute(&self, schedule: Arc<Schedule>, t: DateTime<Utc>, attempt: u32) -> Finished {
         let done = run_execution_reporting(&schedule, t, &self.clients, attempt).await;
         self.state.observe_datums(&done.record, done.datums);
-        done.record
+        Finished {
+            record: done.record,
+            stored: done.stored,
+        }
     }
 
     async fn stopped(
@@ -59,8 +57,10 @@ impl Runner for LiveRunner {
         started: DateTime<Utc>,
         attempt: u32,
         reason: String,
-    ) -> ExecutionRecord {
-        record_stopped(&schedule, t, started, attempt, &reason, &self.clients).await
+    ) -> Finished {
+        let (record, stored) =
+            record_stopped(&schedule, t, started, attempt, &reason, &self.clients).await;
+        Finished { record, stored }
     }
 }
 

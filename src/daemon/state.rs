@@ -41,14 +41,17 @@ pub enum ErrorKind {
     ExecutionPermanent,
     /// SIGHUP with a configuration that is invalid or cannot be scheduled.
     ConfigReload,
+    /// An execution could not write its record (it is run again until it can).
+    RecordWrite,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 4] = [
+    pub const ALL: [ErrorKind; 5] = [
         Self::LedgerRead,
         Self::ExecutionTransient,
         Self::ExecutionPermanent,
         Self::ConfigReload,
+        Self::RecordWrite,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +60,7 @@ impl ErrorKind {
             Self::ExecutionTransient => "execution_transient",
             Self::ExecutionPermanent => "execution_permanent",
             Self::ConfigReload => "config_reload",
+            Self::RecordWrite => "record_write",
         }
     }
 }
@@ -156,8 +160,38 @@ impl State {
         })
     }
 
+    /// What `/readyz` answers: the last reconciliation's readiness, and not ready while any
+    /// execution could not write its record (the output location is read-only, full or
+    /// unreachable: executions run, but nothing they do is kept).
     pub fn readiness(&self) -> Readiness {
-        lock(&self.readiness).clone()
+        let ledger = lock(&self.readiness).clone();
+        if ledger != Readiness::Ready {
+            return ledger;
+        }
+        let unrecorded = self.unrecorded();
+        let Some((schedule, t, _)) = unrecorded.first() else {
+            return ledger;
+        };
+        let why = lock(&self.history)
+            .get(&(*t, schedule.clone()))
+            .and_then(|r| r.failure_reason.clone())
+            .unwrap_or_default();
+        Readiness::NotReady(format!(
+            "{} execution(s) could not write their record and are being retried (first: {schedule} at {}): {why}",
+            unrecorded.len(),
+            crate::sagemaker::time::format_utc(*t)
+        ))
+    }
+
+    /// The executions whose last attempt could not write its record, oldest first.
+    pub fn unrecorded(&self) -> Vec<(String, DateTime<Utc>, Known)> {
+        let mut v: Vec<(String, DateTime<Utc>, Known)> = lock(&self.known)
+            .iter()
+            .filter(|(_, k)| matches!(k, Known::Unrecorded { .. }))
+            .map(|((s, t), k)| (s.clone(), *t, *k))
+            .collect();
+        v.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+        v
     }
 
     pub fn set_readiness(&self, r: Readiness) {
@@ -221,7 +255,11 @@ impl State {
     /// flat however long the daemon runs.
     pub fn prune(&self, before: DateTime<Utc>) {
         lock(&self.known).retain(|(_, t), k| {
-            *t >= before || matches!(k, Known::Queued { .. } | Known::Running { .. })
+            *t >= before
+                || matches!(
+                    k,
+                    Known::Queued { .. } | Known::Running { .. } | Known::Unrecorded { .. }
+                )
         });
     }
 
@@ -232,9 +270,14 @@ impl State {
         lock(&self.metrics).note_success(r);
     }
 
-    /// An execution this process finished: the ledger cache, history, counters.
-    pub fn finished(&self, r: &ExecutionRecord, now: DateTime<Utc>) {
+    /// An execution this process finished: the ledger cache, history, counters. `stored`:
+    /// whether its record reached the ledger (when not, the time stays due).
+    pub fn finished(&self, r: &ExecutionRecord, stored: bool, now: DateTime<Utc>) {
         let k = match r.status {
+            _ if !stored => Known::Unrecorded {
+                at: now,
+                attempt: r.attempt,
+            },
             Status::Completed | Status::CompletedWithViolations => Known::Done,
             // Stopped only by a shutdown: nothing to schedule after it in this process.
             Status::Failed | Status::Stopped => Known::Failed {
@@ -246,7 +289,9 @@ impl State {
         self.set_known(&r.schedule, r.scheduled_time, k);
         self.remember(r);
         lock(&self.metrics).observe(r);
-        if r.status == Status::Failed {
+        if !stored {
+            self.error(ErrorKind::RecordWrite);
+        } else if r.status == Status::Failed {
             self.error(if r.is_retryable_failure() {
                 ErrorKind::ExecutionTransient
             } else {

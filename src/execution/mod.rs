@@ -35,6 +35,7 @@ pub use error::{ExecutionError, format_runtime};
 pub use pages::rebuild_dashboard;
 pub use ray_backfill::run_on_ray;
 pub use shard_worker::{ShardDone, run_shard};
+pub use shards::RunId;
 pub use unwind::catch_panic;
 
 use crate::aws::AwsClients;
@@ -82,6 +83,10 @@ pub async fn run_execution_attempt(
 pub struct Executed {
     pub record: ExecutionRecord,
     pub datums: Vec<Datum>,
+    /// Whether the record reached the ledger. When it did not, the execution did not durably
+    /// happen whatever its status says: the daemon keeps the time due (a storage outage must
+    /// not lose executions), and `run` says so in its exit status.
+    pub stored: bool,
 }
 
 /// [`run_execution_attempt`], also returning the datums published.
@@ -105,11 +110,14 @@ pub async fn run_execution_reporting(
             tracing::error!(parent: &span, panic = %message, "execution panicked");
             let reason = format!("internal error (a driftwatch bug, please report it): {message}");
             let ending = Ending::Failed(&reason);
-            Executed {
-                record: record_unfinished(schedule, t, started, attempt, ending, clients)
+            let (record, stored) =
+                record_unfinished(schedule, t, started, attempt, ending, clients)
                     .instrument(span)
-                    .await,
+                    .await;
+            Executed {
+                record,
                 datums: Vec::new(),
+                stored,
             }
         }
     }
@@ -182,7 +190,7 @@ pub async fn record_stopped(
     attempt: u32,
     reason: &str,
     clients: &AwsClients,
-) -> ExecutionRecord {
+) -> (ExecutionRecord, bool) {
     record_unfinished(
         schedule,
         t,
@@ -195,7 +203,7 @@ pub async fn record_stopped(
 }
 
 /// The record of an execution that ended without writing its own: its analysis files are
-/// removed and the record says how it ended.
+/// removed and the record says how it ended. The flag says whether the record was stored.
 async fn record_unfinished(
     schedule: &Schedule,
     t: DateTime<Utc>,
@@ -203,7 +211,7 @@ async fn record_unfinished(
     attempt: u32,
     ending: Ending<'_>,
     clients: &AwsClients,
-) -> ExecutionRecord {
+) -> (ExecutionRecord, bool) {
     let out_store = Store::open(&schedule.output, clients).await;
     let folder = schedule.output_folder(t);
     outputs::remove_analysis_files(&out_store, &folder).await;
@@ -238,7 +246,8 @@ async fn record_unfinished(
                 output: None,
                 baseline: None,
             };
-            pages.update_dashboard(&record).await
+            pages.update_dashboard(&record).await;
+            (record, true)
         }
         Err(e) => {
             tracing::error!(schedule = schedule.name.as_str(), scheduled_time = %format_utc(t), error = %e,
@@ -246,9 +255,9 @@ async fn record_unfinished(
             record.failure_reason = Some(clip_reason(&format!(
                 "{reason}; cannot write the execution record: {e}"
             )));
+            (record, false)
         }
     }
-    record
 }
 
 /// What a completed analysis leaves for publishing, the report and the record.
@@ -517,29 +526,17 @@ async fn execute(
             done.as_ref().and_then(|d| d.report_title.as_deref()),
         )
         .await;
-    if let Err(e) = outputs::write_record(&out_store, &folder, &record).await {
-        // The record could not be stored: the execution did not durably happen. Say so in
-        // the returned record (printed by `run`, logged by the daemon) so it is retried.
-        tracing::error!(error = %e, "cannot write the execution record");
-        // The cause that failed the execution comes first: with no credentials, say so
-        // rather than that the record could not be written.
-        let (reason, class) = match (&record.failure_reason, record.failure_class) {
-            (Some(first), Some(class)) if record.status == Status::Failed => (
-                format!("{first}; the execution record could not be written either: {e}"),
-                class,
-            ),
-            _ => {
-                outputs::remove_analysis_files(&out_store, &folder).await;
-                (format!("cannot write the execution record: {e}"), e.class())
-            }
-        };
-        record.fail(&reason, class);
-        record.outputs.analysis = None;
-        record.outputs.constraint_violations = None;
-        record.outputs.report = None;
-    } else {
-        pages.update_dashboard(&record).await;
-    }
+    let stored = match outputs::write_record(&out_store, &folder, &record).await {
+        Ok(()) => {
+            pages.update_dashboard(&record).await;
+            true
+        }
+        Err(e) => {
+            tracing::error!(error = %e, class = e.class().as_str(), "cannot write the execution record");
+            unrecorded(&mut record, &e, &out_store, &folder).await;
+            false
+        }
+    };
     tracing::info!(
         status = record.status.as_str(),
         seconds = record.duration_seconds,
@@ -547,5 +544,36 @@ async fn execute(
         violations = record.counts.violations,
         "execution finished"
     );
-    Executed { record, datums }
+    Executed {
+        record,
+        datums,
+        stored,
+    }
+}
+
+/// The returned record of an execution whose own record could not be stored (printed by
+/// `run`, kept by the daemon): `Failed`, and transient whatever failed first. A permanent
+/// cause is not retried because its record shows it; with no record nothing shows anything,
+/// so the execution must run again until its record can be written. The cause that failed the
+/// execution comes first (with no credentials, say so rather than that the record could not
+/// be written).
+async fn unrecorded(
+    record: &mut ExecutionRecord,
+    e: &crate::store::StoreError,
+    out_store: &Store,
+    folder: &str,
+) {
+    let reason = match &record.failure_reason {
+        Some(first) if record.status == Status::Failed => {
+            format!("{first}; the execution record could not be written either: {e}")
+        }
+        _ => {
+            outputs::remove_analysis_files(out_store, folder).await;
+            format!("cannot write the execution record: {e}")
+        }
+    };
+    record.fail(&reason, crate::sagemaker::FailureClass::Transient);
+    record.outputs.analysis = None;
+    record.outputs.constraint_violations = None;
+    record.outputs.report = None;
 }

@@ -16,7 +16,7 @@ impl LocalDir {
         Self { root }
     }
 
-    fn path(&self, key: &str) -> PathBuf {
+    fn joined(&self, key: &str) -> PathBuf {
         let key = key.trim_matches('/');
         if key.is_empty() {
             self.root.clone()
@@ -25,26 +25,62 @@ impl LocalDir {
         }
     }
 
+    /// The file of `key`, which must stay below the root: a `.` or `..` segment is refused
+    /// before anything is read or written, whichever name (a run, a file name from a listing)
+    /// it came from. On S3 such a key is just a key; here it would be another directory.
+    fn path(&self, key: &str) -> Result<PathBuf, StoreError> {
+        if key.split('/').any(|seg| seg == ".." || seg == ".") {
+            return Err(StoreError::Permanent {
+                location: self.joined(key).display().to_string(),
+                message: "the key has a '.' or '..' segment, which would leave the store's folder"
+                    .into(),
+            });
+        }
+        Ok(self.joined(key))
+    }
+
     fn error(&self, key: &str, e: std::io::Error) -> StoreError {
         let location = self.describe(key);
+        let message = e.to_string();
         match e.kind() {
             ErrorKind::NotFound => StoreError::NotFound { location },
-            ErrorKind::InvalidInput => StoreError::NotData {
-                location,
-                message: e.to_string(),
-            },
-            ErrorKind::Interrupted | ErrorKind::TimedOut | ErrorKind::WouldBlock => {
-                StoreError::Transient {
-                    location,
-                    message: e.to_string(),
-                }
-            }
-            _ => StoreError::Permanent {
-                location,
-                message: e.to_string(),
-            },
+            ErrorKind::InvalidInput => StoreError::NotData { location, message },
+            _ if storage_may_recover(&e) => StoreError::Transient { location, message },
+            _ => StoreError::Permanent { location, message },
         }
     }
+}
+
+/// Whether the cause of a local I/O error can go away without a change of configuration or
+/// data: storage that is read-only (a remount after an error, a snapshot being taken), full or
+/// over quota (a clean-up frees space), busy, a stale network file handle, an interrupted or
+/// timed-out call. Such failures are retried; a daemon that classed them permanent lost every
+/// execution of a 25-second outage.
+///
+/// `PermissionDenied` stays permanent: like S3's AccessDenied it waits for someone to grant
+/// access, and an execution that cannot even write its record is retried anyway (the daemon
+/// never settles a time without a record).
+fn storage_may_recover(e: &std::io::Error) -> bool {
+    use ErrorKind as K;
+    if matches!(
+        e.kind(),
+        K::Interrupted
+            | K::TimedOut
+            | K::WouldBlock
+            | K::ReadOnlyFilesystem
+            | K::StorageFull
+            | K::QuotaExceeded
+            | K::ResourceBusy
+            | K::StaleNetworkFileHandle
+    ) {
+        return true;
+    }
+    // Kinds std does not name on this toolchain: EIO (a device or network file system that
+    // failed an operation) and ENOLCK / ENOMEM / ENFILE / EMFILE (exhausted resources).
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EIO | libc::ENOLCK | libc::ENOMEM | libc::ENFILE | libc::EMFILE)
+    )
 }
 
 /// Files written by [`write_atomic`] in flight (`.tmpXXXX`) and other hidden files are not
@@ -94,7 +130,7 @@ async fn blocking<T: Send + 'static>(
 
 impl ObjectStore for LocalDir {
     async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StoreError> {
-        let dir = self.path(prefix);
+        let dir = self.path(prefix)?;
         let rel = prefix.trim_matches('/').to_string();
         let found = blocking(move || {
             let mut out = Vec::new();
@@ -113,7 +149,7 @@ impl ObjectStore for LocalDir {
     }
 
     async fn list_dirs(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        let dir = self.path(prefix);
+        let dir = self.path(prefix)?;
         let mut names = blocking(move || {
             let entries = match std::fs::read_dir(&dir) {
                 Ok(e) => e,
@@ -137,28 +173,28 @@ impl ObjectStore for LocalDir {
     }
 
     async fn get(&self, key: &str) -> Result<Vec<u8>, StoreError> {
-        let path = self.path(key);
+        let path = self.path(key)?;
         blocking(move || crate::limits::read_regular(&path, MAX_OBJECT_BYTES))
             .await
             .map_err(|e| self.error(key, e))
     }
 
     async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
-        let path = self.path(key);
+        let path = self.path(key)?;
         blocking(move || write_atomic(&path, &bytes))
             .await
             .map_err(|e| self.error(key, e))
     }
 
     async fn put_new(&self, key: &str, bytes: Vec<u8>) -> Result<bool, StoreError> {
-        let path = self.path(key);
+        let path = self.path(key)?;
         blocking(move || create_new(&path, &bytes))
             .await
             .map_err(|e| self.error(key, e))
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        let path = self.path(key);
+        let path = self.path(key)?;
         match blocking(move || std::fs::remove_file(path)).await {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
@@ -167,7 +203,7 @@ impl ObjectStore for LocalDir {
     }
 
     fn describe(&self, key: &str) -> String {
-        self.path(key).display().to_string()
+        self.joined(key).display().to_string()
     }
 }
 
@@ -209,6 +245,60 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn keys_that_climb_out_of_the_folder_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalDir::new(dir.path().join("out"));
+        for key in [
+            "../x",
+            "a/../../x",
+            "a/./b",
+            "ep/s/_shards/../../../plan.json",
+        ] {
+            let e = store.put(key, b"x".to_vec()).await.unwrap_err();
+            assert!(e.to_string().contains("'..' segment"), "{key}: {e}");
+            assert!(store.get(key).await.is_err(), "{key}");
+            assert!(store.list(key).await.is_err(), "{key}");
+            assert!(store.delete(key).await.is_err(), "{key}");
+        }
+        assert!(!dir.path().join("x").exists());
+        // Dots inside a name are fine.
+        store.put("a/..b/c..json", b"1".to_vec()).await.unwrap();
+        assert_eq!(store.get("a/..b/c..json").await.unwrap(), b"1");
+    }
+
+    #[test]
+    fn storage_outages_are_transient_and_refusals_permanent() {
+        let store = LocalDir::new(PathBuf::from("/out"));
+        let class = |errno: i32| {
+            store
+                .error("a/execution.json", std::io::Error::from_raw_os_error(errno))
+                .class()
+        };
+        use crate::sagemaker::FailureClass::{Permanent, Transient};
+        for errno in [
+            libc::EROFS,
+            libc::ENOSPC,
+            libc::EDQUOT,
+            libc::EBUSY,
+            libc::ESTALE,
+            libc::EIO,
+            libc::EINTR,
+            libc::EAGAIN,
+            libc::EMFILE,
+        ] {
+            assert_eq!(class(errno), Transient, "errno {errno}");
+        }
+        for errno in [libc::EACCES, libc::EPERM, libc::ENOTDIR, libc::EISDIR] {
+            assert_eq!(class(errno), Permanent, "errno {errno}");
+        }
+        let e = store.error(
+            "a/execution.json",
+            std::io::Error::from_raw_os_error(libc::EROFS),
+        );
+        assert!(e.to_string().contains("/out/a/execution.json"), "{e}");
+    }
 
     #[test]
     fn files_get_the_umask_mode_not_a_temporary_files() {

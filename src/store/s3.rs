@@ -4,6 +4,7 @@
 //! exponential backoff ([`crate::aws::MAX_ATTEMPTS`] attempts); what still fails is sorted
 //! here into not-found, permanent and transient errors, each naming the bucket and key.
 
+use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 
@@ -15,6 +16,21 @@ pub struct S3Bucket {
     client: aws_sdk_s3::Client,
     bucket: String,
     prefix: String,
+}
+
+/// An answer from S3 (or a proxy or gateway in front of it) that says "not now" rather than
+/// "no": throttling, S3's own retryable codes, and any 5xx, 429 or 408 whatever its code, since
+/// a load balancer's 502 or 503 carries no S3 code at all. Classing those permanent left a
+/// failed execution unretried after a storage outage.
+fn transient_answer(code: &str, status: u16) -> bool {
+    code.contains("Throttl")
+        || matches!(
+            code,
+            "SlowDown" | "InternalError" | "ServiceUnavailable" | "RequestTimeout"
+        )
+        || status >= 500
+        || status == 429
+        || status == 408
 }
 
 /// Error codes that retrying cannot fix.
@@ -32,31 +48,26 @@ const PERMANENT_CODES: &[&str] = &[
     "KMS.AccessDeniedException",
 ];
 
-fn classify<E, R>(location: String, err: SdkError<E, R>) -> StoreError
+fn classify<E>(location: String, err: SdkError<E, HttpResponse>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug + 'static,
 {
     match &err {
         SdkError::ServiceError(service) => {
             let e = service.err();
+            let status = service.raw().status().as_u16();
             let code = e.code().unwrap_or("Unknown").to_string();
             let message = match e.message() {
                 Some(m) => format!("{code}: {m}"),
+                None if code == "Unknown" => format!("HTTP {status}"),
                 None => code.clone(),
             };
             if matches!(code.as_str(), "NoSuchKey" | "NotFound") {
                 StoreError::NotFound { location }
-            } else if PERMANENT_CODES.contains(&code.as_str())
-                || !(code.contains("Throttl")
-                    || code == "SlowDown"
-                    || code == "InternalError"
-                    || code == "ServiceUnavailable"
-                    || code == "RequestTimeout")
-            {
-                StoreError::Permanent { location, message }
-            } else {
+            } else if !PERMANENT_CODES.contains(&code.as_str()) && transient_answer(&code, status) {
                 StoreError::Transient { location, message }
+            } else {
+                StoreError::Permanent { location, message }
             }
         }
         SdkError::ConstructionFailure(_) => StoreError::Permanent {
@@ -350,6 +361,16 @@ mod tests {
             count.load(Ordering::SeqCst),
             crate::aws::MAX_ATTEMPTS as usize
         );
+    }
+
+    /// A gateway's 502 without an S3 error code is an outage, not a refusal (regression: it
+    /// was classed permanent, so its execution was never retried).
+    #[tokio::test]
+    async fn a_gateway_error_without_a_code_is_transient() {
+        let (url, _) = canned_server(vec![(502, "<html>Bad Gateway</html>")]);
+        let e = bucket(&url).put("k", b"x".to_vec()).await.unwrap_err();
+        assert!(matches!(e, StoreError::Transient { .. }), "{e}");
+        assert!(e.to_string().contains("s3://bkt/pre/k"), "{e}");
     }
 
     #[tokio::test]
