@@ -5,6 +5,7 @@
 
 use super::counts::JointCounts;
 use super::engine::count_metric;
+use super::metrics::{ALIGNED, shared_outcomes};
 use crate::stats::binomial::multinomial;
 use crate::stats::quantile::quantile;
 use crate::stats::rng::Rng;
@@ -23,6 +24,9 @@ pub enum Interval {
     Bounds { lower: f64, upper: f64 },
     NotComputed(String),
 }
+
+/// Why a resample does not count for a metric of [`ALIGNED`].
+const LOST_OUTCOME: &str = "a label value both facets have in the window is absent from one of them in the resample, and the formula drops it";
 
 /// Why FT has no interval.
 pub const FT_NOTE: &str =
@@ -50,9 +54,16 @@ pub fn intervals(
     let mut drawn = vec![0u64; weights.len()];
     // Group tables only for the metrics that read them.
     let (cddl, cddpl) = (counted.contains(&"CDDL"), counted.contains(&"CDDPL"));
+    // The label outcomes both facets have in the window: a resample that loses one computes
+    // KL, JS, LP, TVD and KS over fewer outcomes, unnormalised (smclarify drops them), which
+    // is not a draw of the same statistic. Counting such resamples' values put every small
+    // window's KL interval at the formula's floor, −1/e.
+    let observed = shared_outcomes(&joint.cells());
+    let aligned: Vec<bool> = counted.iter().map(|n| ALIGNED.contains(n)).collect();
     for _ in 0..settings.resamples {
         multinomial(&mut rng, n, &weights, &mut drawn);
         let cells = joint.cells_of(&drawn);
+        let lost_outcome = shared_outcomes(&cells) != observed;
         let label_groups = if cddl {
             joint.groups_of(&drawn, false)
         } else {
@@ -64,6 +75,11 @@ pub fn intervals(
             None
         };
         for (i, name) in counted.iter().enumerate() {
+            if lost_outcome && aligned[i] {
+                failures[i].0 += 1;
+                failures[i].1.get_or_insert_with(|| LOST_OUTCOME.into());
+                continue;
+            }
             match count_metric(name, &cells, label_groups.as_ref(), pred_groups.as_ref()) {
                 Ok(v) if !v.is_nan() => samples[i].push(v),
                 Ok(_) => {
@@ -87,10 +103,15 @@ pub fn intervals(
             // A metric that cannot be computed in more resamples than one tail holds has no
             // meaningful percentile interval.
             let interval = if failed as f64 > alpha / 2.0 * settings.resamples as f64 {
+                let first = first.unwrap_or_default();
+                let too_small = if first == LOST_OUTCOME {
+                    "the window is too small for an interval: "
+                } else {
+                    ""
+                };
                 Interval::NotComputed(format!(
-                    "the metric cannot be computed in {failed} of {} resamples ({})",
+                    "{too_small}the metric cannot be computed in {failed} of {} resamples ({first})",
                     settings.resamples,
-                    first.unwrap_or_default()
                 ))
             } else {
                 s.sort_by(f64::total_cmp);
@@ -204,5 +225,48 @@ mod tests {
             intervals(&j, &["DPL"], &SETTINGS, 5),
             intervals(&j, &["DPL"], &SETTINGS, 6)
         );
+    }
+
+    /// Regression: in the demo's significant check every KL interval of an hourly window had
+    /// the lower bound −0.3679 = −1/e, the floor of KL's formula once a resample loses a label
+    /// value on one side. Such resamples no longer count: a small window says it is too small,
+    /// a larger one gets bounds a divergence can have.
+    #[test]
+    fn kl_intervals_never_come_from_resamples_that_lose_a_label_value() {
+        let settings = BootstrapSettings {
+            confidence: 0.999,
+            resamples: 4000,
+            seed: 0,
+        };
+        // d: 30 records, 2 positives; a: 200 records, 100 positives.
+        let mut d = vec![false; 200];
+        d.extend(vec![true; 30]);
+        let mut y: Vec<bool> = (0..200).map(|i| i % 2 == 0).collect();
+        y.extend((0..30).map(|i| i < 2));
+        let j = joint(None, &d, &y, None, None);
+        for (name, iv) in intervals(&j, &["KL", "JS", "TVD", "DPL"], &settings, 0) {
+            match (name, iv) {
+                ("DPL", Interval::Bounds { .. }) => {}
+                (_, Interval::NotComputed(why)) => {
+                    assert!(
+                        why.starts_with("the window is too small for an interval"),
+                        "{name}: {why}"
+                    );
+                    assert!(why.contains("absent from one of them"), "{why}");
+                }
+                (n, iv) => panic!("{n}: {iv:?}"),
+            }
+        }
+        // 10 positives in d: rare losses are left out, and the bounds are those of a
+        // divergence (KL ≥ 0 over the same outcomes).
+        let mut y: Vec<bool> = (0..200).map(|i| i % 2 == 0).collect();
+        y.extend((0..30).map(|i| i < 10));
+        let j = joint(None, &d, &y, None, None);
+        match &intervals(&j, &["KL"], &settings, 0)[0].1 {
+            Interval::Bounds { lower, upper } => {
+                assert!(*lower >= 0.0 && lower < upper, "[{lower}, {upper}]");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

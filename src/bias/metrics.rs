@@ -117,6 +117,17 @@ pub fn dppl(c: &Cells) -> MetricValue {
     dpl_of(c.a.pred_pos(), c.a.n(), c.d.pred_pos(), c.d.n())
 }
 
+/// The metrics computed from [`aligned_pdfs`]: their formula changes with the outcomes both
+/// sides have, so a resample that loses one measures another quantity (see
+/// `bootstrap::intervals`).
+pub const ALIGNED: [&str; 5] = ["KL", "JS", "LP", "TVD", "KS"];
+
+/// Which label outcomes [`aligned_pdfs`] keeps: bit 0 negative, bit 1 positive.
+pub fn shared_outcomes(c: &Cells) -> u8 {
+    u8::from(c.a.label_neg() > 0 && c.d.label_neg() > 0)
+        | (u8::from(c.a.label_pos() > 0 && c.d.label_pos() > 0) << 1)
+}
+
 /// Label distributions of a and d over {negative, positive}, keeping only outcomes present
 /// on both sides, without smoothing (smclarify's `pdfs_aligned_nonzero`).
 fn aligned_pdfs(c: &Cells) -> Result<(Vec<f64>, Vec<f64>), String> {
