@@ -9,7 +9,7 @@ use tokio::sync::Semaphore;
 use super::ledger::{Entry, lookup};
 use crate::aws::AwsClients;
 use crate::config::Schedule;
-use crate::execution::{run_execution, run_execution_attempt, run_on_ray};
+use crate::execution::{Guard, Ledger, run_execution_reporting, run_on_ray};
 use crate::sagemaker::ExecutionRecord;
 
 /// What happened to one scheduled time.
@@ -52,17 +52,29 @@ pub async fn backfill(
         let permit = permits.clone().acquire_owned().await;
         tasks.spawn(async move {
             let _permit = permit;
-            let outcome = if force {
-                Outcome::Ran(Box::new(run_execution(&schedule, t, &clients).await))
+            let (attempt, guard) = if force {
+                (1, Guard::Always)
             } else {
                 match lookup(&schedule, t, &clients).await {
-                    Ok(Entry::Recorded(r)) if r.status.is_success() => Outcome::Skipped(r),
-                    Ok(Entry::Recorded(r)) => Outcome::Ran(Box::new(
-                        run_execution_attempt(&schedule, t, &clients, r.attempt + 1).await,
-                    )),
-                    Ok(_) => Outcome::Ran(Box::new(run_execution(&schedule, t, &clients).await)),
-                    Err(e) => Outcome::LedgerError(e.to_string()),
+                    Ok(Entry::Recorded(r)) if r.status.is_success() => {
+                        return (i, t, Outcome::Skipped(r));
+                    }
+                    Ok(Entry::Recorded(r)) => (r.attempt + 1, Guard::UnlessAlreadyRun),
+                    Ok(_) => (1, Guard::UnlessAlreadyRun),
+                    Err(e) => return (i, t, Outcome::LedgerError(e.to_string())),
                 }
+            };
+            let done = run_execution_reporting(&schedule, t, &clients, attempt, guard).await;
+            let outcome = match done.ledger {
+                Ledger::Written | Ledger::NotWritten => Outcome::Ran(Box::new(done.record)),
+                Ledger::AlreadyRun if done.record.status.is_success() => {
+                    Outcome::Skipped(Box::new(done.record))
+                }
+                Ledger::AlreadyRun => Outcome::NotRun(format!(
+                    "another process made attempt {} meanwhile",
+                    done.record.attempt
+                )),
+                Ledger::Busy => Outcome::NotRun(done.record.failure_reason.unwrap_or_default()),
             };
             (i, t, outcome)
         });

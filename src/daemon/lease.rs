@@ -4,21 +4,22 @@
 //! second replica, a forgotten test instance, a rolling deploy) would otherwise run every
 //! execution twice.
 //!
-//! Acquiring is atomic: the object is created only if absent (S3 `If-None-Match: *`, a hard
-//! link locally), so of two daemons starting together exactly one wins. A lease whose holder
-//! stopped renewing it (killed with -9, lost its host) expires after [`TTL`] and may be taken
-//! over. A holder renews every [`RENEW_EVERY`]; one that finds its lease taken stops running
-//! executions for that schedule's output (the daemon shuts down rather than race).
+//! The rules of taking, taking over and renewing are those of every lock object
+//! (`store::lock`): atomic, never deleting a document it cannot read, conditional renewals. A
+//! lease whose holder stopped renewing it (killed with -9, lost its host) expires after
+//! [`TTL`] and may be taken over. A holder renews every [`RENEW_EVERY`]; one that finds its
+//! lease taken shuts down rather than race. A schedule whose lease cannot be taken yet (the
+//! output refuses it, or holds a document that is not a lease) does not run, and the daemon
+//! reports not ready with the reason.
 
 use std::time::Duration;
 
-use chrono::{DateTime, TimeDelta, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::Utc;
 
 use crate::aws::AwsClients;
 use crate::config::{Schedule, ScheduleFile};
-use crate::sagemaker::time::format_utc;
-use crate::store::{ObjectStore, Store, StoreError, join_key};
+use crate::store::lock::{self, Holder, Lock, LockError};
+use crate::store::{ObjectStore, Store, join_key};
 
 pub const LEASE_FILE: &str = ".driftwatch-lease.json";
 /// How long a lease holds without renewal.
@@ -26,78 +27,12 @@ pub const TTL: Duration = Duration::from_secs(90);
 /// How often a holder renews (a third of the TTL: two renewals may fail before it expires).
 pub const RENEW_EVERY: Duration = Duration::from_secs(30);
 
-/// The lease object's content.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LeaseDoc {
-    pub owner: String,
-    pub host: String,
-    pub pid: u32,
-    #[serde(with = "crate::sagemaker::time::rfc3339")]
-    pub acquired_at: DateTime<Utc>,
-    #[serde(with = "crate::sagemaker::time::rfc3339")]
-    pub expires_at: DateTime<Utc>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum LeaseError {
-    #[error(
-        "{location} is held by another driftwatch daemon (host {host}, pid {pid}) until {}; stop that daemon or give this one another output (the lease expires {} s after its holder stops renewing it)",
-        format_utc(*.expires_at),
-        TTL.as_secs()
-    )]
-    Held {
-        location: String,
-        host: String,
-        pid: u32,
-        expires_at: DateTime<Utc>,
-    },
-    #[error("taking the lease {0}")]
-    Store(#[from] StoreError),
-}
-
-/// This process, as lease owners are named.
-#[derive(Debug, Clone)]
-pub struct Me {
-    pub owner: String,
-    pub host: String,
-    pub pid: u32,
-}
-
-impl Me {
-    pub fn this_process() -> Self {
-        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .ok()
-            .map(|h| h.trim().to_string())
-            .filter(|h| !h.is_empty())
-            .or_else(|| std::env::var("HOSTNAME").ok())
-            .unwrap_or_else(|| "unknown-host".into());
-        let pid = std::process::id();
-        let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
-        Self {
-            owner: format!("{host}/{pid}/{nanos:x}"),
-            host,
-            pid,
-        }
-    }
-
-    fn doc(&self, acquired_at: DateTime<Utc>, now: DateTime<Utc>) -> LeaseDoc {
-        LeaseDoc {
-            owner: self.owner.clone(),
-            host: self.host.clone(),
-            pid: self.pid,
-            acquired_at,
-            expires_at: now + TimeDelta::from_std(TTL).unwrap_or(TimeDelta::seconds(90)),
-        }
-    }
-}
-
 /// One schedule's lease, held.
 #[derive(Debug, Clone)]
 struct Held {
     schedule: String,
     store: Store,
-    key: String,
-    acquired_at: DateTime<Utc>,
+    lock: Lock,
 }
 
 fn key_of(schedule: &Schedule) -> String {
@@ -107,101 +42,47 @@ fn key_of(schedule: &Schedule) -> String {
     )
 }
 
-fn held_by(store: &Store, key: &str, doc: LeaseDoc) -> LeaseError {
-    LeaseError::Held {
-        location: store.describe(key),
-        host: doc.host,
-        pid: doc.pid,
-        expires_at: doc.expires_at,
-    }
-}
-
-async fn read(store: &Store, key: &str) -> Result<Option<LeaseDoc>, StoreError> {
-    match store.get(key).await {
-        // An unreadable lease (truncated by hand, an older format) counts as absent.
-        Ok(bytes) => Ok(serde_json::from_slice(&bytes).ok()),
-        Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-/// Whether the holder was a process on this host that no longer runs (killed with -9 and
-/// restarted by systemd): its lease need not be waited out.
-fn holder_is_gone(doc: &LeaseDoc, me: &Me) -> bool {
-    doc.host == me.host
-        && doc.pid != me.pid
-        && !std::path::Path::new(&format!("/proc/{}", doc.pid)).exists()
-}
-
-/// Takes the lease of one schedule's output, or says who holds it.
-async fn acquire(
-    schedule: &Schedule,
-    me: &Me,
-    clients: &AwsClients,
-    now: DateTime<Utc>,
-) -> Result<Held, LeaseError> {
-    let store = Store::open(&schedule.output, clients).await;
-    let key = key_of(schedule);
-    let bytes = |doc: &LeaseDoc| serde_json::to_vec_pretty(doc).unwrap_or_default();
-    // Twice at most: a stale lease is removed once, then created anew (a rival doing the same
-    // at the same moment makes one of the two creations fail, and that one reports it).
-    for _ in 0..2 {
-        if store.put_new(&key, bytes(&me.doc(now, now))).await? {
-            return Ok(Held {
-                schedule: schedule.name.as_str().to_string(),
-                store,
-                key,
-                acquired_at: now,
-            });
-        }
-        match read(&store, &key).await? {
-            Some(doc) if doc.owner == me.owner => {
-                return Ok(Held {
-                    schedule: schedule.name.as_str().to_string(),
-                    store,
-                    key,
-                    acquired_at: doc.acquired_at,
-                });
-            }
-            Some(doc) if doc.expires_at > now && !holder_is_gone(&doc, me) => {
-                return Err(held_by(&store, &key, doc));
-            }
-            stale => {
-                if let Some(doc) = stale {
-                    tracing::warn!(lease = %store.describe(&key), host = %doc.host, pid = doc.pid,
-                        expires = %format_utc(doc.expires_at),
-                        "taking over the lease of a daemon that stopped (expired, or its process is gone)");
-                }
-                store.delete(&key).await?;
-            }
-        }
-    }
-    match read(&store, &key).await? {
-        Some(doc) => Err(held_by(&store, &key, doc)),
-        None => Err(LeaseError::Store(StoreError::Transient {
-            location: store.describe(&key),
-            message: "the lease kept changing while it was taken".into(),
-        })),
-    }
+/// A schedule whose lease could not be taken yet, and why. Its executions do not run (the
+/// daemon is not ready) until the lease is taken: an output that refuses the lease would
+/// refuse the records too, and a lease it cannot read may be another daemon's.
+#[derive(Debug, Clone)]
+struct Pending {
+    schedule: Schedule,
+    why: String,
 }
 
 /// The leases this daemon holds, one per schedule, and the schedules whose lease could not be
-/// written yet (the output unreachable or refusing: those executions fail on the same cause,
-/// and the daemon reports not ready; the lease is taken as soon as the store answers).
+/// taken yet (tried again at every renewal).
 #[derive(Debug)]
 pub struct Leases {
-    me: Me,
+    me: Holder,
     held: tokio::sync::Mutex<Vec<Held>>,
-    pending: tokio::sync::Mutex<Vec<Schedule>>,
+    pending: tokio::sync::Mutex<Vec<Pending>>,
+}
+
+async fn acquire(
+    schedule: &Schedule,
+    me: &Holder,
+    clients: &AwsClients,
+) -> Result<Held, LockError> {
+    let store = Store::open(&schedule.output, clients).await;
+    let key = key_of(schedule);
+    let lock = lock::take(&store, &key, me, TTL, Utc::now()).await?;
+    Ok(Held {
+        schedule: schedule.name.as_str().to_string(),
+        store,
+        lock,
+    })
 }
 
 impl Leases {
-    /// Takes the lease of every schedule, or none: on a refusal the ones taken are released.
+    /// Takes the lease of every schedule. A lease another daemon holds is refused (and the
+    /// ones taken are released); one that cannot be taken yet is pending.
     pub async fn acquire_all(
         file: &ScheduleFile,
-        me: Me,
+        me: Holder,
         clients: &AwsClients,
-    ) -> Result<Self, LeaseError> {
+    ) -> Result<Self, LockError> {
         let leases = Self {
             me,
             held: tokio::sync::Mutex::new(Vec::new()),
@@ -213,30 +94,32 @@ impl Leases {
 
     /// Makes the held leases match `file` (after a reload): takes the new schedules' leases,
     /// releases the removed ones'. When another daemon holds one, nothing changes.
-    pub async fn sync(&self, file: &ScheduleFile, clients: &AwsClients) -> Result<(), LeaseError> {
-        let now = Utc::now();
+    pub async fn sync(&self, file: &ScheduleFile, clients: &AwsClients) -> Result<(), LockError> {
         let mut held = self.held.lock().await;
         let mut taken = Vec::new();
         let mut pending = Vec::new();
         for s in &file.schedules {
             if held
                 .iter()
-                .any(|h| h.schedule == s.name.as_str() && h.key == key_of(s))
+                .any(|h| h.schedule == s.name.as_str() && h.lock.key == key_of(s))
             {
                 continue;
             }
-            match acquire(s, &self.me, clients, now).await {
+            match acquire(s, &self.me, clients).await {
                 Ok(h) => taken.push(h),
-                Err(LeaseError::Store(e)) => {
-                    tracing::warn!(schedule = s.name.as_str(), error = %e,
-                        "cannot take the schedule's lease yet; trying again every 30 s");
-                    pending.push(s.clone());
-                }
-                Err(e) => {
+                Err(e @ LockError::Held { .. }) => {
                     for h in &taken {
-                        release(h, &self.me).await;
+                        lock::release(&h.store, &h.lock, &self.me).await;
                     }
                     return Err(e);
+                }
+                Err(e) => {
+                    tracing::warn!(schedule = s.name.as_str(), error = %e,
+                        "cannot take the schedule's lease yet: its executions wait; trying again every 30 s");
+                    pending.push(Pending {
+                        schedule: s.clone(),
+                        why: e.to_string(),
+                    });
                 }
             }
         }
@@ -244,47 +127,58 @@ impl Leases {
         let (keep, drop): (Vec<Held>, Vec<Held>) = held.drain(..).partition(|h| {
             file.schedules
                 .iter()
-                .any(|s| s.name.as_str() == h.schedule && key_of(s) == h.key)
+                .any(|s| s.name.as_str() == h.schedule && key_of(s) == h.lock.key)
         });
         for h in &drop {
-            release(h, &self.me).await;
+            lock::release(&h.store, &h.lock, &self.me).await;
         }
         *held = keep;
         held.extend(taken);
         Ok(())
     }
 
-    /// Renews every lease; returns the ones another daemon has taken (after this one failed
-    /// to renew in time). A renewal that cannot reach the store is retried next time.
-    pub async fn renew(&self, clients: &AwsClients) -> Vec<LeaseError> {
-        let now = Utc::now();
+    /// The schedules whose lease is not held yet, with the reason: their executions wait.
+    pub async fn waiting(&self) -> Vec<(String, String)> {
+        self.pending
+            .lock()
+            .await
+            .iter()
+            .map(|p| (p.schedule.name.as_str().to_string(), p.why.clone()))
+            .collect()
+    }
+
+    /// Renews every lease (conditionally: a lease another daemon took over is never written
+    /// back) and tries the pending ones again; returns the leases another daemon holds now.
+    /// A renewal that cannot reach the store is retried next time.
+    pub async fn renew(&self, clients: &AwsClients) -> Vec<LockError> {
         let mut held = self.held.lock().await;
         let mut lost = Vec::new();
         let mut pending = self.pending.lock().await;
         let mut still = Vec::new();
-        for s in pending.drain(..) {
-            match acquire(&s, &self.me, clients, now).await {
-                Ok(h) => held.push(h),
-                Err(LeaseError::Store(_)) => still.push(s),
-                Err(e) => lost.push(e),
+        for p in pending.drain(..) {
+            match acquire(&p.schedule, &self.me, clients).await {
+                Ok(h) => {
+                    tracing::info!(
+                        schedule = p.schedule.name.as_str(),
+                        "took the schedule's lease"
+                    );
+                    held.push(h)
+                }
+                Err(e @ LockError::Held { .. }) => lost.push(e),
+                Err(e) => still.push(Pending {
+                    schedule: p.schedule,
+                    why: e.to_string(),
+                }),
             }
         }
         *pending = still;
         for h in held.iter() {
-            match read(&h.store, &h.key).await {
-                Ok(Some(doc)) if doc.owner != self.me.owner => {
-                    lost.push(held_by(&h.store, &h.key, doc))
+            match lock::renew(&h.store, &h.lock, &self.me, Utc::now()).await {
+                Ok(()) => {}
+                Err(LockError::Store(e)) => {
+                    tracing::warn!(lease = %h.store.describe(&h.lock.key), error = %e, "cannot renew the lease; trying again");
                 }
-                Ok(_) => {
-                    let doc = self.me.doc(h.acquired_at, now);
-                    let bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
-                    if let Err(e) = h.store.put(&h.key, bytes).await {
-                        tracing::warn!(lease = %h.store.describe(&h.key), error = %e, "cannot renew the lease; trying again");
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!(lease = %h.store.describe(&h.key), error = %e, "cannot read the lease; trying again");
-                }
+                Err(e) => lost.push(e),
             }
         }
         lost
@@ -294,20 +188,8 @@ impl Leases {
     pub async fn release_all(&self) {
         let held = std::mem::take(&mut *self.held.lock().await);
         for h in &held {
-            release(h, &self.me).await;
+            lock::release(&h.store, &h.lock, &self.me).await;
         }
-    }
-}
-
-/// Deletes a lease if it is still this daemon's.
-async fn release(h: &Held, me: &Me) {
-    match read(&h.store, &h.key).await {
-        Ok(Some(doc)) if doc.owner == me.owner => {
-            if let Err(e) = h.store.delete(&h.key).await {
-                tracing::warn!(lease = %h.store.describe(&h.key), error = %e, "cannot release the lease; it expires by itself");
-            }
-        }
-        _ => {}
     }
 }
 
@@ -315,6 +197,7 @@ async fn release(h: &Held, me: &Me) {
 mod tests {
     use super::*;
     use crate::config::Location;
+    use chrono::TimeDelta;
 
     fn file(dir: &std::path::Path) -> ScheduleFile {
         let yaml = format!(
@@ -334,8 +217,8 @@ mod tests {
         .unwrap()
     }
 
-    fn other(name: &str) -> Me {
-        Me {
+    fn other(name: &str) -> Holder {
+        Holder {
             owner: format!("{name}/1/0"),
             host: name.into(),
             pid: 1,
@@ -353,7 +236,7 @@ mod tests {
             .unwrap_err();
         let text = err.to_string();
         assert!(
-            text.contains("held by another driftwatch daemon (host a, pid 1)"),
+            text.contains("held by another driftwatch process (host a, pid 1)"),
             "{text}"
         );
         assert!(text.contains("out/ep/s1/.driftwatch-lease.json"), "{text}");
@@ -363,7 +246,8 @@ mod tests {
         // b's lease expires (its holder stopped renewing): c takes it over, and b, renewing
         // late, learns it lost it.
         let key = dir.path().join("out/ep/s1").join(LEASE_FILE);
-        let mut doc: LeaseDoc = serde_json::from_slice(&std::fs::read(&key).unwrap()).unwrap();
+        let mut doc: crate::store::lock::LockDoc =
+            serde_json::from_slice(&std::fs::read(&key).unwrap()).unwrap();
         doc.expires_at = Utc::now() - TimeDelta::seconds(1);
         std::fs::write(&key, serde_json::to_vec(&doc).unwrap()).unwrap();
         let c = Leases::acquire_all(&f, other("c"), &clients).await.unwrap();
@@ -373,8 +257,8 @@ mod tests {
         assert!(c.renew(&clients).await.is_empty());
         // A holder on this host whose process is gone (kill -9, then a restart) is not waited
         // out; a live one is.
-        let here = Me::this_process();
-        let gone = Me {
+        let here = Holder::this_process();
+        let gone = Holder {
             owner: format!("{}/{}/0", here.host, u32::MAX - 1),
             host: here.host.clone(),
             pid: u32::MAX - 1,
@@ -384,11 +268,35 @@ mod tests {
         Leases::acquire_all(&f, here.clone(), &clients)
             .await
             .unwrap();
-        let alive = Me {
+        let alive = Holder {
             owner: "another/1".into(),
             host: here.host.clone(),
             pid: 1,
         };
         assert!(Leases::acquire_all(&f, alive, &clients).await.is_err());
+    }
+
+    /// Regression: with the lease path a directory, both daemons reported ready and ran every
+    /// execution; the only sign was a warning. Now the schedule waits, with the reason.
+    #[tokio::test]
+    async fn an_unusable_lease_path_leaves_the_schedule_waiting_with_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = file(dir.path());
+        let clients = AwsClients::new();
+        std::fs::create_dir_all(dir.path().join("out/ep/s1").join(LEASE_FILE)).unwrap();
+        let a = Leases::acquire_all(&f, other("a"), &clients).await.unwrap();
+        let waiting = a.waiting().await;
+        assert_eq!(waiting.len(), 1, "{waiting:?}");
+        assert_eq!(waiting[0].0, "s1");
+        assert!(
+            waiting[0].1.contains(".driftwatch-lease.json"),
+            "{waiting:?}"
+        );
+        // Still waiting at the next renewal; taken once the path is usable.
+        assert!(a.renew(&clients).await.is_empty());
+        assert_eq!(a.waiting().await.len(), 1);
+        std::fs::remove_dir(dir.path().join("out/ep/s1").join(LEASE_FILE)).unwrap();
+        assert!(a.renew(&clients).await.is_empty());
+        assert!(a.waiting().await.is_empty());
     }
 }

@@ -17,6 +17,7 @@ use super::ledger::Entry;
 use super::reconcile::{Known, Policy, candidates, due_attempt, retry_wait, unrecorded_wait};
 use super::state::{ErrorKind, Readiness, State};
 use crate::config::Schedule;
+use crate::execution::Ledger;
 use crate::sagemaker::ExecutionRecord;
 use crate::sagemaker::time::format_utc;
 
@@ -93,12 +94,12 @@ pub trait Runner: Send + Sync + 'static {
     ) -> impl Future<Output = Finished> + Send;
 }
 
-/// How an attempt ended: its record, and whether that record reached the ledger (when it did
-/// not, the time stays due: see [`Known::Unrecorded`]).
+/// How an attempt ended: its record, and what reached the ledger (a record that could not be
+/// written keeps the time due: see [`Known::Unrecorded`]).
 #[derive(Debug, Clone)]
 pub struct Finished {
     pub record: ExecutionRecord,
-    pub stored: bool,
+    pub ledger: Ledger,
 }
 
 /// Ledger lookups at once during a reconciliation (start-up reads up to a day of records per
@@ -298,7 +299,7 @@ impl<R: Runner> Daemon<R> {
                 let running = lock(&self.running);
                 let item = queue
                     .iter()
-                    .find(|(_, s, _)| !running.contains_key(s))
+                    .find(|(_, s, _)| !running.contains_key(s) && !self.state.waits_for_lease(s))
                     .cloned();
                 if let Some(item) = &item {
                     queue.remove(item);
@@ -362,7 +363,7 @@ impl<R: Runner> Daemon<R> {
     fn finish(&self, schedule: &str, finished: &Finished) {
         lock(&self.running).remove(schedule);
         self.state
-            .finished(&finished.record, finished.stored, self.clock.now());
+            .finished(&finished.record, finished.ledger, self.clock.now());
         self.dispatch.notify_one();
     }
 
@@ -370,7 +371,10 @@ impl<R: Runner> Daemon<R> {
     /// so retries run on time rather than at the next periodic pass.
     fn wake_for_retry(&self, finished: &Finished) {
         let record = &finished.record;
-        let wait = if !finished.stored {
+        let wait = if finished.ledger != Ledger::Written {
+            if finished.ledger != Ledger::NotWritten {
+                return;
+            }
             tracing::warn!(schedule = %record.schedule, scheduled_time = %format_utc(record.scheduled_time),
                 attempt = record.attempt,
                 "the execution record could not be written; running it again until one is");
@@ -469,7 +473,7 @@ impl<R: Runner> Daemon<R> {
                         .stopped(r.schedule, r.t, r.started, r.attempt, reason)
                         .await;
                     self.state
-                        .finished(&done.record, done.stored, self.clock.now());
+                        .finished(&done.record, done.ledger, self.clock.now());
                 }
                 // It finished (and recorded itself) just before the abort.
                 _ => {}

@@ -15,6 +15,7 @@ use crate::config::{Location, Schedule, ScheduleFile};
 use crate::daemon::ledger::Entry;
 use crate::daemon::reconcile::Policy;
 use crate::daemon::state::{Readiness, State};
+use crate::execution::Ledger;
 use crate::sagemaker::time::parse_utc;
 use crate::sagemaker::{
     Counts, ExecutionRecord, FailureClass, MetricsDestination, MonitoringType, Outputs, Status,
@@ -183,13 +184,13 @@ impl Runner for Fake {
             );
             return Finished {
                 record: r,
-                stored: false,
+                ledger: Ledger::NotWritten,
             };
         }
         self.ledger.lock().unwrap().insert((name, t), r.clone());
         Finished {
             record: r,
-            stored: true,
+            ledger: Ledger::Written,
         }
     }
 
@@ -217,7 +218,7 @@ impl Runner for Fake {
             .insert((schedule.name.as_str().to_string(), t), r.clone());
         Finished {
             record: r,
-            stored: true,
+            ledger: Ledger::Written,
         }
     }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, watch};
 
-use super::lease::{Leases, Me};
+use super::lease::Leases;
 use super::ledger::{Entry, lookup};
 use super::reconcile::Policy;
 use super::scheduler::{Daemon, Finished, Runner, SystemClock};
@@ -17,7 +17,7 @@ use super::state::{ErrorKind, State};
 use super::wake::Wakes;
 use crate::aws::AwsClients;
 use crate::config::{InvalidDocument, Schedule, ScheduleFile};
-use crate::execution::{record_stopped, run_execution_reporting};
+use crate::execution::{Guard, Ledger, record_stopped, run_execution_reporting};
 use crate::load::{ConfigSource, schedule_file};
 use crate::sagemaker::ExecutionRecord;
 
@@ -42,11 +42,21 @@ impl Runner for LiveRunner {
     }
 
     async fn execute(&self, schedule: Arc<Schedule>, t: DateTime<Utc>, attempt: u32) -> Finished {
-        let done = run_execution_reporting(&schedule, t, &self.clients, attempt).await;
-        self.state.observe_datums(&done.record, done.datums);
+        let done = run_execution_reporting(
+            &schedule,
+            t,
+            &self.clients,
+            attempt,
+            Guard::UnlessAlreadyRun,
+        )
+        .await;
+        // What another process ran (or runs) is not this daemon's to mirror.
+        if matches!(done.ledger, Ledger::Written | Ledger::NotWritten) {
+            self.state.observe_datums(&done.record, done.datums);
+        }
         Finished {
             record: done.record,
-            stored: done.stored,
+            ledger: done.ledger,
         }
     }
 
@@ -58,9 +68,9 @@ impl Runner for LiveRunner {
         attempt: u32,
         reason: String,
     ) -> Finished {
-        let (record, stored) =
+        let (record, ledger) =
             record_stopped(&schedule, t, started, attempt, &reason, &self.clients).await;
-        Finished { record, stored }
+        Finished { record, ledger }
     }
 }
 
@@ -91,7 +101,7 @@ pub enum ServeError {
     Signals(std::io::Error),
     /// Another daemon runs these schedules (or the lease cannot be written).
     #[error("{0}")]
-    Lease(#[from] super::lease::LeaseError),
+    Lease(#[from] crate::store::lock::LockError),
     /// Stopped after another daemon took over a lease this one failed to renew in time.
     #[error("stopped: {0}")]
     LeaseLost(String),
@@ -138,7 +148,9 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     let file = schedule_file(&options.config, &clients)
         .await
         .map_err(ServeError::Config)?;
-    let leases = Arc::new(Leases::acquire_all(&file, Me::this_process(), &clients).await?);
+    let leases = Arc::new(
+        Leases::acquire_all(&file, crate::store::lock::Holder::this_process(), &clients).await?,
+    );
     let mut term = signal(SignalKind::terminate()).map_err(ServeError::Signals)?;
     let mut int = signal(SignalKind::interrupt()).map_err(ServeError::Signals)?;
     let mut hup = signal(SignalKind::hangup()).map_err(ServeError::Signals)?;
@@ -151,6 +163,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     let listen = listener.local_addr().unwrap_or(options.listen);
 
     let state = State::new(file);
+    state.set_waiting_for_lease(leases.waiting().await);
     let daemon = Daemon::new(
         state.clone(),
         LiveRunner {
@@ -185,16 +198,23 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     let (lost_tx, mut lost_rx) = tokio::sync::mpsc::channel::<String>(1);
     let renewer = {
         let (leases, mut stop, clients) = (leases.clone(), stop_rx.clone(), clients.clone());
+        let (state, wake) = (state.clone(), wake.clone());
         tokio::spawn(async move {
             loop {
                 tokio::select! {
                     _ = tokio::time::sleep(super::lease::RENEW_EVERY) => {}
                     _ = stop.changed() => break,
                 }
-                if let Some(e) = leases.renew(&clients).await.into_iter().next() {
+                let lost = leases.renew(&clients).await;
+                let waited = state.set_waiting_for_lease(leases.waiting().await);
+                if let Some(e) = lost.into_iter().next() {
                     tracing::error!(error = %e, "lost a lease to another daemon: stopping");
                     let _ = lost_tx.send(e.to_string()).await;
                     break;
+                }
+                if waited {
+                    // A lease was taken: its schedule's queued executions may start.
+                    wake.notify_one();
                 }
             }
         })
@@ -227,7 +247,10 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
             _ = hup.recv() => {
                 let loaded = match schedule_file(&options.config, &clients).await {
                     Ok(new) => match leases.sync(&new, &clients).await {
-                        Ok(()) => Ok(new),
+                        Ok(()) => {
+                            state.set_waiting_for_lease(leases.waiting().await);
+                            Ok(new)
+                        }
                         Err(e) => {
                             state.error(ErrorKind::ConfigReload);
                             tracing::error!(error = %e,

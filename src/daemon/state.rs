@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::reconcile::Known;
 use crate::config::ScheduleFile;
+use crate::execution::Ledger;
 use crate::publish::datum::Datum;
 use crate::sagemaker::{ExecutionRecord, Status};
 
@@ -113,6 +114,8 @@ pub struct State {
     once: Mutex<HashMap<String, DateTime<Utc>>>,
     /// Whether the last reconciliation read the ledger of every schedule.
     readiness: Mutex<Readiness>,
+    /// Schedules whose lease is not held yet, with the reason: their executions wait.
+    waiting_for_lease: Mutex<BTreeMap<String, String>>,
     /// Each schedule's gauges: what its latest completed execution published.
     gauges: Mutex<BTreeMap<String, Gauges>>,
     /// When this process started, less the look-back: "no success since at least then" for
@@ -155,6 +158,7 @@ impl State {
             metrics: Mutex::new(Metrics::default()),
             once: Mutex::new(HashMap::new()),
             readiness: Mutex::new(Readiness::Starting),
+            waiting_for_lease: Mutex::new(BTreeMap::new()),
             gauges: Mutex::new(BTreeMap::new()),
             watch_from: Utc::now(),
         })
@@ -167,6 +171,11 @@ impl State {
         let ledger = lock(&self.readiness).clone();
         if ledger != Readiness::Ready {
             return ledger;
+        }
+        if let Some((schedule, why)) = lock(&self.waiting_for_lease).iter().next() {
+            return Readiness::NotReady(format!(
+                "the lease of schedule {schedule} cannot be taken, so its executions wait: {why}"
+            ));
         }
         let unrecorded = self.unrecorded();
         let Some((schedule, t, _)) = unrecorded.first() else {
@@ -181,6 +190,19 @@ impl State {
             unrecorded.len(),
             crate::sagemaker::time::format_utc(*t)
         ))
+    }
+
+    /// Replaces the schedules waiting for their lease; true when one stopped waiting.
+    pub fn set_waiting_for_lease(&self, waiting: Vec<(String, String)>) -> bool {
+        let mut w = lock(&self.waiting_for_lease);
+        let freed = w.keys().any(|k| !waiting.iter().any(|(s, _)| s == k));
+        *w = waiting.into_iter().collect();
+        freed
+    }
+
+    /// Whether `schedule`'s executions wait for its lease.
+    pub fn waits_for_lease(&self, schedule: &str) -> bool {
+        lock(&self.waiting_for_lease).contains_key(schedule)
     }
 
     /// The executions whose last attempt could not write its record, oldest first.
@@ -270,9 +292,30 @@ impl State {
         lock(&self.metrics).note_success(r);
     }
 
-    /// An execution this process finished: the ledger cache, history, counters. `stored`:
-    /// whether its record reached the ledger (when not, the time stays due).
-    pub fn finished(&self, r: &ExecutionRecord, stored: bool, now: DateTime<Utc>) {
+    /// An execution this process finished: the ledger cache, history, counters. `ledger`:
+    /// what reached the ledger (a record that could not be written keeps the time due).
+    pub fn finished(&self, r: &ExecutionRecord, ledger: Ledger, now: DateTime<Utc>) {
+        match ledger {
+            // Another process runs it: what the ledger says is read again at the next pass.
+            Ledger::Busy => {
+                tracing::info!(schedule = %r.schedule, scheduled_time = %crate::sagemaker::time::format_utc(r.scheduled_time),
+                    reason = r.failure_reason.as_deref().unwrap_or_default(), "not run here");
+                self.forget(&r.schedule, r.scheduled_time);
+                return;
+            }
+            // Another process ran it meanwhile: its record is what the ledger says.
+            Ledger::AlreadyRun => {
+                self.seen(r);
+                self.set_known(
+                    &r.schedule,
+                    r.scheduled_time,
+                    Known::from_entry(&super::ledger::Entry::Recorded(Box::new(r.clone()))),
+                );
+                return;
+            }
+            Ledger::Written | Ledger::NotWritten => {}
+        }
+        let stored = ledger.is_written();
         let k = match r.status {
             _ if !stored => Known::Unrecorded {
                 at: now,

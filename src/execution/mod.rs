@@ -11,6 +11,7 @@
 mod access;
 mod bias_window;
 mod capture_window;
+pub mod claim;
 pub(crate) mod error;
 mod explain_shards;
 mod explain_window;
@@ -31,6 +32,7 @@ use chrono::{DateTime, Utc};
 use tracing::Instrument;
 
 pub use access::{Probe, check_access};
+pub use claim::Guard;
 pub use error::{ExecutionError, format_runtime};
 pub use pages::rebuild_dashboard;
 pub use ray_backfill::run_on_ray;
@@ -74,7 +76,7 @@ pub async fn run_execution_attempt(
     clients: &AwsClients,
     attempt: u32,
 ) -> ExecutionRecord {
-    run_execution_reporting(schedule, t, clients, attempt)
+    run_execution_reporting(schedule, t, clients, attempt, Guard::Always)
         .await
         .record
 }
@@ -83,18 +85,42 @@ pub async fn run_execution_attempt(
 pub struct Executed {
     pub record: ExecutionRecord,
     pub datums: Vec<Datum>,
-    /// Whether the record reached the ledger. When it did not, the execution did not durably
-    /// happen whatever its status says: the daemon keeps the time due (a storage outage must
-    /// not lose executions), and `run` says so in its exit status.
-    pub stored: bool,
+    /// What reached the ledger.
+    pub ledger: Ledger,
 }
 
-/// [`run_execution_attempt`], also returning the datums published.
+/// What an attempt left in the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ledger {
+    /// Its record is written.
+    Written,
+    /// Its record could not be written: the execution did not durably happen whatever its
+    /// status says. The daemon keeps the time due (a storage outage must not lose
+    /// executions); `run` exits 1.
+    NotWritten,
+    /// Not run: another process holds the time's claim (the record says who). Nothing was
+    /// written; that process writes the record.
+    Busy,
+    /// Not run: once the claim was held, the ledger showed this time completed, or this
+    /// attempt made, by another process ([`claim::Guard::UnlessAlreadyRun`]). The record is
+    /// that one.
+    AlreadyRun,
+}
+
+impl Ledger {
+    pub fn is_written(self) -> bool {
+        self == Self::Written
+    }
+}
+
+/// [`run_execution_attempt`], also returning the datums published and what reached the
+/// ledger; `guard` says whether to yield to an execution another process made meanwhile.
 pub async fn run_execution_reporting(
     schedule: &Schedule,
     t: DateTime<Utc>,
     clients: &AwsClients,
     attempt: u32,
+    guard: Guard,
 ) -> Executed {
     let span = tracing::info_span!(
         "execution",
@@ -103,21 +129,24 @@ pub async fn run_execution_reporting(
         attempt
     );
     let started = Utc::now();
-    match unwind::catch_panic(execute(schedule, t, clients, attempt).instrument(span.clone())).await
+    match unwind::catch_panic(
+        execute(schedule, t, clients, attempt, guard).instrument(span.clone()),
+    )
+    .await
     {
         Ok(done) => done,
         Err(message) => {
             tracing::error!(parent: &span, panic = %message, "execution panicked");
             let reason = format!("internal error (a driftwatch bug, please report it): {message}");
             let ending = Ending::Failed(&reason);
-            let (record, stored) =
+            let (record, ledger) =
                 record_unfinished(schedule, t, started, attempt, ending, clients)
                     .instrument(span)
                     .await;
             Executed {
                 record,
                 datums: Vec::new(),
-                stored,
+                ledger,
             }
         }
     }
@@ -190,7 +219,7 @@ pub async fn record_stopped(
     attempt: u32,
     reason: &str,
     clients: &AwsClients,
-) -> (ExecutionRecord, bool) {
+) -> (ExecutionRecord, Ledger) {
     record_unfinished(
         schedule,
         t,
@@ -203,7 +232,7 @@ pub async fn record_stopped(
 }
 
 /// The record of an execution that ended without writing its own: its analysis files are
-/// removed and the record says how it ended. The flag says whether the record was stored.
+/// removed and the record says how it ended.
 async fn record_unfinished(
     schedule: &Schedule,
     t: DateTime<Utc>,
@@ -211,7 +240,7 @@ async fn record_unfinished(
     attempt: u32,
     ending: Ending<'_>,
     clients: &AwsClients,
-) -> (ExecutionRecord, bool) {
+) -> (ExecutionRecord, Ledger) {
     let out_store = Store::open(&schedule.output, clients).await;
     let folder = schedule.output_folder(t);
     outputs::remove_analysis_files(&out_store, &folder).await;
@@ -247,7 +276,7 @@ async fn record_unfinished(
                 baseline: None,
             };
             pages.update_dashboard(&record).await;
-            (record, true)
+            (record, Ledger::Written)
         }
         Err(e) => {
             tracing::error!(schedule = schedule.name.as_str(), scheduled_time = %format_utc(t), error = %e,
@@ -255,7 +284,7 @@ async fn record_unfinished(
             record.failure_reason = Some(clip_reason(&format!(
                 "{reason}; cannot write the execution record: {e}"
             )));
-            (record, false)
+            (record, Ledger::NotWritten)
         }
     }
 }
@@ -417,6 +446,7 @@ async fn execute(
     t: DateTime<Utc>,
     clients: &AwsClients,
     attempt: u32,
+    guard: Guard,
 ) -> Executed {
     let started = Utc::now();
     let clock = Instant::now();
@@ -432,6 +462,26 @@ async fn execute(
         attempt,
         out_store.describe(&join_key(&folder, RECORD_FILE)),
     );
+    // One writer per scheduled time: nothing is read before the claim is held.
+    let claim = match claim::take(&out_store, &folder, schedule).await {
+        Ok(c) => c,
+        Err(e) => return not_claimed(record, &e),
+    };
+    if let Some(found) =
+        guard.superseded_by(claim::current_record(&out_store, &folder).await, attempt)
+    {
+        tracing::info!(
+            status = found.status.as_str(),
+            attempt = found.attempt,
+            "not run: another process ran this time meanwhile"
+        );
+        claim.release(&out_store).await;
+        return Executed {
+            record: found,
+            datums: Vec::new(),
+            ledger: Ledger::AlreadyRun,
+        };
+    }
     tracing::info!(
         window_start = %format_utc(record.window_start),
         window_end = %format_utc(record.window_end),
@@ -526,17 +576,18 @@ async fn execute(
             done.as_ref().and_then(|d| d.report_title.as_deref()),
         )
         .await;
-    let stored = match outputs::write_record(&out_store, &folder, &record).await {
+    let ledger = match outputs::write_record(&out_store, &folder, &record).await {
         Ok(()) => {
             pages.update_dashboard(&record).await;
-            true
+            Ledger::Written
         }
         Err(e) => {
             tracing::error!(error = %e, class = e.class().as_str(), "cannot write the execution record");
             unrecorded(&mut record, &e, &out_store, &folder).await;
-            false
+            Ledger::NotWritten
         }
     };
+    claim.release(&out_store).await;
     tracing::info!(
         status = record.status.as_str(),
         seconds = record.duration_seconds,
@@ -547,32 +598,61 @@ async fn execute(
     Executed {
         record,
         datums,
-        stored,
+        ledger,
+    }
+}
+
+/// The returned record of an execution whose claim could not be taken: nothing ran and
+/// nothing was written. Held by another process: `Busy` (that process writes the record).
+/// The store refused or did not answer: the record could not be written either, so the time
+/// stays due, without a window read in vain.
+fn not_claimed(mut record: ExecutionRecord, e: &crate::store::lock::LockError) -> Executed {
+    use crate::store::lock::LockError;
+    let ledger = match e {
+        LockError::Store(se) => {
+            tracing::error!(error = %se, "cannot claim the execution");
+            record.fail(&format!("claiming the execution: {se}"), se.class());
+            Ledger::NotWritten
+        }
+        LockError::Held { .. } | LockError::Corrupt { .. } => {
+            tracing::warn!(reason = %e, "not run: another process is running this execution");
+            record.fail(
+                &format!("not run, to run it only once: {e}"),
+                crate::sagemaker::FailureClass::Transient,
+            );
+            Ledger::Busy
+        }
+    };
+    record.finished_at = Utc::now();
+    Executed {
+        record,
+        datums: Vec::new(),
+        ledger,
     }
 }
 
 /// The returned record of an execution whose own record could not be stored (printed by
-/// `run`, kept by the daemon): `Failed`, and transient whatever failed first. A permanent
-/// cause is not retried because its record shows it; with no record nothing shows anything,
-/// so the execution must run again until its record can be written. The cause that failed the
-/// execution comes first (with no credentials, say so rather than that the record could not
-/// be written).
+/// `run`, kept by the daemon): `Failed`. The cause that failed the execution comes first,
+/// with its class (with no credentials, say so rather than that the record could not be
+/// written). Whatever the class, the daemon runs such an execution again until its record is
+/// written ([`Executed::stored`]): nothing on storage shows that it failed.
 async fn unrecorded(
     record: &mut ExecutionRecord,
     e: &crate::store::StoreError,
     out_store: &Store,
     folder: &str,
 ) {
-    let reason = match &record.failure_reason {
-        Some(first) if record.status == Status::Failed => {
-            format!("{first}; the execution record could not be written either: {e}")
-        }
+    let (reason, class) = match (&record.failure_reason, record.failure_class) {
+        (Some(first), Some(class)) if record.status == Status::Failed => (
+            format!("{first}; the execution record could not be written either: {e}"),
+            class,
+        ),
         _ => {
             outputs::remove_analysis_files(out_store, folder).await;
-            format!("cannot write the execution record: {e}")
+            (format!("cannot write the execution record: {e}"), e.class())
         }
     };
-    record.fail(&reason, crate::sagemaker::FailureClass::Transient);
+    record.fail(&reason, class);
     record.outputs.analysis = None;
     record.outputs.constraint_violations = None;
     record.outputs.report = None;

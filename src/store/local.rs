@@ -3,7 +3,7 @@
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
-use super::{ObjectMeta, ObjectStore, StoreError, join_key};
+use super::{ObjectMeta, ObjectStore, StoreError, Version, Versioned, join_key};
 use crate::limits::MAX_OBJECT_BYTES;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,11 +186,35 @@ impl ObjectStore for LocalDir {
             .map_err(|e| self.error(key, e))
     }
 
-    async fn put_new(&self, key: &str, bytes: Vec<u8>) -> Result<bool, StoreError> {
+    async fn get_versioned(&self, key: &str) -> Result<Versioned, StoreError> {
         let path = self.path(key)?;
-        blocking(move || create_new(&path, &bytes))
-            .await
-            .map_err(|e| self.error(key, e))
+        blocking(move || {
+            let bytes = crate::limits::read_regular(&path, MAX_OBJECT_BYTES)?;
+            let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+            Ok(Versioned {
+                version: digest(&bytes),
+                bytes,
+                modified,
+            })
+        })
+        .await
+        .map_err(|e| self.error(key, e))
+    }
+
+    async fn put_if(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        expected: Option<&Version>,
+    ) -> Result<Option<Version>, StoreError> {
+        let path = self.path(key)?;
+        let expected = expected.cloned();
+        blocking(move || match expected {
+            None => Ok(create_new(&path, &bytes)?.then(|| digest(&bytes))),
+            Some(v) => replace_if(&path, &bytes, &v),
+        })
+        .await
+        .map_err(|e| self.error(key, e))
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
@@ -205,6 +229,50 @@ impl ObjectStore for LocalDir {
     fn describe(&self, key: &str) -> String {
         self.joined(key).display().to_string()
     }
+}
+
+/// A local object's version: a digest of its bytes (FNV-1a, 64 bits) and its length. Lease
+/// documents carry their owner and times, so two writers never write the same bytes.
+fn digest(bytes: &[u8]) -> Version {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    Version::new(format!("{h:016x}-{}", bytes.len()))
+}
+
+/// Replaces `path` with `bytes` if its content is still at `expected`, under an exclusive
+/// `flock` of a lock file beside it (`.{name}.lock`, hidden from listings), so that of two
+/// writers comparing against the same version exactly one writes. `Ok(None)` when the file
+/// changed or is gone.
+fn replace_if(path: &Path, bytes: &[u8], expected: &Version) -> std::io::Result<Option<Version>> {
+    use std::os::fd::AsRawFd;
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(format!(".{name}.lock")))?;
+    // SAFETY: flock on a file descriptor this function owns; released when `lock` closes.
+    if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let current = match crate::limits::read_regular(path, MAX_OBJECT_BYTES) {
+        Ok(b) => b,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    if digest(&current) != *expected {
+        return Ok(None);
+    }
+    write_atomic(path, bytes)?;
+    drop(lock);
+    Ok(Some(digest(bytes)))
 }
 
 /// Creates `path` with `bytes` unless it exists, atomically and whole: the content goes to a
@@ -245,6 +313,45 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn conditional_writes_let_exactly_one_writer_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalDir::new(dir.path().to_path_buf());
+        let v1 = store.put_if("l/lease", b"a".to_vec(), None).await.unwrap();
+        let v1 = v1.expect("created");
+        assert_eq!(
+            store.put_if("l/lease", b"b".to_vec(), None).await.unwrap(),
+            None
+        );
+        let read = store.get_versioned("l/lease").await.unwrap();
+        assert_eq!((read.bytes.as_slice(), &read.version), (&b"a"[..], &v1));
+        assert!(read.modified.is_some());
+        // Two writers compare against v1: the first wins, the second learns it lost.
+        let v2 = store
+            .put_if("l/lease", b"b".to_vec(), Some(&v1))
+            .await
+            .unwrap();
+        assert!(v2.is_some());
+        assert_eq!(
+            store
+                .put_if("l/lease", b"c".to_vec(), Some(&v1))
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(store.get("l/lease").await.unwrap(), b"b");
+        // Gone: nothing to replace. The lock file is hidden from listings.
+        store.delete("l/lease").await.unwrap();
+        assert_eq!(
+            store
+                .put_if("l/lease", b"d".to_vec(), v2.as_ref())
+                .await
+                .unwrap(),
+            None
+        );
+        assert!(store.list("l").await.unwrap().is_empty());
+    }
 
     #[tokio::test]
     async fn keys_that_climb_out_of_the_folder_are_refused() {

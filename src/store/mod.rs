@@ -6,6 +6,7 @@
 //! chronological.
 
 mod local;
+pub mod lock;
 mod s3;
 
 use std::future::Future;
@@ -79,17 +80,49 @@ pub trait ObjectStore {
     /// part of one.
     fn put(&self, key: &str, bytes: Vec<u8>)
     -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// Creates the object only if no object `key` exists, atomically (S3's conditional
-    /// `If-None-Match: *`, a hard link locally): `Ok(false)` when one already existed.
-    fn put_new(
+    /// Reads an object with what a conditional write compares against.
+    fn get_versioned(
+        &self,
+        key: &str,
+    ) -> impl Future<Output = Result<Versioned, StoreError>> + Send;
+    /// A conditional write, atomic against other writers of the same object: with `expected`
+    /// None, creates the object only if none exists (S3 `If-None-Match: *`, a hard link
+    /// locally); with a version, replaces it only if it is still at that version (S3
+    /// `If-Match`, a compare under an exclusive lock locally). The new version when written,
+    /// None when the condition did not hold (another writer came first).
+    fn put_if(
         &self,
         key: &str,
         bytes: Vec<u8>,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+        expected: Option<&Version>,
+    ) -> impl Future<Output = Result<Option<Version>, StoreError>> + Send;
     /// Removes an object; removing a missing object is not an error.
     fn delete(&self, key: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// The full address of `key`, for messages and records (`s3://b/p/k` or a path).
     fn describe(&self, key: &str) -> String;
+}
+
+/// What a conditional write compares against: S3's ETag, or locally a digest of the content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version(String);
+
+impl Version {
+    pub(crate) fn new(tag: impl Into<String>) -> Self {
+        Self(tag.into())
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An object with its version and when it was last written (None where the store does not
+/// say).
+#[derive(Debug, Clone)]
+pub struct Versioned {
+    pub bytes: Vec<u8>,
+    pub version: Version,
+    pub modified: Option<SystemTime>,
 }
 
 /// A store rooted at a configured [`Location`].
@@ -136,10 +169,21 @@ impl ObjectStore for Store {
             Self::S3(s) => s.put(key, bytes).await,
         }
     }
-    async fn put_new(&self, key: &str, bytes: Vec<u8>) -> Result<bool, StoreError> {
+    async fn get_versioned(&self, key: &str) -> Result<Versioned, StoreError> {
         match self {
-            Self::Local(s) => s.put_new(key, bytes).await,
-            Self::S3(s) => s.put_new(key, bytes).await,
+            Self::Local(s) => s.get_versioned(key).await,
+            Self::S3(s) => s.get_versioned(key).await,
+        }
+    }
+    async fn put_if(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        expected: Option<&Version>,
+    ) -> Result<Option<Version>, StoreError> {
+        match self {
+            Self::Local(s) => s.put_if(key, bytes, expected).await,
+            Self::S3(s) => s.put_if(key, bytes, expected).await,
         }
     }
     async fn delete(&self, key: &str) -> Result<(), StoreError> {

@@ -8,7 +8,7 @@ use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 
-use super::{ObjectMeta, ObjectStore, StoreError, join_key};
+use super::{ObjectMeta, ObjectStore, StoreError, Version, Versioned, join_key};
 use crate::aws::{NO_CREDENTIALS, describe_failure};
 
 #[derive(Debug, Clone)]
@@ -229,24 +229,69 @@ impl ObjectStore for S3Bucket {
         Ok(())
     }
 
-    async fn put_new(&self, key: &str, bytes: Vec<u8>) -> Result<bool, StoreError> {
-        let sent = self
+    async fn get_versioned(&self, key: &str) -> Result<Versioned, StoreError> {
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(self.full_key(key))
+            .send()
+            .await
+            .map_err(|e| classify(self.describe(key), e))?;
+        let version = Version::new(out.e_tag.clone().unwrap_or_default());
+        let modified = out
+            .last_modified
+            .and_then(|t| std::time::SystemTime::try_from(t).ok());
+        let size = out.content_length.unwrap_or(0).max(0) as u64;
+        if size > crate::limits::MAX_OBJECT_BYTES {
+            return Err(StoreError::NotData {
+                location: self.describe(key),
+                message: crate::limits::too_large(size),
+            });
+        }
+        let body = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| StoreError::Transient {
+                location: self.describe(key),
+                message: format!("reading the object failed: {e}"),
+            })?;
+        Ok(Versioned {
+            bytes: body.into_bytes().to_vec(),
+            version,
+            modified,
+        })
+    }
+
+    async fn put_if(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        expected: Option<&Version>,
+    ) -> Result<Option<Version>, StoreError> {
+        let request = self
             .client
             .put_object()
             .bucket(&self.bucket)
             .key(self.full_key(key))
             .content_type(content_type(key))
-            .if_none_match("*")
-            .body(ByteStream::from(bytes))
-            .send()
-            .await;
-        match sent {
-            Ok(_) => Ok(true),
+            .body(ByteStream::from(bytes));
+        let request = match expected {
+            None => request.if_none_match("*"),
+            Some(v) => request.if_match(v.as_str()),
+        };
+        match request.send().await {
+            Ok(out) => Ok(Some(Version::new(out.e_tag.unwrap_or_default()))),
             Err(e) => {
-                // 412: the object exists; 409: a concurrent conditional write won the race.
+                // 412: the condition failed; 409: a concurrent conditional write won the race;
+                // 404: the object to replace is gone.
                 let code = e.as_service_error().and_then(|s| s.code()).unwrap_or("");
-                if matches!(code, "PreconditionFailed" | "ConditionalRequestConflict") {
-                    Ok(false)
+                if matches!(
+                    code,
+                    "PreconditionFailed" | "ConditionalRequestConflict" | "NoSuchKey"
+                ) {
+                    Ok(None)
                 } else {
                     Err(classify(self.describe(key), e))
                 }
