@@ -585,9 +585,10 @@ fn without_credentials_the_reason_names_the_missing_credentials_first() {
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     let record: Value = serde_json::from_str(&r.stdout).unwrap();
     let reason = record["failure_reason"].as_str().unwrap();
+    // The first thing an execution touches is its claim on the output folder.
     assert!(
         reason.starts_with(
-            "reading captured data: s3://some-bucket/capture/census-xgb: no AWS credentials found"
+            "claiming the execution: s3://some-bucket/output/census-xgb/census-bias/2024/01/19/12/.driftwatch-claim.json: no AWS credentials found"
         ),
         "{reason}"
     );

@@ -492,7 +492,7 @@ fn one_daemon_per_schedule_a_killed_one_is_not_waited_out_and_bad_queries_are_re
     let err = String::from_utf8_lossy(&second.stderr);
     assert_eq!(second.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("is held by another driftwatch daemon")
+        err.contains("is held by another driftwatch process")
             && err.contains(&format!("pid {}", first.child.id())),
         "{err}"
     );
@@ -512,7 +512,9 @@ fn one_daemon_per_schedule_a_killed_one_is_not_waited_out_and_bad_queries_are_re
         d.get("/healthz").is_some_and(|(c, _)| c == 200)
     });
     assert!(
-        third.log().contains("taking over the lease"),
+        third
+            .log()
+            .contains("taking over the lock of a process that stopped"),
         "{}",
         third.log()
     );
