@@ -385,6 +385,44 @@ fn an_unreachable_cluster_is_a_transient_failure_naming_it() {
     );
 }
 
+/// Regression: a stalled cluster ended at `max_runtime` with only "exceeded max runtime of
+/// 45s", the cause in the log alone, and `_shards/{run}/plan.json` left behind.
+#[test]
+fn a_stalled_cluster_names_what_it_was_waiting_for_and_leaves_no_shard_folder() {
+    let Some(url) = moto_url() else {
+        return;
+    };
+    let b = Bucket::with_scenario(&url, "ray-stalled");
+    let dir = tempfile::tempdir().unwrap();
+    // Accepts connections and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().flatten().take(16) {
+            held.push(s);
+        }
+        std::thread::sleep(Duration::from_secs(60));
+    });
+    let executor =
+        ray_executor(&address, 2, "driftwatch", "      retries: 0\n") + "    max_runtime: 4s\n";
+    let config = b.config(dir.path(), "stalled", &executor);
+    let (code, record, stderr) = run(&config, &b.env());
+    assert_eq!(code, 1, "{record}\n{stderr}");
+    let reason = record["failure_reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("exceeded max runtime of 4s; when it was reached, ")
+            && reason.contains(&address),
+        "{reason}"
+    );
+    let left: Vec<String> = b
+        .keys("stalled/")
+        .into_iter()
+        .filter(|k| k.contains("/_shards/"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
 #[test]
 fn sigterm_stops_the_running_shard_jobs() {
     let (Some(url), Some(ray)) = (moto_url(), ray_url()) else {

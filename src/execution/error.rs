@@ -30,8 +30,12 @@ pub enum ExecutionError {
     NothingChecked(String),
     #[error(transparent)]
     Write(#[from] WriteError),
-    #[error("exceeded max runtime of {}", format_runtime(*.0))]
-    TimedOut(Duration),
+    /// `max_runtime` was reached; `waiting_on` is what the execution was waiting for then.
+    #[error("exceeded max runtime of {}{}", format_runtime(*.limit), .waiting_on.as_ref().map(|w| format!("; when it was reached, {w}")).unwrap_or_default())]
+    TimedOut {
+        limit: Duration,
+        waiting_on: Option<String>,
+    },
     /// The shards of a sharded execution could not be merged (e.g. the ground truth changed
     /// between their reads: running again settles it).
     #[error("shard {shard} of {of}: {reason}")]
@@ -53,7 +57,7 @@ impl ExecutionError {
             Self::Capture(e) | Self::GroundTruth(e) | Self::Dashboard(e) => e.class(),
             Self::Write(e) => e.source.class(),
             // A slow store or endpoint may be faster next time.
-            Self::TimedOut(_) => FailureClass::Transient,
+            Self::TimedOut { .. } => FailureClass::Transient,
             Self::Shard {
                 transient: true, ..
             } => FailureClass::Transient,
@@ -115,7 +119,11 @@ mod tests {
             FailureClass::Permanent
         );
         assert_eq!(
-            ExecutionError::TimedOut(Duration::from_secs(1)).class(),
+            ExecutionError::TimedOut {
+                limit: Duration::from_secs(1),
+                waiting_on: None
+            }
+            .class(),
             FailureClass::Transient
         );
     }

@@ -24,6 +24,7 @@ mod shard_worker;
 mod shards;
 mod trace;
 mod unwind;
+mod waiting;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -501,9 +502,13 @@ async fn execute(
         )
         .await
     };
-    let result = match tokio::time::timeout(schedule.max_runtime, work).await {
+    let waiting = waiting::Waiting::default();
+    let result = match tokio::time::timeout(schedule.max_runtime, waiting.scope(work)).await {
         Ok(r) => r,
-        Err(_) => Err(ExecutionError::TimedOut(schedule.max_runtime)),
+        Err(_) => Err(ExecutionError::TimedOut {
+            limit: schedule.max_runtime,
+            waiting_on: waiting.last(),
+        }),
     };
     let done = match result {
         Ok(done) => {
@@ -516,6 +521,7 @@ async fn execute(
         Err(e) => {
             tracing::error!(reason = %e, class = e.class().as_str(), "execution failed");
             outputs::remove_analysis_files(&out_store, &folder).await;
+            outputs::remove_shard_folders(&out_store, &folder).await;
             record.fail(&e.to_string(), e.class());
             record.warnings = std::mem::take(&mut trace.warnings);
             None

@@ -33,3 +33,22 @@ pub(super) async fn remove_analysis_files(store: &Store, folder: &str) {
         tracing::warn!(error = %e, "cannot remove {} of a failed execution", failed.join(", "));
     }
 }
+
+/// Best effort: the shard folders (`_shards/{run}/`: plan, inputs, states) a failed or
+/// cancelled execution may leave (a timeout drops the coordinator before it cleans up).
+pub(super) async fn remove_shard_folders(store: &Store, folder: &str) {
+    let dir = join_key(folder, "_shards");
+    let objects = match store.list(&dir).await {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot list the shard folders of a failed execution");
+            return;
+        }
+    };
+    for o in objects {
+        if let Err(e) = store.delete(&o.key).await {
+            tracing::warn!(error = %e, "cannot remove the shard folders of a failed execution");
+            return;
+        }
+    }
+}

@@ -113,6 +113,12 @@ impl<'a> RayJobs<'a> {
             {
                 tries[i] += 1;
                 let id = format!("{}-{}", specs[i].id_stem, tries[i]);
+                super::waiting::on(|| {
+                    format!(
+                        "the Ray cluster at {} had not accepted job {id} (no answer)",
+                        self.client.address()
+                    )
+                });
                 match self.client.submit(&self.submission(&specs[i], &id)).await {
                     Ok(id) => {
                         tracing::info!(job = %id, attempt = tries[i], "Ray job submitted");
@@ -120,6 +126,13 @@ impl<'a> RayJobs<'a> {
                     }
                     Err(e) if e.is_transient() && tries[i] <= self.ray.retries => {
                         tracing::warn!(job = %id, error = %e, "submitting a Ray job failed; trying again");
+                        super::waiting::on(|| {
+                            format!(
+                                "submitting Ray job {id} to {} was failing (attempt {}): {e}",
+                                self.client.address(),
+                                tries[i]
+                            )
+                        });
                         pending.push_back(i);
                         break;
                     }
@@ -127,6 +140,7 @@ impl<'a> RayJobs<'a> {
                 }
             }
             if running.jobs.is_empty() && pending.is_empty() {
+                super::waiting::done();
                 return Ok(());
             }
             tokio::time::sleep(self.ray.poll).await;
@@ -141,6 +155,12 @@ impl<'a> RayJobs<'a> {
                     // time limit bounds the wait).
                     Err(e) if e.is_transient() => {
                         tracing::warn!(job = %id, error = %e, "could not read a Ray job's status");
+                        super::waiting::on(|| {
+                            format!(
+                                "the status of Ray job {id} could not be read from {}: {e}",
+                                self.client.address()
+                            )
+                        });
                         at += 1;
                         continue;
                     }
@@ -151,6 +171,18 @@ impl<'a> RayJobs<'a> {
                     }
                 };
                 if !info.status.is_terminal() {
+                    super::waiting::on(|| {
+                        format!(
+                            "Ray job {id} was {} on {}{}",
+                            format!("{:?}", info.status).to_uppercase(),
+                            self.client.address(),
+                            info.message
+                                .as_deref()
+                                .and_then(|m| m.lines().next())
+                                .map(|m| format!(" ({m})"))
+                                .unwrap_or_default()
+                        )
+                    });
                     at += 1;
                     continue;
                 }
