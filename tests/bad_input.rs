@@ -668,6 +668,57 @@ const CASES: &[Case] = &[
         ],
         env: &[("DRIFTWATCH_FAULT_PANIC", "1")],
     },
+    // ---- datasets (regressions of the hostile re-test) ----
+    Case {
+        // It said "at line 0".
+        kind: "JSON Lines dataset with a bad byte on line 2",
+        setup: |r| {
+            let cfg = r.join("cfg.json");
+            std::fs::write(
+                &cfg,
+                r#"{"dataset_type": "application/jsonlines", "label": "y", "label_values_or_threshold": [1],
+                    "facet": [{"name_or_index": "s", "value_or_threshold": [2]}],
+                    "methods": {"pre_training_bias": {"methods": "all"}}}"#,
+            )
+            .unwrap();
+            put(
+                r,
+                "d.jsonl",
+                b"{\"s\": 1, \"y\": 1}\n{\"s\": 2, \"y\": \"\xff\"}\n",
+            );
+            s(&[
+                "analyze",
+                "--dataset",
+                &p(r.join("d.jsonl")),
+                "--analysis-config",
+                &p(cfg),
+                "--output",
+                &p(r.join("out")),
+            ])
+        },
+        code: 2,
+        says: &["d.jsonl", "invalid byte 0xff at line 2, column 16"],
+        env: &[],
+    },
+    Case {
+        // It was not named: pandas reads the first, and so does driftwatch, now saying so.
+        kind: "a header naming a column twice",
+        setup: |r| {
+            let golden =
+                std::fs::read_to_string(repo_path("tests/fixtures/golden/mixed_facets.csv"))
+                    .unwrap();
+            let (head, rest) = golden.split_once('\n').unwrap();
+            let mut text = head.replacen("job", "x1", 1);
+            text.push('\n');
+            text.push_str(rest);
+            analyze(r, text.as_bytes())
+        },
+        code: 0,
+        says: &[
+            "the header row names column \"x1\" more than once (columns 4, 8); as pandas does, \"x1\" is the first of them and the others are x1.1",
+        ],
+        env: &[],
+    },
     // ---- names that become paths ----
     Case {
         // Regression: it read a plan from outside the output folder and wrote its state

@@ -46,7 +46,22 @@ struct Tally {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Role {
     Feature,
+    /// A feature that is a facet of the analysis: FT of that facet leaves it out, so its
+    /// values affect FT only for the other facets.
+    Facet,
     Label,
+    /// The predicted score or label, thresholded into a predicted label.
+    Prediction,
+}
+
+/// Where the tallied values come from, for the warnings' "first … in …".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Source {
+    /// A capture window: ids are capture events.
+    #[default]
+    Capture,
+    /// A dataset file (`analyze`): ids are 1-based row numbers of this file.
+    Dataset(String),
 }
 
 /// The tallies of the columns being built. Mergeable: the tallies of two runs of records
@@ -54,6 +69,8 @@ pub enum Role {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Quality {
     columns: Vec<(String, Role, Tally)>,
+    #[serde(default)]
+    source: Source,
 }
 
 impl Quality {
@@ -63,6 +80,23 @@ impl Quality {
                 .into_iter()
                 .map(|(n, r)| (n, r, Tally::default()))
                 .collect(),
+            source: Source::Capture,
+        }
+    }
+
+    /// The tallies of a dataset file's columns (`analyze`): ids are row numbers.
+    pub fn of_dataset(file: String, columns: impl IntoIterator<Item = (String, Role)>) -> Self {
+        Self {
+            source: Source::Dataset(file),
+            ..Self::new(columns)
+        }
+    }
+
+    /// Counts `n` plain numbers of column `column` at once (a numeric column's ordinary
+    /// values: only the exceptions need [`Quality::observe`]).
+    pub fn numbers(&mut self, column: usize, n: usize) {
+        if let Some((_, _, t)) = self.columns.get_mut(column) {
+            t.numbers += n;
         }
     }
 
@@ -103,21 +137,33 @@ impl Quality {
             let first = |s: &Seen| {
                 s.first
                     .as_ref()
-                    .map(|(v, id)| format!("first {v:?} in capture event {id}"))
+                    .map(|(v, id)| match &self.source {
+                        Source::Capture => format!("first {v:?} in capture event {id}"),
+                        Source::Dataset(file) => format!("first {v:?} in row {id} of {file}"),
+                    })
                     .unwrap_or_default()
             };
+            // FT of a facet leaves the facet's own column out (smclarify): a facet column's
+            // gaps break FT only for the other facets, and saying otherwise beside a
+            // computed FT was a contradiction (regression: "FT cannot be computed", FT = 0.0).
+            let ft = match role {
+                Role::Facet => format!(
+                    "FlipTest (FT) of the other facets cannot be computed on this window (FT of facet {name:?} leaves this column out)"
+                ),
+                _ => "FlipTest (FT) cannot be computed on this window".to_string(),
+            };
             match role {
-                Role::Feature => {
+                Role::Feature | Role::Facet => {
                     if t.missing.count > 0 {
                         out.push(format!(
-                            "feature {name:?}: {} records have no value (empty, NaN or null; {}): FlipTest (FT) needs every value and cannot be computed on this window",
+                            "feature {name:?}: {} records have no value (empty, NaN or null; {}): {ft}",
                             t.missing.count,
                             first(&t.missing)
                         ));
                     }
                     if t.non_finite.count > 0 {
                         out.push(format!(
-                            "feature {name:?}: {} values are infinite or beyond a float's range ({}): FlipTest (FT) cannot be computed on this window",
+                            "feature {name:?}: {} values are infinite or beyond a float's range ({}): {ft}",
                             t.non_finite.count,
                             first(&t.non_finite)
                         ));
@@ -131,18 +177,59 @@ impl Quality {
                         ));
                     }
                 }
-                Role::Label => {
+                Role::Prediction => {
+                    if t.missing.count > 0 {
+                        out.push(format!(
+                            "prediction {name:?}: {} records have no predicted value (empty, NaN or null; {}): no threshold is exceeded by them, so they count as negative predictions",
+                            t.missing.count,
+                            first(&t.missing)
+                        ));
+                    }
+                    if t.non_finite.count > 0 {
+                        out.push(format!(
+                            "prediction {name:?}: {} predicted values are infinite or beyond a float's range ({}): +inf exceeds every threshold and -inf none, so they are thresholded as extreme scores",
+                            t.non_finite.count,
+                            first(&t.non_finite)
+                        ));
+                    }
                     if t.text.count > 0 && t.numbers > 0 {
                         out.push(format!(
-                            "label {name:?}: {} ground-truth labels are not numbers ({}) among {} numeric labels; they are not a positive label value, so they count as negative",
+                            "prediction {name:?}: {} predicted values are not numbers ({}) among {} numbers",
                             t.text.count,
                             first(&t.text),
                             t.numbers
                         ));
                     }
+                }
+                Role::Label => {
+                    let (labels, consequence) = match self.source {
+                        Source::Capture => (
+                            "ground-truth labels",
+                            "they are not a positive label value, so they count as negative",
+                        ),
+                        Source::Dataset(_) => (
+                            "labels",
+                            "the column is read as text, so label_values_or_threshold is matched against text",
+                        ),
+                    };
+                    if t.text.count > 0 && t.numbers > 0 {
+                        out.push(format!(
+                            "label {name:?}: {} {labels} are not numbers ({}) among {} numeric labels; {consequence}",
+                            t.text.count,
+                            first(&t.text),
+                            t.numbers
+                        ));
+                    }
+                    if t.non_finite.count > 0 {
+                        out.push(format!(
+                            "label {name:?}: {} labels are infinite or beyond a float's range ({})",
+                            t.non_finite.count,
+                            first(&t.non_finite)
+                        ));
+                    }
                     if t.missing.count > 0 {
                         out.push(format!(
-                            "label {name:?}: {} ground-truth labels are empty or null ({})",
+                            "label {name:?}: {} {labels} are empty or null ({})",
                             t.missing.count,
                             first(&t.missing)
                         ));
@@ -175,7 +262,7 @@ mod tests {
         q.observe(2, &Cell::Text("yes".into()), b);
         let w = q.warnings();
         assert_eq!(w.len(), 4, "{w:#?}");
-        assert!(w[0].starts_with("feature \"age\": 1 records have no value (empty, NaN or null; first \"NaN\" in capture event ev-2)"), "{}", w[0]);
+        assert!(w[0].starts_with("feature \"age\": 1 records have no value (empty, NaN or null; first \"NaN\" in capture event ev-2): FlipTest (FT) cannot be computed"), "{}", w[0]);
         assert!(
             w[1].contains("\"hours\": 1 values are infinite")
                 && w[1].contains("first \"inf\" in capture event ev-1"),
@@ -190,5 +277,18 @@ mod tests {
             w[2]
         );
         assert!(w[3].starts_with("label \"label\": 1 ground-truth labels are not numbers (first \"yes\" in capture event ev-2) among 1 numeric labels"), "{}", w[3]);
+    }
+
+    #[test]
+    fn a_facet_columns_gaps_break_only_the_other_facets_ft() {
+        let mut q = Quality::new([("sex".to_string(), Role::Facet)]);
+        q.observe(0, &Cell::Float(f64::INFINITY), "ev-1");
+        let w = q.warnings();
+        assert_eq!(w.len(), 1);
+        assert!(
+            w[0].ends_with("FlipTest (FT) of the other facets cannot be computed on this window (FT of facet \"sex\" leaves this column out)"),
+            "{}",
+            w[0]
+        );
     }
 }

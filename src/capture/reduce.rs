@@ -20,7 +20,7 @@ use super::frame::{FrameSpec, PREDICTION_COLUMN, generated_name};
 use super::quality::{Quality, Role};
 use super::read::CapturedEvent;
 use super::truth::{Labels, MISS_BATCH, SeqSet, TruthIndex, id_hash};
-use crate::config::analysis::AnalysisConfig;
+use crate::config::analysis::{AnalysisConfig, ColumnRef};
 
 /// Which cells of a merged record the analysis keeps, decided once from the config.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,6 +33,9 @@ pub struct ReducePlan {
     pub distinct: bool,
     /// Positions of the schedule's excluded features: not tallied for data quality.
     excluded_at: Vec<usize>,
+    /// The facets' column names (a facet's gaps affect FT only for the other facets).
+    #[serde(default)]
+    facets: Vec<String>,
 }
 
 impl ReducePlan {
@@ -57,11 +60,24 @@ impl ReducePlan {
                 .as_ref()
                 .and_then(|f| kept_positions(f, &spec, cfg))
         };
+        let facets = cfg
+            .facets
+            .iter()
+            .map(|f| match &f.column {
+                ColumnRef::Name(n) => n.clone(),
+                ColumnRef::Index(i) => spec
+                    .features
+                    .as_ref()
+                    .and_then(|names| names.get(*i).cloned())
+                    .unwrap_or_else(|| generated_name(*i)),
+            })
+            .collect();
         Self {
             spec,
             kept,
             distinct: !ft,
             excluded_at,
+            facets,
         }
     }
 
@@ -95,8 +111,18 @@ impl ReducePlan {
         Quality::new(
             names
                 .into_iter()
-                .map(|n| (n, Role::Feature))
-                .chain([(self.spec.label.clone(), Role::Label)]),
+                .map(|n| {
+                    let role = if self.facets.contains(&n) {
+                        Role::Facet
+                    } else {
+                        Role::Feature
+                    };
+                    (n, role)
+                })
+                .chain([
+                    (self.spec.label.clone(), Role::Label),
+                    ("endpoint output".to_string(), Role::Prediction),
+                ]),
         )
     }
 }
@@ -259,6 +285,7 @@ impl BiasPartial {
             }
         }
         q.observe(width, &label, id);
+        q.observe(width + 1, &prediction, id);
         let mut row: Vec<Cell> = match &plan.kept {
             Some(k) => {
                 let mut r = Vec::with_capacity(k.len() + 2);

@@ -71,6 +71,20 @@ pub fn read_csv(
             spelled
         }
     };
+    let duplicates = match headers {
+        None => duplicate_names(&first_nonblank(bytes).map(split_fields).unwrap_or_default()),
+        Some(_) => Vec::new(),
+    };
+    warnings.extend(duplicates.iter().map(|(name, at)| {
+        let later: Vec<String> = (1..at.len()).map(|k| format!("{name}.{k}")).collect();
+        let at: Vec<String> = at.iter().map(|i| (i + 1).to_string()).collect();
+        format!(
+            "{}: the header row names column {name:?} more than once (columns {}); as pandas does, {name:?} is the first of them and the others are {}",
+            path.display(),
+            at.join(", "),
+            later.join(", ")
+        )
+    }));
     let quoted = scan::has_quotes(bytes);
     // With config headers and no header row, the first-row check below needs every column.
     let projection = match (bias_only, headers, quoted) {
@@ -135,6 +149,17 @@ pub fn read_csv(
         }
     };
     let projected = projection.map(|p| p.cfg);
+    // pandas' names for repeated columns (`x.1`, `x.2`), which a Clarify config can use,
+    // instead of polars' (`x_duplicated_0`).
+    let mut frame = frame;
+    for (name, at) in &duplicates {
+        for (k, pos) in at.iter().enumerate().skip(1) {
+            let Some(current) = frame.get_column_names().get(*pos).map(|n| n.to_string()) else {
+                continue;
+            };
+            let _ = frame.rename(&current, format!("{name}.{k}").into());
+        }
+    }
     let Some(h) = headers else {
         return Ok(CsvRead {
             frame,
@@ -142,7 +167,6 @@ pub fn read_csv(
             projected,
         });
     };
-    let mut frame = frame;
     frame
         .set_column_names(h)
         .map_err(|e| DatasetError::Invalid {
@@ -201,6 +225,22 @@ fn header_names(bytes: &[u8]) -> Option<Vec<String>> {
         .enumerate()
         .all(|(i, n)| !names[..i].contains(n));
     (plain && distinct).then_some(names)
+}
+
+/// The names given to more than one column, each with its positions (0-based), in order of
+/// first appearance.
+fn duplicate_names(names: &[String]) -> Vec<(String, Vec<usize>)> {
+    let mut out: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, n) in names.iter().enumerate() {
+        if names[..i].contains(n) {
+            continue;
+        }
+        let at: Vec<usize> = (i..names.len()).filter(|j| names[*j] == *n).collect();
+        if at.len() > 1 {
+            out.push((n.clone(), at));
+        }
+    }
+    out
 }
 
 /// A first row with text in a column whose every other value is a number: a header row
@@ -289,6 +329,24 @@ fn split_fields(line: &[u8]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repeated_header_names_get_pandas_names_and_a_warning() {
+        let read = read_csv(b"a,b,a,a\n1,2,3,4\n", Path::new("d.csv"), None, None).unwrap();
+        let names: Vec<String> = read
+            .frame
+            .get_column_names()
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(names, ["a", "b", "a.1", "a.2"]);
+        assert_eq!(read.warnings.len(), 1);
+        assert!(
+            read.warnings[0].contains("columns 1, 3, 4"),
+            "{:?}",
+            read.warnings
+        );
+    }
 
     fn read(text: &str, headers: Option<&[String]>) -> Result<DataFrame, DatasetError> {
         read_csv(text.as_bytes(), Path::new("d.csv"), headers, None).map(|r| r.frame)

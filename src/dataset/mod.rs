@@ -4,6 +4,7 @@
 pub(crate) mod csv;
 pub mod jsonlines;
 mod parsed;
+pub mod quality;
 mod scan;
 
 use std::path::{Path, PathBuf};
@@ -97,11 +98,15 @@ pub fn load(path: &Path, cfg: &AnalysisConfig, columns: Columns) -> Result<Datas
         DatasetType::JsonLines if cfg.features.is_some() => {
             jsonlines::read_clarify_jsonlines(&text(&bytes)?, path, cfg)?
         }
-        DatasetType::JsonLines => JsonReader::new(std::io::Cursor::new(bytes))
-            .with_json_format(JsonFormat::JsonLines)
-            .infer_schema_len(None)
-            .finish()
-            .map_err(|e| invalid(path, e))?,
+        DatasetType::JsonLines => {
+            // Checked first: polars names no line for a bad byte ("at line 0").
+            crate::limits::utf8(&bytes).map_err(|e| invalid(path, e))?;
+            JsonReader::new(std::io::Cursor::new(bytes))
+                .with_json_format(JsonFormat::JsonLines)
+                .infer_schema_len(None)
+                .finish()
+                .map_err(|e| invalid(path, e))?
+        }
         DatasetType::Parquet => ParquetReader::new(std::io::Cursor::new(bytes))
             .finish()
             .map_err(|e| invalid(path, e))?,
@@ -112,8 +117,10 @@ pub fn load(path: &Path, cfg: &AnalysisConfig, columns: Columns) -> Result<Datas
             });
         }
     };
+    let frame = pandas_like(frame);
+    warnings.extend(quality::warnings(&frame, cfg, path));
     Ok(Dataset {
-        frame: pandas_like(frame),
+        frame,
         warnings,
         projected,
     })
