@@ -24,6 +24,13 @@ pub const MAX_CAPTURE_OBJECT_BYTES: u64 = 256 << 20;
 /// 19.7 MiB), so 16 MiB keeps the worst single line under 1 GB.
 pub const MAX_LINE_BYTES: usize = 16 << 20;
 
+/// The most columns a dataset (or a config's `headers`) may have. Every column costs polars
+/// and the reader fixed state whatever its length (a 17.9 MB CSV of 1,000,000 columns peaked
+/// at 1.97 GB, 110 times its size), and no Clarify analysis is meaningful over more features
+/// than this: Kernel SHAP's coalitions, FT's neighbours and a report's tables all grow with
+/// them.
+pub const MAX_COLUMNS: usize = 10_000;
+
 /// The largest schedules file or analysis config: real ones are kilobytes; a YAML parser
 /// given hundreds of megabytes spends its memory before it can say what is wrong.
 pub const MAX_CONFIG_BYTES: u64 = 4 << 20;

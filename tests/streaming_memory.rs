@@ -173,3 +173,53 @@ fn a_window_many_times_the_memory_limit_completes_within_it() {
         WINDOW_LIMIT_BYTES >> 20
     );
 }
+
+/// Regression: ground truth as one JSON array on one line was parsed into a tree of the whole
+/// file (1,000,000 records, 113 MiB: a 1.50 GB peak). Its items are now read one at a time,
+/// so the file costs its bytes and the index of its labels.
+#[test]
+fn ground_truth_as_one_json_array_costs_about_its_own_size() {
+    const LABELS: usize = 300_000;
+    let small = tempfile::tempdir().unwrap();
+    window(small.path(), 1, 1_000);
+    let (_, base) = run(small.path());
+
+    let big = tempfile::tempdir().unwrap();
+    window(big.path(), 1, 1_000);
+    let gdir = big.path().join("truth/2024/01/19/11");
+    for f in std::fs::read_dir(&gdir).unwrap() {
+        std::fs::remove_file(f.unwrap().path()).unwrap();
+    }
+    let mut array = String::from("[");
+    for i in 0..LABELS {
+        if i > 0 {
+            array.push(',');
+        }
+        let label = if (i * 31).is_multiple_of(3) { "1" } else { "0" };
+        array.push_str(
+            &json!({"groundTruthData": {"data": label, "encoding": "CSV"},
+                   "eventMetadata": {"eventId": format!("evt-{i:012}-0000-0000-0000")},
+                   "eventVersion": "0"})
+            .to_string(),
+        );
+    }
+    array.push(']');
+    let array_bytes = array.len() as u64;
+    std::fs::write(gdir.join("all.jsonl"), array).unwrap();
+    let (record, peak) = run(big.path());
+    assert_eq!(record["counts"]["records_merged"], 1_000, "{record}");
+    assert_eq!(record["counts"]["ground_truth_records"], LABELS, "{record}");
+    let cost = peak.saturating_sub(base);
+    eprintln!(
+        "peak {} MB ({} MB over the same window with line-per-record truth) for a {} MB array",
+        peak >> 20,
+        cost >> 20,
+        array_bytes >> 20
+    );
+    assert!(
+        cost < array_bytes * 5 / 2,
+        "the array added {} MB to the peak for {} MB of ground truth",
+        cost >> 20,
+        array_bytes >> 20
+    );
+}

@@ -138,19 +138,20 @@ pub fn each_ground_truth(
     mut ok: impl FnMut(GroundTruthRecord<'_>),
     mut bad: impl FnMut(BadLine),
 ) {
-    // Tolerated: a file that is one JSON array of records (seen in SageMaker's own examples).
-    if bytes.trim_ascii_start().starts_with(b"[")
-        && let Ok(Value::Array(items)) = serde_json::from_slice::<Value>(bytes)
-    {
-        for (i, item) in items.iter().enumerate() {
-            let parsed = RawTruth::deserialize(item)
-                .map_err(|e| format!("not a ground-truth record: {e}"))
-                .and_then(|raw| record(raw, label));
+    // Tolerated: a file that is one JSON array of records (seen in SageMaker's own examples),
+    // read item by item under the limits of a line.
+    if let Some(items) = super::jsonl::array_items(bytes) {
+        for (i, item) in items {
+            let parsed = item.and_then(|item| {
+                serde_json::from_str::<RawTruth<'_>>(item)
+                    .map_err(|e| format!("not a ground-truth record: {e}"))
+                    .and_then(|raw| record(raw, label))
+            });
             match parsed {
                 Ok(r) => ok(r),
                 Err(reason) => bad(BadLine {
                     line: None,
-                    reason: format!("array item {}: {reason}", i + 1),
+                    reason: format!("array item {i}: {reason}"),
                 }),
             }
         }

@@ -117,6 +117,15 @@ impl Decoder {
     pub fn decode(&self, r: &CapturedLine) -> Result<Vec<(Vec<Cell>, Cell)>, String> {
         let rows = decode_features(&r.input, self.features.as_ref())
             .map_err(|e| format!("endpointInput: {e}"))?;
+        // A window keeps a row per distinct record: records as wide as a hostile line allows
+        // would cost gigabytes across a window.
+        if let Some(wide) = rows.iter().find(|r| r.len() > crate::limits::MAX_COLUMNS) {
+            return Err(format!(
+                "endpointInput: a record has {} features, more than the {} driftwatch analyses",
+                wide.len(),
+                crate::limits::MAX_COLUMNS
+            ));
+        }
         let preds = if self.ignore_output {
             vec![
                 Prediction {
@@ -676,6 +685,45 @@ mod tests {
             score: Some(0.1),
         };
         assert_eq!(predicted_label(labelled, 0.5), Cell::Text("yes".into()));
+    }
+
+    /// A record wider than any analysis is one malformed line, not a window's worth of
+    /// memory.
+    #[test]
+    fn a_record_wider_than_the_column_limit_is_malformed() {
+        let d = Decoder {
+            features: None,
+            outputs: OutputLocators {
+                inference: None,
+                probability: None,
+            },
+            expected_features: None,
+            threshold: 0.5,
+            ignore_output: false,
+        };
+        let line = |width: usize| {
+            serde_json::json!({
+                "captureData": {
+                    "endpointInput": {"observedContentType": "text/csv", "mode": "INPUT",
+                        "data": vec!["1"; width].join(","), "encoding": "CSV"},
+                    "endpointOutput": {"observedContentType": "text/csv", "mode": "OUTPUT",
+                        "data": "0.7", "encoding": "CSV"}},
+                "eventMetadata": {"eventId": "e", "inferenceTime": "2024-01-19T11:00:00Z"},
+                "eventVersion": "0"
+            })
+            .to_string()
+        };
+        let ok = line(3);
+        assert_eq!(
+            d.decode(&parse_capture_line(&ok).unwrap()).unwrap().len(),
+            1
+        );
+        let wide = line(crate::limits::MAX_COLUMNS + 1);
+        let e = d.decode(&parse_capture_line(&wide).unwrap()).unwrap_err();
+        assert_eq!(
+            e,
+            "endpointInput: a record has 10001 features, more than the 10000 driftwatch analyses"
+        );
     }
 
     #[test]

@@ -56,6 +56,20 @@ pub fn read_csv(
         Some(h) => h.len(),
         None => lines(bytes).next().map_or(0, scan::count_fields),
     };
+    if expected_fields > crate::limits::MAX_COLUMNS {
+        return Err(DatasetError::Invalid {
+            path: path.to_path_buf(),
+            message: format!(
+                "{} has {expected_fields} columns, more than the {} a dataset may have",
+                if headers.is_some() {
+                    "the config's headers list"
+                } else {
+                    "the first row"
+                },
+                crate::limits::MAX_COLUMNS
+            ),
+        });
+    }
     // The file's own header row: always without `headers`; with them, when it spells them.
     let has_header_row = match headers {
         None => true,
@@ -329,6 +343,27 @@ fn split_fields(line: &[u8]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: a 17.9 MB CSV of 1,000,000 columns peaked at 1.97 GB.
+    #[test]
+    fn a_file_wider_than_the_column_limit_is_refused_before_it_is_parsed() {
+        let width = crate::limits::MAX_COLUMNS + 1;
+        let row = vec!["1"; width].join(",");
+        let text = format!(
+            "{}\n{row}\n",
+            (0..width)
+                .map(|i| format!("c{i}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let e = read_csv(text.as_bytes(), Path::new("wide.csv"), None, None)
+            .err()
+            .expect("refused");
+        assert_eq!(
+            e.to_string(),
+            "wide.csv: the first row has 10001 columns, more than the 10000 a dataset may have"
+        );
+    }
 
     #[test]
     fn repeated_header_names_get_pandas_names_and_a_warning() {
