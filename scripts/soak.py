@@ -6,6 +6,9 @@
    connection, and injects 503 SlowDown, 500 InternalError, connection resets and stalls.
 3. The daemon (`serve --lookback 24h`) catches up the day; the soak kills it with -9 at random
    points and restarts it, `--restarts` times, then lets it finish (bounded by `--minutes`).
+   Meanwhile, `--outages` times, the proxy turns into a storage outage for `--outage-seconds`:
+   every request, reads and writes alike, gets 503 ServiceUnavailable, so executions can
+   write neither their files nor their records.
 4. Checks: every scheduled time of the look-back has one execution record, terminal, with a
    failure class when Failed; no scheduled time was executed to completion twice (from the
    daemons' logs: "execution finished" lines with a success status).
@@ -48,6 +51,8 @@ class FaultProxy:
         self.sock.listen(64)
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         self.stopped = False
+        # Until when (time.monotonic()) every request is refused: a storage outage.
+        self.outage_until = 0.0
         threading.Thread(target=self.serve, daemon=True).start()
 
     def serve(self):
@@ -106,7 +111,7 @@ class FaultProxy:
             f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
             f"<Message>injected by the soak</Message></Error>"
         ).encode()
-        reason = {503: "Slow Down", 500: "Internal Server Error"}[status]
+        reason = {503: "Service Unavailable", 500: "Internal Server Error"}[status]
         conn.sendall(
             f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/xml\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body
@@ -116,6 +121,11 @@ class FaultProxy:
         try:
             request = self.read_request(conn)
             if request is None:
+                return
+            if time.monotonic() < self.outage_until:
+                with self.lock:
+                    self.counts["outage"] += 1
+                self.error(conn, 503, "ServiceUnavailable")
                 return
             kind = self.pick()
             if kind == "slowdown":
@@ -163,6 +173,9 @@ def main():
     ap.add_argument("--restarts", type=int, default=10)
     ap.add_argument("--minutes", type=float, default=12)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--outages", type=int, default=3,
+                    help="storage outages: every S3 request refused for --outage-seconds")
+    ap.add_argument("--outage-seconds", type=float, default=25.0)
     ap.add_argument("--faults", type=float, default=1.0,
                     help="scale of the fault rates (1: 8%% SlowDown, 4%% 500, 4%% resets, 2%% stalls)")
     a = ap.parse_args()
@@ -229,6 +242,15 @@ def main():
                 pass
         return out
 
+    def outages():
+        for _ in range(a.outages):
+            time.sleep(rng.uniform(5.0, 40.0))
+            if proxy.stopped:
+                return
+            proxy.outage_until = time.monotonic() + a.outage_seconds
+            time.sleep(a.outage_seconds)
+
+    threading.Thread(target=outages, daemon=True).start()
     daemon = start()
     kills = 0
     for _ in range(a.restarts):
@@ -285,7 +307,8 @@ def main():
     injected = sum(v for k, v in proxy.counts.items() if k != "forwarded")
     print(f"{'restarts (kill -9)':<34} {kills}")
     print(f"{'S3 requests through the proxy':<34} {sum(proxy.counts.values())}")
-    for k in ("slowdown", "internal", "reset", "stall"):
+    print(f"{'storage outages':<34} {a.outages} x {a.outage_seconds:g} s")
+    for k in ("slowdown", "internal", "reset", "stall", "outage"):
         print(f"{'  injected ' + k:<34} {proxy.counts[k]}")
     print(f"{'faults injected':<34} {injected}")
     print(f"{'executions started':<34} {sum(started.values())}")

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use common::serve::{
     Daemon, SCHEDULE, folder, free_port, hour_of, record_times, records, schedules_yaml,
-    write_traffic,
+    silent_server, write_traffic,
 };
 
 #[test]
@@ -209,23 +209,10 @@ fn serve_catches_up_reports_reloads_stops_and_restarts_without_duplicates() {
     assert_eq!(record_times(root.path()), before, "records rewritten");
 }
 
-/// A TCP server that accepts connections and never answers: an S3 that hangs.
-fn silent_server() -> (u16, std::thread::JoinHandle<()>) {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    let h = std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for s in l.incoming().flatten() {
-            held.push(s);
-        }
-    });
-    (port, h)
-}
-
 fn hanging_s3_setup(
     max_runtime: &str,
 ) -> (tempfile::TempDir, PathBuf, Vec<(&'static str, String)>) {
-    let (port, _h) = silent_server();
+    let url = silent_server();
     let root = tempfile::tempdir().unwrap();
     std::fs::write(root.path().join("analysis.json"), ANALYSIS_CONFIG).unwrap();
     let yaml = schedules_yaml(&format!("    max_runtime: {max_runtime}\n")).replace(
@@ -234,7 +221,7 @@ fn hanging_s3_setup(
     );
     let config = root.path().join("schedules.yaml");
     std::fs::write(&config, yaml).unwrap();
-    let env = common::aws_env(&format!("http://127.0.0.1:{port}"));
+    let env = common::aws_env(&url);
     (root, config, env)
 }
 

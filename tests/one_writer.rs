@@ -4,31 +4,15 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::scenario::ANALYSIS_CONFIG;
-use common::serve::{Daemon, SCHEDULE, hour_of, records, schedules_yaml, write_traffic};
+use common::serve::{
+    Daemon, SCHEDULE, hour_of, records, schedules_yaml, silent_server, write_traffic,
+};
 use serde_json::Value;
-
-/// An S3 endpoint that accepts connections and never answers: an execution reading from it
-/// runs until its `max_runtime`.
-fn silent_s3() -> String {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", l.local_addr().unwrap());
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for s in l.incoming().flatten() {
-            held.push(s);
-            if held.len() > 64 {
-                break;
-            }
-        }
-    });
-    url
-}
 
 const T: &str = "2024-01-19T12:00:00Z";
 const FOLDER: &str = "output/census-xgb/census-hourly/2024/01/19/12";
@@ -56,7 +40,7 @@ fn two_runs_of_the_same_time_at_once_execute_it_once() {
         ),
     )
     .unwrap();
-    let env = common::aws_env(&silent_s3());
+    let env = common::aws_env(&silent_server());
     let first = run_cmd(&config, &env)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

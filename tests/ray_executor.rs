@@ -394,16 +394,7 @@ fn a_stalled_cluster_names_what_it_was_waiting_for_and_leaves_no_shard_folder() 
     };
     let b = Bucket::with_scenario(&url, "ray-stalled");
     let dir = tempfile::tempdir().unwrap();
-    // Accepts connections and never answers.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for s in listener.incoming().flatten().take(16) {
-            held.push(s);
-        }
-        std::thread::sleep(Duration::from_secs(60));
-    });
+    let address = common::serve::silent_server();
     let executor =
         ray_executor(&address, 2, "driftwatch", "      retries: 0\n") + "    max_runtime: 4s\n";
     let config = b.config(dir.path(), "stalled", &executor);

@@ -3,7 +3,6 @@
 
 use std::borrow::Cow;
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::payload::{JsonPath, csv_cells, truncate};

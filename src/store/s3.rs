@@ -188,30 +188,7 @@ impl ObjectStore for S3Bucket {
     }
 
     async fn get(&self, key: &str) -> Result<Vec<u8>, StoreError> {
-        let out = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(self.full_key(key))
-            .send()
-            .await
-            .map_err(|e| classify(self.describe(key), e))?;
-        let size = out.content_length.unwrap_or(0).max(0) as u64;
-        if size > crate::limits::MAX_OBJECT_BYTES {
-            return Err(StoreError::NotData {
-                location: self.describe(key),
-                message: crate::limits::too_large(size),
-            });
-        }
-        let body = out
-            .body
-            .collect()
-            .await
-            .map_err(|e| StoreError::Transient {
-                location: self.describe(key),
-                message: format!("reading the object failed: {e}"),
-            })?;
-        Ok(body.into_bytes().to_vec())
+        Ok(self.get_versioned(key).await?.bytes)
     }
 
     async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {

@@ -240,3 +240,21 @@ pub fn records(root: &Path) -> Vec<Value> {
         .map(|(p, _)| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
         .collect()
 }
+
+/// An endpoint that accepts connections and never answers (an S3 or a Ray cluster that
+/// hangs); its URL. It holds at most 64 connections, then stops accepting.
+pub fn silent_server() -> String {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in l.incoming().flatten() {
+            held.push(s);
+            if held.len() >= 64 {
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_secs(600));
+    });
+    url
+}
