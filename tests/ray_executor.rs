@@ -472,6 +472,13 @@ fn sigterm_stops_the_running_shard_jobs() {
         )
     });
     assert_eq!(record["status"], "Stopped", "{record}");
+    // A cancelled execution leaves no shard folder (its plan and inputs) behind.
+    let left: Vec<String> = b
+        .keys("out/")
+        .into_iter()
+        .filter(|k| k.contains("/_shards/"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
     // Every job it submitted ends STOPPED (Ray takes a moment to kill the entrypoint).
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {

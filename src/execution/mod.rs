@@ -245,6 +245,7 @@ async fn record_unfinished(
     let out_store = Store::open(&schedule.output, clients).await;
     let folder = schedule.output_folder(t);
     outputs::remove_analysis_files(&out_store, &folder).await;
+    outputs::remove_shard_folders(&out_store, &folder).await;
     let mut record = blank_record(
         schedule,
         t,
