@@ -15,10 +15,9 @@ use std::time::Duration;
 use chrono::Utc;
 
 use crate::config::Schedule;
-use crate::sagemaker::layout::RECORD_FILE;
-use crate::sagemaker::{ExecutionRecord, JsonFile};
+use crate::sagemaker::ExecutionRecord;
 use crate::store::lock::{self, Holder, Lock, LockError};
-use crate::store::{ObjectStore, Store, join_key};
+use crate::store::{Store, join_key};
 
 pub const CLAIM_FILE: &str = ".driftwatch-claim.json";
 
@@ -102,17 +101,10 @@ impl Guard {
     }
 }
 
-/// The record in `folder` now, if it can be read (an unreadable one counts as none, as the
-/// daemon's ledger treats it).
-pub(super) async fn current_record(store: &Store, folder: &str) -> Option<ExecutionRecord> {
-    let bytes = store.get(&join_key(folder, RECORD_FILE)).await.ok()?;
-    ExecutionRecord::from_json(&bytes).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sagemaker::Status;
+    use crate::sagemaker::{JsonFile, Status};
 
     fn record(status: Status, attempt: u32) -> ExecutionRecord {
         let text = r#"{"schedule": "s", "monitoring_type": "ModelBias", "endpoint": "ep",

@@ -35,6 +35,7 @@ use tracing::Instrument;
 pub use access::{Probe, check_access};
 pub use claim::Guard;
 pub use error::{ExecutionError, format_runtime};
+pub use outputs::{Entry, read_record};
 pub use pages::rebuild_dashboard;
 pub use ray_backfill::run_on_ray;
 pub use shard_worker::{ShardDone, run_shard};
@@ -469,9 +470,16 @@ async fn execute(
         Ok(c) => c,
         Err(e) => return not_claimed(record, &e),
     };
-    if let Some(found) =
-        guard.superseded_by(claim::current_record(&out_store, &folder).await, attempt)
-    {
+    let current = match outputs::read_record(&out_store, &folder).await {
+        Ok(Entry::Recorded(r)) => Some(*r),
+        Ok(Entry::Missing | Entry::Unreadable(_)) => None,
+        Err(e) => {
+            claim.release(&out_store).await;
+            let reason = format!("reading the execution record once the claim was held: {e}");
+            return unwritten(record, &reason, e.class());
+        }
+    };
+    if let Some(found) = guard.superseded_by(current, attempt) {
         tracing::info!(
             status = found.status.as_str(),
             attempt = found.attempt,
@@ -615,11 +623,10 @@ async fn execute(
 /// stays due, without a window read in vain.
 fn not_claimed(mut record: ExecutionRecord, e: &crate::store::lock::LockError) -> Executed {
     use crate::store::lock::LockError;
-    let ledger = match e {
+    match e {
         LockError::Store(se) => {
             tracing::error!(error = %se, "cannot claim the execution");
-            record.fail(&format!("claiming the execution: {se}"), se.class());
-            Ledger::NotWritten
+            unwritten(record, &format!("claiming the execution: {se}"), se.class())
         }
         LockError::Held { .. } | LockError::Corrupt { .. } => {
             tracing::warn!(reason = %e, "not run: another process is running this execution");
@@ -627,14 +634,29 @@ fn not_claimed(mut record: ExecutionRecord, e: &crate::store::lock::LockError) -
                 &format!("not run, to run it only once: {e}"),
                 crate::sagemaker::FailureClass::Transient,
             );
-            Ledger::Busy
+            record.finished_at = Utc::now();
+            Executed {
+                record,
+                datums: Vec::new(),
+                ledger: Ledger::Busy,
+            }
         }
-    };
+    }
+}
+
+/// An attempt that stopped before reading anything because its output could not be used:
+/// nothing was written, so the time stays due.
+fn unwritten(
+    mut record: ExecutionRecord,
+    reason: &str,
+    class: crate::sagemaker::FailureClass,
+) -> Executed {
+    record.fail(reason, class);
     record.finished_at = Utc::now();
     Executed {
         record,
         datums: Vec::new(),
-        ledger,
+        ledger: Ledger::NotWritten,
     }
 }
 

@@ -6,6 +6,37 @@ use crate::sagemaker::layout::{ANALYSIS_OUTPUTS, RECORD_FILE};
 use crate::sagemaker::{ExecutionRecord, JsonFile};
 use crate::store::{ObjectStore, Store, StoreError, join_key};
 
+/// What the ledger says about one scheduled time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entry {
+    /// No record: never ran (or never finished writing its record).
+    Missing,
+    /// A record that cannot be read as one: treated as not done, and reported.
+    Unreadable(String),
+    Recorded(Box<ExecutionRecord>),
+}
+
+impl Entry {
+    /// Completed or CompletedWithViolations: nothing left to do.
+    pub fn is_done(&self) -> bool {
+        matches!(self, Self::Recorded(r) if r.status.is_success())
+    }
+}
+
+/// The record of the execution folder `folder`: the one read of a ledger entry, for the
+/// daemon's and backfill's decisions and for an execution's check once it holds its claim.
+pub async fn read_record(store: &Store, folder: &str) -> Result<Entry, StoreError> {
+    let key = join_key(folder, RECORD_FILE);
+    match store.get(&key).await {
+        Ok(bytes) => Ok(match ExecutionRecord::from_json(&bytes) {
+            Ok(r) => Entry::Recorded(Box::new(r)),
+            Err(e) => Entry::Unreadable(format!("{}: {e}", store.describe(&key))),
+        }),
+        Err(e) if e.is_not_found() => Ok(Entry::Missing),
+        Err(e) => Err(e),
+    }
+}
+
 /// Writes the record. Only this module writes records: they are the daemon's ledger.
 pub(super) async fn write_record(
     store: &Store,
