@@ -164,9 +164,10 @@ impl State {
         })
     }
 
-    /// What `/readyz` answers: the last reconciliation's readiness, and not ready while any
-    /// execution could not write its record (the output location is read-only, full or
-    /// unreachable: executions run, but nothing they do is kept).
+    /// What `/readyz` answers: the last reconciliation's readiness; not ready while a
+    /// schedule waits for its lease (its executions do not run), or while any execution could
+    /// not write its record (the output location is read-only, full or unreachable:
+    /// executions run, but nothing they do is kept).
     pub fn readiness(&self) -> Readiness {
         let ledger = lock(&self.readiness).clone();
         if ledger != Readiness::Ready {
