@@ -1,6 +1,7 @@
 //! The same captured records give the same analysis whatever the payload encoding: CSV
-//! payloads, JSON payloads of a client that serialises a float matrix (`2.0` for 2), and
-//! gzip-compressed capture files (`*.jsonl.gz`).
+//! payloads, JSON payloads of the same numbers, and gzip-compressed capture files
+//! (`*.jsonl.gz`); numbers written as floats (`2.0`) are floats in either encoding, as pandas
+//! reads them (`tests/typing_as_clarify.rs` checks those against smclarify).
 
 mod common;
 
@@ -27,6 +28,8 @@ fn records() -> Vec<(i64, i64, i64, f64, i64)> {
 #[derive(Clone, Copy, PartialEq)]
 enum Encoding {
     Csv,
+    JsonInts,
+    /// A client that serialises a float matrix: `2.0` for 2.
     JsonFloats,
 }
 
@@ -39,9 +42,13 @@ fn capture_line(i: usize, r: (i64, i64, i64, f64, i64), encoding: Encoding) -> S
             json!({"observedContentType": "text/csv", "mode": "OUTPUT",
                    "data": score.to_string(), "encoding": "CSV"}),
         ),
-        Encoding::JsonFloats => (
+        Encoding::JsonInts | Encoding::JsonFloats => (
             json!({"observedContentType": "application/json", "mode": "INPUT",
-                   "data": json!({"instances": [{"features": [age as f64, sex as f64, hga as f64]}]}).to_string(),
+                   "data": if encoding == Encoding::JsonInts {
+                       json!({"instances": [{"features": [age, sex, hga]}]})
+                   } else {
+                       json!({"instances": [{"features": [age as f64, sex as f64, hga as f64]}]})
+                   }.to_string(),
                    "encoding": "JSON"}),
             json!({"observedContentType": "application/json", "mode": "OUTPUT",
                    "data": json!({"predictions": [{"score": score}]}).to_string(), "encoding": "JSON"}),
@@ -113,18 +120,37 @@ fn analysis_bytes(root: &Path) -> Vec<u8> {
 
 #[test]
 fn csv_and_json_payloads_give_byte_identical_analyses() {
-    // Regression: JSON payloads of whole floats made the facet a float column, so
-    // `value_or_threshold: [2]` silently became the threshold "> 2" and selected no row.
     let tmp = tempfile::tempdir().unwrap();
     let (csv, json) = (tmp.path().join("csv"), tmp.path().join("json"));
     scenario(&csv, Encoding::Csv, false);
-    scenario(&json, Encoding::JsonFloats, false);
+    scenario(&json, Encoding::JsonInts, false);
     let (a, b) = (analysis_bytes(&csv), analysis_bytes(&json));
     assert_eq!(String::from_utf8_lossy(&a), String::from_utf8_lossy(&b));
     let v: serde_json::Value = serde_json::from_slice(&a).unwrap();
     let entry = &v["pre_training_bias_metrics"]["facets"]["sex"][0];
     assert_eq!(entry["value_or_threshold"], "2");
     assert_eq!(v["driftwatch"]["column_types"]["facet:sex"], "categorical");
+}
+
+#[test]
+fn a_facet_written_as_floats_is_continuous_as_clarify_reads_it_and_the_warning_names_the_pin() {
+    // `[2.0, …]` is what pandas reads as a float column, so smclarify takes `sex` as
+    // continuous and [2] as the threshold "> 2"; never silently: the warning says why and
+    // how to pin it.
+    let tmp = tempfile::tempdir().unwrap();
+    scenario(tmp.path(), Encoding::JsonFloats, false);
+    let v: serde_json::Value = serde_json::from_slice(&analysis_bytes(tmp.path())).unwrap();
+    assert_eq!(v["driftwatch"]["column_types"]["facet:sex"], "continuous");
+    let warnings = v["driftwatch"]["warnings"].to_string();
+    assert!(
+        warnings.contains(r#"facet column \"sex\" has only 2 distinct values"#)
+            || warnings.contains(r#"facet column \"sex\" is written as floats"#),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains(r#"{\"facet_types\": {\"sex\": \"categorical\"}}"#),
+        "{warnings}"
+    );
 }
 
 #[test]

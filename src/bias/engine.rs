@@ -194,9 +194,21 @@ fn type_name(t: ColumnType) -> &'static str {
     }
 }
 
-/// Warns when smclarify's row-count-dependent rule made a column with few distinct values
-/// continuous although the configured values occur in it: the values then act as a
-/// threshold ("> 1"), which is rarely what was meant.
+/// The extension block that pins a column's type, as a user writes it.
+pub fn pin_hint(role: &str, name: &str) -> String {
+    if role == "label" {
+        r#""driftwatch": {"label_type": "categorical"}"#.to_string()
+    } else {
+        format!(r#""driftwatch": {{"facet_types": {{{name:?}: "categorical"}}}}"#)
+    }
+}
+
+/// Warns when a column's type — and so what its configured values mean — turns on something
+/// other than its values: smclarify's row-count-dependent 5 % rule made a column with few
+/// distinct values continuous although the configured values occur in it, or the column is
+/// written as floats (`40.0`) although every value is whole, so that the same numbers
+/// written as integers would have been categorical. The values then act as a threshold
+/// ("> 40"), which is rarely what was meant, and the warning says how to pin the type.
 fn warn_if_surprising(
     role: &str,
     name: &str,
@@ -206,25 +218,43 @@ fn warn_if_surprising(
     w: Weights<'_>,
     warnings: &mut Vec<String>,
 ) {
+    if ty != ColumnType::Continuous || configured.is_empty() {
+        return;
+    }
     let (unique, count) = values.unique_and_count(w);
-    if ty != ColumnType::Continuous || unique > FEW_DISTINCT || configured.is_empty() {
+    let first = configured.first().map(select::scalar_str).unwrap_or_default();
+    if let Values::Float(v) = values
+        && v.iter().all(|x| x.is_nan() || x.fract() == 0.0)
+        && count > 0
+        && (unique as f64 / count as f64) < select::UNIQUENESS_THRESHOLD
+    {
+        let example = v
+            .iter()
+            .find(|x| !x.is_nan())
+            .map_or_else(|| "1.0".into(), |x| crate::sagemaker::pyfmt::py_float_repr(*x));
+        warnings.push(format!(
+            "{role} column {name:?} is written as floats (e.g. {example}) although every value is whole, and a float \
+             column is continuous (as pandas reads it, and so Clarify), so {} is a threshold (values > {first}), not a \
+             value to match; written as integers its {unique} distinct values on {count} rows would be categorical. \
+             Pin the type with {} if the values are categories",
+            joined(configured),
+            pin_hint(role, name)
+        ));
+        return;
+    }
+    if unique > FEW_DISTINCT {
         return;
     }
     let all_present = configured.iter().all(|v| {
         categorical_mask(values, std::slice::from_ref(v)).is_ok_and(|m| m.iter().any(|x| *x))
     });
     if all_present {
-        let key = if role == "label" {
-            "label_type".to_string()
-        } else {
-            format!("facet_types.{name}")
-        };
         warnings.push(format!(
             "{role} column {name:?} has only {unique} distinct values but was inferred continuous \
-             (smclarify's 5% uniqueness rule on {count} rows), so {} is a threshold (values > {}), \
-             not a value to match; pin the type with \"driftwatch\": {{\"{key}\": \"categorical\"}} if that is not intended",
+             (smclarify's 5% uniqueness rule on {count} rows), so {} is a threshold (values > {first}), \
+             not a value to match; pin the type with {} if that is not intended",
             joined(configured),
-            configured.first().map(select::scalar_str).unwrap_or_default()
+            pin_hint(role, name)
         ));
     }
 }

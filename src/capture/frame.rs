@@ -105,13 +105,27 @@ impl FrameSpec {
     }
 }
 
-/// A column being built from captured cells, typed by its values, not by how the payload
-/// spelled them: integers while every value is a whole number (`2`, or `2.0` from a client
-/// that serialises a float matrix), floats once a fraction appears, text once anything else
-/// does. So the same records give the same column — and the same facet semantics under
-/// smclarify's type rules — whether they were captured as CSV or JSON. Typed storage keeps a
-/// million-row window at 8–16 bytes a cell instead of a 32-byte JSON value.
-enum Builder {
+/// A column being built from captured cells, typed as pandas types the text as written:
+/// integers while every value is written as one (`2`), floats once a value is written as a
+/// float (`2.0`, `40.5`), text once anything else appears. So CSV `40.0` and JSON `40.0` are
+/// the same float column, and JSON `2` and CSV `2` the same integer column — what Clarify
+/// reads from the same records — and a window whose records spell one column both ways (a
+/// client that serialises a float matrix beside one that does not) reads as floats, as
+/// pandas reads a CSV mixing them, with a warning (the column's meaning then turns on the
+/// spelling). Typed storage keeps a million-row window at 8–16 bytes a cell instead of a
+/// 32-byte JSON value.
+struct Builder {
+    cells: Cells,
+    /// Rows holding an integer, and a whole number written as a float: both non-zero is
+    /// the mixed spelling [`Builder::mixed_spelling`] reports.
+    ints: u64,
+    whole_floats: u64,
+    /// Read whole floats as the integers they are (the predicted-label column only: a
+    /// model's `1.0` is the label `1`, and it is matched to the label's values).
+    floats_as_ints: bool,
+}
+
+enum Cells {
     Int(Vec<Option<i64>>),
     Float(Vec<Option<f64>>),
     /// Booleans, text and mixtures: decided by [`column`] at the end, as for JSON Lines.
@@ -120,56 +134,107 @@ enum Builder {
 
 impl Builder {
     fn new(capacity: usize) -> Self {
-        Self::Int(Vec::with_capacity(capacity))
+        Self {
+            cells: Cells::Int(Vec::with_capacity(capacity)),
+            ints: 0,
+            whole_floats: 0,
+            floats_as_ints: false,
+        }
+    }
+
+    fn predictions(capacity: usize) -> Self {
+        Self {
+            floats_as_ints: true,
+            ..Self::new(capacity)
+        }
     }
 
     fn len(&self) -> usize {
-        match self {
-            Self::Int(v) => v.len(),
-            Self::Float(v) => v.len(),
-            Self::Mixed(v) => v.len(),
+        match &self.cells {
+            Cells::Int(v) => v.len(),
+            Cells::Float(v) => v.len(),
+            Cells::Mixed(v) => v.len(),
         }
     }
 
     fn push(&mut self, v: Cell) {
         let v = match v {
-            Cell::Float(x) => whole(x).map_or(Cell::Float(x), Cell::Int),
+            Cell::Float(x) => match whole(x) {
+                Some(i) if self.floats_as_ints => Cell::Int(i),
+                Some(_) => {
+                    self.whole_floats += 1;
+                    Cell::Float(x)
+                }
+                None => Cell::Float(x),
+            },
+            Cell::Int(i) => {
+                self.ints += 1;
+                Cell::Int(i)
+            }
             other => other,
         };
-        match (&mut *self, v) {
-            (Self::Int(c), Cell::Null) => c.push(None),
-            (Self::Float(c), Cell::Null) => c.push(None),
-            (Self::Int(c), Cell::Int(i)) => c.push(Some(i)),
-            (Self::Float(c), Cell::Int(i)) => c.push(Some(i as f64)),
-            (Self::Float(c), Cell::Float(x)) => c.push(Some(x)),
-            (Self::Int(c), Cell::Float(x)) => {
+        match (&mut self.cells, v) {
+            (Cells::Int(c), Cell::Null) => c.push(None),
+            (Cells::Float(c), Cell::Null) => c.push(None),
+            (Cells::Int(c), Cell::Int(i)) => c.push(Some(i)),
+            (Cells::Float(c), Cell::Int(i)) => c.push(Some(i as f64)),
+            (Cells::Float(c), Cell::Float(x)) => c.push(Some(x)),
+            (Cells::Int(c), Cell::Float(x)) => {
                 let mut f: Vec<Option<f64>> = Vec::with_capacity(c.capacity());
                 f.extend(c.iter().map(|i| i.map(|i| i as f64)));
                 f.push(Some(x));
-                *self = Self::Float(f);
+                self.cells = Cells::Float(f);
             }
-            (Self::Mixed(c), v) => c.push(v),
-            (Self::Int(c), v) => {
+            (Cells::Mixed(c), v) => c.push(v),
+            (Cells::Int(c), v) => {
                 let mut m: Vec<Cell> = c.iter().map(|i| i.map_or(Cell::Null, Cell::Int)).collect();
                 m.push(v);
-                *self = Self::Mixed(m);
+                self.cells = Cells::Mixed(m);
             }
-            (Self::Float(c), v) => {
+            (Cells::Float(c), v) => {
                 let mut m: Vec<Cell> = c
                     .iter()
                     .map(|x| x.map_or(Cell::Null, Cell::Float))
                     .collect();
                 m.push(v);
-                *self = Self::Mixed(m);
+                self.cells = Cells::Mixed(m);
             }
         }
     }
 
+    fn is_float(&self) -> bool {
+        matches!(self.cells, Cells::Float(_))
+    }
+
+    /// Floats: the predicted labels beside a float label column (pandas compares `1 == 1.0`,
+    /// and smclarify wants both columns of one type).
+    fn into_floats(mut self) -> Self {
+        if let Cells::Int(c) = &self.cells {
+            self.cells = Cells::Float(c.iter().map(|i| i.map(|i| i as f64)).collect());
+        }
+        self
+    }
+
+    /// The warning for a numeric column written both as integers and as whole floats.
+    /// `role` is `label` or `facet`, for the extension block that pins the type.
+    fn mixed_spelling(&self, name: &str, role: &str) -> Option<String> {
+        (self.is_float() && self.ints > 0 && self.whole_floats > 0).then(|| {
+            format!(
+                "column {name:?} is written as integers in {} distinct rows (e.g. 2) and as whole floats in {} (e.g. 2.0): \
+                 it is read as a float column, as pandas reads a column that mixes them, so smclarify takes it as continuous; \
+                 if its values are categories, pin the type with {}",
+                self.ints,
+                self.whole_floats,
+                crate::bias::engine::pin_hint(role, name)
+            )
+        })
+    }
+
     fn finish(self, name: &str) -> Column {
-        match self {
-            Self::Int(c) => Column::new(name.into(), c),
-            Self::Float(c) => Column::new(name.into(), c),
-            Self::Mixed(c) => column(name, c.into_iter().map(Value::from).collect()),
+        match self.cells {
+            Cells::Int(c) => Column::new(name.into(), c),
+            Cells::Float(c) => Column::new(name.into(), c),
+            Cells::Mixed(c) => column(name, c.into_iter().map(Value::from).collect()),
         }
     }
 }
@@ -228,7 +293,7 @@ pub fn build_frame(partial: BiasPartial, plan: &ReducePlan) -> Result<Frame, Str
     let n = rows.len();
     let mut columns: Vec<Builder> = (0..width).map(|_| Builder::new(n)).collect();
     let mut labels = Builder::new(n);
-    let mut preds = Builder::new(n);
+    let mut preds = Builder::predictions(n);
     let mut weights = Vec::with_capacity(if plan.distinct { n } else { 0 });
     let mut dropped = 0u64;
     for (row, count) in rows {
@@ -259,6 +324,9 @@ pub fn build_frame(partial: BiasPartial, plan: &ReducePlan) -> Result<Frame, Str
         if spec.excluded.contains(name) {
             continue;
         }
+        if plan.is_facet(name) {
+            warnings.extend(cells.mixed_spelling(name, "facet"));
+        }
         out.push(cells.finish(name));
     }
     if names.contains(&spec.label)
@@ -273,6 +341,12 @@ pub fn build_frame(partial: BiasPartial, plan: &ReducePlan) -> Result<Frame, Str
         ));
     }
     let height = labels.len();
+    warnings.extend(labels.mixed_spelling(&spec.label, "label"));
+    let preds = if labels.is_float() {
+        preds.into_floats()
+    } else {
+        preds
+    };
     out.push(labels.finish(&spec.label));
     out.push(preds.finish(PREDICTION_COLUMN));
     let frame = DataFrame::new(height, out).map_err(|e| format!("building the frame: {e}"))?;
@@ -390,7 +464,7 @@ mod tests {
     }
 
     #[test]
-    fn whole_floats_are_integers_whatever_the_payload_spelled() {
+    fn columns_are_typed_as_written_as_pandas_types_them() {
         let c = cfg(&["sex", "x", "y"], "y", &["sex", "x"]);
         let spec = FrameSpec::new(&c, None, None).unwrap();
         let build = |cells: [Value; 4]| {
@@ -400,12 +474,44 @@ mod tests {
                 &c,
                 vec![(vec![a, b], 1, 0), (vec![cc, d], 0, 1)],
             )
-            .frame
         };
-        let csv = build([json!(2), json!(1.5), json!(1), json!(3)]);
-        let json = build([json!(2.0), json!(1.5), json!(1.0), json!(3.0)]);
-        assert_eq!(csv, json);
-        assert_eq!(json.column("sex").unwrap().dtype(), &DataType::Int64);
-        assert_eq!(json.column("x").unwrap().dtype(), &DataType::Float64);
+        // CSV `2` and JSON `2` are integers; `2.0` is a float however it came.
+        let ints = build([json!(2), json!(1.5), json!(1), json!(3)]);
+        assert_eq!(ints.frame.column("sex").unwrap().dtype(), &DataType::Int64);
+        assert_eq!(ints.frame.column("x").unwrap().dtype(), &DataType::Float64);
+        assert!(ints.warnings.is_empty(), "{:?}", ints.warnings);
+        let floats = build([json!(2.0), json!(1.5), json!(1.0), json!(3.0)]);
+        assert_eq!(floats.frame.column("sex").unwrap().dtype(), &DataType::Float64);
+        assert!(floats.warnings.is_empty(), "{:?}", floats.warnings);
+        // Both spellings in one window: floats, as pandas reads a CSV mixing them, and said.
+        let mixed = build([json!(2), json!(1.5), json!(1.0), json!(3)]);
+        assert_eq!(mixed.frame.column("sex").unwrap().dtype(), &DataType::Float64);
+        assert_eq!(mixed.warnings.len(), 1, "{:?}", mixed.warnings);
+        assert!(
+            mixed.warnings[0].contains(r#""facet_types": {"sex": "categorical"}"#),
+            "{}",
+            mixed.warnings[0]
+        );
+    }
+
+    #[test]
+    fn predicted_labels_follow_the_label_columns_type() {
+        let c = cfg(&["a", "y"], "y", &["a"]);
+        let spec = FrameSpec::new(&c, None, None).unwrap();
+        let plan = ReducePlan::new(spec, &c);
+        let mut p = BiasPartial::new(&plan);
+        // A model answering 1.0 beside ground truth written 1: integers, as the label.
+        p.add(&plan, "a", vec![Cell::Int(1)], Cell::Int(1), Cell::Float(1.0));
+        p.add(&plan, "b", vec![Cell::Int(2)], Cell::Int(0), Cell::Float(0.0));
+        let f = build_frame(p, &plan).unwrap().frame;
+        assert_eq!(f.column(PREDICTION_COLUMN).unwrap().dtype(), &DataType::Int64);
+        // Ground truth written 1.0 beside a model answering 1: floats, as the label.
+        let plan = ReducePlan::new(FrameSpec::new(&c, None, None).unwrap(), &c);
+        let mut p = BiasPartial::new(&plan);
+        p.add(&plan, "a", vec![Cell::Int(1)], Cell::Float(1.0), Cell::Int(1));
+        p.add(&plan, "b", vec![Cell::Int(2)], Cell::Float(0.0), Cell::Int(0));
+        let f = build_frame(p, &plan).unwrap().frame;
+        assert_eq!(f.column("y").unwrap().dtype(), &DataType::Float64);
+        assert_eq!(f.column(PREDICTION_COLUMN).unwrap().dtype(), &DataType::Float64);
     }
 }

@@ -39,6 +39,11 @@ pub struct ReducePlan {
 }
 
 impl ReducePlan {
+    /// True when `name` is a facet's column.
+    pub fn is_facet(&self, name: &str) -> bool {
+        self.facets.iter().any(|f| f == name)
+    }
+
     pub fn new(spec: FrameSpec, cfg: &AnalysisConfig) -> Self {
         let ft = cfg.requests_ft();
         let excluded_at = spec

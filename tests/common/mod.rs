@@ -43,6 +43,7 @@ pub fn config_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
+pub mod golden;
 pub mod scenario;
 pub mod serve;
 
@@ -192,6 +193,11 @@ pub struct ModelServer {
 
 impl ModelServer {
     pub fn start(model: &std::path::Path) -> Self {
+        Self::serving(model, &[])
+    }
+
+    /// A server that answers only `endpoints` on the runtime API's path.
+    pub fn serving(model: &std::path::Path, endpoints: &[&str]) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -205,6 +211,7 @@ impl ModelServer {
                 "--port",
                 &port.to_string(),
             ])
+            .args(endpoints.iter().flat_map(|e| ["--endpoint", e]))
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();

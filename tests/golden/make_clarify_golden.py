@@ -144,3 +144,17 @@ run_case("multiclass_label_subset", d4, {
     "group_variable": "age",
     "methods": {"pre_training_bias": {"methods": ["CI", "DPL", "KL", "CDDL"]}},
 })
+
+# Ages written as floats (40.0), as a client that serialises a float matrix writes them:
+# pandas reads a float column, so smclarify takes the facet as continuous and [40] is the
+# threshold (40.0, 79.0] although, as integers, its 62 values on 3,000 rows would be
+# categorical. A 1/2 facet written as integers beside it stays categorical.
+d5 = pd.DataFrame(dict(age=df.age.astype(float), sex=np.where(df.sex == "F", 2, 1),
+                       x1=df.x1, label=df.label, score=df.score))
+run_case("float_written_facet", d5, {
+    "label": "label", "label_values_or_threshold": [1],
+    "facet": [{"name_or_index": "age", "value_or_threshold": [40]},
+              {"name_or_index": "sex", "value_or_threshold": [2]}],
+    "predicted_label": "score", "probability_threshold": 0.5,
+    "methods": {"pre_training_bias": {"methods": "all"}, "post_training_bias": {"methods": "all"}},
+})
