@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::aws::AwsClients;
 use crate::config::check::CheckConfig;
-use crate::config::{self, InvalidDocument, Location, Purpose};
+use crate::config::{self, InvalidDocument, Location, Purpose, SageMakerName};
 use crate::dataset::{self, DatasetError};
 use crate::monitor::bias::{AbsentLabel, BiasRequest, monitor_bias};
 use crate::monitor::explainability::{ExplainRequest, monitor_explainability, rows_from_frame};
@@ -74,6 +74,8 @@ pub struct AnalyzeRequest<'a> {
     pub baseline: Option<&'a Path>,
     /// How the check judges (SageMaker's rule by default).
     pub check: CheckConfig,
+    /// `--shadow-endpoint`: serves a `predictor.model_name` model.
+    pub shadow_endpoint: Option<&'a SageMakerName>,
 }
 
 /// Analyses the dataset as the config says and writes the files into the output directory.
@@ -93,7 +95,7 @@ pub async fn analyze(
     let predicts = methods.post_training_bias.is_some() && cfg.predicted_label.is_none();
     let model = if explains || predicts {
         Some(
-            ModelSource::resolve(&cfg, &config_location, clients)
+            ModelSource::resolve(&cfg, &config_location, req.shadow_endpoint, clients)
                 .await
                 .map_err(AnalyzeError::Input)?,
         )

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -22,11 +22,41 @@ fn error(status: StatusCode, message: String) -> Response {
     (status, [(header::CONTENT_TYPE, "text/plain")], message).into_response()
 }
 
-async fn invocations(
-    State(model): State<Arc<InProcessModel>>,
+/// The model, and the endpoint names it answers to on the runtime API's path (`None`: any).
+struct Served {
+    model: InProcessModel,
+    endpoints: Option<Vec<String>>,
+}
+
+/// `POST /endpoints/{name}/invocations`: refused, as SageMaker refuses it, for a name the
+/// server was not told to serve — so a test can prove which endpoint a caller reached
+/// (synthetic rows must reach the shadow endpoint, never the production one).
+async fn endpoint_invocations(
+    State(served): State<Arc<Served>>,
+    Path(name): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if let Some(names) = &served.endpoints
+        && !names.contains(&name)
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "Endpoint {name} not found (this server answers {})",
+                names.join(", ")
+            ),
+        );
+    }
+    invocations(State(served), headers, body).await
+}
+
+async fn invocations(
+    State(served): State<Arc<Served>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let model = &served.model;
     let header_text = |name: header::HeaderName| {
         headers
             .get(name)
@@ -72,23 +102,25 @@ async fn invocations(
         .into_response()
 }
 
-/// The routes, for a listener of the caller's choosing.
-pub fn router(model: InProcessModel) -> Router {
+/// The routes, for a listener of the caller's choosing; `endpoints` limits the names served
+/// on the runtime API's path (`None`: any name).
+pub fn router(model: InProcessModel, endpoints: Option<Vec<String>>) -> Router {
     Router::new()
         .route("/ping", get(|| async { "" }))
         .route("/invocations", post(invocations))
-        .route("/endpoints/{name}/invocations", post(invocations))
+        .route("/endpoints/{name}/invocations", post(endpoint_invocations))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
-        .with_state(Arc::new(model))
+        .with_state(Arc::new(Served { model, endpoints }))
 }
 
 /// Serves until `shutdown` resolves.
 pub async fn serve(
     model: InProcessModel,
+    endpoints: Option<Vec<String>>,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(model))
+    axum::serve(listener, router(model, endpoints))
         .with_graceful_shutdown(shutdown)
         .await
 }

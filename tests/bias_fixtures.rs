@@ -60,7 +60,6 @@ const CASES: &[(&str, &str, &str, &str, Option<&str>)] = &[
     ),
 ];
 
-
 /// Golden cases made by `tests/golden/make_clarify_golden.py` with smclarify 0.5.
 const GOLDEN: &[&str] = &[
     "mixed_facets",

@@ -217,3 +217,81 @@ schedules:
         run.stdout
     );
 }
+
+#[test]
+fn shadow_endpoint_problems_name_the_key() {
+    // What ModelExplainabilityMonitor writes for ModelConfig(model_name=…): no endpoint.
+    let by_model = r#"{"headers": ["a", "b"], "methods": {"shap": {"baseline": [[1, 2]], "num_samples": 10}},
+        "predictor": {"model_name": "xgb-1", "instance_type": "ml.m5.xlarge", "initial_instance_count": 1}}"#;
+    let by_endpoint = r#"{"headers": ["a", "b"], "methods": {"shap": {"baseline": [[1, 2]], "num_samples": 10}},
+        "predictor": {"endpoint_name": "shadow-a"}}"#;
+    let schedule = |name: &str, kind: &str, config: &str, extra: &str| {
+        format!(
+            "  - name: {name}\n    type: {kind}\n    endpoint: prod\n    cadence: hourly\n    data_capture: dc\n    \
+             output: out\n    analysis_config: {config}\n{extra}"
+        )
+    };
+    let yaml = [
+        "schedules:\n".to_string(),
+        schedule("missing", "model_explainability", "model.json", ""),
+        schedule(
+            "served",
+            "model_explainability",
+            "model.json",
+            "    shadow_endpoint: shadow-a\n",
+        ),
+        schedule(
+            "production",
+            "model_explainability",
+            "model.json",
+            "    shadow_endpoint: prod\n",
+        ),
+        schedule(
+            "bad-name",
+            "model_explainability",
+            "model.json",
+            "    shadow_endpoint: shadow_a\n",
+        ),
+        schedule(
+            "disagree",
+            "model_explainability",
+            "endpoint.json",
+            "    shadow_endpoint: shadow-b\n",
+        ),
+        schedule(
+            "bias",
+            "model_bias",
+            "bias.json",
+            "    ground_truth: gt\n    shadow_endpoint: shadow-a\n",
+        ),
+    ]
+    .concat();
+    let bias = r#"{"headers": ["a", "y"], "label": "y", "label_values_or_threshold": [1],
+        "facet": [{"name_or_index": "a"}], "methods": {"pre_training_bias": {"methods": "all"}}}"#;
+    let dir = config_dir(&[
+        ("s.yaml", &yaml),
+        ("model.json", by_model),
+        ("endpoint.json", by_endpoint),
+        ("bias.json", bias),
+    ]);
+    let run = driftwatch(&[
+        "validate",
+        "--config",
+        dir.path().join("s.yaml").to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    for line in [
+        "schedules[0].analysis_config: predictor.model_name \"xgb-1\" names a model, not an endpoint to call: give the endpoint that serves it with `analyze --shadow-endpoint NAME` or the schedule key `shadow_endpoint: NAME`",
+        "schedules[2].shadow_endpoint: is the monitored endpoint \"prod\": its data capture would record the synthetic rows",
+        "schedules[3].shadow_endpoint: may contain only letters, digits and '-'",
+        "schedules[4].shadow_endpoint: predictor.endpoint_name \"shadow-a\" and the shadow endpoint \"shadow-b\"",
+        "schedules[5].shadow_endpoint: is not used by a model_bias schedule",
+    ] {
+        assert!(
+            run.stderr.contains(line),
+            "missing {line:?} in:\n{}",
+            run.stderr
+        );
+    }
+    assert!(!run.stderr.contains("schedules[1]"), "{}", run.stderr);
+}

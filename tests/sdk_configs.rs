@@ -35,10 +35,16 @@ fn processing_configs() -> Vec<(String, PathBuf)> {
 fn dataset_for(name: &str) -> PathBuf {
     common::repo_path(if name.contains("jsonlines") {
         "tests/fixtures/sdk/census.jsonl"
+    } else if name.starts_with("talk_") {
+        // The reference talk's CSV: the header on line 1, the label first.
+        "tests/fixtures/sdk/census_label_first.csv"
     } else {
         "tests/fixtures/sdk/census.csv"
     })
 }
+
+/// The endpoint the model server answers for a config whose predictor names a model.
+const SHADOW: &str = "census-shadow";
 
 /// The config as the SDK wrote it, in a temporary directory; with `in_process`, the same
 /// config naming the model file instead (driftwatch's extension block).
@@ -56,18 +62,36 @@ fn config_copy(dir: &Path, name: &str, path: &Path, in_process: bool) -> PathBuf
 }
 
 fn analyze(dataset: &Path, config: &Path, out: &Path, env: &[(&str, &str)]) -> common::Run {
-    common::driftwatch_env(
-        &[
-            "analyze",
-            "--dataset",
-            dataset.to_str().unwrap(),
-            "--analysis-config",
-            config.to_str().unwrap(),
-            "--output",
-            out.to_str().unwrap(),
-        ],
-        env,
-    )
+    analyze_with(dataset, config, out, env, &[])
+}
+
+fn analyze_with(
+    dataset: &Path,
+    config: &Path,
+    out: &Path,
+    env: &[(&str, &str)],
+    extra: &[&str],
+) -> common::Run {
+    let mut args = vec![
+        "analyze",
+        "--dataset",
+        dataset.to_str().unwrap(),
+        "--analysis-config",
+        config.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    common::driftwatch_env(&args, env)
+}
+
+/// `--shadow-endpoint` for a config whose predictor is given by `model_name`.
+fn shadow_args(config: &Path) -> &'static [&'static str] {
+    if read(config)["predictor"]["model_name"].is_string() {
+        &["--shadow-endpoint", SHADOW]
+    } else {
+        &[]
+    }
 }
 
 /// The analysis without driftwatch's own block (which names the model and the warnings).
@@ -92,7 +116,7 @@ fn every_sdk_processing_config_runs_through_an_endpoint_and_in_process_alike() {
         for in_process in [false, true] {
             let config = config_copy(tmp.path(), &name, &path, in_process);
             let out = tmp.path().join(format!("{name}-{in_process}"));
-            let r = analyze(&dataset, &config, &out, &env);
+            let r = analyze_with(&dataset, &config, &out, &env, shadow_args(&config));
             assert_eq!(r.code, 0, "{name} (in-process {in_process}): {}", r.stderr);
             let analysis = read(&out.join("analysis.json"));
             let explains =
@@ -313,6 +337,7 @@ fn sdk_schedules(dir: &Path) -> PathBuf {
         "bias_monitor_indices",
         "explainability_monitor",
         "explainability_monitor_label_headers",
+        "explainability_monitor_model_name",
     ] {
         std::fs::copy(
             common::repo_path(&format!("{SDK}/monitor/{name}.json")),
@@ -359,6 +384,12 @@ schedules:
     cadence: "{every_6}"
     start_time_offset: -PT4H
     analysis_config: explainability_monitor_label_headers.json
+  - name: sdk-shap-model-name
+    type: model_explainability
+    cadence: "{every_6}"
+    start_time_offset: -PT4H
+    analysis_config: explainability_monitor_model_name.json
+    shadow_endpoint: census-shadow
   - name: sdk-once
     type: model_bias
     cadence: "{now}"
@@ -416,7 +447,7 @@ fn sdk_monitor_configs_and_schedule_expressions_validate_plan_and_run() {
     let config = sdk_schedules(tmp.path());
     let v = common::driftwatch(&["validate", "--config", config.to_str().unwrap()]);
     assert_eq!(v.code, 0, "{}\n{}", v.stdout, v.stderr);
-    assert!(v.stdout.contains("valid, 7 schedules"), "{}", v.stdout);
+    assert!(v.stdout.contains("valid, 8 schedules"), "{}", v.stdout);
 
     // plan: the SDK's expressions fire where SageMaker's would; NOW shows once, now.
     let p = common::driftwatch(&[
@@ -460,14 +491,20 @@ fn sdk_monitor_configs_and_schedule_expressions_validate_plan_and_run() {
     assert_eq!(metrics(&a), metrics(&b));
     assert_eq!(metrics(&a).len(), 21);
 
-    let server = common::ModelServer::start(&common::repo_path(MODEL));
+    // The SDK's explainability configs name the shadow endpoint, or a model that the
+    // schedule's shadow_endpoint serves; the production endpoint (census-xgb) is not served.
+    let server = common::ModelServer::serving(&common::repo_path(MODEL), &[SHADOW]);
     let env = [
         ("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", server.url.as_str()),
         ("AWS_ACCESS_KEY_ID", "testing"),
         ("AWS_SECRET_ACCESS_KEY", "testing"),
         ("AWS_REGION", "us-east-1"),
     ];
-    for (schedule, label) in [("sdk-shap", "label0"), ("sdk-shap-labels", "over_50k")] {
+    for (schedule, label) in [
+        ("sdk-shap", "label0"),
+        ("sdk-shap-labels", "over_50k"),
+        ("sdk-shap-model-name", "label0"),
+    ] {
         let rec = run(&config, schedule, "2024-01-19T20:00:00Z", &env);
         let a = read(Path::new(rec["outputs"]["analysis"].as_str().unwrap()));
         let global = a["explanations"]["kernel_shap"][label]["global_shap_values"]
@@ -480,4 +517,85 @@ fn sdk_monitor_configs_and_schedule_expressions_validate_plan_and_run() {
     let once = run(&config, "sdk-once", "2024-01-19T22:30:00Z", &[]);
     assert_eq!(once["window_start"], "2024-01-19T21:30:00Z");
     assert_eq!(once["window_end"], "2024-01-19T22:30:00Z");
+}
+
+#[test]
+fn the_reference_talks_model_name_configs_run_through_a_shadow_endpoint_only() {
+    // The server answers the shadow endpoint only: a request for any other name (the
+    // production endpoint) would fail the analysis.
+    let server = common::ModelServer::serving(&common::repo_path(MODEL), &[SHADOW]);
+    let env = [
+        ("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", server.url.as_str()),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let dataset = dataset_for("talk_");
+    for name in ["talk_bias_model_name", "talk_shap_model_name"] {
+        let config = common::repo_path(&format!("{SDK}/processing/{name}.json"));
+        assert!(read(&config)["predictor"].get("endpoint_name").is_none());
+
+        // Without a shadow endpoint: one error naming both ways to give it, nothing written.
+        let out = tmp.path().join(format!("{name}-none"));
+        let r = analyze(&dataset, &config, &out, &env);
+        assert_eq!(r.code, 2, "{name}: {}", r.stderr);
+        for needle in [
+            "predictor.model_name \"xgb-census-2026-12-07\"",
+            "--shadow-endpoint",
+            "shadow_endpoint",
+        ] {
+            assert!(r.stderr.contains(needle), "{name}: {needle}: {}", r.stderr);
+        }
+        assert!(!out.join("analysis.json").exists());
+
+        let out = tmp.path().join(name);
+        let r = analyze_with(
+            &dataset,
+            &config,
+            &out,
+            &env,
+            &["--shadow-endpoint", SHADOW],
+        );
+        assert_eq!(r.code, 0, "{name}: {}", r.stderr);
+        let a = read(&out.join("analysis.json"));
+        if name == "talk_bias_model_name" {
+            // A facet without values: one entry per value, each against the rest; the
+            // model's scores binarized at 0.7.
+            let facets = &a["post_training_bias_metrics"]["facets"]["A_SEX"];
+            let values: Vec<&str> = facets
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["value_or_threshold"].as_str().unwrap())
+                .collect();
+            assert_eq!(values, ["1", "2"], "{a}");
+            assert_eq!(a["pre_training_bias_metrics"]["label"], "PTOTVAL_Over50000");
+        } else {
+            assert!(
+                a["explanations"]["kernel_shap"]["label0"]["global_shap_values"]["A_AGE"]
+                    .is_number(),
+                "{a}"
+            );
+            // save_local_shap_values: a CSV dataset's local values, a header and a row each.
+            let local = std::fs::read_to_string(out.join("explanations_shap/out.csv")).unwrap();
+            assert_eq!(local.lines().count(), 301);
+        }
+    }
+
+    // A bad name is refused by the flag itself.
+    let r = analyze_with(
+        &dataset,
+        &common::repo_path(&format!("{SDK}/processing/talk_shap_model_name.json")),
+        &tmp.path().join("bad"),
+        &env,
+        &["--shadow-endpoint", "not_a_name"],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("--shadow-endpoint: may contain only letters"),
+        "{}",
+        r.stderr
+    );
 }

@@ -29,10 +29,8 @@ struct Row {
 }
 
 fn golden_rows() -> Vec<Row> {
-    let csv = std::fs::read_to_string(repo_path(
-        "tests/fixtures/golden/float_written_facet.csv",
-    ))
-    .unwrap();
+    let csv = std::fs::read_to_string(repo_path("tests/fixtures/golden/float_written_facet.csv"))
+        .unwrap();
     let mut lines = csv.lines();
     assert_eq!(lines.next(), Some("age,sex,x1,label,score"));
     lines
@@ -69,10 +67,12 @@ fn input(i: usize, r: &Row, encoding: Encoding) -> Value {
                "data": json!({"instances": [{"features": [number(&r.age), sex, number(&r.x1)]}]}).to_string()})
     };
     match encoding {
-        Encoding::Csv => json!({"observedContentType": "text/csv", "mode": "INPUT", "encoding": "CSV",
-                                "data": format!("{},{},{}", r.age, r.sex, r.x1)}),
+        Encoding::Csv => {
+            json!({"observedContentType": "text/csv", "mode": "INPUT", "encoding": "CSV",
+                                "data": format!("{},{},{}", r.age, r.sex, r.x1)})
+        }
         Encoding::Json => json_input(number(&r.sex)),
-        Encoding::MixedSex if i % 2 == 0 => {
+        Encoding::MixedSex if i.is_multiple_of(2) => {
             json_input(json!(r.sex.parse::<i64>().unwrap() as f64))
         }
         Encoding::MixedSex => input(i, r, Encoding::Json),
@@ -201,13 +201,16 @@ fn analyze_warns_of_the_float_facet_as_run_does() {
         "--dataset",
         dir.join("float_written_facet.csv").to_str().unwrap(),
         "--analysis-config",
-        dir.join("float_written_facet.config.json").to_str().unwrap(),
+        dir.join("float_written_facet.config.json")
+            .to_str()
+            .unwrap(),
         "--output",
         out.path().to_str().unwrap(),
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
-        r.stderr.contains("facet column \"age\" is written as floats"),
+        r.stderr
+            .contains("facet column \"age\" is written as floats"),
         "{}",
         r.stderr
     );
@@ -220,9 +223,11 @@ fn a_facet_written_as_2_and_as_2_0_in_one_window_is_a_float_with_a_warning_namin
     let (a, warnings) = run(tmp.path());
     assert_eq!(a["driftwatch"]["column_types"]["facet:sex"], "continuous");
     assert!(
-        warnings.iter().any(|w| w.starts_with("column \"sex\" is written as integers in")
-            && w.contains("as whole floats in")
-            && w.contains(r#""facet_types": {"sex": "categorical"}"#)),
+        warnings.iter().any(
+            |w| w.starts_with("column \"sex\" is written as integers in")
+                && w.contains("as whole floats in")
+                && w.contains(r#""facet_types": {"sex": "categorical"}"#)
+        ),
         "{warnings:?}"
     );
 
@@ -275,8 +280,14 @@ fn a_float_written_facet_sharded_on_ray_gives_the_same_analysis() {
     }
     let yaml = std::fs::read_to_string(root.join("schedules.yaml"))
         .unwrap()
-        .replace("data_capture: capture", &format!("data_capture: s3://{bucket}/capture"))
-        .replace("ground_truth: truth", &format!("ground_truth: s3://{bucket}/truth"))
+        .replace(
+            "data_capture: capture",
+            &format!("data_capture: s3://{bucket}/capture"),
+        )
+        .replace(
+            "ground_truth: truth",
+            &format!("ground_truth: s3://{bucket}/truth"),
+        )
         .replace("output: out", &format!("output: s3://{bucket}/out"));
     std::fs::write(root.join("schedules.yaml"), yaml).unwrap();
     let (code, record, stderr) =

@@ -222,16 +222,19 @@ fn warn_if_surprising(
         return;
     }
     let (unique, count) = values.unique_and_count(w);
-    let first = configured.first().map(select::scalar_str).unwrap_or_default();
+    let first = configured
+        .first()
+        .map(select::scalar_str)
+        .unwrap_or_default();
     if let Values::Float(v) = values
         && v.iter().all(|x| x.is_nan() || x.fract() == 0.0)
         && count > 0
         && (unique as f64 / count as f64) < select::UNIQUENESS_THRESHOLD
     {
-        let example = v
-            .iter()
-            .find(|x| !x.is_nan())
-            .map_or_else(|| "1.0".into(), |x| crate::sagemaker::pyfmt::py_float_repr(*x));
+        let example = v.iter().find(|x| !x.is_nan()).map_or_else(
+            || "1.0".into(),
+            |x| crate::sagemaker::pyfmt::py_float_repr(*x),
+        );
         warnings.push(format!(
             "{role} column {name:?} is written as floats (e.g. {example}) although every value is whole, and a float \
              column is continuous (as pandas reads it, and so Clarify), so {} is a threshold (values > {first}), not a \

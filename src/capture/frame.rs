@@ -481,11 +481,17 @@ mod tests {
         assert_eq!(ints.frame.column("x").unwrap().dtype(), &DataType::Float64);
         assert!(ints.warnings.is_empty(), "{:?}", ints.warnings);
         let floats = build([json!(2.0), json!(1.5), json!(1.0), json!(3.0)]);
-        assert_eq!(floats.frame.column("sex").unwrap().dtype(), &DataType::Float64);
+        assert_eq!(
+            floats.frame.column("sex").unwrap().dtype(),
+            &DataType::Float64
+        );
         assert!(floats.warnings.is_empty(), "{:?}", floats.warnings);
         // Both spellings in one window: floats, as pandas reads a CSV mixing them, and said.
         let mixed = build([json!(2), json!(1.5), json!(1.0), json!(3)]);
-        assert_eq!(mixed.frame.column("sex").unwrap().dtype(), &DataType::Float64);
+        assert_eq!(
+            mixed.frame.column("sex").unwrap().dtype(),
+            &DataType::Float64
+        );
         assert_eq!(mixed.warnings.len(), 1, "{:?}", mixed.warnings);
         assert!(
             mixed.warnings[0].contains(r#""facet_types": {"sex": "categorical"}"#),
@@ -501,17 +507,47 @@ mod tests {
         let plan = ReducePlan::new(spec, &c);
         let mut p = BiasPartial::new(&plan);
         // A model answering 1.0 beside ground truth written 1: integers, as the label.
-        p.add(&plan, "a", vec![Cell::Int(1)], Cell::Int(1), Cell::Float(1.0));
-        p.add(&plan, "b", vec![Cell::Int(2)], Cell::Int(0), Cell::Float(0.0));
+        p.add(
+            &plan,
+            "a",
+            vec![Cell::Int(1)],
+            Cell::Int(1),
+            Cell::Float(1.0),
+        );
+        p.add(
+            &plan,
+            "b",
+            vec![Cell::Int(2)],
+            Cell::Int(0),
+            Cell::Float(0.0),
+        );
         let f = build_frame(p, &plan).unwrap().frame;
-        assert_eq!(f.column(PREDICTION_COLUMN).unwrap().dtype(), &DataType::Int64);
+        assert_eq!(
+            f.column(PREDICTION_COLUMN).unwrap().dtype(),
+            &DataType::Int64
+        );
         // Ground truth written 1.0 beside a model answering 1: floats, as the label.
         let plan = ReducePlan::new(FrameSpec::new(&c, None, None).unwrap(), &c);
         let mut p = BiasPartial::new(&plan);
-        p.add(&plan, "a", vec![Cell::Int(1)], Cell::Float(1.0), Cell::Int(1));
-        p.add(&plan, "b", vec![Cell::Int(2)], Cell::Float(0.0), Cell::Int(0));
+        p.add(
+            &plan,
+            "a",
+            vec![Cell::Int(1)],
+            Cell::Float(1.0),
+            Cell::Int(1),
+        );
+        p.add(
+            &plan,
+            "b",
+            vec![Cell::Int(2)],
+            Cell::Float(0.0),
+            Cell::Int(0),
+        );
         let f = build_frame(p, &plan).unwrap().frame;
         assert_eq!(f.column("y").unwrap().dtype(), &DataType::Float64);
-        assert_eq!(f.column(PREDICTION_COLUMN).unwrap().dtype(), &DataType::Float64);
+        assert_eq!(
+            f.column(PREDICTION_COLUMN).unwrap().dtype(),
+            &DataType::Float64
+        );
     }
 }

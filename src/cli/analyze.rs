@@ -3,6 +3,7 @@ use std::process::ExitCode;
 
 use driftwatch::analyze::{AnalyzeError, AnalyzeRequest, analyze};
 use driftwatch::aws::AwsClients;
+use driftwatch::config::SageMakerName;
 use driftwatch::config::check::CheckConfig;
 
 pub fn analyze_command(
@@ -10,8 +11,12 @@ pub fn analyze_command(
     config: &Path,
     output: &Path,
     baseline: Option<&Path>,
+    shadow_endpoint: Option<&str>,
     check: CheckConfig,
 ) -> anyhow::Result<ExitCode> {
+    let shadow_endpoint = shadow_endpoint
+        .map(|s| SageMakerName::parse(s).map_err(|e| anyhow::anyhow!("--shadow-endpoint: {e}")))
+        .transpose()?;
     if output.exists() && !output.is_dir() {
         anyhow::bail!(
             "--output {}: is a file; give a directory (created when missing)",
@@ -25,6 +30,7 @@ pub fn analyze_command(
         config,
         output,
         baseline,
+        shadow_endpoint: shadow_endpoint.as_ref(),
         check,
     };
     match runtime.block_on(analyze(&req, &clients)) {

@@ -173,6 +173,11 @@ pub enum Command {
         /// A baseline analysis.json to check against (bias and attribution drift checks).
         #[arg(long)]
         baseline: Option<PathBuf>,
+        /// The endpoint that serves a `predictor.model_name` model for the synthetic rows of
+        /// SHAP, partial dependence and predicted labels (never the production endpoint:
+        /// its data capture would record them).
+        #[arg(long, value_name = "NAME")]
+        shadow_endpoint: Option<String>,
         #[command(flatten)]
         check: CheckFlags,
     },
@@ -233,6 +238,10 @@ pub enum Command {
         /// Address to listen on (0.0.0.0 to serve other hosts).
         #[arg(long, default_value = "127.0.0.1")]
         host: String,
+        /// Answer only these endpoint names on `/endpoints/NAME/invocations` (repeatable;
+        /// others get SageMaker's "not found"). Default: any name.
+        #[arg(long = "endpoint", value_name = "NAME")]
+        endpoints: Vec<String>,
     },
     /// Run every scheduled time of a schedule in [--from, --to), oldest first, skipping those
     /// the ledger (the execution records) says are Completed or CompletedWithViolations unless
@@ -448,12 +457,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             analysis_config,
             output,
             baseline,
+            shadow_endpoint,
             check,
         } => analyze::analyze_command(
             &dataset,
             &analysis_config,
             &output,
             baseline.as_deref(),
+            shadow_endpoint.as_deref(),
             check.config(CheckMode::Sagemaker)?,
         ),
         Command::Validate { config } => validate::validate_command(&config),
@@ -519,9 +530,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             parallel,
             executor == BackfillExecutor::Ray,
         ),
-        Command::ModelServer { model, port, host } => {
-            model_server::model_server_command(&model, &host, port)
-        }
+        Command::ModelServer {
+            model,
+            port,
+            host,
+            endpoints,
+        } => model_server::model_server_command(&model, &host, port, endpoints),
         Command::Run {
             config,
             schedule,

@@ -5,7 +5,13 @@ use anyhow::Context;
 use driftwatch::explain::model::InProcessModel;
 
 /// `driftwatch model-server`: serves until SIGINT/SIGTERM.
-pub fn model_server_command(model: &Path, host: &str, port: u16) -> anyhow::Result<ExitCode> {
+pub fn model_server_command(
+    model: &Path,
+    host: &str,
+    port: u16,
+    endpoints: Vec<String>,
+) -> anyhow::Result<ExitCode> {
+    let endpoints = (!endpoints.is_empty()).then_some(endpoints);
     let text =
         std::fs::read_to_string(model).with_context(|| format!("--model {}", model.display()))?;
     let model = InProcessModel::from_json(&text, &model.display().to_string())?;
@@ -26,7 +32,7 @@ pub fn model_server_command(model: &Path, host: &str, port: u16) -> anyhow::Resu
                 _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
             }
         };
-        driftwatch::model_server::serve(model, listener, shutdown).await?;
+        driftwatch::model_server::serve(model, endpoints, listener, shutdown).await?;
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -44,6 +44,7 @@ const SCHEDULE_KEYS: &[&str] = &[
     "max_runtime",
     "check",
     "executor",
+    "shadow_endpoint",
 ];
 const TOP_KEYS: &[&str] = &["defaults", "schedules"];
 const DEFAULT_MAX_RUNTIME: Duration = Duration::from_secs(30 * 60);
@@ -115,6 +116,9 @@ pub struct Schedule {
     pub check: CheckConfig,
     /// Where the execution's work runs (`executor:`; in this process by default).
     pub executor: ExecutorConfig,
+    /// `shadow_endpoint:` the endpoint serving the analysis config's `predictor.model_name`
+    /// for an explainability schedule's synthetic rows (never `endpoint` itself).
+    pub shadow_endpoint: Option<SageMakerName>,
 }
 
 impl Schedule {
@@ -396,6 +400,24 @@ fn read_schedule(entry: &Entry<'_>, base: &Location, problems: &mut Problems) ->
         .required("endpoint", problems)
         .and_then(|f| name_at(&f, problems));
     let variant = entry.get("variant").and_then(|f| name_at(&f, problems));
+    let shadow_endpoint = entry.get("shadow_endpoint").and_then(|f| {
+        let name = name_at(&f, problems)?;
+        if endpoint.as_ref() == Some(&name) {
+            problems.push(
+                f.path.clone(),
+                format!("is the monitored endpoint {:?}: its data capture would record the synthetic rows; give a shadow endpoint serving the same model", name.as_str()),
+            );
+            return None;
+        }
+        if kind == Some(Purpose::BiasMonitor) {
+            problems.push(
+                f.path.clone(),
+                "is not used by a model_bias schedule (its predictions come from the capture; remove it)",
+            );
+            return None;
+        }
+        Some(name)
+    });
     let cadence = entry
         .required("cadence", problems)
         .and_then(|f| read_cadence(f.node(), problems));
@@ -450,6 +472,25 @@ fn read_schedule(entry: &Entry<'_>, base: &Location, problems: &mut Problems) ->
             (_, None) => None,
         }
     });
+    // An explainability schedule calls a model: an endpoint for it must be known before the
+    // first fire, not found missing by every execution.
+    if let (Some(Purpose::ExplainabilityMonitor), Some(AnalysisConfigRef::Loaded { config, .. })) =
+        (kind, &analysis_config)
+        && config.extensions.model.is_none()
+        // A shadow_endpoint given but refused has its own problem already.
+        && (entry.get("shadow_endpoint").is_none() || shadow_endpoint.is_some())
+        && let Err(e) =
+            super::analysis::endpoint_predictor(config.predictor.as_ref(), shadow_endpoint.as_ref())
+    {
+        problems.push(
+            entry.path(if shadow_endpoint.is_some() {
+                "shadow_endpoint"
+            } else {
+                "analysis_config"
+            }),
+            e,
+        );
+    }
     let offset = |key: &str, problems: &mut Problems| {
         let f = entry.get(key)?;
         let s = f.node().as_str(problems)?;
@@ -559,6 +600,7 @@ fn read_schedule(entry: &Entry<'_>, base: &Location, problems: &mut Problems) ->
         max_runtime,
         check,
         executor,
+        shadow_endpoint,
     })
 }
 

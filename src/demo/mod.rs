@@ -136,6 +136,7 @@ fn write_baselines(
             output: &b,
             baseline: None,
             check: CheckConfig::default(),
+            shadow_endpoint: None,
         },
         clients,
     ))?;
@@ -178,6 +179,7 @@ fn write_baselines(
             output: &s,
             baseline: None,
             check: CheckConfig::default(),
+            shadow_endpoint: None,
         },
         clients,
     ))?;

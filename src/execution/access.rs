@@ -179,13 +179,21 @@ pub async fn check_access(schedule: &Schedule, clients: &AwsClients) -> Vec<Prob
     }
 
     if let (Monitor::Explainability, Ok(cfg)) = (&schedule.monitor, &cfg)
-        && let Some(p) = cfg.predictor.as_ref().and_then(|p| p.endpoint_name.clone())
         && cfg.extensions.model.is_none()
     {
+        let shadow = schedule.shadow_endpoint.as_ref();
+        let name = cfg
+            .predictor
+            .as_ref()
+            .and_then(|p| p.endpoint_name.clone())
+            .or_else(|| shadow.map(|s| s.as_str().to_string()));
         push(
             "endpoint",
-            format!("InvokeEndpoint {p}"),
-            probe_endpoint(cfg, location, clients).await,
+            match &name {
+                Some(p) => format!("InvokeEndpoint {p}"),
+                None => "InvokeEndpoint".into(),
+            },
+            probe_endpoint(cfg, location, shadow, clients).await,
         );
     }
 
@@ -215,6 +223,7 @@ async fn probe_ray(address: &str) -> Result<String, String> {
 async fn probe_endpoint(
     cfg: &crate::config::analysis::AnalysisConfig,
     location: &crate::config::Location,
+    shadow: Option<&crate::config::SageMakerName>,
     clients: &AwsClients,
 ) -> Result<String, String> {
     let shap = cfg.methods.as_ref().and_then(|m| m.shap.as_ref());
@@ -240,7 +249,7 @@ async fn probe_endpoint(
                 .map(crate::capture::frame::generated_name)
                 .collect()
         });
-    let model = ModelSource::resolve(cfg, location, clients)
+    let model = ModelSource::resolve(cfg, location, shadow, clients)
         .await
         .map_err(|e| format!("{}: {e}", cause(&e.to_string())))?;
     let predictor = Arc::new(

@@ -34,7 +34,13 @@ pub(super) async fn shap_inputs(
                 "analysis_config: methods.shap is required for model_explainability".into(),
             )
         })?;
-    let model = ModelSource::resolve(cfg, config_location, clients).await?;
+    let model = ModelSource::resolve(
+        cfg,
+        config_location,
+        schedule.shadow_endpoint.as_ref(),
+        clients,
+    )
+    .await?;
     let shap = shap_config(&shap, config_location, clients).await?;
     Ok((shap, model))
 }

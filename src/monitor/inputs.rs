@@ -8,7 +8,7 @@ use super::MonitorError;
 use crate::aws::AwsClients;
 use crate::config::analysis::{AnalysisConfig, PredictorConfig, ShapBaseline, ShapConfig};
 use crate::config::schedules::AnalysisConfigRef;
-use crate::config::{Location, Purpose, parse_analysis_config};
+use crate::config::{Location, Purpose, SageMakerName, parse_analysis_config};
 use crate::explain::endpoint::EndpointPredictor;
 use crate::explain::model::InProcessModel;
 use crate::explain::predictor::Predictor;
@@ -77,15 +77,20 @@ pub async fn baseline(
 pub enum ModelSource {
     /// `driftwatch.model`: a model file scored in-process.
     InProcess(InProcessModel),
-    /// `predictor.endpoint_name`: a SageMaker endpoint (a shadow one: it gets synthetic rows).
+    /// `predictor.endpoint_name`, or the shadow endpoint serving `predictor.model_name`: a
+    /// SageMaker endpoint (a shadow one: it gets synthetic rows).
     Endpoint(PredictorConfig),
 }
 
 impl ModelSource {
-    /// `driftwatch.model` (relative to the config's directory) when set, else the endpoint.
+    /// `driftwatch.model` (relative to the config's directory) when set, else the endpoint:
+    /// `predictor.endpoint_name`, or for a predictor given by `model_name` (what the SDK's
+    /// `ModelConfig(model_name=…)` writes, Clarify creating an endpoint for it) the `shadow`
+    /// endpoint (`analyze --shadow-endpoint`, the schedule's `shadow_endpoint`) that serves it.
     pub async fn resolve(
         cfg: &AnalysisConfig,
         config: &Location,
+        shadow: Option<&SageMakerName>,
         clients: &AwsClients,
     ) -> Result<Self, MonitorError> {
         if let Some(spec) = &cfg.extensions.model {
@@ -102,12 +107,9 @@ impl ModelSource {
             })?;
             return Ok(Self::InProcess(model));
         }
-        match &cfg.predictor {
-            Some(p) if p.endpoint_name.is_some() => Ok(Self::Endpoint(p.clone())),
-            _ => Err(MonitorError::Unsupported(format!(
-                "analysis_config {config}: set predictor.endpoint_name (a shadow endpoint to call with synthetic rows) or driftwatch.model (an in-process model file)"
-            ))),
-        }
+        crate::config::analysis::endpoint_predictor(cfg.predictor.as_ref(), shadow)
+            .map(Self::Endpoint)
+            .map_err(|e| MonitorError::Unsupported(format!("analysis_config {config}: {e}")))
     }
 
     /// The features an in-process model was trained on, in order.

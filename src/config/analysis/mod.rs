@@ -11,8 +11,11 @@
 
 mod columns;
 mod keys;
+mod predictor;
 mod purpose;
 mod read;
+
+pub use predictor::endpoint_predictor;
 
 use std::collections::BTreeMap;
 use std::fmt;
