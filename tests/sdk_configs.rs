@@ -599,3 +599,138 @@ fn the_reference_talks_model_name_configs_run_through_a_shadow_endpoint_only() {
         r.stderr
     );
 }
+
+#[test]
+fn features_to_explain_are_the_exact_shapley_values_of_their_game_through_a_real_endpoint() {
+    // The SDK's SHAPConfig(features_to_explain=["A_AGE", 2, "WKSWORK"]): names, and an index
+    // among the model's features (2 is A_HGA). The other features are absent (at the
+    // baseline) in every coalition; with 3 players every coalition is enumerated, so the
+    // values are exact — checked against an enumeration of the same game scored by the
+    // same HTTP model server.
+    let server = common::ModelServer::serving(&common::repo_path(MODEL), &[SHADOW]);
+    let env = [
+        ("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", server.url.as_str()),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let config = common::repo_path(&format!("{SDK}/processing/shap_features_to_explain.json"));
+    let out = tmp.path().join("out");
+    let r = analyze(&dataset_for("csv"), &config, &out, &env);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let a = read(&out.join("analysis.json"));
+    let global = a["explanations"]["kernel_shap"]["label0"]["global_shap_values"]
+        .as_object()
+        .unwrap();
+    assert_eq!(
+        global.keys().collect::<Vec<_>>(),
+        ["A_AGE", "A_HGA", "WKSWORK"],
+        "{a}"
+    );
+    let local = std::fs::read_to_string(out.join("explanations_shap/out.csv")).unwrap();
+    let mut lines = local.lines();
+    assert_eq!(
+        lines.next(),
+        Some("A_AGE_label0,A_HGA_label0,WKSWORK_label0")
+    );
+    let got: Vec<Vec<f64>> = lines
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+
+    // The oracle: v(S) = f(x_S, baseline elsewhere) for every S of the three players.
+    let cfg = read(&config);
+    let baseline: Vec<f64> = cfg["methods"]["shap"]["baseline"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let players = [0usize, 2, 12];
+    let data = std::fs::read_to_string(dataset_for("csv")).unwrap();
+    let records: Vec<Vec<f64>> = data
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let c: Vec<f64> = l.split(',').map(|v| v.parse().unwrap()).collect();
+            c[1..14].to_vec()
+        })
+        .collect();
+    let mut body = String::new();
+    for x in &records {
+        for s in 0..8usize {
+            let row: Vec<String> = (0..13)
+                .map(|j| match players.iter().position(|p| *p == j) {
+                    Some(k) if s >> k & 1 == 1 => x[j].to_string(),
+                    _ => baseline[j].to_string(),
+                })
+                .collect();
+            body.push_str(&row.join(","));
+            body.push('\n');
+        }
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let scores: Vec<f64> = rt.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{}/endpoints/{SHADOW}/invocations", server.url))
+            .header("content-type", "text/csv")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .lines()
+            .map(|v| v.trim().parse().unwrap())
+            .collect()
+    });
+    assert_eq!(scores.len(), records.len() * 8);
+    let weight = |size: u32| match size {
+        0 | 2 => 1.0 / 3.0,
+        _ => 1.0 / 6.0,
+    };
+    for (i, v) in scores.chunks(8).enumerate() {
+        for k in 0..3 {
+            let exact: f64 = (0..8usize)
+                .filter(|s| s >> k & 1 == 0)
+                .map(|s| weight(s.count_ones()) * (v[s | 1 << k] - v[s]))
+                .sum();
+            assert!(
+                (got[i][k] - exact).abs() <= 1e-9,
+                "record {i}, player {k}: {} vs {exact}",
+                got[i][k]
+            );
+        }
+    }
+
+    // A name that is not a feature, and an index past them, name the key.
+    for (bad, needle) in [
+        (
+            serde_json::json!(["A_AGE", "nope"]),
+            "methods.shap.features_to_explain[1]: \"nope\" is not a feature",
+        ),
+        (
+            serde_json::json!([13]),
+            "methods.shap.features_to_explain[0]: index 13 is beyond the 13 features",
+        ),
+        (
+            serde_json::json!([]),
+            "methods.shap.features_to_explain: must name at least one feature",
+        ),
+        (
+            serde_json::json!(["A_AGE", 0, "A_AGE"]),
+            "methods.shap.features_to_explain[2]: names the same feature as features_to_explain[0]",
+        ),
+    ] {
+        let mut c = cfg.clone();
+        c["methods"]["shap"]["features_to_explain"] = bad;
+        let p = tmp.path().join("bad.json");
+        std::fs::write(&p, c.to_string()).unwrap();
+        let o = tmp.path().join("bad");
+        let r = analyze(&dataset_for("csv"), &p, &o, &env);
+        assert_eq!(r.code, 2, "{needle}: {}", r.stderr);
+        assert!(r.stderr.contains(needle), "{needle}: {}", r.stderr);
+        assert!(!o.join("analysis.json").exists());
+    }
+}

@@ -102,6 +102,9 @@ pub struct Explainer<'a> {
     fnull: Vec<f64>,
     settings: Settings,
     coalitions: Option<&'a PredictCoalitions<'a>>,
+    /// `features_to_explain`: the only players, ascending; every other feature is absent
+    /// (takes the background's value) in every coalition. `None`: every feature plays.
+    explained: Option<Vec<usize>>,
 }
 
 /// One row's attributions.
@@ -461,7 +464,21 @@ impl<'a> Explainer<'a> {
             fnull,
             settings,
             coalitions: None,
+            explained: None,
         })
+    }
+
+    /// Only `columns` are players (Clarify's `features_to_explain`): the game is
+    /// v(S) = g(Σ w_k f(x_S, b_k,rest)) over subsets S of them, so the attributions of one
+    /// row sum to v(all of them) − g(E f(b)), and `expected_value` is the usual one. The
+    /// features left out get no value (they are never present), rather than one that would
+    /// depend on how they were grouped. Every feature listed: the ordinary game.
+    pub fn with_explained(mut self, mut columns: Vec<usize>) -> Self {
+        columns.sort_unstable();
+        columns.dedup();
+        columns.retain(|&j| j < self.width);
+        self.explained = (columns.len() < self.width).then_some(columns);
+        self
     }
 
     /// Evaluates coalitions through `coalitions` (the same numbers, much faster for trees).
@@ -544,6 +561,36 @@ impl<'a> Explainer<'a> {
         Ok(y)
     }
 
+    /// g(Σ w_k f(x_varying, b_k,rest)) per output: every player present, the others absent.
+    fn all_players(&self, x: &[f64], varying: &[usize]) -> Result<Vec<f64>, ShapError> {
+        let mut synth = Vec::with_capacity(self.background.rows.len() * self.width);
+        for b in &self.background.rows {
+            let start = synth.len();
+            synth.extend_from_slice(b);
+            for &j in varying {
+                synth[start + j] = x[j];
+            }
+        }
+        let y = (self.predict)(&synth)?;
+        let n_bg = self.background.rows.len();
+        if y.len() != n_bg * self.outputs {
+            return Err(format!(
+                "the model returned {} values for {n_bg} rows ({} per row expected)",
+                y.len(),
+                self.outputs
+            )
+            .into());
+        }
+        Ok((0..self.outputs)
+            .map(|o| {
+                let mean = (0..n_bg)
+                    .map(|k| self.background.weights[k] * y[k * self.outputs + o])
+                    .sum();
+                self.settings.link.apply(mean)
+            })
+            .collect())
+    }
+
     /// Attributions of one row. `rng` supplies the random coalitions (only used when the
     /// budget does not enumerate every coalition).
     pub fn explain(&self, x: &[f64], rng: &mut Rng) -> Result<Explanation, ShapError> {
@@ -563,6 +610,11 @@ impl<'a> Explainer<'a> {
         let gfx: Vec<f64> = fx.iter().map(|f| link.apply(*f)).collect();
         let gnull: Vec<f64> = self.fnull.iter().map(|f| link.apply(*f)).collect();
         let varying: Vec<usize> = (0..self.width)
+            .filter(|j| {
+                self.explained
+                    .as_ref()
+                    .is_none_or(|e| e.binary_search(j).is_ok())
+            })
             .filter(|&j| {
                 !self.background.rows.iter().all(|b| {
                     (x[j].is_nan() && b[j].is_nan())
@@ -571,6 +623,12 @@ impl<'a> Explainer<'a> {
             })
             .collect();
         let m = varying.len();
+        // The grand coalition's value: f(x) itself, unless some features never play.
+        let top = match &self.explained {
+            None => gfx.clone(),
+            Some(_) if m == 0 => gnull.clone(),
+            Some(_) => self.all_players(x, &varying)?,
+        };
         let mut phi = vec![vec![0.0; self.width]; outputs];
         if m == 0 {
             return Ok(Explanation {
@@ -581,7 +639,7 @@ impl<'a> Explainer<'a> {
         }
         if m == 1 {
             for (o, p) in phi.iter_mut().enumerate() {
-                p[varying[0]] = gfx[o] - gnull[o];
+                p[varying[0]] = top[o] - gnull[o];
             }
             return Ok(Explanation {
                 phi,
@@ -607,7 +665,7 @@ impl<'a> Explainer<'a> {
         let last = m - 1;
         let k = m - 1;
         let (xtwx, xtwy) = normal_equations(&d, outputs, |i, o, zl| {
-            link.apply(ey[i * outputs + o]) - gnull[o] - zl * (gfx[o] - gnull[o])
+            link.apply(ey[i * outputs + o]) - gnull[o] - zl * (top[o] - gnull[o])
         });
         for (o, rhs) in xtwy.into_iter().enumerate() {
             let beta = solve(xtwx.clone(), rhs, k).ok_or(
@@ -619,7 +677,7 @@ impl<'a> Explainer<'a> {
                 p[varying[j]] = b;
                 sum += b;
             }
-            p[varying[last]] = (gfx[o] - gnull[o]) - sum;
+            p[varying[last]] = (top[o] - gnull[o]) - sum;
             for v in p.iter_mut() {
                 if v.abs() < 1e-10 {
                     *v = 0.0;
@@ -898,5 +956,71 @@ mod tests {
         for (a, b) in out.phi[0].iter().zip(&exact) {
             assert!((a - b).abs() < 1e-2, "{a} vs {b}");
         }
+    }
+
+    #[test]
+    fn features_to_explain_are_the_only_players_the_others_stay_absent() {
+        // Four features with interactions, two background rows, logit link; explain 0 and 2.
+        let f = |rows: &[f64]| -> Result<Vec<f64>, PredictError> {
+            Ok(rows
+                .chunks(4)
+                .map(|r| {
+                    let z = 0.7 * r[0] - 0.4 * r[1] + 0.9 * r[2] * r[3] + 0.3 * r[0] * r[1];
+                    1.0 / (1.0 + (-z).exp())
+                })
+                .collect())
+        };
+        let bg = Background::uniform(vec![vec![0.1, 0.5, -0.3, 1.0], vec![1.2, -0.4, 0.8, 0.0]]);
+        let x = [2.0, -1.0, 0.5, 1.5];
+        let settings = Settings {
+            link: Link::Logit,
+            num_samples: None,
+            seed: 0,
+        };
+        let e = Explainer::new(&f, bg.clone(), settings)
+            .unwrap()
+            .with_explained(vec![2, 0]);
+        let out = e.explain(&x, &mut Rng::seeded(0)).unwrap();
+        // The oracle: v(S) over subsets of {0, 2}, features 1 and 3 always at the background.
+        let v = |s: &[usize]| -> f64 {
+            let mean: f64 = bg
+                .rows
+                .iter()
+                .map(|b| {
+                    let mut r = b.clone();
+                    for &j in s {
+                        r[j] = x[j];
+                    }
+                    f(&r).unwrap()[0] * 0.5
+                })
+                .sum();
+            Link::Logit.apply(mean)
+        };
+        let phi0 = 0.5 * (v(&[0]) - v(&[])) + 0.5 * (v(&[0, 2]) - v(&[2]));
+        let phi2 = 0.5 * (v(&[2]) - v(&[])) + 0.5 * (v(&[0, 2]) - v(&[0]));
+        assert!(
+            (out.phi[0][0] - phi0).abs() < 1e-9,
+            "{} vs {phi0}",
+            out.phi[0][0]
+        );
+        assert!(
+            (out.phi[0][2] - phi2).abs() < 1e-9,
+            "{} vs {phi2}",
+            out.phi[0][2]
+        );
+        assert_eq!((out.phi[0][1], out.phi[0][3]), (0.0, 0.0));
+        assert!((e.expected_value() - v(&[])).abs() < 1e-12);
+
+        // Every feature listed: the ordinary game, bit for bit.
+        let all = Explainer::new(&f, bg.clone(), settings)
+            .unwrap()
+            .with_explained(vec![0, 1, 2, 3])
+            .explain(&x, &mut Rng::seeded(0))
+            .unwrap();
+        let plain = Explainer::new(&f, bg, settings)
+            .unwrap()
+            .explain(&x, &mut Rng::seeded(0))
+            .unwrap();
+        assert_eq!(all, plain);
     }
 }

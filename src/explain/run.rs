@@ -12,7 +12,9 @@ use super::predictor::{PredictError, Predictor};
 use super::rng::Rng;
 use super::tree_coalitions::predict_coalitions;
 use super::tree_shap::TreeShap;
-use crate::config::analysis::{AggMethod as ConfigAgg, ShapAlgorithm, ShapBaseline, ShapConfig};
+use crate::config::analysis::{
+    AggMethod as ConfigAgg, ColumnRef, ShapAlgorithm, ShapBaseline, ShapConfig,
+};
 
 /// The attributions of one model output.
 #[derive(Debug, Clone, PartialEq)]
@@ -189,6 +191,37 @@ pub fn kmeans(rows: &[Vec<f64>], k: usize, seed: u64) -> Vec<Vec<f64>> {
     centres
 }
 
+/// The columns `methods.shap.features_to_explain` names among the model's features, ascending;
+/// `None`: every feature (also when the list names them all).
+pub fn explained_columns(
+    shap: &ShapConfig,
+    feature_names: &[String],
+) -> Result<Option<Vec<usize>>, ShapError> {
+    let Some(list) = &shap.features_to_explain else {
+        return Ok(None);
+    };
+    let mut columns = list
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match c {
+            ColumnRef::Name(n) => feature_names.iter().position(|f| f == n).ok_or_else(|| {
+                ShapError::Invalid(format!(
+                    "methods.shap.features_to_explain[{i}]: {n:?} is not a feature the model takes (features: {})",
+                    feature_names.join(", ")
+                ))
+            }),
+            ColumnRef::Index(j) if *j < feature_names.len() => Ok(*j),
+            ColumnRef::Index(j) => Err(ShapError::Invalid(format!(
+                "methods.shap.features_to_explain[{i}]: index {j} is beyond the {} features (indices count the model's features from 0)",
+                feature_names.len()
+            ))),
+        })
+        .collect::<Result<Vec<usize>, _>>()?;
+    columns.sort_unstable();
+    columns.dedup();
+    Ok((columns.len() < feature_names.len()).then_some(columns))
+}
+
 /// One row's values (`[output][feature]`) and the coalitions evaluated for it.
 type RowResult = (Vec<Vec<f64>>, usize);
 
@@ -203,7 +236,7 @@ pub fn run_shap(
     model: &Predictor,
 ) -> Result<ShapResult, ShapError> {
     let background = shap_background(rows, feature_names, shap, model)?;
-    let part = explain_part(rows, 0, &background, shap, algorithm, model)?;
+    let part = explain_part(rows, 0, &background, feature_names, shap, algorithm, model)?;
     assemble(vec![part], feature_names, shap, label_headers)
 }
 
@@ -228,6 +261,7 @@ pub fn shap_background(
     if rows.is_empty() {
         return Err("no records to explain".into());
     }
+    explained_columns(shap, feature_names)?;
     Ok(baseline_rows(shap, rows, width)?)
 }
 
@@ -289,13 +323,20 @@ pub fn explain_part(
     rows: &[Vec<f64>],
     first: usize,
     background: &[Vec<f64>],
+    feature_names: &[String],
     shap: &ShapConfig,
     algorithm: ShapAlgorithm,
     model: &Predictor,
 ) -> Result<ShapPart, ShapError> {
     let width = background.first().or(rows.first()).map_or(0, Vec::len);
     let background = Background::uniform(background.to_vec());
+    let explained = explained_columns(shap, feature_names)?;
     if algorithm == ShapAlgorithm::Tree {
+        if explained.is_some() {
+            return Err(ShapError::Invalid(
+                "methods.shap.features_to_explain: driftwatch.shap_algorithm \"tree\" explains every feature (exact TreeSHAP of the whole model); leave one of them out".into(),
+            ));
+        }
         return tree_part(rows, first, width, model, &background);
     }
     let predict = |r: &[f64]| -> Result<Vec<f64>, PredictError> { model.predict(r) };
@@ -315,7 +356,11 @@ pub fn explain_part(
     let coalitions = |x: &[f64], b: &[f64], varying: &[usize], masks: &Masks| {
         xgboost.and_then(|m| predict_coalitions(m, x, b, varying, masks))
     };
-    let explainer = Explainer::new(&predict, background, settings)?.with_coalitions(&coalitions);
+    let mut explainer =
+        Explainer::new(&predict, background, settings)?.with_coalitions(&coalitions);
+    if let Some(columns) = explained {
+        explainer = explainer.with_explained(columns);
+    }
     // Each row draws from its own generator (seed, row index): results do not depend on how
     // rows are split across threads or shards.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -413,6 +458,21 @@ pub fn assemble(
             }
         }
     }
+    // Only the features explained are reported: the others have no value, not a zero.
+    let (feature_names, local) = match explained_columns(shap, feature_names)? {
+        None => (feature_names.to_vec(), local),
+        Some(columns) => (
+            columns.iter().map(|&j| feature_names[j].clone()).collect(),
+            local
+                .into_iter()
+                .map(|rows| {
+                    rows.into_iter()
+                        .map(|r| columns.iter().map(|&j| r[j]).collect())
+                        .collect()
+                })
+                .collect(),
+        ),
+    };
     let labels = local
         .into_iter()
         .enumerate()
@@ -427,7 +487,7 @@ pub fn assemble(
         })
         .collect();
     Ok(ShapResult {
-        feature_names: feature_names.to_vec(),
+        feature_names,
         labels,
         model_rows,
     })

@@ -104,12 +104,21 @@ pub async fn explain_shard(
     rows: Vec<Vec<f64>>,
     first: usize,
     background: Vec<Vec<f64>>,
+    feature_names: Vec<String>,
     shap: ShapConfig,
     algorithm: ShapAlgorithm,
     predictor: Arc<Predictor>,
 ) -> Result<(ShapPart, usize), MonitorError> {
     tokio::task::spawn_blocking(move || {
-        let part = explain_part(&rows, first, &background, &shap, algorithm, &predictor)?;
+        let part = explain_part(
+            &rows,
+            first,
+            &background,
+            &feature_names,
+            &shap,
+            algorithm,
+            &predictor,
+        )?;
         Ok((part, predictor.requests()))
     })
     .await
@@ -185,9 +194,8 @@ fn pdp_features(
             })
             .collect(),
         None => {
-            let global = shap
-                .and_then(|r| r.labels.first())
-                .map(|l| l.global.clone())
+            let (result, global) = shap
+                .and_then(|r| r.labels.first().map(|l| (r, l.global.clone())))
                 .ok_or_else(|| {
                     MonitorError::Unsupported(
                         "methods.pdp without features needs methods.shap (its top features are plotted)".into(),
@@ -196,7 +204,11 @@ fn pdp_features(
             let mut order: Vec<usize> = (0..global.len()).collect();
             order.sort_by(|a, b| global[*b].abs().total_cmp(&global[*a].abs()));
             order.truncate(pdp.top_k_features);
-            Ok(order)
+            // Positions among the features SHAP reported (all, or features_to_explain).
+            Ok(order
+                .into_iter()
+                .filter_map(|k| names.iter().position(|n| *n == result.feature_names[k]))
+                .collect())
         }
     }
 }

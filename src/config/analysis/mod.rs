@@ -119,6 +119,9 @@ pub struct ShapConfig {
     pub agg_method: AggMethod,
     pub save_local_shap_values: bool,
     pub seed: Option<u64>,
+    /// `features_to_explain`: names or zero-based indices among the model's features (the
+    /// columns SHAP explains, in order); `None`: every feature.
+    pub features_to_explain: Option<Vec<ColumnRef>>,
 }
 
 /// Where a value sits in a model response: a zero-based index (CSV) or a JMESPath (JSON).

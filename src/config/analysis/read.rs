@@ -447,12 +447,26 @@ fn shap(v: &Value, problems: &mut Problems) -> Option<ShapConfig> {
             None => AggMethod::MeanAbs,
         },
     };
-    if m.get("features_to_explain").is_some() {
-        problems.push(
-            path("features_to_explain"),
-            "is a Clarify option driftwatch does not support (every feature is explained); remove it",
-        );
-    }
+    let features_to_explain = m.get("features_to_explain").and_then(|v| {
+        let p = path("features_to_explain");
+        let list = column_list(Node::new(&p, v), problems)?;
+        if list.is_empty() {
+            problems.push(
+                p,
+                "must name at least one feature (or leave it out to explain every feature)",
+            );
+            return None;
+        }
+        for (i, c) in list.iter().enumerate() {
+            if let Some(first) = list[..i].iter().position(|d| d == c) {
+                problems.push(
+                    index_path(&p, i),
+                    format!("names the same feature as features_to_explain[{first}]"),
+                );
+            }
+        }
+        Some(list)
+    });
 
     (problems.len() == before).then_some(ShapConfig {
         baseline,
@@ -462,6 +476,7 @@ fn shap(v: &Value, problems: &mut Problems) -> Option<ShapConfig> {
         agg_method,
         save_local_shap_values,
         seed,
+        features_to_explain,
     })
 }
 
