@@ -29,6 +29,7 @@ pub mod fuzzing;
 pub(crate) mod gzip;
 pub mod limits;
 pub mod load;
+pub mod migrate;
 pub mod model_server;
 pub(crate) mod monitor;
 pub mod publish;

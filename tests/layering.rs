@@ -109,6 +109,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     ("model_server", &["explain"]),
+    // `import`: SageMaker's describe answers into a schedules file it validates.
+    ("migrate", &["config", "limits", "sagemaker"]),
     // The fuzz targets' entry points: one parser each.
     ("fuzzing", &["capture", "config", "limits"]),
     (

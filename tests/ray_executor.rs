@@ -11,87 +11,31 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::scenario::{self, ANALYSIS_CONFIG, SCHEDULES, T};
-use common::{aws_env, moto_url, ray_url, run_record, s3_client, unique_bucket};
+use common::{Bucket, moto_url, ray_url, run_record};
 use serde_json::Value;
 
 const OUT_FOLDER: &str = "census-xgb/census-bias/2024/01/19/12";
 
-struct Bucket {
-    name: String,
-    url: String,
-    client: aws_sdk_s3::Client,
-    rt: tokio::runtime::Runtime,
+/// A new bucket holding the shared scenario's capture and ground truth.
+fn with_scenario(url: &str, tag: &str) -> Bucket {
+    let b = Bucket::new(url, tag);
+    let s = scenario::build();
+    for (key, text) in &s.capture {
+        b.put(&format!("capture/{key}"), text.as_bytes());
+    }
+    for (key, text) in &s.truth {
+        b.put(&format!("truth/{key}"), text.as_bytes());
+    }
+    b
 }
 
-impl Bucket {
-    /// A new bucket holding the shared scenario's capture and ground truth.
-    fn with_scenario(url: &str, tag: &str) -> Self {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        let client = s3_client(url);
-        let name = unique_bucket(tag);
-        rt.block_on(client.create_bucket().bucket(&name).send())
-            .expect("create bucket on the emulator");
-        let b = Self {
-            name,
-            url: url.to_string(),
-            client,
-            rt,
-        };
-        let s = scenario::build();
-        for (key, text) in &s.capture {
-            b.put(&format!("capture/{key}"), text.as_bytes());
-        }
-        for (key, text) in &s.truth {
-            b.put(&format!("truth/{key}"), text.as_bytes());
-        }
-        b
-    }
-
-    fn put(&self, key: &str, bytes: &[u8]) {
-        self.rt
-            .block_on(
-                self.client
-                    .put_object()
-                    .bucket(&self.name)
-                    .key(key)
-                    .body(bytes.to_vec().into())
-                    .send(),
-            )
-            .expect("put object");
-    }
-
-    fn get(&self, key: &str) -> Option<Vec<u8>> {
-        self.rt.block_on(async {
-            let o = self
-                .client
-                .get_object()
-                .bucket(&self.name)
-                .key(key)
-                .send()
-                .await
-                .ok()?;
-            Some(o.body.collect().await.ok()?.into_bytes().to_vec())
-        })
-    }
-
-    fn keys(&self, prefix: &str) -> Vec<String> {
-        self.rt.block_on(async {
-            let r = self
-                .client
-                .list_objects_v2()
-                .bucket(&self.name)
-                .prefix(prefix)
-                .send()
-                .await
-                .expect("list");
-            r.contents()
-                .iter()
-                .filter_map(|o| o.key().map(str::to_string))
-                .collect()
-        })
-    }
-
+/// The scenario's schedules and analysis config.
+trait ScenarioConfig {
     /// A schedules file in `dir` writing to `s3://bucket/{output}/`, with `executor`.
+    fn config(&self, dir: &Path, output: &str, executor: &str) -> PathBuf;
+}
+
+impl ScenarioConfig for Bucket {
     fn config(&self, dir: &Path, output: &str, executor: &str) -> PathBuf {
         std::fs::write(dir.join("analysis.json"), ANALYSIS_CONFIG).unwrap();
         let yaml = SCHEDULES
@@ -102,10 +46,6 @@ impl Bucket {
         let path = dir.join(format!("{output}.yaml"));
         std::fs::write(&path, yaml).unwrap();
         path
-    }
-
-    fn env(&self) -> Vec<(&'static str, String)> {
-        aws_env(&self.url)
     }
 }
 
@@ -166,7 +106,7 @@ fn a_window_sharded_on_ray_gives_the_bytes_of_a_local_run() {
     let (Some(url), Some(ray)) = (moto_url(), ray_url()) else {
         return;
     };
-    let b = Bucket::with_scenario(&url, "ray-same");
+    let b = with_scenario(&url, "ray-same");
     let dir = tempfile::tempdir().unwrap();
     let local = b.config(dir.path(), "out-local", "");
     let (code, local_record, stderr) = run(&local, &b.env());
@@ -205,7 +145,7 @@ fn a_shard_that_fails_once_is_submitted_again() {
     let (Some(url), Some(ray)) = (moto_url(), ray_url()) else {
         return;
     };
-    let b = Bucket::with_scenario(&url, "ray-retry");
+    let b = with_scenario(&url, "ray-retry");
     let dir = tempfile::tempdir().unwrap();
     let marker = dir.path().join("failed-once");
     // Shard 1's first attempt fails with a transient exit code; every other attempt runs.
@@ -280,7 +220,7 @@ fn a_shard_that_keeps_failing_fails_the_execution_with_its_error() {
     let (Some(url), Some(ray)) = (moto_url(), ray_url()) else {
         return;
     };
-    let b = Bucket::with_scenario(&url, "ray-fail");
+    let b = with_scenario(&url, "ray-fail");
     let dir = tempfile::tempdir().unwrap();
     // Transient each time: tried 1 + retries times, then Failed (Transient), naming the shard
     // and carrying the job's own words.
@@ -326,7 +266,7 @@ fn check_access_asks_the_cluster_before_the_first_fire() {
     let (Some(url), Some(ray)) = (moto_url(), ray_url()) else {
         return;
     };
-    let b = Bucket::with_scenario(&url, "ray-access");
+    let b = with_scenario(&url, "ray-access");
     let dir = tempfile::tempdir().unwrap();
     let env = b.env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -362,7 +302,7 @@ fn an_unreachable_cluster_is_a_transient_failure_naming_it() {
     let Some(url) = moto_url() else {
         return;
     };
-    let b = Bucket::with_scenario(&url, "ray-gone");
+    let b = with_scenario(&url, "ray-gone");
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -392,7 +332,7 @@ fn a_stalled_cluster_names_what_it_was_waiting_for_and_leaves_no_shard_folder() 
     let Some(url) = moto_url() else {
         return;
     };
-    let b = Bucket::with_scenario(&url, "ray-stalled");
+    let b = with_scenario(&url, "ray-stalled");
     let dir = tempfile::tempdir().unwrap();
     let address = common::serve::silent_server();
     let executor =
@@ -419,7 +359,7 @@ fn sigterm_stops_the_running_shard_jobs() {
     let (Some(url), Some(ray)) = (moto_url(), ray_url()) else {
         return;
     };
-    let b = Bucket::with_scenario(&url, "ray-term");
+    let b = with_scenario(&url, "ray-term");
     let dir = tempfile::tempdir().unwrap();
     let slow = wrapper(dir.path(), "slow.sh", "sleep 120");
     let config = b.config(dir.path(), "out", &ray_executor(&ray, 2, &slow, ""));
@@ -552,7 +492,7 @@ fn an_explainability_window_sharded_on_ray_gives_the_bytes_of_a_local_run() {
     let (Some(url), Some(ray)) = (moto_url(), ray_url()) else {
         return;
     };
-    let b = Bucket::with_scenario(&url, "ray-shap");
+    let b = with_scenario(&url, "ray-shap");
     let dir = tempfile::tempdir().unwrap();
     let run_shap = |config: &Path| {
         let (code, record, stderr) =
@@ -594,7 +534,7 @@ fn a_backfill_on_ray_runs_each_execution_as_a_job() {
     let (Some(url), Some(ray)) = (moto_url(), ray_url()) else {
         return;
     };
-    let b = Bucket::with_scenario(&url, "ray-backfill");
+    let b = with_scenario(&url, "ray-backfill");
     let dir = tempfile::tempdir().unwrap();
     let env = b.env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -674,7 +614,7 @@ fn an_unreadable_shard_state_fails_the_execution_and_leaves_no_shard_files() {
     let (Some(url), Some(ray)) = (moto_url(), ray_url()) else {
         return;
     };
-    let b = Bucket::with_scenario(&url, "ray-garbled");
+    let b = with_scenario(&url, "ray-garbled");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("local-out");
     let shards = out.join(format!("{OUT_FOLDER}/_shards"));

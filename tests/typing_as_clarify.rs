@@ -251,11 +251,8 @@ fn a_float_written_facet_sharded_on_ray_gives_the_same_analysis() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let client = common::s3_client(&url);
-    let bucket = common::unique_bucket("float-facet");
-    rt.block_on(client.create_bucket().bucket(&bucket).send())
-        .unwrap();
+    let b = common::Bucket::new(&url, "float-facet");
+    let bucket = b.name.clone();
     let executor = format!(
         "    executor:\n      type: ray\n      address: {ray}\n      shards: 3\n      command: {}\n      poll: 200ms\n",
         env!("CARGO_BIN_EXE_driftwatch")
@@ -266,16 +263,7 @@ fn a_float_written_facet_sharded_on_ray_gives_the_same_analysis() {
         for f in std::fs::read_dir(root.join(dir)).unwrap() {
             let f = f.unwrap();
             let key = format!("{dir}/{}", f.file_name().to_string_lossy());
-            let body = std::fs::read(f.path()).unwrap();
-            rt.block_on(
-                client
-                    .put_object()
-                    .bucket(&bucket)
-                    .key(&key)
-                    .body(body.into())
-                    .send(),
-            )
-            .unwrap();
+            b.put(&key, &std::fs::read(f.path()).unwrap());
         }
     }
     let yaml = std::fs::read_to_string(root.join("schedules.yaml"))
@@ -290,20 +278,11 @@ fn a_float_written_facet_sharded_on_ray_gives_the_same_analysis() {
         )
         .replace("output: out", &format!("output: s3://{bucket}/out"));
     std::fs::write(root.join("schedules.yaml"), yaml).unwrap();
-    let (code, record, stderr) =
-        common::run_record(&root.join("schedules.yaml"), "s", T, &common::aws_env(&url));
+    let (code, record, stderr) = common::run_record(&root.join("schedules.yaml"), "s", T, &b.env());
     assert_eq!(code, 0, "{record}\n{stderr}");
-    let bytes = rt
-        .block_on(async {
-            let o = client
-                .get_object()
-                .bucket(&bucket)
-                .key("out/ep/s/2024/01/19/12/analysis.json")
-                .send()
-                .await?;
-            Ok::<_, Box<dyn std::error::Error>>(o.body.collect().await?.into_bytes().to_vec())
-        })
-        .unwrap();
+    let bytes = b
+        .get("out/ep/s/2024/01/19/12/analysis.json")
+        .expect("the Ray execution's analysis.json");
     let a: Value = serde_json::from_slice(&bytes).unwrap();
     assert_same_analysis("ray", &a, &expected());
     let warnings: Vec<String> = a["driftwatch"]["warnings"]

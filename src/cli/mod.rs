@@ -5,6 +5,7 @@ mod analyze;
 mod backfill;
 mod dashboard;
 mod demo;
+mod import;
 mod model_server;
 mod plan;
 mod run;
@@ -180,6 +181,27 @@ pub enum Command {
         shadow_endpoint: Option<String>,
         #[command(flatten)]
         check: CheckFlags,
+    },
+    /// Turn SageMaker monitoring schedules into a driftwatch schedules file: DIR holds what
+    /// `aws sagemaker describe-monitoring-schedule`, `describe-model-bias-job-definition`,
+    /// `describe-model-explainability-job-definition`, `describe-processing-job` (a baselining
+    /// job), `describe-endpoint` and `describe-endpoint-config` print, one answer per .json
+    /// file. Writes FILE (validated) with one entry per schedule, and prints what it could not
+    /// map. Exit 0 written, 2 nothing importable or bad input.
+    Import {
+        /// The folder of describe answers.
+        #[arg(long = "from", value_name = "DIR")]
+        from: PathBuf,
+        /// The schedules file to write.
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
+        /// ENDPOINT=SHADOW: the explainability schedules of ENDPOINT call SHADOW (an endpoint
+        /// serving the same model, data capture off) for a predictor given by model_name.
+        #[arg(long = "shadow-endpoint", value_name = "ENDPOINT=SHADOW")]
+        shadow_endpoints: Vec<String>,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Run one execution of a schedule for scheduled time T (its window ends at T, or at T +
     /// end_time_offset): reads capture and ground truth, writes analysis.json,
@@ -468,6 +490,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             check.config(CheckMode::Sagemaker)?,
         ),
         Command::Validate { config } => validate::validate_command(&config),
+        Command::Import {
+            from,
+            output,
+            shadow_endpoints,
+            force,
+        } => import::import_command(&from, &output, &shadow_endpoints, force),
         Command::CheckAccess { config, schedule } => {
             access::check_access_command(&config, schedule.as_deref())
         }

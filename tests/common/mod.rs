@@ -170,6 +170,80 @@ pub fn s3_client(url: &str) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(conf)
 }
 
+/// A new bucket on the S3 emulator, and the test's own client to it.
+pub struct Bucket {
+    pub name: String,
+    pub url: String,
+    pub client: aws_sdk_s3::Client,
+    pub rt: tokio::runtime::Runtime,
+}
+
+impl Bucket {
+    /// A bucket named after `tag`, unique to this run.
+    pub fn new(url: &str, tag: &str) -> Self {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let client = s3_client(url);
+        let name = unique_bucket(tag);
+        rt.block_on(client.create_bucket().bucket(&name).send())
+            .expect("create bucket on the emulator");
+        Self {
+            name,
+            url: url.to_string(),
+            client,
+            rt,
+        }
+    }
+
+    pub fn put(&self, key: &str, bytes: &[u8]) {
+        self.rt
+            .block_on(
+                self.client
+                    .put_object()
+                    .bucket(&self.name)
+                    .key(key)
+                    .body(bytes.to_vec().into())
+                    .send(),
+            )
+            .expect("put object");
+    }
+
+    pub fn get(&self, key: &str) -> Option<Vec<u8>> {
+        self.rt.block_on(async {
+            let o = self
+                .client
+                .get_object()
+                .bucket(&self.name)
+                .key(key)
+                .send()
+                .await
+                .ok()?;
+            Some(o.body.collect().await.ok()?.into_bytes().to_vec())
+        })
+    }
+
+    pub fn keys(&self, prefix: &str) -> Vec<String> {
+        self.rt.block_on(async {
+            let r = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.name)
+                .prefix(prefix)
+                .send()
+                .await
+                .expect("list");
+            r.contents()
+                .iter()
+                .filter_map(|o| o.key().map(str::to_string))
+                .collect()
+        })
+    }
+
+    /// Environment pointing the binary at this emulator.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        aws_env(&self.url)
+    }
+}
+
 /// A bucket name unique to this test run.
 pub fn unique_bucket(tag: &str) -> String {
     use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,0 +1,168 @@
+//! `driftwatch import`: SageMaker's monitoring schedules, as `aws sagemaker describe-*`
+//! prints them, into a driftwatch schedules file — one entry per schedule, every field that
+//! has no driftwatch key reported instead of dropped, the result checked by the schedules
+//! file's own validation before anything is written.
+//!
+//! `describe` reads the folder (each answer recognised by its content), `map` turns one
+//! schedule into an entry, this module writes the YAML.
+
+mod describe;
+mod map;
+
+use std::path::{Path, PathBuf};
+
+pub use map::{Entry, Mapped, Options, Scalar};
+
+use crate::config::{Location, ScheduleFile};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    #[error("--from {}: {message}", dir.display())]
+    Folder { dir: PathBuf, message: String },
+    #[error("{}: {message}", file.display())]
+    File { file: PathBuf, message: String },
+    #[error("no monitoring schedule could be imported from {}:\n{}", dir.display(), reasons.join("\n"))]
+    Nothing { dir: PathBuf, reasons: Vec<String> },
+    /// The written file would not validate: a defect of the import, said plainly.
+    #[error("the imported schedules do not validate (please report this): {0}")]
+    Invalid(String),
+}
+
+/// What an import produced.
+#[derive(Debug)]
+pub struct Imported {
+    pub yaml: String,
+    pub entries: Vec<Entry>,
+    /// Schedules left out, with why.
+    pub skipped: Vec<(String, String)>,
+    /// JSON files of the folder that are no describe answer this reads.
+    pub ignored: Vec<PathBuf>,
+}
+
+/// Reads `dir` and builds the schedules file, validated as `output` would be.
+pub fn import(dir: &Path, output: &Path, opts: &Options) -> Result<Imported, MigrateError> {
+    let described = describe::Described::read(dir)?;
+    let mut entries = Vec::new();
+    let mut skipped = Vec::new();
+    for (_, s) in &described.schedules {
+        match map::map_schedule(s, &described, opts) {
+            Mapped::Entry(e) => entries.push(e),
+            Mapped::Skipped { name, why } => skipped.push((name, why)),
+        }
+    }
+    if entries.is_empty() {
+        let mut reasons: Vec<String> = skipped.iter().map(|(n, w)| format!("  {n}: {w}")).collect();
+        if described.schedules.is_empty() {
+            reasons.push(
+                "  no describe-monitoring-schedule answer (`aws sagemaker describe-monitoring-schedule --monitoring-schedule-name NAME > NAME.json`)".into(),
+            );
+        }
+        return Err(MigrateError::Nothing {
+            dir: dir.to_path_buf(),
+            reasons,
+        });
+    }
+    let yaml = render(dir, &entries, &skipped);
+    ScheduleFile::parse(&yaml, output, &Location::Local(output.to_path_buf()))
+        .map_err(|e| MigrateError::Invalid(e.to_string()))?;
+    Ok(Imported {
+        yaml,
+        entries,
+        skipped,
+        ignored: described.other,
+    })
+}
+
+/// The schedules file: what was not mapped and what was skipped as comments on top, so the
+/// file itself says what the import could not carry over.
+fn render(dir: &Path, entries: &[Entry], skipped: &[(String, String)]) -> String {
+    let mut out = format!(
+        "# Imported by `driftwatch import` from {} ({} schedule{}).\n",
+        dir.display(),
+        entries.len(),
+        if entries.len() == 1 { "" } else { "s" }
+    );
+    if entries.iter().any(|e| !e.unmapped.is_empty()) {
+        out.push_str("#\n# Not mapped (no driftwatch key; check each):\n");
+        for e in entries {
+            for u in &e.unmapped {
+                out.push_str(&comment(&format!("{}: {u}", e.name)));
+            }
+        }
+    }
+    if !skipped.is_empty() {
+        out.push_str("#\n# Not imported:\n");
+        for (name, why) in skipped {
+            out.push_str(&comment(&format!("{name}: {why}")));
+        }
+    }
+    out.push_str("\nschedules:\n");
+    for e in entries {
+        for (i, (key, value)) in e.fields.iter().enumerate() {
+            out.push_str(if i == 0 { "  - " } else { "    " });
+            out.push_str(key);
+            out.push_str(": ");
+            out.push_str(&scalar(value));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn comment(line: &str) -> String {
+    // One comment line per line of text: a newline in a value cannot end the comment.
+    line.lines().map(|l| format!("#   {l}\n")).collect()
+}
+
+/// A YAML scalar: strings double-quoted with JSON's escapes (valid YAML), so no value can be
+/// read as another type or break the structure.
+fn scalar(v: &Scalar) -> String {
+    match v {
+        Scalar::Str(s) => serde_json::Value::String(s.clone()).to_string(),
+        Scalar::Num(x) => crate::sagemaker::pyfmt::py_float_repr(*x),
+        Scalar::Int(i) => i.to_string(),
+        Scalar::Bool(b) => b.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_and_notes_cannot_break_the_yaml() {
+        let e = Entry {
+            name: "s".into(),
+            fields: vec![
+                ("name", Scalar::Str("s".into())),
+                ("type", Scalar::Str("model_bias".into())),
+                ("endpoint", Scalar::Str("ep".into())),
+                ("cadence", Scalar::Str("cron(0 * ? * * *)".into())),
+                ("data_capture", Scalar::Str("s3://b/c: #x".into())),
+                ("ground_truth", Scalar::Str("s3://b/g\"\n- evil: 1".into())),
+                ("output", Scalar::Str("s3://b/o".into())),
+                ("analysis_config", Scalar::Str("s3://b/a.json".into())),
+                ("probability_threshold_attribute", Scalar::Num(0.7)),
+                ("cloudwatch", Scalar::Bool(true)),
+                ("max_runtime", Scalar::Int(1800)),
+            ],
+            unmapped: vec!["a note\nschedules: []".into()],
+        };
+        let yaml = render(Path::new("d"), &[e], &[("x".into(), "why\nnot".into())]);
+        let file = ScheduleFile::parse(
+            &yaml,
+            Path::new("s.yaml"),
+            &Location::Local("s.yaml".into()),
+        )
+        .unwrap_err();
+        // The value stays one string: the only problem is that it is not a bucket URI.
+        let text = file.to_string();
+        assert!(text.contains("ground_truth"), "{text}");
+        assert!(!text.contains("evil"), "{text}");
+        assert_eq!(yaml.matches("\nschedules:").count(), 1, "{yaml}");
+        assert!(
+            yaml.contains("#   s: a note\n#   schedules: []\n"),
+            "{yaml}"
+        );
+    }
+}
