@@ -69,6 +69,14 @@ const GOLDEN: &[&str] = &[
     "float_written_facet",
 ];
 
+/// Golden cases whose dataset is a parquet file pandas wrote (`to_parquet`, pyarrow), read
+/// back with `read_parquet` for smclarify.
+const GOLDEN_PARQUET: &[&str] = &[
+    "parquet_mixed_facets",
+    "parquet_floats_missing",
+    "parquet_numeric_index",
+];
+
 fn run_case(
     dir: &std::path::Path,
     case: &str,
@@ -112,6 +120,21 @@ fn golden_cases_made_with_smclarify_are_reproduced() {
             &dir,
             case,
             &format!("{case}.csv"),
+            &format!("{case}.config.json"),
+            &format!("{case}.expected.json"),
+            None,
+        );
+    }
+}
+
+#[test]
+fn parquet_datasets_pandas_wrote_give_smclarifys_numbers() {
+    let dir = repo_path("tests/fixtures/golden");
+    for case in GOLDEN_PARQUET {
+        run_case(
+            &dir,
+            case,
+            &format!("{case}.parquet"),
             &format!("{case}.config.json"),
             &format!("{case}.expected.json"),
             None,

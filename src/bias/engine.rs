@@ -311,6 +311,9 @@ fn select_predictions(
     Ok(mask)
 }
 
+/// scikit-learn's (1.9) refusal of a missing value in the k-NN of FT, word for word.
+const NAN_IN_FT: &str = "Input X contains NaN.\nKNeighborsClassifier does not accept missing values encoded as NaN natively. For supervised learning, you might want to consider sklearn.ensemble.HistGradientBoostingClassifier and Regressor which accept missing values encoded as NaNs natively. Alternatively, it is possible to preprocess the data, for instance by using an imputer transformer in a pipeline or drop samples with missing values. See https://scikit-learn.org/stable/modules/impute.html You can find a list of all estimators that handle NaN values at the following page: https://scikit-learn.org/stable/modules/impute.html#estimators-that-handle-nan-values";
+
 /// The FT feature matrix: every column but the excluded ones.
 fn ft_features(frame: &DataFrame, excluded: &[String]) -> Features {
     let cols: Vec<&Column> = frame
@@ -320,15 +323,20 @@ fn ft_features(frame: &DataFrame, excluded: &[String]) -> Features {
         .collect();
     let dims = cols.len();
     let n = frame.height();
+    // smclarify refuses a text column before scikit-learn's check of the values, whatever
+    // the column order.
+    let values: Vec<Values> = cols
+        .iter()
+        .map(|c| Values::from_column(c))
+        .collect::<Result<_, _>>()?;
+    if values.iter().any(|v| matches!(v, Values::Str(_))) {
+        return Err("FlipTest does not support non-numeric columns".into());
+    }
     let mut x = vec![0.0; n * dims];
-    for (j, c) in cols.iter().enumerate() {
-        let v = Values::from_column(c)?;
-        if matches!(v, Values::Str(_)) {
-            return Err("FlipTest does not support non-numeric columns".into());
-        }
+    for (j, v) in values.iter().enumerate() {
         for (i, val) in v.as_f64().into_iter().enumerate() {
             if val.is_nan() {
-                return Err("Input X contains NaN.".into());
+                return Err(NAN_IN_FT.into());
             }
             // scikit-learn's check_array refuses infinities the same way (smclarify's FT
             // runs its k-NN).

@@ -107,9 +107,18 @@ pub fn load(path: &Path, cfg: &AnalysisConfig, columns: Columns) -> Result<Datas
                 .finish()
                 .map_err(|e| invalid(path, e))?
         }
-        DatasetType::Parquet => ParquetReader::new(std::io::Cursor::new(bytes))
-            .finish()
-            .map_err(|e| invalid(path, e))?,
+        DatasetType::Parquet => {
+            let mut reader = ParquetReader::new(std::io::Cursor::new(bytes));
+            let index = pandas_index_columns(&mut reader);
+            let mut frame = reader.finish().map_err(|e| invalid(path, e))?;
+            // pandas' index is no column of the data (read_parquet makes it the index).
+            for name in index {
+                if frame.column(&name).is_ok() {
+                    frame = frame.drop(&name).map_err(|e| invalid(path, e))?;
+                }
+            }
+            frame
+        }
         other => {
             return Err(DatasetError::Unsupported {
                 path: path.to_path_buf(),
@@ -124,6 +133,34 @@ pub fn load(path: &Path, cfg: &AnalysisConfig, columns: Columns) -> Result<Datas
         warnings,
         projected,
     })
+}
+
+/// The columns a parquet file written by pandas stores its index in (`__index_level_0__`,
+/// or a named index): its `pandas` metadata's `index_columns` that are names (a default
+/// `RangeIndex` is stored as a description, not a column). None when there is no such
+/// metadata or it cannot be read: the file then has no pandas index to leave out.
+fn pandas_index_columns<R: polars::io::mmap::MmapBytesReader>(
+    reader: &mut ParquetReader<R>,
+) -> Vec<String> {
+    let Ok(meta) = reader.get_metadata() else {
+        return Vec::new();
+    };
+    let pandas = meta
+        .key_value_metadata()
+        .as_ref()
+        .and_then(|kv| kv.iter().find(|k| k.key == "pandas"))
+        .and_then(|k| k.value.as_deref())
+        .and_then(|v| serde_json::from_str::<serde_json::Value>(v).ok());
+    pandas
+        .as_ref()
+        .and_then(|p| p.get("index_columns"))
+        .and_then(serde_json::Value::as_array)
+        .map(|cols| {
+            cols.iter()
+                .filter_map(|c| c.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn invalid(path: &Path, e: impl std::fmt::Display) -> DatasetError {

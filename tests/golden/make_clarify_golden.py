@@ -1,6 +1,6 @@
 """Makes golden bias-metric cases with smclarify 0.5 (the library behind SageMaker Clarify).
 
-Run with a virtualenv holding smclarify==0.5, pandas<3, numpy<2, scikit-learn:
+Run with a virtualenv holding smclarify==0.5, pandas<3, numpy<2, scikit-learn, pyarrow<17:
     python tests/golden/make_clarify_golden.py tests/fixtures/golden
 Only the data and the expected outputs it writes are committed, never smclarify.
 
@@ -57,7 +57,19 @@ def note_inf(obj):
 def run_case(name, df, cfg):
     df.to_csv(out_dir / f"{name}.csv", index=False)
     (out_dir / f"{name}.config.json").write_text(json.dumps(cfg, indent=2) + "\n")
-    data = pd.read_csv(out_dir / f"{name}.csv")
+    compute(name, pd.read_csv(out_dir / f"{name}.csv"), cfg)
+
+
+def run_parquet_case(name, df, cfg):
+    """As run_case, the dataset written by pandas' to_parquet (pyarrow) and read back by
+    read_parquet, as Clarify reads an application/x-parquet dataset."""
+    df.to_parquet(out_dir / f"{name}.parquet")
+    cfg = dict(cfg, dataset_type="application/x-parquet")
+    (out_dir / f"{name}.config.json").write_text(json.dumps(cfg, indent=2) + "\n")
+    compute(name, pd.read_parquet(out_dir / f"{name}.parquet"), cfg)
+
+
+def compute(name, data, cfg):
     excluded = list(cfg.get("excluded_columns", []))
     work = data.drop(columns=excluded)
     label = cfg["label"]
@@ -157,4 +169,36 @@ run_case("float_written_facet", d5, {
               {"name_or_index": "sex", "value_or_threshold": [2]}],
     "predicted_label": "score", "probability_threshold": 0.5,
     "methods": {"pre_training_bias": {"methods": "all"}, "post_training_bias": {"methods": "all"}},
+})
+
+# Parquet datasets as pandas writes them: the mixed-facets frame with a non-default index
+# (pandas stores it as a __index_level_0__ column that read_parquet turns back into the
+# index, so it is no column of the data), and a frame with floats, missing values and text.
+d6 = d1.set_index(pd.Index([f"r{i}" for i in range(len(d1))]))
+run_parquet_case("parquet_mixed_facets", d6, {
+    "label": "label", "label_values_or_threshold": [1],
+    "facet": [{"name_or_index": "sex", "value_or_threshold": ["F"]},
+              {"name_or_index": "age", "value_or_threshold": [40]},
+              {"name_or_index": "race"}],
+    "group_variable": "group", "predicted_label": "pred",
+    "methods": {"pre_training_bias": {"methods": "all"}, "post_training_bias": {"methods": "all"}},
+})
+d7 = d5.assign(job=df.job.where(rng.uniform(size=len(df)) > 0.1, None),
+               x1=d5.x1.where(rng.uniform(size=len(df)) > 0.05))
+run_parquet_case("parquet_floats_missing", d7, {
+    "label": "label", "label_values_or_threshold": [1],
+    "facet": [{"name_or_index": "age", "value_or_threshold": [40]},
+              {"name_or_index": "job", "value_or_threshold": ["a"]}],
+    "predicted_label": "score", "probability_threshold": 0.5,
+    "methods": {"pre_training_bias": {"methods": "all"}, "post_training_bias": {"methods": "all"}},
+})
+# Numeric features only (FT computed) and an integer index that is not a range: as a column
+# it would change FT's neighbours; read_parquet makes it the index.
+d8 = d2.set_index(pd.Index((np.arange(len(d2)) * 7919) % 100003, name="row_id"))
+run_parquet_case("parquet_numeric_index", d8, {
+    "label": "label", "label_values_or_threshold": [1],
+    "facet": [{"name_or_index": "x1", "value_or_threshold": [0.25]}],
+    "predicted_label": "score", "probability_threshold": 0.6,
+    "excluded_columns": ["sex"],
+    "methods": {"post_training_bias": {"methods": ["FT", "DPPL"]}},
 })
