@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::aws::AwsClients;
+use crate::config::analysis::ColumnRef;
 use crate::config::check::CheckConfig;
 use crate::config::{self, InvalidDocument, Location, Purpose, SageMakerName};
 use crate::dataset::{self, DatasetError};
@@ -76,6 +77,44 @@ pub struct AnalyzeRequest<'a> {
     pub check: CheckConfig,
     /// `--shadow-endpoint`: serves a `predictor.model_name` model.
     pub shadow_endpoint: Option<&'a SageMakerName>,
+    /// `--facet-dataset` / `--predicted-label-dataset`: local copies of the config's
+    /// `facet_dataset_uri` / `predicted_label_dataset_uri`.
+    pub facet_dataset: Option<&'a Path>,
+    pub predicted_label_dataset: Option<&'a Path>,
+}
+
+/// Where a side dataset is read from: the flag, else the config's location when it is a
+/// path (relative to the config). An S3 URI needs the flag: `analyze` reads local files.
+fn side_path(
+    flag: Option<&Path>,
+    side: Option<&crate::config::analysis::SideDataset>,
+    key: &str,
+    flag_name: &str,
+    config: &Path,
+) -> Result<Option<PathBuf>, AnalyzeError> {
+    let Some(side) = side else {
+        return match flag {
+            Some(_) => Err(AnalyzeError::Dataset(DatasetError::Invalid {
+                path: config.to_path_buf(),
+                message: format!("{flag_name} is given but the analysis config has no {key}"),
+            })),
+            None => Ok(None),
+        };
+    };
+    if let Some(f) = flag {
+        return Ok(Some(f.to_path_buf()));
+    }
+    if side.uri.contains("://") {
+        return Err(AnalyzeError::Dataset(DatasetError::Invalid {
+            path: config.to_path_buf(),
+            message: format!(
+                "{key} {}: analyze reads local files; give a copy with {flag_name} FILE",
+                side.uri
+            ),
+        }));
+    }
+    let base = config.parent().unwrap_or(Path::new("."));
+    Ok(Some(base.join(&side.uri)))
 }
 
 /// Analyses the dataset as the config says and writes the files into the output directory.
@@ -92,7 +131,9 @@ pub async fn analyze(
     let explains = methods.shap.is_some() || methods.pdp.is_some();
     // Post-training bias without a predicted-label column: the model predicts (as Clarify
     // does when the config names a predictor).
-    let predicts = methods.post_training_bias.is_some() && cfg.predicted_label.is_none();
+    let predicts = methods.post_training_bias.is_some()
+        && cfg.predicted_label.is_none()
+        && cfg.predicted_label_dataset.is_none();
     let model = if explains || predicts {
         Some(
             ModelSource::resolve(&cfg, &config_location, req.shadow_endpoint, clients)
@@ -116,13 +157,64 @@ pub async fn analyze(
         timings.push((name, clock.elapsed()));
         clock = std::time::Instant::now();
     };
-    let columns = if explains || predicts || cfg.requests_ft() {
+    let sides = (
+        side_path(
+            req.facet_dataset,
+            cfg.facet_dataset.as_ref(),
+            "facet_dataset_uri",
+            "--facet-dataset",
+            config_path,
+        )?,
+        side_path(
+            req.predicted_label_dataset,
+            cfg.predicted_label_dataset.as_ref(),
+            "predicted_label_dataset_uri",
+            "--predicted-label-dataset",
+            config_path,
+        )?,
+    );
+    let has_sides = sides.0.is_some() || sides.1.is_some();
+    let columns = if explains || predicts || cfg.requests_ft() || has_sides {
         dataset::Columns::All
     } else {
         dataset::Columns::BiasEngine
     };
     let dataset = dataset::load(dataset_path, &cfg, columns)?;
-    let bias_cfg = dataset.bias_config(&cfg).clone();
+    let (dataset, side_columns) = dataset::side::with_sides(
+        dataset,
+        dataset_path,
+        &cfg,
+        dataset::side::SidePaths {
+            facet: sides.0.as_deref(),
+            predicted_label: sides.1.as_deref(),
+        },
+    )?;
+    let mut bias_cfg = dataset.bias_config(&cfg).clone();
+    // The predicted-label dataset's one column is the predicted label unless named.
+    if cfg.predicted_label_dataset.is_some() && bias_cfg.predicted_label.is_none() {
+        let from_side: Vec<&String> = side_columns
+            .iter()
+            .filter(|c| {
+                !cfg.facets
+                    .iter()
+                    .any(|f| matches!(&f.column, ColumnRef::Name(n) if n == *c))
+            })
+            .collect();
+        match from_side.as_slice() {
+            [one] => bias_cfg.predicted_label = Some(ColumnRef::Name((*one).clone())),
+            _ => {
+                return Err(AnalyzeError::Dataset(DatasetError::Invalid {
+                    path: config_path.to_path_buf(),
+                    message: "predicted_label: name the predicted-label column of predicted_label_dataset_uri (it has several)".into(),
+                }));
+            }
+        }
+    }
+    // The side datasets' columns are never model inputs.
+    let mut cfg = cfg;
+    cfg.excluded_columns
+        .extend(side_columns.iter().cloned().map(ColumnRef::Name));
+    let cfg = cfg;
     let mut frame = dataset.frame;
     lap("load");
     let in_dataset = |source: MonitorError| AnalyzeError::Analysis {

@@ -734,3 +734,113 @@ fn features_to_explain_are_the_exact_shapley_values_of_their_game_through_a_real
         assert!(!o.join("analysis.json").exists());
     }
 }
+
+#[test]
+fn facet_and_predicted_label_datasets_are_joined_as_clarify_joins_them() {
+    // The SDK's DataConfig(joinsource="id", facet_dataset_uri=…, facet_headers=…,
+    // predicted_label_dataset_uri=…, predicted_label_headers=…): the facet file shuffled, ten
+    // ids short and without a header row, the predictions shuffled with one. smclarify on
+    // the three files merged by pandas (tests/golden/make_clarify_golden.py) is the answer.
+    let tmp = tempfile::tempdir().unwrap();
+    let config = common::repo_path(&format!("{SDK}/processing/bias_side_datasets.json"));
+    let data = common::repo_path(&format!("{SDK}/census_no_sex.csv"));
+    let facets = common::repo_path(&format!("{SDK}/census_sex.csv"));
+    let preds = common::repo_path(&format!("{SDK}/census_predictions.csv"));
+    let out = tmp.path().join("out");
+    let r = analyze_with(
+        &data,
+        &config,
+        &out,
+        &[],
+        &[
+            "--facet-dataset",
+            facets.to_str().unwrap(),
+            "--predicted-label-dataset",
+            preds.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("10 of the dataset's 300 rows have no row with the same \"id\""),
+        "{}",
+        r.stderr
+    );
+    let actual = read(&out.join("analysis.json"));
+    let expected = read(&common::repo_path(
+        "tests/fixtures/golden/side_datasets.expected.json",
+    ));
+    common::golden::assert_same_analysis("side datasets", &actual, &expected);
+
+    // The config's S3 URIs without the flags: the flag to give is named, nothing written.
+    let o = tmp.path().join("no-flags");
+    let r = analyze(&data, &config, &o, &[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("facet_dataset_uri s3://sdk-fixtures/input/facets/census_sex.csv: analyze reads local files; give a copy with --facet-dataset FILE"),
+        "{}",
+        r.stderr
+    );
+    assert!(!o.join("analysis.json").exists());
+
+    // Paths relative to the config work as they are; a bad file is named.
+    let dir = tmp.path().join("local");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut cfg = read(&config);
+    cfg["facet_dataset_uri"] = Value::from("sex.csv");
+    cfg["predicted_label_dataset_uri"] = Value::from("preds.csv");
+    std::fs::write(dir.join("c.json"), cfg.to_string()).unwrap();
+    std::fs::copy(&facets, dir.join("sex.csv")).unwrap();
+    std::fs::copy(&preds, dir.join("preds.csv")).unwrap();
+    let r = analyze(&data, &dir.join("c.json"), &dir.join("out"), &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        sagemaker_part(read(&dir.join("out/analysis.json"))),
+        sagemaker_part(actual)
+    );
+    let dup = std::fs::read_to_string(&facets).unwrap();
+    let first = dup.lines().next().unwrap().to_string();
+    std::fs::write(dir.join("sex.csv"), format!("{dup}{first}\n")).unwrap();
+    let r = analyze(&data, &dir.join("c.json"), &dir.join("dup"), &[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("sex.csv: facet_dataset_uri: joinsource value")
+            && r.stderr.contains("each identifier may name one row"),
+        "{}",
+        r.stderr
+    );
+
+    // Without joinsource the files pair up in order, so the counts must agree.
+    // (A column of both files is refused: it would be two columns of one name.)
+    cfg.as_object_mut()
+        .unwrap()
+        .remove("joinsource_name_or_index");
+    std::fs::write(dir.join("c.json"), cfg.to_string()).unwrap();
+    std::fs::copy(&facets, dir.join("sex.csv")).unwrap();
+    let r = analyze(&data, &dir.join("c.json"), &dir.join("clash"), &[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("column \"id\" is also a column of the dataset"),
+        "{}",
+        r.stderr
+    );
+    cfg["facet_headers"] = serde_json::json!(["A_SEX"]);
+    std::fs::write(dir.join("c.json"), cfg.to_string()).unwrap();
+    let sex_only: String = std::fs::read_to_string(&facets)
+        .unwrap()
+        .lines()
+        .map(|l| format!("{}\n", l.split(',').nth(1).unwrap()))
+        .collect();
+    std::fs::write(dir.join("sex.csv"), sex_only).unwrap();
+    std::fs::write(dir.join("preds.csv"), "prediction\n1\n").unwrap();
+    let r = analyze(&data, &dir.join("c.json"), &dir.join("order"), &[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("sex.csv: facet_dataset_uri: has 290 rows and the dataset"),
+        "{}",
+        r.stderr
+    );
+}

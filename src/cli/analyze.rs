@@ -6,14 +6,27 @@ use driftwatch::aws::AwsClients;
 use driftwatch::config::SageMakerName;
 use driftwatch::config::check::CheckConfig;
 
-pub fn analyze_command(
-    dataset: &Path,
-    config: &Path,
-    output: &Path,
-    baseline: Option<&Path>,
-    shadow_endpoint: Option<&str>,
-    check: CheckConfig,
-) -> anyhow::Result<ExitCode> {
+/// The files and names `analyze` was given.
+pub struct Inputs<'a> {
+    pub dataset: &'a Path,
+    pub config: &'a Path,
+    pub output: &'a Path,
+    pub baseline: Option<&'a Path>,
+    pub shadow_endpoint: Option<&'a str>,
+    pub facet_dataset: Option<&'a Path>,
+    pub predicted_label_dataset: Option<&'a Path>,
+}
+
+pub fn analyze_command(inputs: Inputs<'_>, check: CheckConfig) -> anyhow::Result<ExitCode> {
+    let Inputs {
+        dataset,
+        config,
+        output,
+        baseline,
+        shadow_endpoint,
+        facet_dataset,
+        predicted_label_dataset,
+    } = inputs;
     let shadow_endpoint = shadow_endpoint
         .map(|s| SageMakerName::parse(s).map_err(|e| anyhow::anyhow!("--shadow-endpoint: {e}")))
         .transpose()?;
@@ -31,6 +44,8 @@ pub fn analyze_command(
         output,
         baseline,
         shadow_endpoint: shadow_endpoint.as_ref(),
+        facet_dataset,
+        predicted_label_dataset,
         check,
     };
     match runtime.block_on(analyze(&req, &clients)) {

@@ -179,6 +179,12 @@ pub enum Command {
         /// its data capture would record them).
         #[arg(long, value_name = "NAME")]
         shadow_endpoint: Option<String>,
+        /// A local copy of the config's `facet_dataset_uri` (CSV).
+        #[arg(long, value_name = "FILE")]
+        facet_dataset: Option<PathBuf>,
+        /// A local copy of the config's `predicted_label_dataset_uri` (CSV).
+        #[arg(long, value_name = "FILE")]
+        predicted_label_dataset: Option<PathBuf>,
         #[command(flatten)]
         check: CheckFlags,
     },
@@ -480,13 +486,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output,
             baseline,
             shadow_endpoint,
+            facet_dataset,
+            predicted_label_dataset,
             check,
         } => analyze::analyze_command(
-            &dataset,
-            &analysis_config,
-            &output,
-            baseline.as_deref(),
-            shadow_endpoint.as_deref(),
+            analyze::Inputs {
+                dataset: &dataset,
+                config: &analysis_config,
+                output: &output,
+                baseline: baseline.as_deref(),
+                shadow_endpoint: shadow_endpoint.as_deref(),
+                facet_dataset: facet_dataset.as_deref(),
+                predicted_label_dataset: predicted_label_dataset.as_deref(),
+            },
             check.config(CheckMode::Sagemaker)?,
         ),
         Command::Validate { config } => validate::validate_command(&config),

@@ -6,6 +6,7 @@ pub mod jsonlines;
 mod parsed;
 pub mod quality;
 mod scan;
+pub mod side;
 
 use std::path::{Path, PathBuf};
 

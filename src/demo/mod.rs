@@ -137,6 +137,8 @@ fn write_baselines(
             baseline: None,
             check: CheckConfig::default(),
             shadow_endpoint: None,
+            facet_dataset: None,
+            predicted_label_dataset: None,
         },
         clients,
     ))?;
@@ -180,6 +182,8 @@ fn write_baselines(
             baseline: None,
             check: CheckConfig::default(),
             shadow_endpoint: None,
+            facet_dataset: None,
+            predicted_label_dataset: None,
         },
         clients,
     ))?;

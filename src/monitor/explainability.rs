@@ -459,6 +459,8 @@ pub fn rows_from_frame(
         .iter()
         .chain(cfg.predicted_label.iter())
         .chain(cfg.excluded_columns.iter())
+        // An identifier, "not used for any other computations" (Clarify).
+        .chain(cfg.joinsource.iter())
     {
         if let Ok(name) = crate::bias::engine::resolve(frame, "column", c) {
             skip.push(name);

@@ -202,3 +202,15 @@ run_parquet_case("parquet_numeric_index", d8, {
     "excluded_columns": ["sex"],
     "methods": {"post_training_bias": {"methods": ["FT", "DPPL"]}},
 })
+
+# The SDK's config with the facet and the predicted labels in datasets of their own
+# (tests/fixtures/sdk/processing/bias_side_datasets.json, made by make_sdk_configs.py): the
+# three files joined on the id as pandas merges them (inner, in the dataset's order), the id
+# dropped (an identifier, used for nothing else).
+sdk = Path(__file__).resolve().parent.parent / "fixtures" / "sdk"
+side_cfg = json.loads((sdk / "processing" / "bias_side_datasets.json").read_text())
+main = pd.read_csv(sdk / "census_no_sex.csv")
+facets = pd.read_csv(sdk / "census_sex.csv", header=None, names=side_cfg["facet_headers"])
+preds = pd.read_csv(sdk / "census_predictions.csv")
+joined = main.merge(facets, on="id", how="inner").merge(preds, on="id", how="inner")
+compute("side_datasets", joined.drop(columns=["id"]), side_cfg)

@@ -23,13 +23,7 @@ pub(super) const TOP_KEYS: &[&str] = &[
     "predictor",
     "driftwatch",
 ];
-pub(super) const UNSUPPORTED_TOP_KEYS: &[&str] = &[
-    "segment_config",
-    "facet_dataset_uri",
-    "facet_headers",
-    "predicted_label_dataset_uri",
-    "predicted_label_headers",
-];
+pub(super) const UNSUPPORTED_TOP_KEYS: &[&str] = &["segment_config"];
 pub(super) const METHOD_KEYS: &[&str] = &[
     "shap",
     "pre_training_bias",

@@ -1,9 +1,9 @@
 //! The Clarify analysis config (`analysis_config.json`), read with the same keys and semantics
 //! as SageMaker Clarify, plus one extension block, `driftwatch`, that SageMaker never reads.
 //!
-//! Keys Clarify knows but driftwatch cannot honour (segment configs, separate facet or
-//! predicted-label datasets, PDP, text/image explainers) are rejected by name instead of being
-//! silently ignored: a config that validates computes what it says.
+//! Keys Clarify knows but driftwatch cannot honour (segment configs, text/image explainers)
+//! are rejected by name instead of being silently ignored: a config that validates computes
+//! what it says.
 //!
 //! `read` turns the document into these types, key by key, with every problem and its path;
 //! `purpose` adds the cross-key requirements of each use (`analyze`, bias monitor,
@@ -218,11 +218,26 @@ pub struct AnalysisConfig {
     pub predicted_label: Option<ColumnRef>,
     pub excluded_columns: Vec<ColumnRef>,
     pub joinsource: Option<ColumnRef>,
+    /// `facet_dataset_uri` / `facet_headers`: facet columns kept in a file of their own.
+    pub facet_dataset: Option<SideDataset>,
+    /// `predicted_label_dataset_uri` / `predicted_label_headers`: the predicted labels in a
+    /// file of their own (used instead of calling the model).
+    pub predicted_label_dataset: Option<SideDataset>,
     /// `methods` as written; `None` when the file has no `methods` key (Model Monitor bias
     /// configs usually have none, and then both bias stages run).
     pub methods: Option<Methods>,
     pub predictor: Option<PredictorConfig>,
     pub extensions: Extensions,
+}
+
+/// A CSV beside the dataset holding some of its columns (Clarify's facet and predicted-label
+/// datasets): joined row by row, or on `joinsource_name_or_index` when it is set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SideDataset {
+    /// Where it is, as the config says (`s3://…` or a path relative to the config).
+    pub uri: String,
+    /// Its column names; `None`: its first row names them.
+    pub headers: Option<Vec<String>>,
 }
 
 /// What the config will be used for: each use needs different keys.

@@ -23,6 +23,25 @@ impl AnalysisConfig {
             Purpose::ExplainabilityMonitor => false,
             Purpose::Analyze => has_method("pre_training_bias") || has_method("post_training_bias"),
         };
+        for (uri, headers) in [
+            ("facet_dataset_uri", "facet_headers"),
+            ("predicted_label_dataset_uri", "predicted_label_headers"),
+        ] {
+            let given = [uri, headers].into_iter().find(|k| top.get(k).is_some());
+            match given {
+                Some(key) if purpose != Purpose::Analyze => problems.push(
+                    key,
+                    "applies to a dataset given to analyze; a monitoring schedule's columns all come from its captured records",
+                ),
+                Some(key) if self.dataset_type.is_some_and(|t| t != DatasetType::Csv) => {
+                    problems.push(
+                        key,
+                        "is supported for dataset_type text/csv only (as the SageMaker SDK says)",
+                    )
+                }
+                _ => {}
+            }
+        }
         if purpose == Purpose::Analyze && top.get("methods").is_none() {
             problems.push("methods", "missing required key");
         }
@@ -120,9 +139,12 @@ impl AnalysisConfig {
         {
             problems.push("label", format!("{label:?} is not one of the headers"));
         }
+        let side_facets = self.facet_dataset.as_ref().and_then(|d| d.headers.as_ref());
         for (i, facet) in self.facets.iter().enumerate() {
             if let (Some(headers), ColumnRef::Name(name)) = (&self.headers, &facet.column)
                 && !headers.contains(name)
+                && !side_facets.is_some_and(|h| h.contains(name))
+                && !(self.facet_dataset.is_some() && side_facets.is_none())
             {
                 let hint = did_you_mean(
                     name,

@@ -58,6 +58,13 @@ impl AnalysisConfig {
             joinsource: top
                 .get("joinsource_name_or_index")
                 .and_then(|v| column_ref(Node::new("joinsource_name_or_index", v), problems)),
+            facet_dataset: side_dataset(&top, "facet_dataset_uri", "facet_headers", problems),
+            predicted_label_dataset: side_dataset(
+                &top,
+                "predicted_label_dataset_uri",
+                "predicted_label_headers",
+                problems,
+            ),
             methods: top.get("methods").and_then(|v| methods(v, problems)),
             predictor: top.get("predictor").and_then(|v| predictor(v, problems)),
             extensions: top
@@ -480,6 +487,45 @@ fn shap(v: &Value, problems: &mut Problems) -> Option<ShapConfig> {
     })
 }
 
+/// `{what}_dataset_uri` with its `{what}_headers` (the headers need the file).
+fn side_dataset(
+    top: &MapReader<'_>,
+    uri_key: &str,
+    headers_key: &str,
+    problems: &mut Problems,
+) -> Option<SideDataset> {
+    let headers = top
+        .get(headers_key)
+        .and_then(|v| string_list(Node::new(headers_key, v), problems));
+    let uri = match top.get(uri_key) {
+        None => {
+            if top.get(headers_key).is_some() {
+                problems.push(
+                    headers_key,
+                    format!("names the columns of {uri_key}, which is not given"),
+                );
+            }
+            return None;
+        }
+        Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+        Some(other) => {
+            problems.push(
+                uri_key,
+                format!(
+                    "must be the dataset's location (an S3 URI or a path), got {}",
+                    describe(other)
+                ),
+            );
+            return None;
+        }
+    };
+    if headers.as_ref().is_some_and(Vec::is_empty) {
+        problems.push(headers_key, "must name at least one column");
+        return None;
+    }
+    Some(SideDataset { uri, headers })
+}
+
 fn predictor(v: &Value, problems: &mut Problems) -> Option<PredictorConfig> {
     let m = MapReader::new("predictor", v, problems)?;
     m.reject_unknown(PREDICTOR_KEYS, problems);
@@ -775,5 +821,44 @@ mod tests {
         .unwrap();
         assert_eq!(cfg.extensions.label_type, Some(ColumnType::Categorical));
         assert_eq!(cfg.extensions.facet_types["s"], ColumnType::Continuous);
+    }
+
+    #[test]
+    fn side_datasets_are_read_for_analyze_and_refused_elsewhere() {
+        let base = json!({"headers": ["id", "x", "y"], "label": "y", "label_values_or_threshold": [1],
+            "facet": [{"name_or_index": "sex"}], "joinsource_name_or_index": "id",
+            "facet_dataset_uri": "s3://b/facets.csv", "facet_headers": ["id", "sex"],
+            "methods": {"pre_training_bias": {"methods": "all"}}});
+        let cfg = parse(base.clone(), Purpose::Analyze).unwrap();
+        let side = cfg.facet_dataset.unwrap();
+        assert_eq!(side.uri, "s3://b/facets.csv");
+        assert_eq!(side.headers.unwrap(), ["id", "sex"]);
+
+        let e = parse(base.clone(), Purpose::BiasMonitor)
+            .unwrap_err()
+            .join("\n");
+        assert!(
+            e.contains("facet_dataset_uri: applies to a dataset given to analyze"),
+            "{e}"
+        );
+        let mut jsonl = base.clone();
+        jsonl["dataset_type"] = json!("application/jsonlines");
+        let e = parse(jsonl, Purpose::Analyze).unwrap_err().join("\n");
+        assert!(
+            e.contains("facet_dataset_uri: is supported for dataset_type text/csv only"),
+            "{e}"
+        );
+        let mut orphan = base;
+        orphan.as_object_mut().unwrap().remove("facet_dataset_uri");
+        orphan["predicted_label_headers"] = json!(["p"]);
+        let e = parse(orphan, Purpose::Analyze).unwrap_err().join("\n");
+        assert!(
+            e.contains("facet_headers: names the columns of facet_dataset_uri, which is not given"),
+            "{e}"
+        );
+        assert!(
+            e.contains("predicted_label_headers: names the columns of predicted_label_dataset_uri"),
+            "{e}"
+        );
     }
 }
