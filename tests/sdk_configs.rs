@@ -844,3 +844,61 @@ fn facet_and_predicted_label_datasets_are_joined_as_clarify_joins_them() {
         r.stderr
     );
 }
+
+#[test]
+fn segments_get_smclarifys_metrics_on_their_own_rows() {
+    // The SDK's SegmentationConfig: intervals of a continuous column (two in one segment),
+    // values of another with display aliases, and each __default__ segment.
+    let tmp = tempfile::tempdir().unwrap();
+    let config = common::repo_path(&format!("{SDK}/processing/bias_segments.json"));
+    let out = tmp.path().join("out");
+    let r = analyze(&dataset_for("csv"), &config, &out, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let a = read(&out.join("analysis.json"));
+    let got = a["driftwatch"]["segments"].as_array().unwrap();
+    let want = read(&common::repo_path(
+        "tests/fixtures/golden/segments.expected.json",
+    ));
+    let want = want.as_array().unwrap();
+    assert_eq!(got.len(), want.len(), "{got:?}");
+    for (g, w) in got.iter().zip(want) {
+        let what = format!("{} = {}", w["column"], w["segment"]);
+        for key in ["column", "segment", "records"] {
+            assert_eq!(g[key], w[key], "{what}: {key}");
+        }
+        assert_eq!(g.get("config_name"), w.get("config_name"), "{what}");
+        common::golden::assert_same_analysis(&what, g, w);
+    }
+    // The whole dataset's metrics are where SageMaker puts them, unchanged.
+    assert!(a["pre_training_bias_metrics"]["facets"]["A_SEX"].is_array());
+
+    // Bad entries name the key.
+    for (at, key, bad, needle) in [
+        (
+            1,
+            "display_aliases",
+            serde_json::json!(["one"]),
+            "segment_config[1].display_aliases: has 1 names for 2 segments",
+        ),
+        (
+            0,
+            "name_or_index",
+            Value::from("AGE"),
+            "segment_config[0].name_or_index: \"AGE\" is not one of the headers",
+        ),
+        (
+            0,
+            "segments",
+            serde_json::json!([["[18, 30]", "x"]]),
+            "segment_config[0].segments: mixes intervals and values",
+        ),
+    ] {
+        let mut cfg = read(&config);
+        cfg["segment_config"][at][key] = bad;
+        let p = tmp.path().join("bad.json");
+        std::fs::write(&p, cfg.to_string()).unwrap();
+        let r = analyze(&dataset_for("csv"), &p, &tmp.path().join("bad"), &[]);
+        assert_eq!(r.code, 2, "{needle}: {}", r.stderr);
+        assert!(r.stderr.contains(needle), "{needle}: {}", r.stderr);
+    }
+}

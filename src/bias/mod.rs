@@ -8,6 +8,7 @@ pub mod flip_test;
 pub mod kdtree;
 mod knn_filter;
 pub mod metrics;
+pub mod segments;
 pub mod select;
 pub mod values;
 

@@ -201,7 +201,7 @@ mod tests {
 
     fn file(dir: &std::path::Path) -> ScheduleFile {
         let yaml = format!(
-            "schedules:\n  - name: s1\n    type: model_explainability\n    endpoint: ep\n    cadence: hourly\n    data_capture: {d}/c\n    output: {d}/out\n    analysis_config: {d}/a.json\n",
+            "schedules:\n  - name: s1\n    type: model_explainability\n    endpoint: ep\n    cadence: hourly\n    data_capture: {d}/c\n    output: {d}/out\n    analysis_config: {d}/a.json\n    shadow_endpoint: ep-shadow\n",
             d = dir.display()
         );
         std::fs::write(

@@ -2,7 +2,7 @@
 //! post-training metrics per facet in analysis.json's shape → the bias drift check against
 //! the baseline constraints.
 
-use polars::prelude::DataFrame;
+use polars::prelude::{BooleanChunked, DataFrame, NewChunkedArray};
 
 use super::{Coverage, MonitorError};
 use std::collections::HashMap;
@@ -10,11 +10,14 @@ use std::collections::HashMap;
 use crate::bias::bootstrap::{BootstrapSettings, Interval, intervals};
 use crate::bias::engine::PredictionSource;
 use crate::bias::select::joined;
+use crate::bias::values::{Values, count_selected};
 use crate::bias::{BiasAnalysis, FacetReport, StageReport, run_bias};
 use crate::check::bias_drift::{self, Gate, Sizes};
 use crate::config::analysis::{AnalysisConfig, ColumnType};
 use crate::config::check::CheckConfig;
-use crate::sagemaker::analysis::{InsufficientData, IntervalEntry, MetricNote, NotSignificant};
+use crate::sagemaker::analysis::{
+    InsufficientData, IntervalEntry, MetricNote, NotSignificant, SegmentAnalysis,
+};
 use crate::sagemaker::{
     AnalysisDoc, BiasStage, BiasViolation, FacetEntry, MetricEntry, MetricValue, OrderedMap, Stage,
 };
@@ -61,6 +64,8 @@ pub struct BiasOutcome {
     pub unusable_baselines: Vec<MetricNote>,
     /// What could be computed and checked.
     pub coverage: Coverage,
+    /// `segment_config`: each segment's metrics.
+    pub segments: Vec<SegmentAnalysis>,
 }
 
 impl BiasOutcome {
@@ -76,6 +81,62 @@ impl BiasOutcome {
             ..AnalysisDoc::default()
         }
     }
+}
+
+/// The bias metrics of each segment of each `segment_config` entry, on the segment's rows
+/// alone (its own type inference, as Clarify would on that subset). A segment that cannot be
+/// analysed (no rows, no positive label) says why in its entry; the whole analysis goes on.
+fn segment_analyses(req: &BiasRequest<'_>) -> Result<Vec<SegmentAnalysis>, MonitorError> {
+    let cfg = req.config;
+    let mut out = Vec::new();
+    for (i, seg_cfg) in cfg.segment_config.iter().enumerate() {
+        let role = format!("segment_config[{i}].name_or_index");
+        let column = crate::bias::engine::resolve(req.frame, &role, &seg_cfg.column)?;
+        let values = req
+            .frame
+            .column(&column)
+            .map_err(|e| MonitorError::Data(format!("{role}: {e}")))
+            .and_then(|c| Values::from_column(c).map_err(MonitorError::Data))?;
+        let segments = crate::bias::segments::segments(&values, seg_cfg)
+            .map_err(|e| MonitorError::Data(format!("segment_config[{i}].{e}")))?;
+        for seg in segments {
+            let records = count_selected(&seg.mask, req.weights);
+            let mut entry = SegmentAnalysis {
+                config_name: seg_cfg.config_name.clone(),
+                column: column.clone(),
+                segment: seg.name,
+                values: seg.values,
+                records,
+                ..SegmentAnalysis::default()
+            };
+            if records == 0 {
+                entry.error = Some("no record is in this segment".into());
+                out.push(entry);
+                continue;
+            }
+            let mask = BooleanChunked::from_slice("segment".into(), &seg.mask);
+            let frame = req
+                .frame
+                .filter(&mask)
+                .map_err(|e| MonitorError::Data(format!("{role}: {e}")))?;
+            let weights: Option<Vec<u64>> = req.weights.map(|w| {
+                w.iter()
+                    .zip(&seg.mask)
+                    .filter(|(_, m)| **m)
+                    .map(|(w, _)| *w)
+                    .collect()
+            });
+            match run_bias(&frame, cfg, req.predictions, weights.as_deref()) {
+                Ok(a) => {
+                    entry.pre_training_bias_metrics = a.pre_training.as_ref().map(stage);
+                    entry.post_training_bias_metrics = a.post_training.as_ref().map(stage);
+                }
+                Err(e) => entry.error = Some(e.to_string()),
+            }
+            out.push(entry);
+        }
+    }
+    Ok(out)
 }
 
 fn facet_entry(r: &FacetReport) -> FacetEntry {
@@ -184,6 +245,7 @@ pub fn monitor_bias(req: BiasRequest<'_>) -> Result<BiasOutcome, MonitorError> {
         not_judged: Vec::new(),
         unusable_baselines: Vec::new(),
         coverage,
+        segments: segment_analyses(&req)?,
     };
     if let Some(baseline) = req.baseline
         && (out.pre_training.is_some() || out.post_training.is_some())

@@ -59,6 +59,7 @@ impl MonitorOutput {
             block.not_significant = b.not_significant;
             block.not_judged = b.not_judged;
             block.unusable_baselines = b.unusable_baselines;
+            block.segments = b.segments;
             warnings.extend(b.warnings);
             violations.extend(b.violations.into_iter().map(Violation::Bias));
             coverage.merge(&b.coverage);

@@ -117,6 +117,30 @@ pub struct Explanations {
     pub pdp: Option<Vec<PdpFeature>>,
 }
 
+/// One segment of a `segment_config` entry, its bias metrics computed on its rows alone.
+/// In driftwatch's block: the shape SageMaker gives segment results is not public.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SegmentAnalysis {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_name: Option<String>,
+    /// The column the segments are defined on.
+    pub column: String,
+    /// Its display alias, else its values joined; `__default__` for the rest.
+    pub segment: String,
+    /// The values or intervals as configured (empty for `__default__`).
+    #[serde(default)]
+    pub values: Vec<String>,
+    /// Records in the segment.
+    pub records: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pre_training_bias_metrics: Option<BiasStage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_training_bias_metrics: Option<BiasStage>,
+    /// Why the segment's metrics could not be computed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
 /// driftwatch's own block (SageMaker readers ignore unknown keys).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DriftwatchBlock {
@@ -156,6 +180,9 @@ pub struct DriftwatchBlock {
     /// value outside the metric's range): the metric passes, but the check means nothing.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unusable_baselines: Vec<MetricNote>,
+    /// `segment_config`: the bias metrics of each segment.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<SegmentAnalysis>,
 }
 
 /// A note on one metric of a facet entry.

@@ -70,6 +70,12 @@ def run_parquet_case(name, df, cfg):
 
 
 def compute(name, data, cfg):
+    result = report_of(data, cfg)
+    (out_dir / f"{name}.expected.json").write_text(json.dumps(note_inf(result), indent=2) + "\n")
+    print("wrote", name)
+
+
+def report_of(data, cfg):
     excluded = list(cfg.get("excluded_columns", []))
     work = data.drop(columns=excluded)
     label = cfg["label"]
@@ -104,8 +110,7 @@ def compute(name, data, cfg):
             "label": label, "facets": facets,
             "label_value_or_threshold": report.label_value_or_threshold(work[label], list(values)),
         }
-    (out_dir / f"{name}.expected.json").write_text(json.dumps(note_inf(result), indent=2) + "\n")
-    print("wrote", name)
+    return result
 
 
 df = frame(3000)
@@ -214,3 +219,39 @@ facets = pd.read_csv(sdk / "census_sex.csv", header=None, names=side_cfg["facet_
 preds = pd.read_csv(sdk / "census_predictions.csv")
 joined = main.merge(facets, on="id", how="inner").merge(preds, on="id", how="inner")
 compute("side_datasets", joined.drop(columns=["id"]), side_cfg)
+
+# The SDK's segment_config (bias_segments.json): each segment's rows analysed on their own by
+# smclarify. Intervals in pandas' notation ("[18, 30]": both ends in), values matched as is.
+seg_cfg = json.loads((sdk / "processing" / "bias_segments.json").read_text())
+census = pd.read_csv(sdk / "census.csv")
+
+
+def interval(text):
+    lo, hi = text[1:-1].split(",")
+    closed = {("[", "]"): "both", ("(", "]"): "right", ("[", ")"): "left", ("(", ")"): "neither"}
+    return pd.Interval(float(lo), float(hi), closed=closed[(text[0], text[-1])])
+
+
+segment_results = []
+for sc in seg_cfg["segment_config"]:
+    col = census[sc["name_or_index"]]
+    masks = []
+    for seg in sc["segments"]:
+        if all(isinstance(v, str) and v[:1] in "[(" for v in seg):
+            ivs = [interval(v) for v in seg]
+            masks.append(col.apply(lambda x: any(x in iv for iv in ivs)))
+        else:
+            masks.append(col.isin(seg))
+    rest = ~pd.concat(masks, axis=1).any(axis=1)
+    aliases = sc.get("display_aliases") or []
+    for i, mask in enumerate(masks + [rest]):
+        name = aliases[i] if i < len(aliases) else (
+            ",".join(str(v) for v in sc["segments"][i]) if i < len(masks) else "__default__")
+        subset = census[mask].reset_index(drop=True)
+        entry = {"column": sc["name_or_index"], "segment": name, "records": int(mask.sum())}
+        if "config_name" in sc:
+            entry["config_name"] = sc["config_name"]
+        entry.update({k: v for k, v in report_of(subset, seg_cfg).items() if k != "version"})
+        segment_results.append(entry)
+(out_dir / "segments.expected.json").write_text(json.dumps(note_inf(segment_results), indent=2) + "\n")
+print("wrote segments")

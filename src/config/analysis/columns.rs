@@ -34,6 +34,7 @@ impl AnalysisConfig {
             .chain(self.group_variable.iter())
             .chain(self.excluded_columns.iter())
             .chain(self.joinsource.iter())
+            .chain(self.segment_config.iter().map(|s| &s.column))
     }
 
     /// Every reference the bias engine resolves.
@@ -61,6 +62,9 @@ impl AnalysisConfig {
         self.group_variable.iter_mut().for_each(name);
         self.excluded_columns.iter_mut().for_each(name);
         self.joinsource.iter_mut().for_each(name);
+        self.segment_config
+            .iter_mut()
+            .for_each(|s| name(&mut s.column));
     }
 
     /// For a dataset whose columns are `names`: the positions (ascending) of the columns the

@@ -23,7 +23,13 @@ pub(super) const TOP_KEYS: &[&str] = &[
     "predictor",
     "driftwatch",
 ];
-pub(super) const UNSUPPORTED_TOP_KEYS: &[&str] = &["segment_config"];
+pub(super) const UNSUPPORTED_TOP_KEYS: &[&str] = &[];
+pub(super) const SEGMENT_KEYS: &[&str] = &[
+    "name_or_index",
+    "segments",
+    "config_name",
+    "display_aliases",
+];
 pub(super) const METHOD_KEYS: &[&str] = &[
     "shap",
     "pre_training_bias",

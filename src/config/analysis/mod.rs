@@ -1,8 +1,8 @@
 //! The Clarify analysis config (`analysis_config.json`), read with the same keys and semantics
 //! as SageMaker Clarify, plus one extension block, `driftwatch`, that SageMaker never reads.
 //!
-//! Keys Clarify knows but driftwatch cannot honour (segment configs, text/image explainers)
-//! are rejected by name instead of being silently ignored: a config that validates computes
+//! Keys Clarify knows but driftwatch cannot honour (text/image explainers) are rejected by
+//! name instead of being silently ignored: a config that validates computes
 //! what it says.
 //!
 //! `read` turns the document into these types, key by key, with every problem and its path;
@@ -218,6 +218,8 @@ pub struct AnalysisConfig {
     pub predicted_label: Option<ColumnRef>,
     pub excluded_columns: Vec<ColumnRef>,
     pub joinsource: Option<ColumnRef>,
+    /// `segment_config`: subsets of the rows the bias metrics are also computed on.
+    pub segment_config: Vec<SegmentConfig>,
     /// `facet_dataset_uri` / `facet_headers`: facet columns kept in a file of their own.
     pub facet_dataset: Option<SideDataset>,
     /// `predicted_label_dataset_uri` / `predicted_label_headers`: the predicted labels in a
@@ -228,6 +230,18 @@ pub struct AnalysisConfig {
     pub methods: Option<Methods>,
     pub predictor: Option<PredictorConfig>,
     pub extensions: Extensions,
+}
+
+/// One `segment_config` entry (the SDK's `SegmentationConfig`): the column, and N segments
+/// — each a list of values, or of intervals (`"[1, 4]"`, `"(2, 5]"`) for a continuous
+/// column — plus the `__default__` segment of the rows none of them holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegmentConfig {
+    pub column: ColumnRef,
+    pub segments: Vec<Vec<ConfigScalar>>,
+    pub config_name: Option<String>,
+    /// One name per segment, or one more for `__default__`.
+    pub display_aliases: Option<Vec<String>>,
 }
 
 /// A CSV beside the dataset holding some of its columns (Clarify's facet and predicted-label

@@ -42,6 +42,25 @@ impl AnalysisConfig {
                 _ => {}
             }
         }
+        if !self.segment_config.is_empty() && !wants_bias {
+            problems.push(
+                "segment_config",
+                "segments are analysed with the bias metrics: it needs pre_training_bias or post_training_bias",
+            );
+        }
+        if let Some(headers) = &self.headers {
+            for (i, s) in self.segment_config.iter().enumerate() {
+                if let ColumnRef::Name(n) = &s.column
+                    && !headers.contains(n)
+                    && self.facet_dataset.is_none()
+                {
+                    problems.push(
+                        format!("segment_config[{i}].name_or_index"),
+                        format!("{n:?} is not one of the headers"),
+                    );
+                }
+            }
+        }
         if purpose == Purpose::Analyze && top.get("methods").is_none() {
             problems.push("methods", "missing required key");
         }

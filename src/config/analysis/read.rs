@@ -58,6 +58,10 @@ impl AnalysisConfig {
             joinsource: top
                 .get("joinsource_name_or_index")
                 .and_then(|v| column_ref(Node::new("joinsource_name_or_index", v), problems)),
+            segment_config: top
+                .get("segment_config")
+                .and_then(|v| segment_configs(Node::new("segment_config", v), problems))
+                .unwrap_or_default(),
             facet_dataset: side_dataset(&top, "facet_dataset_uri", "facet_headers", problems),
             predicted_label_dataset: side_dataset(
                 &top,
@@ -487,6 +491,65 @@ fn shap(v: &Value, problems: &mut Problems) -> Option<ShapConfig> {
     })
 }
 
+/// `segment_config`: a list of the SDK's `SegmentationConfig` dicts.
+fn segment_configs(node: Node<'_, '_>, problems: &mut Problems) -> Option<Vec<SegmentConfig>> {
+    list_of(node, problems, |n, problems| {
+        let m = MapReader::new(n.path, n.value, problems)?;
+        m.reject_unknown(SEGMENT_KEYS, problems);
+        let before = problems.len();
+        let column_path = m.child_path("name_or_index");
+        let column = m
+            .required("name_or_index", problems)
+            .and_then(|v| column_ref(Node::new(&column_path, v), problems));
+        let segments_path = m.child_path("segments");
+        let segments = m.required("segments", problems).and_then(|v| {
+            let lists = list_of(Node::new(&segments_path, v), problems, |seg, problems| {
+                let values = scalar_list(seg, problems)?;
+                if values.is_empty() {
+                    problems.push(seg.path, "must hold at least one value or interval");
+                    return None;
+                }
+                Some(values)
+            })?;
+            if lists.is_empty() {
+                problems.push(segments_path.clone(), "must list at least one segment");
+                return None;
+            }
+            Some(lists)
+        });
+        let config_name = m.get("config_name").and_then(|v| {
+            Node::new(&m.child_path("config_name"), v)
+                .as_str(problems)
+                .map(str::to_string)
+        });
+        let display_aliases = m
+            .get("display_aliases")
+            .and_then(|v| string_list(Node::new(&m.child_path("display_aliases"), v), problems));
+        if let (Some(a), Some(s)) = (&display_aliases, &segments)
+            && a.len() != s.len()
+            && a.len() != s.len() + 1
+        {
+            problems.push(
+                m.child_path("display_aliases"),
+                format!(
+                    "has {} names for {} segments: give one per segment, or one more for the __default__ segment",
+                    a.len(),
+                    s.len()
+                ),
+            );
+        }
+        if problems.len() != before {
+            return None;
+        }
+        Some(SegmentConfig {
+            column: column?,
+            segments: segments?,
+            config_name,
+            display_aliases,
+        })
+    })
+}
+
 /// `{what}_dataset_uri` with its `{what}_headers` (the headers need the file).
 fn side_dataset(
     top: &MapReader<'_>,
@@ -745,14 +808,14 @@ mod tests {
                    "facet": [{"name_or_index": "s", "value": [1]}],
                    "methods": {"pre_training_bias": {"methods": ["CJ"]},
                                "shap": {"agg_method": "max", "baseline": [[1]], "num_clusters": 3}},
-                   "lable": 1, "segment_config": []}),
+                   "lable": 1, "segment_config": [{"name_or_index": "s", "segments": [[]], "display_aliases": ["a", "b", "c"]}]}),
             Purpose::Analyze,
         )
         .unwrap_err();
         let joined = errs.join("\n");
         for needle in [
             "lable: unknown key (did you mean \"label\"?)",
-            "segment_config: is a Clarify option driftwatch does not support",
+            "segment_config[0].segments[0]: must hold at least one value or interval",
             "facet[0].value: unknown key",
             "methods.pre_training_bias.methods[0]: unknown metric \"CJ\" (did you mean \"CI\"?)",
             "methods.shap.agg_method: must be mean_abs, median or mean_sq",
