@@ -35,6 +35,8 @@ fn processing_configs() -> Vec<(String, PathBuf)> {
 fn dataset_for(name: &str) -> PathBuf {
     common::repo_path(if name.contains("jsonlines") {
         "tests/fixtures/sdk/census.jsonl"
+    } else if name == "bias_side_datasets" {
+        "tests/fixtures/sdk/census_no_sex.csv"
     } else if name.starts_with("talk_") {
         // The reference talk's CSV: the header on line 1, the label first.
         "tests/fixtures/sdk/census_label_first.csv"
@@ -85,13 +87,29 @@ fn analyze_with(
     common::driftwatch_env(&args, env)
 }
 
-/// `--shadow-endpoint` for a config whose predictor is given by `model_name`.
-fn shadow_args(config: &Path) -> &'static [&'static str] {
-    if read(config)["predictor"]["model_name"].is_string() {
-        &["--shadow-endpoint", SHADOW]
-    } else {
-        &[]
+/// What `analyze` needs besides the config: `--shadow-endpoint` for a predictor given by
+/// `model_name`, local copies of the config's side datasets.
+fn extra_args(config: &Path) -> Vec<String> {
+    let cfg = read(config);
+    let mut out = Vec::new();
+    if cfg["predictor"]["model_name"].is_string() {
+        out.extend(["--shadow-endpoint".to_string(), SHADOW.to_string()]);
     }
+    for (key, flag) in [
+        ("facet_dataset_uri", "--facet-dataset"),
+        ("predicted_label_dataset_uri", "--predicted-label-dataset"),
+    ] {
+        if let Some(uri) = cfg[key].as_str() {
+            let file = uri.rsplit('/').next().unwrap();
+            out.extend([
+                flag.to_string(),
+                common::repo_path(&format!("{SDK}/{file}"))
+                    .display()
+                    .to_string(),
+            ]);
+        }
+    }
+    out
 }
 
 /// The analysis without driftwatch's own block (which names the model and the warnings).
@@ -116,7 +134,9 @@ fn every_sdk_processing_config_runs_through_an_endpoint_and_in_process_alike() {
         for in_process in [false, true] {
             let config = config_copy(tmp.path(), &name, &path, in_process);
             let out = tmp.path().join(format!("{name}-{in_process}"));
-            let r = analyze_with(&dataset, &config, &out, &env, shadow_args(&config));
+            let extra = extra_args(&config);
+            let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+            let r = analyze_with(&dataset, &config, &out, &env, &extra);
             assert_eq!(r.code, 0, "{name} (in-process {in_process}): {}", r.stderr);
             let analysis = read(&out.join("analysis.json"));
             let explains =
@@ -871,6 +891,13 @@ fn segments_get_smclarifys_metrics_on_their_own_rows() {
     }
     // The whole dataset's metrics are where SageMaker puts them, unchanged.
     assert!(a["pre_training_bias_metrics"]["facets"]["A_SEX"].is_array());
+    // The report shows each segment.
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        report.contains("Bias metrics per segment"),
+        "no segment table"
+    );
+    assert!(report.contains("<td>college</td>") && report.contains("<td>__default__</td>"));
 
     // Bad entries name the key.
     for (at, key, bad, needle) in [

@@ -97,19 +97,26 @@ pub fn load(path: &Path, cfg: &AnalysisConfig, columns: Columns) -> Result<Datas
             read.frame
         }
         DatasetType::JsonLines if cfg.features.is_some() => {
-            jsonlines::read_clarify_jsonlines(&text(&bytes)?, path, cfg)?
+            let frame = jsonlines::read_clarify_jsonlines(&text(&bytes)?, path, cfg)?;
+            within_columns(path, frame.width(), "its records have")?;
+            frame
         }
         DatasetType::JsonLines => {
             // Checked first: polars names no line for a bad byte ("at line 0").
             crate::limits::utf8(&bytes).map_err(|e| invalid(path, e))?;
-            JsonReader::new(std::io::Cursor::new(bytes))
+            let frame = JsonReader::new(std::io::Cursor::new(bytes))
                 .with_json_format(JsonFormat::JsonLines)
                 .infer_schema_len(None)
                 .finish()
-                .map_err(|e| invalid(path, e))?
+                .map_err(|e| invalid(path, e))?;
+            within_columns(path, frame.width(), "its lines have")?;
+            frame
         }
         DatasetType::Parquet => {
             let mut reader = ParquetReader::new(std::io::Cursor::new(bytes));
+            // Known from the footer, before any column is read.
+            let width = reader.schema().map_err(|e| invalid(path, e))?.len();
+            within_columns(path, width, "its schema has")?;
             let index = pandas_index_columns(&mut reader);
             let mut frame = reader.finish().map_err(|e| invalid(path, e))?;
             // pandas' index is no column of the data (read_parquet makes it the index).
@@ -164,6 +171,21 @@ fn pandas_index_columns<R: polars::io::mmap::MmapBytesReader>(
         .unwrap_or_default()
 }
 
+/// A dataset may have at most [`crate::limits::MAX_COLUMNS`] columns, whatever its format
+/// (a CSV's are counted on its first row, before it is read).
+fn within_columns(path: &Path, width: usize, what: &str) -> Result<(), DatasetError> {
+    if width > crate::limits::MAX_COLUMNS {
+        return Err(invalid(
+            path,
+            format!(
+                "{what} {width} columns, more than the {} a dataset may have",
+                crate::limits::MAX_COLUMNS
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn invalid(path: &Path, e: impl std::fmt::Display) -> DatasetError {
     DatasetError::Invalid {
         path: path.to_path_buf(),
@@ -196,4 +218,27 @@ pub fn pandas_like(frame: DataFrame) -> DataFrame {
         .collect();
     let height = frame.height();
     DataFrame::new(height, columns).unwrap_or(frame)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_lines_wider_than_the_column_limit_are_refused() {
+        let width = crate::limits::MAX_COLUMNS + 1;
+        let line: Vec<String> = (0..width).map(|i| format!("\"c{i}\": {i}")).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wide.jsonl");
+        std::fs::write(&path, format!("{{{}}}\n", line.join(", "))).unwrap();
+        let cfg = AnalysisConfig {
+            dataset_type: Some(DatasetType::JsonLines),
+            ..Default::default()
+        };
+        let e = load(&path, &cfg, Columns::All).err().unwrap().to_string();
+        assert!(
+            e.contains("wide.jsonl: its lines have 10001 columns, more than the 10000"),
+            "{e}"
+        );
+    }
 }

@@ -115,6 +115,63 @@ fn bias_section(
     }
 }
 
+/// `segment_config`: each segment's bias metrics (from driftwatch's block), a metric that
+/// could not be computed with its reason, a segment that could not be analysed with its own.
+fn segments_section(out: &mut String, analysis: &AnalysisDoc) {
+    let Some(segments) = analysis
+        .driftwatch
+        .as_ref()
+        .map(|d| &d.segments)
+        .filter(|s| !s.is_empty())
+    else {
+        return;
+    };
+    out.push_str(
+        "<h2>Bias metrics per segment</h2><table><tr><th>column</th><th>segment</th><th>records</th><th>stage</th><th>facet</th><th>value</th><th>metric</th><th>current</th></tr>",
+    );
+    for s in segments {
+        let head = format!(
+            "<td>{}</td><td>{}</td><td class=\"n\">{}</td>",
+            esc(&s.column),
+            esc(&s.segment),
+            s.records
+        );
+        if let Some(e) = &s.error {
+            let _ = write!(
+                out,
+                "<tr>{head}<td colspan=\"5\">not computed: {}</td></tr>",
+                esc(e)
+            );
+            continue;
+        }
+        for (stage, metrics) in [
+            ("pre-training", &s.pre_training_bias_metrics),
+            ("post-training", &s.post_training_bias_metrics),
+        ] {
+            let Some(metrics) = metrics else { continue };
+            for (facet, entries) in metrics.facets.iter() {
+                for e in entries {
+                    for m in &e.metrics {
+                        let current = match &m.error {
+                            Some(err) => format!("not computed: {err}"),
+                            None => value_text(m.value),
+                        };
+                        let _ = write!(
+                            out,
+                            "<tr>{head}<td>{stage}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
+                            esc(facet),
+                            esc(&e.value_or_threshold),
+                            esc(&m.name),
+                            esc(&current)
+                        );
+                    }
+                }
+            }
+        }
+    }
+    out.push_str("</table>");
+}
+
 /// A label's global SHAP values as (feature, value) pairs.
 fn global_shap(a: &AnalysisDoc, label: &str) -> Option<Vec<(String, f64)>> {
     let l = a.kernel_shap()?.get(label)?;
@@ -243,6 +300,7 @@ fn analysis_sections(
     violations: Option<&ConstraintViolations>,
 ) {
     bias_section(out, analysis, baseline, violations);
+    segments_section(out, analysis);
     shap_section(out, analysis, baseline, violations);
     pdp_section(out, analysis);
 }
