@@ -121,12 +121,7 @@ fn sagemaker_part(mut v: Value) -> Value {
 #[test]
 fn every_sdk_processing_config_runs_through_an_endpoint_and_in_process_alike() {
     let server = common::ModelServer::start(&common::repo_path(MODEL));
-    let env = [
-        ("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", server.url.as_str()),
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_REGION", "us-east-1"),
-    ];
+    let env = server.env();
     let tmp = tempfile::tempdir().unwrap();
     for (name, path) in processing_configs() {
         let dataset = dataset_for(&name);
@@ -171,17 +166,7 @@ fn shap_through_an_endpoint_works_with_the_label_column_in_the_dataset() {
     );
     assert_eq!(cfg["label"], "PTOTVAL_Over50000");
     let out = tmp.path().join("out");
-    let r = analyze(
-        &dataset_for("shap_endpoint"),
-        &path,
-        &out,
-        &[
-            ("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", server.url.as_str()),
-            ("AWS_ACCESS_KEY_ID", "testing"),
-            ("AWS_SECRET_ACCESS_KEY", "testing"),
-            ("AWS_REGION", "us-east-1"),
-        ],
-    );
+    let r = analyze(&dataset_for("shap_endpoint"), &path, &out, &server.env());
     assert_eq!(r.code, 0, "{}", r.stderr);
     let global = &read(&out.join("analysis.json"))["explanations"]["kernel_shap"]["label0"]["global_shap_values"];
     let features: Vec<&String> = global.as_object().unwrap().keys().collect();
@@ -242,17 +227,7 @@ fn partial_dependence_equals_scikit_learn() {
         let config = tmp.path().join(format!("{model}-{via_endpoint}.json"));
         std::fs::write(&config, cfg.to_string()).unwrap();
         let out = tmp.path().join(format!("out-{model}-{via_endpoint}"));
-        let r = analyze(
-            &dataset_for(model),
-            &config,
-            &out,
-            &[
-                ("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", server.url.as_str()),
-                ("AWS_ACCESS_KEY_ID", "testing"),
-                ("AWS_SECRET_ACCESS_KEY", "testing"),
-                ("AWS_REGION", "us-east-1"),
-            ],
-        );
+        let r = analyze(&dataset_for(model), &config, &out, &server.env());
         assert_eq!(r.code, 0, "{model}: {}", r.stderr);
         assert_pdp_matches(
             &read(&out.join("analysis.json")),
@@ -514,12 +489,7 @@ fn sdk_monitor_configs_and_schedule_expressions_validate_plan_and_run() {
     // The SDK's explainability configs name the shadow endpoint, or a model that the
     // schedule's shadow_endpoint serves; the production endpoint (census-xgb) is not served.
     let server = common::ModelServer::serving(&common::repo_path(MODEL), &[SHADOW]);
-    let env = [
-        ("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", server.url.as_str()),
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_REGION", "us-east-1"),
-    ];
+    let env = server.env();
     for (schedule, label) in [
         ("sdk-shap", "label0"),
         ("sdk-shap-labels", "over_50k"),
@@ -544,12 +514,7 @@ fn the_reference_talks_model_name_configs_run_through_a_shadow_endpoint_only() {
     // The server answers the shadow endpoint only: a request for any other name (the
     // production endpoint) would fail the analysis.
     let server = common::ModelServer::serving(&common::repo_path(MODEL), &[SHADOW]);
-    let env = [
-        ("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", server.url.as_str()),
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_REGION", "us-east-1"),
-    ];
+    let env = server.env();
     let tmp = tempfile::tempdir().unwrap();
     let dataset = dataset_for("talk_");
     for name in ["talk_bias_model_name", "talk_shap_model_name"] {
@@ -628,12 +593,7 @@ fn features_to_explain_are_the_exact_shapley_values_of_their_game_through_a_real
     // values are exact — checked against an enumeration of the same game scored by the
     // same HTTP model server.
     let server = common::ModelServer::serving(&common::repo_path(MODEL), &[SHADOW]);
-    let env = [
-        ("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", server.url.as_str()),
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_REGION", "us-east-1"),
-    ];
+    let env = server.env();
     let tmp = tempfile::tempdir().unwrap();
     let config = common::repo_path(&format!("{SDK}/processing/shap_features_to_explain.json"));
     let out = tmp.path().join("out");

@@ -165,4 +165,121 @@ mod tests {
             "{yaml}"
         );
     }
+
+    fn write(dir: &Path, name: &str, v: serde_json::Value) {
+        std::fs::write(dir.join(name), v.to_string()).unwrap();
+    }
+
+    fn schedule(name: &str, def: &str, config: serde_json::Value) -> serde_json::Value {
+        serde_json::json!({"MonitoringScheduleArn": format!("arn:aws:sagemaker:us-east-1:1:monitoring-schedule/{name}"),
+            "MonitoringScheduleName": name, "MonitoringScheduleStatus": "Stopped", "MonitoringType": "ModelBias",
+            "MonitoringScheduleConfig": {"MonitoringJobDefinitionName": def, "MonitoringType": "ModelBias",
+                                         "ScheduleConfig": config},
+            "EndpointName": "ep"})
+    }
+
+    fn definition(name: &str, input: serde_json::Value) -> serde_json::Value {
+        serde_json::json!({"JobDefinitionArn": format!("arn:aws:sagemaker:us-east-1:1:model-bias-job-definition/{name}"),
+            "JobDefinitionName": name,
+            "ModelBiasBaselineConfig": {"BaseliningJobName": "ignored", "ConstraintsResource": {"S3Uri": "s3://bkt/baseline/analysis.json"}},
+            "ModelBiasAppSpecification": {"ImageUri": "img", "ConfigUri": "s3://bkt/analysis_config.json",
+                                          "Environment": {"publish_cloudwatch_metrics": "Disabled", "extra": "1"}},
+            "ModelBiasJobInput": input,
+            "ModelBiasJobOutputConfig": {"MonitoringOutputs": [{"S3Output": {"S3Uri": "s3://bkt/out", "LocalPath": "/opt/ml/processing/output"}}]},
+            "RoleArn": "arn:aws:iam::1:role/r", "StoppingCondition": {"MaxRuntimeInSeconds": 600}})
+    }
+
+    #[test]
+    fn constraints_one_time_windows_disabled_metrics_and_batch_inputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        write(
+            d,
+            "once.json",
+            schedule(
+                "once",
+                "def-a",
+                serde_json::json!({
+            "ScheduleExpression": "NOW", "DataAnalysisStartTime": "-PT2H", "DataAnalysisEndTime": "-PT0H"}),
+            ),
+        );
+        write(
+            d,
+            "batch.json",
+            schedule(
+                "batch",
+                "def-b",
+                serde_json::json!({"ScheduleExpression": "cron(0 * ? * * *)"}),
+            ),
+        );
+        write(
+            d,
+            "def-a.json",
+            definition(
+                "def-a",
+                serde_json::json!({
+            "EndpointInput": {"EndpointName": "ep", "LocalPath": "/x", "InferenceAttribute": "0"},
+            "GroundTruthS3Input": {"S3Uri": "s3://bkt/gt"}}),
+            ),
+        );
+        write(
+            d,
+            "def-b.json",
+            definition(
+                "def-b",
+                serde_json::json!({
+            "BatchTransformInput": {"DataCapturedDestinationS3Uri": "s3://bkt/bt", "DatasetFormat": {"Csv": {"Header": true}}, "LocalPath": "/x"},
+            "GroundTruthS3Input": {"S3Uri": "s3://bkt/gt"}}),
+            ),
+        );
+        write(
+            d,
+            "ep.json",
+            serde_json::json!({"EndpointName": "ep", "EndpointConfigName": "ep-config", "EndpointStatus": "InService",
+            "DataCaptureConfig": {"EnableCapture": false, "DestinationS3Uri": "s3://bkt/capture"}}),
+        );
+        let out = d.join("s.yaml");
+        let i = import(d, &out, &Options::default()).unwrap();
+        assert_eq!(i.entries.len(), 1);
+        let e = &i.entries[0];
+        let get = |k: &str| {
+            e.fields
+                .iter()
+                .find(|(key, _)| *key == k)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(get("cadence"), Some(Scalar::Str("NOW".into())));
+        assert_eq!(
+            get("data_analysis_start_time"),
+            Some(Scalar::Str("-PT2H".into()))
+        );
+        assert_eq!(
+            get("data_analysis_end_time"),
+            Some(Scalar::Str("-PT0H".into()))
+        );
+        // ConstraintsResource wins over BaseliningJobName.
+        assert_eq!(
+            get("baseline_constraints"),
+            Some(Scalar::Str("s3://bkt/baseline/analysis.json".into()))
+        );
+        assert_eq!(get("cloudwatch"), Some(Scalar::Bool(false)));
+        assert_eq!(get("inference_attribute"), Some(Scalar::Str("0".into())));
+        assert_eq!(get("max_runtime"), Some(Scalar::Int(600)));
+        let notes = e.unmapped.join("\n");
+        for needle in [
+            "MonitoringScheduleStatus Stopped",
+            "data capture of endpoint ep is disabled",
+            "Environment extra=1",
+        ] {
+            assert!(notes.contains(needle), "{needle}: {notes}");
+        }
+        assert_eq!(i.skipped.len(), 1);
+        assert!(
+            i.skipped[0]
+                .1
+                .contains("monitors a batch transform job (BatchTransformInput)"),
+            "{:?}",
+            i.skipped
+        );
+    }
 }

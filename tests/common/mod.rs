@@ -270,6 +270,16 @@ impl ModelServer {
         Self::serving(model, &[])
     }
 
+    /// The environment that sends the binary's runtime-API calls to this server.
+    pub fn env(&self) -> [(&'static str, &str); 4] {
+        [
+            ("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", self.url.as_str()),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_REGION", "us-east-1"),
+        ]
+    }
+
     /// A server that answers only `endpoints` on the runtime API's path.
     pub fn serving(model: &std::path::Path, endpoints: &[&str]) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
