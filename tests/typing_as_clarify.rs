@@ -3,7 +3,7 @@
 //! read by pandas (golden file `float_written_facet`, made by `tests/golden/`), whether the
 //! payloads are CSV or JSON and whether the window is reduced in one piece or in shards; and
 //! where a facet's meaning turns on how its numbers are written, a warning says so and names
-//! the pin.
+//! the pin. (And `segment_config` splits a window's rows as it splits the dataset's.)
 //!
 //! Regression: `run` read whole floats as integers, so by the 5 % rule the facet `age` with
 //! `value_or_threshold: [40]` became "age == 40" while `analyze` and Clarify took it as the
@@ -292,4 +292,47 @@ fn a_float_written_facet_sharded_on_ray_gives_the_same_analysis() {
         .map(|w| w.as_str().unwrap().to_string())
         .collect();
     assert!(warns_of_the_float_facet(&warnings), "{warnings:?}");
+}
+
+#[test]
+fn segments_are_the_same_through_run_and_analyze() {
+    // segment_config in a model_bias schedule: the window's rows split as the dataset's are.
+    let segments = json!([
+        {"name_or_index": "age", "segments": [["[18, 30]"], ["(30, 50]", "(70, 80]"]], "config_name": "age"},
+        {"name_or_index": "sex", "segments": [[1]], "display_aliases": ["one", "rest"]}
+    ]);
+    let tmp = tempfile::tempdir().unwrap();
+    scenario(tmp.path(), Encoding::Json, "");
+    let path = tmp.path().join("analysis.json");
+    let mut cfg: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    cfg["segment_config"] = segments.clone();
+    std::fs::write(&path, cfg.to_string()).unwrap();
+    let (a, _) = run(tmp.path());
+    let from_run = &a["driftwatch"]["segments"];
+    assert_eq!(from_run.as_array().unwrap().len(), 5, "{from_run}");
+
+    let dir = repo_path("tests/fixtures/golden");
+    let mut cfg: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("float_written_facet.config.json")).unwrap(),
+    )
+    .unwrap();
+    cfg["segment_config"] = segments;
+    let config = tmp.path().join("analyze.json");
+    std::fs::write(&config, cfg.to_string()).unwrap();
+    let out = tmp.path().join("analyzed");
+    let r = driftwatch(&[
+        "analyze",
+        "--dataset",
+        dir.join("float_written_facet.csv").to_str().unwrap(),
+        "--analysis-config",
+        config.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let b: Value =
+        serde_json::from_slice(&std::fs::read(out.join("analysis.json")).unwrap()).unwrap();
+    assert_eq!(from_run, &b["driftwatch"]["segments"]);
+    assert_eq!(from_run[3]["segment"], "one");
+    assert_eq!(from_run[4]["segment"], "rest");
 }
