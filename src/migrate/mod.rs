@@ -62,6 +62,7 @@ pub fn import(dir: &Path, output: &Path, opts: &Options) -> Result<Imported, Mig
             reasons,
         });
     }
+    note_shared_baselines(&mut entries);
     let yaml = render(dir, &entries, &skipped);
     ScheduleFile::parse(&yaml, output, &Location::Local(output.to_path_buf()))
         .map_err(|e| MigrateError::Invalid(e.to_string()))?;
@@ -71,6 +72,41 @@ pub fn import(dir: &Path, output: &Path, opts: &Options) -> Result<Imported, Mig
         skipped,
         ignored: described.other,
     })
+}
+
+/// A baseline file that schedules of different types share: two baselining jobs that wrote
+/// to one output prefix, the second job's analysis.json replacing the first's, so one of the
+/// schedules is checked against a baseline without its metrics.
+fn note_shared_baselines(entries: &mut [Entry]) {
+    let field = |e: &Entry, key: &str| {
+        e.fields.iter().find_map(|(k, v)| match v {
+            Scalar::Str(s) if *k == key => Some(s.clone()),
+            _ => None,
+        })
+    };
+    let facts: Vec<(Option<String>, Option<String>, String)> = entries
+        .iter()
+        .map(|e| {
+            (
+                field(e, "baseline_constraints"),
+                field(e, "type"),
+                e.name.clone(),
+            )
+        })
+        .collect();
+    for (i, e) in entries.iter_mut().enumerate() {
+        let (Some(baseline), Some(kind), _) = &facts[i] else {
+            continue;
+        };
+        for (j, (b, k, name)) in facts.iter().enumerate() {
+            if i != j && b.as_ref() == Some(baseline) && k.as_ref() != Some(kind) {
+                e.unmapped.push(format!(
+                    "baseline_constraints {baseline} is also the baseline of {name} ({}): if two baselining jobs wrote it, the later one replaced the other's analysis.json, and one of the schedules is checked against a baseline without its metrics",
+                    k.clone().unwrap_or_default()
+                ));
+            }
+        }
+    }
 }
 
 /// The schedules file: what was not mapped and what was skipped as comments on top, so the
@@ -281,5 +317,29 @@ mod tests {
             "{:?}",
             i.skipped
         );
+    }
+
+    #[test]
+    fn a_baseline_shared_by_a_bias_and_an_explainability_schedule_is_noted() {
+        let entry = |name: &str, kind: &str| Entry {
+            name: name.into(),
+            fields: vec![
+                ("type", Scalar::Str(kind.into())),
+                (
+                    "baseline_constraints",
+                    Scalar::Str("s3://bkt/base/analysis.json".into()),
+                ),
+            ],
+            unmapped: Vec::new(),
+        };
+        let mut entries = vec![
+            entry("b", "model_bias"),
+            entry("e", "model_explainability"),
+            entry("b2", "model_bias"),
+        ];
+        note_shared_baselines(&mut entries);
+        assert_eq!(entries[0].unmapped.len(), 1, "{:?}", entries[0].unmapped);
+        assert!(entries[0].unmapped[0].contains("also the baseline of e (model_explainability)"));
+        assert_eq!(entries[1].unmapped.len(), 2, "both bias schedules share it");
     }
 }
