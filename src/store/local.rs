@@ -226,6 +226,14 @@ impl ObjectStore for LocalDir {
         }
     }
 
+    async fn delete_if(&self, key: &str, expected: &Version) -> Result<bool, StoreError> {
+        let path = self.path(key)?;
+        let expected = expected.clone();
+        blocking(move || remove_if(&path, &expected))
+            .await
+            .map_err(|e| self.error(key, e))
+    }
+
     fn describe(&self, key: &str) -> String {
         self.joined(key).display().to_string()
     }
@@ -246,7 +254,8 @@ fn digest(bytes: &[u8]) -> Version {
 /// `flock` of a lock file beside it (`.{name}.lock`, hidden from listings), so that of two
 /// writers comparing against the same version exactly one writes. `Ok(None)` when the file
 /// changed or is gone.
-fn replace_if(path: &Path, bytes: &[u8], expected: &Version) -> std::io::Result<Option<Version>> {
+/// The exclusive lock beside `path` under which a conditional replace or delete compares.
+fn object_lock(path: &Path) -> std::io::Result<std::fs::File> {
     use std::os::fd::AsRawFd;
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     let name = path
@@ -262,17 +271,41 @@ fn replace_if(path: &Path, bytes: &[u8], expected: &Version) -> std::io::Result<
     if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) } != 0 {
         return Err(std::io::Error::last_os_error());
     }
+    Ok(lock)
+}
+
+/// The object's bytes when it is at `expected`; None when it is gone or changed.
+fn current_if(path: &Path, expected: &Version) -> std::io::Result<Option<Vec<u8>>> {
     let current = match crate::limits::read_regular(path, MAX_OBJECT_BYTES) {
         Ok(b) => b,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
     };
-    if digest(&current) != *expected {
+    Ok((digest(&current) == *expected).then_some(current))
+}
+
+fn replace_if(path: &Path, bytes: &[u8], expected: &Version) -> std::io::Result<Option<Version>> {
+    let lock = object_lock(path)?;
+    if current_if(path, expected)?.is_none() {
         return Ok(None);
     }
     write_atomic(path, bytes)?;
     drop(lock);
     Ok(Some(digest(bytes)))
+}
+
+fn remove_if(path: &Path, expected: &Version) -> std::io::Result<bool> {
+    let lock = object_lock(path)?;
+    if current_if(path, expected)?.is_none() {
+        return Ok(false);
+    }
+    let removed = match std::fs::remove_file(path) {
+        Ok(()) => true,
+        Err(e) if e.kind() == ErrorKind::NotFound => false,
+        Err(e) => return Err(e),
+    };
+    drop(lock);
+    Ok(removed)
 }
 
 /// Creates `path` with `bytes` unless it exists, atomically and whole: the content goes to a
@@ -351,6 +384,32 @@ mod tests {
             None
         );
         assert!(store.list("l").await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_conditional_delete_removes_only_the_version_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalDir::new(dir.path().to_path_buf());
+        let v1 = store
+            .put_if("l/lock", b"a".to_vec(), None)
+            .await
+            .unwrap()
+            .unwrap();
+        let v2 = store
+            .put_if("l/lock", b"b".to_vec(), Some(&v1))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            !store.delete_if("l/lock", &v1).await.unwrap(),
+            "a stale version"
+        );
+        assert_eq!(store.get("l/lock").await.unwrap(), b"b");
+        assert!(store.delete_if("l/lock", &v2).await.unwrap());
+        assert!(
+            !store.delete_if("l/lock", &v2).await.unwrap(),
+            "already gone"
+        );
     }
 
     #[tokio::test]

@@ -331,9 +331,26 @@ pub async fn release(store: &Store, lock: &Lock, me: &Holder) {
         return;
     };
     let mine = serde_json::from_slice::<LockDoc>(&current.bytes).is_ok_and(|d| d.owner == me.owner);
-    if mine && let Err(e) = store.delete(&lock.key).await {
-        tracing::warn!(lock = %store.describe(&lock.key), error = %e,
-            "cannot release the lock; it expires by itself");
+    if !mine {
+        return;
+    }
+    // Only the version read: a holder that took the lock over since (after it expired) keeps
+    // it, where a plain delete would have removed its lock and let a third one in.
+    match store.delete_if(&lock.key, &current.version).await {
+        Ok(true) => {}
+        Ok(false) => tracing::info!(lock = %store.describe(&lock.key),
+            "the lock changed hands before it was released; left to its new holder"),
+        // A store that refuses conditional deletes (an S3-compatible server without them):
+        // the plain delete of the lock just read as ours, rather than making the next
+        // holder wait out the whole period.
+        Err(refused) => {
+            tracing::info!(lock = %store.describe(&lock.key), error = %refused,
+                "the store refused a conditional delete; deleting the lock as read");
+            if let Err(e) = store.delete(&lock.key).await {
+                tracing::warn!(lock = %store.describe(&lock.key), error = %e,
+                    "cannot release the lock; it expires by itself");
+            }
+        }
     }
 }
 

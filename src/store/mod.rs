@@ -98,6 +98,14 @@ pub trait ObjectStore {
     ) -> impl Future<Output = Result<Option<Version>, StoreError>> + Send;
     /// Removes an object; removing a missing object is not an error.
     fn delete(&self, key: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Removes an object only if it is still at `expected` (S3 `If-Match` on the delete, a
+    /// compare under the same exclusive lock as `put_if` locally): true when it was removed,
+    /// false when another writer changed or removed it first.
+    fn delete_if(
+        &self,
+        key: &str,
+        expected: &Version,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// The full address of `key`, for messages and records (`s3://b/p/k` or a path).
     fn describe(&self, key: &str) -> String;
 }
@@ -190,6 +198,12 @@ impl ObjectStore for Store {
         match self {
             Self::Local(s) => s.delete(key).await,
             Self::S3(s) => s.delete(key).await,
+        }
+    }
+    async fn delete_if(&self, key: &str, expected: &Version) -> Result<bool, StoreError> {
+        match self {
+            Self::Local(s) => s.delete_if(key, expected).await,
+            Self::S3(s) => s.delete_if(key, expected).await,
         }
     }
     fn describe(&self, key: &str) -> String {

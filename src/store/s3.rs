@@ -293,6 +293,34 @@ impl ObjectStore for S3Bucket {
         }
     }
 
+    async fn delete_if(&self, key: &str, expected: &Version) -> Result<bool, StoreError> {
+        match self
+            .client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(self.full_key(key))
+            .if_match(expected.as_str())
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) => {
+                // 412: changed since; 404: gone; 409: a concurrent conditional request won.
+                let code = e.as_service_error().and_then(|s| s.code()).unwrap_or("");
+                if matches!(
+                    code,
+                    "PreconditionFailed" | "ConditionalRequestConflict" | "NoSuchKey"
+                ) {
+                    return Ok(false);
+                }
+                match classify(self.describe(key), e) {
+                    StoreError::NotFound { .. } => Ok(false),
+                    other => Err(other),
+                }
+            }
+        }
+    }
+
     fn describe(&self, key: &str) -> String {
         let k = self.full_key(key);
         if k.is_empty() {
@@ -402,5 +430,45 @@ mod tests {
         assert!(matches!(e, StoreError::Permanent { .. }), "{e}");
         assert_eq!(e.to_string(), "s3://bkt/pre/k: AccessDenied: Access Denied");
         assert_eq!(count.load(Ordering::SeqCst), 1);
+    }
+
+    /// Against the emulator the test command starts (skipped without it): a delete that
+    /// names the version read removes only that version.
+    #[tokio::test]
+    async fn a_conditional_delete_removes_only_the_version_read() {
+        let Ok(url) = std::env::var("DRIFTWATCH_MOTO_URL") else {
+            assert!(
+                std::env::var("DRIFTWATCH_REQUIRE_MOTO").is_err(),
+                "DRIFTWATCH_MOTO_URL is not set but DRIFTWATCH_REQUIRE_MOTO is"
+            );
+            return;
+        };
+        let store = bucket(&url);
+        let name = format!("dw-delete-if-{}", std::process::id());
+        store
+            .client
+            .create_bucket()
+            .bucket(&name)
+            .send()
+            .await
+            .unwrap();
+        let store = S3Bucket::new(store.client.clone(), &name, "pre");
+        let v1 = store
+            .put_if("lock", b"a".to_vec(), None)
+            .await
+            .unwrap()
+            .unwrap();
+        let v2 = store
+            .put_if("lock", b"b".to_vec(), Some(&v1))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            !store.delete_if("lock", &v1).await.unwrap(),
+            "a stale version"
+        );
+        assert_eq!(store.get("lock").await.unwrap(), b"b");
+        assert!(store.delete_if("lock", &v2).await.unwrap());
+        assert!(!store.delete_if("lock", &v2).await.unwrap(), "already gone");
     }
 }
