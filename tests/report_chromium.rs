@@ -156,3 +156,40 @@ fn the_demo_reports_render_offline_and_show_the_violations() {
     assert_eq!(size, (1280, 1600));
     assert!(std::fs::metadata(&png).unwrap().len() > 20_000, "not blank");
 }
+
+#[test]
+fn a_report_with_segments_renders_offline_with_its_segment_table() {
+    let Some(browser) = chromium() else { return };
+    let root = tempfile::tempdir().unwrap();
+    let out = root.path().join("out");
+    let r = common::driftwatch(&[
+        "analyze",
+        "--dataset",
+        common::repo_path("tests/fixtures/sdk/census.csv")
+            .to_str()
+            .unwrap(),
+        "--analysis-config",
+        common::repo_path("tests/fixtures/sdk/processing/bias_segments.json")
+            .to_str()
+            .unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (dom, log) = render(
+        &browser,
+        &out.join("report.html"),
+        &root.path().join("profile"),
+    );
+    for m in [
+        "Bias metrics per segment",
+        "<td>high school</td>",
+        "<td>__default__</td>",
+        "Pre-training bias metrics",
+    ] {
+        assert!(dom.contains(m), "no {m:?} in the rendered DOM");
+    }
+    for bad in ["CONSOLE", "Uncaught", "net::ERR", "Failed to load"] {
+        assert!(!log.contains(bad), "{bad} in the browser log:\n{log}");
+    }
+}
