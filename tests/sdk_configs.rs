@@ -889,3 +889,57 @@ fn segments_get_smclarifys_metrics_on_their_own_rows() {
         assert!(r.stderr.contains(needle), "{needle}: {}", r.stderr);
     }
 }
+
+#[test]
+fn the_sdks_own_integration_capture_gives_smclarifys_numbers() {
+    // Laid out as tests/integ/test_clarify_model_monitor.py uploads them: the same capture
+    // and ground truth in the previous and the current hour, `inferenceTime` set to the
+    // upload time with microseconds and no zone ("%Y-%m-%dT%H:%M:%S.%f"); the SDK's
+    // BiasAnalysisConfig; probability_threshold_attribute 0.5005; an hourly window.
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let fill = |file: &str, time: &str| -> String {
+        std::fs::read_to_string(common::repo_path(&format!(
+            "tests/fixtures/sdk_monitor/{file}"
+        )))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: Value = serde_json::from_str(l).unwrap();
+            v["eventMetadata"]["inferenceTime"] = Value::from(time);
+            v.to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+    };
+    for (hour, time) in [
+        ("11", "2024-01-19T11:42:17.123456"),
+        ("12", "2024-01-19T12:02:17.654321"),
+    ] {
+        let cap = root.join(format!("capture/ep/AllTraffic/2024/01/19/{hour}"));
+        let gt = root.join(format!("actuals/2024/01/19/{hour}"));
+        std::fs::create_dir_all(&cap).unwrap();
+        std::fs::create_dir_all(&gt).unwrap();
+        std::fs::write(cap.join("capture_data.jsonl"), fill("capture.jsonl", time)).unwrap();
+        std::fs::write(gt.join("actuals_data.jsonl"), fill("actuals.jsonl", time)).unwrap();
+    }
+    std::fs::copy(
+        common::repo_path(&format!("{SDK}/monitor/bias_monitor_sdk_integ.json")),
+        root.join("analysis.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("s.yaml"),
+        "schedules:\n  - name: integ\n    type: model_bias\n    endpoint: ep\n    cadence: \"cron(0 * ? * * *)\"\n    \
+         data_capture: capture\n    ground_truth: actuals\n    output: out\n    analysis_config: analysis.json\n    \
+         start_time_offset: -PT1H\n    probability_threshold_attribute: 0.5005\n",
+    )
+    .unwrap();
+    let rec = run(&root.join("s.yaml"), "integ", "2024-01-19T12:00:00Z", &[]);
+    assert_eq!(rec["counts"]["records_merged"], 44, "{rec}");
+    let a = read(Path::new(rec["outputs"]["analysis"].as_str().unwrap()));
+    let expected = read(&common::repo_path(
+        "tests/fixtures/golden/sdk_integ_capture.expected.json",
+    ));
+    common::golden::assert_same_analysis("the SDK's integration capture", &a, &expected);
+}

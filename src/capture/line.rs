@@ -139,6 +139,18 @@ fn payload<'a>(raw: Option<RawPayload<'a>>, which: &str) -> Result<Payload<'a>, 
     })
 }
 
+/// An `inferenceTime`: RFC 3339 (what endpoints write), or the same without a zone, which
+/// is UTC as every SageMaker time is — the SDK's own integration test uploads capture with
+/// `"%Y-%m-%dT%H:%M:%S.%f"` times, and Model Monitor analyses them.
+fn inference_time(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&Utc));
+    }
+    chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .map(|t| t.and_utc())
+}
+
 /// Parses one capture line.
 pub fn parse_capture_line(line: &str) -> Result<CapturedLine<'_>, String> {
     let raw: RawLine<'_> =
@@ -149,9 +161,9 @@ pub fn parse_capture_line(line: &str) -> Result<CapturedLine<'_>, String> {
     let time = meta
         .inference_time
         .ok_or("missing eventMetadata.inferenceTime")?;
-    let inference_time = DateTime::parse_from_rfc3339(&time)
-        .map_err(|_| format!("eventMetadata.inferenceTime {time:?} is not an RFC 3339 time"))?
-        .with_timezone(&Utc);
+    let inference_time = inference_time(&time).ok_or_else(|| {
+        format!("eventMetadata.inferenceTime {time:?} is not an RFC 3339 time (or one without a zone, read as UTC)")
+    })?;
     let event_id = meta.event_id.ok_or("missing eventMetadata.eventId")?;
     let capture = raw.capture_data.ok_or("missing captureData")?;
     Ok(CapturedLine {
@@ -214,5 +226,26 @@ mod tests {
         let bad_b64 = CSV_LINE.replacen(r#""encoding":"CSV""#, r#""encoding":"BASE64""#, 1);
         let r = parse_capture_line(&bad_b64).unwrap();
         assert!(r.input.text().unwrap_err().contains("undecodable base64"));
+    }
+
+    #[test]
+    fn inference_times_without_a_zone_are_utc() {
+        // What the SageMaker SDK's integration test writes.
+        assert_eq!(
+            inference_time("2024-01-19T11:42:17.123456")
+                .unwrap()
+                .to_rfc3339(),
+            "2024-01-19T11:42:17.123456+00:00"
+        );
+        assert_eq!(
+            inference_time("2024-01-19T11:42:17Z"),
+            inference_time("2024-01-19T11:42:17")
+        );
+        assert_eq!(
+            inference_time("2024-01-19T12:42:17+01:00"),
+            inference_time("2024-01-19T11:42:17")
+        );
+        assert!(inference_time("19/01/2024 11:42").is_none());
+        assert!(inference_time("2024-01-19").is_none());
     }
 }

@@ -255,3 +255,24 @@ for sc in seg_cfg["segment_config"]:
         segment_results.append(entry)
 (out_dir / "segments.expected.json").write_text(json.dumps(note_inf(segment_results), indent=2) + "\n")
 print("wrote segments")
+
+# The SageMaker SDK's own integration-test capture and ground truth (tests/fixtures/
+# sdk_monitor): merged on eventId, the score over the test's probability threshold 0.5005 as
+# the predicted label, the SDK's BiasAnalysisConfig (facet F2 over 20).
+mon = Path(__file__).resolve().parent.parent / "fixtures" / "sdk_monitor"
+rows = []
+for line in (mon / "capture.jsonl").read_text().splitlines():
+    r = json.loads(line)
+    features = [int(v) for v in r["captureData"]["endpointInput"]["data"].split(",")]
+    score = float(r["captureData"]["endpointOutput"]["data"])
+    rows.append([r["eventMetadata"]["eventId"]] + features + [int(score > 0.5005)])
+cap = pd.DataFrame(rows, columns=["id", "F1", "F2", "F3", "F4", "F5", "F6", "F7", "pred"])
+labels = pd.DataFrame(
+    [[json.loads(l)["eventMetadata"]["eventId"], int(json.loads(l)["groundTruthData"]["data"])]
+     for l in (mon / "actuals.jsonl").read_text().splitlines()],
+    columns=["id", "Label"])
+merged = cap.merge(labels, on="id", how="inner").drop(columns=["id"])
+integ_cfg = json.loads((sdk / "monitor" / "bias_monitor_sdk_integ.json").read_text())
+integ_cfg.update(predicted_label="pred", methods={"pre_training_bias": {"methods": "all"},
+                                                  "post_training_bias": {"methods": "all"}})
+compute("sdk_integ_capture", merged, integ_cfg)
