@@ -35,6 +35,8 @@ fn processing_configs() -> Vec<(String, PathBuf)> {
 fn dataset_for(name: &str) -> PathBuf {
     common::repo_path(if name.contains("jsonlines") {
         "tests/fixtures/sdk/census.jsonl"
+    } else if name == "clarify_check_data_bias" {
+        "tests/fixtures/sdk_clarify_check/dataset.csv"
     } else if name == "bias_side_datasets" {
         "tests/fixtures/sdk/census_no_sex.csv"
     } else if name.starts_with("talk_") {
@@ -942,4 +944,46 @@ fn the_sdks_own_integration_capture_gives_smclarifys_numbers() {
         "tests/fixtures/golden/sdk_integ_capture.expected.json",
     ));
     common::golden::assert_same_analysis("the SDK's integration capture", &a, &expected);
+}
+
+#[test]
+fn the_clarify_containers_own_analysis_of_the_sdks_check_step_data_is_reproduced() {
+    // SageMaker's own output, not smclarify's: the SDK's ClarifyCheckStep test data and the
+    // analysis.json the Clarify container wrote for it (a continuous facet over 0.5, a
+    // continuous group variable, every pre-training metric).
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = common::repo_path("tests/fixtures/sdk_clarify_check");
+    let config = common::repo_path(&format!("{SDK}/processing/clarify_check_data_bias.json"));
+    let out = tmp.path().join("out");
+    let r = analyze(&dir.join("dataset.csv"), &config, &out, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let a = read(&out.join("analysis.json"));
+    common::golden::assert_same_analysis(
+        "the container's analysis.json",
+        &a,
+        &read(&dir.join("good_analysis.json")),
+    );
+    // As the check step judges: the good baseline passes, the bad one (KS lowered) violates.
+    for (baseline, violations) in [("good_analysis.json", 0), ("bad_analysis.json", 1)] {
+        let o = tmp.path().join(baseline);
+        let b = dir.join(baseline);
+        let r = analyze_with(
+            &dir.join("dataset.csv"),
+            &config,
+            &o,
+            &[],
+            &["--baseline", b.to_str().unwrap()],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let file = o.join("constraint_violations.json");
+        match violations {
+            0 => assert!(!file.exists(), "{baseline}"),
+            _ => {
+                let v = read(&file);
+                let list = v["violations"].as_array().unwrap();
+                assert_eq!(list.len(), violations, "{v}");
+                assert_eq!(list[0]["metric_name"], "KS", "{v}");
+            }
+        }
+    }
 }
