@@ -173,6 +173,16 @@ impl Masks {
         &self.bits
     }
 
+    /// The one mask of every one of `m` features (the grand coalition).
+    fn all(m: usize) -> Self {
+        let mut masks = Self::new(m);
+        let words: Vec<u64> = (0..masks.words)
+            .map(|w| low_bits(m.saturating_sub(64 * w)))
+            .collect();
+        masks.push(&words);
+        masks
+    }
+
     /// Masks of `m` features from their words, mask after mask (`m.div_ceil(64)` each).
     #[cfg(test)]
     pub(crate) fn from_words(m: usize, bits: Vec<u64>) -> Self {
@@ -563,32 +573,27 @@ impl<'a> Explainer<'a> {
 
     /// g(Σ w_k f(x_varying, b_k,rest)) per output: every player present, the others absent.
     fn all_players(&self, x: &[f64], varying: &[usize]) -> Result<Vec<f64>, ShapError> {
-        let mut synth = Vec::with_capacity(self.background.rows.len() * self.width);
-        for b in &self.background.rows {
-            let start = synth.len();
-            synth.extend_from_slice(b);
-            for &j in varying {
-                synth[start + j] = x[j];
-            }
-        }
-        let y = (self.predict)(&synth)?;
-        let n_bg = self.background.rows.len();
-        if y.len() != n_bg * self.outputs {
-            return Err(format!(
-                "the model returned {} values for {n_bg} rows ({} per row expected)",
-                y.len(),
-                self.outputs
-            )
-            .into());
-        }
-        Ok((0..self.outputs)
-            .map(|o| {
-                let mean = (0..n_bg)
-                    .map(|k| self.background.weights[k] * y[k * self.outputs + o])
-                    .sum();
-                self.settings.link.apply(mean)
-            })
+        let y = self.coalition_predictions(x, varying, &Masks::all(varying.len()))?;
+        Ok(self
+            .background_means(&y)
+            .into_iter()
+            .map(|mean| self.settings.link.apply(mean))
             .collect())
+    }
+
+    /// The background-weighted mean of each output under each mask (`y` as
+    /// [`Self::coalition_predictions`] returns it), mask-major.
+    fn background_means(&self, y: &[f64]) -> Vec<f64> {
+        let (n_bg, outputs) = (self.background.rows.len(), self.outputs);
+        y.chunks(n_bg * outputs)
+            .flat_map(|c| {
+                (0..outputs).map(move |o| {
+                    (0..n_bg)
+                        .map(|k| self.background.weights[k] * c[k * outputs + o])
+                        .sum()
+                })
+            })
+            .collect()
     }
 
     /// Attributions of one row. `rng` supplies the random coalitions (only used when the
@@ -648,19 +653,9 @@ impl<'a> Explainer<'a> {
             });
         }
         let d = design(m, self.settings.num_samples, rng);
-        let n_bg = self.background.rows.len();
         let y = self.coalition_predictions(x, &varying, &d.masks)?;
         // ey[i * outputs + o]: the background-weighted mean of output o under mask i.
-        let ey: Vec<f64> = y
-            .chunks(n_bg * outputs)
-            .flat_map(|c| {
-                (0..outputs).map(move |o| {
-                    (0..n_bg)
-                        .map(|k| self.background.weights[k] * c[k * outputs + o])
-                        .sum()
-                })
-            })
-            .collect();
+        let ey = self.background_means(&y);
         // Constrained WLS, eliminating the last varying feature.
         let last = m - 1;
         let k = m - 1;
@@ -955,6 +950,17 @@ mod tests {
         assert!((total - (out.prediction[0] - e.expected_value())).abs() < 1e-9);
         for (a, b) in out.phi[0].iter().zip(&exact) {
             assert!((a - b).abs() < 1e-2, "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn the_grand_coalition_holds_every_feature_and_no_more() {
+        for m in [1, 2, 63, 64, 65, 130] {
+            let all = Masks::all(m);
+            assert_eq!(all.len(), 1);
+            assert!((0..m).all(|k| all.contains(0, k)), "{m}");
+            let set: u32 = all.get(0).iter().map(|w| w.count_ones()).sum();
+            assert_eq!(set as usize, m);
         }
     }
 
