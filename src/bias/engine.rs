@@ -226,10 +226,16 @@ fn warn_if_surprising(
         .first()
         .map(select::scalar_str)
         .unwrap_or_default();
+    // The same values written as integers (none missing: a gap makes pandas read floats
+    // anyway), typed by smclarify's own rule.
     if let Values::Float(v) = values
-        && v.iter().all(|x| x.is_nan() || x.fract() == 0.0)
-        && count > 0
-        && (unique as f64 / count as f64) < select::UNIQUENESS_THRESHOLD
+        && !v.is_empty()
+        && v.iter().all(|x| x.fract() == 0.0 && x.abs() < 9e15)
+        && infer_type(
+            &Values::Int(v.iter().map(|x| *x as i64).collect()),
+            Some(configured),
+            w,
+        ) == ColumnType::Categorical
     {
         let example = v.iter().find(|x| !x.is_nan()).map_or_else(
             || "1.0".into(),
@@ -668,5 +674,48 @@ fn push_facet(facets: &mut Vec<(String, Vec<FacetReport>)>, name: &str, entries:
     match facets.iter_mut().find(|(n, _)| n == name) {
         Some((_, list)) => list.extend(entries),
         None => facets.push((name.to_string(), entries)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn float_warnings(v: Vec<f64>) -> Vec<String> {
+        let mut w = Vec::new();
+        let values = Values::Float(v);
+        warn_if_surprising(
+            "facet",
+            "age",
+            &values,
+            &[ConfigScalar::Int(40)],
+            ColumnType::Continuous,
+            None,
+            &mut w,
+        );
+        w
+    }
+
+    #[test]
+    fn whole_floats_warn_only_when_integers_would_have_been_categorical() {
+        let ages: Vec<f64> = (0..1000).map(|i| f64::from(20 + i % 30)).collect();
+        let w = float_warnings(ages.clone());
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].contains("is written as floats (e.g. 20.0)"),
+            "{}",
+            w[0]
+        );
+        // A gap: pandas reads such a column as floats however it is written.
+        let mut gappy = ages;
+        gappy[3] = f64::NAN;
+        assert!(
+            float_warnings(gappy)
+                .iter()
+                .all(|w| !w.contains("written as floats"))
+        );
+        // Many distinct values: continuous as integers too.
+        let many: Vec<f64> = (0..1000).map(f64::from).collect();
+        assert!(float_warnings(many).is_empty());
     }
 }
