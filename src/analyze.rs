@@ -192,16 +192,8 @@ pub async fn analyze(
     let mut bias_cfg = dataset.bias_config(&cfg).clone();
     // The predicted-label dataset's one column is the predicted label unless named.
     if cfg.predicted_label_dataset.is_some() && bias_cfg.predicted_label.is_none() {
-        let from_side: Vec<&String> = side_columns
-            .iter()
-            .filter(|c| {
-                !cfg.facets
-                    .iter()
-                    .any(|f| matches!(&f.column, ColumnRef::Name(n) if n == *c))
-            })
-            .collect();
-        match from_side.as_slice() {
-            [one] => bias_cfg.predicted_label = Some(ColumnRef::Name((*one).clone())),
+        match side_columns.predicted_label.as_slice() {
+            [one] => bias_cfg.predicted_label = Some(ColumnRef::Name(one.clone())),
             _ => {
                 return Err(AnalyzeError::Dataset(DatasetError::Invalid {
                     path: config_path.to_path_buf(),
@@ -212,8 +204,12 @@ pub async fn analyze(
     }
     // The side datasets' columns are never model inputs.
     let mut cfg = cfg;
-    cfg.excluded_columns
-        .extend(side_columns.iter().cloned().map(ColumnRef::Name));
+    cfg.excluded_columns.extend(
+        [side_columns.facet, side_columns.predicted_label]
+            .concat()
+            .into_iter()
+            .map(ColumnRef::Name),
+    );
     let cfg = cfg;
     let mut frame = dataset.frame;
     lap("load");

@@ -18,14 +18,22 @@ pub struct SidePaths<'a> {
     pub predicted_label: Option<&'a Path>,
 }
 
+/// The columns each side dataset added (no model input: Clarify never sends them to the
+/// model).
+#[derive(Debug, Default)]
+pub struct SideColumns {
+    pub facet: Vec<String>,
+    pub predicted_label: Vec<String>,
+}
+
 /// `dataset` with the facet and predicted-label datasets joined on, and the columns they
-/// added (no model input: Clarify never sends them to the model).
+/// added.
 pub fn with_sides(
     mut dataset: Dataset,
     main_path: &Path,
     cfg: &AnalysisConfig,
     paths: SidePaths<'_>,
-) -> Result<(Dataset, Vec<String>), DatasetError> {
+) -> Result<(Dataset, SideColumns), DatasetError> {
     let joinsource = match &cfg.joinsource {
         None => None,
         Some(ColumnRef::Name(n)) => Some(n.clone()),
@@ -44,13 +52,19 @@ pub fn with_sides(
                 })?,
         ),
     };
-    let mut added = Vec::new();
-    for (key, side, path) in [
-        ("facet_dataset_uri", &cfg.facet_dataset, paths.facet),
+    let mut added = SideColumns::default();
+    for (key, side, path, into) in [
+        (
+            "facet_dataset_uri",
+            &cfg.facet_dataset,
+            paths.facet,
+            &mut added.facet,
+        ),
         (
             "predicted_label_dataset_uri",
             &cfg.predicted_label_dataset,
             paths.predicted_label,
+            &mut added.predicted_label,
         ),
     ] {
         let (Some(side), Some(path)) = (side, path) else {
@@ -62,7 +76,7 @@ pub fn with_sides(
             join(main, main_path, frame, path, key, joinsource.as_deref())?;
         dataset.frame = joined;
         dataset.warnings.extend(warnings);
-        added.extend(columns);
+        *into = columns;
     }
     Ok((dataset, added))
 }
