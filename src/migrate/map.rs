@@ -335,13 +335,13 @@ fn report_unmapped(s: &MonitoringSchedule, def: &JobDefinition, out: &mut Vec<St
     if let Some(c) = &def.cluster {
         out.push(format!(
             "JobResources.ClusterConfig {}: driftwatch runs in its own process (executor: for shards or Ray)",
-            compact(c)
+            c
         ));
     }
     if let Some(n) = &def.network {
         out.push(format!(
             "NetworkConfig {}: driftwatch uses the network where it runs",
-            compact(n)
+            n
         ));
     }
     if let Some(k) = &def.output_kms_key {
@@ -369,8 +369,4 @@ fn report_unmapped(s: &MonitoringSchedule, def: &JobDefinition, out: &mut Vec<St
             out.push(format!("Environment {}", others.join(", ")));
         }
     }
-}
-
-fn compact(v: &serde_json::Value) -> String {
-    v.to_string()
 }

@@ -261,13 +261,7 @@ impl ObjectStore for S3Bucket {
         match request.send().await {
             Ok(out) => Ok(Some(Version::new(out.e_tag.unwrap_or_default()))),
             Err(e) => {
-                // 412: the condition failed; 409: a concurrent conditional write won the race;
-                // 404: the object to replace is gone.
-                let code = e.as_service_error().and_then(|s| s.code()).unwrap_or("");
-                if matches!(
-                    code,
-                    "PreconditionFailed" | "ConditionalRequestConflict" | "NoSuchKey"
-                ) {
+                if lost_condition(e.as_service_error().and_then(|s| s.code())) {
                     Ok(None)
                 } else {
                     Err(classify(self.describe(key), e))
@@ -305,12 +299,7 @@ impl ObjectStore for S3Bucket {
         {
             Ok(_) => Ok(true),
             Err(e) => {
-                // 412: changed since; 404: gone; 409: a concurrent conditional request won.
-                let code = e.as_service_error().and_then(|s| s.code()).unwrap_or("");
-                if matches!(
-                    code,
-                    "PreconditionFailed" | "ConditionalRequestConflict" | "NoSuchKey"
-                ) {
+                if lost_condition(e.as_service_error().and_then(|s| s.code())) {
                     return Ok(false);
                 }
                 match classify(self.describe(key), e) {
@@ -329,6 +318,15 @@ impl ObjectStore for S3Bucket {
             format!("s3://{}/{k}", self.bucket)
         }
     }
+}
+
+/// A conditional request that lost, not a failure: 412 the object changed since it was read,
+/// 409 a concurrent conditional request won the race, 404 the object is gone.
+fn lost_condition(code: Option<&str>) -> bool {
+    matches!(
+        code,
+        Some("PreconditionFailed" | "ConditionalRequestConflict" | "NoSuchKey")
+    )
 }
 
 #[cfg(test)]
