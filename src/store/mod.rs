@@ -261,6 +261,25 @@ pub fn join_key(a: &str, b: &str) -> String {
     }
 }
 
+/// What every store's `delete_if` must do (its tests run it): remove only the version read.
+#[cfg(test)]
+pub(crate) async fn conditional_delete_contract<S: ObjectStore>(store: &S, key: &str) {
+    let v1 = store
+        .put_if(key, b"a".to_vec(), None)
+        .await
+        .unwrap()
+        .unwrap();
+    let v2 = store
+        .put_if(key, b"b".to_vec(), Some(&v1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!store.delete_if(key, &v1).await.unwrap(), "a stale version");
+    assert_eq!(store.get(key).await.unwrap(), b"b");
+    assert!(store.delete_if(key, &v2).await.unwrap());
+    assert!(!store.delete_if(key, &v2).await.unwrap(), "already gone");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
