@@ -125,7 +125,8 @@ fn baseline_check_writes_violations_only_when_something_drifts() {
             }
             panic!("metric not found")
         };
-        let neutral = if x["metric_name"] == "DI" { 1.0 } else { 0.0 };
+        // SageMaker's rule: every metric, DI included, measured from 0.
+        let neutral = 0.0;
         assert!(
             (find(&now) - neutral).abs() > (find(&base) - neutral).abs(),
             "{x}"

@@ -1,8 +1,9 @@
 //! The bias drift check: for each (stage, facet, facet value, metric) in both files, a
 //! violation when the current value is farther from neutral than the baseline's.
 //!
-//! Neutral is 0 for every metric but DI, whose neutral value is 1: DI is judged by
-//! |current − 1| > |baseline − 1|. Equality is not a violation. A metric that is null
+//! Neutral is 0 for every metric, DI included, as SageMaker's service judges it; with
+//! `check: {di_neutral: 1}` DI is judged by |current − 1| > |baseline − 1| (`DiNeutral`).
+//! Equality is not a violation. A metric that is null
 //! (errored) on either side, or absent from the baseline, is not judged but reported as a
 //! warning, so a silent gap in the check never looks like a pass.
 
@@ -13,7 +14,7 @@ use crate::config::check::{CheckConfig, CheckMode};
 use crate::sagemaker::analysis::{InsufficientData, NotSignificant};
 use crate::sagemaker::analysis::{MetricAt, MetricNote};
 use crate::sagemaker::pyfmt::metric_text;
-use crate::sagemaker::verdict::{distance_from_neutral, neutral};
+use crate::sagemaker::verdict::DiNeutral;
 use crate::sagemaker::{AnalysisDoc, BiasViolation, MetricValue, Stage};
 
 #[derive(Debug, Default, PartialEq)]
@@ -104,7 +105,12 @@ fn judge(
         ));
         return Judged::NoBaseline;
     };
-    if let Some(note) = base.value.get().and_then(|b| unusable_baseline(name, b)) {
+    let rule = gate.check.di_neutral;
+    if let Some(note) = base
+        .value
+        .get()
+        .and_then(|b| unusable_baseline(name, b, rule))
+    {
         out.warnings.push(format!(
             "the baseline {name} for facet {facet}={fv} is {note}"
         ));
@@ -174,7 +180,7 @@ fn judge(
             return Judged::TooFewRecords;
         }
     }
-    if distance_from_neutral(name, c) <= distance_from_neutral(name, b) {
+    if rule.distance(name, c) <= rule.distance(name, b) {
         return Judged::Checked;
     }
     if !significant {
@@ -202,7 +208,7 @@ fn judge(
         });
         return Judged::NoInterval;
     };
-    let (n, db) = (neutral(name), distance_from_neutral(name, b));
+    let (n, db) = (rule.neutral(name), rule.distance(name, b));
     if lo > n + db || hi < n - db {
         let mut v = BiasViolation::new(facet, fv, name, c, b);
         v.description.push_str(&format!(
@@ -231,7 +237,7 @@ fn judge(
 /// constraint gone wrong) or that no value can ever exceed (±Infinity, a bound of the range):
 /// either way the check passes forever, so say so instead of reporting "ok". The words follow
 /// "the baseline is".
-pub(crate) fn unusable_baseline(name: &str, b: f64) -> Option<String> {
+pub(crate) fn unusable_baseline(name: &str, b: f64, rule: DiNeutral) -> Option<String> {
     let (lo, hi) = crate::bias::metrics::range(name)?;
     if b < lo || b > hi {
         return Some(format!(
@@ -239,16 +245,16 @@ pub(crate) fn unusable_baseline(name: &str, b: f64) -> Option<String> {
             metric_text(b),
             metric_text(lo),
             metric_text(hi),
-            metric_text(neutral(name)),
-            metric_text(distance_from_neutral(name, b))
+            metric_text(rule.neutral(name)),
+            metric_text(rule.distance(name, b))
         ));
     }
-    let reach = distance_from_neutral(name, lo).max(distance_from_neutral(name, hi));
-    (distance_from_neutral(name, b) >= reach).then(|| {
+    let reach = rule.distance(name, lo).max(rule.distance(name, hi));
+    (rule.distance(name, b) >= reach).then(|| {
         format!(
             "{}: no value of {name} is farther from {} than that, so it can never be violated",
             metric_text(b),
-            metric_text(neutral(name))
+            metric_text(rule.neutral(name))
         )
     })
 }
@@ -356,7 +362,7 @@ mod tests {
             {"name": "DCR", "value": 0.027874251497005953},
             {"name": "TE", "value": 2.916666666666667},
             {"name": "DPPL", "value": 0.2},
-            {"name": "DI", "value": 0.8},
+            {"name": "DI", "value": 0.17798594847775176},
             {"name": "AD", "value": 0.1},
             {"name": "GE", "value": null, "error": "x"},
         ]));
@@ -364,7 +370,9 @@ mod tests {
             {"name": "DCR", "value": -0.07650793650793647},
             {"name": "TE", "value": "Infinity"},
             {"name": "DPPL", "value": -0.1},
-            {"name": "DI", "value": 1.1},
+            // SageMaker's real batch-transform run: DI moved away from 1 but not from 0, and
+            // was not a violation.
+            {"name": "DI", "value": 0.08311688311688312},
             {"name": "AD", "value": 0.1},
             {"name": "GE", "value": 0.5},
         ]));
@@ -390,38 +398,42 @@ mod tests {
         );
     }
 
+    /// SageMaker measures DI from 0 like every metric; `di_neutral: 1` measures it from 1.
     #[test]
-    fn di_is_judged_against_one() {
+    fn di_is_measured_from_zero_as_sagemaker_does_or_from_one_on_request() {
+        static SIZES: std::sync::LazyLock<HashMap<(Stage, String, String), Sizes>> =
+            std::sync::LazyLock::new(HashMap::new);
+        let from_one = CheckConfig {
+            di_neutral: DiNeutral::One,
+            ..CheckConfig::DEFAULT
+        };
+        let one = Gate {
+            check: &from_one,
+            group_sizes: &SIZES,
+        };
         let base = analysis(json!([{"name": "DI", "value": 0.9}]));
-        assert!(
+        let violations = |value: Value, gate: &Gate<'_>| {
             check(
-                &analysis(json!([{"name": "DI", "value": 1.05}])),
+                &analysis(json!([{"name": "DI", "value": value}])),
                 &base,
-                &sagemaker()
+                gate,
             )
             .violations
-            .is_empty()
-        );
-        assert_eq!(
-            check(
-                &analysis(json!([{"name": "DI", "value": 0.85}])),
-                &base,
-                &sagemaker()
-            )
-            .violations
-            .len(),
-            1
-        );
-        assert_eq!(
-            check(
-                &analysis(json!([{"name": "DI", "value": "Infinity"}])),
-                &base,
-                &sagemaker()
-            )
-            .violations
-            .len(),
-            1
-        );
+            .len()
+        };
+        for (value, sagemaker_rule, ratio_rule) in [
+            (json!(1.05), 1, 0),
+            (json!(0.85), 0, 1),
+            (json!("Infinity"), 1, 1),
+            (json!(0.9), 0, 0),
+        ] {
+            assert_eq!(
+                violations(value.clone(), &sagemaker()),
+                sagemaker_rule,
+                "{value}"
+            );
+            assert_eq!(violations(value.clone(), &one), ratio_rule, "{value}");
+        }
     }
 
     #[test]
@@ -448,6 +460,7 @@ mod tests {
         );
         let check = CheckConfig {
             mode: CheckMode::Significant,
+            di_neutral: DiNeutral::One,
             ..CheckConfig::default()
         };
         let key = (Stage::PostTraining, "Sex".to_string(), "0".to_string());

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::node::{MapReader, Node, describe};
 use super::problems::Problems;
+use crate::sagemaker::verdict::DiNeutral;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CheckMode {
@@ -43,6 +44,8 @@ pub struct CheckConfig {
     /// Whether intervals are computed at all (they are shown in reports and published even
     /// in `sagemaker` mode).
     pub intervals: bool,
+    /// Where DI is measured from: 0 as SageMaker's service does (default), or 1.
+    pub di_neutral: DiNeutral,
 }
 
 impl CheckConfig {
@@ -55,6 +58,7 @@ impl CheckConfig {
         seed: 0,
         ndcg_threshold: None,
         intervals: true,
+        di_neutral: DiNeutral::Zero,
     };
 }
 
@@ -87,6 +91,7 @@ impl CheckConfig {
 
 pub const CHECK_KEYS: &[&str] = &[
     "mode",
+    "di_neutral",
     "confidence",
     "resamples",
     "min_records",
@@ -109,6 +114,19 @@ impl CheckConfig {
                 Some(other) => problems.push(
                     m.child_path("mode"),
                     format!("must be sagemaker or significant, got {other:?}"),
+                ),
+                None => {}
+            }
+        }
+        if let Some(v) = m.get("di_neutral") {
+            match Node::new(&m.child_path("di_neutral"), v).as_f64(problems) {
+                Some(x) if x == 0.0 => out.di_neutral = DiNeutral::Zero,
+                Some(x) if x == 1.0 => out.di_neutral = DiNeutral::One,
+                Some(x) => problems.push(
+                    m.child_path("di_neutral"),
+                    format!(
+                        "must be 0 (SageMaker's rule: |DI| against |baseline|) or 1 (|DI - 1| against |baseline - 1|), got {x}"
+                    ),
                 ),
                 None => {}
             }
@@ -181,6 +199,17 @@ mod tests {
         .unwrap();
         assert_eq!(c.mode, CheckMode::Significant);
         assert_eq!((c.confidence, c.resamples, c.min_records), (0.9, 500, 20));
+        assert_eq!(c.di_neutral, DiNeutral::Zero, "SageMaker's rule by default");
+        let mut p = Problems::new();
+        let c = CheckConfig::read("check", &json!({"di_neutral": 1}), &mut p).unwrap();
+        assert_eq!(c.di_neutral, DiNeutral::One);
+        let mut p = Problems::new();
+        assert!(CheckConfig::read("check", &json!({"di_neutral": 0.5}), &mut p).is_none());
+        assert!(
+            p.into_vec()[0]
+                .to_string()
+                .starts_with("check.di_neutral: must be 0 (SageMaker's rule"),
+        );
         let mut p = Problems::new();
         assert!(
             CheckConfig::read("check", &json!({"mode": "strict", "resamples": 5}), &mut p)

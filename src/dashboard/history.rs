@@ -7,6 +7,7 @@
 //! `series`, with one flag character per position (`Verdict::flag`), so a history grows by
 //! about 460 bytes per execution for 21 metrics (4 MB a year, hourly).
 
+use crate::sagemaker::verdict::DiNeutral;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -62,6 +63,14 @@ pub struct Series {
     /// value) or the nDCG threshold.
     #[serde(default)]
     pub baseline: MetricValue,
+    /// What a bias metric is measured from, as of the latest execution (0, or 1 for DI
+    /// judged with `check: {di_neutral: 1}`): the allowed band is drawn around it.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub neutral: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -140,6 +149,7 @@ impl History {
                 self.series.push(Series {
                     key,
                     baseline: MetricValue::default(),
+                    neutral: 0.0,
                 });
                 self.series.len() - 1
             }
@@ -169,6 +179,9 @@ impl History {
                         .and_then(|x| x.value.get())
                 });
                 let i = self.position(key, base, latest);
+                if latest {
+                    self.series[i].neutral = DiNeutral::of(a).neutral(&m.metric.name);
+                }
                 let verdict = bias_verdict(a, &m, constraints.baseline, e.violations);
                 cells.push((i, m.value(), verdict.flag()));
             }

@@ -10,7 +10,7 @@ use super::summary::{State, Summary, series_name, summarize};
 use crate::report::svg::{Guide, Line, status_timeline, time_series};
 use crate::report::{esc, page_end, page_start, status_badge};
 use crate::sagemaker::time::format_utc;
-use crate::sagemaker::verdict::allowed_band;
+use crate::sagemaker::verdict::band_around;
 
 /// The executions the table lists (newest first); the charts show the whole history.
 const TABLE_ROWS: usize = 500;
@@ -123,7 +123,7 @@ fn bias_charts(out: &mut String, h: &History) {
             let guide = s
                 .baseline
                 .get()
-                .map(|b| allowed_band(metric, b))
+                .map(|b| band_around(s.neutral, b))
                 .map(|(a, b)| Guide::Allowed(a, b));
             let bad = latest.is_some_and(|p| p.flag(i) == 'V');
             let _ = write!(
@@ -333,6 +333,7 @@ mod tests {
                 metric: "DPL".into(),
             },
             baseline: MetricValue::new(0.2),
+            neutral: 0.0,
         });
         let start: chrono::DateTime<chrono::Utc> = "2023-01-01T00:00:00Z".parse().unwrap();
         for i in 0..(24 * 365) {

@@ -220,6 +220,7 @@ mod tests {
                     metric: m.into(),
                 },
                 baseline: MetricValue::new(0.1),
+                neutral: 0.0,
             });
         }
         h.executions = points;

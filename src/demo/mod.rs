@@ -7,6 +7,7 @@
 pub(crate) mod assets;
 pub(crate) mod traffic;
 
+use crate::sagemaker::verdict::DiNeutral;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -190,14 +191,14 @@ fn write_baselines(
     Ok(baseline_warnings)
 }
 
-/// Adds `tolerance` to every finite metric's distance from neutral (1 for DI, 0 otherwise),
-/// keeping the side of neutral it was on.
+/// Adds `tolerance` to every finite metric's distance from neutral (0, as SageMaker's check
+/// measures every metric, DI included), keeping the side of neutral it was on.
 pub fn loosen(v: &mut serde_json::Value, tolerance: f64) {
     match v {
         serde_json::Value::Object(o) => {
             let name = o.get("name").and_then(|n| n.as_str()).map(str::to_string);
             if let (Some(name), Some(x)) = (name, o.get("value").and_then(|x| x.as_f64())) {
-                let neutral = if name == "DI" { 1.0 } else { 0.0 };
+                let neutral = DiNeutral::default().neutral(&name);
                 let d = x - neutral;
                 let loose = neutral + d.signum() * (d.abs() + tolerance);
                 let loose = if d == 0.0 { neutral + tolerance } else { loose };

@@ -2,6 +2,7 @@
 //! post-training metrics per facet in analysis.json's shape → the bias drift check against
 //! the baseline constraints.
 
+use crate::sagemaker::verdict::DiNeutral;
 use polars::prelude::{BooleanChunked, DataFrame, NewChunkedArray};
 
 use super::{Coverage, MonitorError};
@@ -278,7 +279,11 @@ impl BiasOutcome {
         self.as_doc()
             .metrics()
             .filter_map(|m| {
-                let note = bias_drift::unusable_baseline(&m.metric.name, m.value()?)?;
+                let note = bias_drift::unusable_baseline(
+                    &m.metric.name,
+                    m.value()?,
+                    DiNeutral::default(),
+                )?;
                 Some(format!(
                     "as a baseline, {} for facet {}={} is {note}",
                     m.metric.name, m.facet, m.facet_value

@@ -39,6 +39,7 @@ impl MonitorOutput {
             version: env!("CARGO_PKG_VERSION").to_string(),
             ..DriftwatchBlock::default()
         };
+        block.di_neutral = check.di_neutral.recorded();
         let mut coverage = Coverage::default();
         let mut requests = 0;
         if check.intervals || check.mode == CheckMode::Significant {

@@ -8,7 +8,7 @@ pub(crate) mod svg;
 use std::fmt::Write as _;
 
 use crate::sagemaker::time::format_utc;
-use crate::sagemaker::verdict::{Verdict, allowed_band, bias_verdict};
+use crate::sagemaker::verdict::{DiNeutral, Verdict, bias_verdict};
 use crate::sagemaker::{
     AnalysisDoc, ConstraintViolations, ExecutionRecord, MetricValue, Stage, Status,
 };
@@ -92,7 +92,8 @@ fn bias_section(
                         v,
                         lo,
                         hi,
-                        b.and_then(|b| b.get()).map(|b| allowed_band(name, b))
+                        b.and_then(|b| b.get())
+                            .map(|b| DiNeutral::of(analysis).allowed_band(name, b))
                     )
                 ),
                 _ => esc(interval.and_then(|i| i.note.as_deref()).unwrap_or("")),

@@ -160,6 +160,10 @@ pub struct DriftwatchBlock {
     /// How violations were judged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check: Option<CheckInfo>,
+    /// 1 when DI was judged by its distance from 1 (`check: {di_neutral: 1}`); absent for
+    /// SageMaker's rule, which measures DI from 0 like every metric (`verdict::DiNeutral`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub di_neutral: Option<f64>,
     /// Stage key → facet → facet value → metric → its bootstrap interval.
     #[serde(default, skip_serializing_if = "OrderedMap::is_empty")]
     pub intervals: OrderedMap<OrderedMap<OrderedMap<OrderedMap<IntervalEntry>>>>,

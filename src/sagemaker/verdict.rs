@@ -5,20 +5,62 @@
 use super::analysis::{AnalysisDoc, MetricAt, MetricNote};
 use super::violations::ConstraintViolations;
 
-/// SageMaker's bias drift constraint: a metric violates its baseline when it is farther from
-/// neutral than the baseline is. Neutral is 0, or 1 for DI (a ratio).
-pub fn neutral(metric: &str) -> f64 {
-    if metric == "DI" { 1.0 } else { 0.0 }
+/// Where the bias drift check measures a metric from: a metric violates its baseline when
+/// it is farther from neutral than the baseline is.
+///
+/// SageMaker's service measures every metric from 0, DI included (|current| > |baseline|):
+/// in a real batch-transform run (tests/fixtures/sagemaker_batch) DI went from 0.178 to 0.083,
+/// farther from DI's own neutral value 1, and SageMaker did not flag it. That is the default.
+/// DI is a ratio whose neutral value is 1, so `check: {di_neutral: 1}` judges it by
+/// |DI − 1| instead; an analysis judged so records `driftwatch.di_neutral: 1`, and every page
+/// draws its allowed band from there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DiNeutral {
+    /// SageMaker's rule: DI measured from 0, like every metric.
+    #[default]
+    Zero,
+    /// DI measured from 1, its neutral value.
+    One,
 }
 
-pub fn distance_from_neutral(metric: &str, x: f64) -> f64 {
-    (x - neutral(metric)).abs()
+impl DiNeutral {
+    /// How `analysis` was judged (its `driftwatch.di_neutral`).
+    pub fn of(analysis: &AnalysisDoc) -> Self {
+        match analysis.driftwatch.as_ref().and_then(|d| d.di_neutral) {
+            Some(x) if x == 1.0 => Self::One,
+            _ => Self::Zero,
+        }
+    }
+
+    /// What an analysis records (None for SageMaker's rule, so its files stay SageMaker's).
+    pub fn recorded(self) -> Option<f64> {
+        match self {
+            Self::Zero => None,
+            Self::One => Some(1.0),
+        }
+    }
+
+    pub fn neutral(self, metric: &str) -> f64 {
+        match (self, metric) {
+            (Self::One, "DI") => 1.0,
+            _ => 0.0,
+        }
+    }
+
+    pub fn distance(self, metric: &str, x: f64) -> f64 {
+        (x - self.neutral(metric)).abs()
+    }
+
+    /// The band a metric may move in without violating `baseline`.
+    pub fn allowed_band(self, metric: &str, baseline: f64) -> (f64, f64) {
+        band_around(self.neutral(metric), baseline)
+    }
 }
 
-/// The band a metric may move in without violating `baseline`.
-pub fn allowed_band(metric: &str, baseline: f64) -> (f64, f64) {
-    let (n, d) = (neutral(metric), distance_from_neutral(metric, baseline));
-    (n - d, n + d)
+/// The band around `neutral` that `baseline` allows: [n − d, n + d], d = |baseline − n|.
+pub fn band_around(neutral: f64, baseline: f64) -> (f64, f64) {
+    let d = (baseline - neutral).abs();
+    (neutral - d, neutral + d)
 }
 
 #[derive(Debug, Clone, PartialEq)]
