@@ -254,7 +254,7 @@ fn infinities_are_published_as_sagemakers_number_and_nulls_not_at_all() {
     let Some(url) = moto_url() else { return };
     let schedule = format!("inf-{}", std::process::id());
     let src = Source {
-        endpoint: "ep-inf",
+        endpoint: Some("ep-inf"),
         schedule: &schedule,
         scheduled_time: t(),
     };
@@ -385,7 +385,7 @@ fn interval_bounds_are_published_in_driftwatchs_namespace() {
     let Some(url) = moto_url() else { return };
     let schedule = format!("iv-{}", std::process::id());
     let src = Source {
-        endpoint: "ep-iv",
+        endpoint: Some("ep-iv"),
         schedule: &schedule,
         scheduled_time: t(),
     };

@@ -3,6 +3,7 @@
 //! window streams ([`truth`], [`reduce`]). (Reading them from a store for a window ([`read`]),
 //! and building the analysis frame ([`frame`]).)
 
+pub mod batch;
 pub mod cell;
 pub mod frame;
 pub mod ground_truth;

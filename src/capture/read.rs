@@ -15,6 +15,7 @@ use chrono::{DateTime, Datelike, TimeDelta, Timelike, Utc};
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
+use super::batch::{self, BatchPlan};
 use super::cell::Cell;
 use super::ground_truth::each_ground_truth;
 use super::line::{CapturedLine, parse_capture_line};
@@ -173,6 +174,32 @@ fn predicted_label(p: Prediction, threshold: f64) -> Cell {
     }
 }
 
+/// What the listed objects are.
+#[derive(Debug, Clone)]
+pub enum Objects {
+    /// SageMaker data-capture files (`*.jsonl`), one invocation a line.
+    Capture,
+    /// Objects a batch transform job read or wrote, named by its manifests.
+    Batch(Arc<BatchPlan>),
+}
+
+impl Objects {
+    /// Reads one object's events into `sink`.
+    fn parse(
+        &self,
+        key: &str,
+        bytes: &[u8],
+        window: Window,
+        decoder: &Decoder,
+        sink: impl FnMut(CapturedEvent),
+    ) -> CaptureFile {
+        match self {
+            Self::Capture => parse_capture_file(key, bytes, window, decoder, sink),
+            Self::Batch(plan) => parse_batch_file(key, bytes, window, decoder, plan, sink),
+        }
+    }
+}
+
 /// What reading one capture file produced.
 #[derive(Debug, Default)]
 struct CaptureFile {
@@ -224,6 +251,52 @@ fn parse_capture_file(
     out
 }
 
+/// Reads one object of a batch transform job, as [`parse_capture_file`] reads a capture
+/// file: each record an event (its id `SageMakerInferenceId`, else its place in the object).
+fn parse_batch_file(
+    key: &str,
+    bytes: &[u8],
+    window: Window,
+    decoder: &Decoder,
+    plan: &BatchPlan,
+    mut sink: impl FnMut(CapturedEvent),
+) -> CaptureFile {
+    let mut out = CaptureFile::default();
+    let Some(&hour) = plan.hours.get(key) else {
+        out.malformed
+            .add_object(key, "is not named by any manifest of the window");
+        return out;
+    };
+    for (n, rec) in batch::records(bytes, plan) {
+        out.lines += 1;
+        let rec = match rec {
+            Ok(r) => r,
+            Err(reason) => {
+                out.malformed.add(key, n, &reason);
+                continue;
+            }
+        };
+        let place = format!("{key}:{n}");
+        let line = rec.as_line(&place, hour, plan.format);
+        if !window.contains(line.inference_time) {
+            out.outside_window += 1;
+            continue;
+        }
+        match decoder.decode(&line) {
+            Ok(records) => {
+                out.records_in_window += records.len();
+                out.event_count += 1;
+                sink(CapturedEvent {
+                    key: line.join_key().to_string(),
+                    records,
+                });
+            }
+            Err(reason) => out.malformed.add(key, n, &reason),
+        }
+    }
+    out
+}
+
 /// A window's captured traffic.
 #[derive(Debug, Default, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CaptureRead {
@@ -245,9 +318,12 @@ pub struct CaptureRead {
 }
 
 /// The capture objects of a window: `{endpoint}/{variant}/{hour}/*.jsonl[.gz]` for every
-/// hour overlapping it (every variant when none is configured), and where they are.
+/// hour overlapping it (every variant when none is configured), or the objects a window's
+/// batch transform manifests name; and where they are.
 pub struct CaptureListing {
     pub files: Vec<ObjectMeta>,
+    /// How the objects are read: capture lines, or a batch transform job's records.
+    pub objects: Objects,
     /// `s3://…/{endpoint}[/{variant}]`, for messages.
     pub prefix: String,
     pub seconds: f64,
@@ -279,6 +355,7 @@ pub async fn list_capture<S: ObjectStore>(
     }
     Ok(CaptureListing {
         files,
+        objects: Objects::Capture,
         prefix: store.describe(&join_key(endpoint, variant.unwrap_or(""))),
         seconds: clock.elapsed().as_secs_f64(),
     })
@@ -330,19 +407,18 @@ fn unreadable(key: &str, reason: &str) -> CaptureFile {
 /// each to `sink` in listing order, one file at a time (`events` stays empty).
 pub async fn read_capture<S: ObjectStore + Clone + Send + Sync + 'static>(
     store: &S,
-    endpoint: &str,
-    variant: Option<&str>,
+    listing: &CaptureListing,
     window: Window,
     decoder: Arc<Decoder>,
     mut sink: impl FnMut(CapturedEvent),
 ) -> Result<CaptureRead, StoreError> {
-    let listing = list_capture(store, endpoint, variant, window).await?;
     let clock = std::time::Instant::now();
-    let mut out = CaptureRead::new(&listing);
+    let mut out = CaptureRead::new(listing);
+    let objects = listing.objects.clone();
     let parse = Arc::new(move |key: &str, bytes: Result<&[u8], String>| match bytes {
         Ok(bytes) => {
             let mut events = Vec::new();
-            let mut f = parse_capture_file(key, bytes, window, &decoder, |e| events.push(e));
+            let mut f = objects.parse(key, bytes, window, &decoder, |e| events.push(e));
             f.events = events;
             f
         }
@@ -386,10 +462,11 @@ pub async fn reduce_capture<S: ObjectStore + Clone + Send + Sync + 'static>(
     let mut partial = BiasPartial::new(&plan);
     let reducer = |taken: SeqSet| {
         let (decoder, truth, plan) = (decoder.clone(), truth.clone(), plan.clone());
+        let objects = listing.objects.clone();
         Arc::new(move |key: &str, bytes: Result<&[u8], String>| {
             let mut r = FileReducer::new(&truth, &plan, &taken);
             let f = match bytes {
-                Ok(bytes) => parse_capture_file(key, bytes, window, &decoder, |e| r.event(e)),
+                Ok(bytes) => objects.parse(key, bytes, window, &decoder, |e| r.event(e)),
                 Err(reason) => unreadable(key, &reason),
             };
             (f, r.finish(), taken.clone())

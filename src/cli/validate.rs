@@ -19,10 +19,10 @@ pub fn validate_command(config: &str) -> anyhow::Result<ExitCode> {
                     }
                 };
                 println!(
-                    "  {}  {}  endpoint {}  {}{}",
+                    "  {}  {}  {}  {}{}",
                     s.name,
                     s.monitor.type_name(),
-                    s.endpoint,
+                    s.source,
                     s.cadence,
                     note
                 );

@@ -10,6 +10,7 @@ pub(crate) mod names;
 pub(crate) mod node;
 pub(crate) mod problems;
 pub mod schedules;
+pub mod source;
 
 use std::path::Path;
 
@@ -18,6 +19,7 @@ pub use location::Location;
 pub use names::SageMakerName;
 pub use problems::{InvalidDocument, Problem, Problems};
 pub use schedules::{Monitor, Schedule, ScheduleFile};
+pub use source::{BatchFormat, Source};
 
 /// Reads and validates a Clarify analysis config file for `purpose`.
 pub fn load_analysis_config(

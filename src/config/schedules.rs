@@ -14,6 +14,7 @@ use super::location::Location;
 use super::names::SageMakerName;
 use super::node::{MapReader, Node, describe, index_path, key_path};
 use super::problems::{InvalidDocument, Problems};
+use super::source::{BatchFormat, Source};
 use crate::schedule::cadence::{ACCEPTED_FORMS, Cadence, Hour, HourInterval, SubHourPeriod};
 use crate::schedule::cron::parse_sagemaker_cron;
 use crate::schedule::window::WindowSpec;
@@ -24,6 +25,7 @@ const SCHEDULE_KEYS: &[&str] = &[
     "type",
     "endpoint",
     "variant",
+    "batch_transform",
     "cadence",
     "data_capture",
     "ground_truth",
@@ -101,8 +103,8 @@ pub struct EndpointInput {
 pub struct Schedule {
     pub name: SageMakerName,
     pub monitor: Monitor,
-    pub endpoint: SageMakerName,
-    pub variant: Option<SageMakerName>,
+    /// The endpoint (and variant) whose capture is read, or the batch transform jobs'.
+    pub source: Source,
     pub cadence: Cadence,
     pub window: WindowSpec,
     pub data_capture: Location,
@@ -126,11 +128,24 @@ impl Schedule {
     /// `{endpoint}/{schedule}/yyyy/mm/dd/hh`; sub-hour cadences add the minute).
     pub fn output_folder(&self, t: chrono::DateTime<chrono::Utc>) -> String {
         crate::sagemaker::layout::execution_folder(
-            self.endpoint.as_str(),
+            self.endpoint(),
             self.name.as_str(),
             t,
             matches!(self.cadence, Cadence::EveryMinutes(_)),
         )
+    }
+
+    /// The monitored endpoint's name; empty for a batch transform schedule, whose output
+    /// folders, records and dashboards have no endpoint (SageMaker's
+    /// `{output}/{schedule}/yyyy/mm/dd/hh` for batch).
+    pub fn endpoint(&self) -> &str {
+        self.source.endpoint().map_or("", SageMakerName::as_str)
+    }
+
+    /// `{endpoint}/{schedule}`, or `{schedule}` for batch transform: the schedule's folder
+    /// under its output location, and its identity in leases and ledgers.
+    pub fn root(&self) -> String {
+        crate::sagemaker::layout::schedule_root(self.endpoint(), self.name.as_str())
     }
 
     /// SageMaker's `MonitoringType` of this schedule.
@@ -396,10 +411,8 @@ fn read_schedule(entry: &Entry<'_>, base: &Location, problems: &mut Problems) ->
                 None
             }
         });
-    let endpoint = entry
-        .required("endpoint", problems)
-        .and_then(|f| name_at(&f, problems));
-    let variant = entry.get("variant").and_then(|f| name_at(&f, problems));
+    let source = read_source(entry, problems);
+    let endpoint = source.as_ref().and_then(Source::endpoint).cloned();
     let shadow_endpoint = entry.get("shadow_endpoint").and_then(|f| {
         let name = name_at(&f, problems)?;
         if endpoint.as_ref() == Some(&name) {
@@ -581,14 +594,21 @@ fn read_schedule(entry: &Entry<'_>, base: &Location, problems: &mut Problems) ->
         None => ExecutorConfig::default(),
         Some(f) => ExecutorConfig::read(&f.path, f.value, problems).unwrap_or_default(),
     };
+    if let (Some(Source::BatchTransform { .. }), true, Some(f)) =
+        (&source, executor.is_sharded(), entry.get("executor"))
+    {
+        problems.push(
+            f.path,
+            "shards are not supported for batch_transform schedules yet: a window's transform outputs are read in this process (remove shards)",
+        );
+    }
     if problems.len() != before {
         return None;
     }
     Some(Schedule {
         name: name?,
         monitor: monitor?,
-        endpoint: endpoint?,
-        variant,
+        source: source?,
         cadence: cadence?,
         window: window?,
         data_capture: data_capture?,
@@ -602,6 +622,47 @@ fn read_schedule(entry: &Entry<'_>, base: &Location, problems: &mut Problems) ->
         executor,
         shadow_endpoint,
     })
+}
+
+/// `endpoint:` (and `variant:`) or `batch_transform:`, exactly one of them.
+fn read_source(entry: &Entry<'_>, problems: &mut Problems) -> Option<Source> {
+    match (entry.get("endpoint"), entry.get("batch_transform")) {
+        (Some(_), Some(b)) => {
+            problems.push(
+                b.path,
+                "endpoint is given too: a schedule monitors an endpoint's capture or batch transform jobs' capture, not both",
+            );
+            None
+        }
+        (None, None) => {
+            problems.push(
+                entry.path("endpoint"),
+                "missing required key: give endpoint (a real-time endpoint) or batch_transform (batch transform jobs' capture)",
+            );
+            None
+        }
+        (Some(e), None) => {
+            let name = name_at(&e, problems);
+            let variant = entry.get("variant").and_then(|f| name_at(&f, problems));
+            Some(Source::Endpoint {
+                name: name?,
+                variant,
+            })
+        }
+        (None, Some(b)) => {
+            if let Some(v) = entry.get("variant") {
+                problems.push(
+                    v.path,
+                    "is not used by a batch_transform schedule (batch capture has no variants; remove it)",
+                );
+            }
+            let m = MapReader::new(&b.path, b.value, problems)?;
+            m.reject_unknown(&["dataset_format"], problems);
+            let format = m.required("dataset_format", problems)?;
+            let format = BatchFormat::read(&m.child_path("dataset_format"), format, problems)?;
+            Some(Source::BatchTransform { format })
+        }
+    }
 }
 
 fn read_endpoint_input(entry: &Entry<'_>, problems: &mut Problems) -> EndpointInput {

@@ -15,7 +15,7 @@ use serde_json::json;
 
 use super::state::{DURATION_BUCKETS, ErrorKind, Gauges, Readiness, State};
 use crate::publish::datum::Datum;
-use crate::publish::metrics::{BIAS_NAMESPACE, DRIFTWATCH_NAMESPACE};
+use crate::publish::metrics::{BATCH_BIAS_NAMESPACE, BIAS_NAMESPACE, DRIFTWATCH_NAMESPACE};
 use crate::sagemaker::time::format_utc;
 
 fn json_response(v: serde_json::Value) -> Response {
@@ -63,7 +63,7 @@ async fn schedules(AxState(s): AxState<Arc<State>>) -> Response {
             json!({
                 "name": sc.name.as_str(),
                 "type": sc.monitor.type_name(),
-                "endpoint": sc.endpoint.as_str(),
+                "endpoint": sc.source.endpoint().map(|e| e.as_str()),
                 "schedule_expression": sc.cadence.sagemaker_expression(),
                 "next_scheduled_times": next,
                 "last_execution": last,
@@ -275,7 +275,7 @@ fn drift_gauges(out: &mut String, gauges: &std::collections::BTreeMap<String, Ga
         }
         let mut series = 0usize;
         for d in &g.datums {
-            if d.namespace == BIAS_NAMESPACE {
+            if d.namespace == BIAS_NAMESPACE || d.namespace == BATCH_BIAS_NAMESPACE {
                 series += 1;
                 if series > MAX_METRIC_SERIES {
                     dropped += 1;

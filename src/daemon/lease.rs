@@ -37,7 +37,7 @@ struct Held {
 
 fn key_of(schedule: &Schedule) -> String {
     join_key(
-        &join_key(schedule.endpoint.as_str(), schedule.name.as_str()),
+        &join_key(schedule.endpoint(), schedule.name.as_str()),
         LEASE_FILE,
     )
 }

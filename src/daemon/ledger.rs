@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use crate::aws::AwsClients;
 use crate::config::Schedule;
-use crate::sagemaker::layout::{RECORD_FILE, schedule_root};
+use crate::sagemaker::layout::RECORD_FILE;
 use crate::sagemaker::{ExecutionRecord, JsonFile};
 use crate::store::{ObjectStore, Store, StoreError, keys_named};
 
@@ -16,7 +16,7 @@ pub async fn latest(
     clients: &AwsClients,
 ) -> Result<Option<ExecutionRecord>, StoreError> {
     let store = Store::open(&schedule.output, clients).await;
-    let root = schedule_root(schedule.endpoint.as_str(), schedule.name.as_str());
+    let root = schedule.root();
     let records = keys_named(&store, &root, RECORD_FILE).await?;
     let Some(key) = records.into_iter().max() else {
         return Ok(None);

@@ -10,10 +10,11 @@ use std::sync::Arc;
 
 use super::read_baseline;
 use crate::aws::{AwsClients, NO_CREDENTIALS};
+use crate::capture::batch::Side;
+use crate::config::Source;
 use crate::config::analysis::ShapBaseline;
 use crate::config::{Monitor, Purpose, Schedule};
 use crate::monitor::inputs::{ModelSource, analysis_config, shap_config};
-use crate::sagemaker::layout::schedule_root;
 use crate::store::{ObjectStore, Store, StoreError, join_key};
 
 /// One check's result.
@@ -102,9 +103,22 @@ pub async fn check_access(schedule: &Schedule, clients: &AwsClients) -> Vec<Prob
     };
 
     let capture = Store::open(&schedule.data_capture, clients).await;
-    let prefix = match &schedule.variant {
-        Some(v) => join_key(schedule.endpoint.as_str(), v.as_str()),
-        None => schedule.endpoint.as_str().to_string(),
+    let prefix = match &schedule.source {
+        Source::Endpoint {
+            name,
+            variant: Some(v),
+        } => join_key(name.as_str(), v.as_str()),
+        Source::Endpoint {
+            name,
+            variant: None,
+        } => name.as_str().to_string(),
+        // The manifests the monitor reads.
+        Source::BatchTransform { .. } => match schedule.monitor {
+            Monitor::Bias { .. } => Side::Output,
+            Monitor::Explainability => Side::Input,
+        }
+        .folder()
+        .to_string(),
     };
     push(
         "capture",
@@ -147,7 +161,7 @@ pub async fn check_access(schedule: &Schedule, clients: &AwsClients) -> Vec<Prob
     }
 
     let output = Store::open(&schedule.output, clients).await;
-    let root = schedule_root(schedule.endpoint.as_str(), schedule.name.as_str());
+    let root = schedule.root();
     let probe = join_key(
         &root,
         &format!(".driftwatch-access-check-{}", std::process::id()),

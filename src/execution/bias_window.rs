@@ -6,25 +6,71 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use polars::prelude::DataFrame;
 
+use super::batch_listing::{BatchListing, list_batch};
 use super::capture_window::{features_path, no_capture};
 use super::error::ExecutionError;
 use super::shards::{ShardInputs, Sharding};
 use super::trace::Trace;
 use crate::aws::AwsClients;
 use crate::bias::engine::PredictionSource;
+use crate::capture::batch::Side;
 use crate::capture::frame::{FrameSpec, PREDICTION_COLUMN, build_frame};
 use crate::capture::payload::{JsonPath, OutputLocator, OutputLocators};
 use crate::capture::read::{
-    Decoder, GroundTruthRead, ReadTruthError, list_capture, read_ground_truth, reduce_capture,
+    CaptureListing, CaptureRead, CaptureReduced, Decoder, GroundTruthRead, ReadTruthError,
+    list_capture, read_ground_truth, reduce_capture,
 };
-use crate::capture::reduce::ReducePlan;
+use crate::capture::reduce::{BiasPartial, ReducePlan};
 use crate::capture::shard::TruthFingerprint;
 use crate::capture::truth::SeqSet;
+use crate::capture::truth::TruthIndex;
 use crate::config::analysis::{AnalysisConfig, ColumnRef, Locator};
-use crate::config::{Location, Schedule};
+use crate::config::{Location, Schedule, Source};
 use crate::sagemaker::time::format_utc;
 use crate::schedule::window::Window;
 use crate::store::{ObjectStore, Store};
+
+/// A window's capture, listed.
+enum Capture {
+    Endpoint {
+        store: Store,
+        listing: CaptureListing,
+    },
+    Batch(BatchListing),
+}
+
+/// Joins and reduces every group of a batch listing in turn, as one reduction: ids claimed
+/// by an earlier group's records are taken for the later groups too (the index is shared).
+async fn reduce_batch(
+    batch: BatchListing,
+    window: Window,
+    decoder: Arc<Decoder>,
+    index: Arc<TruthIndex>,
+    plan: Arc<ReducePlan>,
+) -> Result<CaptureReduced, ExecutionError> {
+    let mut read = CaptureRead {
+        prefix: batch.prefix.clone(),
+        malformed: batch.malformed,
+        ..Default::default()
+    };
+    let mut partial = BiasPartial::new(&plan);
+    for g in batch.groups {
+        let r = reduce_capture(
+            &g.store,
+            &g.listing,
+            window,
+            decoder.clone(),
+            index.clone(),
+            plan.clone(),
+            SeqSet::default(),
+        )
+        .await
+        .map_err(ExecutionError::Capture)?;
+        read.absorb(r.read);
+        partial.absorb(r.partial);
+    }
+    Ok(CaptureReduced { read, partial })
+}
 
 /// What the bias monitor runs on.
 pub struct BiasData {
@@ -116,18 +162,40 @@ pub async fn gather(
 ) -> Result<BiasData, ExecutionError> {
     let (decoder, plan) = prepare(schedule, cfg)?;
     trace.lap("config");
-    let store = Store::open(&schedule.data_capture, clients).await;
-    let listing = list_capture(
-        &store,
-        schedule.endpoint.as_str(),
-        schedule.variant.as_ref().map(|v| v.as_str()),
-        window,
-    )
-    .await
-    .map_err(ExecutionError::Capture)?;
-    if listing.files.is_empty() {
-        return Err(no_capture(&listing.prefix, window, trace));
-    }
+    let capture = match &schedule.source {
+        Source::Endpoint { name, variant } => {
+            let store = Store::open(&schedule.data_capture, clients).await;
+            let listing = list_capture(
+                &store,
+                name.as_str(),
+                variant.as_ref().map(|v| v.as_str()),
+                window,
+            )
+            .await
+            .map_err(ExecutionError::Capture)?;
+            if listing.files.is_empty() {
+                return Err(no_capture(&listing.prefix, window, trace));
+            }
+            Capture::Endpoint { store, listing }
+        }
+        Source::BatchTransform { format } => {
+            let batch = list_batch(
+                &schedule.data_capture,
+                *format,
+                Side::Output,
+                window,
+                decoder.expected_features,
+                clients,
+            )
+            .await?;
+            if batch.is_empty() {
+                trace.malformed.extend(batch.malformed.clone());
+                trace.counts.capture_malformed += batch.malformed.count;
+                return Err(no_capture(&batch.prefix, window, trace));
+            }
+            Capture::Batch(batch)
+        }
+    };
     let range = format!("[{}, {})", format_utc(window.start), format_utc(window.end));
 
     let truth_store = Store::open(ground_truth, clients).await;
@@ -141,26 +209,30 @@ pub async fn gather(
 
     let plan = Arc::new(plan);
     let decoder = Arc::new(decoder);
-    let mut reduced = if schedule.executor.is_sharded() {
-        let sharding = Sharding {
-            schedule,
-            clients,
-            inputs: ShardInputs {
-                store: &store,
-                truth_store: &truth_store,
-                prefix: &listing.prefix,
-                window,
-                t,
-                cfg,
-                decoder: decoder.clone(),
-                plan: plan.clone(),
-            },
-            listing: &listing,
-            expected: TruthFingerprint::of(&index, truth.files),
-        };
-        sharding.reduce(&index).await?
-    } else {
-        reduce_capture(
+    let mut reduced = match capture {
+        Capture::Batch(batch) => {
+            reduce_batch(batch, window, decoder, index.clone(), plan.clone()).await?
+        }
+        Capture::Endpoint { store, listing } if schedule.executor.is_sharded() => {
+            let sharding = Sharding {
+                schedule,
+                clients,
+                inputs: ShardInputs {
+                    store: &store,
+                    truth_store: &truth_store,
+                    prefix: &listing.prefix,
+                    window,
+                    t,
+                    cfg,
+                    decoder: decoder.clone(),
+                    plan: plan.clone(),
+                },
+                listing: &listing,
+                expected: TruthFingerprint::of(&index, truth.files),
+            };
+            sharding.reduce(&index).await?
+        }
+        Capture::Endpoint { store, listing } => reduce_capture(
             &store,
             &listing,
             window,
@@ -170,7 +242,7 @@ pub async fn gather(
             SeqSet::default(),
         )
         .await
-        .map_err(ExecutionError::Capture)?
+        .map_err(ExecutionError::Capture)?,
     };
     trace.record_capture(&mut reduced.read);
     // Capture's malformed lines first, then ground truth's, as the record has always listed them.

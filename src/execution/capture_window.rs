@@ -4,12 +4,14 @@
 
 use std::sync::Arc;
 
+use super::batch_listing::{BatchListing, list_batch};
 use super::error::ExecutionError;
 use super::trace::Trace;
 use crate::aws::AwsClients;
+use crate::capture::batch::Side;
 use crate::capture::payload::JsonPath;
-use crate::capture::read::{CaptureRead, CapturedEvent, Decoder, read_capture};
-use crate::config::Schedule;
+use crate::capture::read::{CaptureRead, CapturedEvent, Decoder, list_capture, read_capture};
+use crate::config::{Schedule, Source};
 use crate::sagemaker::time::format_utc;
 use crate::schedule::window::Window;
 use crate::store::Store;
@@ -37,22 +39,62 @@ pub(super) async fn read_window(
     trace: &mut Trace,
     sink: impl FnMut(CapturedEvent),
 ) -> Result<CaptureRead, ExecutionError> {
-    let store = Store::open(&schedule.data_capture, clients).await;
-    let mut capture = read_capture(
-        &store,
-        schedule.endpoint.as_str(),
-        schedule.variant.as_ref().map(|v| v.as_str()),
-        window,
-        Arc::new(decoder),
-        sink,
-    )
-    .await
-    .map_err(ExecutionError::Capture)?;
+    let decoder = Arc::new(decoder);
+    let mut capture = match &schedule.source {
+        Source::Endpoint { name, variant } => {
+            let store = Store::open(&schedule.data_capture, clients).await;
+            let listing = list_capture(
+                &store,
+                name.as_str(),
+                variant.as_ref().map(|v| v.as_str()),
+                window,
+            )
+            .await
+            .map_err(ExecutionError::Capture)?;
+            read_capture(&store, &listing, window, decoder, sink)
+                .await
+                .map_err(ExecutionError::Capture)?
+        }
+        Source::BatchTransform { format } => {
+            let batch = list_batch(
+                &schedule.data_capture,
+                *format,
+                Side::Input,
+                window,
+                decoder.expected_features,
+                clients,
+            )
+            .await?;
+            read_batch(batch, window, decoder, sink).await?
+        }
+    };
     trace.record_capture(&mut capture);
     if capture.event_count == 0 {
         return Err(no_capture(&capture.prefix, window, trace));
     }
     Ok(capture)
+}
+
+/// Reads every group of a batch listing in turn, as one capture read: the manifests'
+/// problems first, then each object's.
+async fn read_batch(
+    batch: BatchListing,
+    window: Window,
+    decoder: Arc<Decoder>,
+    mut sink: impl FnMut(CapturedEvent),
+) -> Result<CaptureRead, ExecutionError> {
+    let mut out = CaptureRead {
+        prefix: batch.prefix.clone(),
+        malformed: batch.malformed,
+        ..Default::default()
+    };
+    for g in batch.groups {
+        let read = read_capture(&g.store, &g.listing, window, decoder.clone(), &mut sink)
+            .await
+            .map_err(ExecutionError::Capture)?;
+        out.absorb(read);
+    }
+    Ok(out)
 }
 
 /// The failure of a window without a usable captured record, naming the first malformed line

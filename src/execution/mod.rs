@@ -9,6 +9,7 @@
 //! the files in a folder always agree with its record.
 
 mod access;
+mod batch_listing;
 mod bias_window;
 mod capture_window;
 pub mod claim;
@@ -184,7 +185,7 @@ fn blank_record(
     ExecutionRecord {
         schedule: schedule.name.as_str().to_string(),
         monitoring_type: schedule.monitoring_type(),
-        endpoint: schedule.endpoint.as_str().to_string(),
+        endpoint: schedule.endpoint().to_string(),
         scheduled_time: t,
         window_start: window.map_or(t, |w| w.start),
         window_end: window.map_or(t, |w| w.end),
@@ -538,7 +539,7 @@ async fn execute(
     };
     // A failed execution publishes only its health; a completed one its analysis too.
     let source = Source {
-        endpoint: schedule.endpoint.as_str(),
+        endpoint: schedule.source.endpoint().map(|e| e.as_str()),
         schedule: schedule.name.as_str(),
         scheduled_time: t,
     };

@@ -9,13 +9,13 @@ use crate::config::Schedule;
 use crate::dashboard::{self, Constraints, Execution, Identity};
 use crate::monitor::MonitorOutput;
 use crate::report::execution_html;
-use crate::sagemaker::layout::{INDEX_FILE, REPORT_FILE, schedule_root};
+use crate::sagemaker::layout::{INDEX_FILE, REPORT_FILE};
 use crate::sagemaker::{AnalysisDoc, ExecutionRecord};
 use crate::store::{ObjectStore, Store, join_key};
 
 /// The folder of the execution at `t`, relative to its schedule's folder (`2024/01/19/12`).
 fn relative_folder(schedule: &Schedule, folder: &str) -> String {
-    let root = schedule_root(schedule.endpoint.as_str(), schedule.name.as_str());
+    let root = schedule.root();
     folder
         .strip_prefix(&root)
         .unwrap_or(folder)
@@ -87,7 +87,7 @@ impl Pages<'_> {
 fn identity(schedule: &Schedule) -> Identity<'_> {
     Identity {
         schedule: schedule.name.as_str(),
-        endpoint: schedule.endpoint.as_str(),
+        endpoint: schedule.endpoint(),
         monitoring_type: schedule.monitoring_type(),
     }
 }
@@ -107,6 +107,6 @@ pub async fn rebuild_dashboard(
     let n = dashboard::rebuild(&store, identity(schedule), constraints(baseline.as_ref()))
         .await
         .map_err(ExecutionError::Dashboard)?;
-    let root = schedule_root(schedule.endpoint.as_str(), schedule.name.as_str());
+    let root = schedule.root();
     Ok((n, store.describe(&join_key(&root, INDEX_FILE))))
 }

@@ -21,7 +21,9 @@ use serde::de::DeserializeOwned;
 use super::bias_window::read_truth;
 use super::error::ExecutionError;
 use crate::aws::AwsClients;
-use crate::capture::read::{CaptureListing, CaptureRead, CaptureReduced, Decoder, reduce_capture};
+use crate::capture::read::{
+    CaptureListing, CaptureRead, CaptureReduced, Decoder, Objects, reduce_capture,
+};
 use crate::capture::reduce::{BiasPartial, ReducePlan};
 use crate::capture::shard::{SHARD_FORMAT, ShardOutcome, ShardPlan, TruthFingerprint};
 use crate::capture::truth::{SeqSet, TruthIndex};
@@ -205,6 +207,7 @@ impl ShardInputs<'_> {
         let fingerprint = TruthFingerprint::of(&truth.index, truth.files);
         let slice = CaptureListing {
             files: objects.to_vec(),
+            objects: Objects::Capture,
             prefix: self.prefix.to_string(),
             seconds: 0.0,
         };

@@ -10,13 +10,19 @@ use crate::sagemaker::{AnalysisDoc, MonitoringType};
 
 pub const BIAS_NAMESPACE: &str = "aws/sagemaker/Endpoints/bias-metrics";
 pub const EXPLAINABILITY_NAMESPACE: &str = "aws/sagemaker/Endpoints/explainability-metrics";
+/// The same metrics of a batch transform schedule (DG: `clarify-model-monitor-bias-drift-cw`,
+/// `clarify-feature-attribute-drift-cw`), without the `Endpoint` dimension.
+pub const BATCH_BIAS_NAMESPACE: &str = "aws/sagemaker/ModelMonitoring/bias-metrics";
+pub const BATCH_EXPLAINABILITY_NAMESPACE: &str =
+    "aws/sagemaker/ModelMonitoring/explainability-metrics";
 /// driftwatch's own namespace: execution health and attribution-drift nDCG.
 pub const DRIFTWATCH_NAMESPACE: &str = "driftwatch";
 
 /// Which execution the datums describe.
 #[derive(Debug, Clone)]
 pub struct Source<'a> {
-    pub endpoint: &'a str,
+    /// None for a batch transform schedule.
+    pub endpoint: Option<&'a str>,
     pub schedule: &'a str,
     pub scheduled_time: DateTime<Utc>,
 }
@@ -30,11 +36,17 @@ impl Source<'_> {
         value: f64,
         unit: Unit,
     ) -> Datum {
-        let mut dimensions = vec![
-            ("Endpoint".to_string(), self.endpoint.to_string()),
-            ("MonitoringSchedule".to_string(), self.schedule.to_string()),
-        ];
+        let mut dimensions = Vec::with_capacity(dims.len() + 2);
+        if let Some(e) = self.endpoint {
+            dimensions.push(("Endpoint".to_string(), e.to_string()));
+        }
+        dimensions.push(("MonitoringSchedule".to_string(), self.schedule.to_string()));
         dimensions.extend(dims.into_iter().map(|(k, v)| (k.to_string(), v)));
+        let namespace = match (self.endpoint, namespace) {
+            (None, BIAS_NAMESPACE) => BATCH_BIAS_NAMESPACE,
+            (None, EXPLAINABILITY_NAMESPACE) => BATCH_EXPLAINABILITY_NAMESPACE,
+            (_, other) => other,
+        };
         Datum {
             namespace: namespace.to_string(),
             metric_name: name,
@@ -265,7 +277,7 @@ mod tests {
 
     fn src() -> Source<'static> {
         Source {
-            endpoint: "ep",
+            endpoint: Some("ep"),
             schedule: "sch",
             scheduled_time: DateTime::<Utc>::UNIX_EPOCH,
         }
@@ -310,6 +322,35 @@ mod tests {
         assert_eq!(d[1].value, 2.348543e108);
         assert_eq!(d[2].value, -2.348543e108);
         assert_eq!(d[2].dimensions[2].1, "Post-Training");
+    }
+
+    /// A batch transform schedule publishes in SageMaker's ModelMonitoring namespaces,
+    /// without an Endpoint dimension; driftwatch's own namespace stays.
+    #[test]
+    fn batch_transform_metrics_have_no_endpoint() {
+        let a: AnalysisDoc = serde_json::from_value(json!({
+            "version": "1.0",
+            "pre_training_bias_metrics": {"label": "Target", "label_value_or_threshold": "1", "facets": {"Sex": [
+                {"value_or_threshold": "0", "metrics": [{"name": "CI", "description": "Class Imbalance (CI)", "value": 0.25}]}]}},
+            "explanations": {"kernel_shap": {"label0": {"global_shap_values": {"x": 0.5}, "expected_value": 0.1}}}
+        }))
+        .unwrap();
+        let batch = Source {
+            endpoint: None,
+            ..src()
+        };
+        let d = analysis_datums(&batch, &a);
+        let namespaces: Vec<&str> = d.iter().map(|d| d.namespace.as_str()).collect();
+        assert!(namespaces.contains(&"aws/sagemaker/ModelMonitoring/bias-metrics"));
+        assert!(namespaces.contains(&"aws/sagemaker/ModelMonitoring/explainability-metrics"));
+        assert!(!namespaces.iter().any(|n| n.contains("Endpoints")));
+        for datum in &d {
+            assert!(datum.dimensions.iter().all(|(k, _)| k != "Endpoint"));
+            assert_eq!(
+                datum.dimensions[0],
+                ("MonitoringSchedule".into(), "sch".into())
+            );
+        }
     }
 
     #[test]

@@ -155,6 +155,9 @@ impl AnalysisConfig {
             && purpose == Purpose::BiasMonitor
             && !headers.contains(label)
             && self.dataset_type.is_none_or(|t| t == DatasetType::Csv)
+            // The SDK's BiasAnalysisConfig for JSON traffic: the label is a JMESPath into the
+            // ground truth, the headers end with the label's name (no dataset_type is set).
+            && !(self.dataset_type.is_none() && is_jmespath(label))
         {
             problems.push("label", format!("{label:?} is not one of the headers"));
         }
