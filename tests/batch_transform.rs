@@ -30,24 +30,29 @@ fn read(p: &Path) -> Value {
 /// object it names, and the ground truth uploaded to the hours 18 and 19 (the same id twice,
 /// as the notebook does).
 fn lay_out_bias_run(b: &Bucket, manifest_hours: &[&str]) {
+    lay_out_bias_run_under(b, manifest_hours, "");
+}
+
+/// [`lay_out_bias_run`] under `prefix` (`""`, or a folder ending in `/`).
+fn lay_out_bias_run_under(b: &Bucket, manifest_hours: &[&str], prefix: &str) {
     let manifest = String::from_utf8(fixture("manifest.json"))
         .unwrap()
-        .replace("s3://BUCKET/", &format!("s3://{}/", b.name));
+        .replace("s3://BUCKET/", &format!("s3://{}/{prefix}", b.name));
     for hour in manifest_hours {
         b.put(
             &format!(
-                "data-capture/output/2024/01/19/{hour}/5ef12a7a-2c09-4d6f-817b-84823cee935f.json"
+                "{prefix}data-capture/output/2024/01/19/{hour}/5ef12a7a-2c09-4d6f-817b-84823cee935f.json"
             ),
             manifest.as_bytes(),
         );
     }
     b.put(
-        "transform-output/test-dataset.json.out",
+        &format!("{prefix}transform-output/test-dataset.json.out"),
         &fixture("transform-output/test-dataset.json.out"),
     );
     for hour in ["18", "19"] {
         b.put(
-            &format!("ground-truth/2024/01/19/{hour}/2934.jsonl"),
+            &format!("{prefix}ground-truth/2024/01/19/{hour}/2934.jsonl"),
             &fixture("ground_truth.jsonl"),
         );
     }
@@ -213,6 +218,89 @@ fn di_measured_from_one_is_the_documented_option() {
     let a: Value =
         serde_json::from_slice(&b.get(&format!("{folder}/analysis.json")).unwrap()).unwrap();
     assert_eq!(a["driftwatch"]["di_neutral"], 1.0);
+}
+
+/// The same schedule as SageMaker describes it (the SDK's ModelBiasMonitor with a
+/// BatchTransformInput, tests/fixtures/sagemaker_describe/batch): imported, it validates and
+/// runs to SageMaker's violations, its baseline found through the baselining job.
+#[test]
+fn an_imported_batch_transform_schedule_runs_to_sagemakers_violations() {
+    let Some(url) = moto_url() else { return };
+    let b = Bucket::new(&url, "batchimport");
+    let prefix = "sagemaker/DEMO-ClarifyModelMonitor/";
+    lay_out_bias_run_under(&b, &["19"], prefix);
+    b.put(
+        &format!("{prefix}baselining-output/analysis.json"),
+        &fixture("baseline_analysis.json"),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let from = tmp.path().join("describe");
+    std::fs::create_dir_all(&from).unwrap();
+    let dir = repo_path("tests/fixtures/sagemaker_describe/batch");
+    for f in std::fs::read_dir(&dir).unwrap() {
+        let p = f.unwrap().path();
+        if p.is_file() && p.extension().is_some_and(|e| e == "json") {
+            let text = std::fs::read_to_string(&p).unwrap();
+            std::fs::write(
+                from.join(p.file_name().unwrap()),
+                text.replace("batch-bucket", &b.name),
+            )
+            .unwrap();
+        }
+    }
+    // The analysis config the SDK uploaded, at its key.
+    let s3 = dir.join("s3/batch-bucket");
+    let mut stack = vec![s3.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let key = p.strip_prefix(&s3).unwrap().to_string_lossy().to_string();
+                b.put(&key, &std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let out = tmp.path().join("imported.yaml");
+    let r = common::driftwatch(&[
+        "import",
+        "--from",
+        from.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let yaml = std::fs::read_to_string(&out).unwrap();
+    for needle in [
+        "batch_transform: {dataset_format: {Json: {Line: false}}}",
+        "data_capture: \"s3://",
+        "features_attribute: \"instances[*].features\"",
+        "start_time_offset: \"-PT6H\"",
+    ] {
+        assert!(yaml.contains(needle), "{needle} not in\n{yaml}");
+    }
+    assert!(!yaml.contains("\n    endpoint:"), "{yaml}");
+    let (code, rec, stderr) = run_record(&out, "batch-bias-monitor", T, &b.env());
+    assert_eq!(code, 0, "{rec}\n{stderr}");
+    assert_eq!(rec["counts"]["records_merged"], 334, "{rec}");
+    let v: Value = serde_json::from_slice(
+        &b.get(&format!(
+            "{prefix}monitor-output/batch-bias-monitor/2024/01/19/20/constraint_violations.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let want: Value = serde_json::from_slice(&fixture("sagemaker_violations.json")).unwrap();
+    let names = |v: &Value| -> Vec<String> {
+        v["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["metric_name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(&v), names(&want));
 }
 
 /// The notebook copies a manifest to the neighbouring hours "just in case"; a window that

@@ -295,3 +295,63 @@ fn shadow_endpoint_problems_name_the_key() {
     }
     assert!(!run.stderr.contains("schedules[1]"), "{}", run.stderr);
 }
+
+#[test]
+fn batch_transform_schedules_validate_and_their_problems_name_the_key() {
+    let entry = |name: &str, source: &str, extra: &str| {
+        format!(
+            "  - name: {name}\n    type: model_bias\n{source}    cadence: hourly\n    data_capture: dc\n    \
+             ground_truth: gt\n    output: out\n    analysis_config: census-bias-analysis.json\n{extra}"
+        )
+    };
+    let batch = "    batch_transform:\n      dataset_format: {Json: {Line: true}}\n";
+    let good = ["schedules:\n".to_string(), entry("good", batch, "")].concat();
+    let dir = config_dir(&[("s.yaml", &good)]);
+    let path = dir.path().join("s.yaml");
+    let run = driftwatch(&["validate", "--config", path.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("good  model_bias  batch transform capture (JSON Lines)  hourly"),
+        "{}",
+        run.stdout
+    );
+
+    let bad = [
+        "schedules:\n".to_string(),
+        entry("both", &format!("    endpoint: ep\n{batch}"), ""),
+        entry("neither", "", ""),
+        entry("variant", batch, "    variant: AllTraffic\n"),
+        entry(
+            "parquet",
+            "    batch_transform:\n      dataset_format: {Parquet: {}}\n",
+            "",
+        ),
+        entry(
+            "lines",
+            "    batch_transform:\n      dataset_format: {json: {lines: true}}\n",
+            "",
+        ),
+        entry("no-format", "    batch_transform: {}\n", ""),
+        entry("shards", batch, "    executor: {shards: 2}\n"),
+        entry("ep", batch, ""),
+        entry("on-ep", "    endpoint: ep\n", ""),
+    ]
+    .concat();
+    let dir = config_dir(&[("s.yaml", &bad)]);
+    let path = dir.path().join("s.yaml");
+    let run = driftwatch(&["validate", "--config", path.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    for needle in [
+        "schedules[0].batch_transform: endpoint is given too",
+        "schedules[1].endpoint: missing required key: give endpoint (a real-time endpoint) or batch_transform",
+        "schedules[2].variant: is not used by a batch_transform schedule",
+        "schedules[3].batch_transform.dataset_format.Parquet: is not supported for batch transform capture yet",
+        "schedules[4].batch_transform.dataset_format.json.lines: unknown key; json takes only line",
+        "schedules[5].batch_transform.dataset_format: missing required key",
+        "schedules[6].executor: shards are not supported for batch_transform schedules yet",
+        "schedules[7].name: is the endpoint of schedule \"on-ep\" with the same output",
+    ] {
+        assert!(run.stderr.contains(needle), "{needle}: {}", run.stderr);
+    }
+}

@@ -120,8 +120,8 @@ impl CheckConfig {
         }
         if let Some(v) = m.get("di_neutral") {
             match Node::new(&m.child_path("di_neutral"), v).as_f64(problems) {
-                Some(x) if x == 0.0 => out.di_neutral = DiNeutral::Zero,
-                Some(x) if x == 1.0 => out.di_neutral = DiNeutral::One,
+                Some(0.0) => out.di_neutral = DiNeutral::Zero,
+                Some(1.0) => out.di_neutral = DiNeutral::One,
                 Some(x) => problems.push(
                     m.child_path("di_neutral"),
                     format!(

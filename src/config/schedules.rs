@@ -330,6 +330,26 @@ fn read_document(doc: &Value, base: &Location, problems: &mut Problems) -> Vec<S
             out.push(s);
         }
     }
+    // A batch schedule's folder `{output}/{schedule}` is an endpoint's folder when an
+    // endpoint has its name: their records would be read as one schedule's.
+    for b in out.iter().filter(|s| s.source.endpoint().is_none()) {
+        if let Some(e) = out
+            .iter()
+            .find(|e| e.endpoint() == b.name.as_str() && e.output == b.output)
+        {
+            let at = seen
+                .iter()
+                .find(|(n, _)| n == b.name.as_str())
+                .map_or(0, |(_, i)| *i);
+            problems.push(
+                key_path(&index_path("schedules", at), "name"),
+                format!(
+                    "is the endpoint of schedule {:?} with the same output: a batch transform schedule's folder {{output}}/{{schedule}} would be that endpoint's folder; rename it or give it another output",
+                    e.name.as_str()
+                ),
+            );
+        }
+    }
     out
 }
 

@@ -152,7 +152,7 @@ pub fn overview_html(o: &Overview) -> String {
             "<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{state}</td><td>{}{}</td><td>{}</td></tr>",
             esc(&r.link),
             esc(&r.schedule),
-            esc(&r.endpoint),
+            crate::report::endpoint_cell(&r.endpoint),
             r.monitoring_type.as_str(),
             status_timeline(&ticks, 260.0, 6.0),
             r.recent

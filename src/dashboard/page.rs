@@ -272,11 +272,11 @@ pub fn schedule_html(h: &History, overview: &str) -> String {
     );
     let _ = write!(
         out,
-        "<nav><a href=\"{}\">all schedules</a></nav><h1>{}</h1><p>{} on endpoint <b>{}</b>; {} executions{}</p>",
+        "<nav><a href=\"{}\">all schedules</a></nav><h1>{}</h1><p>{} {}; {} executions{}</p>",
         esc(overview),
         esc(&h.schedule),
         h.monitoring_type.as_str(),
-        esc(&h.endpoint),
+        crate::report::monitored(&h.endpoint),
         h.executions.len(),
         match (h.executions.first(), h.executions.last()) {
             (Some(a), Some(b)) => format!(

@@ -41,6 +41,14 @@ impl BatchListing {
     }
 }
 
+/// One store's objects while listing: its root, the store, the objects, each object's hour.
+type Group = (
+    Location,
+    Store,
+    Vec<ObjectMeta>,
+    HashMap<String, DateTime<Utc>>,
+);
+
 /// Lists the window's manifests of `side` and the objects they name.
 pub async fn list_batch(
     data_capture: &Location,
@@ -95,12 +103,7 @@ pub async fn list_batch(
         }
     }
     // Each object's size and time from a listing of its folder, one listing per folder.
-    let mut groups: Vec<(
-        Location,
-        Store,
-        Vec<ObjectMeta>,
-        HashMap<String, DateTime<Utc>>,
-    )> = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
     let mut folders: HashMap<(usize, String), HashMap<String, ObjectMeta>> = HashMap::new();
     for (root, key, hour) in named {
         let g = match groups.iter().position(|g| g.0 == root) {

@@ -48,8 +48,7 @@ pub struct JobDefinition {
     pub baseline: Option<BaselineConfig>,
     pub app: Option<AppSpecification>,
     pub endpoint_input: Option<EndpointInput>,
-    /// The batch-transform input, kept whole: reported, not mapped.
-    pub batch_transform_input: Option<Value>,
+    pub batch_transform_input: Option<BatchTransformInput>,
     pub ground_truth: Option<String>,
     pub outputs: Vec<S3Output>,
     pub output_kms_key: Option<String>,
@@ -99,6 +98,18 @@ pub struct AppSpecification {
     pub config_uri: Option<String>,
     #[serde(default)]
     pub environment: BTreeMap<String, String>,
+}
+
+/// `BatchTransformInput`: where the transform jobs' capture is and how it is written, with
+/// the same attributes as `EndpointInput`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BatchTransformInput {
+    pub data_captured_destination_s3_uri: Option<String>,
+    /// `{"Csv": {"Header": bool}}` | `{"Json": {"Line": bool}}` | `{"Parquet": {}}`.
+    pub dataset_format: Option<Value>,
+    #[serde(flatten)]
+    pub attributes: EndpointInput,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -297,7 +308,8 @@ fn job_definition(v: &Value, kind: JobKind) -> Result<JobDefinition, String> {
         baseline: field(v, &format!("{p}BaselineConfig"))?,
         app: field(v, &format!("{p}AppSpecification"))?,
         endpoint_input: field(&input, "EndpointInput").map_err(|e| format!("{p}JobInput.{e}"))?,
-        batch_transform_input: input.get("BatchTransformInput").cloned(),
+        batch_transform_input: field(&input, "BatchTransformInput")
+            .map_err(|e| format!("{p}JobInput.{e}"))?,
         ground_truth: input
             .get("GroundTruthS3Input")
             .and_then(|g| g.get("S3Uri"))

@@ -12,6 +12,44 @@ pub enum Scalar {
     Num(f64),
     Int(u64),
     Bool(bool),
+    /// A mapping written in YAML's flow style (`{dataset_format: {Json: {Line: false}}}`).
+    Flow(String),
+}
+
+/// What a job definition monitors.
+enum Source {
+    Endpoint(String),
+    /// The `batch_transform:` value, in flow style.
+    Batch(String),
+}
+
+/// `DatasetFormat` → `{dataset_format: {Json: {Line: false}}}`; Parquet is refused by name
+/// (driftwatch reads transform jobs' CSV and JSON).
+fn batch_format(def_name: &str, format: &serde_json::Value) -> Result<String, String> {
+    let m = format.as_object().filter(|m| m.len() == 1).ok_or_else(|| {
+        format!(
+            "{def_name}: BatchTransformInput.DatasetFormat {format} is not Csv, Json or Parquet"
+        )
+    })?;
+    let (kind, body) = m.iter().next().ok_or("empty DatasetFormat")?;
+    let flag = |name: &str| {
+        body.get(name)
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false)
+    };
+    match kind.as_str() {
+        "Csv" => Ok(format!(
+            "{{dataset_format: {{Csv: {{Header: {}}}}}}}",
+            flag("Header")
+        )),
+        "Json" => Ok(format!(
+            "{{dataset_format: {{Json: {{Line: {}}}}}}}",
+            flag("Line")
+        )),
+        other => Err(format!(
+            "{def_name}: BatchTransformInput.DatasetFormat {other} is not read by driftwatch (CSV or JSON transform capture)"
+        )),
+    }
 }
 
 /// A schedule entry: keys in the order a reader expects them.
@@ -100,22 +138,34 @@ fn entry(s: &MonitoringSchedule, d: &Described, opts: &Options) -> Result<Entry,
                 "its job definition {def_name} is not in the folder: save `aws sagemaker {command} --job-definition-name {def_name}` there"
             )
         })?;
-    let Some(input) = &def.endpoint_input else {
-        return Err(if def.batch_transform_input.is_some() {
-            format!(
-                "{def_name} monitors a batch transform job (BatchTransformInput), which driftwatch does not read yet"
-            )
-        } else {
-            format!("{def_name} has no EndpointInput")
-        });
-    };
-    let endpoint = input
-        .endpoint_name
-        .clone()
-        .or_else(|| s.endpoint_name.clone())
-        .ok_or_else(|| format!("{def_name}: EndpointInput names no EndpointName"))?;
     let mut unmapped = Vec::new();
-    let capture = capture_destination(&endpoint, d, &mut unmapped)?;
+    // What is monitored: an endpoint's capture, or batch transform jobs' capture.
+    let (source, capture, input) = match (&def.endpoint_input, &def.batch_transform_input) {
+        (Some(input), _) => {
+            let endpoint = input
+                .endpoint_name
+                .clone()
+                .or_else(|| s.endpoint_name.clone())
+                .ok_or_else(|| format!("{def_name}: EndpointInput names no EndpointName"))?;
+            let capture = capture_destination(&endpoint, d, &mut unmapped)?;
+            (Source::Endpoint(endpoint), capture, input)
+        }
+        (None, Some(b)) => {
+            let capture = b.data_captured_destination_s3_uri.clone().ok_or_else(|| {
+                format!("{def_name}: BatchTransformInput has no DataCapturedDestinationS3Uri")
+            })?;
+            let format = b
+                .dataset_format
+                .as_ref()
+                .ok_or_else(|| format!("{def_name}: BatchTransformInput has no DatasetFormat"))?;
+            (
+                Source::Batch(batch_format(def_name, format)?),
+                capture,
+                &b.attributes,
+            )
+        }
+        (None, None) => return Err(format!("{def_name} has no EndpointInput")),
+    };
     let schedule = config.schedule_config.as_ref();
     let cadence = schedule
         .and_then(|c| c.schedule_expression.clone())
@@ -145,7 +195,10 @@ fn entry(s: &MonitoringSchedule, d: &Described, opts: &Options) -> Result<Entry,
                 .into(),
             ),
         ),
-        ("endpoint", Scalar::Str(endpoint.clone())),
+        match &source {
+            Source::Endpoint(e) => ("endpoint", Scalar::Str(e.clone())),
+            Source::Batch(flow) => ("batch_transform", Scalar::Flow(flow.clone())),
+        },
         ("cadence", Scalar::Str(cadence)),
         ("data_capture", Scalar::Str(capture)),
     ];
@@ -199,10 +252,15 @@ fn entry(s: &MonitoringSchedule, d: &Described, opts: &Options) -> Result<Entry,
         f.push(("max_runtime", Scalar::Int(secs)));
     }
     if kind == JobKind::ModelExplainability {
-        match opts.shadow_endpoints.get(&endpoint) {
+        // A batch schedule's shadow is given under the schedule's own name.
+        let key = match &source {
+            Source::Endpoint(e) => e.as_str(),
+            Source::Batch(_) => s.monitoring_schedule_name.as_str(),
+        };
+        match opts.shadow_endpoints.get(key) {
             Some(shadow) => f.push(("shadow_endpoint", Scalar::Str(shadow.clone()))),
             None => unmapped.push(format!(
-                "the endpoint Clarify creates for a predictor given by model_name (what ModelExplainabilityMonitor writes): if the analysis config names predictor.model_name, add shadow_endpoint: NAME (an endpoint serving that model with data capture off), or import with --shadow-endpoint {endpoint}=NAME"
+                "the endpoint Clarify creates for a predictor given by model_name (what ModelExplainabilityMonitor writes): if the analysis config names predictor.model_name, add shadow_endpoint: NAME (an endpoint serving that model with data capture off), or import with --shadow-endpoint {key}=NAME"
             )),
         }
     }

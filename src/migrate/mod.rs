@@ -158,6 +158,7 @@ fn scalar(v: &Scalar) -> String {
         Scalar::Num(x) => crate::sagemaker::pyfmt::py_float_repr(*x),
         Scalar::Int(i) => i.to_string(),
         Scalar::Bool(b) => b.to_string(),
+        Scalar::Flow(f) => f.clone(),
     }
 }
 
@@ -274,10 +275,48 @@ mod tests {
             serde_json::json!({"EndpointName": "ep", "EndpointConfigName": "ep-config", "EndpointStatus": "InService",
             "DataCaptureConfig": {"EnableCapture": false, "DestinationS3Uri": "s3://bkt/capture"}}),
         );
+        write(
+            d,
+            "parquet.json",
+            schedule(
+                "parquet",
+                "def-c",
+                serde_json::json!({"ScheduleExpression": "cron(0 * ? * * *)"}),
+            ),
+        );
+        write(
+            d,
+            "def-c.json",
+            definition(
+                "def-c",
+                serde_json::json!({
+            "BatchTransformInput": {"DataCapturedDestinationS3Uri": "s3://bkt/bt", "DatasetFormat": {"Parquet": {}}, "LocalPath": "/x"},
+            "GroundTruthS3Input": {"S3Uri": "s3://bkt/gt"}}),
+            ),
+        );
         let out = d.join("s.yaml");
         let i = import(d, &out, &Options::default()).unwrap();
-        assert_eq!(i.entries.len(), 1);
-        let e = &i.entries[0];
+        assert_eq!(i.entries.len(), 2);
+        let batch = i.entries.iter().find(|e| e.name == "batch").unwrap();
+        let field = |k: &str| {
+            batch
+                .fields
+                .iter()
+                .find(|(key, _)| *key == k)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(
+            field("batch_transform"),
+            Some(Scalar::Flow(
+                "{dataset_format: {Csv: {Header: true}}}".into()
+            ))
+        );
+        assert_eq!(
+            field("data_capture"),
+            Some(Scalar::Str("s3://bkt/bt".into()))
+        );
+        assert_eq!(field("endpoint"), None);
+        let e = i.entries.iter().find(|e| e.name == "once").unwrap();
         let get = |k: &str| {
             e.fields
                 .iter()
@@ -313,7 +352,7 @@ mod tests {
         assert!(
             i.skipped[0]
                 .1
-                .contains("monitors a batch transform job (BatchTransformInput)"),
+                .contains("BatchTransformInput.DatasetFormat Parquet is not read by driftwatch"),
             "{:?}",
             i.skipped
         );

@@ -362,11 +362,11 @@ pub fn execution_html(
     );
     let _ = write!(
         out,
-        "<h1>{}</h1><p>{} {} on endpoint <b>{}</b>, attempt {}</p>",
+        "<h1>{}</h1><p>{} {} {}, attempt {}</p>",
         esc(&title),
         status_badge(record.status),
         record.monitoring_type.as_str(),
-        esc(&record.endpoint),
+        monitored(&record.endpoint),
         record.attempt
     );
     if let Some(reason) = &record.failure_reason {
@@ -400,6 +400,25 @@ pub fn execution_html(
     }
     page_end(&mut out, &record.driftwatch_version);
     out
+}
+
+/// What a schedule monitors, after its type: `on endpoint <b>NAME</b>`, or batch transform
+/// jobs (a batch schedule's records and histories have no endpoint).
+pub fn monitored(endpoint: &str) -> String {
+    if endpoint.is_empty() {
+        "on batch transform capture".to_string()
+    } else {
+        format!("on endpoint <b>{}</b>", esc(endpoint))
+    }
+}
+
+/// The endpoint column of a table: the name, or `batch transform`.
+pub fn endpoint_cell(endpoint: &str) -> String {
+    if endpoint.is_empty() {
+        "batch transform".to_string()
+    } else {
+        esc(endpoint)
+    }
 }
 
 #[cfg(test)]

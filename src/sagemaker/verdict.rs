@@ -27,7 +27,7 @@ impl DiNeutral {
     /// How `analysis` was judged (its `driftwatch.di_neutral`).
     pub fn of(analysis: &AnalysisDoc) -> Self {
         match analysis.driftwatch.as_ref().and_then(|d| d.di_neutral) {
-            Some(x) if x == 1.0 => Self::One,
+            Some(1.0) => Self::One,
             _ => Self::Zero,
         }
     }
