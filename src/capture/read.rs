@@ -232,23 +232,39 @@ fn parse_capture_file(
                 continue;
             }
         };
-        if !window.contains(rec.inference_time) {
-            out.outside_window += 1;
-            continue;
+        out.take(key, n, &rec, window, decoder, &mut sink);
+    }
+    out
+}
+
+impl CaptureFile {
+    /// One invocation: counted outside the window, or decoded into an event for `sink`, or
+    /// malformed at `key:n`.
+    fn take(
+        &mut self,
+        key: &str,
+        n: usize,
+        line: &CapturedLine<'_>,
+        window: Window,
+        decoder: &Decoder,
+        sink: &mut impl FnMut(CapturedEvent),
+    ) {
+        if !window.contains(line.inference_time) {
+            self.outside_window += 1;
+            return;
         }
-        match decoder.decode(&rec) {
+        match decoder.decode(line) {
             Ok(records) => {
-                out.records_in_window += records.len();
-                out.event_count += 1;
+                self.records_in_window += records.len();
+                self.event_count += 1;
                 sink(CapturedEvent {
-                    key: rec.join_key().to_string(),
+                    key: line.join_key().to_string(),
                     records,
                 });
             }
-            Err(reason) => out.malformed.add(key, n, &reason),
+            Err(reason) => self.malformed.add(key, n, &reason),
         }
     }
-    out
 }
 
 /// Reads one object of a batch transform job, as [`parse_capture_file`] reads a capture
@@ -278,21 +294,7 @@ fn parse_batch_file(
         };
         let place = format!("{key}:{n}");
         let line = rec.as_line(&place, hour, plan.format);
-        if !window.contains(line.inference_time) {
-            out.outside_window += 1;
-            continue;
-        }
-        match decoder.decode(&line) {
-            Ok(records) => {
-                out.records_in_window += records.len();
-                out.event_count += 1;
-                sink(CapturedEvent {
-                    key: line.join_key().to_string(),
-                    records,
-                });
-            }
-            Err(reason) => out.malformed.add(key, n, &reason),
-        }
+        out.take(key, n, &line, window, decoder, &mut sink);
     }
     out
 }

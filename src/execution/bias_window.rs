@@ -6,38 +6,28 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use polars::prelude::DataFrame;
 
-use super::batch_listing::{BatchListing, list_batch};
-use super::capture_window::{features_path, no_capture};
+use super::batch_listing::BatchListing;
+use super::capture_window::{Listed, features_path, list_window, no_capture};
 use super::error::ExecutionError;
 use super::shards::{ShardInputs, Sharding};
 use super::trace::Trace;
 use crate::aws::AwsClients;
 use crate::bias::engine::PredictionSource;
-use crate::capture::batch::Side;
 use crate::capture::frame::{FrameSpec, PREDICTION_COLUMN, build_frame};
 use crate::capture::payload::{JsonPath, OutputLocator, OutputLocators};
 use crate::capture::read::{
-    CaptureListing, CaptureRead, CaptureReduced, Decoder, GroundTruthRead, ReadTruthError,
-    list_capture, read_ground_truth, reduce_capture,
+    CaptureRead, CaptureReduced, Decoder, GroundTruthRead, ReadTruthError, read_ground_truth,
+    reduce_capture,
 };
 use crate::capture::reduce::{BiasPartial, ReducePlan};
 use crate::capture::shard::TruthFingerprint;
 use crate::capture::truth::SeqSet;
 use crate::capture::truth::TruthIndex;
 use crate::config::analysis::{AnalysisConfig, ColumnRef, Locator};
-use crate::config::{Location, Schedule, Source};
+use crate::config::{Location, Schedule};
 use crate::sagemaker::time::format_utc;
 use crate::schedule::window::Window;
 use crate::store::{ObjectStore, Store};
-
-/// A window's capture, listed.
-enum Capture {
-    Endpoint {
-        store: Store,
-        listing: CaptureListing,
-    },
-    Batch(BatchListing),
-}
 
 /// Joins and reduces every group of a batch listing in turn, as one reduction: ids claimed
 /// by an earlier group's records are taken for the later groups too (the index is shared).
@@ -162,40 +152,14 @@ pub async fn gather(
 ) -> Result<BiasData, ExecutionError> {
     let (decoder, plan) = prepare(schedule, cfg)?;
     trace.lap("config");
-    let capture = match &schedule.source {
-        Source::Endpoint { name, variant } => {
-            let store = Store::open(&schedule.data_capture, clients).await;
-            let listing = list_capture(
-                &store,
-                name.as_str(),
-                variant.as_ref().map(|v| v.as_str()),
-                window,
-            )
-            .await
-            .map_err(ExecutionError::Capture)?;
-            if listing.files.is_empty() {
-                return Err(no_capture(&listing.prefix, window, trace));
-            }
-            Capture::Endpoint { store, listing }
+    let capture = list_window(schedule, window, decoder.expected_features, clients).await?;
+    if capture.is_empty() {
+        if let Listed::Batch(b) = &capture {
+            trace.malformed.extend(b.malformed.clone());
+            trace.counts.capture_malformed += b.malformed.count;
         }
-        Source::BatchTransform { format } => {
-            let batch = list_batch(
-                &schedule.data_capture,
-                *format,
-                Side::Output,
-                window,
-                decoder.expected_features,
-                clients,
-            )
-            .await?;
-            if batch.is_empty() {
-                trace.malformed.extend(batch.malformed.clone());
-                trace.counts.capture_malformed += batch.malformed.count;
-                return Err(no_capture(&batch.prefix, window, trace));
-            }
-            Capture::Batch(batch)
-        }
-    };
+        return Err(no_capture(capture.prefix(), window, trace));
+    }
     let range = format!("[{}, {})", format_utc(window.start), format_utc(window.end));
 
     let truth_store = Store::open(ground_truth, clients).await;
@@ -210,10 +174,10 @@ pub async fn gather(
     let plan = Arc::new(plan);
     let decoder = Arc::new(decoder);
     let mut reduced = match capture {
-        Capture::Batch(batch) => {
+        Listed::Batch(batch) => {
             reduce_batch(batch, window, decoder, index.clone(), plan.clone()).await?
         }
-        Capture::Endpoint { store, listing } if schedule.executor.is_sharded() => {
+        Listed::Endpoint { store, listing } if schedule.executor.is_sharded() => {
             let sharding = Sharding {
                 schedule,
                 clients,
@@ -232,7 +196,7 @@ pub async fn gather(
             };
             sharding.reduce(&index).await?
         }
-        Capture::Endpoint { store, listing } => reduce_capture(
+        Listed::Endpoint { store, listing } => reduce_capture(
             &store,
             &listing,
             window,

@@ -10,8 +10,10 @@ use super::trace::Trace;
 use crate::aws::AwsClients;
 use crate::capture::batch::Side;
 use crate::capture::payload::JsonPath;
-use crate::capture::read::{CaptureRead, CapturedEvent, Decoder, list_capture, read_capture};
-use crate::config::{Schedule, Source};
+use crate::capture::read::{
+    CaptureListing, CaptureRead, CapturedEvent, Decoder, list_capture, read_capture,
+};
+use crate::config::{Monitor, Schedule, Source};
 use crate::sagemaker::time::format_utc;
 use crate::schedule::window::Window;
 use crate::store::Store;
@@ -40,7 +42,58 @@ pub(super) async fn read_window(
     sink: impl FnMut(CapturedEvent),
 ) -> Result<CaptureRead, ExecutionError> {
     let decoder = Arc::new(decoder);
-    let mut capture = match &schedule.source {
+    let listed = list_window(schedule, window, decoder.expected_features, clients).await?;
+    let mut capture = match listed {
+        Listed::Endpoint { store, listing } => {
+            read_capture(&store, &listing, window, decoder, sink)
+                .await
+                .map_err(ExecutionError::Capture)?
+        }
+        Listed::Batch(batch) => read_batch(batch, window, decoder, sink).await?,
+    };
+    trace.record_capture(&mut capture);
+    if capture.event_count == 0 {
+        return Err(no_capture(&capture.prefix, window, trace));
+    }
+    Ok(capture)
+}
+
+/// A window's capture objects, listed.
+pub(super) enum Listed {
+    Endpoint {
+        store: Store,
+        listing: CaptureListing,
+    },
+    Batch(BatchListing),
+}
+
+impl Listed {
+    /// The window's objects: `{endpoint}/{variant}/{hour}` of an endpoint, or what the
+    /// manifests name (output manifests for bias, input ones for explainability).
+    pub(super) fn is_empty(&self) -> bool {
+        match self {
+            Self::Endpoint { listing, .. } => listing.files.is_empty(),
+            Self::Batch(b) => b.is_empty(),
+        }
+    }
+
+    pub(super) fn prefix(&self) -> &str {
+        match self {
+            Self::Endpoint { listing, .. } => &listing.prefix,
+            Self::Batch(b) => &b.prefix,
+        }
+    }
+}
+
+/// Lists the window's capture objects; `features` is how many leading CSV columns of a
+/// joined batch output are the input's.
+pub(super) async fn list_window(
+    schedule: &Schedule,
+    window: Window,
+    features: Option<usize>,
+    clients: &AwsClients,
+) -> Result<Listed, ExecutionError> {
+    Ok(match &schedule.source {
         Source::Endpoint { name, variant } => {
             let store = Store::open(&schedule.data_capture, clients).await;
             let listing = list_capture(
@@ -51,28 +104,26 @@ pub(super) async fn read_window(
             )
             .await
             .map_err(ExecutionError::Capture)?;
-            read_capture(&store, &listing, window, decoder, sink)
-                .await
-                .map_err(ExecutionError::Capture)?
+            Listed::Endpoint { store, listing }
         }
         Source::BatchTransform { format } => {
-            let batch = list_batch(
-                &schedule.data_capture,
-                *format,
-                Side::Input,
-                window,
-                decoder.expected_features,
-                clients,
+            let side = match schedule.monitor {
+                Monitor::Bias { .. } => Side::Output,
+                Monitor::Explainability => Side::Input,
+            };
+            Listed::Batch(
+                list_batch(
+                    &schedule.data_capture,
+                    *format,
+                    side,
+                    window,
+                    features,
+                    clients,
+                )
+                .await?,
             )
-            .await?;
-            read_batch(batch, window, decoder, sink).await?
         }
-    };
-    trace.record_capture(&mut capture);
-    if capture.event_count == 0 {
-        return Err(no_capture(&capture.prefix, window, trace));
-    }
-    Ok(capture)
+    })
 }
 
 /// Reads every group of a batch listing in turn, as one capture read: the manifests'
