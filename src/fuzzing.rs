@@ -28,6 +28,7 @@ pub fn capture(bytes: &[u8]) {
             expected_features: None,
             threshold: 0.5,
             ignore_output: false,
+            select: None,
         },
         Decoder {
             features: path("instances[*].features"),
@@ -38,6 +39,7 @@ pub fn capture(bytes: &[u8]) {
             expected_features: Some(4),
             threshold: 0.5,
             ignore_output: false,
+            select: None,
         },
     ];
     for (_, line) in jsonl::lines(bytes) {

@@ -22,6 +22,7 @@ use super::line::{CapturedLine, parse_capture_line};
 use super::payload::{JsonPath, OutputLocators, Prediction, decode_features, decode_predictions};
 use super::reduce::{BiasPartial, FileReduced, FileReducer, ReducePlan};
 use super::truth::{IdHash, MISS_BATCH, SeqSet, TooManyLabels, TruthIndex, id_hash};
+use crate::config::source::InferenceIdPrefix;
 use crate::limits::{MAX_CAPTURE_OBJECT_BYTES, too_large_for};
 use crate::schedule::window::Window;
 use crate::store::{ObjectMeta, ObjectStore, StoreError, join_key};
@@ -110,6 +111,9 @@ pub struct Decoder {
     pub threshold: f64,
     /// Explainability reads only the features: responses are not decoded (predictions Null).
     pub ignore_output: bool,
+    /// Only the invocations whose `inferenceId` begins with this (one target model of a
+    /// multi-model endpoint); the others are counted in `not_selected`, never decoded.
+    pub select: Option<InferenceIdPrefix>,
 }
 
 impl Decoder {
@@ -210,6 +214,7 @@ struct CaptureFile {
     lines: usize,
     records_in_window: usize,
     outside_window: usize,
+    not_selected: usize,
     malformed: Malformed,
 }
 
@@ -251,6 +256,12 @@ impl CaptureFile {
     ) {
         if !window.contains(line.inference_time) {
             self.outside_window += 1;
+            return;
+        }
+        if let Some(p) = &decoder.select
+            && !p.selects(line.inference_id.as_deref())
+        {
+            self.not_selected += 1;
             return;
         }
         match decoder.decode(line) {
@@ -314,6 +325,10 @@ pub struct CaptureRead {
     pub records_in_window: usize,
     /// Lines skipped because their `inferenceTime` is outside the window.
     pub outside_window: usize,
+    /// Lines in the window skipped because their `inferenceId` lacks the schedule's
+    /// `inference_id_prefix` (another target model's traffic).
+    #[serde(default)]
+    pub not_selected: usize,
     pub malformed: Malformed,
     pub list_seconds: f64,
     pub read_seconds: f64,
@@ -383,6 +398,7 @@ impl CaptureRead {
         self.lines += later.lines;
         self.records_in_window += later.records_in_window;
         self.outside_window += later.outside_window;
+        self.not_selected += later.not_selected;
         self.malformed.extend(later.malformed);
         self.list_seconds = self.list_seconds.max(later.list_seconds);
         self.read_seconds = self.read_seconds.max(later.read_seconds);
@@ -394,6 +410,7 @@ impl CaptureRead {
         self.lines += f.lines;
         self.records_in_window += f.records_in_window;
         self.outside_window += f.outside_window;
+        self.not_selected += f.not_selected;
         self.malformed.extend(std::mem::take(&mut f.malformed));
     }
 }
@@ -779,6 +796,7 @@ mod tests {
             expected_features: None,
             threshold: 0.5,
             ignore_output: false,
+            select: None,
         };
         let line = |width: usize| {
             serde_json::json!({
@@ -803,6 +821,57 @@ mod tests {
             e,
             "endpointInput: a record has 10001 features, more than the 10000 driftwatch analyses"
         );
+    }
+
+    /// One target model of a multi-model endpoint: only the invocations whose inferenceId
+    /// has the prefix are decoded; the others (and those without an id) are counted, and a
+    /// malformed payload of another model's invocation is not this schedule's problem.
+    #[test]
+    fn a_prefix_reads_one_target_models_invocations_and_counts_the_others() {
+        let line = |id: Option<&str>, data: &str| {
+            let mut meta =
+                serde_json::json!({"eventId": "e", "inferenceTime": "2024-01-19T11:00:00Z"});
+            if let Some(id) = id {
+                meta["inferenceId"] = id.into();
+            }
+            serde_json::json!({
+                "captureData": {
+                    "endpointInput": {"observedContentType": "text/csv", "mode": "INPUT",
+                        "data": data, "encoding": "CSV"},
+                    "endpointOutput": {"observedContentType": "text/csv", "mode": "OUTPUT",
+                        "data": "0.7", "encoding": "CSV"}},
+                "eventMetadata": meta,
+                "eventVersion": "0"
+            })
+            .to_string()
+        };
+        let file = [
+            line(Some("a/1"), "1,2"),
+            line(Some("b/1"), "not,a,row,of,two"),
+            line(None, "3,4"),
+            line(Some("a/2"), "5,6"),
+        ]
+        .join("\n");
+        let d = Decoder {
+            features: None,
+            outputs: OutputLocators {
+                inference: None,
+                probability: Some(super::super::payload::OutputLocator::Index(0)),
+            },
+            expected_features: Some(2),
+            threshold: 0.5,
+            ignore_output: false,
+            select: Some(InferenceIdPrefix::parse("a/").unwrap()),
+        };
+        let window = Window {
+            start: "2024-01-19T11:00:00Z".parse().unwrap(),
+            end: "2024-01-19T12:00:00Z".parse().unwrap(),
+        };
+        let mut keys = Vec::new();
+        let f = parse_capture_file("k", file.as_bytes(), window, &d, |e| keys.push(e.key));
+        assert_eq!(keys, ["a/1", "a/2"]);
+        assert_eq!((f.lines, f.not_selected, f.records_in_window), (4, 2, 2));
+        assert_eq!(f.malformed.count, 0);
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub use location::Location;
 pub use names::SageMakerName;
 pub use problems::{InvalidDocument, Problem, Problems};
 pub use schedules::{Monitor, Schedule, ScheduleFile};
-pub use source::{BatchFormat, Source};
+pub use source::{BatchFormat, InferenceIdPrefix, Source};
 
 /// Reads and validates a Clarify analysis config file for `purpose`.
 pub fn load_analysis_config(

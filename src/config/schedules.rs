@@ -14,7 +14,7 @@ use super::location::Location;
 use super::names::SageMakerName;
 use super::node::{MapReader, Node, describe, index_path, key_path};
 use super::problems::{InvalidDocument, Problems};
-use super::source::{BatchFormat, Source};
+use super::source::{BatchFormat, InferenceIdPrefix, Source};
 use crate::schedule::cadence::{ACCEPTED_FORMS, Cadence, Hour, HourInterval, SubHourPeriod};
 use crate::schedule::cron::parse_sagemaker_cron;
 use crate::schedule::window::WindowSpec;
@@ -47,6 +47,7 @@ const SCHEDULE_KEYS: &[&str] = &[
     "check",
     "executor",
     "shadow_endpoint",
+    "inference_id_prefix",
 ];
 const TOP_KEYS: &[&str] = &["defaults", "schedules"];
 const DEFAULT_MAX_RUNTIME: Duration = Duration::from_secs(30 * 60);
@@ -138,6 +139,15 @@ impl Schedule {
     /// The monitored endpoint's name; empty for a batch transform schedule, whose output
     /// folders, records and dashboards have no endpoint (SageMaker's
     /// `{output}/{schedule}/yyyy/mm/dd/hh` for batch).
+    /// The invocations this schedule reads out of its endpoint's capture, when it monitors one
+    /// target model (`inference_id_prefix`).
+    pub fn select(&self) -> Option<&InferenceIdPrefix> {
+        match &self.source {
+            Source::Endpoint { select, .. } => select.as_ref(),
+            Source::BatchTransform { .. } => None,
+        }
+    }
+
     pub fn endpoint(&self) -> &str {
         self.source.endpoint().map_or("", SageMakerName::as_str)
     }
@@ -524,6 +534,27 @@ fn read_schedule(entry: &Entry<'_>, base: &Location, problems: &mut Problems) ->
             e,
         );
     }
+    // A multi-model endpoint answers for the target model a request names; the predictor
+    // names none, so one target model's synthetic rows need an endpoint serving it alone.
+    if kind == Some(Purpose::ExplainabilityMonitor)
+        && entry.get("shadow_endpoint").is_none()
+        && source.as_ref().is_some_and(|s| {
+            matches!(
+                s,
+                Source::Endpoint {
+                    select: Some(_),
+                    ..
+                }
+            )
+        })
+        && !matches!(&analysis_config, Some(AnalysisConfigRef::Loaded { config, .. }) if config.extensions.model.is_some())
+        && let Some(f) = entry.get("inference_id_prefix")
+    {
+        problems.push(
+            f.path,
+            "an explainability schedule of one target model needs shadow_endpoint: NAME (an endpoint serving that model alone, data capture off) or driftwatch.model: a multi-model endpoint answers only for the target model a request names",
+        );
+    }
     let offset = |key: &str, problems: &mut Problems| {
         let f = entry.get(key)?;
         let s = f.node().as_str(problems)?;
@@ -664,9 +695,21 @@ fn read_source(entry: &Entry<'_>, problems: &mut Problems) -> Option<Source> {
         (Some(e), None) => {
             let name = name_at(&e, problems);
             let variant = entry.get("variant").and_then(|f| name_at(&f, problems));
+            let select = match entry.get("inference_id_prefix") {
+                None => None,
+                Some(f) => {
+                    let s = f.node().as_str(problems)?;
+                    Some(
+                        InferenceIdPrefix::parse(s)
+                            .map_err(|e| problems.push(f.path.clone(), e))
+                            .ok()?,
+                    )
+                }
+            };
             Some(Source::Endpoint {
                 name: name?,
                 variant,
+                select,
             })
         }
         (None, Some(b)) => {
@@ -674,6 +717,12 @@ fn read_source(entry: &Entry<'_>, problems: &mut Problems) -> Option<Source> {
                 problems.push(
                     v.path,
                     "is not used by a batch_transform schedule (batch capture has no variants; remove it)",
+                );
+            }
+            if let Some(v) = entry.get("inference_id_prefix") {
+                problems.push(
+                    v.path,
+                    "is not used by a batch_transform schedule (a transform job's SageMakerInferenceId is generated, not the caller's; remove it)",
                 );
             }
             let m = MapReader::new(&b.path, b.value, problems)?;

@@ -19,6 +19,9 @@ pub enum Source {
     Endpoint {
         name: SageMakerName,
         variant: Option<SageMakerName>,
+        /// `inference_id_prefix:` only the invocations whose `inferenceId` starts with it
+        /// (one target model of a multi-model endpoint; see [`InferenceIdPrefix`]).
+        select: Option<InferenceIdPrefix>,
     },
     /// Batch transform jobs whose `DataCaptureConfig.DestinationS3Uri` is the schedule's
     /// `data_capture` (`batch_transform:`).
@@ -39,10 +42,17 @@ impl Source {
 impl std::fmt::Display for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Endpoint { name, variant } => {
+            Self::Endpoint {
+                name,
+                variant,
+                select,
+            } => {
                 write!(f, "endpoint {name}")?;
-                match variant {
-                    Some(v) => write!(f, "/{v}"),
+                if let Some(v) = variant {
+                    write!(f, "/{v}")?;
+                }
+                match select {
+                    Some(p) => write!(f, " (inferenceId {:?}…)", p.as_str()),
                     None => Ok(()),
                 }
             }
@@ -57,6 +67,48 @@ impl std::fmt::Display for Source {
                 }
             ),
         }
+    }
+}
+
+/// The invocations of one target model of a multi-model endpoint: those whose caller set an
+/// `InferenceId` starting with this prefix.
+///
+/// Why a prefix of the id: a capture record holds no target model (SageMaker Model Monitor
+/// monitors single-model endpoints only), and the `InferenceId` is the one field of a capture
+/// record the caller writes that the ground truth carries too, so the same prefix selects
+/// both sides of the merge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InferenceIdPrefix(String);
+
+/// InvokeEndpoint's `InferenceId` is at most 64 characters.
+const MAX_INFERENCE_ID: usize = 64;
+
+impl InferenceIdPrefix {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if s.is_empty() {
+            return Err("must not be empty (leave the key out to monitor every invocation)".into());
+        }
+        if s.chars().count() > MAX_INFERENCE_ID {
+            return Err(format!(
+                "is {} characters; an InferenceId has at most {MAX_INFERENCE_ID}",
+                s.chars().count()
+            ));
+        }
+        if s.starts_with(char::is_whitespace) || s.chars().any(char::is_control) {
+            return Err(format!(
+                "{s:?} cannot begin an InferenceId (no leading space, no control characters)"
+            ));
+        }
+        Ok(Self(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether an invocation with this `inferenceId` (None: the caller set none) is selected.
+    pub fn selects(&self, inference_id: Option<&str>) -> bool {
+        inference_id.is_some_and(|id| id.starts_with(&self.0))
     }
 }
 
@@ -175,6 +227,22 @@ mod tests {
             read(json!({"csv": null})),
             Ok(BatchFormat::Csv { header: false })
         );
+    }
+
+    #[test]
+    fn a_prefix_selects_only_ids_that_begin_with_it() {
+        let p = InferenceIdPrefix::parse("fraud-v2/").unwrap();
+        assert!(p.selects(Some("fraud-v2/123")));
+        assert!(p.selects(Some("fraud-v2/")));
+        assert!(!p.selects(Some("fraud-v1/123")));
+        assert!(!p.selects(Some("x-fraud-v2/123")));
+        // An invocation without an InferenceId belongs to no target model.
+        assert!(!p.selects(None));
+        assert!(InferenceIdPrefix::parse("").is_err());
+        assert!(InferenceIdPrefix::parse(" a").is_err());
+        assert!(InferenceIdPrefix::parse("a\tb").is_err());
+        assert!(InferenceIdPrefix::parse(&"a".repeat(65)).is_err());
+        assert!(InferenceIdPrefix::parse(&"a".repeat(64)).is_ok());
     }
 
     #[test]

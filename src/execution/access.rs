@@ -107,10 +107,12 @@ pub async fn check_access(schedule: &Schedule, clients: &AwsClients) -> Vec<Prob
         Source::Endpoint {
             name,
             variant: Some(v),
+            ..
         } => join_key(name.as_str(), v.as_str()),
         Source::Endpoint {
             name,
             variant: None,
+            ..
         } => name.as_str().to_string(),
         // The manifests the monitor reads.
         Source::BatchTransform { .. } => match schedule.monitor {

@@ -93,6 +93,7 @@ fn decoder(schedule: &Schedule, spec: &FrameSpec) -> Result<Decoder, ExecutionEr
         expected_features: spec.features.as_ref().map(Vec::len),
         threshold: spec.threshold,
         ignore_output: false,
+        select: schedule.select().cloned(),
     })
 }
 

@@ -94,7 +94,7 @@ pub(super) async fn list_window(
     clients: &AwsClients,
 ) -> Result<Listed, ExecutionError> {
     Ok(match &schedule.source {
-        Source::Endpoint { name, variant } => {
+        Source::Endpoint { name, variant, .. } => {
             let store = Store::open(&schedule.data_capture, clients).await;
             let listing = list_capture(
                 &store,
@@ -157,6 +157,11 @@ pub(super) fn no_capture(prefix: &str, window: Window, trace: &Trace) -> Executi
             "no usable captured data in window {range} under {prefix}: {} capture lines were malformed (first: {})",
             trace.counts.capture_malformed,
             trace.malformed.locations.first().map_or("", String::as_str)
+        )
+    } else if trace.counts.capture_not_selected > 0 {
+        format!(
+            "no captured data of this target model in window {range} under {prefix}: {} capture lines in the window have no inferenceId beginning with the schedule's inference_id_prefix",
+            trace.counts.capture_not_selected
         )
     } else {
         format!("no captured data in window {range} under {prefix}")

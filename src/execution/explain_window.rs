@@ -78,6 +78,7 @@ pub async fn gather(
         expected_features: features.map(<[String]>::len),
         threshold: 0.5,
         ignore_output: true,
+        select: schedule.select().cloned(),
     };
     trace.lap("config");
     let mut kept = RowSample::new(max_records, seed);

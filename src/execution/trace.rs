@@ -52,6 +52,7 @@ impl Trace {
         self.counts.capture_lines = capture.lines;
         self.counts.capture_records = capture.records_in_window;
         self.counts.capture_outside_window = capture.outside_window;
+        self.counts.capture_not_selected = capture.not_selected;
         self.counts.capture_malformed = capture.malformed.count;
         self.malformed
             .extend(std::mem::take(&mut capture.malformed));

@@ -100,6 +100,10 @@ pub struct Counts {
     /// window.
     pub capture_records: usize,
     pub capture_outside_window: usize,
+    /// Capture lines in the window that another target model's `inferenceId` prefix left out
+    /// (`inference_id_prefix`; 0 without one).
+    #[serde(default)]
+    pub capture_not_selected: usize,
     pub capture_malformed: usize,
     pub ground_truth_files: usize,
     pub ground_truth_records: usize,
