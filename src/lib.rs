@@ -20,6 +20,7 @@ pub(crate) mod check;
 pub mod config;
 pub mod daemon;
 pub(crate) mod dashboard;
+pub mod data_quality;
 pub(crate) mod dataset;
 pub mod demo;
 pub mod execution;

@@ -39,6 +39,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     ("bias", &["config", "sagemaker", "stats", "wide"]),
+    // The data-quality engine: Deequ's profile and checks on the wire formats' types.
+    ("data_quality", &["gzip", "limits", "sagemaker"]),
     // The endpoint predictor is an AWS client.
     (
         "explain",

@@ -11,6 +11,7 @@ mod plan;
 mod run;
 mod serve;
 mod shard;
+mod suggest_baseline;
 mod validate;
 
 use std::path::PathBuf;
@@ -119,6 +120,19 @@ impl CheckFlags {
 pub enum LogFormat {
     Human,
     Json,
+}
+
+/// `suggest-baseline --type`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BaselineType {
+    #[value(name = "data_quality")]
+    DataQuality,
+}
+
+/// `suggest-baseline --dataset-format`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BaselineFormat {
+    Csv,
 }
 
 #[derive(Subcommand, Debug)]
@@ -357,6 +371,27 @@ pub enum Command {
         #[arg(long, env = "DRIFTWATCH_CONFIG")]
         config: String,
     },
+    /// Make a monitor's baseline from a dataset, as SageMaker's `suggest_baseline` does:
+    /// `--type data_quality` writes statistics.json and constraints.json into --output
+    /// (both or neither). Exit 0 written, 2 bad input.
+    SuggestBaseline {
+        /// The monitor type the baseline is for.
+        #[arg(long = "type", value_enum)]
+        monitor: BaselineType,
+        /// The dataset (plain or gzip-compressed).
+        #[arg(long)]
+        dataset: PathBuf,
+        /// How the dataset is written (the SDK's `DatasetFormat`).
+        #[arg(long, value_enum, default_value = "csv")]
+        dataset_format: BaselineFormat,
+        /// The CSV's first line names the columns (else they are `_c0`, `_c1`, … as
+        /// SageMaker names them).
+        #[arg(long)]
+        header: bool,
+        /// Output directory.
+        #[arg(long)]
+        output: PathBuf,
+    },
     /// Print the executions due between two times, one JSON object per line.
     Plan {
         /// The schedules file: a path or an S3 URI (s3://bucket/key.yaml).
@@ -590,6 +625,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             run,
             shard,
         } => shard::shard_command(&config, &schedule, &at, &run, shard),
+        Command::SuggestBaseline {
+            monitor: BaselineType::DataQuality,
+            dataset,
+            dataset_format: BaselineFormat::Csv,
+            header,
+            output,
+        } => suggest_baseline::data_quality_command(&dataset, header, &output),
         Command::Plan {
             config,
             schedule,

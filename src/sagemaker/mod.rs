@@ -7,6 +7,8 @@
 //! through one definition.
 
 pub(crate) mod analysis;
+pub mod data_quality;
+pub mod jackson;
 pub(crate) mod json;
 pub(crate) mod layout;
 pub(crate) mod number;

@@ -67,6 +67,14 @@ pub fn push_py_float_repr(out: &mut String, x: f64) {
 /// The significant digits (no leading or trailing zeros, at least one) and the decimal
 /// exponent of the first one, from ryu's output: `1.5e16`, `1e-7`, `123.45`, `0.00123`,
 /// `100.0`.
+/// The shortest round-trip digits of finite `x`'s magnitude (no leading or trailing zeros,
+/// at least one digit) and the decimal exponent of the first: `0.0125` → ("125", -2).
+pub(crate) fn round_trip_digits(x: f64) -> (String, i32) {
+    let mut ryu = ryu::Buffer::new();
+    let (digits, exp) = shortest_digits(ryu.format_finite(x.abs()));
+    (digits.as_str().to_string(), exp)
+}
+
 fn shortest_digits(s: &str) -> (Buf, i32) {
     let mut digits = Buf::default();
     let (mantissa, exp) = match s.split_once('e') {

@@ -1,0 +1,104 @@
+//! `driftwatch suggest-baseline --type data_quality` end to end: the SDK's real baselining job
+//! reproduced from its input, and bad datasets refused with the line and nothing written.
+
+mod common;
+
+use std::io::Write;
+
+const DIR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/sagemaker_data_quality/sdk"
+);
+
+fn suggest(dataset: &std::path::Path, out: &std::path::Path, header: bool) -> common::Run {
+    let mut args = vec![
+        "suggest-baseline",
+        "--type",
+        "data_quality",
+        "--dataset",
+        dataset.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ];
+    if header {
+        args.push("--header");
+    }
+    common::driftwatch(&args)
+}
+
+#[test]
+fn the_sdk_baselining_job_is_reproduced_from_its_input_even_gzipped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = std::fs::read(format!("{DIR}/baseline_dataset.csv")).unwrap();
+    let gz = tmp.path().join("baseline.csv.gz");
+    let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(&csv).unwrap();
+    std::fs::write(&gz, z.finish().unwrap()).unwrap();
+    for dataset in [
+        std::path::PathBuf::from(format!("{DIR}/baseline_dataset.csv")),
+        gz,
+    ] {
+        let out = tmp.path().join("out");
+        let r = suggest(&dataset, &out, false);
+        assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+        assert!(r.stdout.contains("6 features, 100 items"), "{}", r.stdout);
+        assert_eq!(
+            std::fs::read_to_string(out.join("statistics.json")).unwrap(),
+            std::fs::read_to_string(format!("{DIR}/statistics.json")).unwrap()
+        );
+        let c: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("constraints.json")).unwrap()).unwrap();
+        assert_eq!(c["features"][5]["num_constraints"]["is_non_negative"], true);
+        assert_eq!(
+            c["monitoring_config"]["distribution_constraints"]["categorical_drift_method"],
+            "LInfinity"
+        );
+    }
+}
+
+#[test]
+fn a_header_names_the_features_and_a_bad_dataset_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = tmp.path().join("good.csv");
+    std::fs::write(&good, "age,city\n31,Paris\n40,Lyon\n,Paris\n").unwrap();
+    let out = tmp.path().join("out");
+    let r = suggest(&good, &out, true);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("statistics.json")).unwrap()).unwrap();
+    assert_eq!(s["features"][0]["name"], "age");
+    assert_eq!(s["features"][0]["inferred_type"], "Integral");
+    assert_eq!(
+        s["features"][0]["numerical_statistics"]["common"]["num_missing"],
+        1
+    );
+    assert_eq!(s["features"][1]["inferred_type"], "String");
+
+    for (name, bytes, says) in [
+        (
+            "ragged.csv",
+            &b"a,b\n1,2\n3\n"[..],
+            "ragged.csv:3: has 1 cells, the header has 2",
+        ),
+        // \xe9 is é in Latin-1: not UTF-8.
+        (
+            "latin1.csv",
+            &b"a,b\n1,caf\xe9\n"[..],
+            "latin1.csv:2: is not UTF-8",
+        ),
+        (
+            "quote.csv",
+            &b"a,b\n1,\"open\n"[..],
+            "quote.csv:2: a quoted cell is not closed",
+        ),
+    ] {
+        let path = tmp.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let out = tmp.path().join(format!("out-{name}"));
+        let r = suggest(&path, &out, true);
+        assert_eq!(r.code, 2, "{name}: {}", r.stdout);
+        assert!(r.stderr.contains(says), "{name}: {}", r.stderr);
+        assert!(!out.join("statistics.json").exists(), "{name}");
+        assert!(!out.join("constraints.json").exists(), "{name}");
+    }
+}

@@ -1,0 +1,115 @@
+//! The data-quality profile against real outputs of SageMaker's analyzer container:
+//! - the SDK repository's baselining job (`tests/fixtures/sagemaker_data_quality/sdk/`: its
+//!   input CSV and the statistics.json and constraints.json the container wrote), byte for
+//!   byte;
+//! - ten-feature-hundreds windows profiled by a real monitoring schedule
+//!   (`black_belt/`, from aws-samples/aws-ml-jp): each numeric feature's sketch holds its
+//!   values in input order, so profiling them again must give every statistic the container
+//!   printed, bit for bit.
+
+use driftwatch::data_quality::csv::profile_csv;
+use driftwatch::data_quality::profile::ColumnProfile;
+use driftwatch::data_quality::suggest::suggest;
+use driftwatch::sagemaker::data_quality::{Constraints, Statistics};
+use driftwatch::sagemaker::jackson::{jackson_bytes, java_double};
+
+const DIR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/sagemaker_data_quality"
+);
+
+fn read(rel: &str) -> Vec<u8> {
+    std::fs::read(format!("{DIR}/{rel}")).unwrap()
+}
+
+#[test]
+fn the_sdk_baselining_jobs_statistics_are_reproduced_byte_for_byte() {
+    let profile = profile_csv(
+        &read("sdk/baseline_dataset.csv"),
+        false,
+        "baseline_dataset.csv",
+    )
+    .unwrap();
+    let ours = String::from_utf8(jackson_bytes(&profile.statistics())).unwrap();
+    let theirs = String::from_utf8(read("sdk/statistics.json")).unwrap();
+    assert_eq!(ours, theirs);
+}
+
+#[test]
+fn the_sdk_baselining_jobs_constraints_are_reproduced() {
+    let profile = profile_csv(
+        &read("sdk/baseline_dataset.csv"),
+        false,
+        "baseline_dataset.csv",
+    )
+    .unwrap();
+    let mut ours = suggest(&profile);
+    // Containers since 2023 add the categorical keys (the SDK's integration test asserts
+    // them); the 2021 file predates them. Everything else is the file, byte for byte.
+    let d = &mut ours.monitoring_config.distribution_constraints;
+    assert_eq!(d.categorical_comparison_threshold, Some(0.1));
+    assert_eq!(d.categorical_drift_method.as_deref(), Some("LInfinity"));
+    d.categorical_comparison_threshold = None;
+    d.categorical_drift_method = None;
+    let theirs = String::from_utf8(read("sdk/good_cases/constraints.json")).unwrap();
+    assert_eq!(String::from_utf8(jackson_bytes(&ours)).unwrap(), theirs);
+    // And the file reads back as the same constraints.
+    let back: Constraints = serde_json::from_str(&theirs).unwrap();
+    assert_eq!(back, ours);
+}
+
+#[test]
+fn the_sdk_integration_tests_dataset_has_418_items() {
+    let profile = profile_csv(&read("sdk/monitor_baseline_dataset.csv"), false, "d.csv").unwrap();
+    assert_eq!(profile.statistics().dataset.item_count, 418);
+    assert_eq!(profile.names.len(), 10);
+}
+
+#[test]
+fn a_real_monitoring_windows_numeric_statistics_are_reproduced_from_its_sketches() {
+    let mut checked = 0;
+    for window in ["2020/02/03/01", "2020/04/06/01"] {
+        let bytes = read(&format!("black_belt/{window}/statistics.json"));
+        let theirs: Statistics = serde_json::from_slice(&bytes).unwrap();
+        for f in &theirs.features {
+            let Some(ns) = &f.numerical_statistics else {
+                continue;
+            };
+            let data = &ns.distribution.kll.sketch.data;
+            // One level: every value, in the order the window held them.
+            assert_eq!(data.len(), 1, "{}", f.name);
+            let mut c = ColumnProfile::new();
+            for x in &data[0] {
+                c.add(Some(&java_double(*x)));
+            }
+            for _ in 0..ns.common.num_missing {
+                c.add(None);
+            }
+            let ours = c.statistics(&f.name);
+            let ours = ours.numerical_statistics.unwrap();
+            assert_eq!(ours.common, ns.common, "{window} {}", f.name);
+            for (what, a, b) in [
+                ("mean", ours.mean, ns.mean),
+                ("sum", ours.sum, ns.sum),
+                ("std_dev", ours.std_dev, ns.std_dev),
+                ("min", ours.min, ns.min),
+                ("max", ours.max, ns.max),
+            ] {
+                assert_eq!(
+                    a.to_bits(),
+                    b.to_bits(),
+                    "{window} {} {what}: {a} vs {b}",
+                    f.name
+                );
+            }
+            assert_eq!(ours.distribution, ns.distribution, "{window} {}", f.name);
+            checked += 1;
+        }
+        // The whole file, re-serialised, is the container's text.
+        assert_eq!(
+            String::from_utf8(jackson_bytes(&theirs)).unwrap(),
+            String::from_utf8(bytes).unwrap()
+        );
+    }
+    assert_eq!(checked, 286);
+}
