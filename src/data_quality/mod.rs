@@ -8,6 +8,7 @@ pub mod csv;
 pub mod datatype;
 pub mod distance;
 pub mod error;
+pub mod hll;
 pub mod kll;
 pub mod moments;
 pub mod profile;

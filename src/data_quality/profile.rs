@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 
 use super::datatype::{InferredType, TypeCounts};
+use super::hll::Hll;
 use super::kll::{self, Kll};
 use super::moments::Moments;
 use crate::sagemaker::data_quality::{
@@ -31,6 +32,8 @@ pub struct ColumnProfile {
     /// Over the values that parse as numbers.
     pub moments: Moments,
     pub sketch: Kll,
+    /// Every present value's text, for `distinct_count`.
+    pub distinct: Hll,
     /// Exact counts of each value, until there are more than [`MAX_CATEGORIES`].
     pub counts: Option<BTreeMap<String, u64>>,
 }
@@ -47,6 +50,7 @@ impl ColumnProfile {
     pub fn add(&mut self, value: Option<&str>) {
         self.types.add(value);
         let Some(text) = value else { return };
+        self.distinct.add(text);
         if let Some(x) = cast_number(text) {
             self.moments.update(x);
             self.sketch.update(x);
@@ -67,6 +71,7 @@ impl ColumnProfile {
         self.types.merge(&later.types);
         self.moments.merge(&later.moments);
         self.sketch.merge(&later.sketch);
+        self.distinct.merge(&later.distinct);
         self.counts = match (self.counts.take(), &later.counts) {
             (Some(mut a), Some(b)) => {
                 for (k, v) in b {
@@ -104,20 +109,19 @@ impl ColumnProfile {
         } else if matches!(t, InferredType::String | InferredType::Boolean) {
             f.string_statistics = Some(StringStatistics {
                 common,
-                distinct_count: self.counts.as_ref().map_or(f64::NAN, |c| c.len() as f64),
-                distribution: StringDistribution {
+                distinct_count: self.distinct.estimate(),
+                // Past MAX_CATEGORIES distinct values there is no exact histogram to show.
+                distribution: self.counts.as_ref().map(|counts| StringDistribution {
                     categorical: CategoricalDistribution {
-                        buckets: self
-                            .counts
+                        buckets: counts
                             .iter()
-                            .flatten()
                             .map(|(value, &count)| CategoricalBucket {
                                 value: value.clone(),
                                 count,
                             })
                             .collect(),
                     },
-                },
+                }),
             });
         }
         f

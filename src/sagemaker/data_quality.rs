@@ -79,7 +79,9 @@ pub struct KllParameters {
 pub struct StringStatistics {
     pub common: Common,
     pub distinct_count: f64,
-    pub distribution: StringDistribution,
+    /// Left out when a column has too many distinct values for an exact histogram.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<StringDistribution>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
