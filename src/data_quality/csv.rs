@@ -8,7 +8,23 @@
 use super::error::DataQualityError;
 use super::profile::Profile;
 
-/// Splits one line into cells (`None`: empty and unquoted). `Err` names what is wrong.
+/// Splits one line into cells (`None`: empty and unquoted), borrowing them when the line
+/// quotes nothing (most lines of most files).
+fn split(line: &str) -> Result<Vec<Option<std::borrow::Cow<'_, str>>>, String> {
+    if !line.contains('"') {
+        return Ok(line
+            .split(',')
+            .map(|c| (!c.is_empty()).then_some(std::borrow::Cow::Borrowed(c)))
+            .collect());
+    }
+    Ok(cells(line)?
+        .into_iter()
+        .map(|c| c.map(std::borrow::Cow::Owned))
+        .collect())
+}
+
+/// Splits one line with quotes into cells (`None`: empty and unquoted). `Err` names what is
+/// wrong.
 fn cells(line: &str) -> Result<Vec<Option<String>>, String> {
     let mut out = Vec::new();
     let mut chars = line.chars().peekable();
@@ -68,7 +84,7 @@ pub fn profile_csv(bytes: &[u8], header: bool, source: &str) -> Result<Profile, 
             at: format!("{source}:{line_no}"),
             reason: format!("is not UTF-8 (byte {} of the line)", e.valid_up_to() + 1),
         })?;
-        let row = cells(line).map_err(|reason| DataQualityError::Input {
+        let row = split(line).map_err(|reason| DataQualityError::Input {
             at: format!("{source}:{line_no}"),
             reason,
         })?;
@@ -78,7 +94,7 @@ pub fn profile_csv(bytes: &[u8], header: bool, source: &str) -> Result<Profile, 
                 let names: Vec<String> = row
                     .into_iter()
                     .enumerate()
-                    .map(|(j, n)| n.unwrap_or_else(|| format!("_c{j}")))
+                    .map(|(j, n)| n.map_or_else(|| format!("_c{j}"), |n| n.into_owned()))
                     .collect();
                 profile = Some(Profile::new(names));
                 continue;

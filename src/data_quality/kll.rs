@@ -43,6 +43,8 @@ impl Compactor {
 pub struct Kll {
     levels: Vec<Compactor>,
     items: usize,
+    /// The sum of the levels' capacities (kept, not recomputed on every update).
+    capacity: usize,
 }
 
 impl Default for Kll {
@@ -50,6 +52,7 @@ impl Default for Kll {
         Self {
             levels: vec![Compactor::default()],
             items: 0,
+            capacity: capacity(0),
         }
     }
 }
@@ -62,7 +65,12 @@ fn capacity(height: usize) -> usize {
 
 impl Kll {
     fn total_capacity(&self) -> usize {
-        (0..self.levels.len()).map(capacity).sum()
+        self.capacity
+    }
+
+    fn push_level(&mut self) {
+        self.levels.push(Compactor::default());
+        self.capacity = (0..self.levels.len()).map(capacity).sum();
     }
 
     fn count_items(&self) -> usize {
@@ -84,7 +92,7 @@ impl Kll {
             return;
         };
         if h + 1 >= self.levels.len() {
-            self.levels.push(Compactor::default());
+            self.push_level();
         }
         let out = self.levels[h].compact();
         self.levels[h + 1].buffer.extend(out);
@@ -95,7 +103,7 @@ impl Kll {
     /// reach the capacity.
     pub fn merge(&mut self, other: &Kll) {
         while self.levels.len() < other.levels.len() {
-            self.levels.push(Compactor::default());
+            self.push_level();
         }
         for (mine, theirs) in self.levels.iter_mut().zip(&other.levels) {
             mine.buffer.extend_from_slice(&theirs.buffer);
@@ -126,10 +134,15 @@ impl Kll {
                 ..Compactor::default()
             })
             .collect();
-        let mut k = Self { levels, items: 0 };
+        let mut k = Self {
+            levels,
+            items: 0,
+            capacity: 0,
+        };
         if k.levels.is_empty() {
             k.levels.push(Compactor::default());
         }
+        k.capacity = (0..k.levels.len()).map(capacity).sum();
         k.items = k.count_items();
         k
     }

@@ -9,7 +9,10 @@
 //! (`merge` is Spark's merge of partition states), so a window profiled object by object and
 //! merged in listing order gives the same statistics in one process, in shards or on Ray.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+
+/// Value counts: hashed while counting, sorted when written.
+pub type Counts = HashMap<String, u64, foldhash::fast::FixedState>;
 
 use super::datatype::{InferredType, TypeCounts};
 use super::hll::Hll;
@@ -35,13 +38,13 @@ pub struct ColumnProfile {
     /// Every present value's text, for `distinct_count`.
     pub distinct: Hll,
     /// Exact counts of each value, until there are more than [`MAX_CATEGORIES`].
-    pub counts: Option<BTreeMap<String, u64>>,
+    pub counts: Option<Counts>,
 }
 
 impl ColumnProfile {
     pub fn new() -> Self {
         Self {
-            counts: Some(BTreeMap::new()),
+            counts: Some(Counts::default()),
             ..Self::default()
         }
     }
@@ -113,9 +116,9 @@ impl ColumnProfile {
                 // Past MAX_CATEGORIES distinct values there is no exact histogram to show.
                 distribution: self.counts.as_ref().map(|counts| StringDistribution {
                     categorical: CategoricalDistribution {
-                        buckets: counts
-                            .iter()
-                            .map(|(value, &count)| CategoricalBucket {
+                        buckets: sorted(counts)
+                            .into_iter()
+                            .map(|(value, count)| CategoricalBucket {
                                 value: value.clone(),
                                 count,
                             })
@@ -162,6 +165,13 @@ impl ColumnProfile {
             },
         }
     }
+}
+
+/// The counts by value (byte order).
+pub fn sorted(counts: &Counts) -> Vec<(&String, u64)> {
+    let mut v: Vec<(&String, u64)> = counts.iter().map(|(k, &c)| (k, c)).collect();
+    v.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    v
 }
 
 /// Spark's cast of a numeric-looking string to a number: surrounding spaces trimmed, a

@@ -90,7 +90,7 @@ fn domains(c: &ColumnProfile) -> Option<Vec<String>> {
     if singletons as f64 / counts.len() as f64 > 0.1 {
         return None;
     }
-    let mut values: Vec<(&String, u64)> = counts.iter().map(|(k, &v)| (k, v)).collect();
+    let mut values = super::profile::sorted(counts);
     // Most frequent first; ties by value, last first (Deequ sorts ascending and reverses).
     values.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(a.0)));
     Some(values.into_iter().map(|(k, _)| k.clone()).collect())
