@@ -128,3 +128,100 @@ fn a_string_columns_statistics_are_the_containers() {
         serde_json::from_slice(&read("sdk/monitor_statistics.json")).unwrap();
     assert_eq!(ours, theirs);
 }
+
+/// A real monitoring schedule's violations (aws-ml-jp's black-belt reports): the window's
+/// profile rebuilt from its statistics.json, checked against the baseline's constraints, gives
+/// the container's data-type violations, sentence for sentence. (Its drift violations need the
+/// baseline's statistics, which that repository lost: drift is reported not checked.)
+#[test]
+fn a_real_windows_data_type_violations_are_the_containers() {
+    use driftwatch::data_quality::check::check;
+    use driftwatch::data_quality::profile::Profile;
+    use std::collections::BTreeSet;
+
+    let constraints: Constraints =
+        serde_json::from_slice(&read("black_belt/baseline_constraints.json")).unwrap();
+    for window in ["2020/02/03/01", "2020/04/06/01"] {
+        let stats: Statistics =
+            serde_json::from_slice(&read(&format!("black_belt/{window}/statistics.json"))).unwrap();
+        let mut profile = Profile::new(stats.features.iter().map(|f| f.name.clone()).collect());
+        profile.rows = stats.dataset.item_count;
+        for (c, f) in profile.columns.iter_mut().zip(&stats.features) {
+            let ns = f.numerical_statistics.as_ref().unwrap();
+            // The values as the window wrote them: integers for a feature it typed Integral.
+            for x in &ns.distribution.kll.sketch.data[0] {
+                let text = match f.inferred_type.as_str() {
+                    "Integral" => format!("{}", *x as i64),
+                    _ => java_double(*x),
+                };
+                c.add(Some(&text));
+            }
+            for _ in 0..ns.common.num_missing {
+                c.add(None);
+            }
+        }
+        let outcome = check(&constraints, None, &profile);
+        let ours: BTreeSet<(String, String, String)> = outcome
+            .violations
+            .iter()
+            .map(|v| {
+                (
+                    v.feature_name.clone(),
+                    v.constraint_check_type.to_string(),
+                    v.description.clone(),
+                )
+            })
+            .collect();
+        let file: serde_json::Value = serde_json::from_slice(&read(&format!(
+            "black_belt/{window}/constraint_violations.json"
+        )))
+        .unwrap();
+        let theirs: BTreeSet<(String, String, String)> = file["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v["constraint_check_type"] != "baseline_drift_check")
+            .map(|v| {
+                let s = |k: &str| v[k].as_str().unwrap().to_string();
+                (
+                    s("feature_name"),
+                    s("constraint_check_type"),
+                    s("description"),
+                )
+            })
+            .collect();
+        assert!(!theirs.is_empty());
+        assert_eq!(ours, theirs, "{window}");
+        assert_eq!(
+            outcome
+                .not_checked
+                .iter()
+                .filter(|n| n.check == "baseline_drift_check")
+                .count(),
+            143
+        );
+    }
+}
+
+/// The SDK's QualityCheckStep cases: its dataset against its own statistics and the good
+/// constraints passes every check (drift 0 against itself); the bad constraints (`_c5`
+/// expected String) fail exactly the data-type check of `_c5`.
+#[test]
+fn the_sdk_quality_check_steps_good_and_bad_baselines() {
+    use driftwatch::data_quality::check::check;
+    let profile = profile_csv(&read("sdk/baseline_dataset.csv"), false, "d.csv").unwrap();
+    let stats: Statistics = serde_json::from_slice(&read("sdk/statistics.json")).unwrap();
+    let good: Constraints =
+        serde_json::from_slice(&read("sdk/good_cases/constraints.json")).unwrap();
+    let bad: Constraints = serde_json::from_slice(&read("sdk/bad_cases/constraints.json")).unwrap();
+    let g = check(&good, Some(&stats), &profile);
+    assert_eq!(g.violations, vec![]);
+    assert_eq!(g.not_checked, vec![]);
+    let b = check(&bad, Some(&stats), &profile);
+    assert_eq!(b.violations.len(), 1, "{:?}", b.violations);
+    assert_eq!(b.violations[0].feature_name, "_c5");
+    assert_eq!(
+        b.violations[0].description,
+        "Data type match requirement is not met. Expected data type: String, Expected match: 100.0%. Observed: Only 0.0% of data is String."
+    );
+}

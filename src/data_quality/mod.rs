@@ -4,6 +4,7 @@
 //! sketch buffer is the container's for the same rows in the same order.
 
 pub mod baseline;
+pub mod check;
 pub mod csv;
 pub mod datatype;
 pub mod distance;
