@@ -229,3 +229,69 @@ fn a_target_models_explainability_schedule_needs_a_shadow_endpoint() {
     let r = common::driftwatch(&["validate", "--config", path.to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 }
+
+/// On a real Ray cluster (3 shards as Ray jobs, capture on the S3 emulator), one target
+/// model's analysis is the bytes of the same model's traffic alone, run in this process.
+#[test]
+fn a_target_models_window_sharded_on_ray_gives_the_bytes_of_its_traffic_alone() {
+    let (Some(url), Some(ray)) = (common::moto_url(), common::ray_url()) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let (alone, shared) = (tmp.path().join("alone"), tmp.path().join("shared"));
+    scenario(&alone, &[1], None);
+    scenario(&shared, &[0, 1], Some("fraud-b/"));
+    let (expected, _) = run(&alone, None);
+
+    let b = common::Bucket::new(&url, "mme-ray");
+    for sub in ["capture", "truth"] {
+        let root = shared.join(sub);
+        for entry in walk(&root) {
+            let key = entry
+                .strip_prefix(&shared)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_string();
+            b.put(&key, &std::fs::read(&entry).unwrap());
+        }
+    }
+    let path = shared.join("schedules.yaml");
+    let yaml = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace(
+            "data_capture: capture",
+            &format!("data_capture: s3://{}/capture", b.name),
+        )
+        .replace(
+            "ground_truth: truth",
+            &format!("ground_truth: s3://{}/truth", b.name),
+        )
+        .replace("output: out", &format!("output: s3://{}/out", b.name));
+    let yaml = format!(
+        "{yaml}    executor:\n      type: ray\n      address: {ray}\n      shards: 3\n      command: {}\n      poll: 200ms\n",
+        env!("CARGO_BIN_EXE_driftwatch")
+    );
+    std::fs::write(&path, yaml).unwrap();
+    let (code, record, stderr) = common::run_record(&path, "s", T, &b.env());
+    assert_eq!(code, 0, "{record}\n{stderr}");
+    assert_eq!(record["counts"]["capture_not_selected"], 181, "{record}");
+    let got = b
+        .get("out/ep/s/2024/01/19/12/analysis.json")
+        .expect("analysis.json");
+    assert_eq!(String::from_utf8(got).unwrap(), expected);
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
