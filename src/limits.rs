@@ -135,7 +135,7 @@ pub fn map_regular(path: &Path, limit: u64) -> std::io::Result<FileBytes> {
 }
 
 /// Opens a regular file of at most `limit` bytes (see [`read_regular`]), and its length.
-fn open_regular(path: &Path, limit: u64) -> std::io::Result<(std::fs::File, u64)> {
+pub fn open_regular(path: &Path, limit: u64) -> std::io::Result<(std::fs::File, u64)> {
     let kind = |meta: &std::fs::Metadata| {
         use std::os::unix::fs::FileTypeExt;
         let t = meta.file_type();

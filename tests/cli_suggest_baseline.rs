@@ -101,4 +101,17 @@ fn a_header_names_the_features_and_a_bad_dataset_writes_nothing() {
         assert!(!out.join("statistics.json").exists(), "{name}");
         assert!(!out.join("constraints.json").exists(), "{name}");
     }
+    // Not a file; not a gzip stream although it starts like one.
+    let r = suggest(tmp.path(), &tmp.path().join("out-dir"), true);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("is a directory"), "{}", r.stderr);
+    let broken = tmp.path().join("broken.csv.gz");
+    std::fs::write(&broken, b"\x1f\x8b\x08\x00garbage").unwrap();
+    let r = suggest(&broken, &tmp.path().join("out-gz"), true);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("broken.csv.gz:1: cannot be read"),
+        "{}",
+        r.stderr
+    );
 }

@@ -3,10 +3,12 @@
 
 use std::path::Path;
 
-use super::csv::profile_csv;
+use std::io::{BufRead, BufReader};
+
+use super::csv::profile_csv_reader;
 use super::error::DataQualityError;
 use super::suggest::suggest;
-use crate::limits::{MAX_OBJECT_BYTES, read_regular};
+use crate::limits::open_regular;
 use crate::sagemaker::data_quality::{Constraints, Statistics};
 
 /// The dataset formats of the SDK's `DatasetFormat` this reads.
@@ -16,7 +18,8 @@ pub enum DatasetFormat {
     Csv { header: bool },
 }
 
-/// Profiles the file at `path` (plain or gzip-compressed) and suggests its constraints.
+/// Profiles the file at `path` (plain or gzip-compressed, read as a stream: any size) and
+/// suggests its constraints.
 pub fn suggest_baseline(
     path: &Path,
     format: DatasetFormat,
@@ -26,10 +29,19 @@ pub fn suggest_baseline(
         at: source.clone(),
         reason,
     };
-    let bytes = read_regular(path, MAX_OBJECT_BYTES).map_err(|e| input(e.to_string()))?;
-    let bytes = crate::gzip::maybe_gunzip(bytes, MAX_OBJECT_BYTES).map_err(input)?;
+    let (file, _) = open_regular(path, u64::MAX).map_err(|e| input(e.to_string()))?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let gzipped = crate::gzip::is_gzip(reader.fill_buf().map_err(|e| input(e.to_string()))?);
+    let reader: Box<dyn BufRead> = if gzipped {
+        Box::new(BufReader::with_capacity(
+            1 << 20,
+            flate2::bufread::MultiGzDecoder::new(reader),
+        ))
+    } else {
+        Box::new(reader)
+    };
     let profile = match format {
-        DatasetFormat::Csv { header } => profile_csv(&bytes, header, &source)?,
+        DatasetFormat::Csv { header } => profile_csv_reader(reader, header, &source)?,
     };
     Ok((profile.statistics(), suggest(&profile)))
 }
