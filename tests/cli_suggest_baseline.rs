@@ -115,3 +115,100 @@ fn a_header_names_the_features_and_a_bad_dataset_writes_nothing() {
         r.stderr
     );
 }
+
+fn check_data(
+    dataset: &str,
+    constraints: &str,
+    statistics: Option<&str>,
+    out: &std::path::Path,
+) -> common::Run {
+    let mut args = vec![
+        "check-data",
+        "--dataset",
+        dataset,
+        "--baseline-constraints",
+        constraints,
+        "--output",
+        out.to_str().unwrap(),
+    ];
+    if let Some(s) = statistics {
+        args.extend(["--baseline-statistics", s]);
+    }
+    common::driftwatch(&args)
+}
+
+/// `check-data` on the SDK QualityCheckStep's data: the good baseline passes (no violations
+/// file), the bad one fails `_c5`'s data type with the container's sentence and text; without
+/// statistics, drift is said not checked; a broken baseline is named.
+#[test]
+fn check_data_passes_and_fails_the_sdk_quality_check_steps_baselines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, stats) = (
+        format!("{DIR}/baseline_dataset.csv"),
+        format!("{DIR}/statistics.json"),
+    );
+    let out = tmp.path().join("out");
+    let r = check_data(
+        &data,
+        &format!("{DIR}/good_cases/constraints.json"),
+        Some(&stats),
+        &out,
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("0 violations, 0 checks not made"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("statistics.json")).unwrap(),
+        std::fs::read_to_string(&stats).unwrap()
+    );
+    assert!(!out.join("constraint_violations.json").exists());
+
+    let r = check_data(
+        &data,
+        &format!("{DIR}/bad_cases/constraints.json"),
+        Some(&stats),
+        &out,
+    );
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(out.join("constraint_violations.json")).unwrap(),
+        "{\n  \"violations\" : [ {\n    \"feature_name\" : \"_c5\",\n    \"constraint_check_type\" : \"data_type_check\",\n    \"description\" : \"Data type match requirement is not met. Expected data type: String, Expected match: 100.0%. Observed: Only 0.0% of data is String.\"\n  } ]\n}"
+    );
+    // A clean check of the same folder leaves no stale violations behind.
+    let r = check_data(
+        &data,
+        &format!("{DIR}/good_cases/constraints.json"),
+        Some(&stats),
+        &out,
+    );
+    assert_eq!(r.code, 0);
+    assert!(!out.join("constraint_violations.json").exists());
+
+    let r = check_data(
+        &data,
+        &format!("{DIR}/good_cases/constraints.json"),
+        None,
+        &out,
+    );
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stdout
+            .contains("not checked  _c0  baseline_drift_check: no baseline statistics"),
+        "{}",
+        r.stdout
+    );
+
+    let broken = tmp.path().join("constraints.json");
+    std::fs::write(&broken, "{\"version\": 0.0}").unwrap();
+    let r = check_data(&data, broken.to_str().unwrap(), None, &out);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("constraints.json: is not a data-quality baseline file"),
+        "{}",
+        r.stderr
+    );
+}

@@ -392,6 +392,27 @@ pub enum Command {
         #[arg(long)]
         output: PathBuf,
     },
+    /// Check a dataset against a data-quality baseline, as a monitoring execution checks a
+    /// window: writes statistics.json and, when something violates, constraint_violations.json
+    /// into --output; prints each violation and each check that could not be made.
+    /// Exit 0 no violation, 1 violations, 2 bad input.
+    CheckData {
+        /// The dataset (plain or gzip-compressed CSV).
+        #[arg(long)]
+        dataset: PathBuf,
+        /// The CSV's first line names the columns (else `_c0`, `_c1`, …).
+        #[arg(long)]
+        header: bool,
+        /// The baseline's constraints.json.
+        #[arg(long, value_name = "FILE")]
+        baseline_constraints: PathBuf,
+        /// The baseline's statistics.json (without it, drift is not checked).
+        #[arg(long, value_name = "FILE")]
+        baseline_statistics: Option<PathBuf>,
+        /// Output directory.
+        #[arg(long)]
+        output: PathBuf,
+    },
     /// Print the executions due between two times, one JSON object per line.
     Plan {
         /// The schedules file: a path or an S3 URI (s3://bucket/key.yaml).
@@ -632,6 +653,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             header,
             output,
         } => suggest_baseline::data_quality_command(&dataset, header, &output),
+        Command::CheckData {
+            dataset,
+            header,
+            baseline_constraints,
+            baseline_statistics,
+            output,
+        } => suggest_baseline::check_data_command(
+            &dataset,
+            header,
+            &baseline_constraints,
+            baseline_statistics.as_deref(),
+            &output,
+        ),
         Command::Plan {
             config,
             schedule,

@@ -2,11 +2,29 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use driftwatch::data_quality::baseline::{DatasetFormat, suggest_baseline};
+use driftwatch::data_quality::baseline::{DatasetFormat, check_dataset, suggest_baseline};
 use driftwatch::sagemaker::jackson::jackson_bytes;
 
-/// Writes statistics.json and constraints.json into `output`: each to a temporary file
-/// first, renamed into place only when both are written.
+/// Writes `files` into `output`: each to a temporary file first, renamed into place only when
+/// all are written.
+fn write_all(output: &Path, files: &[(&str, Vec<u8>)]) -> anyhow::Result<()> {
+    std::fs::create_dir_all(output).with_context(|| format!("creating {}", output.display()))?;
+    let mut staged = Vec::new();
+    for (name, bytes) in files {
+        let mut tmp = tempfile::NamedTempFile::new_in(output)
+            .with_context(|| format!("writing into {}", output.display()))?;
+        std::io::Write::write_all(&mut tmp, bytes)
+            .with_context(|| format!("writing {}", output.join(name).display()))?;
+        staged.push((tmp, output.join(name)));
+    }
+    for (tmp, path) in staged {
+        tmp.persist(&path)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Writes statistics.json and constraints.json into `output`, both or neither.
 pub fn data_quality_command(
     dataset: &Path,
     header: bool,
@@ -19,23 +37,13 @@ pub fn data_quality_command(
             return Ok(ExitCode::from(2));
         }
     };
-    std::fs::create_dir_all(output).with_context(|| format!("creating {}", output.display()))?;
-    let files = [
-        ("statistics.json", jackson_bytes(&statistics)),
-        ("constraints.json", jackson_bytes(&constraints)),
-    ];
-    let mut staged = Vec::new();
-    for (name, bytes) in &files {
-        let mut tmp = tempfile::NamedTempFile::new_in(output)
-            .with_context(|| format!("writing into {}", output.display()))?;
-        std::io::Write::write_all(&mut tmp, bytes)
-            .with_context(|| format!("writing {}", output.join(name).display()))?;
-        staged.push((tmp, output.join(name)));
-    }
-    for (tmp, path) in staged {
-        tmp.persist(&path)
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
+    write_all(
+        output,
+        &[
+            ("statistics.json", jackson_bytes(&statistics)),
+            ("constraints.json", jackson_bytes(&constraints)),
+        ],
+    )?;
     println!(
         "wrote {} and {} ({} features, {} items)",
         output.join("statistics.json").display(),
@@ -44,4 +52,58 @@ pub fn data_quality_command(
         statistics.dataset.item_count
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `check-data`: statistics.json, and constraint_violations.json when something violates (a
+/// violations file left by an earlier check of the same folder is removed).
+pub fn check_data_command(
+    dataset: &Path,
+    header: bool,
+    constraints: &Path,
+    statistics: Option<&Path>,
+    output: &Path,
+) -> anyhow::Result<ExitCode> {
+    let format = DatasetFormat::Csv { header };
+    let (stats, outcome) = match check_dataset(dataset, format, constraints, statistics) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let mut files = vec![("statistics.json", jackson_bytes(&stats))];
+    if !outcome.violations.is_empty() {
+        files.push(("constraint_violations.json", jackson_bytes(&outcome.file())));
+    }
+    write_all(output, &files)?;
+    let stale = output.join("constraint_violations.json");
+    if outcome.violations.is_empty() && stale.exists() {
+        std::fs::remove_file(&stale).with_context(|| format!("removing {}", stale.display()))?;
+    }
+    for v in &outcome.violations {
+        let feature = if v.feature_name.is_empty() {
+            "(dataset)"
+        } else {
+            &v.feature_name
+        };
+        println!(
+            "violation  {feature}  {}: {}",
+            v.constraint_check_type, v.description
+        );
+    }
+    for n in &outcome.not_checked {
+        println!("not checked  {}  {}: {}", n.feature_name, n.check, n.reason);
+    }
+    println!(
+        "{} violations, {} checks not made, {} features, {} items",
+        outcome.violations.len(),
+        outcome.not_checked.len(),
+        stats.features.len(),
+        stats.dataset.item_count
+    );
+    Ok(if outcome.violations.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -1,12 +1,15 @@
 //! `suggest-baseline --type data_quality`: a dataset file into the statistics.json and
-//! constraints.json that `DefaultModelMonitor.suggest_baseline` would write for it.
+//! constraints.json that `DefaultModelMonitor.suggest_baseline` would write for it; and
+//! `check-data`: a dataset against such a baseline, as a monitoring execution checks a window.
 
 use std::path::Path;
 
 use std::io::{BufRead, BufReader};
 
+use super::check::{CheckOutcome, check};
 use super::csv::profile_csv_reader;
 use super::error::DataQualityError;
+use super::profile::Profile;
 use super::suggest::suggest;
 use crate::limits::open_regular;
 use crate::sagemaker::data_quality::{Constraints, Statistics};
@@ -24,6 +27,43 @@ pub fn suggest_baseline(
     path: &Path,
     format: DatasetFormat,
 ) -> Result<(Statistics, Constraints), DataQualityError> {
+    let profile = profile_file(path, format)?;
+    Ok((profile.statistics(), suggest(&profile)))
+}
+
+/// What a monitoring execution computes for a dataset: its statistics, and its violations of
+/// a baseline (constraints, and statistics for drift).
+pub fn check_dataset(
+    path: &Path,
+    format: DatasetFormat,
+    constraints: &Path,
+    statistics: Option<&Path>,
+) -> Result<(Statistics, CheckOutcome), DataQualityError> {
+    let read = |p: &Path| -> Result<Vec<u8>, DataQualityError> {
+        // A baseline's sketches make statistics.json megabytes long for wide datasets.
+        crate::limits::read_regular(p, crate::limits::MAX_OBJECT_BYTES).map_err(|e| {
+            DataQualityError::Input {
+                at: p.display().to_string(),
+                reason: e.to_string(),
+            }
+        })
+    };
+    let parse_error = |p: &Path, e: serde_json::Error| DataQualityError::Input {
+        at: p.display().to_string(),
+        reason: format!("is not a data-quality baseline file: {e}"),
+    };
+    let c: Constraints =
+        serde_json::from_slice(&read(constraints)?).map_err(|e| parse_error(constraints, e))?;
+    let s: Option<Statistics> = match statistics {
+        Some(p) => Some(serde_json::from_slice(&read(p)?).map_err(|e| parse_error(p, e))?),
+        None => None,
+    };
+    let profile = profile_file(path, format)?;
+    let outcome = check(&c, s.as_ref(), &profile);
+    Ok((profile.statistics(), outcome))
+}
+
+fn profile_file(path: &Path, format: DatasetFormat) -> Result<Profile, DataQualityError> {
     let source = path.display().to_string();
     let input = |reason: String| DataQualityError::Input {
         at: source.clone(),
@@ -40,8 +80,7 @@ pub fn suggest_baseline(
     } else {
         Box::new(reader)
     };
-    let profile = match format {
-        DatasetFormat::Csv { header } => profile_csv_reader(reader, header, &source)?,
-    };
-    Ok((profile.statistics(), suggest(&profile)))
+    match format {
+        DatasetFormat::Csv { header } => profile_csv_reader(reader, header, &source),
+    }
 }

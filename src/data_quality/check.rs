@@ -29,7 +29,9 @@ use super::datatype::InferredType;
 use super::distance::{self, Method};
 use super::kll::Kll;
 use super::profile::{ColumnProfile, Profile};
-use crate::sagemaker::data_quality::{Constraints, FeatureConstraints, Statistics};
+use crate::sagemaker::data_quality::{
+    Constraints, DataViolationEntry, DataViolations, FeatureConstraints, Statistics,
+};
 use crate::sagemaker::jackson::java_double;
 
 /// One violation, in constraint_violations.json's terms.
@@ -52,6 +54,23 @@ pub struct NotChecked {
 pub struct CheckOutcome {
     pub violations: Vec<DataViolation>,
     pub not_checked: Vec<NotChecked>,
+}
+
+impl CheckOutcome {
+    /// constraint_violations.json.
+    pub fn file(&self) -> DataViolations {
+        DataViolations {
+            violations: self
+                .violations
+                .iter()
+                .map(|v| DataViolationEntry {
+                    feature_name: v.feature_name.clone(),
+                    constraint_check_type: v.constraint_check_type.to_string(),
+                    description: v.description.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 fn pct(x: f64) -> String {

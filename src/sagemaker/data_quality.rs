@@ -188,3 +188,16 @@ fn one() -> f64 {
 fn tenth() -> f64 {
     0.1
 }
+
+/// The data-quality monitor's `constraint_violations.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataViolations {
+    pub violations: Vec<DataViolationEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataViolationEntry {
+    pub feature_name: String,
+    pub constraint_check_type: String,
+    pub description: String,
+}
