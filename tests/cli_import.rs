@@ -292,7 +292,7 @@ fn the_imported_schedules_run_against_s3_through_the_shadow_endpoint() {
     let from = describe_dir(tmp.path(), &b.name);
     // The analysis configs the SDK uploaded, at their keys.
     let s3 = repo_path(&format!("{TALK}/s3/talk-bucket"));
-    for entry in walk(&s3) {
+    for entry in common::files_under(&s3) {
         let key = entry
             .strip_prefix(&s3)
             .unwrap()
@@ -389,17 +389,4 @@ fn the_imported_schedules_run_against_s3_through_the_shadow_endpoint() {
         "{a}"
     );
     assert_eq!(record["counts"]["metrics_checked"], 1, "the nDCG: {record}");
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }

@@ -246,7 +246,7 @@ fn a_target_models_window_sharded_on_ray_gives_the_bytes_of_its_traffic_alone() 
     let b = common::Bucket::new(&url, "mme-ray");
     for sub in ["capture", "truth"] {
         let root = shared.join(sub);
-        for entry in walk(&root) {
+        for entry in common::files_under(&root) {
             let key = entry
                 .strip_prefix(&shared)
                 .unwrap()
@@ -280,18 +280,4 @@ fn a_target_models_window_sharded_on_ray_gives_the_bytes_of_its_traffic_alone() 
         .get("out/ep/s/2024/01/19/12/analysis.json")
         .expect("analysis.json");
     assert_eq!(String::from_utf8(got).unwrap(), expected);
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out.sort();
-    out
 }
