@@ -4,6 +4,7 @@ mod access;
 mod analyze;
 mod backfill;
 mod dashboard;
+mod data_quality;
 mod demo;
 mod import;
 mod model_server;
@@ -11,7 +12,6 @@ mod plan;
 mod run;
 mod serve;
 mod shard;
-mod suggest_baseline;
 mod validate;
 
 use std::path::PathBuf;
@@ -652,14 +652,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             dataset_format: BaselineFormat::Csv,
             header,
             output,
-        } => suggest_baseline::data_quality_command(&dataset, header, &output),
+        } => data_quality::suggest_baseline_command(&dataset, header, &output),
         Command::CheckData {
             dataset,
             header,
             baseline_constraints,
             baseline_statistics,
             output,
-        } => suggest_baseline::check_data_command(
+        } => data_quality::check_data_command(
             &dataset,
             header,
             &baseline_constraints,

@@ -136,18 +136,15 @@ impl Schedule {
         )
     }
 
-    /// The monitored endpoint's name; empty for a batch transform schedule, whose output
-    /// folders, records and dashboards have no endpoint (SageMaker's
-    /// `{output}/{schedule}/yyyy/mm/dd/hh` for batch).
     /// The invocations this schedule reads out of its endpoint's capture, when it monitors one
     /// target model (`inference_id_prefix`).
     pub fn select(&self) -> Option<&InferenceIdPrefix> {
-        match &self.source {
-            Source::Endpoint { select, .. } => select.as_ref(),
-            Source::BatchTransform { .. } => None,
-        }
+        self.source.select()
     }
 
+    /// The monitored endpoint's name; empty for a batch transform schedule, whose output
+    /// folders, records and dashboards have no endpoint (SageMaker's
+    /// `{output}/{schedule}/yyyy/mm/dd/hh` for batch).
     pub fn endpoint(&self) -> &str {
         self.source.endpoint().map_or("", SageMakerName::as_str)
     }
@@ -538,15 +535,7 @@ fn read_schedule(entry: &Entry<'_>, base: &Location, problems: &mut Problems) ->
     // names none, so one target model's synthetic rows need an endpoint serving it alone.
     if kind == Some(Purpose::ExplainabilityMonitor)
         && entry.get("shadow_endpoint").is_none()
-        && source.as_ref().is_some_and(|s| {
-            matches!(
-                s,
-                Source::Endpoint {
-                    select: Some(_),
-                    ..
-                }
-            )
-        })
+        && source.as_ref().and_then(Source::select).is_some()
         && !matches!(&analysis_config, Some(AnalysisConfigRef::Loaded { config, .. }) if config.extensions.model.is_some())
         && let Some(f) = entry.get("inference_id_prefix")
     {
@@ -697,14 +686,12 @@ fn read_source(entry: &Entry<'_>, problems: &mut Problems) -> Option<Source> {
             let variant = entry.get("variant").and_then(|f| name_at(&f, problems));
             let select = match entry.get("inference_id_prefix") {
                 None => None,
-                Some(f) => {
-                    let s = f.node().as_str(problems)?;
-                    Some(
-                        InferenceIdPrefix::parse(s)
-                            .map_err(|e| problems.push(f.path.clone(), e))
-                            .ok()?,
-                    )
-                }
+                // A refused prefix has its problem; the schedule is not built.
+                Some(f) => Some(
+                    InferenceIdPrefix::parse(f.node().as_str(problems)?)
+                        .map_err(|e| problems.push(f.path.clone(), e))
+                        .ok()?,
+                ),
             };
             Some(Source::Endpoint {
                 name: name?,

@@ -36,6 +36,14 @@ impl Source {
             Self::BatchTransform { .. } => None,
         }
     }
+
+    /// The target model's invocations, when one is selected (`inference_id_prefix`).
+    pub fn select(&self) -> Option<&InferenceIdPrefix> {
+        match self {
+            Self::Endpoint { select, .. } => select.as_ref(),
+            Self::BatchTransform { .. } => None,
+        }
+    }
 }
 
 /// As `validate` lists it: `endpoint NAME[/VARIANT]`, or the batch capture's format.
@@ -96,7 +104,7 @@ impl InferenceIdPrefix {
         }
         if s.starts_with(char::is_whitespace) || s.chars().any(char::is_control) {
             return Err(format!(
-                "{s:?} cannot begin an InferenceId (no leading space, no control characters)"
+                "{s:?} is not the start of an InferenceId (no leading space, no control characters)"
             ));
         }
         Ok(Self(s.to_string()))

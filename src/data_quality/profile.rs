@@ -29,7 +29,7 @@ use crate::sagemaker::data_quality::{
 /// columns of at most about 120 distinct values).
 pub const MAX_CATEGORIES: usize = 1000;
 
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ColumnProfile {
     pub types: TypeCounts,
     /// Over the values that parse as numbers.
@@ -41,12 +41,22 @@ pub struct ColumnProfile {
     pub counts: Option<Counts>,
 }
 
+/// An empty column, counting its values.
+impl Default for ColumnProfile {
+    fn default() -> Self {
+        Self {
+            types: TypeCounts::default(),
+            moments: Moments::default(),
+            sketch: Kll::default(),
+            distinct: Hll::default(),
+            counts: Some(Counts::default()),
+        }
+    }
+}
+
 impl ColumnProfile {
     pub fn new() -> Self {
-        Self {
-            counts: Some(Counts::default()),
-            ..Self::default()
-        }
+        Self::default()
     }
 
     /// One cell: `None` is missing (an empty CSV field, a JSON null).

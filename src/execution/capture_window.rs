@@ -68,8 +68,8 @@ pub(super) enum Listed {
 }
 
 impl Listed {
-    /// The window's objects: `{endpoint}/{variant}/{hour}` of an endpoint, or what the
-    /// manifests name (output manifests for bias, input ones for explainability).
+    /// Whether the window has no objects: none under `{endpoint}/{variant}/{hour}` of an
+    /// endpoint, or none named by its manifests (output for bias, input for explainability).
     pub(super) fn is_empty(&self) -> bool {
         match self {
             Self::Endpoint { listing, .. } => listing.files.is_empty(),

@@ -63,9 +63,8 @@ pub fn java_double(x: f64) -> String {
 /// object nesting (arrays add none), arrays stay on one line.
 #[derive(Default)]
 struct Jackson {
-    /// Objects open.
-    depth: usize,
-    /// For each open object, whether it had an entry (`{ }` when empty).
+    /// For each open object, whether it had an entry (`{ }` when empty); its length is the
+    /// indentation depth.
     had_entry: Vec<bool>,
 }
 
@@ -110,15 +109,13 @@ impl Formatter for Jackson {
     }
 
     fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.depth += 1;
         self.had_entry.push(false);
         w.write_all(b"{")
     }
 
     fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.depth -= 1;
         if self.had_entry.pop().unwrap_or(false) {
-            self.indent(w, self.depth)?;
+            self.indent(w, self.had_entry.len())?;
             w.write_all(b"}")
         } else {
             w.write_all(b" }")
@@ -136,7 +133,7 @@ impl Formatter for Jackson {
         if !first {
             w.write_all(b",")?;
         }
-        self.indent(w, self.depth)
+        self.indent(w, self.had_entry.len())
     }
 
     fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {

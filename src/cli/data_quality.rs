@@ -25,7 +25,7 @@ fn write_all(output: &Path, files: &[(&str, Vec<u8>)]) -> anyhow::Result<()> {
 }
 
 /// Writes statistics.json and constraints.json into `output`, both or neither.
-pub fn data_quality_command(
+pub fn suggest_baseline_command(
     dataset: &Path,
     header: bool,
     output: &Path,
