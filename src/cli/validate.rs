@@ -12,11 +12,11 @@ pub fn validate_command(config: &str) -> anyhow::Result<ExitCode> {
                 if file.schedules.len() == 1 { "" } else { "s" }
             );
             for s in &file.schedules {
-                let note = match &s.analysis_config {
-                    AnalysisConfigRef::Loaded { .. } => "",
-                    AnalysisConfigRef::Remote(_) => {
+                let note = match s.monitor.analysis_config() {
+                    Some(AnalysisConfigRef::Remote(_)) => {
                         " (analysis config on S3: checked by each execution)"
                     }
+                    _ => "",
                 };
                 println!(
                     "  {}  {}  {}  {}{}",

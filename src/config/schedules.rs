@@ -52,11 +52,17 @@ const SCHEDULE_KEYS: &[&str] = &[
 const TOP_KEYS: &[&str] = &["defaults", "schedules"];
 const DEFAULT_MAX_RUNTIME: Duration = Duration::from_secs(30 * 60);
 
-/// What a schedule monitors; only bias monitors read ground truth.
+/// What a schedule monitors, with what that monitor type alone needs: only bias monitors
+/// read ground truth, and the Clarify monitors an analysis config.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Monitor {
-    Bias { ground_truth: Location },
-    Explainability,
+    Bias {
+        ground_truth: Location,
+        analysis_config: AnalysisConfigRef,
+    },
+    Explainability {
+        analysis_config: AnalysisConfigRef,
+    },
 }
 
 impl Monitor {
@@ -64,7 +70,25 @@ impl Monitor {
     pub fn type_name(&self) -> &'static str {
         match self {
             Self::Bias { .. } => "model_bias",
-            Self::Explainability => "model_explainability",
+            Self::Explainability { .. } => "model_explainability",
+        }
+    }
+
+    /// The Clarify analysis config of a bias or explainability monitor.
+    pub fn analysis_config(&self) -> Option<&AnalysisConfigRef> {
+        match self {
+            Self::Bias {
+                analysis_config, ..
+            }
+            | Self::Explainability { analysis_config } => Some(analysis_config),
+        }
+    }
+
+    /// What the analysis config is validated for.
+    pub fn purpose(&self) -> Option<Purpose> {
+        match self {
+            Self::Bias { .. } => Some(Purpose::BiasMonitor),
+            Self::Explainability { .. } => Some(Purpose::ExplainabilityMonitor),
         }
     }
 }
@@ -109,7 +133,6 @@ pub struct Schedule {
     pub cadence: Cadence,
     pub window: WindowSpec,
     pub data_capture: Location,
-    pub analysis_config: AnalysisConfigRef,
     pub baseline_constraints: Option<Location>,
     pub output: Location,
     pub endpoint_input: EndpointInput,
@@ -159,7 +182,7 @@ impl Schedule {
     pub fn monitoring_type(&self) -> crate::sagemaker::MonitoringType {
         match self.monitor {
             Monitor::Bias { .. } => crate::sagemaker::MonitoringType::ModelBias,
-            Monitor::Explainability => crate::sagemaker::MonitoringType::ModelExplainability,
+            Monitor::Explainability { .. } => crate::sagemaker::MonitoringType::ModelExplainability,
         }
     }
 }
@@ -470,11 +493,30 @@ fn read_schedule(entry: &Entry<'_>, base: &Location, problems: &mut Problems) ->
     let baseline_constraints = entry
         .get("baseline_constraints")
         .and_then(|f| location_at(&f, base, problems));
+    let analysis_config = entry.required("analysis_config", problems).and_then(|f| {
+        let location = location_at(&f, base, problems)?;
+        match (&location, kind) {
+            (Location::Local(p), Some(purpose)) => {
+                load_analysis_config(p, purpose, &f.path, problems).map(|config| {
+                    AnalysisConfigRef::Loaded {
+                        location,
+                        config: Arc::new(config),
+                    }
+                })
+            }
+            (Location::S3 { .. }, _) => Some(AnalysisConfigRef::Remote(location)),
+            (_, None) => None,
+        }
+    });
     let ground_truth = entry.get("ground_truth");
     let monitor = match kind {
         Some(Purpose::BiasMonitor) => match ground_truth {
             Some(f) => {
-                location_at(&f, base, problems).map(|ground_truth| Monitor::Bias { ground_truth })
+                let ground_truth = location_at(&f, base, problems);
+                Some(Monitor::Bias {
+                    ground_truth: ground_truth?,
+                    analysis_config: analysis_config.clone()?,
+                })
             }
             None => {
                 problems.push(
@@ -492,26 +534,13 @@ fn read_schedule(entry: &Entry<'_>, base: &Location, problems: &mut Problems) ->
                 );
                 None
             } else {
-                Some(Monitor::Explainability)
+                analysis_config
+                    .clone()
+                    .map(|analysis_config| Monitor::Explainability { analysis_config })
             }
         }
         None => None,
     };
-    let analysis_config = entry.required("analysis_config", problems).and_then(|f| {
-        let location = location_at(&f, base, problems)?;
-        match (&location, kind) {
-            (Location::Local(p), Some(purpose)) => {
-                load_analysis_config(p, purpose, &f.path, problems).map(|config| {
-                    AnalysisConfigRef::Loaded {
-                        location,
-                        config: Arc::new(config),
-                    }
-                })
-            }
-            (Location::S3 { .. }, _) => Some(AnalysisConfigRef::Remote(location)),
-            (_, None) => None,
-        }
-    });
     // An explainability schedule calls a model: an endpoint for it must be known before the
     // first fire, not found missing by every execution.
     if let (Some(Purpose::ExplainabilityMonitor), Some(AnalysisConfigRef::Loaded { config, .. })) =
@@ -652,7 +681,6 @@ fn read_schedule(entry: &Entry<'_>, base: &Location, problems: &mut Problems) ->
         cadence: cadence?,
         window: window?,
         data_capture: data_capture?,
-        analysis_config: analysis_config?,
         baseline_constraints,
         output: output?,
         endpoint_input,

@@ -8,12 +8,12 @@
 
 use std::sync::Arc;
 
-use super::read_baseline;
+use super::clarify::read_baseline;
 use crate::aws::{AwsClients, NO_CREDENTIALS};
 use crate::capture::batch::Side;
 use crate::config::Source;
 use crate::config::analysis::ShapBaseline;
-use crate::config::{Monitor, Purpose, Schedule};
+use crate::config::{Monitor, Schedule};
 use crate::monitor::inputs::{ModelSource, analysis_config, shap_config};
 use crate::store::{ObjectStore, Store, StoreError, join_key};
 
@@ -117,7 +117,7 @@ pub async fn check_access(schedule: &Schedule, clients: &AwsClients) -> Vec<Prob
         // The manifests the monitor reads.
         Source::BatchTransform { .. } => match schedule.monitor {
             Monitor::Bias { .. } => Side::Output,
-            Monitor::Explainability => Side::Input,
+            Monitor::Explainability { .. } => Side::Input,
         }
         .folder()
         .to_string(),
@@ -127,7 +127,7 @@ pub async fn check_access(schedule: &Schedule, clients: &AwsClients) -> Vec<Prob
         capture.describe(&prefix),
         list(&capture, &prefix, "captured data").await,
     );
-    if let Monitor::Bias { ground_truth } = &schedule.monitor {
+    if let Monitor::Bias { ground_truth, .. } = &schedule.monitor {
         let truth = Store::open(ground_truth, clients).await;
         push(
             "ground_truth",
@@ -136,12 +136,15 @@ pub async fn check_access(schedule: &Schedule, clients: &AwsClients) -> Vec<Prob
         );
     }
 
-    let purpose = match schedule.monitor {
-        Monitor::Bias { .. } => Purpose::BiasMonitor,
-        Monitor::Explainability => Purpose::ExplainabilityMonitor,
+    let (config, purpose) = match super::clarify::config_ref(schedule) {
+        Ok(c) => c,
+        Err(e) => {
+            push("analysis_config", String::new(), failed(e.to_string()));
+            return out;
+        }
     };
-    let location = schedule.analysis_config.location();
-    let cfg = analysis_config(&schedule.analysis_config, purpose, clients).await;
+    let location = config.location();
+    let cfg = analysis_config(config, purpose, clients).await;
     push(
         "analysis_config",
         location.to_string(),
@@ -194,7 +197,7 @@ pub async fn check_access(schedule: &Schedule, clients: &AwsClients) -> Vec<Prob
         );
     }
 
-    if let (Monitor::Explainability, Ok(cfg)) = (&schedule.monitor, &cfg)
+    if let (Monitor::Explainability { .. }, Ok(cfg)) = (&schedule.monitor, &cfg)
         && cfg.extensions.model.is_none()
     {
         let shadow = schedule.shadow_endpoint.as_ref();

@@ -109,7 +109,7 @@ pub(super) async fn list_window(
         Source::BatchTransform { format } => {
             let side = match schedule.monitor {
                 Monitor::Bias { .. } => Side::Output,
-                Monitor::Explainability => Side::Input,
+                Monitor::Explainability { .. } => Side::Input,
             };
             Listed::Batch(
                 list_batch(

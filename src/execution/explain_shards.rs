@@ -225,13 +225,10 @@ pub(super) async fn run_worker(
     let of = plan.shards;
     folder.check_format(plan.format, EXPLAIN_FORMAT, of)?;
     let input: ExplainInput = folder.read(&input_file(k), of).await?;
-    let cfg = analysis_config(
-        &schedule.analysis_config,
-        Purpose::ExplainabilityMonitor,
-        clients,
-    )
-    .await?;
-    let (shap, model) = super::explain_window::shap_inputs(&cfg, schedule, clients).await?;
+    let (config, _) = super::clarify::config_ref(schedule)?;
+    let cfg = analysis_config(config, Purpose::ExplainabilityMonitor, clients).await?;
+    let (shap, model) =
+        super::explain_window::shap_inputs(&cfg, config.location(), schedule, clients).await?;
     let predictor = model
         .predictor(
             plan.features.clone(),

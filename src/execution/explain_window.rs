@@ -10,8 +10,8 @@ use crate::capture::frame::generated_name;
 use crate::capture::payload::OutputLocators;
 use crate::capture::read::CapturedEvent;
 use crate::capture::read::Decoder;
-use crate::config::Schedule;
 use crate::config::analysis::{AnalysisConfig, ShapConfig};
+use crate::config::{Location, Schedule};
 use crate::monitor::MonitorError;
 use crate::monitor::inputs::{ModelSource, shap_config};
 use crate::monitor::rows::RowSample;
@@ -21,10 +21,10 @@ use crate::schedule::window::Window;
 /// file read) and the model — the same in the coordinator and in a shard worker.
 pub(super) async fn shap_inputs(
     cfg: &AnalysisConfig,
+    config_location: &Location,
     schedule: &Schedule,
     clients: &AwsClients,
 ) -> Result<(ShapConfig, ModelSource), ExecutionError> {
-    let config_location = schedule.analysis_config.location();
     let shap = cfg
         .methods
         .as_ref()

@@ -13,6 +13,7 @@ mod batch_listing;
 mod bias_window;
 mod capture_window;
 pub mod claim;
+mod clarify;
 pub(crate) mod error;
 mod explain_shards;
 mod explain_window;
@@ -27,7 +28,6 @@ mod trace;
 mod unwind;
 mod waiting;
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -44,20 +44,14 @@ pub use shards::RunId;
 pub use unwind::catch_panic;
 
 use crate::aws::AwsClients;
-use crate::capture::frame::generated_name;
-use crate::config::{Monitor, Purpose, Schedule};
-use crate::monitor::bias::{AbsentLabel, BiasRequest};
-use crate::monitor::explainability::{ExplainRequest, monitor_explainability};
-use crate::monitor::inputs::{analysis_config, baseline};
-use crate::monitor::write::write_outputs;
-use crate::monitor::{MonitorError, MonitorOutput};
+use crate::config::{Monitor, Schedule};
 use crate::publish::datum::Datum;
-use crate::publish::metrics::{Health, Source, analysis_datums, health_datums};
+use crate::publish::metrics::{Health, Source, health_datums};
 use crate::publish::publish;
 use crate::sagemaker::layout::RECORD_FILE;
 use crate::sagemaker::record::clip_reason;
 use crate::sagemaker::time::format_utc;
-use crate::sagemaker::{AnalysisDoc, Counts, ExecutionRecord, MetricsDestination, Outputs, Status};
+use crate::sagemaker::{Counts, ExecutionRecord, MetricsDestination, Outputs, Status};
 use crate::schedule::window::Window;
 use crate::store::{ObjectStore, Store, join_key};
 use trace::Trace;
@@ -276,8 +270,7 @@ async fn record_unfinished(
                 store: &out_store,
                 schedule,
                 folder: &folder,
-                output: None,
-                baseline: None,
+                content: None,
             };
             pages.update_dashboard(&record).await;
             (record, Ledger::Written)
@@ -293,13 +286,20 @@ async fn record_unfinished(
     }
 }
 
-/// What a completed analysis leaves for publishing, the report and the record.
+/// What a completed monitor leaves for publishing, the report and the record, whatever the
+/// monitor type.
 struct Done {
-    output: MonitorOutput,
-    baseline: Option<AnalysisDoc>,
-    written: crate::monitor::write::Written,
-    /// `methods.report.title`, for the report page.
-    report_title: Option<String>,
+    status: Status,
+    /// The warnings the files carry, in order (the steps before the analysis first).
+    warnings: Vec<String>,
+    /// The addresses of the files written: the analysis (`analysis.json`, or a data-quality
+    /// `statistics.json`) and the violations.
+    analysis: String,
+    violations: Option<String>,
+    /// The datums the analysis publishes (derived from the files written).
+    datums: Vec<Datum>,
+    /// What the report and the dashboard are drawn from.
+    content: pages::Content,
 }
 
 /// Reads the window's data, runs the schedule's monitor and writes its files.
@@ -312,136 +312,23 @@ async fn analyse(
     clients: &AwsClients,
     trace: &mut Trace,
 ) -> Result<Done, ExecutionError> {
-    let purpose = match schedule.monitor {
-        Monitor::Bias { .. } => Purpose::BiasMonitor,
-        Monitor::Explainability => Purpose::ExplainabilityMonitor,
-    };
-    let cfg = analysis_config(&schedule.analysis_config, purpose, clients).await?;
-    let output = match &schedule.monitor {
-        Monitor::Bias { ground_truth } => {
-            let baseline = read_baseline(schedule, clients).await?;
-            let data = bias_window::gather(schedule, t, window, ground_truth, &cfg, clients, trace)
-                .await?;
-            let bias = crate::monitor::bias::monitor_bias(BiasRequest {
-                frame: &data.frame,
-                weights: data.weights.as_deref(),
-                config: &data.config,
-                check: &schedule.check,
-                predictions: Some(&data.predictions),
-                baseline: baseline.as_ref(),
-                absent_label: AbsentLabel::Warn,
-            })?;
-            drop(data);
-            trace.lap("metrics");
-            (
-                MonitorOutput::assemble(trace.warnings.clone(), &schedule.check, Some(bias), None),
-                baseline,
+    let source = metrics_source(schedule, t);
+    match &schedule.monitor {
+        Monitor::Bias { .. } | Monitor::Explainability { .. } => {
+            clarify::analyse(
+                schedule, t, window, folder, out_store, clients, trace, &source,
             )
+            .await
         }
-        Monitor::Explainability => {
-            let (shap, model) = explain_window::shap_inputs(&cfg, schedule, clients).await?;
-            let named = match (&cfg.headers, model.feature_names()) {
-                (Some(h), _) => Some(h.clone()),
-                (None, Some(names)) => Some(names.to_vec()),
-                (None, None) => None,
-            };
-            let baseline = read_baseline(schedule, clients).await?;
-            let rows = explain_window::gather(
-                schedule,
-                window,
-                named.as_deref(),
-                cfg.extensions.shap_max_records,
-                shap.seed.unwrap_or(0),
-                clients,
-                trace,
-            )
-            .await?;
-            // Without headers, Clarify's generated names: column_0, column_1, …
-            let features = named.unwrap_or_else(|| {
-                let width = rows.first().map_or(0, Vec::len);
-                (0..width).map(generated_name).collect()
-            });
-            let predictor = model
-                .predictor(
-                    features.clone(),
-                    cfg.extensions.max_endpoint_requests,
-                    clients,
-                )
-                .await?;
-            let predictor = Arc::new(predictor);
-            let sharded = if schedule.executor.is_sharded() {
-                let sharding = explain_shards::ExplainSharding {
-                    schedule,
-                    t,
-                    rows: &rows,
-                    features: &features,
-                    shap: &shap,
-                    algorithm: cfg.extensions.shap_algorithm,
-                    predictor: predictor.clone(),
-                    clients,
-                };
-                Some(sharding.explain().await?)
-            } else {
-                None
-            };
-            let remote_requests = sharded.as_ref().map_or(0, |s| s.remote_requests);
-            let mut req = ExplainRequest::from_config(
-                &cfg,
-                rows,
-                features,
-                Some(shap),
-                predictor,
-                &schedule.check,
-            );
-            req.shap_parts = sharded.map(|s| s.parts);
-            let mut result = monitor_explainability(req, baseline.as_ref()).await?;
-            result.endpoint_requests += remote_requests;
-            trace.lap("shap");
-            (
-                MonitorOutput::assemble(
-                    trace.warnings.clone(),
-                    &schedule.check,
-                    None,
-                    Some(result),
-                ),
-                baseline,
-            )
-        }
-    };
-    let (output, baseline) = output;
-    for w in &output.warnings[trace.warnings.len()..] {
-        tracing::warn!("{w}");
     }
-    trace.record_coverage(&output.coverage);
-    if let Some(reason) = output.coverage.nothing_checked() {
-        trace.warnings = output.warnings.clone();
-        return Err(ExecutionError::NothingChecked(reason));
-    }
-    trace.counts.violations = output.violation_count();
-    trace.counts.endpoint_requests = output.endpoint_requests;
-    let written = write_outputs(out_store, folder, &output).await?;
-    trace.lap("write");
-    Ok(Done {
-        output,
-        baseline,
-        written,
-        report_title: cfg
-            .methods
-            .as_ref()
-            .and_then(|m| m.report.as_ref())
-            .map(|r| r.title.clone()),
-    })
 }
 
-async fn read_baseline(
-    schedule: &Schedule,
-    clients: &AwsClients,
-) -> Result<Option<AnalysisDoc>, MonitorError> {
-    match &schedule.baseline_constraints {
-        Some(location) => Ok(Some(
-            baseline("baseline_constraints", location, clients).await?,
-        )),
-        None => Ok(None),
+/// Which execution the datums describe.
+fn metrics_source(schedule: &Schedule, t: DateTime<Utc>) -> Source<'_> {
+    Source {
+        endpoint: schedule.source.endpoint().map(|e| e.as_str()),
+        schedule: schedule.name.as_str(),
+        scheduled_time: t,
     }
 }
 
@@ -520,12 +407,12 @@ async fn execute(
             waiting_on: waiting.last(),
         }),
     };
-    let done = match result {
+    let mut done = match result {
         Ok(done) => {
-            record.status = done.output.status();
-            record.outputs.analysis = Some(done.written.analysis.clone());
-            record.outputs.constraint_violations = done.written.violations.clone();
-            record.warnings = done.output.warnings.clone();
+            record.status = done.status;
+            record.outputs.analysis = Some(done.analysis.clone());
+            record.outputs.constraint_violations = done.violations.clone();
+            record.warnings = done.warnings.clone();
             Some(done)
         }
         Err(e) => {
@@ -538,13 +425,9 @@ async fn execute(
         }
     };
     // A failed execution publishes only its health; a completed one its analysis too.
-    let source = Source {
-        endpoint: schedule.source.endpoint().map(|e| e.as_str()),
-        schedule: schedule.name.as_str(),
-        scheduled_time: t,
-    };
-    let mut datums = match &done {
-        Some(d) => analysis_datums(&source, &d.output.analysis),
+    let source = metrics_source(schedule, t);
+    let mut datums = match &mut done {
+        Some(d) => std::mem::take(&mut d.datums),
         None => Vec::new(),
     };
     datums.extend(health_datums(
@@ -583,15 +466,9 @@ async fn execute(
         store: &out_store,
         schedule,
         folder: &folder,
-        output: done.as_ref().map(|d| &d.output),
-        baseline: done.as_ref().and_then(|d| d.baseline.as_ref()),
+        content: done.as_ref().map(|d| &d.content),
     };
-    record.outputs.report = pages
-        .write_report(
-            &record,
-            done.as_ref().and_then(|d| d.report_title.as_deref()),
-        )
-        .await;
+    record.outputs.report = pages.write_report(&record).await;
     let ledger = match outputs::write_record(&out_store, &folder, &record).await {
         Ok(()) => {
             pages.update_dashboard(&record).await;

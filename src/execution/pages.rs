@@ -23,33 +23,51 @@ fn relative_folder(schedule: &Schedule, folder: &str) -> String {
         .to_string()
 }
 
+/// What a completed execution's pages are drawn from, per monitor type.
+pub(super) enum Content {
+    /// A Clarify monitor's analysis, the baseline it was judged against, and the analysis
+    /// config's `methods.report.title`.
+    Clarify {
+        output: Box<MonitorOutput>,
+        baseline: Option<Box<AnalysisDoc>>,
+        title: Option<String>,
+    },
+}
+
 /// What an execution's pages are made of: where they go and what the execution holds.
 pub(super) struct Pages<'a> {
     pub store: &'a Store,
     pub schedule: &'a Schedule,
     pub folder: &'a str,
-    /// The analysis, when it completed.
-    pub output: Option<&'a MonitorOutput>,
-    pub baseline: Option<&'a AnalysisDoc>,
+    /// What the monitor produced, when it completed.
+    pub content: Option<&'a Content>,
 }
 
 impl Pages<'_> {
-    /// Writes the report into the folder; returns its address. `title` is the analysis
-    /// config's `methods.report.title`.
-    pub async fn write_report(
-        &self,
-        record: &ExecutionRecord,
-        title: Option<&str>,
-    ) -> Option<String> {
+    /// The Clarify analysis, its violations and its baseline, when the execution has them.
+    fn clarify(&self) -> (Option<&MonitorOutput>, Option<&AnalysisDoc>, Option<&str>) {
+        match self.content {
+            Some(Content::Clarify {
+                output,
+                baseline,
+                title,
+            }) => (Some(output), baseline.as_deref(), title.as_deref()),
+            None => (None, None, None),
+        }
+    }
+
+    /// Writes the report into the folder; returns its address.
+    pub async fn write_report(&self, record: &ExecutionRecord) -> Option<String> {
         let depth = relative_folder(self.schedule, self.folder)
             .split('/')
             .count();
         let dashboard = format!("{}{INDEX_FILE}", "../".repeat(depth));
+        let (output, baseline, title) = self.clarify();
         let html = execution_html(
             record,
-            self.output.map(|o| &o.analysis),
-            self.baseline,
-            self.output.and_then(|o| o.violations.as_ref()),
+            output.map(|o| &o.analysis),
+            baseline,
+            output.and_then(|o| o.violations.as_ref()),
             title,
             &dashboard,
         );
@@ -66,10 +84,11 @@ impl Pages<'_> {
     /// Adds the execution (its record written) to the dashboards: best effort, logged, never
     /// a failed execution.
     pub async fn update_dashboard(&self, record: &ExecutionRecord) {
+        let (output, baseline, _) = self.clarify();
         let e = Execution {
             record,
-            analysis: self.output.map(|o| &o.analysis),
-            violations: self.output.and_then(|o| o.violations.as_ref()),
+            analysis: output.map(|o| &o.analysis),
+            violations: output.and_then(|o| o.violations.as_ref()),
             report: record.outputs.report.as_ref().map(|_| {
                 format!(
                     "{}/{REPORT_FILE}",
@@ -77,7 +96,7 @@ impl Pages<'_> {
                 )
             }),
         };
-        let c = constraints(self.baseline);
+        let c = constraints(baseline);
         if let Err(e) = dashboard::record(self.store, identity(self.schedule), &e, c).await {
             tracing::warn!(error = %e, "cannot update the dashboard");
         }
@@ -102,7 +121,10 @@ pub async fn rebuild_dashboard(
     schedule: &Schedule,
     clients: &AwsClients,
 ) -> Result<(usize, String), ExecutionError> {
-    let baseline = super::read_baseline(schedule, clients).await?;
+    let baseline = match schedule.monitor.analysis_config() {
+        Some(_) => super::clarify::read_baseline(schedule, clients).await?,
+        None => None,
+    };
     let store = Store::open(&schedule.output, clients).await;
     let n = dashboard::rebuild(&store, identity(schedule), constraints(baseline.as_ref()))
         .await

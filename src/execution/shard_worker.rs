@@ -38,8 +38,8 @@ pub async fn run_shard(
     clients: &AwsClients,
 ) -> Result<ShardDone, ExecutionError> {
     let ground_truth = match &schedule.monitor {
-        Monitor::Bias { ground_truth } => ground_truth,
-        Monitor::Explainability => {
+        Monitor::Bias { ground_truth, .. } => ground_truth,
+        Monitor::Explainability { .. } => {
             let (of, rows, state) =
                 super::explain_shards::run_worker(schedule, t, run, k, clients).await?;
             return Ok(ShardDone {
@@ -72,7 +72,8 @@ pub async fn run_shard(
         .iter()
         .map(ObjectMeta::from)
         .collect();
-    let cfg = analysis_config(&schedule.analysis_config, Purpose::BiasMonitor, clients).await?;
+    let (config, _) = super::clarify::config_ref(schedule)?;
+    let cfg = analysis_config(config, Purpose::BiasMonitor, clients).await?;
     let (decoder, reduce_plan) = prepare(schedule, &cfg)?;
     let store = Store::open(&schedule.data_capture, clients).await;
     let truth_store = Store::open(ground_truth, clients).await;
