@@ -29,6 +29,7 @@ pub fn capture(bytes: &[u8]) {
             threshold: 0.5,
             ignore_output: false,
             select: None,
+            rows: Default::default(),
         },
         Decoder {
             features: path("instances[*].features"),
@@ -40,6 +41,7 @@ pub fn capture(bytes: &[u8]) {
             threshold: 0.5,
             ignore_output: false,
             select: None,
+            rows: Default::default(),
         },
     ];
     for (_, line) in jsonl::lines(bytes) {

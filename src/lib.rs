@@ -38,6 +38,7 @@ pub mod ray;
 pub(crate) mod report;
 pub mod sagemaker;
 pub mod schedule;
+pub(crate) mod spark_csv;
 pub(crate) mod stats;
 pub(crate) mod store;
 pub(crate) mod wide;

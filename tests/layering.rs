@@ -14,6 +14,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // Input limits and reading a local file within them.
     ("limits", &[]),
     ("stats", &[]),
+    // CSV cells as Spark splits them: datasets and captured payloads of the data-quality
+    // monitor share the rule.
+    ("spark_csv", &[]),
     // Loops compiled for AVX-512 and AVX2 and chosen at run time: a leaf the kernels share.
     ("wide", &[]),
     // The Ray Jobs REST client: plain HTTP, knows nothing of driftwatch.
@@ -35,12 +38,16 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "limits",
             "sagemaker",
             "schedule",
+            "spark_csv",
             "store",
         ],
     ),
     ("bias", &["config", "sagemaker", "stats", "wide"]),
     // The data-quality engine: Deequ's profile and checks on the wire formats' types.
-    ("data_quality", &["gzip", "limits", "sagemaker"]),
+    (
+        "data_quality",
+        &["gzip", "limits", "sagemaker", "spark_csv"],
+    ),
     // The endpoint predictor is an AWS client.
     (
         "explain",
@@ -61,6 +68,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "bias",
             "check",
             "config",
+            "data_quality",
             "explain",
             "sagemaker",
             "stats",

@@ -150,13 +150,50 @@ fn json(text: &str, what: &dyn Display) -> Result<Value, String> {
     serde_json::from_str(text).map_err(|e| format!("{what} is not valid JSON: {e}"))
 }
 
+/// How a payload's cells are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Spelling {
+    /// Typed by value, as pandas types them (the Clarify monitors).
+    #[default]
+    Typed,
+    /// As the payload spells them (the data-quality profile types the text as Deequ does):
+    /// CSV cells split as Spark splits them (empty and unquoted: missing), JSON values as their
+    /// JSON text (strings unquoted, `null` missing).
+    Verbatim,
+}
+
+impl Spelling {
+    fn cell(self, v: Value) -> Cell {
+        match (self, v) {
+            (Self::Typed, v) => Cell::from(v),
+            (Self::Verbatim, Value::Null) => Cell::Null,
+            (Self::Verbatim, Value::String(s)) => Cell::Text(s.into_boxed_str()),
+            (Self::Verbatim, other) => Cell::Text(other.to_string().into_boxed_str()),
+        }
+    }
+
+    fn csv(self, line: &str) -> Result<Vec<Cell>, String> {
+        match self {
+            Self::Typed => Ok(csv_row(line)),
+            Self::Verbatim => Ok(crate::spark_csv::split(line)?
+                .into_iter()
+                .map(|c| c.map_or(Cell::Null, |c| Cell::Text(c.into())))
+                .collect()),
+        }
+    }
+}
+
 /// A JSON list of scalars as a row of cells, allocated at its final size.
-fn as_row(v: Value, what: &dyn Display) -> Result<Vec<Cell>, String> {
+fn as_row(v: Value, what: &dyn Display, spelling: Spelling) -> Result<Vec<Cell>, String> {
     match v {
         Value::Array(items) if items.iter().all(|x| !x.is_array() && !x.is_object()) => {
             let mut row = Vec::with_capacity(items.len());
-            row.extend(items.into_iter().map(Cell::from));
+            row.extend(items.into_iter().map(|x| spelling.cell(x)));
             Ok(row)
+        }
+        // One scalar (a response's single score): a row of one cell.
+        v if spelling == Spelling::Verbatim && !v.is_object() && !v.is_array() => {
+            Ok(vec![spelling.cell(v)])
         }
         other => Err(format!(
             "{what} is not a list of feature values: {}",
@@ -176,22 +213,40 @@ pub fn truncate(s: &str) -> String {
 
 /// The feature rows of a request payload.
 pub fn decode_features(p: &Payload, features: Option<&JsonPath>) -> Result<Vec<Vec<Cell>>, String> {
+    decode_rows(p, features, Spelling::Typed, "input")
+}
+
+/// The rows of a payload (`what`: "input" or "output", for messages), its cells spelled as
+/// `spelling` says.
+pub fn decode_rows(
+    p: &Payload,
+    features: Option<&JsonPath>,
+    spelling: Spelling,
+    what: &'static str,
+) -> Result<Vec<Vec<Cell>>, String> {
     let text = p.text()?;
     match kind_of(p)? {
-        Kind::Csv => Ok(lines(&text).map(csv_row).collect()),
+        Kind::Csv => lines(&text)
+            .enumerate()
+            .map(|(i, l)| {
+                spelling
+                    .csv(l)
+                    .map_err(|e| format!("{} {e}", Record(what, i + 1)))
+            })
+            .collect(),
         Kind::JsonLines => lines(&text)
             .enumerate()
             .map(|(i, l)| {
-                let v = json(l, &Record("input", i + 1))?;
+                let v = json(l, &Record(what, i + 1))?;
                 let v = match features {
                     Some(path) => path.search(&v)?,
                     None => v,
                 };
-                as_row(v, &Record("input", i + 1))
+                as_row(v, &Record(what, i + 1), spelling)
             })
             .collect(),
         Kind::Json => {
-            let v = json(&text, &"input")?;
+            let v = json(&text, &what)?;
             let found = match features {
                 Some(path) => path.search(&v)?,
                 None => v,
@@ -200,17 +255,20 @@ pub fn decode_features(p: &Payload, features: Option<&JsonPath>) -> Result<Vec<V
                 Value::Array(items) if items.iter().all(Value::is_array) => items
                     .into_iter()
                     .enumerate()
-                    .map(|(i, r)| as_row(r, &Record("input", i + 1)))
+                    .map(|(i, r)| as_row(r, &Record(what, i + 1), spelling))
                     .collect(),
-                Value::Array(_) => Ok(vec![as_row(found, &"input")?]),
+                Value::Array(_) => Ok(vec![as_row(found, &what, spelling)?]),
                 Value::Null => Err(format!(
-                    "no features found in the JSON input{}",
+                    "no features found in the JSON {what}{}",
                     features
                         .map(|f| format!(" at {:?}", f.text()))
                         .unwrap_or_default()
                 )),
+                other if spelling == Spelling::Verbatim && !other.is_object() => {
+                    Ok(vec![vec![spelling.cell(other)]])
+                }
                 other => Err(format!(
-                    "JSON input features are not rows: {}",
+                    "JSON {what} features are not rows: {}",
                     truncate(&other.to_string())
                 )),
             }

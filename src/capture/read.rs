@@ -19,13 +19,17 @@ use super::batch::{self, BatchPlan};
 use super::cell::Cell;
 use super::ground_truth::each_ground_truth;
 use super::line::{CapturedLine, parse_capture_line};
-use super::payload::{JsonPath, OutputLocators, Prediction, decode_features, decode_predictions};
+use super::payload::{
+    JsonPath, OutputLocators, Prediction, Spelling, decode_features, decode_predictions,
+    decode_rows,
+};
 use super::reduce::{BiasPartial, FileReduced, FileReducer, ReducePlan};
 use super::truth::{IdHash, MISS_BATCH, SeqSet, TooManyLabels, TruthIndex, id_hash};
 use crate::config::source::InferenceIdPrefix;
 use crate::limits::{MAX_CAPTURE_OBJECT_BYTES, too_large_for};
 use crate::schedule::window::Window;
 use crate::store::{ObjectMeta, ObjectStore, StoreError, join_key};
+use serde_json::Value;
 
 /// One captured invocation after decoding: its join key (`inferenceId`, else `eventId`) and
 /// its records (multi-record requests hold several), each with features and the model's
@@ -114,12 +118,29 @@ pub struct Decoder {
     /// Only the invocations whose `inferenceId` begins with this (one target model of a
     /// multi-model endpoint); the others are counted in `not_selected`, never decoded.
     pub select: Option<InferenceIdPrefix>,
+    /// What a record's row is.
+    pub rows: RowShape,
+}
+
+/// What a decoded record's row holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RowShape {
+    /// The request's features, typed by value, paired with the predicted label (the Clarify
+    /// monitors).
+    #[default]
+    Features,
+    /// The response's columns then the request's, as the payloads spell them (the
+    /// data-quality monitor's `sagemakerCaptureJson` rows); the prediction is `Null`.
+    OutputThenInput,
 }
 
 impl Decoder {
     /// The records of one invocation: features, and the predicted label (the response's
     /// label, else its score binarized).
     pub fn decode(&self, r: &CapturedLine) -> Result<Vec<(Vec<Cell>, Cell)>, String> {
+        if self.rows == RowShape::OutputThenInput {
+            return self.decode_verbatim(r);
+        }
         let rows = decode_features(&r.input, self.features.as_ref())
             .map_err(|e| format!("endpointInput: {e}"))?;
         // A window keeps a row per distinct record: records as wide as a hostile line allows
@@ -167,6 +188,72 @@ impl Decoder {
             .zip(preds)
             .map(|(row, p)| (row, predicted_label(p, self.threshold)))
             .collect())
+    }
+}
+
+impl Decoder {
+    /// [`RowShape::OutputThenInput`]: each record's output columns (the located label and
+    /// score when `inference_attribute` / `probability_attribute` name them, else every
+    /// column of the response) then its input columns, spelled as the payloads spell them.
+    fn decode_verbatim(&self, r: &CapturedLine) -> Result<Vec<(Vec<Cell>, Cell)>, String> {
+        let inputs = decode_rows(
+            &r.input,
+            self.features.as_ref(),
+            Spelling::Verbatim,
+            "input",
+        )
+        .map_err(|e| format!("endpointInput: {e}"))?;
+        let located = self.outputs.inference.is_some() || self.outputs.probability.is_some();
+        let outputs: Vec<Vec<Cell>> = if located {
+            decode_predictions(&r.output, &self.outputs)
+                .map_err(|e| format!("endpointOutput: {e}"))?
+                .into_iter()
+                .map(|p| {
+                    let mut row = Vec::with_capacity(2);
+                    if self.outputs.inference.is_some() {
+                        row.push(p.label.map_or(Cell::Null, |v| match v {
+                            Value::String(s) => Cell::Text(s.into_boxed_str()),
+                            Value::Null => Cell::Null,
+                            v => Cell::Text(v.to_string().into_boxed_str()),
+                        }));
+                    }
+                    if self.outputs.probability.is_some() {
+                        row.push(p.score.map_or(Cell::Null, |x| {
+                            Cell::Text(Value::from(x).to_string().into_boxed_str())
+                        }));
+                    }
+                    row
+                })
+                .collect()
+        } else {
+            decode_rows(&r.output, None, Spelling::Verbatim, "output").map_err(|e| {
+                format!("endpointOutput: {e} (name the response's columns with inference_attribute and probability_attribute)")
+            })?
+        };
+        if inputs.len() != outputs.len() {
+            return Err(format!(
+                "{} input records but {} output records",
+                inputs.len(),
+                outputs.len()
+            ));
+        }
+        if inputs.is_empty() {
+            return Err("endpointInput holds no record".into());
+        }
+        let mut out = Vec::with_capacity(inputs.len());
+        for (i, o) in inputs.into_iter().zip(outputs) {
+            if i.len() + o.len() > crate::limits::MAX_COLUMNS {
+                return Err(format!(
+                    "a record has {} columns, more than the {} driftwatch analyses",
+                    i.len() + o.len(),
+                    crate::limits::MAX_COLUMNS
+                ));
+            }
+            let mut row = o;
+            row.extend(i);
+            out.push((row, Cell::Null));
+        }
+        Ok(out)
     }
 }
 
@@ -450,6 +537,52 @@ pub async fn read_capture<S: ObjectStore + Clone + Send + Sync + 'static>(
             .for_each(&mut sink);
         Ok(None)
     })
+    .await?;
+    out.read_seconds = clock.elapsed().as_secs_f64();
+    Ok(out)
+}
+
+/// Reads the listed capture files, folding each file's events into a state of its own on
+/// its parsing thread (`start` makes one, `event` adds an event to it), and hands the states
+/// to `consume` in listing order: per-file work runs on every core, and what `consume` builds
+/// depends on the listing alone, never on which file was parsed first.
+pub async fn fold_capture<S, T, B, E, C>(
+    store: &S,
+    listing: &CaptureListing,
+    window: Window,
+    decoder: Arc<Decoder>,
+    start: B,
+    event: E,
+    mut consume: C,
+) -> Result<CaptureRead, StoreError>
+where
+    S: ObjectStore + Clone + Send + Sync + 'static,
+    T: Send + 'static,
+    B: Fn() -> T + Send + Sync + 'static,
+    E: Fn(&mut T, CapturedEvent) + Send + Sync + 'static,
+    C: FnMut(T),
+{
+    let clock = std::time::Instant::now();
+    let mut out = CaptureRead::new(listing);
+    let objects = listing.objects.clone();
+    let parse = Arc::new(move |key: &str, bytes: Result<&[u8], String>| {
+        let mut state = start();
+        let f = match bytes {
+            Ok(bytes) => objects.parse(key, bytes, window, &decoder, |e| event(&mut state, e)),
+            Err(reason) => unreadable(key, &reason),
+        };
+        (f, state)
+    });
+    for_each_object(
+        store,
+        &listing.files,
+        parse,
+        |_, (mut f, state): (CaptureFile, T)| {
+            out.count(&mut f);
+            consume(state);
+            Ok(None)
+        },
+    )
     .await?;
     out.read_seconds = clock.elapsed().as_secs_f64();
     Ok(out)
@@ -797,6 +930,7 @@ mod tests {
             threshold: 0.5,
             ignore_output: false,
             select: None,
+            rows: Default::default(),
         };
         let line = |width: usize| {
             serde_json::json!({
@@ -862,6 +996,7 @@ mod tests {
             threshold: 0.5,
             ignore_output: false,
             select: Some(InferenceIdPrefix::parse("a/").unwrap()),
+            rows: Default::default(),
         };
         let window = Window {
             start: "2024-01-19T11:00:00Z".parse().unwrap(),

@@ -48,6 +48,10 @@ const SCHEDULE_KEYS: &[&str] = &[
     "executor",
     "shadow_endpoint",
     "inference_id_prefix",
+    "baseline_statistics",
+    // SageMaker's user scripts: read to be refused with the alternative, not as unknown keys.
+    "record_preprocessor_script",
+    "post_analytics_processor_script",
 ];
 const TOP_KEYS: &[&str] = &["defaults", "schedules"];
 const DEFAULT_MAX_RUNTIME: Duration = Duration::from_secs(30 * 60);
@@ -63,6 +67,11 @@ pub enum Monitor {
     Explainability {
         analysis_config: AnalysisConfigRef,
     },
+    /// SageMaker's `DefaultModelMonitor`: the window's profile against the baseline's
+    /// constraints (`baseline_constraints`) and, for drift, statistics.
+    DataQuality {
+        baseline_statistics: Option<Location>,
+    },
 }
 
 impl Monitor {
@@ -71,6 +80,7 @@ impl Monitor {
         match self {
             Self::Bias { .. } => "model_bias",
             Self::Explainability { .. } => "model_explainability",
+            Self::DataQuality { .. } => "data_quality",
         }
     }
 
@@ -81,6 +91,7 @@ impl Monitor {
                 analysis_config, ..
             }
             | Self::Explainability { analysis_config } => Some(analysis_config),
+            Self::DataQuality { .. } => None,
         }
     }
 
@@ -89,6 +100,7 @@ impl Monitor {
         match self {
             Self::Bias { .. } => Some(Purpose::BiasMonitor),
             Self::Explainability { .. } => Some(Purpose::ExplainabilityMonitor),
+            Self::DataQuality { .. } => None,
         }
     }
 }
@@ -183,6 +195,7 @@ impl Schedule {
         match self.monitor {
             Monitor::Bias { .. } => crate::sagemaker::MonitoringType::ModelBias,
             Monitor::Explainability { .. } => crate::sagemaker::MonitoringType::ModelExplainability,
+            Monitor::DataQuality { .. } => crate::sagemaker::MonitoringType::DataQuality,
         }
     }
 }
@@ -448,19 +461,31 @@ fn read_schedule(entry: &Entry<'_>, base: &Location, problems: &mut Problems) ->
     let name = entry
         .required("name", problems)
         .and_then(|f| name_at(&f, problems));
-    let kind = entry
-        .required("type", problems)
-        .and_then(|f| match f.node().as_str(problems)? {
-            "model_bias" => Some(Purpose::BiasMonitor),
-            "model_explainability" => Some(Purpose::ExplainabilityMonitor),
-            other => {
-                problems.push(
+    let type_name =
+        entry
+            .required("type", problems)
+            .and_then(|f| match f.node().as_str(problems)? {
+                "model_bias" => Some("model_bias"),
+                "model_explainability" => Some("model_explainability"),
+                "data_quality" => Some("data_quality"),
+                other => {
+                    problems.push(
                     f.path.clone(),
-                    format!("must be model_bias or model_explainability, got {other:?}"),
+                    format!(
+                        "must be model_bias, model_explainability or data_quality, got {other:?}"
+                    ),
                 );
-                None
-            }
-        });
+                    None
+                }
+            });
+    let data_quality = type_name == Some("data_quality");
+    // The Clarify monitors' analysis config purpose.
+    let kind = match type_name {
+        Some("model_bias") => Some(Purpose::BiasMonitor),
+        Some("model_explainability") => Some(Purpose::ExplainabilityMonitor),
+        _ => None,
+    };
+    refuse_scripts(entry, problems);
     let source = read_source(entry, problems);
     let endpoint = source.as_ref().and_then(Source::endpoint).cloned();
     let shadow_endpoint = entry.get("shadow_endpoint").and_then(|f| {
@@ -479,6 +504,13 @@ fn read_schedule(entry: &Entry<'_>, base: &Location, problems: &mut Problems) ->
             );
             return None;
         }
+        if data_quality {
+            problems.push(
+                f.path.clone(),
+                "is not used by a data_quality schedule (it calls no model; remove it)",
+            );
+            return None;
+        }
         Some(name)
     });
     let cadence = entry
@@ -493,7 +525,28 @@ fn read_schedule(entry: &Entry<'_>, base: &Location, problems: &mut Problems) ->
     let baseline_constraints = entry
         .get("baseline_constraints")
         .and_then(|f| location_at(&f, base, problems));
-    let analysis_config = entry.required("analysis_config", problems).and_then(|f| {
+    let baseline_statistics = entry.get("baseline_statistics").and_then(|f| {
+        if type_name.is_some() && !data_quality {
+            problems.push(
+                f.path.clone(),
+                "is read by data_quality schedules only (a Clarify monitor's baseline is baseline_constraints; remove it)",
+            );
+            return None;
+        }
+        location_at(&f, base, problems)
+    });
+    let analysis_config = if data_quality {
+        if let Some(f) = entry.get("analysis_config") {
+            problems.push(
+                f.path,
+                "is not used by a data_quality schedule (its checks are baseline_constraints' and baseline_statistics'; remove it)",
+            );
+        }
+        None
+    } else {
+        entry.required("analysis_config", problems)
+    }
+    .and_then(|f| {
         let location = location_at(&f, base, problems)?;
         match (&location, kind) {
             (Location::Local(p), Some(purpose)) => {
@@ -510,6 +563,19 @@ fn read_schedule(entry: &Entry<'_>, base: &Location, problems: &mut Problems) ->
     });
     let ground_truth = entry.get("ground_truth");
     let monitor = match kind {
+        None if data_quality => {
+            if let Some(f) = ground_truth {
+                problems.push(
+                    f.path,
+                    "is not used by a data_quality schedule (it profiles the captured data alone; remove it)",
+                );
+                None
+            } else {
+                Some(Monitor::DataQuality {
+                    baseline_statistics,
+                })
+            }
+        }
         Some(Purpose::BiasMonitor) => match ground_truth {
             Some(f) => {
                 let ground_truth = location_at(&f, base, problems);
@@ -671,6 +737,22 @@ fn read_schedule(entry: &Entry<'_>, base: &Location, problems: &mut Problems) ->
             "shards are not supported for batch_transform schedules yet: a window's transform outputs are read in this process (remove shards)",
         );
     }
+    if data_quality {
+        if let (Some(Source::BatchTransform { .. }), Some(f)) =
+            (&source, entry.get("batch_transform"))
+        {
+            problems.push(
+                f.path,
+                "data_quality schedules of batch transform jobs are not supported yet: give the endpoint whose capture to profile, or profile the job's input with `driftwatch check-data`",
+            );
+        }
+        if let (true, Some(f)) = (executor.is_sharded(), entry.get("executor")) {
+            problems.push(
+                f.path,
+                "shards are not supported for data_quality schedules yet: a window is profiled on every core of this process (remove shards)",
+            );
+        }
+    }
     if problems.len() != before {
         return None;
     }
@@ -690,6 +772,24 @@ fn read_schedule(entry: &Entry<'_>, base: &Location, problems: &mut Problems) ->
         executor,
         shadow_endpoint,
     })
+}
+
+/// SageMaker's user scripts are refused by name, with what does their usual job instead:
+/// running a user's Python inside the daemon, fed every record, is a process, a memory and a
+/// time budget per execution that this daemon does not take on.
+fn refuse_scripts(entry: &Entry<'_>, problems: &mut Problems) {
+    if let Some(f) = entry.get("record_preprocessor_script") {
+        problems.push(
+            f.path,
+            "driftwatch does not run record preprocessor scripts: features_attribute (a JMESPath into JSON requests) picks the features, inference_attribute / probability_attribute the response's columns, and inference_id_prefix selects records; flatten anything else before capture, or profile a prepared dataset with `driftwatch check-data`",
+        );
+    }
+    if let Some(f) = entry.get("post_analytics_processor_script") {
+        problems.push(
+            f.path,
+            "driftwatch does not run post-analytics scripts: each execution's statistics.json, constraint_violations.json and execution.json are in the output folder and its metrics in CloudWatch, for a job of your own to read",
+        );
+    }
 }
 
 /// `endpoint:` (and `variant:`) or `batch_transform:`, exactly one of them.

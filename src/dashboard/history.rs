@@ -11,6 +11,7 @@ use crate::sagemaker::verdict::DiNeutral;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::sagemaker::data_quality::{DataViolations, Statistics};
 use crate::sagemaker::time::rfc3339;
 use crate::sagemaker::verdict::{Verdict, bias_verdict};
 use crate::sagemaker::{
@@ -53,6 +54,10 @@ pub enum SeriesKey {
     Ndcg { label: String },
     /// One feature's global SHAP value for a label.
     Shap { label: String, feature: String },
+    /// A data-quality feature's baseline drift distance.
+    Drift { feature: String },
+    /// A data-quality feature's share of present values.
+    Completeness { feature: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,6 +117,8 @@ pub struct Execution<'a> {
     pub record: &'a ExecutionRecord,
     pub analysis: Option<&'a AnalysisDoc>,
     pub violations: Option<&'a ConstraintViolations>,
+    /// A data-quality execution's statistics.json and constraint_violations.json.
+    pub data_quality: Option<(&'a Statistics, Option<&'a DataViolations>)>,
     /// The report's path relative to the schedule's folder, when there is one.
     pub report: Option<String>,
 }
@@ -186,6 +193,9 @@ impl History {
                 cells.push((i, m.value(), verdict.flag()));
             }
             self.shap_cells(a, e.violations, constraints, latest, &mut cells);
+        }
+        if let Some((stats, violations)) = e.data_quality {
+            self.data_quality_cells(stats, violations, latest, &mut cells);
         }
         let width = cells.iter().map(|c| c.0 + 1).max().unwrap_or(0);
         let mut values = vec![MetricValue::default(); width];
@@ -289,6 +299,73 @@ impl History {
         }
     }
 
+    /// Each feature's drift distance (its threshold the series' constraint) and completeness.
+    fn data_quality_cells(
+        &mut self,
+        stats: &Statistics,
+        violations: Option<&DataViolations>,
+        latest: bool,
+        cells: &mut Vec<(usize, Option<f64>, char)>,
+    ) {
+        let violates = |feature: &str, check: &str| {
+            violations.is_some_and(|v| {
+                v.violations
+                    .iter()
+                    .any(|x| x.feature_name == feature && x.constraint_check_type == check)
+            })
+        };
+        let block = stats.driftwatch.as_ref();
+        let not_checked = |feature: &str, check: &str| {
+            block.is_some_and(|b| {
+                b.not_checked.iter().any(|n| {
+                    n.feature_name == feature
+                        && (n.constraint_check_type == check || n.constraint_check_type == "all")
+                })
+            })
+        };
+        for d in block.iter().flat_map(|b| &b.baseline_drift) {
+            let i = self.position(
+                SeriesKey::Drift {
+                    feature: d.name.clone(),
+                },
+                Some(d.threshold),
+                latest,
+            );
+            let flag = if d.violation {
+                Verdict::Violation.flag()
+            } else {
+                Verdict::Ok.flag()
+            };
+            cells.push((i, Some(d.distance), flag));
+        }
+        for f in &stats.features {
+            let common = f
+                .numerical_statistics
+                .as_ref()
+                .map(|n| n.common)
+                .or_else(|| f.string_statistics.as_ref().map(|s| s.common));
+            let Some(c) = common.filter(|c| c.num_present + c.num_missing > 0) else {
+                continue;
+            };
+            let i = self.position(
+                SeriesKey::Completeness {
+                    feature: f.name.clone(),
+                },
+                None,
+                latest,
+            );
+            let flag = if violates(&f.name, "completeness_check") {
+                Verdict::Violation.flag()
+            } else if block.is_none() || not_checked(&f.name, "completeness_check") {
+                Verdict::NoBaseline.flag()
+            } else {
+                Verdict::Ok.flag()
+            };
+            let share = c.num_present as f64 / (c.num_present + c.num_missing) as f64;
+            cells.push((i, Some(share), flag));
+        }
+    }
+
     pub fn latest(&self) -> Option<&Point> {
         self.executions.last()
     }
@@ -338,6 +415,7 @@ mod tests {
                 record: &r12,
                 analysis: Some(&a12),
                 violations: None,
+                data_quality: None,
                 report: Some("2024/01/19/12/report.html".into()),
             },
             c,
@@ -349,6 +427,7 @@ mod tests {
                 record: &r10,
                 analysis: Some(&a10),
                 violations: None,
+                data_quality: None,
                 report: None,
             },
             c,
@@ -376,6 +455,7 @@ mod tests {
                 record: &failed,
                 analysis: None,
                 violations: None,
+                data_quality: None,
                 report: None,
             },
             c,

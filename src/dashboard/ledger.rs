@@ -3,8 +3,13 @@
 
 use super::Identity;
 use super::history::{Constraints, Execution, History};
-use crate::sagemaker::layout::{ANALYSIS_FILE, RECORD_FILE, REPORT_FILE, VIOLATIONS_FILE};
-use crate::sagemaker::{AnalysisDoc, ConstraintViolations, ExecutionRecord, JsonFile};
+use crate::sagemaker::data_quality::{DataViolations, Statistics};
+use crate::sagemaker::layout::{
+    ANALYSIS_FILE, RECORD_FILE, REPORT_FILE, STATISTICS_FILE, VIOLATIONS_FILE,
+};
+use crate::sagemaker::{
+    AnalysisDoc, ConstraintViolations, ExecutionRecord, JsonFile, MonitoringType,
+};
 use crate::store::{ObjectStore, Store, StoreError, join_key, keys_named};
 
 /// Reads at most this many executions' files at once while rebuilding.
@@ -15,6 +20,9 @@ struct Folder {
     record: ExecutionRecord,
     analysis: Option<AnalysisDoc>,
     violations: Option<ConstraintViolations>,
+    /// A data-quality execution's files.
+    statistics: Option<Statistics>,
+    data_violations: Option<DataViolations>,
     /// The folder, relative to the schedule's.
     rel: String,
 }
@@ -44,7 +52,15 @@ async fn read_folder(store: Store, root: String, record_key: String) -> Option<F
         }
     };
     let (mut analysis, mut violations) = (None, None);
-    if record.status.is_success() {
+    let (mut statistics, mut data_violations) = (None, None);
+    if record.status.is_success() && record.monitoring_type == MonitoringType::DataQuality {
+        if let Ok(b) = store.get(&join_key(&folder, STATISTICS_FILE)).await {
+            statistics = serde_json::from_slice(&b).ok();
+        }
+        if let Ok(b) = store.get(&join_key(&folder, VIOLATIONS_FILE)).await {
+            data_violations = serde_json::from_slice(&b).ok();
+        }
+    } else if record.status.is_success() {
         if let Ok(b) = store.get(&join_key(&folder, ANALYSIS_FILE)).await {
             analysis = AnalysisDoc::from_json(&b).ok();
         }
@@ -56,6 +72,8 @@ async fn read_folder(store: Store, root: String, record_key: String) -> Option<F
         record,
         analysis,
         violations,
+        statistics,
+        data_violations,
         rel,
     })
 }
@@ -87,6 +105,10 @@ pub(super) async fn history(
                 record: &f.record,
                 analysis: f.analysis.as_ref(),
                 violations: f.violations.as_ref(),
+                data_quality: f
+                    .statistics
+                    .as_ref()
+                    .map(|s| (s, f.data_violations.as_ref())),
                 report: f
                     .record
                     .outputs

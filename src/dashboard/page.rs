@@ -209,6 +209,64 @@ fn explain_charts(out: &mut String, h: &History) {
     }
 }
 
+/// Per-feature drift (one chart each, its threshold drawn) and every feature's completeness
+/// (one chart).
+fn data_quality_charts(out: &mut String, h: &History) {
+    let times = times(h);
+    let latest = h.latest();
+    let drift: Vec<(usize, &str)> = h
+        .series
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| match &s.key {
+            SeriesKey::Drift { feature } => Some((i, feature.as_str())),
+            _ => None,
+        })
+        .collect();
+    if !drift.is_empty() {
+        out.push_str("<h2>Baseline drift per feature</h2><div class=\"grid\">");
+        for (i, feature) in drift {
+            let guide = h.series[i].baseline.get().map(|t| Guide::Allowed(0.0, t));
+            let bad = latest.is_some_and(|p| p.flag(i) == 'V');
+            let _ = write!(
+                out,
+                "<div class=\"chart{}\" data-metric=\"drift\"><h4>{}<span class=\"latest\">{}</span></h4>{}</div>",
+                if bad { " bad" } else { "" },
+                esc(feature),
+                esc(&latest_text(latest, i)),
+                time_series(
+                    &format!("drift distance of {feature} over time"),
+                    &times,
+                    &[line(h, i, "", guide)],
+                    CHART
+                )
+            );
+        }
+        out.push_str("</div>");
+    }
+    let names: Vec<(usize, String)> = h
+        .series
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| match &s.key {
+            SeriesKey::Completeness { feature } => Some((i, feature.clone())),
+            _ => None,
+        })
+        .collect();
+    if !names.is_empty() {
+        let lines: Vec<Line<'_>> = names
+            .iter()
+            .map(|(i, name)| line(h, *i, name, None))
+            .collect();
+        let _ = write!(
+            out,
+            "<h2>Completeness</h2><div class=\"chart\" data-metric=\"completeness\"><h4>Share of present values per feature</h4>{}<p class=\"legend\">{}</p></div>",
+            time_series("completeness over time", &times, &lines, WIDE),
+            legend(&names)
+        );
+    }
+}
+
 fn legend(names: &[(usize, String)]) -> String {
     const COLOURS: [&str; 8] = [
         "#1565c0", "#6a1b9a", "#2e7d32", "#ef6c00", "#00838f", "#ad1457", "#5d4037", "#455a64",
@@ -312,6 +370,7 @@ pub fn schedule_html(h: &History, overview: &str) -> String {
     out.push_str(&status_timeline(&ticks, WIDE.0 * 1.5, 48.0));
     bias_charts(&mut out, h);
     explain_charts(&mut out, h);
+    data_quality_charts(&mut out, h);
     table(&mut out, h);
     page_end(&mut out, env!("CARGO_PKG_VERSION"));
     out

@@ -52,6 +52,8 @@ pub fn series_name(key: &SeriesKey) -> String {
         } => format!("{metric} ({facet}={facet_value})"),
         SeriesKey::Ndcg { label } => format!("nDCG ({label})"),
         SeriesKey::Shap { label, feature } => format!("{feature} ({label})"),
+        SeriesKey::Drift { feature } => format!("drift of {feature}"),
+        SeriesKey::Completeness { feature } => format!("completeness of {feature}"),
     }
 }
 

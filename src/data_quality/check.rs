@@ -50,10 +50,22 @@ pub struct NotChecked {
     pub reason: String,
 }
 
+/// A feature's drift distance from its baseline, whether or not it violates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drift {
+    pub feature_name: String,
+    pub distance: f64,
+    pub threshold: f64,
+    /// Between categorical distributions (else between KLL sketches).
+    pub categorical: bool,
+}
+
 #[derive(Debug, Default, PartialEq)]
 pub struct CheckOutcome {
     pub violations: Vec<DataViolation>,
     pub not_checked: Vec<NotChecked>,
+    /// Every distance computed, in the baseline's feature order.
+    pub drift: Vec<Drift>,
 }
 
 impl CheckOutcome {
@@ -208,6 +220,12 @@ fn feature_checks(
                 } else {
                     d.comparison_threshold
                 };
+                out.drift.push(Drift {
+                    feature_name: f.name.clone(),
+                    distance,
+                    threshold,
+                    categorical,
+                });
                 if distance > threshold {
                     out.violations.push(violation(
                         "baseline_drift_check",
@@ -327,10 +345,10 @@ mod tests {
         let base = profile(&["n", "s"], &rows);
         let constraints = suggest(&base);
         let stats = base.statistics();
-        assert_eq!(
-            check(&constraints, Some(&stats), &base),
-            CheckOutcome::default()
-        );
+        let same = check(&constraints, Some(&stats), &base);
+        assert!(same.violations.is_empty() && same.not_checked.is_empty());
+        assert_eq!(same.drift.len(), 2);
+        assert!(same.drift.iter().all(|d| d.distance == 0.0));
 
         // Completeness: a third of `n` missing; an unknown category; drift on `s`.
         let rows: Vec<Vec<Option<&str>>> = (0..90)

@@ -10,68 +10,7 @@ use std::io::{BufRead, Read};
 use super::error::DataQualityError;
 use super::profile::Profile;
 use crate::limits::MAX_LINE_BYTES;
-
-/// Splits one line into cells (`None`: empty and unquoted), borrowing them when the line
-/// quotes nothing (most lines of most files).
-fn split(line: &str) -> Result<Vec<Option<std::borrow::Cow<'_, str>>>, String> {
-    if !line.contains('"') {
-        return Ok(line
-            .split(',')
-            .map(|c| (!c.is_empty()).then_some(std::borrow::Cow::Borrowed(c)))
-            .collect());
-    }
-    Ok(cells(line)?
-        .into_iter()
-        .map(|c| c.map(std::borrow::Cow::Owned))
-        .collect())
-}
-
-/// Splits one line with quotes into cells (`None`: empty and unquoted). `Err` names what is
-/// wrong.
-fn cells(line: &str) -> Result<Vec<Option<String>>, String> {
-    let mut out = Vec::new();
-    let mut chars = line.chars().peekable();
-    loop {
-        // One cell.
-        if chars.peek() == Some(&'"') {
-            chars.next();
-            let mut cell = String::new();
-            loop {
-                match chars.next() {
-                    None => return Err("a quoted cell is not closed".into()),
-                    Some('\\') if chars.peek() == Some(&'"') => {
-                        chars.next();
-                        cell.push('"');
-                    }
-                    Some('"') if chars.peek() == Some(&'"') => {
-                        chars.next();
-                        cell.push('"');
-                    }
-                    Some('"') => break,
-                    Some(c) => cell.push(c),
-                }
-            }
-            out.push(Some(cell));
-            match chars.next() {
-                None => return Ok(out),
-                Some(',') => continue,
-                Some(c) => return Err(format!("{c:?} follows a closing quote")),
-            }
-        }
-        let mut cell = String::new();
-        loop {
-            match chars.next() {
-                None => {
-                    out.push((!cell.is_empty()).then_some(cell));
-                    return Ok(out);
-                }
-                Some(',') => break,
-                Some(c) => cell.push(c),
-            }
-        }
-        out.push((!cell.is_empty()).then_some(cell));
-    }
-}
+use crate::spark_csv::split;
 
 /// Profiles a CSV file line by line: its header (or first line) fixes the width, every
 /// other line must have as many cells.
@@ -200,24 +139,6 @@ pub fn profile_csv_reader(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cells_follow_sparks_quoting() {
-        assert_eq!(
-            cells(r#"1,,"a,b","say \"hi\"","x""y","""#).unwrap(),
-            vec![
-                Some("1".into()),
-                None,
-                Some("a,b".into()),
-                Some("say \"hi\"".into()),
-                Some("x\"y".into()),
-                Some(String::new())
-            ]
-        );
-        assert_eq!(cells("a,").unwrap(), vec![Some("a".into()), None]);
-        assert!(cells(r#""open"#).is_err());
-        assert!(cells(r#""a"b"#).is_err());
-    }
 
     #[test]
     fn bad_files_name_the_line() {

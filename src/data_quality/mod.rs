@@ -14,3 +14,4 @@ pub mod kll;
 pub mod moments;
 pub mod profile;
 pub mod suggest;
+pub mod window;

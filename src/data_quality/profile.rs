@@ -241,6 +241,7 @@ impl Profile {
                 .zip(&self.columns)
                 .map(|(n, c)| c.statistics(n))
                 .collect(),
+            driftwatch: None,
         }
     }
 }

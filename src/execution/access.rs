@@ -117,7 +117,7 @@ pub async fn check_access(schedule: &Schedule, clients: &AwsClients) -> Vec<Prob
         // The manifests the monitor reads.
         Source::BatchTransform { .. } => match schedule.monitor {
             Monitor::Bias { .. } => Side::Output,
-            Monitor::Explainability { .. } => Side::Input,
+            Monitor::Explainability { .. } | Monitor::DataQuality { .. } => Side::Input,
         }
         .folder()
         .to_string(),

@@ -7,14 +7,14 @@ use chrono::{DateTime, Utc};
 use polars::prelude::DataFrame;
 
 use super::batch_listing::BatchListing;
-use super::capture_window::{Listed, features_path, list_window, no_capture};
+use super::capture_window::{Listed, features_path, list_window, no_capture, output_locators};
 use super::error::ExecutionError;
 use super::shards::{ShardInputs, Sharding};
 use super::trace::Trace;
 use crate::aws::AwsClients;
 use crate::bias::engine::PredictionSource;
 use crate::capture::frame::{FrameSpec, PREDICTION_COLUMN, build_frame};
-use crate::capture::payload::{JsonPath, OutputLocator, OutputLocators};
+use crate::capture::payload::JsonPath;
 use crate::capture::read::{
     CaptureRead, CaptureReduced, Decoder, GroundTruthRead, ReadTruthError, read_ground_truth,
     reduce_capture,
@@ -23,7 +23,7 @@ use crate::capture::reduce::{BiasPartial, ReducePlan};
 use crate::capture::shard::TruthFingerprint;
 use crate::capture::truth::SeqSet;
 use crate::capture::truth::TruthIndex;
-use crate::config::analysis::{AnalysisConfig, ColumnRef, Locator};
+use crate::config::analysis::{AnalysisConfig, ColumnRef};
 use crate::config::{Location, Schedule};
 use crate::sagemaker::time::format_utc;
 use crate::schedule::window::Window;
@@ -75,25 +75,14 @@ pub struct BiasData {
 }
 
 fn decoder(schedule: &Schedule, spec: &FrameSpec) -> Result<Decoder, ExecutionError> {
-    let ei = &schedule.endpoint_input;
-    let locator = |key: &str, l: &Option<Locator>| {
-        l.as_ref()
-            .map(|l| {
-                OutputLocator::from_config(l)
-                    .map_err(|e| ExecutionError::Input(format!("{key}: {e}")))
-            })
-            .transpose()
-    };
     Ok(Decoder {
         features: features_path(schedule)?,
-        outputs: OutputLocators {
-            inference: locator("inference_attribute", &ei.inference_attribute)?,
-            probability: locator("probability_attribute", &ei.probability_attribute)?,
-        },
+        outputs: output_locators(schedule)?,
         expected_features: spec.features.as_ref().map(Vec::len),
         threshold: spec.threshold,
         ignore_output: false,
         select: schedule.select().cloned(),
+        rows: Default::default(),
     })
 }
 

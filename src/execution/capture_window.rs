@@ -9,10 +9,11 @@ use super::error::ExecutionError;
 use super::trace::Trace;
 use crate::aws::AwsClients;
 use crate::capture::batch::Side;
-use crate::capture::payload::JsonPath;
+use crate::capture::payload::{JsonPath, OutputLocator, OutputLocators};
 use crate::capture::read::{
-    CaptureListing, CaptureRead, CapturedEvent, Decoder, list_capture, read_capture,
+    CaptureListing, CaptureRead, CapturedEvent, Decoder, fold_capture, list_capture, read_capture,
 };
+use crate::config::analysis::Locator;
 use crate::config::{Monitor, Schedule, Source};
 use crate::sagemaker::time::format_utc;
 use crate::schedule::window::Window;
@@ -29,6 +30,98 @@ pub(super) fn features_path(schedule: &Schedule) -> Result<Option<JsonPath>, Exe
                 .map_err(|e| ExecutionError::Input(format!("features_attribute: {e}")))
         })
         .transpose()
+}
+
+/// The compiled `inference_attribute` and `probability_attribute` (where the label and the
+/// score are in responses).
+pub(super) fn output_locators(schedule: &Schedule) -> Result<OutputLocators, ExecutionError> {
+    let ei = &schedule.endpoint_input;
+    let locator = |key: &str, l: &Option<Locator>| {
+        l.as_ref()
+            .map(|l| {
+                OutputLocator::from_config(l)
+                    .map_err(|e| ExecutionError::Input(format!("{key}: {e}")))
+            })
+            .transpose()
+    };
+    Ok(OutputLocators {
+        inference: locator("inference_attribute", &ei.inference_attribute)?,
+        probability: locator("probability_attribute", &ei.probability_attribute)?,
+    })
+}
+
+/// How a window is folded: per-object states made by `start`, fed each event by `event` (on
+/// the parsing threads), handed to `consume` in listing order.
+pub(super) struct Fold<B, E, C> {
+    pub start: B,
+    pub event: E,
+    pub consume: C,
+}
+
+/// Folds every captured event of the window as `fold` says; fails when no event is usable.
+pub(super) async fn fold_window<T, B, E, C>(
+    schedule: &Schedule,
+    window: Window,
+    decoder: Decoder,
+    clients: &AwsClients,
+    trace: &mut Trace,
+    fold: Fold<B, E, C>,
+) -> Result<CaptureRead, ExecutionError>
+where
+    T: Send + 'static,
+    B: Fn() -> T + Send + Sync + 'static,
+    E: Fn(&mut T, CapturedEvent) + Send + Sync + 'static,
+    C: FnMut(T),
+{
+    let Fold {
+        start,
+        event,
+        mut consume,
+    } = fold;
+    let decoder = Arc::new(decoder);
+    let listed = list_window(schedule, window, decoder.expected_features, clients).await?;
+    let (start, event) = (Arc::new(start), Arc::new(event));
+    let (mut capture, groups) = match listed {
+        Listed::Endpoint { store, listing } => (
+            CaptureRead {
+                prefix: listing.prefix.clone(),
+                ..Default::default()
+            },
+            vec![(store, listing)],
+        ),
+        Listed::Batch(batch) => (
+            CaptureRead {
+                prefix: batch.prefix.clone(),
+                malformed: batch.malformed,
+                ..Default::default()
+            },
+            batch
+                .groups
+                .into_iter()
+                .map(|g| (g.store, g.listing))
+                .collect(),
+        ),
+    };
+    for (store, listing) in groups {
+        let (s, e) = (start.clone(), event.clone());
+        let read = fold_capture(
+            &store,
+            &listing,
+            window,
+            decoder.clone(),
+            move || s(),
+            move |t: &mut T, ev| e(t, ev),
+            &mut consume,
+        )
+        .await
+        .map_err(ExecutionError::Capture)?;
+        capture.absorb(read);
+    }
+    trace.record_capture(&mut capture);
+    if capture.event_count == 0 {
+        return Err(no_capture(&capture.prefix, window, trace));
+    }
+    Ok(capture)
 }
 
 /// Reads every captured event of the window into `sink`, in listing order; fails when none
@@ -109,7 +202,7 @@ pub(super) async fn list_window(
         Source::BatchTransform { format } => {
             let side = match schedule.monitor {
                 Monitor::Bias { .. } => Side::Output,
-                Monitor::Explainability { .. } => Side::Input,
+                Monitor::Explainability { .. } | Monitor::DataQuality { .. } => Side::Input,
             };
             Listed::Batch(
                 list_batch(

@@ -146,6 +146,11 @@ pub(super) async fn analyse(
                 baseline,
             )
         }
+        Monitor::DataQuality { .. } => {
+            return Err(ExecutionError::Input(
+                "a data_quality schedule is not a Clarify monitor".into(),
+            ));
+        }
     };
     let (output, baseline) = output;
     for w in &output.warnings[trace.warnings.len()..] {

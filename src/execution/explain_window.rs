@@ -79,6 +79,7 @@ pub async fn gather(
         threshold: 0.5,
         ignore_output: true,
         select: schedule.select().cloned(),
+        rows: Default::default(),
     };
     trace.lap("config");
     let mut kept = RowSample::new(max_records, seed);

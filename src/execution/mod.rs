@@ -14,6 +14,7 @@ mod bias_window;
 mod capture_window;
 pub mod claim;
 mod clarify;
+mod data_quality;
 pub(crate) mod error;
 mod explain_shards;
 mod explain_window;
@@ -319,6 +320,10 @@ async fn analyse(
                 schedule, t, window, folder, out_store, clients, trace, &source,
             )
             .await
+        }
+        Monitor::DataQuality { .. } => {
+            data_quality::analyse(schedule, window, folder, out_store, clients, trace, &source)
+                .await
         }
     }
 }

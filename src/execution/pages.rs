@@ -8,7 +8,8 @@ use crate::aws::AwsClients;
 use crate::config::Schedule;
 use crate::dashboard::{self, Constraints, Execution, Identity};
 use crate::monitor::MonitorOutput;
-use crate::report::execution_html;
+use crate::monitor::data_quality::DataQualityOutput;
+use crate::report::{data_quality_html, execution_html};
 use crate::sagemaker::layout::{INDEX_FILE, REPORT_FILE};
 use crate::sagemaker::{AnalysisDoc, ExecutionRecord};
 use crate::store::{ObjectStore, Store, join_key};
@@ -32,6 +33,8 @@ pub(super) enum Content {
         baseline: Option<Box<AnalysisDoc>>,
         title: Option<String>,
     },
+    /// A data-quality window's statistics and violations.
+    DataQuality(Box<DataQualityOutput>),
 }
 
 /// What an execution's pages are made of: where they go and what the execution holds.
@@ -52,7 +55,7 @@ impl Pages<'_> {
                 baseline,
                 title,
             }) => (Some(output), baseline.as_deref(), title.as_deref()),
-            None => (None, None, None),
+            Some(Content::DataQuality(_)) | None => (None, None, None),
         }
     }
 
@@ -63,14 +66,19 @@ impl Pages<'_> {
             .count();
         let dashboard = format!("{}{INDEX_FILE}", "../".repeat(depth));
         let (output, baseline, title) = self.clarify();
-        let html = execution_html(
-            record,
-            output.map(|o| &o.analysis),
-            baseline,
-            output.and_then(|o| o.violations.as_ref()),
-            title,
-            &dashboard,
-        );
+        let html = match self.content {
+            Some(Content::DataQuality(o)) => {
+                data_quality_html(record, &o.statistics, o.violations.as_ref(), &dashboard)
+            }
+            _ => execution_html(
+                record,
+                output.map(|o| &o.analysis),
+                baseline,
+                output.and_then(|o| o.violations.as_ref()),
+                title,
+                &dashboard,
+            ),
+        };
         let key = join_key(self.folder, REPORT_FILE);
         match self.store.put(&key, html.into_bytes()).await {
             Ok(()) => Some(self.store.describe(&key)),
@@ -89,6 +97,10 @@ impl Pages<'_> {
             record,
             analysis: output.map(|o| &o.analysis),
             violations: output.and_then(|o| o.violations.as_ref()),
+            data_quality: match self.content {
+                Some(Content::DataQuality(o)) => Some((&o.statistics, o.violations.as_ref())),
+                _ => None,
+            },
             report: record.outputs.report.as_ref().map(|_| {
                 format!(
                     "{}/{REPORT_FILE}",

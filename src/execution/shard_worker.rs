@@ -39,6 +39,11 @@ pub async fn run_shard(
 ) -> Result<ShardDone, ExecutionError> {
     let ground_truth = match &schedule.monitor {
         Monitor::Bias { ground_truth, .. } => ground_truth,
+        Monitor::DataQuality { .. } => {
+            return Err(ExecutionError::Input(
+                "data_quality schedules are not run in shards".into(),
+            ));
+        }
         Monitor::Explainability { .. } => {
             let (of, rows, state) =
                 super::explain_shards::run_worker(schedule, t, run, k, clients).await?;

@@ -6,6 +6,7 @@
 
 pub mod bias;
 pub mod coverage;
+pub mod data_quality;
 pub mod error;
 pub mod explainability;
 pub mod inputs;

@@ -44,6 +44,10 @@ pub struct Datum {
     pub value: f64,
     pub timestamp: DateTime<Utc>,
     pub unit: Unit,
+    /// A summary of many observations instead of one value (`StatisticValues`: the
+    /// data-quality monitor's `feature_data_*`); `value` then holds their mean, for the
+    /// daemon's gauges.
+    pub statistics: Option<StatisticSet>,
 }
 
 /// The value CloudWatch gets for a metric value: ±∞ as ±2.348543e108, NaN not at all.
@@ -57,17 +61,34 @@ pub fn publishable(x: f64) -> Option<f64> {
     }
 }
 
+/// CloudWatch's `StatisticSet`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StatisticSet {
+    pub sample_count: f64,
+    pub sum: f64,
+    pub minimum: f64,
+    pub maximum: f64,
+}
+
 impl Datum {
     /// The local sink's line: the shape of SageMaker's BYOC CloudWatch metric files.
     pub fn to_json(&self) -> Value {
-        json!({
+        let mut v = json!({
             "Namespace": self.namespace,
             "MetricName": self.metric_name,
             "Timestamp": format_utc(self.timestamp),
             "Dimensions": self.dimensions.iter().map(|(n, v)| json!({"Name": n, "Value": v})).collect::<Vec<_>>(),
             "Value": self.value,
             "Unit": self.unit.as_str(),
-        })
+        });
+        if let (Some(s), Some(o)) = (self.statistics, v.as_object_mut()) {
+            o.remove("Value");
+            o.insert(
+                "StatisticValues".into(),
+                json!({"SampleCount": s.sample_count, "Sum": s.sum, "Minimum": s.minimum, "Maximum": s.maximum}),
+            );
+        }
+        v
     }
 
     /// An upper bound of the bytes this datum adds to an awsQuery request (form-encoded
@@ -88,6 +109,13 @@ impl Datum {
                 "{}: value {} is not finite",
                 self.metric_name, self.value
             ));
+        }
+        if let Some(s) = self.statistics
+            && ![s.sample_count, s.sum, s.minimum, s.maximum]
+                .iter()
+                .all(|x| x.is_finite())
+        {
+            return Err(format!("{}: a statistic is not finite", self.metric_name));
         }
         if self.dimensions.len() > MAX_DIMENSIONS {
             return Err(format!(
@@ -159,6 +187,7 @@ mod tests {
             value: 1.0,
             timestamp: DateTime::<Utc>::UNIX_EPOCH,
             unit: Unit::None,
+            statistics: None,
         }
     }
 

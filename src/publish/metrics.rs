@@ -4,8 +4,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::datum::{Datum, Unit, publishable};
+use super::datum::{Datum, StatisticSet, Unit, publishable};
 use crate::sagemaker::analysis::MetricAt;
+use crate::sagemaker::data_quality::Statistics;
 use crate::sagemaker::{AnalysisDoc, MonitoringType};
 
 pub const BIAS_NAMESPACE: &str = "aws/sagemaker/Endpoints/bias-metrics";
@@ -15,6 +16,10 @@ pub const EXPLAINABILITY_NAMESPACE: &str = "aws/sagemaker/Endpoints/explainabili
 pub const BATCH_BIAS_NAMESPACE: &str = "aws/sagemaker/ModelMonitoring/bias-metrics";
 pub const BATCH_EXPLAINABILITY_NAMESPACE: &str =
     "aws/sagemaker/ModelMonitoring/explainability-metrics";
+/// The data-quality monitor's (DG: `model-monitor-interpreting-cloudwatch`; the name and
+/// dimensions AWS's own alarms use), and a batch transform schedule's.
+pub const DATA_QUALITY_NAMESPACE: &str = "aws/sagemaker/Endpoints/data-metrics";
+pub const BATCH_DATA_QUALITY_NAMESPACE: &str = "aws/sagemaker/ModelMonitoring/data-metrics";
 /// driftwatch's own namespace: execution health and attribution-drift nDCG.
 pub const DRIFTWATCH_NAMESPACE: &str = "driftwatch";
 
@@ -45,6 +50,7 @@ impl Source<'_> {
         let namespace = match (self.endpoint, namespace) {
             (None, BIAS_NAMESPACE) => BATCH_BIAS_NAMESPACE,
             (None, EXPLAINABILITY_NAMESPACE) => BATCH_EXPLAINABILITY_NAMESPACE,
+            (None, DATA_QUALITY_NAMESPACE) => BATCH_DATA_QUALITY_NAMESPACE,
             (_, other) => other,
         };
         Datum {
@@ -54,8 +60,66 @@ impl Source<'_> {
             value,
             timestamp: self.scheduled_time,
             unit,
+            statistics: None,
         }
     }
+}
+
+/// SageMaker's data-quality metrics of a window's statistics.json: `feature_data_<name>` for
+/// each numeric feature (its values' count, sum, minimum and maximum as one statistic set),
+/// `feature_non_null_<name>` (the share of present values) for every feature, and
+/// `feature_baseline_drift_<name>` (the distance) for each feature compared with the baseline.
+/// Feature names go into metric names as they are (the references name no sanitising).
+pub fn data_quality_datums(src: &Source<'_>, statistics: &Statistics) -> Vec<Datum> {
+    let mut out = Vec::new();
+    for f in &statistics.features {
+        if let Some(n) = &f.numerical_statistics
+            && n.common.num_present > 0
+        {
+            let mut d = src.datum(
+                DATA_QUALITY_NAMESPACE,
+                format!("feature_data_{}", f.name),
+                Vec::new(),
+                n.mean,
+                Unit::None,
+            );
+            d.statistics = Some(StatisticSet {
+                sample_count: n.common.num_present as f64,
+                sum: n.sum,
+                minimum: n.min,
+                maximum: n.max,
+            });
+            out.push(d);
+        }
+        let common = f
+            .numerical_statistics
+            .as_ref()
+            .map(|n| n.common)
+            .or_else(|| f.string_statistics.as_ref().map(|s| s.common));
+        if let Some(c) = common
+            && c.num_present + c.num_missing > 0
+        {
+            out.push(src.datum(
+                DATA_QUALITY_NAMESPACE,
+                format!("feature_non_null_{}", f.name),
+                Vec::new(),
+                c.num_present as f64 / (c.num_present + c.num_missing) as f64,
+                Unit::None,
+            ));
+        }
+    }
+    for d in statistics.driftwatch.iter().flat_map(|b| &b.baseline_drift) {
+        if let Some(v) = publishable(d.distance) {
+            out.push(src.datum(
+                DATA_QUALITY_NAMESPACE,
+                format!("feature_baseline_drift_{}", d.name),
+                Vec::new(),
+                v,
+                Unit::None,
+            ));
+        }
+    }
+    out
 }
 
 /// Every datum an analysis publishes: its bias metrics, its global SHAP values and expected

@@ -9,7 +9,7 @@ pub(crate) mod datum;
 pub mod metrics;
 
 use aws_sdk_cloudwatch::error::ProvideErrorMetadata;
-use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
+use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit, StatisticSet};
 
 pub use datum::{Datum, batches};
 
@@ -29,9 +29,19 @@ pub struct Published {
 }
 
 fn to_cloudwatch(d: &Datum) -> MetricDatum {
-    let mut b = MetricDatum::builder()
-        .metric_name(&d.metric_name)
-        .value(d.value)
+    let mut b = MetricDatum::builder().metric_name(&d.metric_name);
+    b = match d.statistics {
+        Some(s) => b.statistic_values(
+            StatisticSet::builder()
+                .sample_count(s.sample_count)
+                .sum(s.sum)
+                .minimum(s.minimum)
+                .maximum(s.maximum)
+                .build(),
+        ),
+        None => b.value(d.value),
+    };
+    let mut b = b
         .timestamp(aws_sdk_cloudwatch::primitives::DateTime::from_millis(
             d.timestamp.timestamp_millis(),
         ))

@@ -3,7 +3,10 @@
 //! a user would read (the record, analysis.json, constraint_violations.json, the baseline),
 //! so the page never shows a number the files do not have.
 
+pub(crate) mod data_quality;
 pub(crate) mod svg;
+
+pub use data_quality::data_quality_html;
 
 use std::fmt::Write as _;
 
@@ -347,13 +350,28 @@ pub fn execution_html(
     dashboard: &str,
 ) -> String {
     let mut out = String::new();
+    execution_header(&mut out, record, title, dashboard);
+    if let Some(a) = analysis {
+        analysis_sections(&mut out, a, baseline, violations);
+    }
+    page_end(&mut out, &record.driftwatch_version);
+    out
+}
+
+/// An execution report's title, status, counts and warnings, for every monitor type.
+pub(crate) fn execution_header(
+    out: &mut String,
+    record: &ExecutionRecord,
+    title: Option<&str>,
+    dashboard: &str,
+) {
     let title = format!(
         "{}{} — {}",
         title.map(|t| format!("{t}: ")).unwrap_or_default(),
         record.schedule,
         format_utc(record.scheduled_time)
     );
-    page_start(&mut out, &title, "");
+    page_start(out, &title, "");
     let _ = write!(
         out,
         "<nav><a href=\"{}\">{} dashboard</a></nav>",
@@ -394,12 +412,7 @@ pub fn execution_html(
         c.metrics_not_checked,
         record.duration_seconds
     );
-    warnings_section(&mut out, record.warnings.iter().chain(&record.malformed));
-    if let Some(a) = analysis {
-        analysis_sections(&mut out, a, baseline, violations);
-    }
-    page_end(&mut out, &record.driftwatch_version);
-    out
+    warnings_section(out, record.warnings.iter().chain(&record.malformed));
 }
 
 /// What a schedule monitors, after its type: `on endpoint <b>NAME</b>`, or batch transform

@@ -11,6 +11,42 @@ pub struct Statistics {
     pub version: f64,
     pub dataset: Dataset,
     pub features: Vec<FeatureStatistics>,
+    /// driftwatch's own block, after SageMaker's keys, in a monitoring execution's file only
+    /// (a baseline's statistics.json is SageMaker's bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub driftwatch: Option<DataQualityBlock>,
+}
+
+/// What a monitoring execution's checks came to, beyond SageMaker's files (which keep only
+/// the violations): every drift distance measured, the checks that could not be made, and the
+/// warnings. The report and the dashboard read them from here.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DataQualityBlock {
+    #[serde(default)]
+    pub baseline_drift: Vec<FeatureDrift>,
+    #[serde(default)]
+    pub not_checked: Vec<NotCheckedEntry>,
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+/// One feature's `baseline_drift_check`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureDrift {
+    pub name: String,
+    pub distance: f64,
+    pub threshold: f64,
+    /// `numerical` (KLL sketches) or `categorical` (value counts).
+    pub kind: String,
+    pub violation: bool,
+}
+
+/// A check that could not be made for a feature (`all`: none of them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotCheckedEntry {
+    pub feature_name: String,
+    pub constraint_check_type: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -22,9 +22,17 @@ pub const DASHBOARD_FILE: &str = "dashboard.json";
 /// The overview's data (driftwatch's own), at the output location's root.
 pub const OVERVIEW_FILE: &str = "overview.json";
 
+/// A data-quality execution's profile of its window (the monitor's analysis file).
+pub const STATISTICS_FILE: &str = "statistics.json";
+
 /// The files an execution's analysis produces; a failed execution leaves none of them.
-pub const ANALYSIS_OUTPUTS: [&str; 4] =
-    [ANALYSIS_FILE, VIOLATIONS_FILE, LOCAL_SHAP_FILE, REPORT_FILE];
+pub const ANALYSIS_OUTPUTS: [&str; 5] = [
+    ANALYSIS_FILE,
+    STATISTICS_FILE,
+    VIOLATIONS_FILE,
+    LOCAL_SHAP_FILE,
+    REPORT_FILE,
+];
 
 /// `{endpoint}/{schedule}`: a schedule's folder under its output location.
 pub fn schedule_root(endpoint: &str, schedule: &str) -> String {

@@ -61,11 +61,12 @@ impl FailureClass {
     }
 }
 
-/// SageMaker's `MonitoringType` of the two monitors driftwatch runs.
+/// SageMaker's `MonitoringType` of the monitors driftwatch runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MonitoringType {
     ModelBias,
     ModelExplainability,
+    DataQuality,
 }
 
 impl MonitoringType {
@@ -73,6 +74,7 @@ impl MonitoringType {
         match self {
             Self::ModelBias => "ModelBias",
             Self::ModelExplainability => "ModelExplainability",
+            Self::DataQuality => "DataQuality",
         }
     }
 }

@@ -1,0 +1,133 @@
+//! A `data_quality` execution: the baseline files, the window's captured records profiled
+//! object by object as they stream (output columns then input columns, as the payloads spell
+//! them), the checks, statistics.json and constraint_violations.json.
+
+use super::Done;
+use super::capture_window::{Fold, features_path, fold_window, no_capture, output_locators};
+use super::error::ExecutionError;
+use super::pages::Content;
+use super::trace::Trace;
+use crate::aws::AwsClients;
+use crate::capture::cell::Cell;
+use crate::capture::read::{CapturedEvent, Decoder, RowShape};
+use crate::config::{Monitor, Schedule};
+use crate::data_quality::window::WindowProfile;
+use crate::monitor::data_quality::{
+    DataQualityBaseline, monitor_data_quality, read_baseline, write_data_quality,
+};
+use crate::publish::metrics::{Source, data_quality_datums};
+use crate::sagemaker::Status;
+use crate::schedule::window::Window;
+use crate::store::Store;
+
+/// The schedule's baseline (`baseline_constraints`, `baseline_statistics`).
+pub(super) async fn baseline(
+    schedule: &Schedule,
+    clients: &AwsClients,
+) -> Result<DataQualityBaseline, ExecutionError> {
+    let statistics = match &schedule.monitor {
+        Monitor::DataQuality {
+            baseline_statistics,
+        } => baseline_statistics.as_ref(),
+        _ => None,
+    };
+    Ok(read_baseline(schedule.baseline_constraints.as_ref(), statistics, clients).await?)
+}
+
+/// A captured cell as the profile reads it: its text, or missing.
+fn text(c: &Cell) -> Option<std::borrow::Cow<'_, str>> {
+    match c {
+        Cell::Null => None,
+        Cell::Text(t) => Some(std::borrow::Cow::Borrowed(t)),
+        // Verbatim decoding spells every value as text; kept total for any decoder.
+        Cell::Bool(b) => Some(b.to_string().into()),
+        Cell::Int(i) => Some(i.to_string().into()),
+        Cell::Float(x) => Some(serde_json::Value::from(*x).to_string().into()),
+    }
+}
+
+fn profile_event(p: &mut WindowProfile, e: CapturedEvent) {
+    for (cells, _) in &e.records {
+        let texts: Vec<Option<std::borrow::Cow<'_, str>>> = cells.iter().map(text).collect();
+        p.add_row(
+            cells.len(),
+            || e.key.clone(),
+            texts.iter().map(|c| c.as_deref()),
+        );
+    }
+}
+
+/// Reads the window, profiles it, checks it against the baseline and writes its files.
+pub(super) async fn analyse(
+    schedule: &Schedule,
+    window: Window,
+    folder: &str,
+    out_store: &Store,
+    clients: &AwsClients,
+    trace: &mut Trace,
+    source: &Source<'_>,
+) -> Result<Done, ExecutionError> {
+    let baseline = baseline(schedule, clients).await?;
+    let decoder = Decoder {
+        features: features_path(schedule)?,
+        outputs: output_locators(schedule)?,
+        expected_features: None,
+        threshold: 0.5,
+        ignore_output: false,
+        select: schedule.select().cloned(),
+        rows: RowShape::OutputThenInput,
+    };
+    trace.lap("config");
+    let mut window_profile = WindowProfile::default();
+    let read = fold_window(
+        schedule,
+        window,
+        decoder,
+        clients,
+        trace,
+        Fold {
+            start: WindowProfile::default,
+            event: profile_event,
+            consume: |p| window_profile.absorb(p),
+        },
+    )
+    .await?;
+    let Some(profiled) = window_profile.finish(&baseline.names()) else {
+        return Err(no_capture(&read.prefix, window, trace));
+    };
+    let records = usize::try_from(profiled.profile.rows).unwrap_or(usize::MAX);
+    trace.counts.records_merged = records;
+    trace.counts.rows_analysed = records;
+    trace.lap("profile");
+    let output = monitor_data_quality(profiled, &baseline, trace.warnings.clone());
+    for w in &output.warnings[trace.warnings.len()..] {
+        tracing::warn!("{w}");
+    }
+    trace.counts.violations = output.violation_count();
+    trace.counts.metrics_checked = output.checked;
+    trace.counts.metrics_not_checked = output.not_checked;
+    let written = write_data_quality(out_store, folder, &output).await?;
+    trace.lap("write");
+    let emit = baseline.constraints.as_ref().is_none_or(|c| {
+        !c.monitoring_config
+            .emit_metrics
+            .eq_ignore_ascii_case("disabled")
+    });
+    let datums = if emit {
+        data_quality_datums(source, &output.statistics)
+    } else {
+        Vec::new()
+    };
+    Ok(Done {
+        status: if output.violations.is_some() {
+            Status::CompletedWithViolations
+        } else {
+            Status::Completed
+        },
+        warnings: output.warnings.clone(),
+        analysis: written.analysis,
+        violations: written.violations,
+        datums,
+        content: Content::DataQuality(Box::new(output)),
+    })
+}
