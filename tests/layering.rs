@@ -96,6 +96,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "capture",
             "config",
             "dashboard",
+            "data_quality",
             "monitor",
             "publish",
             "ray",
