@@ -174,7 +174,7 @@ fn what_cannot_be_imported_is_named_with_what_to_add() {
     let tmp = tempfile::tempdir().unwrap();
     let from = describe_dir(tmp.path(), "talk-bucket");
     // Without the endpoint's description the capture destination is unknown; without the
-    // baselining job the baseline is; a data-quality schedule has no monitor yet.
+    // baselining job the baseline is; a data-quality schedule needs its job definition.
     for f in std::fs::read_dir(&from).unwrap() {
         let p = f.unwrap().path();
         let name = p.file_name().unwrap().to_string_lossy().to_string();
@@ -199,7 +199,7 @@ fn what_cannot_be_imported_is_named_with_what_to_add() {
     for needle in [
         "no monitoring schedule could be imported",
         "talk-bias-monitor: the capture destination of endpoint census-xgb is unknown: save `aws sagemaker describe-endpoint --endpoint-name census-xgb`",
-        "dq: MonitoringType DataQuality: driftwatch has no data-quality monitor yet",
+        "dq: its job definition dq-def is not in the folder: save `aws sagemaker describe-data-quality-job-definition --job-definition-name dq-def` there",
     ] {
         assert!(r.stderr.contains(needle), "{needle}: {}", r.stderr);
     }
@@ -389,4 +389,80 @@ fn the_imported_schedules_run_against_s3_through_the_shadow_endpoint() {
         "{a}"
     );
     assert_eq!(record["counts"]["metrics_checked"], 1, "the nDCG: {record}");
+}
+
+/// A data-quality schedule as the SDK's `DefaultModelMonitor` creates it (a named
+/// `DataQualityJobDefinition`: `DataQualityBaselineConfig` with both resources,
+/// `DataQualityAppSpecification` with the container's environment and a preprocessor script):
+/// imported as `type: data_quality` with both baseline files, validated, and the script named
+/// among what was not mapped.
+#[test]
+fn a_data_quality_schedule_imports_with_its_baseline_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let from = describe_dir(tmp.path(), "talk-bucket");
+    std::fs::write(
+        from.join("dq.json"),
+        json!({"MonitoringScheduleArn": "arn:aws:sagemaker:us-east-1:1:monitoring-schedule/census-dq",
+               "MonitoringScheduleName": "census-dq", "MonitoringType": "DataQuality",
+               "MonitoringScheduleStatus": "Scheduled", "EndpointName": "census-xgb",
+               "MonitoringScheduleConfig": {"MonitoringJobDefinitionName": "dq-def", "MonitoringType": "DataQuality",
+                                            "ScheduleConfig": {"ScheduleExpression": "cron(0 * ? * * *)"}}})
+        .to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        from.join("dq-def.json"),
+        json!({"JobDefinitionArn": "arn:aws:sagemaker:us-east-1:1:data-quality-job-definition/dq-def",
+               "JobDefinitionName": "dq-def",
+               "DataQualityBaselineConfig": {
+                   "ConstraintsResource": {"S3Uri": "s3://talk-bucket/dq/baseline/constraints.json"},
+                   "StatisticsResource": {"S3Uri": "s3://talk-bucket/dq/baseline/statistics.json"}},
+               "DataQualityAppSpecification": {
+                   "ImageUri": "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer",
+                   "RecordPreprocessorSourceUri": "s3://talk-bucket/dq/code/preprocessor.py",
+                   "Environment": {"publish_cloudwatch_metrics": "Enabled"}},
+               "DataQualityJobInput": {"EndpointInput": {"EndpointName": "census-xgb",
+                   "LocalPath": "/opt/ml/processing/input/endpoint", "S3InputMode": "File",
+                   "S3DataDistributionType": "FullyReplicated"}},
+               "DataQualityJobOutputConfig": {"MonitoringOutputs": [{"S3Output": {
+                   "S3Uri": "s3://talk-bucket/dq/reports", "LocalPath": "/opt/ml/processing/output",
+                   "S3UploadMode": "Continuous"}}]},
+               "JobResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 20}},
+               "RoleArn": "arn:aws:iam::1:role/sm", "StoppingCondition": {"MaxRuntimeInSeconds": 1800}})
+        .to_string(),
+    )
+    .unwrap();
+    let out = tmp.path().join("s.yaml");
+    let r = import(
+        &from,
+        &out,
+        &["--shadow-endpoint", "census-xgb=census-xgb-shadow"],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let all = schedules(&out);
+    let dq = all
+        .iter()
+        .find(|s| s["name"] == "census-dq")
+        .unwrap_or_else(|| panic!("{all:?}"));
+    assert_eq!(dq["type"], "data_quality");
+    assert_eq!(dq["endpoint"], "census-xgb");
+    assert_eq!(
+        dq["baseline_constraints"],
+        "s3://talk-bucket/dq/baseline/constraints.json"
+    );
+    assert_eq!(
+        dq["baseline_statistics"],
+        "s3://talk-bucket/dq/baseline/statistics.json"
+    );
+    assert_eq!(dq["output"], "s3://talk-bucket/dq/reports");
+    assert_eq!(dq["cloudwatch"], true);
+    assert!(dq.get("analysis_config").is_none());
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        text.contains("RecordPreprocessorSourceUri s3://talk-bucket/dq/code/preprocessor.py: driftwatch runs no preprocessor scripts"),
+        "{text}"
+    );
+    let v = driftwatch(&["validate", "--config", out.to_str().unwrap()]);
+    assert_eq!(v.code, 0, "{}\n{}", v.stdout, v.stderr);
+    assert!(v.stdout.contains("census-dq  data_quality"), "{}", v.stdout);
 }

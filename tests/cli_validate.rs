@@ -82,7 +82,7 @@ fn every_problem_is_reported_with_its_yaml_path() {
         "missing.json): cannot read",
         "schedules[1].start_time_offset: the window must start before it ends",
         "schedules[2].name: must start and end with a letter or digit",
-        "schedules[2].type: must be model_bias or model_explainability, got \"model_quality\"",
+        "schedules[2].type: must be model_bias, model_explainability or data_quality, got \"model_quality\"",
         "schedules[2].cadance: unknown key (did you mean \"cadence\"?)",
         "schedules[2].cadence: missing required key",
         "schedules[2].endpoint: missing required key",

@@ -62,6 +62,7 @@ pub struct JobDefinition {
 pub enum JobKind {
     ModelBias,
     ModelExplainability,
+    DataQuality,
 }
 
 impl JobKind {
@@ -70,6 +71,7 @@ impl JobKind {
         match self {
             Self::ModelBias => "ModelBias",
             Self::ModelExplainability => "ModelExplainability",
+            Self::DataQuality => "DataQuality",
         }
     }
 
@@ -83,6 +85,8 @@ impl JobKind {
 pub struct BaselineConfig {
     pub baselining_job_name: Option<String>,
     pub constraints_resource: Option<S3Resource>,
+    /// Data quality's baseline statistics (for drift).
+    pub statistics_resource: Option<S3Resource>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -98,6 +102,9 @@ pub struct AppSpecification {
     pub config_uri: Option<String>,
     #[serde(default)]
     pub environment: BTreeMap<String, String>,
+    /// Data quality's user scripts.
+    pub record_preprocessor_source_uri: Option<String>,
+    pub post_analytics_processor_source_uri: Option<String>,
 }
 
 /// `BatchTransformInput`: where the transform jobs' capture is and how it is written, with
@@ -237,9 +244,13 @@ impl Described {
                 .map_err(|e| parse_err(e, "describe-monitoring-schedule"))?;
             self.schedules.push((file, s));
         } else if has("JobDefinitionName")
-            && let Some(kind) = [JobKind::ModelBias, JobKind::ModelExplainability]
-                .into_iter()
-                .find(|k| has(&format!("{}JobInput", k.prefix())))
+            && let Some(kind) = [
+                JobKind::ModelBias,
+                JobKind::ModelExplainability,
+                JobKind::DataQuality,
+            ]
+            .into_iter()
+            .find(|k| has(&format!("{}JobInput", k.prefix())))
         {
             let d = job_definition(&v, kind).map_err(|m| MigrateError::File {
                 file: file.clone(),
@@ -262,6 +273,37 @@ impl Described {
         }
         Ok(())
     }
+}
+
+/// The inline `MonitoringJobDefinition` of a data-quality schedule (what the SDK's
+/// `DefaultModelMonitor` creates), read into the shape of a named definition.
+pub fn inline_definition(name: &str, v: &Value) -> Result<JobDefinition, String> {
+    let mut app = v
+        .get("MonitoringAppSpecification")
+        .cloned()
+        .unwrap_or(Value::Null);
+    if let (Some(o), Some(env)) = (app.as_object_mut(), v.get("Environment")) {
+        o.insert("Environment".into(), env.clone());
+    }
+    let input = v
+        .get("MonitoringInputs")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+        .cloned()
+        .unwrap_or(Value::Null);
+    let shaped = serde_json::json!({
+        "JobDefinitionName": name,
+        "DataQualityBaselineConfig": v.get("BaselineConfig"),
+        "DataQualityAppSpecification": app,
+        "DataQualityJobInput": input,
+        "DataQualityJobOutputConfig": v.get("MonitoringOutputConfig"),
+        "JobResources": v.get("MonitoringResources"),
+        "NetworkConfig": v.get("NetworkConfig"),
+        "RoleArn": v.get("RoleArn"),
+        "StoppingCondition": v.get("StoppingCondition"),
+    });
+    job_definition(&shaped, JobKind::DataQuality)
+        .map_err(|e| format!("MonitoringJobDefinition: {e}"))
 }
 
 /// A job definition's `{Prefix}BaselineConfig`, `{Prefix}AppSpecification`,

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::describe::{Described, JobDefinition, JobKind, MonitoringSchedule};
+use super::describe::{Described, JobDefinition, JobKind, MonitoringSchedule, inline_definition};
 
 /// A YAML scalar of an entry.
 #[derive(Debug, Clone, PartialEq)]
@@ -101,43 +101,51 @@ fn entry(s: &MonitoringSchedule, d: &Described, opts: &Options) -> Result<Entry,
     let kind = match kind_name {
         "ModelBias" => JobKind::ModelBias,
         "ModelExplainability" => JobKind::ModelExplainability,
-        "DataQuality" | "ModelQuality" => {
-            return Err(format!(
-                "MonitoringType {kind_name}: driftwatch has no {} monitor yet",
-                if kind_name == "DataQuality" {
-                    "data-quality"
-                } else {
-                    "model-quality"
-                }
-            ));
-        }
-        "" if config.monitoring_job_definition.is_some() => {
-            return Err("an inline MonitoringJobDefinition (data-quality style): driftwatch has no data-quality monitor yet".into());
+        "DataQuality" => JobKind::DataQuality,
+        // SageMaker's own inline definitions are data-quality ones (DefaultModelMonitor).
+        "" if config.monitoring_job_definition.is_some() => JobKind::DataQuality,
+        "ModelQuality" => {
+            return Err(
+                "MonitoringType ModelQuality: driftwatch has no model-quality monitor yet".into(),
+            );
         }
         other => {
             return Err(format!(
-                "MonitoringType {other:?} is not ModelBias or ModelExplainability"
+                "MonitoringType {other:?} is not ModelBias, ModelExplainability or DataQuality"
             ));
         }
     };
-    let def_name = config
-        .monitoring_job_definition_name
-        .as_deref()
-        .ok_or("its MonitoringScheduleConfig names no MonitoringJobDefinitionName")?;
-    let command = match kind {
-        JobKind::ModelBias => "describe-model-bias-job-definition",
-        JobKind::ModelExplainability => "describe-model-explainability-job-definition",
+    let inline;
+    let (def_name, def) = match (
+        &config.monitoring_job_definition,
+        config.monitoring_job_definition_name.as_deref(),
+    ) {
+        (Some(v), _) if kind == JobKind::DataQuality => {
+            inline = inline_definition(&s.monitoring_schedule_name, v)?;
+            ("its MonitoringJobDefinition", &inline)
+        }
+        (_, Some(def_name)) => {
+            let command = match kind {
+                JobKind::ModelBias => "describe-model-bias-job-definition",
+                JobKind::ModelExplainability => "describe-model-explainability-job-definition",
+                JobKind::DataQuality => "describe-data-quality-job-definition",
+            };
+            let def = d
+                .definitions
+                .iter()
+                .map(|(_, j)| j)
+                .find(|j| j.name == def_name && j.kind == kind)
+                .ok_or_else(|| {
+                    format!(
+                        "its job definition {def_name} is not in the folder: save `aws sagemaker {command} --job-definition-name {def_name}` there"
+                    )
+                })?;
+            (def_name, def)
+        }
+        (_, None) => {
+            return Err("its MonitoringScheduleConfig names no MonitoringJobDefinitionName".into());
+        }
     };
-    let def = d
-        .definitions
-        .iter()
-        .map(|(_, j)| j)
-        .find(|j| j.name == def_name && j.kind == kind)
-        .ok_or_else(|| {
-            format!(
-                "its job definition {def_name} is not in the folder: save `aws sagemaker {command} --job-definition-name {def_name}` there"
-            )
-        })?;
     let mut unmapped = Vec::new();
     // What is monitored: an endpoint's capture, or batch transform jobs' capture.
     let (source, capture, input) = match (&def.endpoint_input, &def.batch_transform_input) {
@@ -171,12 +179,15 @@ fn entry(s: &MonitoringSchedule, d: &Described, opts: &Options) -> Result<Entry,
         .and_then(|c| c.schedule_expression.clone())
         .ok_or("its ScheduleConfig has no ScheduleExpression")?;
     let app = def.app.as_ref();
-    let analysis = app.and_then(|a| a.config_uri.clone()).ok_or_else(|| {
-        format!(
-            "{def_name}: {}AppSpecification has no ConfigUri (the analysis config)",
-            kind.monitoring_type()
-        )
-    })?;
+    let analysis = match kind {
+        JobKind::DataQuality => None,
+        _ => Some(app.and_then(|a| a.config_uri.clone()).ok_or_else(|| {
+            format!(
+                "{def_name}: {}AppSpecification has no ConfigUri (the analysis config)",
+                kind.monitoring_type()
+            )
+        })?),
+    };
     let output = def
         .outputs
         .first()
@@ -191,6 +202,7 @@ fn entry(s: &MonitoringSchedule, d: &Described, opts: &Options) -> Result<Entry,
                 match kind {
                     JobKind::ModelBias => "model_bias",
                     JobKind::ModelExplainability => "model_explainability",
+                    JobKind::DataQuality => "data_quality",
                 }
                 .into(),
             ),
@@ -209,8 +221,19 @@ fn entry(s: &MonitoringSchedule, d: &Described, opts: &Options) -> Result<Entry,
         f.push(("ground_truth", Scalar::Str(gt)));
     }
     f.push(("output", Scalar::Str(output)));
-    f.push(("analysis_config", Scalar::Str(analysis)));
-    if let Some(b) = baseline(def, d, &mut unmapped) {
+    if let Some(analysis) = analysis {
+        f.push(("analysis_config", Scalar::Str(analysis)));
+    }
+    if kind == JobKind::DataQuality {
+        let (constraints, statistics) = data_quality_baseline(def, d, &mut unmapped);
+        if let Some(c) = constraints {
+            f.push(("baseline_constraints", Scalar::Str(c)));
+        }
+        if let Some(st) = statistics {
+            f.push(("baseline_statistics", Scalar::Str(st)));
+        }
+        data_quality_unmapped(def, &mut unmapped);
+    } else if let Some(b) = baseline(def, d, &mut unmapped) {
         f.push(("baseline_constraints", Scalar::Str(b)));
     }
     let text = |key: &'static str, v: &Option<String>, f: &mut Vec<(&'static str, Scalar)>| {
@@ -374,6 +397,56 @@ fn baseline(def: &JobDefinition, d: &Described, unmapped: &mut Vec<String>) -> O
     }
 }
 
+/// A data-quality definition's `ConstraintsResource` and `StatisticsResource`, else the two
+/// files its baselining job wrote.
+fn data_quality_baseline(
+    def: &JobDefinition,
+    d: &Described,
+    unmapped: &mut Vec<String>,
+) -> (Option<String>, Option<String>) {
+    let Some(b) = def.baseline.as_ref() else {
+        return (None, None);
+    };
+    let uri = |r: &Option<super::describe::S3Resource>| r.as_ref().and_then(|r| r.s3_uri.clone());
+    let (mut c, mut s) = (uri(&b.constraints_resource), uri(&b.statistics_resource));
+    if let (Some(job_name), true) = (&b.baselining_job_name, c.is_none() || s.is_none()) {
+        let out = d
+            .processing_jobs
+            .iter()
+            .find(|j| &j.processing_job_name == job_name)
+            .and_then(|j| j.processing_output_config.as_ref())
+            .and_then(|o| o.outputs.first())
+            .and_then(|o| o.s3_output.as_ref())
+            .and_then(|o| o.s3_uri.clone());
+        match out {
+            Some(uri) => {
+                let base = uri.trim_end_matches('/');
+                c.get_or_insert_with(|| format!("{base}/constraints.json"));
+                s.get_or_insert_with(|| format!("{base}/statistics.json"));
+            }
+            None => unmapped.push(format!(
+                "baseline: BaseliningJobName {job_name} — save `aws sagemaker describe-processing-job --processing-job-name {job_name}` in the folder to import its constraints.json and statistics.json"
+            )),
+        }
+    }
+    (c, s)
+}
+
+/// What a data-quality definition holds that driftwatch does not run.
+fn data_quality_unmapped(def: &JobDefinition, unmapped: &mut Vec<String>) {
+    let Some(app) = &def.app else { return };
+    if let Some(uri) = &app.record_preprocessor_source_uri {
+        unmapped.push(format!(
+            "RecordPreprocessorSourceUri {uri}: driftwatch runs no preprocessor scripts, so this schedule profiles the records as captured; features_attribute, inference_attribute / probability_attribute and inference_id_prefix do what most preprocessors do"
+        ));
+    }
+    if let Some(uri) = &app.post_analytics_processor_source_uri {
+        unmapped.push(format!(
+            "PostAnalyticsProcessorSourceUri {uri}: driftwatch runs no post-analytics scripts; a job of your own can read each execution's statistics.json, constraint_violations.json and execution.json"
+        ));
+    }
+}
+
 /// Everything else of the schedule and its definition that driftwatch has no key for.
 fn report_unmapped(s: &MonitoringSchedule, def: &JobDefinition, out: &mut Vec<String>) {
     if let Some(status) = s
@@ -420,7 +493,16 @@ fn report_unmapped(s: &MonitoringSchedule, def: &JobDefinition, out: &mut Vec<St
         let others: Vec<String> = app
             .environment
             .iter()
-            .filter(|(k, _)| *k != "publish_cloudwatch_metrics")
+            // The container's plumbing, set by the SDK on every data-quality definition.
+            .filter(|(k, _)| {
+                !matches!(
+                    k.as_str(),
+                    "publish_cloudwatch_metrics"
+                        | "dataset_format"
+                        | "dataset_source"
+                        | "output_path"
+                )
+            })
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
         if !others.is_empty() {
