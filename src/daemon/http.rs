@@ -15,7 +15,10 @@ use serde_json::json;
 
 use super::state::{DURATION_BUCKETS, ErrorKind, Gauges, Readiness, State};
 use crate::publish::datum::Datum;
-use crate::publish::metrics::{BATCH_BIAS_NAMESPACE, BIAS_NAMESPACE, DRIFTWATCH_NAMESPACE};
+use crate::publish::metrics::{
+    BATCH_BIAS_NAMESPACE, BATCH_DATA_QUALITY_NAMESPACE, BIAS_NAMESPACE, DATA_QUALITY_NAMESPACE,
+    DRIFTWATCH_NAMESPACE,
+};
 use crate::sagemaker::time::format_utc;
 
 fn json_response(v: serde_json::Value) -> Response {
@@ -239,8 +242,9 @@ driftwatch_schedules {}",
     out
 }
 
-/// Gauges a drift bias metric series may have per schedule; beyond it they are dropped (and
-/// counted), so a facet with thousands of values cannot flood Prometheus.
+/// Gauges a schedule's bias metrics, and its data-quality features, may have each; beyond it
+/// they are dropped (and counted), so a facet with thousands of values or a dataset with
+/// thousands of columns cannot flood Prometheus.
 pub const MAX_METRIC_SERIES: usize = 500;
 
 fn dim<'a>(d: &'a Datum, name: &str) -> &'a str {
@@ -252,10 +256,14 @@ fn dim<'a>(d: &'a Datum, name: &str) -> &'a str {
 
 /// The drift signal of each schedule's latest completed execution, mirroring the datums it
 /// published to CloudWatch: `driftwatch_bias_metric`, `driftwatch_attribution_ndcg`,
+/// `driftwatch_feature_baseline_drift`, `driftwatch_feature_completeness` (a data-quality
+/// schedule's `feature_baseline_drift_<name>` and `feature_non_null_<name>`),
 /// `driftwatch_violations`, `driftwatch_metrics_not_computed`, `driftwatch_metrics_not_checked`,
 /// `driftwatch_last_execution_failed`.
 fn drift_gauges(out: &mut String, gauges: &std::collections::BTreeMap<String, Gauges>) {
     let mut bias = String::new();
+    let mut feature_drift = String::new();
+    let mut completeness = String::new();
     let mut ndcg = String::new();
     let mut health = String::new();
     let mut dropped = 0usize;
@@ -274,6 +282,7 @@ fn drift_gauges(out: &mut String, gauges: &std::collections::BTreeMap<String, Ga
             );
         }
         let mut series = 0usize;
+        let mut features = 0usize;
         for d in &g.datums {
             if d.namespace == BIAS_NAMESPACE || d.namespace == BATCH_BIAS_NAMESPACE {
                 series += 1;
@@ -290,6 +299,33 @@ fn drift_gauges(out: &mut String, gauges: &std::collections::BTreeMap<String, Ga
                     label(dim(d, "Facet")),
                     label(dim(d, "FacetValue")),
                     label(metric),
+                    d.value
+                );
+            } else if d.namespace == DATA_QUALITY_NAMESPACE
+                || d.namespace == BATCH_DATA_QUALITY_NAMESPACE
+            {
+                let (sink, feature) =
+                    if let Some(f) = d.metric_name.strip_prefix("feature_baseline_drift_") {
+                        (&mut feature_drift, f)
+                    } else if let Some(f) = d.metric_name.strip_prefix("feature_non_null_") {
+                        (&mut completeness, f)
+                    } else {
+                        continue;
+                    };
+                features += 1;
+                if features > 2 * MAX_METRIC_SERIES {
+                    dropped += 1;
+                    continue;
+                }
+                let gauge = if d.metric_name.starts_with("feature_non_null_") {
+                    "driftwatch_feature_completeness"
+                } else {
+                    "driftwatch_feature_baseline_drift"
+                };
+                let _ = writeln!(
+                    sink,
+                    "{gauge}{{schedule=\"{sch}\",feature=\"{}\"}} {}",
+                    label(feature),
                     d.value
                 );
             } else if d.namespace == DRIFTWATCH_NAMESPACE {
@@ -319,11 +355,15 @@ fn drift_gauges(out: &mut String, gauges: &std::collections::BTreeMap<String, Ga
     out.push_str(&bias);
     out.push_str("# HELP driftwatch_attribution_ndcg nDCG of the global SHAP values against the baseline, latest completed execution.\n# TYPE driftwatch_attribution_ndcg gauge\n");
     out.push_str(&ndcg);
+    out.push_str("# HELP driftwatch_feature_baseline_drift Each feature's distance from the data-quality baseline, latest completed execution.\n# TYPE driftwatch_feature_baseline_drift gauge\n");
+    out.push_str(&feature_drift);
+    out.push_str("# HELP driftwatch_feature_completeness Each feature's share of non-missing values, latest completed data-quality execution.\n# TYPE driftwatch_feature_completeness gauge\n");
+    out.push_str(&completeness);
     out.push_str("# HELP driftwatch_violations Violations in the latest completed execution (also driftwatch_metrics_not_computed, driftwatch_metrics_not_checked, driftwatch_last_execution_failed, driftwatch_drift_scheduled_time_seconds).\n# TYPE driftwatch_violations gauge\n");
     out.push_str(&health);
     let _ = writeln!(
         out,
-        "# HELP driftwatch_bias_metric_series_dropped Bias metric series beyond the per-schedule limit.\n# TYPE driftwatch_bias_metric_series_dropped gauge\ndriftwatch_bias_metric_series_dropped {dropped}"
+        "# HELP driftwatch_bias_metric_series_dropped Bias metric and data-quality feature series beyond the per-schedule limits.\n# TYPE driftwatch_bias_metric_series_dropped gauge\ndriftwatch_bias_metric_series_dropped {dropped}"
     );
 }
 
@@ -343,4 +383,86 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/executions", get(executions))
         .route("/metrics", get(metrics))
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::publish::datum::Unit;
+
+    fn datum(namespace: &str, name: &str, value: f64) -> Datum {
+        Datum {
+            namespace: namespace.into(),
+            metric_name: name.into(),
+            dimensions: vec![
+                ("Endpoint".into(), "ep".into()),
+                ("MonitoringSchedule".into(), "dq".into()),
+            ],
+            value,
+            timestamp: Utc::now(),
+            unit: Unit::None,
+            statistics: None,
+        }
+    }
+
+    #[test]
+    fn a_data_quality_schedule_gets_a_drift_and_a_completeness_gauge_per_feature() {
+        let g = Gauges {
+            scheduled_time: None,
+            datums: vec![
+                datum(DATA_QUALITY_NAMESPACE, "feature_data_age", 40.5),
+                datum(DATA_QUALITY_NAMESPACE, "feature_non_null_age", 0.75),
+                datum(DATA_QUALITY_NAMESPACE, "feature_baseline_drift_age", 0.125),
+                datum(
+                    DATA_QUALITY_NAMESPACE,
+                    "feature_baseline_drift_city \"x\"",
+                    0.5,
+                ),
+            ],
+            last_failed: false,
+        };
+        let mut out = String::new();
+        drift_gauges(&mut out, &[("dq".to_string(), g)].into_iter().collect());
+        assert!(
+            out.contains(
+                "driftwatch_feature_baseline_drift{schedule=\"dq\",feature=\"age\"} 0.125\n"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("driftwatch_feature_baseline_drift{schedule=\"dq\",feature=\"city \\\"x\\\"\"} 0.5\n"), "{out}");
+        assert!(
+            out.contains("driftwatch_feature_completeness{schedule=\"dq\",feature=\"age\"} 0.75\n"),
+            "{out}"
+        );
+        // The statistic sets stay CloudWatch's: no gauge of a feature's mean.
+        assert!(!out.contains("40.5"), "{out}");
+    }
+
+    #[test]
+    fn data_quality_feature_gauges_are_bounded_per_schedule() {
+        let datums = (0..2 * MAX_METRIC_SERIES + 3)
+            .map(|i| {
+                datum(
+                    DATA_QUALITY_NAMESPACE,
+                    &format!("feature_non_null_f{i}"),
+                    1.0,
+                )
+            })
+            .collect();
+        let g = Gauges {
+            scheduled_time: None,
+            datums,
+            last_failed: false,
+        };
+        let mut out = String::new();
+        drift_gauges(&mut out, &[("dq".to_string(), g)].into_iter().collect());
+        assert_eq!(
+            out.matches("driftwatch_feature_completeness{").count(),
+            2 * MAX_METRIC_SERIES
+        );
+        assert!(
+            out.contains("driftwatch_bias_metric_series_dropped 3\n"),
+            "{out}"
+        );
+    }
 }
