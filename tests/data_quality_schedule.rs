@@ -340,6 +340,81 @@ fn a_baseline_that_is_not_a_data_quality_file_fails_permanently_and_writes_nothi
     }
 }
 
+/// Bad capture loses nothing, as for the Clarify monitors: a malformed line and a payload that
+/// is not UTF-8 text are skipped and listed in the record as `object:line: reason`, the rest
+/// profiled; a record of another width (a ragged row) is left out of the profile with a
+/// warning naming it; a window with nothing usable fails permanently and writes nothing.
+#[test]
+fn bad_capture_is_named_and_the_rest_profiled() {
+    use base64::Engine;
+    let data = rows("baseline_dataset.csv");
+    let not_utf8 = base64::engine::general_purpose::STANDARD.encode([b'1', b',', 0xff, 0xfe]);
+    let mut base64_line: Value = serde_json::from_str(&capture_line(7, &data[7], false)).unwrap();
+    base64_line["captureData"]["endpointInput"]["data"] = Value::String(not_utf8);
+    base64_line["captureData"]["endpointInput"]["encoding"] = Value::String("BASE64".into());
+    for (bad, needle) in [
+        ("{\"captureData\": ".to_string(), "not valid JSON"),
+        (base64_line.to_string(), "not UTF-8"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        write_capture(root, &data, 2, false);
+        let object = root.join("capture/ep/AllTraffic/2024/01/19/11/part-01.jsonl");
+        let mut lines: Vec<String> = std::fs::read_to_string(&object)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect();
+        lines[2] = bad;
+        std::fs::write(&object, lines.join("\n") + "\n").unwrap();
+        write_schedule(root, "");
+        let (code, record) = run(root);
+        assert_eq!(code, 0, "{record}");
+        assert_eq!(record["counts"]["capture_malformed"], 1, "{record}");
+        assert_eq!(record["counts"]["records_merged"], 99, "{record}");
+        let malformed = record["malformed"][0].as_str().unwrap();
+        assert!(
+            malformed.contains("part-01.jsonl:3: ") && malformed.contains(needle),
+            "{malformed}"
+        );
+        assert_eq!(statistics(root).dataset.item_count, 99);
+    }
+
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let mut ragged = data.clone();
+    ragged[40].pop();
+    write_capture(root, &ragged, 2, false);
+    write_schedule(root, "");
+    let (code, record) = run(root);
+    assert_eq!(code, 0, "{record}");
+    assert_eq!(record["counts"]["records_merged"], 99, "{record}");
+    let warnings = record["warnings"].to_string();
+    assert!(warnings.contains("part-00.jsonl:41"), "{warnings}");
+    let stats = statistics(root);
+    assert_eq!(stats.dataset.item_count, 99);
+    assert!(
+        stats
+            .driftwatch
+            .unwrap()
+            .warnings
+            .iter()
+            .any(|w| w.contains("part-00.jsonl:41"))
+    );
+
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let dir = root.join("capture/ep/AllTraffic/2024/01/19/11");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("part-00.jsonl"), "not json\n{\n").unwrap();
+    write_schedule(root, "");
+    let (code, record) = run(root);
+    assert_eq!(code, 1, "{record}");
+    assert_eq!(record["status"], "Failed");
+    assert_eq!(record["failure_class"], "permanent", "{record}");
+    assert!(!root.join(FOLDER).join("statistics.json").exists());
+}
+
 #[test]
 fn validate_refuses_what_a_data_quality_schedule_cannot_use() {
     let tmp = tempfile::tempdir().unwrap();

@@ -37,6 +37,8 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq)]
 pub struct CapturedEvent {
     pub key: String,
+    /// The event's line in its object (1-based), for messages naming one record.
+    pub line: usize,
     pub records: Vec<(Vec<Cell>, Cell)>,
 }
 
@@ -357,6 +359,7 @@ impl CaptureFile {
                 self.event_count += 1;
                 sink(CapturedEvent {
                     key: line.join_key().to_string(),
+                    line: n,
                     records,
                 });
             }
@@ -558,7 +561,7 @@ pub async fn fold_capture<S, T, B, E, C>(
 where
     S: ObjectStore + Clone + Send + Sync + 'static,
     T: Send + 'static,
-    B: Fn() -> T + Send + Sync + 'static,
+    B: Fn(&str) -> T + Send + Sync + 'static,
     E: Fn(&mut T, CapturedEvent) + Send + Sync + 'static,
     C: FnMut(T),
 {
@@ -566,7 +569,7 @@ where
     let mut out = CaptureRead::new(listing);
     let objects = listing.objects.clone();
     let parse = Arc::new(move |key: &str, bytes: Result<&[u8], String>| {
-        let mut state = start();
+        let mut state = start(key);
         let f = match bytes {
             Ok(bytes) => objects.parse(key, bytes, window, &decoder, |e| event(&mut state, e)),
             Err(reason) => unreadable(key, &reason),

@@ -469,6 +469,7 @@ mod tests {
     fn event(key: &str, rows: &[(i64, i64)]) -> CapturedEvent {
         CapturedEvent {
             key: key.into(),
+            line: 1,
             records: rows
                 .iter()
                 .map(|&(a, b)| (vec![Cell::Int(a), Cell::Int(b)], Cell::Int(a % 2)))

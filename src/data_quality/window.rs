@@ -32,7 +32,7 @@ pub struct WindowProfile {
 pub struct OtherWidth {
     pub width: usize,
     pub records: u64,
-    /// The first such record's event.
+    /// Where the first such record is (`object:line` for a capture window).
     pub first: String,
 }
 

@@ -50,7 +50,7 @@ pub(super) fn output_locators(schedule: &Schedule) -> Result<OutputLocators, Exe
     })
 }
 
-/// How a window is folded: per-object states made by `start`, fed each event by `event` (on
+/// How a window is folded: per-object states made by `start` (given the object's key), fed each event by `event` (on
 /// the parsing threads), handed to `consume` in listing order.
 pub(super) struct Fold<B, E, C> {
     pub start: B,
@@ -69,7 +69,7 @@ pub(super) async fn fold_window<T, B, E, C>(
 ) -> Result<CaptureRead, ExecutionError>
 where
     T: Send + 'static,
-    B: Fn() -> T + Send + Sync + 'static,
+    B: Fn(&str) -> T + Send + Sync + 'static,
     E: Fn(&mut T, CapturedEvent) + Send + Sync + 'static,
     C: FnMut(T),
 {
@@ -109,7 +109,7 @@ where
             &listing,
             window,
             decoder.clone(),
-            move || s(),
+            move |key: &str| s(key),
             move |t: &mut T, ev| e(t, ev),
             &mut consume,
         )

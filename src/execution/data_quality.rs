@@ -46,12 +46,15 @@ fn text(c: &Cell) -> Option<std::borrow::Cow<'_, str>> {
     }
 }
 
-fn profile_event(p: &mut WindowProfile, e: CapturedEvent) {
+/// One object's profile, and the object's key (to name a record in a warning).
+type ObjectProfile = (String, WindowProfile);
+
+fn profile_event((key, p): &mut ObjectProfile, e: CapturedEvent) {
     for (cells, _) in &e.records {
         let texts: Vec<Option<std::borrow::Cow<'_, str>>> = cells.iter().map(text).collect();
         p.add_row(
             cells.len(),
-            || e.key.clone(),
+            || format!("{key}:{}", e.line),
             texts.iter().map(|c| c.as_deref()),
         );
     }
@@ -86,9 +89,9 @@ pub(super) async fn analyse(
         clients,
         trace,
         Fold {
-            start: WindowProfile::default,
+            start: |key: &str| (key.to_string(), WindowProfile::default()),
             event: profile_event,
-            consume: |p| window_profile.absorb(p),
+            consume: |(_, p): ObjectProfile| window_profile.absorb(p),
         },
     )
     .await?;

@@ -160,7 +160,7 @@ pub fn monitor_data_quality(
 ) -> DataQualityOutput {
     for o in &profiled.other_widths {
         warnings.push(format!(
-            "{} records have {} columns, the window's first record {}: they are not in the profile (first: event {})",
+            "{} records have {} columns, the window's first record {}: they are not in the profile (the first at {})",
             o.records,
             o.width,
             profiled.profile.names.len(),
