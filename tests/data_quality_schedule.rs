@@ -145,6 +145,49 @@ fn objects_profiled_apart_give_the_same_statistics_in_every_run() {
     assert_eq!(seen[0], seen[1]);
 }
 
+/// `executor: {shards: N}` folds slices of the listing apart (each through the wire form a
+/// worker's state takes) and merges every object's profile in listing order: the bytes of
+/// one process, however many shards, malformed lines and ragged rows listed as before.
+#[test]
+fn a_window_in_shards_gives_the_bytes_of_one_process() {
+    let mut data = rows("monitor_baseline_dataset.csv");
+    data[30].pop();
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write_capture(root, &data, 7, false);
+    let object = root.join("capture/ep/AllTraffic/2024/01/19/11/part-04.jsonl");
+    let text = std::fs::read_to_string(&object).unwrap();
+    std::fs::write(&object, text.replacen("{", "{oops", 1)).unwrap();
+    let mut seen = Vec::new();
+    for executor in [
+        "",
+        "    executor:\n      shards: 3\n",
+        "    executor:\n      shards: 7\n",
+        "    executor:\n      shards: 12\n",
+    ] {
+        std::fs::remove_dir_all(root.join("out")).ok();
+        write_schedule(root, executor);
+        let (code, record) = run(root);
+        assert_eq!(code, 0, "{executor}: {record}");
+        let bytes = std::fs::read(root.join(FOLDER).join("statistics.json")).unwrap();
+        let files: Vec<String> = std::fs::read_dir(root.join(FOLDER))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(!files.iter().any(|f| f == "_shards"), "{files:?}");
+        seen.push((executor, bytes, record));
+    }
+    let (_, whole, first) = &seen[0];
+    assert_eq!(first["counts"]["capture_malformed"], 1);
+    assert!(first["warnings"].to_string().contains("part-"), "{first}");
+    for (executor, bytes, record) in &seen[1..] {
+        assert!(bytes == whole, "statistics.json differs with {executor:?}");
+        for key in ["counts", "malformed", "warnings", "status"] {
+            assert_eq!(record[key], first[key], "{executor:?}: {key}");
+        }
+    }
+}
+
 /// A baseline suggested from the SDK's dataset; the window holds other rows of another width.
 /// The violations are those `check-data` finds for the same rows, sentence for sentence.
 #[test]

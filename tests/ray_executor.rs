@@ -526,6 +526,95 @@ fn an_explainability_window_sharded_on_ray_gives_the_bytes_of_a_local_run() {
     assert!(jobs.iter().all(|j| j["status"] == "SUCCEEDED"), "{jobs:?}");
 }
 
+/// A data-quality window (the SDK's monitoring dataset in 5 capture objects) profiled in 3
+/// shards on Ray: statistics.json and constraint_violations.json are the bytes of one process.
+#[test]
+fn a_data_quality_window_sharded_on_ray_gives_the_bytes_of_a_local_run() {
+    let (Some(url), Some(ray)) = (moto_url(), ray_url()) else {
+        return;
+    };
+    let b = Bucket::new(&url, "ray-dq");
+    let sdk = "tests/fixtures/sagemaker_data_quality/sdk";
+    let rows: Vec<String> = std::fs::read_to_string(common::repo_path(&format!(
+        "{sdk}/monitor_baseline_dataset.csv"
+    )))
+    .unwrap()
+    .lines()
+    .filter(|l| !l.is_empty())
+    .map(str::to_string)
+    .collect();
+    for (n, chunk) in rows.chunks(rows.len().div_ceil(5)).enumerate() {
+        let text: String = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, row)| {
+                let (output, input) = row.split_once(',').unwrap();
+                serde_json::json!({
+                    "captureData": {
+                        "endpointInput": {"observedContentType": "text/csv", "mode": "INPUT", "data": input, "encoding": "CSV"},
+                        "endpointOutput": {"observedContentType": "text/csv", "mode": "OUTPUT", "data": output, "encoding": "CSV"}
+                    },
+                    "eventMetadata": {"eventId": format!("e{n}-{i}"), "inferenceTime": format!("2024-01-19T11:{:02}:{:02}Z", n * 10, i % 60)},
+                    "eventVersion": "0"
+                })
+                .to_string()
+                    + "\n"
+            })
+            .collect();
+        b.put(
+            &format!("dq-capture/ep/AllTraffic/2024/01/19/11/part-{n}.jsonl"),
+            text.as_bytes(),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["statistics.json", "constraints.json"] {
+        let text = std::fs::read(common::repo_path(&format!("{sdk}/good_cases/{file}")))
+            .or_else(|_| std::fs::read(common::repo_path(&format!("{sdk}/{file}"))))
+            .unwrap();
+        std::fs::write(dir.path().join(file), text).unwrap();
+    }
+    let config = |output: &str, executor: &str| {
+        let yaml = format!(
+            "schedules:\n  - name: dq\n    type: data_quality\n    endpoint: ep\n    cadence: hourly\n    \
+             data_capture: s3://{bucket}/dq-capture\n    output: s3://{bucket}/{output}\n    \
+             baseline_constraints: constraints.json\n    baseline_statistics: statistics.json\n{executor}",
+            bucket = b.name
+        );
+        let path = dir.path().join(format!("{output}.yaml"));
+        std::fs::write(&path, yaml).unwrap();
+        path
+    };
+    let run_dq = |config: &Path| {
+        let (code, record, stderr) = run_record(config, "dq", "2024-01-19T12:00:00Z", &b.env());
+        assert!(code == 0 || code == 1, "{record}\n{stderr}");
+        assert_ne!(record["status"], "Failed", "{record}\n{stderr}");
+        record
+    };
+    let local_record = run_dq(&config("dq-local", ""));
+    let binary = env!("CARGO_BIN_EXE_driftwatch");
+    let sharded = config("dq-ray", &ray_executor(&ray, 3, binary, ""));
+    let record = run_dq(&sharded);
+    let folder = "ep/dq/2024/01/19/12";
+    for file in ["statistics.json", "constraint_violations.json"] {
+        let whole = b.get(&format!("dq-local/{folder}/{file}"));
+        let merged = b.get(&format!("dq-ray/{folder}/{file}"));
+        assert!(merged == whole, "{file} differs between ray and local");
+    }
+    assert!(
+        b.get(&format!("dq-local/{folder}/statistics.json"))
+            .is_some()
+    );
+    assert_eq!(record["counts"], local_record["counts"]);
+    assert_eq!(record["status"], local_record["status"]);
+    assert!(
+        b.keys("dq-ray/").iter().all(|k| !k.contains("/_shards/")),
+        "shard files left behind"
+    );
+    let jobs = jobs_mentioning(&ray, &sharded.display().to_string());
+    assert_eq!(jobs.len(), 3, "{jobs:?}");
+    assert!(jobs.iter().all(|j| j["status"] == "SUCCEEDED"), "{jobs:?}");
+}
+
 /// `backfill --executor ray`: each scheduled time one Ray job running the execution in one
 /// piece; the same records and analysis files as a backfill in this process, and a second
 /// pass skips what the ledger says is done without submitting anything.

@@ -737,21 +737,13 @@ fn read_schedule(entry: &Entry<'_>, base: &Location, problems: &mut Problems) ->
             "shards are not supported for batch_transform schedules yet: a window's transform outputs are read in this process (remove shards)",
         );
     }
-    if data_quality {
-        if let (Some(Source::BatchTransform { .. }), Some(f)) =
-            (&source, entry.get("batch_transform"))
-        {
-            problems.push(
-                f.path,
-                "data_quality schedules of batch transform jobs are not supported yet: give the endpoint whose capture to profile, or profile the job's input with `driftwatch check-data`",
-            );
-        }
-        if let (true, Some(f)) = (executor.is_sharded(), entry.get("executor")) {
-            problems.push(
-                f.path,
-                "shards are not supported for data_quality schedules yet: a window is profiled on every core of this process (remove shards)",
-            );
-        }
+    if let (true, Some(Source::BatchTransform { .. }), Some(f)) =
+        (data_quality, &source, entry.get("batch_transform"))
+    {
+        problems.push(
+            f.path,
+            "data_quality schedules of batch transform jobs are not supported yet: give the endpoint whose capture to profile, or profile the job's input with `driftwatch check-data`",
+        );
     }
     if problems.len() != before {
         return None;

@@ -3,14 +3,33 @@
 //! of Spark's `CentralMomentAgg` (what Deequ's `stateful_stddev_pop` extends), and its merge
 //! of partial states. Bit-exact with the container for the rows of one partition.
 
+/// A shard's state carries it as JSON: each float as its IEEE bits, so ±∞ (the empty
+/// minimum and maximum, an overflowed sum) and NaN come back as they went.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Moments {
     pub n: u64,
+    #[serde(with = "bits")]
     pub sum: f64,
+    #[serde(with = "bits")]
     avg: f64,
+    #[serde(with = "bits")]
     m2: f64,
+    #[serde(with = "bits")]
     pub min: f64,
+    #[serde(with = "bits")]
     pub max: f64,
+}
+
+mod bits {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(x.to_bits())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        u64::deserialize(d).map(f64::from_bits)
+    }
 }
 
 impl Default for Moments {
@@ -74,6 +93,27 @@ impl Moments {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: a shard's state of a column without numbers (minimum +∞) did not come
+    /// back from JSON (serde_json writes ±∞ and NaN as null).
+    #[test]
+    fn every_state_survives_json_bit_for_bit() {
+        let mut overflowed = Moments::default();
+        overflowed.update(1e308);
+        overflowed.update(1e308);
+        for m in [Moments::default(), overflowed] {
+            let back: Moments = serde_json::from_slice(&serde_json::to_vec(&m).unwrap()).unwrap();
+            for (a, b) in [
+                (m.sum, back.sum),
+                (m.avg, back.avg),
+                (m.m2, back.m2),
+                (m.min, back.min),
+                (m.max, back.max),
+            ] {
+                assert_eq!(a.to_bits(), b.to_bits());
+            }
+        }
+    }
 
     #[test]
     fn population_standard_deviation_of_a_small_column() {

@@ -4,8 +4,13 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
 use super::batch_listing::{BatchListing, list_batch};
 use super::error::ExecutionError;
+use super::fold_shards::FoldSharding;
 use super::trace::Trace;
 use crate::aws::AwsClients;
 use crate::capture::batch::Side;
@@ -61,6 +66,7 @@ pub(super) struct Fold<B, E, C> {
 /// Folds every captured event of the window as `fold` says; fails when no event is usable.
 pub(super) async fn fold_window<T, B, E, C>(
     schedule: &Schedule,
+    t: DateTime<Utc>,
     window: Window,
     decoder: Decoder,
     clients: &AwsClients,
@@ -68,7 +74,7 @@ pub(super) async fn fold_window<T, B, E, C>(
     fold: Fold<B, E, C>,
 ) -> Result<CaptureRead, ExecutionError>
 where
-    T: Send + 'static,
+    T: Serialize + DeserializeOwned + Send + 'static,
     B: Fn(&str) -> T + Send + Sync + 'static,
     E: Fn(&mut T, CapturedEvent) + Send + Sync + 'static,
     C: FnMut(T),
@@ -80,6 +86,26 @@ where
     } = fold;
     let decoder = Arc::new(decoder);
     let listed = list_window(schedule, window, decoder.expected_features, clients).await?;
+    if let Listed::Endpoint { store, listing } = &listed
+        && schedule.executor.is_sharded()
+    {
+        let mut capture = FoldSharding {
+            schedule,
+            t,
+            window,
+            store,
+            listing,
+            decoder,
+            clients,
+        }
+        .fold(Fold {
+            start,
+            event,
+            consume,
+        })
+        .await?;
+        return finish_fold(&mut capture, window, trace).map(|()| capture);
+    }
     let (start, event) = (Arc::new(start), Arc::new(event));
     let (mut capture, groups) = match listed {
         Listed::Endpoint { store, listing } => (
@@ -117,11 +143,20 @@ where
         .map_err(ExecutionError::Capture)?;
         capture.absorb(read);
     }
-    trace.record_capture(&mut capture);
+    finish_fold(&mut capture, window, trace).map(|()| capture)
+}
+
+/// Takes a fold's counts into the record; fails when no event was usable.
+fn finish_fold(
+    capture: &mut CaptureRead,
+    window: Window,
+    trace: &mut Trace,
+) -> Result<(), ExecutionError> {
+    trace.record_capture(capture);
     if capture.event_count == 0 {
         return Err(no_capture(&capture.prefix, window, trace));
     }
-    Ok(capture)
+    Ok(())
 }
 
 /// Reads every captured event of the window into `sink`, in listing order; fails when none

@@ -5,8 +5,12 @@
 use super::Done;
 use super::capture_window::{Fold, features_path, fold_window, no_capture, output_locators};
 use super::error::ExecutionError;
+use super::fold_shards::{ObjectFold, fold_worker};
 use super::pages::Content;
+use super::shards::RunId;
 use super::trace::Trace;
+use chrono::{DateTime, Utc};
+
 use crate::aws::AwsClients;
 use crate::capture::cell::Cell;
 use crate::capture::read::{CapturedEvent, Decoder, RowShape};
@@ -60,6 +64,36 @@ fn profile_event((key, p): &mut ObjectProfile, e: CapturedEvent) {
     }
 }
 
+/// How a data-quality window's capture is decoded: every record's output columns, then its
+/// input columns, as the payloads spell them.
+fn decoder(schedule: &Schedule) -> Result<Decoder, ExecutionError> {
+    Ok(Decoder {
+        features: features_path(schedule)?,
+        outputs: output_locators(schedule)?,
+        expected_features: None,
+        threshold: 0.5,
+        ignore_output: false,
+        select: schedule.select().cloned(),
+        rows: RowShape::OutputThenInput,
+    })
+}
+
+fn start_object(key: &str) -> ObjectProfile {
+    (key.to_string(), WindowProfile::default())
+}
+
+/// A worker's shard of a data-quality window (`driftwatch shard`): its objects' profiles.
+pub(super) async fn run_worker(
+    schedule: &Schedule,
+    t: DateTime<Utc>,
+    run: &RunId,
+    k: usize,
+    clients: &AwsClients,
+) -> Result<(usize, usize, String), ExecutionError> {
+    let object = ObjectFold::new(start_object, profile_event);
+    fold_worker(schedule, t, run, k, clients, decoder(schedule)?, object).await
+}
+
 /// Reads the window, profiles it, checks it against the baseline and writes its files.
 pub(super) async fn analyse(
     schedule: &Schedule,
@@ -71,25 +105,18 @@ pub(super) async fn analyse(
     source: &Source<'_>,
 ) -> Result<Done, ExecutionError> {
     let baseline = baseline(schedule, clients).await?;
-    let decoder = Decoder {
-        features: features_path(schedule)?,
-        outputs: output_locators(schedule)?,
-        expected_features: None,
-        threshold: 0.5,
-        ignore_output: false,
-        select: schedule.select().cloned(),
-        rows: RowShape::OutputThenInput,
-    };
+    let decoder = decoder(schedule)?;
     trace.lap("config");
     let mut window_profile = WindowProfile::default();
     let read = fold_window(
         schedule,
+        source.scheduled_time,
         window,
         decoder,
         clients,
         trace,
         Fold {
-            start: |key: &str| (key.to_string(), WindowProfile::default()),
+            start: start_object,
             event: profile_event,
             consume: |(_, p): ObjectProfile| window_profile.absorb(p),
         },

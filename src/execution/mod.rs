@@ -18,6 +18,7 @@ mod data_quality;
 pub(crate) mod error;
 mod explain_shards;
 mod explain_window;
+mod fold_shards;
 mod outputs;
 mod pages;
 mod ray_backfill;

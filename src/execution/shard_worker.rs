@@ -40,9 +40,14 @@ pub async fn run_shard(
     let ground_truth = match &schedule.monitor {
         Monitor::Bias { ground_truth, .. } => ground_truth,
         Monitor::DataQuality { .. } => {
-            return Err(ExecutionError::Input(
-                "data_quality schedules are not run in shards".into(),
-            ));
+            let (of, events, state) =
+                super::data_quality::run_worker(schedule, t, run, k, clients).await?;
+            return Ok(ShardDone {
+                shard: k,
+                of,
+                summary: format!("{events} captured events profiled"),
+                state,
+            });
         }
         Monitor::Explainability { .. } => {
             let (of, rows, state) =
