@@ -6,15 +6,26 @@
 /// Splits one line into cells (`None`: empty and unquoted), borrowing them when the line
 /// quotes nothing (most lines of most files).
 pub fn split(line: &str) -> Result<Vec<Option<std::borrow::Cow<'_, str>>>, String> {
+    split_map(line, |c| c)
+}
+
+/// Splits one line into cells as [`split`] does, each turned into a `T` by `f` as it is
+/// split: a capture window's rows go straight into their final form.
+pub fn split_map<'a, T>(
+    line: &'a str,
+    mut f: impl FnMut(Option<std::borrow::Cow<'a, str>>) -> T,
+) -> Result<Vec<T>, String> {
     if !line.contains('"') {
-        return Ok(line
-            .split(',')
-            .map(|c| (!c.is_empty()).then_some(std::borrow::Cow::Borrowed(c)))
-            .collect());
+        let mut row = Vec::with_capacity(line.bytes().filter(|&b| b == b',').count() + 1);
+        row.extend(
+            line.split(',')
+                .map(|c| f((!c.is_empty()).then_some(std::borrow::Cow::Borrowed(c)))),
+        );
+        return Ok(row);
     }
     Ok(cells(line)?
         .into_iter()
-        .map(|c| c.map(std::borrow::Cow::Owned))
+        .map(|c| f(c.map(std::borrow::Cow::Owned)))
         .collect())
 }
 

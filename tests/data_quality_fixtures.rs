@@ -135,7 +135,7 @@ fn a_string_columns_statistics_are_the_containers() {
 /// baseline's statistics, which that repository lost: drift is reported not checked.)
 #[test]
 fn a_real_windows_data_type_violations_are_the_containers() {
-    use driftwatch::data_quality::check::check;
+    use driftwatch::data_quality::check::{DriftOptions, check};
     use driftwatch::data_quality::profile::Profile;
     use std::collections::BTreeSet;
 
@@ -160,7 +160,7 @@ fn a_real_windows_data_type_violations_are_the_containers() {
                 c.add(None);
             }
         }
-        let outcome = check(&constraints, None, &profile);
+        let outcome = check(&constraints, None, &profile, DriftOptions::default());
         let ours: BTreeSet<(String, String, String)> = outcome
             .violations
             .iter()
@@ -208,16 +208,16 @@ fn a_real_windows_data_type_violations_are_the_containers() {
 /// expected String) fail exactly the data-type check of `_c5`.
 #[test]
 fn the_sdk_quality_check_steps_good_and_bad_baselines() {
-    use driftwatch::data_quality::check::check;
+    use driftwatch::data_quality::check::{DriftOptions, check};
     let profile = profile_csv(&read("sdk/baseline_dataset.csv"), false, "d.csv").unwrap();
     let stats: Statistics = serde_json::from_slice(&read("sdk/statistics.json")).unwrap();
     let good: Constraints =
         serde_json::from_slice(&read("sdk/good_cases/constraints.json")).unwrap();
     let bad: Constraints = serde_json::from_slice(&read("sdk/bad_cases/constraints.json")).unwrap();
-    let g = check(&good, Some(&stats), &profile);
+    let g = check(&good, Some(&stats), &profile, DriftOptions::default());
     assert_eq!(g.violations, vec![]);
     assert_eq!(g.not_checked, vec![]);
-    let b = check(&bad, Some(&stats), &profile);
+    let b = check(&bad, Some(&stats), &profile, DriftOptions::default());
     assert_eq!(b.violations.len(), 1, "{:?}", b.violations);
     assert_eq!(b.violations[0].feature_name, "_c5");
     assert_eq!(

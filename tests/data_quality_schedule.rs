@@ -458,6 +458,75 @@ fn bad_capture_is_named_and_the_rest_profiled() {
     assert!(!root.join(FOLDER).join("statistics.json").exists());
 }
 
+/// driftwatch's drift options through a schedule: `check.drift_cdf: weighted` sees a 0/1
+/// feature's shift that SageMaker's rank map cannot, `categorical_drift_method: ChiSquared`
+/// judges a String feature by its p-value, and `check.mode: significant` marks each distance
+/// as beyond noise or not; every distance with how it was measured in driftwatch's block.
+#[test]
+fn drift_options_reach_the_statistics_block() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let row = |i: usize, ones: usize, a: usize| -> Vec<String> {
+        vec![
+            "0.5".into(),
+            if i % 10 < ones { "1" } else { "0" }.into(),
+            if i % 10 < a { "a" } else { "b" }.into(),
+        ]
+    };
+    let base: String = (0..2000).map(|i| row(i, 1, 5).join(",") + "\n").collect();
+    std::fs::write(root.join("base.csv"), base).unwrap();
+    let r = common::driftwatch(&[
+        "suggest-baseline",
+        "--type",
+        "data_quality",
+        "--dataset",
+        root.join("base.csv").to_str().unwrap(),
+        "--output",
+        root.join("baseline").to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let path = root.join("baseline/constraints.json");
+    let mut c: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    c["monitoring_config"]["distribution_constraints"]["categorical_drift_method"] =
+        json!("ChiSquared");
+    std::fs::write(&path, c.to_string()).unwrap();
+    let window: Vec<Vec<String>> = (0..1000).map(|i| row(i, 9, 8)).collect();
+    write_capture(root, &window, 2, false);
+    write_schedule(
+        root,
+        "    baseline_constraints: baseline/constraints.json\n    baseline_statistics: baseline/statistics.json\n    \
+         check:\n      mode: significant\n      drift_cdf: weighted\n",
+    );
+    let (code, record) = run(root);
+    assert_eq!(code, 0, "{record}");
+    assert_eq!(record["status"], "CompletedWithViolations", "{record}");
+    let stats: Value =
+        serde_json::from_slice(&std::fs::read(root.join(FOLDER).join("statistics.json")).unwrap())
+            .unwrap();
+    let drift = stats["driftwatch"]["baseline_drift"].as_array().unwrap();
+    let by_name = |n: &str| drift.iter().find(|d| d["name"] == n).unwrap().clone();
+    let ones = by_name("_c1");
+    assert_eq!(ones["measure"], "linf");
+    // Weighted: the real gap 0.8, less `Robust`'s allowance for 1,000 and 2,000 values.
+    let robust = 0.8 - 1.8 * (3000.0f64 / 2_000_000.0).sqrt();
+    assert!(
+        (ones["distance"].as_f64().unwrap() - robust).abs() < 1e-9,
+        "{ones}"
+    );
+    assert_eq!(ones["significant"], true);
+    assert_eq!(ones["violation"], true);
+    let s = by_name("_c2");
+    assert_eq!(s["measure"], "chi_squared_p_value", "{s}");
+    assert!(s["distance"].as_f64().unwrap() < 1e-9, "{s}");
+    assert_eq!(s["violation"], true);
+    let violations: Value = serde_json::from_slice(
+        &std::fs::read(root.join(FOLDER).join("constraint_violations.json")).unwrap(),
+    )
+    .unwrap();
+    let text = violations.to_string();
+    assert!(text.contains("Baseline drift p-value: "), "{text}");
+}
+
 #[test]
 fn validate_refuses_what_a_data_quality_schedule_cannot_use() {
     let tmp = tempfile::tempdir().unwrap();

@@ -17,7 +17,9 @@ pub enum Cell {
     Int(i64),
     Float(f64),
     /// Text, or a nested JSON value in its JSON text.
-    Text(Box<str>),
+    /// Inline up to 24 bytes (most cells): a window's tens of millions of cells are not
+    /// tens of millions of allocations.
+    Text(compact_str::CompactString),
 }
 
 impl From<Value> for Cell {
@@ -29,8 +31,8 @@ impl From<Value> for Cell {
                 Some(i) => Self::Int(i),
                 None => n.as_f64().map_or(Self::Null, Self::Float),
             },
-            Value::String(s) => Self::Text(s.into_boxed_str()),
-            other => Self::Text(other.to_string().into_boxed_str()),
+            Value::String(s) => Self::Text(s.into()),
+            other => Self::Text(other.to_string().into()),
         }
     }
 }
@@ -123,6 +125,13 @@ pub fn same(a: &Cell, b: &Cell) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Windows hold millions of cells: text inline must not make a cell bigger than a
+    /// boxed string made it.
+    #[test]
+    fn a_cell_is_three_words() {
+        assert_eq!(std::mem::size_of::<Cell>(), 24);
+    }
     use serde_json::json;
 
     #[test]

@@ -167,18 +167,17 @@ impl Spelling {
         match (self, v) {
             (Self::Typed, v) => Cell::from(v),
             (Self::Verbatim, Value::Null) => Cell::Null,
-            (Self::Verbatim, Value::String(s)) => Cell::Text(s.into_boxed_str()),
-            (Self::Verbatim, other) => Cell::Text(other.to_string().into_boxed_str()),
+            (Self::Verbatim, Value::String(s)) => Cell::Text(s.into()),
+            (Self::Verbatim, other) => Cell::Text(other.to_string().into()),
         }
     }
 
     fn csv(self, line: &str) -> Result<Vec<Cell>, String> {
         match self {
             Self::Typed => Ok(csv_row(line)),
-            Self::Verbatim => Ok(crate::spark_csv::split(line)?
-                .into_iter()
-                .map(|c| c.map_or(Cell::Null, |c| Cell::Text(c.into())))
-                .collect()),
+            Self::Verbatim => crate::spark_csv::split_map(line, |c| {
+                c.map_or(Cell::Null, |c| Cell::Text(c.into()))
+            }),
         }
     }
 }

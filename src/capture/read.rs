@@ -214,14 +214,14 @@ impl Decoder {
                     let mut row = Vec::with_capacity(2);
                     if self.outputs.inference.is_some() {
                         row.push(p.label.map_or(Cell::Null, |v| match v {
-                            Value::String(s) => Cell::Text(s.into_boxed_str()),
+                            Value::String(s) => Cell::Text(s.into()),
                             Value::Null => Cell::Null,
-                            v => Cell::Text(v.to_string().into_boxed_str()),
+                            v => Cell::Text(v.to_string().into()),
                         }));
                     }
                     if self.outputs.probability.is_some() {
                         row.push(p.score.map_or(Cell::Null, |x| {
-                            Cell::Text(Value::from(x).to_string().into_boxed_str())
+                            Cell::Text(Value::from(x).to_string().into())
                         }));
                     }
                     row

@@ -3,6 +3,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use driftwatch::data_quality::baseline::{DatasetFormat, check_dataset, suggest_baseline};
+use driftwatch::data_quality::check::DriftOptions;
 use driftwatch::sagemaker::jackson::jackson_bytes;
 
 /// Writes `files` into `output`: each to a temporary file first, renamed into place only when
@@ -64,7 +65,13 @@ pub fn check_data_command(
     output: &Path,
 ) -> anyhow::Result<ExitCode> {
     let format = DatasetFormat::Csv { header };
-    let (stats, outcome) = match check_dataset(dataset, format, constraints, statistics) {
+    let (stats, outcome) = match check_dataset(
+        dataset,
+        format,
+        constraints,
+        statistics,
+        DriftOptions::default(),
+    ) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");

@@ -26,6 +26,17 @@ impl CheckMode {
     }
 }
 
+/// Which CDF a data-quality schedule's numeric drift distance reads (`drift_cdf`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DriftCdf {
+    /// Deequ's: a value repeated in a sketch counts once (deequ#392), as every SageMaker
+    /// baseline was judged.
+    #[default]
+    Sagemaker,
+    /// Every sketch item with its weight: the real CDF.
+    Weighted,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CheckConfig {
     pub mode: CheckMode,
@@ -46,6 +57,8 @@ pub struct CheckConfig {
     pub intervals: bool,
     /// Where DI is measured from: 0 as SageMaker's service does (default), or 1.
     pub di_neutral: DiNeutral,
+    /// Data quality: the CDF numeric drift distances read.
+    pub drift_cdf: DriftCdf,
 }
 
 impl CheckConfig {
@@ -59,6 +72,7 @@ impl CheckConfig {
         ndcg_threshold: None,
         intervals: true,
         di_neutral: DiNeutral::Zero,
+        drift_cdf: DriftCdf::Sagemaker,
     };
 }
 
@@ -98,6 +112,7 @@ pub const CHECK_KEYS: &[&str] = &[
     "seed",
     "ndcg_threshold",
     "intervals",
+    "drift_cdf",
 ];
 
 impl CheckConfig {
@@ -126,6 +141,19 @@ impl CheckConfig {
                     m.child_path("di_neutral"),
                     format!(
                         "must be 0 (SageMaker's rule: |DI| against |baseline|) or 1 (|DI - 1| against |baseline - 1|), got {x}"
+                    ),
+                ),
+                None => {}
+            }
+        }
+        if let Some(v) = m.get("drift_cdf") {
+            match Node::new(&m.child_path("drift_cdf"), v).as_str(problems) {
+                Some("sagemaker") => out.drift_cdf = DriftCdf::Sagemaker,
+                Some("weighted") => out.drift_cdf = DriftCdf::Weighted,
+                Some(other) => problems.push(
+                    m.child_path("drift_cdf"),
+                    format!(
+                        "must be sagemaker (Deequ's rank map, a repeated value counted once) or weighted (every value counted), got {other:?}"
                     ),
                 ),
                 None => {}
@@ -187,6 +215,21 @@ impl CheckConfig {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn reads_the_drift_cdf() {
+        let mut p = Problems::new();
+        let c = CheckConfig::read("check", &json!({"drift_cdf": "weighted"}), &mut p).unwrap();
+        assert_eq!(c.drift_cdf, DriftCdf::Weighted);
+        assert_eq!(CheckConfig::default().drift_cdf, DriftCdf::Sagemaker);
+        assert!(CheckConfig::read("check", &json!({"drift_cdf": "true"}), &mut p).is_none());
+        let text: Vec<String> = p.into_vec().iter().map(|x| x.to_string()).collect();
+        assert!(
+            text.iter()
+                .any(|t| t.starts_with("check.drift_cdf: must be sagemaker")),
+            "{text:?}"
+        );
+    }
 
     #[test]
     fn reads_the_check_block() {

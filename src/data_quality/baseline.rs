@@ -6,7 +6,7 @@ use std::path::Path;
 
 use std::io::{BufRead, BufReader};
 
-use super::check::{CheckOutcome, check};
+use super::check::{CheckOutcome, DriftOptions, check};
 use super::csv::profile_csv_reader;
 use super::error::DataQualityError;
 use super::profile::Profile;
@@ -38,6 +38,7 @@ pub fn check_dataset(
     format: DatasetFormat,
     constraints: &Path,
     statistics: Option<&Path>,
+    options: DriftOptions,
 ) -> Result<(Statistics, CheckOutcome), DataQualityError> {
     let read = |p: &Path| -> Result<Vec<u8>, DataQualityError> {
         // A baseline's sketches make statistics.json megabytes long for wide datasets.
@@ -59,7 +60,7 @@ pub fn check_dataset(
         None => None,
     };
     let profile = profile_file(path, format)?;
-    let outcome = check(&c, s.as_ref(), &profile);
+    let outcome = check(&c, s.as_ref(), &profile, options);
     Ok((profile.statistics(), outcome))
 }
 

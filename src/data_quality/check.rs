@@ -25,8 +25,9 @@
 
 use std::collections::BTreeMap;
 
+use super::chi_squared;
 use super::datatype::InferredType;
-use super::distance::{self, Method};
+use super::distance::{self, Cdf, Method};
 use super::kll::Kll;
 use super::profile::{ColumnProfile, Profile};
 use crate::sagemaker::data_quality::{
@@ -58,6 +59,51 @@ pub struct Drift {
     pub threshold: f64,
     /// Between categorical distributions (else between KLL sketches).
     pub categorical: bool,
+    /// How the distance was measured, and so which side of the threshold violates.
+    pub measure: Measure,
+    /// With the significant check: whether the gap is more than sampling noise at these
+    /// sample sizes explains (a distance beyond its threshold but not significant is not a
+    /// violation).
+    pub significant: Option<bool>,
+}
+
+/// What a drift distance is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// A largest CDF or frequency gap (`LInfinity`): violates above the threshold.
+    LInfinity,
+    /// `ChiSquared`, `Robust`: the test's p-value, which violates **below** the threshold.
+    ChiSquaredPValue,
+    /// `ChiSquared`, `Simple`: the test's statistic, above the threshold.
+    ChiSquaredStatistic,
+}
+
+impl Measure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::LInfinity => "linf",
+            Self::ChiSquaredPValue => "chi_squared_p_value",
+            Self::ChiSquaredStatistic => "chi_squared_statistic",
+        }
+    }
+
+    fn violates(self, distance: f64, threshold: f64) -> bool {
+        match self {
+            Self::ChiSquaredPValue => distance < threshold,
+            Self::LInfinity | Self::ChiSquaredStatistic => distance > threshold,
+        }
+    }
+}
+
+/// driftwatch's options for the drift check; the defaults are SageMaker's.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct DriftOptions {
+    /// The CDF numeric distances read (`check.drift_cdf`).
+    pub cdf: Cdf,
+    /// The significant check at this confidence (`check: {mode: significant}`): a distance
+    /// violates only when a two-sample test at the features' Bonferroni-shared level also
+    /// rejects "same distribution".
+    pub significant: Option<f64>,
 }
 
 #[derive(Debug, Default, PartialEq)]
@@ -109,6 +155,7 @@ pub fn check(
     constraints: &Constraints,
     baseline: Option<&Statistics>,
     window: &Profile,
+    options: DriftOptions,
 ) -> CheckOutcome {
     let mut out = CheckOutcome::default();
     let cfg = &constraints.monitoring_config;
@@ -121,6 +168,23 @@ pub fn check(
         .map(String::as_str)
         .zip(&window.columns)
         .collect();
+    // The significant check's level for each comparison: the features that can be compared
+    // share 1 − confidence (Bonferroni), so a window without drift alerts at most that often.
+    let comparable = constraints
+        .features
+        .iter()
+        .filter(|f| {
+            columns.contains_key(f.name.as_str())
+                && baseline.is_some_and(|b| b.features.iter().any(|s| s.name == f.name))
+        })
+        .count();
+    let alpha = options
+        .significant
+        .map(|confidence| (1.0 - confidence) / comparable.max(1) as f64);
+    let drift = DriftRule {
+        cdf: options.cdf,
+        alpha,
+    };
     for f in &constraints.features {
         let Some(c) = columns.get(f.name.as_str()) else {
             out.not_checked.push(NotChecked {
@@ -130,7 +194,7 @@ pub fn check(
             });
             continue;
         };
-        feature_checks(f, c, window.rows, constraints, baseline, &mut out);
+        feature_checks(f, c, window.rows, constraints, baseline, drift, &mut out);
     }
     let (n, m) = (window.names.len(), constraints.features.len());
     let columns_sentence = format!(
@@ -154,12 +218,21 @@ pub fn check(
     out
 }
 
+/// The drift check's settings for one execution.
+#[derive(Debug, Clone, Copy)]
+struct DriftRule {
+    cdf: Cdf,
+    /// Each comparison's level in the significant check.
+    alpha: Option<f64>,
+}
+
 fn feature_checks(
     f: &FeatureConstraints,
     c: &ColumnProfile,
     rows: u64,
     constraints: &Constraints,
     baseline: Option<&Statistics>,
+    rule: DriftRule,
     out: &mut CheckOutcome,
 ) {
     let cfg = &constraints.monitoring_config;
@@ -212,30 +285,43 @@ fn feature_checks(
         } else {
             Method::Robust
         };
-        match drift(f, c, baseline, method) {
-            Ok((distance, categorical)) => {
-                let threshold = if categorical {
+        let chi_squared = d
+            .categorical_drift_method
+            .as_deref()
+            .is_some_and(|m| m.eq_ignore_ascii_case("chisquared"));
+        match drift(f, c, baseline, method, chi_squared, rule) {
+            Ok(m) => {
+                let threshold = if m.categorical {
                     d.categorical_comparison_threshold
                         .unwrap_or(d.comparison_threshold)
                 } else {
                     d.comparison_threshold
                 };
-                out.drift.push(Drift {
-                    feature_name: f.name.clone(),
-                    distance,
-                    threshold,
-                    categorical,
-                });
-                if distance > threshold {
-                    out.violations.push(violation(
-                        "baseline_drift_check",
-                        format!(
-                            "Baseline drift distance: {} exceeds threshold: {}",
-                            java_double(distance),
+                let beyond = m.measure.violates(m.distance, threshold);
+                if beyond && m.significant != Some(false) {
+                    let description = match m.measure {
+                        Measure::ChiSquaredPValue => format!(
+                            "Baseline drift p-value: {} is below threshold: {}",
+                            java_double(m.distance),
                             java_double(threshold)
                         ),
-                    ));
+                        _ => format!(
+                            "Baseline drift distance: {} exceeds threshold: {}",
+                            java_double(m.distance),
+                            java_double(threshold)
+                        ),
+                    };
+                    out.violations
+                        .push(violation("baseline_drift_check", description));
                 }
+                out.drift.push(Drift {
+                    feature_name: f.name.clone(),
+                    distance: m.distance,
+                    threshold,
+                    categorical: m.categorical,
+                    measure: m.measure,
+                    significant: m.significant,
+                });
             }
             Err(reason) => out.not_checked.push(NotChecked {
                 feature_name: f.name.clone(),
@@ -276,13 +362,24 @@ fn feature_checks(
     }
 }
 
-/// The distance to the baseline's distribution, and whether it is categorical.
+/// One feature's drift, measured.
+struct Measured {
+    distance: f64,
+    categorical: bool,
+    measure: Measure,
+    significant: Option<bool>,
+}
+
+/// The distance to the baseline's distribution, how it was measured, and (with the
+/// significant check) whether it is beyond noise.
 fn drift(
     f: &FeatureConstraints,
     c: &ColumnProfile,
     baseline: Option<&Statistics>,
     method: Method,
-) -> Result<(f64, bool), String> {
+    chi_squared: bool,
+    rule: DriftRule,
+) -> Result<Measured, String> {
     let b = baseline
         .ok_or("no baseline statistics")?
         .features
@@ -291,9 +388,19 @@ fn drift(
         .ok_or("the baseline statistics have no such feature")?;
     if let Some(ns) = &b.numerical_statistics {
         let theirs = Kll::from_data(&ns.distribution.kll.sketch.data);
-        return distance::numeric(&c.sketch, &theirs, method)
-            .map(|d| (d, false))
-            .ok_or_else(|| "no numeric values to compare".into());
+        let (d, _, _) = distance::numeric_with(&c.sketch, &theirs, method, rule.cdf)
+            .ok_or("no numeric values to compare")?;
+        // The test reads the real CDFs and sizes, whatever the distance reads.
+        let significant = rule.alpha.map(|alpha| {
+            distance::numeric_with(&c.sketch, &theirs, Method::Simple, Cdf::Weighted)
+                .is_some_and(|(linf, n, m)| distance::ks_rejects(linf, n, m, alpha))
+        });
+        return Ok(Measured {
+            distance: d,
+            categorical: false,
+            measure: Measure::LInfinity,
+            significant,
+        });
     }
     if let Some(ss) = &b.string_statistics {
         let theirs: BTreeMap<String, u64> = ss
@@ -309,9 +416,35 @@ fn drift(
             .iter()
             .map(|(k, &v)| (k.clone(), v))
             .collect();
-        return distance::categorical(&ours, &theirs, method)
-            .map(|d| (d, true))
-            .ok_or_else(|| "no values to compare".into());
+        if chi_squared {
+            let d = chi_squared::distance(&ours, &theirs, method)?;
+            let measure = match method {
+                Method::Robust => Measure::ChiSquaredPValue,
+                Method::Simple => Measure::ChiSquaredStatistic,
+            };
+            let significant = rule.alpha.map(|alpha| {
+                chi_squared::distance(&ours, &theirs, Method::Robust).is_ok_and(|p| p < alpha)
+            });
+            return Ok(Measured {
+                distance: d,
+                categorical: true,
+                measure,
+                significant,
+            });
+        }
+        let d = distance::categorical(&ours, &theirs, method).ok_or("no values to compare")?;
+        let significant = rule.alpha.map(|alpha| {
+            let n: f64 = ours.values().map(|&v| v as f64).sum();
+            let m: f64 = theirs.values().map(|&v| v as f64).sum();
+            distance::categorical(&ours, &theirs, Method::Simple)
+                .is_some_and(|linf| distance::ks_rejects(linf, n, m, alpha))
+        });
+        return Ok(Measured {
+            distance: d,
+            categorical: true,
+            measure: Measure::LInfinity,
+            significant,
+        });
     }
     Err("the baseline statistics have no distribution for it".into())
 }
@@ -345,7 +478,7 @@ mod tests {
         let base = profile(&["n", "s"], &rows);
         let constraints = suggest(&base);
         let stats = base.statistics();
-        let same = check(&constraints, Some(&stats), &base);
+        let same = check(&constraints, Some(&stats), &base, DriftOptions::default());
         assert!(same.violations.is_empty() && same.not_checked.is_empty());
         assert_eq!(same.drift.len(), 2);
         assert!(same.drift.iter().all(|d| d.distance == 0.0));
@@ -360,7 +493,12 @@ mod tests {
             })
             .collect();
         let rows: Vec<&[Option<&str>]> = rows.iter().map(Vec::as_slice).collect();
-        let o = check(&constraints, Some(&stats), &profile(&["n", "s"], &rows));
+        let o = check(
+            &constraints,
+            Some(&stats),
+            &profile(&["n", "s"], &rows),
+            DriftOptions::default(),
+        );
         assert_eq!(
             types(&o),
             [
@@ -388,6 +526,7 @@ mod tests {
             &constraints,
             Some(&stats),
             &profile(&["n", "s", "x"], &[&[Some("2.5"), Some("a"), Some("1")]]),
+            DriftOptions::default(),
         );
         assert_eq!(types(&o)[0], ("n", "data_type_check"));
         assert_eq!(types(&o).last(), Some(&("", "extra_column_check")));
@@ -395,6 +534,7 @@ mod tests {
             &constraints,
             Some(&stats),
             &profile(&["n"], &[&[Some("1")]]),
+            DriftOptions::default(),
         );
         assert_eq!(types(&o).last(), Some(&("", "missing_column_check")));
         assert_eq!(o.not_checked[0].feature_name, "s");
@@ -403,8 +543,132 @@ mod tests {
         let mut off = constraints.clone();
         off.monitoring_config.evaluate_constraints = "Disabled".into();
         assert_eq!(
-            check(&off, Some(&stats), &profile(&["n"], &[&[Some("x")]])),
+            check(
+                &off,
+                Some(&stats),
+                &profile(&["n"], &[&[Some("x")]]),
+                DriftOptions::default()
+            ),
             CheckOutcome::default()
         );
+    }
+
+    /// A 0/1 feature whose share of ones went from 10 % to 90 %, and a String one whose
+    /// proportions moved: the drift each option measures.
+    fn drifted(n: usize) -> (Constraints, Statistics, Profile) {
+        let rows = |ones: usize, a_share: usize| -> Vec<Vec<Option<&'static str>>> {
+            (0..n)
+                .map(|i| {
+                    vec![
+                        Some(if i % 10 < ones { "1" } else { "0" }),
+                        Some(if i % 10 < a_share { "a" } else { "b" }),
+                    ]
+                })
+                .collect()
+        };
+        let base_rows = rows(1, 5);
+        let base_rows: Vec<&[Option<&str>]> = base_rows.iter().map(Vec::as_slice).collect();
+        let base = profile(&["n", "s"], &base_rows);
+        let now_rows = rows(9, 8);
+        let now_rows: Vec<&[Option<&str>]> = now_rows.iter().map(Vec::as_slice).collect();
+        let mut constraints = suggest(&base);
+        constraints
+            .monitoring_config
+            .distribution_constraints
+            .comparison_method = "Simple".into();
+        (
+            constraints,
+            base.statistics(),
+            profile(&["n", "s"], &now_rows),
+        )
+    }
+
+    #[test]
+    fn the_weighted_cdf_sees_the_drift_sagemakers_rank_map_misses() {
+        let (constraints, stats, now) = drifted(1000);
+        let compat = check(&constraints, Some(&stats), &now, DriftOptions::default());
+        assert_eq!(
+            compat.drift[0].distance, 0.0,
+            "deequ#392: 0/1 columns look alike"
+        );
+        let weighted = DriftOptions {
+            cdf: Cdf::Weighted,
+            significant: None,
+        };
+        let fixed = check(&constraints, Some(&stats), &now, weighted);
+        assert!(
+            (fixed.drift[0].distance - 0.8).abs() < 1e-12,
+            "{:?}",
+            fixed.drift[0]
+        );
+        assert!(fixed.violations.iter().any(|v| v.feature_name == "n"));
+    }
+
+    #[test]
+    fn chi_squared_reports_a_p_value_that_violates_below_the_threshold() {
+        let (mut constraints, stats, now) = drifted(1000);
+        let d = &mut constraints.monitoring_config.distribution_constraints;
+        d.categorical_drift_method = Some("ChiSquared".into());
+        d.comparison_method = "Robust".into();
+        let o = check(&constraints, Some(&stats), &now, DriftOptions::default());
+        let s = o.drift.iter().find(|d| d.feature_name == "s").unwrap();
+        assert_eq!(s.measure, Measure::ChiSquaredPValue);
+        assert!(s.distance < 1e-12, "{s:?}");
+        let v = o.violations.iter().find(|v| v.feature_name == "s").unwrap();
+        assert!(
+            v.description.starts_with("Baseline drift p-value: "),
+            "{v:?}"
+        );
+        assert!(v.description.contains("is below threshold: 0.1"), "{v:?}");
+        // The same proportions: p = 1, no violation.
+        let (constraints2, stats2, _) = drifted(1000);
+        let mut c = constraints2.clone();
+        c.monitoring_config
+            .distribution_constraints
+            .categorical_drift_method = Some("ChiSquared".into());
+        c.monitoring_config
+            .distribution_constraints
+            .comparison_method = "Robust".into();
+        let base = {
+            let rows: Vec<Vec<Option<&str>>> = (0..500)
+                .map(|i| {
+                    vec![
+                        Some(if i % 10 < 1 { "1" } else { "0" }),
+                        Some(if i % 10 < 5 { "a" } else { "b" }),
+                    ]
+                })
+                .collect();
+            let rows: Vec<&[Option<&str>]> = rows.iter().map(Vec::as_slice).collect();
+            profile(&["n", "s"], &rows)
+        };
+        let same = check(&c, Some(&stats2), &base, DriftOptions::default());
+        let s = same.drift.iter().find(|d| d.feature_name == "s").unwrap();
+        assert!((s.distance - 1.0).abs() < 1e-12, "{s:?}");
+        assert!(!same.violations.iter().any(|v| v.feature_name == "s"));
+    }
+
+    #[test]
+    fn the_significant_check_lets_a_small_windows_noise_pass() {
+        // 20 rows: the categorical gap (0.3) is beyond the 0.1 threshold but within what 20
+        // and 20 values explain; at 1,000 rows it is far beyond.
+        let significant = DriftOptions {
+            cdf: Cdf::Distinct,
+            significant: Some(0.95),
+        };
+        let (constraints, stats, now) = drifted(20);
+        let o = check(&constraints, Some(&stats), &now, significant);
+        let s = o.drift.iter().find(|d| d.feature_name == "s").unwrap();
+        assert!(
+            s.distance > s.threshold && s.significant == Some(false),
+            "{s:?}"
+        );
+        assert!(!o.violations.iter().any(|v| v.feature_name == "s"));
+        let plain = check(&constraints, Some(&stats), &now, DriftOptions::default());
+        assert!(plain.violations.iter().any(|v| v.feature_name == "s"));
+        let (constraints, stats, now) = drifted(1000);
+        let o = check(&constraints, Some(&stats), &now, significant);
+        let s = o.drift.iter().find(|d| d.feature_name == "s").unwrap();
+        assert_eq!(s.significant, Some(true));
+        assert!(o.violations.iter().any(|v| v.feature_name == "s"));
     }
 }

@@ -6,11 +6,32 @@
 //!
 //! The rank maps are Deequ's ([`Kll::rank_map`]): a value repeated in a sketch counts once,
 //! and n, m are the totals of those maps. On a discrete feature this understates drift
-//! (deequ#392); it is what every SageMaker baseline was judged with, so it is the default.
+//! (deequ#392); it is what every SageMaker baseline was judged with, so it is the default,
+//! and [`Cdf::Weighted`] (the sketches' real CDFs, every item with its weight) is the
+//! corrected option.
 
 use std::collections::BTreeMap;
 
 use super::kll::Kll;
+
+/// Which CDF a numeric distance reads from a sketch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Cdf {
+    /// Deequ's rank map: a repeated value counts once (SageMaker's distances).
+    #[default]
+    Distinct,
+    /// Every item with its weight: the sketch's estimate of the true CDF.
+    Weighted,
+}
+
+impl Cdf {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Distinct => "sagemaker",
+            Self::Weighted => "weighted",
+        }
+    }
+}
 
 /// `comparison_method`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,9 +55,26 @@ fn rank_in(map: &[(f64, u64)], x: f64) -> u64 {
     if end == 0 { 0 } else { map[end - 1].1 }
 }
 
+/// The two-sample Kolmogorov–Smirnov test at level `alpha`: whether a largest CDF gap
+/// `linf` between samples of `n` and `m` values is more than sampling explains
+/// (`linf > c(α)·√((n+m)/(n·m))`, c(α) = √(−ln(α/2)/2)).
+pub fn ks_rejects(linf: f64, n: f64, m: f64, alpha: f64) -> bool {
+    let c = (-(alpha / 2.0).ln() / 2.0).sqrt();
+    n > 0.0 && m > 0.0 && linf > c * ((n + m) / (n * m)).sqrt()
+}
+
 /// Between two numeric sketches; `None` when either is empty.
 pub fn numeric(a: &Kll, b: &Kll, method: Method) -> Option<f64> {
-    let (ra, rb) = (a.rank_map(), b.rank_map());
+    numeric_with(a, b, method, Cdf::Distinct).map(|(d, _, _)| d)
+}
+
+/// Between two numeric sketches, reading `cdf`: the distance and the two totals (n, m).
+pub fn numeric_with(a: &Kll, b: &Kll, method: Method, cdf: Cdf) -> Option<(f64, f64, f64)> {
+    let rank_map = |k: &Kll| match cdf {
+        Cdf::Distinct => k.rank_map(),
+        Cdf::Weighted => k.weighted_rank_map(),
+    };
+    let (ra, rb) = (rank_map(a), rank_map(b));
     let n = ra.last()?.1 as f64;
     let m = rb.last()?.1 as f64;
     let mut linf: f64 = 0.0;
@@ -44,7 +82,7 @@ pub fn numeric(a: &Kll, b: &Kll, method: Method) -> Option<f64> {
         let d = (rank_in(&ra, x) as f64 / n - rank_in(&rb, x) as f64 / m).abs();
         linf = linf.max(d);
     }
-    Some(select(linf, n, m, method))
+    Some((select(linf, n, m, method), n, m))
 }
 
 /// Between two categorical distributions (value → count); `None` when either is empty.

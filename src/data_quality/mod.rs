@@ -5,6 +5,7 @@
 
 pub mod baseline;
 pub mod check;
+pub mod chi_squared;
 pub mod csv;
 pub mod datatype;
 pub mod distance;

@@ -14,7 +14,10 @@ use chrono::{DateTime, Utc};
 use crate::aws::AwsClients;
 use crate::capture::cell::Cell;
 use crate::capture::read::{CapturedEvent, Decoder, RowShape};
+use crate::config::check::{CheckConfig, CheckMode, DriftCdf};
 use crate::config::{Monitor, Schedule};
+use crate::data_quality::check::DriftOptions;
+use crate::data_quality::distance::Cdf;
 use crate::data_quality::window::WindowProfile;
 use crate::monitor::data_quality::{
     DataQualityBaseline, monitor_data_quality, read_baseline, write_data_quality,
@@ -55,6 +58,21 @@ type ObjectProfile = (String, WindowProfile);
 
 fn profile_event((key, p): &mut ObjectProfile, e: CapturedEvent) {
     for (cells, _) in &e.records {
+        // Verbatim decoding gives only text and missing cells: read them in place.
+        if cells
+            .iter()
+            .all(|c| matches!(c, Cell::Null | Cell::Text(_)))
+        {
+            p.add_row(
+                cells.len(),
+                || format!("{key}:{}", e.line),
+                cells.iter().map(|c| match c {
+                    Cell::Text(t) => Some(t.as_str()),
+                    _ => None,
+                }),
+            );
+            continue;
+        }
         let texts: Vec<Option<std::borrow::Cow<'_, str>>> = cells.iter().map(text).collect();
         p.add_row(
             cells.len(),
@@ -76,6 +94,17 @@ fn decoder(schedule: &Schedule) -> Result<Decoder, ExecutionError> {
         select: schedule.select().cloned(),
         rows: RowShape::OutputThenInput,
     })
+}
+
+/// The schedule's `check:` as the drift check reads it.
+fn drift_options(check: &CheckConfig) -> DriftOptions {
+    DriftOptions {
+        cdf: match check.drift_cdf {
+            DriftCdf::Sagemaker => Cdf::Distinct,
+            DriftCdf::Weighted => Cdf::Weighted,
+        },
+        significant: (check.mode == CheckMode::Significant).then_some(check.confidence),
+    }
 }
 
 fn start_object(key: &str) -> ObjectProfile {
@@ -129,7 +158,12 @@ pub(super) async fn analyse(
     trace.counts.records_merged = records;
     trace.counts.rows_analysed = records;
     trace.lap("profile");
-    let output = monitor_data_quality(profiled, &baseline, trace.warnings.clone());
+    let output = monitor_data_quality(
+        profiled,
+        &baseline,
+        drift_options(&schedule.check),
+        trace.warnings.clone(),
+    );
     for w in &output.warnings[trace.warnings.len()..] {
         tracing::warn!("{w}");
     }

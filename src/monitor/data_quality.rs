@@ -7,7 +7,7 @@ use super::MonitorError;
 use super::write::{WriteError, Written};
 use crate::aws::AwsClients;
 use crate::config::Location;
-use crate::data_quality::check::{CheckOutcome, check};
+use crate::data_quality::check::{CheckOutcome, DriftOptions, check};
 use crate::data_quality::window::Profiled;
 use crate::sagemaker::data_quality::{
     Constraints, DataQualityBlock, DataViolations, FeatureDrift, NotCheckedEntry, Statistics,
@@ -156,6 +156,7 @@ fn checks_asked(c: &Constraints) -> usize {
 pub fn monitor_data_quality(
     profiled: Profiled,
     baseline: &DataQualityBaseline,
+    options: DriftOptions,
     mut warnings: Vec<String>,
 ) -> DataQualityOutput {
     for o in &profiled.other_widths {
@@ -168,7 +169,7 @@ pub fn monitor_data_quality(
         ));
     }
     let outcome = match &baseline.constraints {
-        Some(c) => check(c, baseline.statistics.as_ref(), &profiled.profile),
+        Some(c) => check(c, baseline.statistics.as_ref(), &profiled.profile, options),
         None => CheckOutcome::default(),
     };
     let asked = baseline.constraints.as_ref().map_or(0, checks_asked);
@@ -193,6 +194,8 @@ pub fn monitor_data_quality(
                     "numerical"
                 }
                 .into(),
+                measure: d.measure.as_str().into(),
+                significant: d.significant,
                 violation: violating(&d.feature_name),
             })
             .collect(),

@@ -38,7 +38,18 @@ pub struct FeatureDrift {
     pub threshold: f64,
     /// `numerical` (KLL sketches) or `categorical` (value counts).
     pub kind: String,
+    /// `linf` (a largest gap: violates above the threshold), `chi_squared_p_value` (violates
+    /// below it) or `chi_squared_statistic`.
+    #[serde(default = "linf")]
+    pub measure: String,
+    /// With the significant check: whether the gap is beyond sampling noise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub significant: Option<bool>,
     pub violation: bool,
+}
+
+fn linf() -> String {
+    "linf".into()
 }
 
 /// A check that could not be made for a feature (`all`: none of them).
