@@ -46,9 +46,13 @@ pub struct CapturedEvent {
 pub const MAX_LOCATIONS: usize = 20;
 /// Files fetched and parsed at once (and so at most held at once).
 const FETCH_CONCURRENCY: usize = 32;
-/// Listed bytes fetched and parsed at once (a single larger object is read alone): with the
+/// Listed bytes fetched and parsed at once (larger objects: see [`LARGE_IN_FLIGHT_BYTES`]): with the
 /// parsed records of those bytes, the reading side of a window's peak memory.
 pub const IN_FLIGHT_BYTES: u64 = 32 * 1024 * 1024;
+/// Objects larger than [`IN_FLIGHT_BYTES`] are still parsed one per core, while together they
+/// stay within this: a window of 45 MB objects (a busy endpoint) keeps every core busy instead
+/// of parsing one object at a time, for at most this much capture in memory.
+pub const LARGE_IN_FLIGHT_BYTES: u64 = 128 * 1024 * 1024;
 
 /// Skipped lines: how many, and where the first ones were.
 #[derive(Debug, Default, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -867,7 +871,9 @@ where
     for (i, file) in files.iter().enumerate() {
         while next < files.len()
             && in_flight.0.len() < FETCH_CONCURRENCY
-            && (in_flight.0.is_empty() || bytes + files[next].size <= IN_FLIGHT_BYTES)
+            && (in_flight.0.is_empty()
+                || bytes + files[next].size <= IN_FLIGHT_BYTES
+                || (in_flight.0.len() < cores && bytes + files[next].size <= LARGE_IN_FLIGHT_BYTES))
         {
             in_flight.0.push_back(spawn(&files[next], parse.clone()));
             bytes += files[next].size;

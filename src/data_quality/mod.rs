@@ -11,6 +11,7 @@ pub mod datatype;
 pub mod distance;
 pub mod error;
 pub mod hll;
+mod hll_bias;
 pub mod kll;
 pub mod moments;
 pub mod profile;
