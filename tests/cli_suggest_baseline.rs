@@ -212,3 +212,69 @@ fn check_data_passes_and_fails_the_sdk_quality_check_steps_baselines() {
         r.stderr
     );
 }
+
+/// `check-data --drift-cdf weighted` sees a 0/1 column's shift that SageMaker's rank map
+/// cannot, and `--check significant` keeps a shift far beyond noise (the gate itself is
+/// tested in `data_quality::check`).
+#[test]
+fn check_data_takes_driftwatchs_drift_options() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rows = |n: usize, ones: usize| -> String {
+        (0..n)
+            .map(|i| {
+                format!(
+                    "{},{}\n",
+                    u8::from(i % 10 < ones),
+                    ["a", "b"][usize::from(i % 10 < 5 + ones / 3)]
+                )
+            })
+            .collect()
+    };
+    let base = tmp.path().join("base.csv");
+    std::fs::write(&base, rows(2000, 1)).unwrap();
+    let baseline = tmp.path().join("baseline");
+    let r = suggest(&base, &baseline, false);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (c, s) = (
+        baseline.join("constraints.json"),
+        baseline.join("statistics.json"),
+    );
+    let (c, s) = (c.to_str().unwrap(), s.to_str().unwrap());
+    let now = tmp.path().join("now.csv");
+    std::fs::write(&now, rows(1000, 9)).unwrap();
+    let drifted = |out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "check-data",
+            "--dataset",
+            now.to_str().unwrap(),
+            "--baseline-constraints",
+            c,
+            "--baseline-statistics",
+            s,
+            "--output",
+        ];
+        let out = tmp.path().join(out);
+        let out_s = out.to_str().unwrap().to_string();
+        args.push(&out_s);
+        args.extend(extra);
+        let r = common::driftwatch(&args);
+        let v = std::fs::read_to_string(out.join("constraint_violations.json")).unwrap_or_default();
+        (
+            r.code,
+            v.contains("\"_c0\"") && v.contains("baseline_drift_check"),
+        )
+    };
+    assert!(
+        !drifted("compat", &[]).1,
+        "deequ#392: 0/1 columns look alike"
+    );
+    let (code, weighted) = drifted("weighted", &["--drift-cdf", "weighted"]);
+    assert_eq!((code, weighted), (1, true));
+
+    // A shift of 0.8 over 1,000 and 2,000 values is far beyond noise: still a violation.
+    let (code, significant) = drifted(
+        "significant",
+        &["--drift-cdf", "weighted", "--check", "significant"],
+    );
+    assert_eq!((code, significant), (1, true));
+}

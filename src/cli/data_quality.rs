@@ -63,15 +63,10 @@ pub fn check_data_command(
     constraints: &Path,
     statistics: Option<&Path>,
     output: &Path,
+    options: DriftOptions,
 ) -> anyhow::Result<ExitCode> {
     let format = DatasetFormat::Csv { header };
-    let (stats, outcome) = match check_dataset(
-        dataset,
-        format,
-        constraints,
-        statistics,
-        DriftOptions::default(),
-    ) {
+    let (stats, outcome) = match check_dataset(dataset, format, constraints, statistics, options) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");

@@ -19,6 +19,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use driftwatch::config::check::{CheckConfig, CheckMode};
+use driftwatch::data_quality::check::DriftOptions;
+use driftwatch::data_quality::distance::Cdf;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -69,6 +71,12 @@ pub struct CheckFlags {
 pub enum BackfillExecutor {
     Local,
     Ray,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DriftCdfArg {
+    Sagemaker,
+    Weighted,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -412,6 +420,17 @@ pub enum Command {
         /// Output directory.
         #[arg(long)]
         output: PathBuf,
+        /// `significant`: a drift distance beyond its threshold violates only when a
+        /// two-sample test at this confidence says it is beyond sampling noise.
+        #[arg(long = "check", value_enum)]
+        mode: Option<CheckModeArg>,
+        /// Confidence of the significant check.
+        #[arg(long, default_value_t = 0.95)]
+        confidence: f64,
+        /// The CDF numeric drift reads: `sagemaker` (Deequ's, a repeated value counted once)
+        /// or `weighted` (every value counted).
+        #[arg(long, value_enum, default_value = "sagemaker")]
+        drift_cdf: DriftCdfArg,
     },
     /// Print the executions due between two times, one JSON object per line.
     Plan {
@@ -659,13 +678,31 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             baseline_constraints,
             baseline_statistics,
             output,
-        } => data_quality::check_data_command(
-            &dataset,
-            header,
-            &baseline_constraints,
-            baseline_statistics.as_deref(),
-            &output,
-        ),
+            mode,
+            confidence,
+            drift_cdf,
+        } => {
+            if !(confidence > 0.5 && confidence < 1.0) {
+                anyhow::bail!(
+                    "--confidence must be between 0.5 and 1 (exclusive), got {confidence}"
+                );
+            }
+            let options = DriftOptions {
+                cdf: match drift_cdf {
+                    DriftCdfArg::Sagemaker => Cdf::Distinct,
+                    DriftCdfArg::Weighted => Cdf::Weighted,
+                },
+                significant: matches!(mode, Some(CheckModeArg::Significant)).then_some(confidence),
+            };
+            data_quality::check_data_command(
+                &dataset,
+                header,
+                &baseline_constraints,
+                baseline_statistics.as_deref(),
+                &output,
+                options,
+            )
+        }
         Command::Plan {
             config,
             schedule,

@@ -14,13 +14,10 @@ use chrono::{DateTime, Utc};
 use crate::aws::AwsClients;
 use crate::capture::cell::Cell;
 use crate::capture::read::{CapturedEvent, Decoder, RowShape};
-use crate::config::check::{CheckConfig, CheckMode, DriftCdf};
 use crate::config::{Monitor, Schedule};
-use crate::data_quality::check::DriftOptions;
-use crate::data_quality::distance::Cdf;
 use crate::data_quality::window::WindowProfile;
 use crate::monitor::data_quality::{
-    DataQualityBaseline, monitor_data_quality, read_baseline, write_data_quality,
+    DataQualityBaseline, drift_options, monitor_data_quality, read_baseline, write_data_quality,
 };
 use crate::publish::metrics::{Source, data_quality_datums};
 use crate::sagemaker::Status;
@@ -94,17 +91,6 @@ fn decoder(schedule: &Schedule) -> Result<Decoder, ExecutionError> {
         select: schedule.select().cloned(),
         rows: RowShape::OutputThenInput,
     })
-}
-
-/// The schedule's `check:` as the drift check reads it.
-fn drift_options(check: &CheckConfig) -> DriftOptions {
-    DriftOptions {
-        cdf: match check.drift_cdf {
-            DriftCdf::Sagemaker => Cdf::Distinct,
-            DriftCdf::Weighted => Cdf::Weighted,
-        },
-        significant: (check.mode == CheckMode::Significant).then_some(check.confidence),
-    }
 }
 
 fn start_object(key: &str) -> ObjectProfile {

@@ -7,7 +7,9 @@ use super::MonitorError;
 use super::write::{WriteError, Written};
 use crate::aws::AwsClients;
 use crate::config::Location;
+use crate::config::check::{CheckConfig, CheckMode, DriftCdf};
 use crate::data_quality::check::{CheckOutcome, DriftOptions, check};
+use crate::data_quality::distance::Cdf;
 use crate::data_quality::window::Profiled;
 use crate::sagemaker::data_quality::{
     Constraints, DataQualityBlock, DataViolations, FeatureDrift, NotCheckedEntry, Statistics,
@@ -149,6 +151,17 @@ fn checks_asked(c: &Constraints) -> usize {
                 )
         })
         .sum::<usize>()
+}
+
+/// A `check:` (a schedule's, or `check-data`'s flags) as the drift check reads it.
+pub fn drift_options(check: &CheckConfig) -> DriftOptions {
+    DriftOptions {
+        cdf: match check.drift_cdf {
+            DriftCdf::Sagemaker => Cdf::Distinct,
+            DriftCdf::Weighted => Cdf::Weighted,
+        },
+        significant: (check.mode == CheckMode::Significant).then_some(check.confidence),
+    }
 }
 
 /// The window's statistics and its violations of the baseline. `warnings` are the reading
