@@ -17,12 +17,12 @@ use serde::{Deserialize, Serialize};
 
 use super::capture_window::Fold;
 use super::error::ExecutionError;
-use super::shards::{PLAN_FILE, RunId, ShardFolder};
+use super::shards::{PLAN_FILE, PlannedShard, RunId};
 use crate::aws::AwsClients;
 use crate::capture::read::{
     CaptureListing, CaptureRead, CapturedEvent, Decoder, Objects, fold_capture,
 };
-use crate::capture::shard::{SHARD_FORMAT, ShardPlan};
+use crate::capture::shard::ShardPlan;
 use crate::config::Schedule;
 use crate::config::executor::ExecutorKind;
 use crate::schedule::window::Window;
@@ -244,21 +244,14 @@ where
     B: Fn(&str) -> T + Send + Sync + 'static,
     E: Fn(&mut T, CapturedEvent) + Send + Sync + 'static,
 {
-    let window = schedule.window.window_at(t).ok_or_else(|| {
-        ExecutionError::Input(format!(
-            "the window of {} lies outside the calendar",
-            crate::sagemaker::time::format_utc(t)
-        ))
-    })?;
-    let folder = ShardFolder::open(schedule, t, run, k, clients).await;
-    let plan: ShardPlan = folder.read(PLAN_FILE, 0).await?;
-    let of = plan.shards.len();
-    folder.check_format(plan.format, SHARD_FORMAT, of)?;
-    let planned = plan
-        .shards
-        .get(k)
-        .ok_or_else(|| refused(k, of, format!("the plan has only {of} shards")))?;
-    let slice = slice_listing(&plan.prefix, planned.iter().map(ObjectMeta::from).collect());
+    let PlannedShard {
+        window,
+        folder,
+        prefix,
+        of,
+        objects,
+    } = PlannedShard::read(schedule, t, run, k, clients).await?;
+    let slice = slice_listing(&prefix, objects);
     let store = Store::open(&schedule.data_capture, clients).await;
     let (read, objects) = object
         .slice(&store, &slice, window, Arc::new(decoder))

@@ -10,13 +10,12 @@ use chrono::{DateTime, Utc};
 
 use super::bias_window::prepare;
 use super::error::ExecutionError;
-use super::shards::{PLAN_FILE, ShardFolder, ShardInputs};
+use super::shards::{PlannedShard, ShardInputs};
 use crate::aws::AwsClients;
-use crate::capture::shard::{SHARD_FORMAT, ShardPlan};
 use crate::capture::truth::SeqSet;
 use crate::config::{Monitor, Purpose, Schedule};
 use crate::monitor::inputs::analysis_config;
-use crate::store::{ObjectMeta, Store};
+use crate::store::Store;
 
 /// What a shard did, for its log.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,28 +59,13 @@ pub async fn run_shard(
             });
         }
     };
-    let window = schedule.window.window_at(t).ok_or_else(|| {
-        ExecutionError::Input(format!(
-            "the window of {} lies outside the calendar",
-            crate::sagemaker::time::format_utc(t)
-        ))
-    })?;
-    let folder = ShardFolder::open(schedule, t, run, k, clients).await;
-    let plan: ShardPlan = folder.read(PLAN_FILE, 0).await?;
-    let of = plan.shards.len();
-    folder.check_format(plan.format, SHARD_FORMAT, of)?;
-    let objects: Vec<ObjectMeta> = plan
-        .shards
-        .get(k)
-        .ok_or_else(|| ExecutionError::Shard {
-            shard: k,
-            of,
-            reason: format!("the plan has only {of} shards"),
-            transient: false,
-        })?
-        .iter()
-        .map(ObjectMeta::from)
-        .collect();
+    let PlannedShard {
+        window,
+        folder,
+        prefix,
+        of,
+        objects,
+    } = PlannedShard::read(schedule, t, run, k, clients).await?;
     let (config, _) = super::clarify::config_ref(schedule)?;
     let cfg = analysis_config(config, Purpose::BiasMonitor, clients).await?;
     let (decoder, reduce_plan) = prepare(schedule, &cfg)?;
@@ -90,7 +74,7 @@ pub async fn run_shard(
     let inputs = ShardInputs {
         store: &store,
         truth_store: &truth_store,
-        prefix: &plan.prefix,
+        prefix: &prefix,
         window,
         t,
         cfg: &cfg,

@@ -180,6 +180,52 @@ impl ShardFolder {
     }
 }
 
+/// A worker's shard as the coordinator planned it: its window, the run's shard folder, the
+/// listing's prefix, how many shards there are, and this shard's slice of the listing.
+pub(super) struct PlannedShard {
+    pub window: Window,
+    pub folder: ShardFolder,
+    pub prefix: String,
+    pub of: usize,
+    pub objects: Vec<ObjectMeta>,
+}
+
+impl PlannedShard {
+    /// Reads shard `k`'s part of the plan of run `run` of `schedule` at `t`.
+    pub async fn read(
+        schedule: &Schedule,
+        t: DateTime<Utc>,
+        run: &RunId,
+        k: usize,
+        clients: &AwsClients,
+    ) -> Result<Self, ExecutionError> {
+        let window = schedule.window.window_at(t).ok_or_else(|| {
+            ExecutionError::Input(format!(
+                "the window of {} lies outside the calendar",
+                crate::sagemaker::time::format_utc(t)
+            ))
+        })?;
+        let folder = ShardFolder::open(schedule, t, run, k, clients).await;
+        let plan: ShardPlan = folder.read(PLAN_FILE, 0).await?;
+        let of = plan.shards.len();
+        folder.check_format(plan.format, SHARD_FORMAT, of)?;
+        let objects = plan
+            .shards
+            .get(k)
+            .ok_or_else(|| folder.refused(of, format!("the plan has only {of} shards"), false))?
+            .iter()
+            .map(ObjectMeta::from)
+            .collect();
+        Ok(Self {
+            window,
+            folder,
+            prefix: plan.prefix,
+            of,
+            objects,
+        })
+    }
+}
+
 /// What computing any shard needs, in the coordinator and in a worker alike.
 pub(super) struct ShardInputs<'a> {
     pub store: &'a Store,

@@ -4,7 +4,7 @@
 //! violates, for any caller.
 
 use super::MonitorError;
-use super::write::{WriteError, Written};
+use super::write::{WriteError, Written, write_file, write_violations};
 use crate::aws::AwsClients;
 use crate::config::Location;
 use crate::config::check::{CheckConfig, CheckMode, DriftCdf};
@@ -15,8 +15,8 @@ use crate::sagemaker::data_quality::{
     Constraints, DataQualityBlock, DataViolations, FeatureDrift, NotCheckedEntry, Statistics,
 };
 use crate::sagemaker::jackson::jackson_bytes;
-use crate::sagemaker::layout::{STATISTICS_FILE, VIOLATIONS_FILE};
-use crate::store::{ObjectStore, fetch, join_key};
+use crate::sagemaker::layout::STATISTICS_FILE;
+use crate::store::{ObjectStore, fetch};
 
 /// The analyzer container's file format version: the only one its files have carried.
 const FORMAT_VERSION: f64 = 0.0;
@@ -240,33 +240,16 @@ pub async fn write_data_quality<S: ObjectStore>(
     folder: &str,
     output: &DataQualityOutput,
 ) -> Result<Written, WriteError> {
-    let err = |action, file| {
-        move |source| WriteError {
-            action,
-            file,
-            source,
-        }
-    };
-    let mut written = Written::default();
-    let key = join_key(folder, STATISTICS_FILE);
-    store
-        .put(&key, jackson_bytes(&output.statistics))
-        .await
-        .map_err(err("writing", STATISTICS_FILE))?;
-    written.analysis = store.describe(&key);
-    let key = join_key(folder, VIOLATIONS_FILE);
-    match &output.violations {
-        Some(v) => {
-            store
-                .put(&key, jackson_bytes(v))
-                .await
-                .map_err(err("writing", VIOLATIONS_FILE))?;
-            written.violations = Some(store.describe(&key));
-        }
-        None => store
-            .delete(&key)
-            .await
-            .map_err(err("removing a stale", VIOLATIONS_FILE))?,
-    }
-    Ok(written)
+    Ok(Written {
+        analysis: write_file(
+            store,
+            folder,
+            STATISTICS_FILE,
+            jackson_bytes(&output.statistics),
+        )
+        .await?,
+        violations: write_violations(store, folder, output.violations.as_ref().map(jackson_bytes))
+            .await?,
+        local_shap: None,
+    })
 }

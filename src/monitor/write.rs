@@ -24,46 +24,70 @@ pub struct Written {
     pub local_shap: Option<String>,
 }
 
+/// Writes `bytes` as `name` in `folder`; returns its address.
+pub async fn write_file<S: ObjectStore>(
+    store: &S,
+    folder: &str,
+    name: &'static str,
+    bytes: Vec<u8>,
+) -> Result<String, WriteError> {
+    let key = join_key(folder, name);
+    store.put(&key, bytes).await.map_err(|source| WriteError {
+        action: "writing",
+        file: name,
+        source,
+    })?;
+    Ok(store.describe(&key))
+}
+
+/// Writes constraint_violations.json when there are violations (its address), else removes a
+/// stale one an earlier run left in the folder.
+pub async fn write_violations<S: ObjectStore>(
+    store: &S,
+    folder: &str,
+    violations: Option<Vec<u8>>,
+) -> Result<Option<String>, WriteError> {
+    match violations {
+        Some(bytes) => write_file(store, folder, VIOLATIONS_FILE, bytes)
+            .await
+            .map(Some),
+        None => store
+            .delete(&join_key(folder, VIOLATIONS_FILE))
+            .await
+            .map(|()| None)
+            .map_err(|source| WriteError {
+                action: "removing a stale",
+                file: VIOLATIONS_FILE,
+                source,
+            }),
+    }
+}
+
 pub async fn write_outputs<S: ObjectStore>(
     store: &S,
     folder: &str,
     output: &MonitorOutput,
 ) -> Result<Written, WriteError> {
-    let err = |action, file| {
-        move |source| WriteError {
-            action,
-            file,
-            source,
+    let local_shap = match &output.local_shap_csv {
+        Some(csv) => {
+            Some(write_file(store, folder, LOCAL_SHAP_FILE, csv.clone().into_bytes()).await?)
         }
+        None => None,
     };
-    let mut written = Written::default();
-    if let Some(csv) = &output.local_shap_csv {
-        let key = join_key(folder, LOCAL_SHAP_FILE);
-        store
-            .put(&key, csv.clone().into_bytes())
-            .await
-            .map_err(err("writing", LOCAL_SHAP_FILE))?;
-        written.local_shap = Some(store.describe(&key));
-    }
-    let key = join_key(folder, ANALYSIS_FILE);
-    store
-        .put(&key, output.analysis.to_json_bytes())
-        .await
-        .map_err(err("writing", ANALYSIS_FILE))?;
-    written.analysis = store.describe(&key);
-    let key = join_key(folder, VIOLATIONS_FILE);
-    match &output.violations {
-        Some(v) => {
-            store
-                .put(&key, v.to_json_bytes())
-                .await
-                .map_err(err("writing", VIOLATIONS_FILE))?;
-            written.violations = Some(store.describe(&key));
-        }
-        None => store
-            .delete(&key)
-            .await
-            .map_err(err("removing a stale", VIOLATIONS_FILE))?,
-    }
-    Ok(written)
+    Ok(Written {
+        analysis: write_file(
+            store,
+            folder,
+            ANALYSIS_FILE,
+            output.analysis.to_json_bytes(),
+        )
+        .await?,
+        violations: write_violations(
+            store,
+            folder,
+            output.violations.as_ref().map(|v| v.to_json_bytes()),
+        )
+        .await?,
+        local_shap,
+    })
 }
