@@ -193,3 +193,91 @@ fn a_report_with_segments_renders_offline_with_its_segment_table() {
         assert!(!log.contains(bad), "{bad} in the browser log:\n{log}");
     }
 }
+
+/// A data-quality schedule's report and dashboard: two hours of a 0/1 feature drifting away
+/// from its baseline; both pages render offline, the report lists the drift violation and the
+/// dashboard charts drift and completeness per feature.
+#[test]
+fn a_data_quality_report_and_dashboard_render_offline() {
+    let Some(browser) = chromium() else { return };
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path();
+    let rows = |n: usize, ones: usize| -> Vec<String> {
+        (0..n)
+            .map(|i| format!("{},{}", u8::from(i % 10 < ones), ["a", "b"][i % 2]))
+            .collect()
+    };
+    std::fs::write(dir.join("base.csv"), rows(2000, 1).join("\n") + "\n").unwrap();
+    let r = common::driftwatch(&[
+        "suggest-baseline",
+        "--type",
+        "data_quality",
+        "--dataset",
+        dir.join("base.csv").to_str().unwrap(),
+        "--output",
+        dir.join("baseline").to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for (hour, ones) in [(10, 1), (11, 9)] {
+        let folder = dir.join(format!("capture/ep/AllTraffic/2024/01/19/{hour}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        let lines: String = rows(500, ones)
+            .iter()
+            .enumerate()
+            .map(|(i, row)| {
+                let (output, input) = row.split_once(',').unwrap();
+                serde_json::json!({
+                    "captureData": {
+                        "endpointInput": {"observedContentType": "text/csv", "mode": "INPUT", "data": input, "encoding": "CSV"},
+                        "endpointOutput": {"observedContentType": "text/csv", "mode": "OUTPUT", "data": output, "encoding": "CSV"}
+                    },
+                    "eventMetadata": {"eventId": format!("e{hour}-{i}"), "inferenceTime": format!("2024-01-19T{hour}:{:02}:00Z", i % 60)},
+                    "eventVersion": "0"
+                })
+                .to_string()
+                    + "\n"
+            })
+            .collect();
+        std::fs::write(folder.join("part.jsonl"), lines).unwrap();
+    }
+    let config = dir.join("schedules.yaml");
+    std::fs::write(
+        &config,
+        "schedules:\n  - name: dq\n    type: data_quality\n    endpoint: ep\n    cadence: hourly\n    \
+         data_capture: capture\n    output: out\n    baseline_constraints: baseline/constraints.json\n    \
+         baseline_statistics: baseline/statistics.json\n    check:\n      drift_cdf: weighted\n",
+    )
+    .unwrap();
+    for at in ["2024-01-19T11:00:00Z", "2024-01-19T12:00:00Z"] {
+        let r = common::driftwatch(&common::run_args(&config, "dq", at));
+        assert!(r.code == 0, "{}\n{}", r.stdout, r.stderr);
+    }
+    let profile = dir.join("profile");
+    for (page, must) in [
+        (
+            "out/ep/dq/2024/01/19/12/report.html",
+            vec!["Violations", "baseline_drift_check", "_c0"],
+        ),
+        (
+            "out/ep/dq/index.html",
+            vec![
+                "CompletedWithViolations",
+                "Baseline drift per feature",
+                "data-metric=\"drift\"",
+                "Completeness",
+            ],
+        ),
+    ] {
+        let (dom, log) = render(&browser, &dir.join(page), &profile);
+        assert!(dom.contains("</html>"), "{page}: nothing rendered\n{log}");
+        for m in must {
+            assert!(dom.contains(m), "{page}: no {m:?} in the rendered DOM");
+        }
+        for bad in ["CONSOLE", "Uncaught", "net::ERR", "Failed to load"] {
+            assert!(
+                !log.contains(bad),
+                "{page}: {bad} in the browser log:\n{log}"
+            );
+        }
+    }
+}

@@ -179,20 +179,12 @@ fn explain_charts(out: &mut String, h: &History) {
                 )
             );
         }
-        let names: Vec<(usize, String)> = h
-            .series
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| match &s.key {
-                SeriesKey::Shap { label: l, feature } if l == label => Some((i, feature.clone())),
-                _ => None,
-            })
-            .collect();
+        let names = named_series(h, |k| match k {
+            SeriesKey::Shap { label: l, feature } if l == label => Some(feature.as_str()),
+            _ => None,
+        });
         if !names.is_empty() {
-            let lines: Vec<Line<'_>> = names
-                .iter()
-                .map(|(i, name)| line(h, *i, name, None))
-                .collect();
+            let lines = named_lines(h, &names);
             let _ = write!(
                 out,
                 "<div class=\"chart\" data-metric=\"shap\"><h4>Largest global SHAP values</h4>{}<p class=\"legend\">{}</p></div>",
@@ -211,18 +203,30 @@ fn explain_charts(out: &mut String, h: &History) {
 
 /// Per-feature drift (one chart each, its threshold drawn) and every feature's completeness
 /// (one chart).
+/// The series `pick` names (by index, with the name it gives), in the history's order.
+fn named_series(h: &History, pick: impl Fn(&SeriesKey) -> Option<&str>) -> Vec<(usize, String)> {
+    h.series
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| pick(&s.key).map(|n| (i, n.to_string())))
+        .collect()
+}
+
+/// One line per named series, in one chart's worth.
+fn named_lines<'a>(h: &'a History, names: &'a [(usize, String)]) -> Vec<Line<'a>> {
+    names
+        .iter()
+        .map(|(i, name)| line(h, *i, name, None))
+        .collect()
+}
+
 fn data_quality_charts(out: &mut String, h: &History) {
     let times = times(h);
     let latest = h.latest();
-    let drift: Vec<(usize, &str)> = h
-        .series
-        .iter()
-        .enumerate()
-        .filter_map(|(i, s)| match &s.key {
-            SeriesKey::Drift { feature } => Some((i, feature.as_str())),
-            _ => None,
-        })
-        .collect();
+    let drift = named_series(h, |k| match k {
+        SeriesKey::Drift { feature } => Some(feature.as_str()),
+        _ => None,
+    });
     if !drift.is_empty() {
         out.push_str("<h2>Baseline drift per feature</h2><div class=\"grid\">");
         for (i, feature) in drift {
@@ -232,7 +236,7 @@ fn data_quality_charts(out: &mut String, h: &History) {
                 out,
                 "<div class=\"chart{}\" data-metric=\"drift\"><h4>{}<span class=\"latest\">{}</span></h4>{}</div>",
                 if bad { " bad" } else { "" },
-                esc(feature),
+                esc(&feature),
                 esc(&latest_text(latest, i)),
                 time_series(
                     &format!("drift distance of {feature} over time"),
@@ -244,20 +248,12 @@ fn data_quality_charts(out: &mut String, h: &History) {
         }
         out.push_str("</div>");
     }
-    let names: Vec<(usize, String)> = h
-        .series
-        .iter()
-        .enumerate()
-        .filter_map(|(i, s)| match &s.key {
-            SeriesKey::Completeness { feature } => Some((i, feature.clone())),
-            _ => None,
-        })
-        .collect();
+    let names = named_series(h, |k| match k {
+        SeriesKey::Completeness { feature } => Some(feature.as_str()),
+        _ => None,
+    });
     if !names.is_empty() {
-        let lines: Vec<Line<'_>> = names
-            .iter()
-            .map(|(i, name)| line(h, *i, name, None))
-            .collect();
+        let lines = named_lines(h, &names);
         let _ = write!(
             out,
             "<h2>Completeness</h2><div class=\"chart\" data-metric=\"completeness\"><h4>Share of present values per feature</h4>{}<p class=\"legend\">{}</p></div>",
