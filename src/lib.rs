@@ -31,6 +31,7 @@ pub(crate) mod gzip;
 pub mod limits;
 pub mod load;
 pub mod migrate;
+pub mod model_quality;
 pub mod model_server;
 pub(crate) mod monitor;
 pub mod publish;
