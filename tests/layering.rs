@@ -48,8 +48,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "data_quality",
         &["gzip", "limits", "sagemaker", "spark_csv"],
     ),
-    // The model-quality engine: metrics from counts and sums, nothing else.
-    ("model_quality", &[]),
+    // The model-quality engine: metrics from counts and sums, on the wire formats' types.
+    ("model_quality", &["sagemaker", "spark_csv", "stats"]),
     // The endpoint predictor is an AWS client.
     (
         "explain",

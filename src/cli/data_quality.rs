@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use driftwatch::data_quality::baseline::{DatasetFormat, check_dataset, suggest_baseline};
 use driftwatch::data_quality::check::DriftOptions;
+use driftwatch::model_quality::baseline::{Attributes, ProblemType, suggest_model_quality};
 use driftwatch::sagemaker::jackson::jackson_bytes;
 
 /// Writes `files` into `output`: each to a temporary file first, renamed into place only when
@@ -50,6 +51,39 @@ pub fn suggest_baseline_command(
         output.join("statistics.json").display(),
         output.join("constraints.json").display(),
         statistics.features.len(),
+        statistics.dataset.item_count
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `suggest-baseline --type model_quality`: statistics.json and constraints.json, both or
+/// neither.
+pub fn suggest_model_quality_command(
+    dataset: &Path,
+    header: bool,
+    problem: ProblemType,
+    attributes: &Attributes,
+    output: &Path,
+) -> anyhow::Result<ExitCode> {
+    let (statistics, constraints) =
+        match suggest_model_quality(dataset, header, problem, attributes) {
+            Ok(files) => files,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        };
+    write_all(
+        output,
+        &[
+            ("statistics.json", jackson_bytes(&statistics)),
+            ("constraints.json", jackson_bytes(&constraints)),
+        ],
+    )?;
+    println!(
+        "wrote {} and {} ({} items)",
+        output.join("statistics.json").display(),
+        output.join("constraints.json").display(),
         statistics.dataset.item_count
     );
     Ok(ExitCode::SUCCESS)

@@ -21,6 +21,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use driftwatch::config::check::{CheckConfig, CheckMode};
 use driftwatch::data_quality::check::DriftOptions;
 use driftwatch::data_quality::distance::Cdf;
+use driftwatch::model_quality::baseline::{Attributes, ProblemType};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -135,6 +136,19 @@ pub enum LogFormat {
 pub enum BaselineType {
     #[value(name = "data_quality")]
     DataQuality,
+    #[value(name = "model_quality")]
+    ModelQuality,
+}
+
+/// `suggest-baseline --problem-type` (SageMaker's `MonitoringProblemType`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProblemTypeArg {
+    #[value(name = "Regression")]
+    Regression,
+    #[value(name = "BinaryClassification")]
+    BinaryClassification,
+    #[value(name = "MulticlassClassification")]
+    MulticlassClassification,
 }
 
 /// `suggest-baseline --dataset-format`.
@@ -380,8 +394,9 @@ pub enum Command {
         config: String,
     },
     /// Make a monitor's baseline from a dataset, as SageMaker's `suggest_baseline` does:
-    /// `--type data_quality` writes statistics.json and constraints.json into --output
-    /// (both or neither). Exit 0 written, 2 bad input.
+    /// `--type data_quality` or `--type model_quality` (with --problem-type, the attributes)
+    /// writes statistics.json and constraints.json into --output (both or neither).
+    /// Exit 0 written, 2 bad input.
     SuggestBaseline {
         /// The monitor type the baseline is for.
         #[arg(long = "type", value_enum)]
@@ -399,6 +414,21 @@ pub enum Command {
         /// Output directory.
         #[arg(long)]
         output: PathBuf,
+        /// model_quality: the problem type.
+        #[arg(long, value_enum)]
+        problem_type: Option<ProblemTypeArg>,
+        /// model_quality: the predicted label's column (header name or 0-based index).
+        #[arg(long)]
+        inference_attribute: Option<String>,
+        /// model_quality: the probability's column (binary classification).
+        #[arg(long)]
+        probability_attribute: Option<String>,
+        /// model_quality: the probability above which the label is positive (default 0.5).
+        #[arg(long)]
+        probability_threshold_attribute: Option<f64>,
+        /// model_quality: the ground truth's column.
+        #[arg(long)]
+        ground_truth_attribute: Option<String>,
     },
     /// Check a dataset against a data-quality baseline, as a monitoring execution checks a
     /// window: writes statistics.json and, when something violates, constraint_violations.json
@@ -671,7 +701,44 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             dataset_format: BaselineFormat::Csv,
             header,
             output,
+            ..
         } => data_quality::suggest_baseline_command(&dataset, header, &output),
+        Command::SuggestBaseline {
+            monitor: BaselineType::ModelQuality,
+            dataset,
+            dataset_format: BaselineFormat::Csv,
+            header,
+            output,
+            problem_type,
+            inference_attribute,
+            probability_attribute,
+            probability_threshold_attribute,
+            ground_truth_attribute,
+        } => {
+            let (Some(problem), Some(ground_truth)) = (problem_type, ground_truth_attribute) else {
+                eprintln!(
+                    "error: --type model_quality needs --problem-type and --ground-truth-attribute"
+                );
+                return Ok(ExitCode::from(2));
+            };
+            let problem = match problem {
+                ProblemTypeArg::Regression => ProblemType::Regression,
+                ProblemTypeArg::BinaryClassification => ProblemType::BinaryClassification,
+                ProblemTypeArg::MulticlassClassification => ProblemType::MulticlassClassification,
+            };
+            data_quality::suggest_model_quality_command(
+                &dataset,
+                header,
+                problem,
+                &Attributes {
+                    inference: inference_attribute,
+                    probability: probability_attribute,
+                    probability_threshold: probability_threshold_attribute,
+                    ground_truth,
+                },
+                &output,
+            )
+        }
         Command::CheckData {
             dataset,
             header,

@@ -102,6 +102,29 @@ impl BinaryState {
         Some(points)
     }
 
+    /// The precision–recall curve at the same thresholds, Spark's way: from recall 0 at
+    /// the first threshold's precision.
+    pub fn precision_recall(&self) -> crate::sagemaker::model_quality::PrecisionRecallCurve {
+        let p: u64 = self.scores.values().map(|v| v.0).sum();
+        let (mut tp, mut fp) = (0u64, 0u64);
+        let mut precisions = Vec::new();
+        let mut recalls = Vec::new();
+        for (pos, neg) in self.scores.values().rev() {
+            tp += pos;
+            fp += neg;
+            precisions.push(ratio(tp, tp + fp));
+            recalls.push(ratio(tp, p));
+        }
+        if let Some(&first) = precisions.first() {
+            precisions.insert(0, first);
+            recalls.insert(0, 0.0);
+        }
+        crate::sagemaker::model_quality::PrecisionRecallCurve {
+            precisions,
+            recalls,
+        }
+    }
+
     pub fn metrics(&self) -> Option<BinaryMetrics> {
         let n = self.rows();
         if n == 0 {

@@ -5,8 +5,10 @@
 //! best-constant-classifier variants) and multiclass classification (the support-weighted
 //! averages). Every value is scikit-learn's for the same rows (`tests/fixtures/model_quality/`).
 //!
-//! A leaf: the monitor and execution layers feed it rows and write its numbers.
+//! An engine: it reads a dataset (`baseline.rs`) and writes SageMaker's file types; the
+//! monitor and execution layers feed it a window's rows.
 
+pub mod baseline;
 pub mod binary;
 pub mod multiclass;
 pub mod regression;
