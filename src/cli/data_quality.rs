@@ -26,13 +26,16 @@ fn write_all(output: &Path, files: &[(&str, Vec<u8>)]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes statistics.json and constraints.json into `output`, both or neither.
-pub fn suggest_baseline_command(
-    dataset: &Path,
-    header: bool,
+/// A baseline made (statistics.json and constraints.json, and a summary), or bad input.
+type Baseline<E> = Result<(Vec<u8>, Vec<u8>, String), E>;
+
+/// Writes a baseline's statistics.json and constraints.json into `output`, both or neither;
+/// bad input is exit 2.
+fn write_baseline<E: std::fmt::Display>(
+    made: Baseline<E>,
     output: &Path,
 ) -> anyhow::Result<ExitCode> {
-    let (statistics, constraints) = match suggest_baseline(dataset, DatasetFormat::Csv { header }) {
+    let (statistics, constraints, summary) = match made {
         Ok(files) => files,
         Err(e) => {
             eprintln!("error: {e}");
@@ -42,22 +45,36 @@ pub fn suggest_baseline_command(
     write_all(
         output,
         &[
-            ("statistics.json", jackson_bytes(&statistics)),
-            ("constraints.json", jackson_bytes(&constraints)),
+            ("statistics.json", statistics),
+            ("constraints.json", constraints),
         ],
     )?;
     println!(
-        "wrote {} and {} ({} features, {} items)",
+        "wrote {} and {} ({summary})",
         output.join("statistics.json").display(),
         output.join("constraints.json").display(),
-        statistics.features.len(),
-        statistics.dataset.item_count
     );
     Ok(ExitCode::SUCCESS)
 }
 
-/// `suggest-baseline --type model_quality`: statistics.json and constraints.json, both or
-/// neither.
+/// `suggest-baseline --type data_quality`.
+pub fn suggest_baseline_command(
+    dataset: &Path,
+    header: bool,
+    output: &Path,
+) -> anyhow::Result<ExitCode> {
+    let made = suggest_baseline(dataset, DatasetFormat::Csv { header }).map(|(s, c)| {
+        let summary = format!(
+            "{} features, {} items",
+            s.features.len(),
+            s.dataset.item_count
+        );
+        (jackson_bytes(&s), jackson_bytes(&c), summary)
+    });
+    write_baseline(made, output)
+}
+
+/// `suggest-baseline --type model_quality`.
 pub fn suggest_model_quality_command(
     dataset: &Path,
     header: bool,
@@ -65,28 +82,11 @@ pub fn suggest_model_quality_command(
     attributes: &Attributes,
     output: &Path,
 ) -> anyhow::Result<ExitCode> {
-    let (statistics, constraints) =
-        match suggest_model_quality(dataset, header, problem, attributes) {
-            Ok(files) => files,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return Ok(ExitCode::from(2));
-            }
-        };
-    write_all(
-        output,
-        &[
-            ("statistics.json", jackson_bytes(&statistics)),
-            ("constraints.json", jackson_bytes(&constraints)),
-        ],
-    )?;
-    println!(
-        "wrote {} and {} ({} items)",
-        output.join("statistics.json").display(),
-        output.join("constraints.json").display(),
-        statistics.dataset.item_count
-    );
-    Ok(ExitCode::SUCCESS)
+    let made = suggest_model_quality(dataset, header, problem, attributes).map(|(s, c)| {
+        let summary = format!("{} items", s.dataset.item_count);
+        (jackson_bytes(&s), jackson_bytes(&c), summary)
+    });
+    write_baseline(made, output)
 }
 
 /// `check-data`: statistics.json, and constraint_violations.json when something violates (a
