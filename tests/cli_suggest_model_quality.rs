@@ -169,5 +169,24 @@ fn bad_input_is_named_and_writes_nothing() {
         assert_eq!(r.code, 2, "{extra:?}: {}", r.stdout);
         assert!(r.stderr.contains(needle), "{needle}\n{}", r.stderr);
         assert!(!out.join("statistics.json").exists());
-    }
+    } // A data-quality baseline takes no model-quality attribute: refused, not ignored.
+    let out = tmp.path().join("dq");
+    let r = common::driftwatch(&[
+        "suggest-baseline",
+        "--type",
+        "data_quality",
+        "--dataset",
+        data.to_str().unwrap(),
+        "--ground-truth-attribute",
+        "label",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("are for --type model_quality"),
+        "{}",
+        r.stderr
+    );
+    assert!(!out.join("statistics.json").exists());
 }

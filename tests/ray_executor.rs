@@ -549,16 +549,8 @@ fn a_data_quality_window_sharded_on_ray_gives_the_bytes_of_a_local_run() {
             .enumerate()
             .map(|(i, row)| {
                 let (output, input) = row.split_once(',').unwrap();
-                serde_json::json!({
-                    "captureData": {
-                        "endpointInput": {"observedContentType": "text/csv", "mode": "INPUT", "data": input, "encoding": "CSV"},
-                        "endpointOutput": {"observedContentType": "text/csv", "mode": "OUTPUT", "data": output, "encoding": "CSV"}
-                    },
-                    "eventMetadata": {"eventId": format!("e{n}-{i}"), "inferenceTime": format!("2024-01-19T11:{:02}:{:02}Z", n * 10, i % 60)},
-                    "eventVersion": "0"
-                })
-                .to_string()
-                    + "\n"
+                let at = format!("2024-01-19T11:{:02}:{:02}Z", n * 10, i % 60);
+                common::csv_capture_line(&format!("e{n}-{i}"), &at, input, output) + "\n"
             })
             .collect();
         b.put(

@@ -85,6 +85,23 @@ fn screenshot(browser: &str, page: &Path, profile: &Path, png: &Path) -> (u32, u
     (be(16), be(20))
 }
 
+/// Renders `page`: it loads offline, without console errors, and its DOM holds each of
+/// `must`.
+fn renders(browser: &str, page: &Path, profile: &Path, must: &[&str]) {
+    let (dom, log) = render(browser, page, profile);
+    let name = page.display();
+    assert!(dom.contains("</html>"), "{name}: nothing rendered\n{log}");
+    for m in must {
+        assert!(dom.contains(m), "{name}: no {m:?} in the rendered DOM");
+    }
+    for bad in ["CONSOLE", "Uncaught", "net::ERR", "Failed to load"] {
+        assert!(
+            !log.contains(bad),
+            "{name}: {bad} in the browser log:\n{log}"
+        );
+    }
+}
+
 #[test]
 fn the_demo_reports_render_offline_and_show_the_violations() {
     let Some(browser) = chromium() else { return };
@@ -133,17 +150,7 @@ fn the_demo_reports_render_offline_and_show_the_violations() {
             vec!["census-xgb/census-bias/index.html", "drifting"],
         ),
     ] {
-        let (dom, log) = render(&browser, &out.join(page), &profile);
-        assert!(dom.contains("</html>"), "{page}: nothing rendered\n{log}");
-        for m in must {
-            assert!(dom.contains(m), "{page}: no {m:?} in the rendered DOM");
-        }
-        for bad in ["CONSOLE", "Uncaught", "net::ERR", "Failed to load"] {
-            assert!(
-                !log.contains(bad),
-                "{page}: {bad} in the browser log:\n{log}"
-            );
-        }
+        renders(&browser, &out.join(page), &profile, &must);
     }
     // The dashboard draws at the window's size.
     let png = root.path().join("dashboard.png");
@@ -176,22 +183,17 @@ fn a_report_with_segments_renders_offline_with_its_segment_table() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let (dom, log) = render(
+    renders(
         &browser,
         &out.join("report.html"),
         &root.path().join("profile"),
+        &[
+            "Bias metrics per segment",
+            "<td>high school</td>",
+            "<td>__default__</td>",
+            "Pre-training bias metrics",
+        ],
     );
-    for m in [
-        "Bias metrics per segment",
-        "<td>high school</td>",
-        "<td>__default__</td>",
-        "Pre-training bias metrics",
-    ] {
-        assert!(dom.contains(m), "no {m:?} in the rendered DOM");
-    }
-    for bad in ["CONSOLE", "Uncaught", "net::ERR", "Failed to load"] {
-        assert!(!log.contains(bad), "{bad} in the browser log:\n{log}");
-    }
 }
 
 /// A data-quality schedule's report and dashboard: two hours of a 0/1 feature drifting away
@@ -226,16 +228,8 @@ fn a_data_quality_report_and_dashboard_render_offline() {
             .enumerate()
             .map(|(i, row)| {
                 let (output, input) = row.split_once(',').unwrap();
-                serde_json::json!({
-                    "captureData": {
-                        "endpointInput": {"observedContentType": "text/csv", "mode": "INPUT", "data": input, "encoding": "CSV"},
-                        "endpointOutput": {"observedContentType": "text/csv", "mode": "OUTPUT", "data": output, "encoding": "CSV"}
-                    },
-                    "eventMetadata": {"eventId": format!("e{hour}-{i}"), "inferenceTime": format!("2024-01-19T{hour}:{:02}:00Z", i % 60)},
-                    "eventVersion": "0"
-                })
-                .to_string()
-                    + "\n"
+                let at = format!("2024-01-19T{hour}:{:02}:00Z", i % 60);
+                common::csv_capture_line(&format!("e{hour}-{i}"), &at, input, output) + "\n"
             })
             .collect();
         std::fs::write(folder.join("part.jsonl"), lines).unwrap();
@@ -268,16 +262,6 @@ fn a_data_quality_report_and_dashboard_render_offline() {
             ],
         ),
     ] {
-        let (dom, log) = render(&browser, &dir.join(page), &profile);
-        assert!(dom.contains("</html>"), "{page}: nothing rendered\n{log}");
-        for m in must {
-            assert!(dom.contains(m), "{page}: no {m:?} in the rendered DOM");
-        }
-        for bad in ["CONSOLE", "Uncaught", "net::ERR", "Failed to load"] {
-            assert!(
-                !log.contains(bad),
-                "{page}: {bad} in the browser log:\n{log}"
-            );
-        }
+        renders(&browser, &dir.join(page), &profile, &must);
     }
 }

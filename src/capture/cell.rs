@@ -125,6 +125,7 @@ pub fn same(a: &Cell, b: &Cell) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     /// Windows hold millions of cells: text inline must not make a cell bigger than a
     /// boxed string made it.
@@ -132,7 +133,6 @@ mod tests {
     fn a_cell_is_three_words() {
         assert_eq!(std::mem::size_of::<Cell>(), 24);
     }
-    use serde_json::json;
 
     #[test]
     fn is_small_and_round_trips() {

@@ -701,8 +701,25 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             dataset_format: BaselineFormat::Csv,
             header,
             output,
-            ..
-        } => data_quality::suggest_baseline_command(&dataset, header, &output),
+            problem_type,
+            inference_attribute,
+            probability_attribute,
+            probability_threshold_attribute,
+            ground_truth_attribute,
+        } => {
+            if problem_type.is_some()
+                || inference_attribute.is_some()
+                || probability_attribute.is_some()
+                || probability_threshold_attribute.is_some()
+                || ground_truth_attribute.is_some()
+            {
+                eprintln!(
+                    "error: --problem-type and the --*-attribute options are for --type model_quality; a data_quality baseline profiles every column"
+                );
+                return Ok(ExitCode::from(2));
+            }
+            data_quality::suggest_baseline_command(&dataset, header, &output)
+        }
         Command::SuggestBaseline {
             monitor: BaselineType::ModelQuality,
             dataset,

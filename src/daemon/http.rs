@@ -304,11 +304,11 @@ fn drift_gauges(out: &mut String, gauges: &std::collections::BTreeMap<String, Ga
             } else if d.namespace == DATA_QUALITY_NAMESPACE
                 || d.namespace == BATCH_DATA_QUALITY_NAMESPACE
             {
-                let (sink, feature) =
+                let (sink, gauge, feature) =
                     if let Some(f) = d.metric_name.strip_prefix("feature_baseline_drift_") {
-                        (&mut feature_drift, f)
+                        (&mut feature_drift, "driftwatch_feature_baseline_drift", f)
                     } else if let Some(f) = d.metric_name.strip_prefix("feature_non_null_") {
-                        (&mut completeness, f)
+                        (&mut completeness, "driftwatch_feature_completeness", f)
                     } else {
                         continue;
                     };
@@ -317,11 +317,6 @@ fn drift_gauges(out: &mut String, gauges: &std::collections::BTreeMap<String, Ga
                     dropped += 1;
                     continue;
                 }
-                let gauge = if d.metric_name.starts_with("feature_non_null_") {
-                    "driftwatch_feature_completeness"
-                } else {
-                    "driftwatch_feature_baseline_drift"
-                };
                 let _ = writeln!(
                     sink,
                     "{gauge}{{schedule=\"{sch}\",feature=\"{}\"}} {}",

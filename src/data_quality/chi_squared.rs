@@ -101,7 +101,8 @@ pub fn chi2_cdf(x: f64, df: f64) -> f64 {
 /// Pearson's goodness-of-fit test of `observed` against `expected` (rescaled to the
 /// observed total when the totals differ by 1e-7 or more): (statistic, p-value), as Spark
 /// computes them (`1 − CDF`). `None` when a category has neither expected nor observed
-/// counts (Spark refuses the table).
+/// counts (Spark refuses the table); a category expected never but observed is an infinite
+/// statistic with p-value 0, as Spark returns it.
 pub fn pearson(observed: &[f64], expected: &[f64]) -> Option<(f64, f64)> {
     let obs_sum: f64 = observed.iter().sum();
     let exp_sum: f64 = expected.iter().sum();
@@ -117,7 +118,7 @@ pub fn pearson(observed: &[f64], expected: &[f64]) -> Option<(f64, f64)> {
             if o == 0.0 {
                 return None;
             }
-            return Some((0.0, f64::INFINITY));
+            return Some((f64::INFINITY, 0.0));
         }
         let e = e * scale;
         statistic += (o - e) * (o - e) / e;
@@ -247,6 +248,17 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Regression: the statistic and the p-value were swapped for a category observed but
+    /// never expected.
+    #[test]
+    fn a_category_never_expected_is_certain_drift() {
+        assert_eq!(
+            pearson(&[3.0, 1.0], &[4.0, 0.0]),
+            Some((f64::INFINITY, 0.0))
+        );
+        assert_eq!(pearson(&[4.0, 0.0], &[4.0, 0.0]), None);
     }
 
     fn counts(kv: &[(&str, u64)]) -> BTreeMap<String, u64> {

@@ -24,15 +24,6 @@ pub enum Cdf {
     Weighted,
 }
 
-impl Cdf {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Distinct => "sagemaker",
-            Self::Weighted => "weighted",
-        }
-    }
-}
-
 /// `comparison_method`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {

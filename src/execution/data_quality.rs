@@ -2,6 +2,8 @@
 //! object by object as they stream (output columns then input columns, as the payloads spell
 //! them), the checks, statistics.json and constraint_violations.json.
 
+use chrono::{DateTime, Utc};
+
 use super::Done;
 use super::capture_window::{Fold, features_path, fold_window, no_capture, output_locators};
 use super::error::ExecutionError;
@@ -9,8 +11,6 @@ use super::fold_shards::{ObjectFold, fold_worker};
 use super::pages::Content;
 use super::shards::RunId;
 use super::trace::Trace;
-use chrono::{DateTime, Utc};
-
 use crate::aws::AwsClients;
 use crate::capture::cell::Cell;
 use crate::capture::read::{CapturedEvent, Decoder, RowShape};

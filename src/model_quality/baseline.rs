@@ -51,12 +51,13 @@ pub struct BaselineError {
     pub reason: String,
 }
 
-/// One parsed row: the ground truth, the predicted label and the score.
+/// One row, parsed for its problem type: (ground truth, prediction).
 #[derive(Debug, Clone)]
-struct Row {
-    truth: String,
-    predicted: String,
-    score: Option<f64>,
+enum Row {
+    Regression(f64, f64),
+    /// With the score, when there is a probability column.
+    Binary(bool, bool, Option<f64>),
+    Multiclass(String, String),
 }
 
 fn column(name: &str, header: Option<&[String]>, what: &str) -> Result<usize, String> {
@@ -175,33 +176,32 @@ fn read_rows(
                 })
             })
             .transpose()?;
+        // The inference column, or (binary, without one) the probability above the threshold.
         let predicted = match (inference_col, score) {
             (Some(j), _) => cell(j, "the inference")?,
             (None, Some(s)) => if s > threshold { "1" } else { "0" }.to_string(),
-            (None, None) => unreachable!("checked above"),
+            (None, None) => {
+                return Err(fail(
+                    "give inference_attribute or probability_attribute".into(),
+                ));
+            }
         };
-        let check = |r: Result<(), String>| {
+        let parsed = |r: Result<Row, String>| {
             r.map_err(|reason| BaselineError {
                 at: at(line_no),
                 reason,
             })
         };
-        match problem {
-            ProblemType::Regression => {
-                check(number(&truth, "the ground truth").map(|_| ()))?;
-                check(number(&predicted, "the inference").map(|_| ()))?;
-            }
-            ProblemType::BinaryClassification => {
-                check(binary(&truth, "the ground truth").map(|_| ()))?;
-                check(binary(&predicted, "the inference").map(|_| ()))?;
-            }
-            ProblemType::MulticlassClassification => {}
-        }
-        rows.push(Row {
-            truth: truth.trim().to_string(),
-            predicted: predicted.trim().to_string(),
-            score,
-        });
+        rows.push(parsed(match problem {
+            ProblemType::Regression => number(&truth, "the ground truth")
+                .and_then(|t| Ok(Row::Regression(t, number(&predicted, "the inference")?))),
+            ProblemType::BinaryClassification => binary(&truth, "the ground truth")
+                .and_then(|t| Ok(Row::Binary(t, binary(&predicted, "the inference")?, score))),
+            ProblemType::MulticlassClassification => Ok(Row::Multiclass(
+                truth.trim().to_string(),
+                predicted.trim().to_string(),
+            )),
+        })?);
     }
     if rows.is_empty() {
         return Err(fail("has no data rows".into()));
@@ -221,10 +221,9 @@ fn compute(problem: ProblemType, rows: &[Row], pick: &[usize]) -> Computed {
         ProblemType::Regression => {
             let mut s = RegressionState::default();
             for &i in pick {
-                // Parsed and checked when read.
-                let t = rows[i].truth.parse().unwrap_or(f64::NAN);
-                let p = rows[i].predicted.parse().unwrap_or(f64::NAN);
-                s.add(t, p);
+                if let Row::Regression(t, p) = rows[i] {
+                    s.add(t, p);
+                }
             }
             let m = s.metrics();
             Computed {
@@ -241,12 +240,9 @@ fn compute(problem: ProblemType, rows: &[Row], pick: &[usize]) -> Computed {
         ProblemType::BinaryClassification => {
             let mut s = BinaryState::default();
             for &i in pick {
-                let r = &rows[i];
-                s.add(
-                    binary(&r.truth, "").unwrap_or(false),
-                    binary(&r.predicted, "").unwrap_or(false),
-                    r.score,
-                );
+                if let Row::Binary(actual, predicted, score) = rows[i] {
+                    s.add(actual, predicted, score);
+                }
             }
             let m = s.metrics();
             let f = |g: fn(&super::binary::BinaryMetrics) -> f64| m.as_ref().map(g);
@@ -312,7 +308,9 @@ fn compute(problem: ProblemType, rows: &[Row], pick: &[usize]) -> Computed {
         ProblemType::MulticlassClassification => {
             let mut s = MulticlassState::default();
             for &i in pick {
-                s.add(&rows[i].truth, &rows[i].predicted);
+                if let Row::Multiclass(actual, predicted) = &rows[i] {
+                    s.add(actual, predicted);
+                }
             }
             let m = s.metrics();
             let f = |g: fn(&super::multiclass::MulticlassMetrics) -> f64| m.as_ref().map(g);

@@ -60,6 +60,19 @@ pub fn write_local_bias_schedule(root: &Path) -> PathBuf {
     path
 }
 
+/// One capture line of a CSV endpoint: `input` the request, `output` the response.
+pub fn csv_capture_line(event_id: &str, inference_time: &str, input: &str, output: &str) -> String {
+    serde_json::json!({
+        "captureData": {
+            "endpointInput": {"observedContentType": "text/csv", "mode": "INPUT", "data": input, "encoding": "CSV"},
+            "endpointOutput": {"observedContentType": "text/csv", "mode": "OUTPUT", "data": output, "encoding": "CSV"}
+        },
+        "eventMetadata": {"eventId": event_id, "inferenceTime": inference_time},
+        "eventVersion": "0"
+    })
+    .to_string()
+}
+
 /// The arguments of `driftwatch run` of `schedule` in `config` at `at`.
 pub fn run_args<'a>(config: &'a Path, schedule: &'a str, at: &'a str) -> [&'a str; 7] {
     [
