@@ -34,7 +34,7 @@ schedules:
     start_time_offset: -PT1H
     end_time_offset: -PT2H
   - name: third-one-
-    type: model_quality
+    type: model_fairness
     cadance: hourly
     data_capture: gs://x/y
     analysis_config: census-bias-analysis.json
@@ -82,7 +82,7 @@ fn every_problem_is_reported_with_its_yaml_path() {
         "missing.json): cannot read",
         "schedules[1].start_time_offset: the window must start before it ends",
         "schedules[2].name: must start and end with a letter or digit",
-        "schedules[2].type: must be model_bias, model_explainability or data_quality, got \"model_quality\"",
+        "schedules[2].type: must be model_bias, model_explainability, data_quality or model_quality, got \"model_fairness\"",
         "schedules[2].cadance: unknown key (did you mean \"cadence\"?)",
         "schedules[2].cadence: missing required key",
         "schedules[2].endpoint: missing required key",

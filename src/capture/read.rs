@@ -138,14 +138,20 @@ pub enum RowShape {
     /// The response's columns then the request's, as the payloads spell them (the
     /// data-quality monitor's `sagemakerCaptureJson` rows); the prediction is `Null`.
     OutputThenInput,
+    /// The response alone, the request not decoded (the model-quality monitor): each
+    /// record's row is `[label, score]`, either `Null` when the response has none; the
+    /// prediction is `Null`.
+    Predictions,
 }
 
 impl Decoder {
     /// The records of one invocation: features, and the predicted label (the response's
     /// label, else its score binarized).
     pub fn decode(&self, r: &CapturedLine) -> Result<Vec<(Vec<Cell>, Cell)>, String> {
-        if self.rows == RowShape::OutputThenInput {
-            return self.decode_verbatim(r);
+        match self.rows {
+            RowShape::OutputThenInput => return self.decode_verbatim(r),
+            RowShape::Predictions => return self.decode_outputs(r),
+            RowShape::Features => {}
         }
         let rows = decode_features(&r.input, self.features.as_ref())
             .map_err(|e| format!("endpointInput: {e}"))?;
@@ -198,6 +204,29 @@ impl Decoder {
 }
 
 impl Decoder {
+    /// [`RowShape::Predictions`]: each record's located label and score.
+    fn decode_outputs(&self, r: &CapturedLine) -> Result<Vec<(Vec<Cell>, Cell)>, String> {
+        let preds = decode_predictions(&r.output, &self.outputs)
+            .map_err(|e| format!("endpointOutput: {e}"))?;
+        if preds.is_empty() {
+            return Err("endpointOutput holds no record".into());
+        }
+        Ok(preds
+            .into_iter()
+            .map(|p| {
+                let label = p.label.map_or(Cell::Null, |v| match v {
+                    Value::String(s) => Cell::Text(s.into()),
+                    Value::Null => Cell::Null,
+                    v => Cell::Text(v.to_string().into()),
+                });
+                (
+                    vec![label, p.score.map_or(Cell::Null, Cell::Float)],
+                    Cell::Null,
+                )
+            })
+            .collect())
+    }
+
     /// [`RowShape::OutputThenInput`]: each record's output columns (the located label and
     /// score when `inference_attribute` / `probability_attribute` name them, else every
     /// column of the response) then its input columns, spelled as the payloads spell them.

@@ -4,7 +4,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use driftwatch::data_quality::baseline::{DatasetFormat, check_dataset, suggest_baseline};
 use driftwatch::data_quality::check::DriftOptions;
-use driftwatch::model_quality::baseline::{Attributes, ProblemType, suggest_model_quality};
+use driftwatch::model_quality::ProblemType;
+use driftwatch::model_quality::baseline::{Attributes, suggest_model_quality};
 use driftwatch::sagemaker::jackson::jackson_bytes;
 
 /// Writes `files` into `output`: each to a temporary file first, renamed into place only when

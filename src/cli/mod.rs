@@ -21,7 +21,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use driftwatch::config::check::{CheckConfig, CheckMode};
 use driftwatch::data_quality::check::DriftOptions;
 use driftwatch::data_quality::distance::Cdf;
-use driftwatch::model_quality::baseline::{Attributes, ProblemType};
+use driftwatch::model_quality::ProblemType;
+use driftwatch::model_quality::baseline::Attributes;
 
 #[derive(Parser, Debug)]
 #[command(

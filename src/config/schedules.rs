@@ -15,6 +15,7 @@ use super::names::SageMakerName;
 use super::node::{MapReader, Node, describe, index_path, key_path};
 use super::problems::{InvalidDocument, Problems};
 use super::source::{BatchFormat, InferenceIdPrefix, Source};
+use crate::sagemaker::model_quality::ProblemType;
 use crate::schedule::cadence::{ACCEPTED_FORMS, Cadence, Hour, HourInterval, SubHourPeriod};
 use crate::schedule::cron::parse_sagemaker_cron;
 use crate::schedule::window::WindowSpec;
@@ -49,6 +50,7 @@ const SCHEDULE_KEYS: &[&str] = &[
     "shadow_endpoint",
     "inference_id_prefix",
     "baseline_statistics",
+    "problem_type",
     // SageMaker's user scripts: read to be refused with the alternative, not as unknown keys.
     "record_preprocessor_script",
     "post_analytics_processor_script",
@@ -72,6 +74,13 @@ pub enum Monitor {
     DataQuality {
         baseline_statistics: Option<Location>,
     },
+    /// SageMaker's `ModelQualityMonitor`: the window's capture merged with ground truth, its
+    /// `problem_type`'s metrics against the baseline's constraints.
+    ModelQuality {
+        ground_truth: Location,
+        problem_type: ProblemType,
+        baseline_statistics: Option<Location>,
+    },
 }
 
 impl Monitor {
@@ -81,6 +90,7 @@ impl Monitor {
             Self::Bias { .. } => "model_bias",
             Self::Explainability { .. } => "model_explainability",
             Self::DataQuality { .. } => "data_quality",
+            Self::ModelQuality { .. } => "model_quality",
         }
     }
 
@@ -91,7 +101,17 @@ impl Monitor {
                 analysis_config, ..
             }
             | Self::Explainability { analysis_config } => Some(analysis_config),
-            Self::DataQuality { .. } => None,
+            Self::DataQuality { .. } | Self::ModelQuality { .. } => None,
+        }
+    }
+
+    /// Where the ground truth merged with the capture is (bias and model quality).
+    pub fn ground_truth(&self) -> Option<&Location> {
+        match self {
+            Self::Bias { ground_truth, .. } | Self::ModelQuality { ground_truth, .. } => {
+                Some(ground_truth)
+            }
+            Self::Explainability { .. } | Self::DataQuality { .. } => None,
         }
     }
 
@@ -100,7 +120,7 @@ impl Monitor {
         match self {
             Self::Bias { .. } => Some(Purpose::BiasMonitor),
             Self::Explainability { .. } => Some(Purpose::ExplainabilityMonitor),
-            Self::DataQuality { .. } => None,
+            Self::DataQuality { .. } | Self::ModelQuality { .. } => None,
         }
     }
 }
@@ -196,6 +216,7 @@ impl Schedule {
             Monitor::Bias { .. } => crate::sagemaker::MonitoringType::ModelBias,
             Monitor::Explainability { .. } => crate::sagemaker::MonitoringType::ModelExplainability,
             Monitor::DataQuality { .. } => crate::sagemaker::MonitoringType::DataQuality,
+            Monitor::ModelQuality { .. } => crate::sagemaker::MonitoringType::ModelQuality,
         }
     }
 }
@@ -468,17 +489,22 @@ fn read_schedule(entry: &Entry<'_>, base: &Location, problems: &mut Problems) ->
                 "model_bias" => Some("model_bias"),
                 "model_explainability" => Some("model_explainability"),
                 "data_quality" => Some("data_quality"),
+                "model_quality" => Some("model_quality"),
                 other => {
                     problems.push(
                     f.path.clone(),
                     format!(
-                        "must be model_bias, model_explainability or data_quality, got {other:?}"
+                        "must be model_bias, model_explainability, data_quality or model_quality, got {other:?}"
                     ),
                 );
                     None
                 }
             });
     let data_quality = type_name == Some("data_quality");
+    let model_quality = type_name == Some("model_quality");
+    // The Model Monitor types: no analysis config, no model called.
+    let monitor_type = data_quality || model_quality;
+    let this_type = type_name.unwrap_or("");
     // The Clarify monitors' analysis config purpose.
     let kind = match type_name {
         Some("model_bias") => Some(Purpose::BiasMonitor),
@@ -504,10 +530,10 @@ fn read_schedule(entry: &Entry<'_>, base: &Location, problems: &mut Problems) ->
             );
             return None;
         }
-        if data_quality {
+        if monitor_type {
             problems.push(
                 f.path.clone(),
-                "is not used by a data_quality schedule (it calls no model; remove it)",
+                format!("is not used by a {this_type} schedule (it calls no model; remove it)"),
             );
             return None;
         }
@@ -526,20 +552,37 @@ fn read_schedule(entry: &Entry<'_>, base: &Location, problems: &mut Problems) ->
         .get("baseline_constraints")
         .and_then(|f| location_at(&f, base, problems));
     let baseline_statistics = entry.get("baseline_statistics").and_then(|f| {
-        if type_name.is_some() && !data_quality {
+        if type_name.is_some() && !monitor_type {
             problems.push(
                 f.path.clone(),
-                "is read by data_quality schedules only (a Clarify monitor's baseline is baseline_constraints; remove it)",
+                "is read by data_quality and model_quality schedules only (a Clarify monitor's baseline is baseline_constraints; remove it)",
             );
             return None;
         }
         location_at(&f, base, problems)
     });
-    let analysis_config = if data_quality {
+    let problem_type = entry.get("problem_type").and_then(|f| {
+        if type_name.is_some() && !model_quality {
+            problems.push(
+                f.path.clone(),
+                "is read by model_quality schedules only (remove it)",
+            );
+            return None;
+        }
+        let s = f.node().as_str(problems)?;
+        ProblemType::parse(s).or_else(|| {
+            problems.push(
+                f.path.clone(),
+                format!("must be BinaryClassification, MulticlassClassification or Regression (SageMaker's MonitoringProblemType), got {s:?}"),
+            );
+            None
+        })
+    });
+    let analysis_config = if monitor_type {
         if let Some(f) = entry.get("analysis_config") {
             problems.push(
                 f.path,
-                "is not used by a data_quality schedule (its checks are baseline_constraints' and baseline_statistics'; remove it)",
+                format!("is not used by a {this_type} schedule (its checks are baseline_constraints' and baseline_statistics'; remove it)"),
             );
         }
         None
@@ -575,6 +618,29 @@ fn read_schedule(entry: &Entry<'_>, base: &Location, problems: &mut Problems) ->
                     baseline_statistics,
                 })
             }
+        }
+        None if model_quality => {
+            let ground_truth = match ground_truth {
+                Some(f) => location_at(&f, base, problems),
+                None => {
+                    problems.push(
+                        entry.path("ground_truth"),
+                        "missing required key: a model_quality schedule merges captured predictions with ground truth",
+                    );
+                    None
+                }
+            };
+            if entry.get("problem_type").is_none() {
+                problems.push(
+                    entry.path("problem_type"),
+                    "missing required key: BinaryClassification, MulticlassClassification or Regression",
+                );
+            }
+            Some(Monitor::ModelQuality {
+                ground_truth: ground_truth?,
+                problem_type: problem_type?,
+                baseline_statistics,
+            })
         }
         Some(Purpose::BiasMonitor) => match ground_truth {
             Some(f) => {
@@ -743,6 +809,14 @@ fn read_schedule(entry: &Entry<'_>, base: &Location, problems: &mut Problems) ->
         problems.push(
             f.path,
             "data_quality schedules of batch transform jobs are not supported yet: give the endpoint whose capture to profile, or profile the job's input with `driftwatch check-data`",
+        );
+    }
+    if let (true, Some(Source::BatchTransform { .. }), Some(f)) =
+        (model_quality, &source, entry.get("batch_transform"))
+    {
+        problems.push(
+            f.path,
+            "model_quality schedules of batch transform jobs are not supported yet: give the endpoint whose capture to merge with ground truth",
         );
     }
     if problems.len() != before {

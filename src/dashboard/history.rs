@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::sagemaker::data_quality::{DataViolations, Statistics};
+use crate::sagemaker::model_quality::ModelQualityStatistics;
 use crate::sagemaker::time::rfc3339;
 use crate::sagemaker::verdict::{Verdict, bias_verdict};
 use crate::sagemaker::{
@@ -58,6 +59,11 @@ pub enum SeriesKey {
     Drift { feature: String },
     /// A data-quality feature's share of present values.
     Completeness { feature: String },
+    /// A model-quality metric measured on the labelled records (its constraint's threshold
+    /// the series' baseline).
+    Quality { metric: String },
+    /// A model-quality metric estimated without labels (never a measurement).
+    Estimated { metric: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,6 +125,8 @@ pub struct Execution<'a> {
     pub violations: Option<&'a ConstraintViolations>,
     /// A data-quality execution's statistics.json and constraint_violations.json.
     pub data_quality: Option<(&'a Statistics, Option<&'a DataViolations>)>,
+    /// A model-quality execution's statistics.json (its checks in driftwatch's block).
+    pub model_quality: Option<&'a ModelQualityStatistics>,
     /// The report's path relative to the schedule's folder, when there is one.
     pub report: Option<String>,
 }
@@ -196,6 +204,9 @@ impl History {
         }
         if let Some((stats, violations)) = e.data_quality {
             self.data_quality_cells(stats, violations, latest, &mut cells);
+        }
+        if let Some(stats) = e.model_quality {
+            self.model_quality_cells(stats, latest, &mut cells);
         }
         let width = cells.iter().map(|c| c.0 + 1).max().unwrap_or(0);
         let mut values = vec![MetricValue::default(); width];
@@ -366,6 +377,51 @@ impl History {
         }
     }
 
+    /// Each metric measured (the constrained ones, or all when there are no constraints;
+    /// the best-constant references left out) and each estimated.
+    fn model_quality_cells(
+        &mut self,
+        stats: &ModelQualityStatistics,
+        latest: bool,
+        cells: &mut Vec<(usize, Option<f64>, char)>,
+    ) {
+        let block = stats.driftwatch.as_ref();
+        let checks = block.map(|b| b.checks.as_slice()).unwrap_or_default();
+        for (name, m) in stats.scalars() {
+            if name.contains("best_constant") {
+                continue;
+            }
+            let check = checks.iter().find(|c| c.metric_name == name);
+            let i = self.position(
+                SeriesKey::Quality {
+                    metric: name.clone(),
+                },
+                check.map(|c| c.threshold),
+                latest,
+            );
+            let flag = match check {
+                Some(c) if c.violation => Verdict::Violation.flag(),
+                Some(_) => Verdict::Ok.flag(),
+                None => Verdict::NoBaseline.flag(),
+            };
+            cells.push((i, m.value.is_finite().then_some(m.value), flag));
+        }
+        for e in block
+            .and_then(|b| b.estimate.as_ref())
+            .iter()
+            .flat_map(|e| &e.metrics)
+        {
+            let i = self.position(
+                SeriesKey::Estimated {
+                    metric: e.metric_name.clone(),
+                },
+                None,
+                latest,
+            );
+            cells.push((i, Some(e.value), Verdict::NoBaseline.flag()));
+        }
+    }
+
     pub fn latest(&self) -> Option<&Point> {
         self.executions.last()
     }
@@ -416,6 +472,7 @@ mod tests {
                 analysis: Some(&a12),
                 violations: None,
                 data_quality: None,
+                model_quality: None,
                 report: Some("2024/01/19/12/report.html".into()),
             },
             c,
@@ -428,6 +485,7 @@ mod tests {
                 analysis: Some(&a10),
                 violations: None,
                 data_quality: None,
+                model_quality: None,
                 report: None,
             },
             c,
@@ -456,6 +514,7 @@ mod tests {
                 analysis: None,
                 violations: None,
                 data_quality: None,
+                model_quality: None,
                 report: None,
             },
             c,

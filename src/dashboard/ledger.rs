@@ -7,6 +7,7 @@ use crate::sagemaker::data_quality::{DataViolations, Statistics};
 use crate::sagemaker::layout::{
     ANALYSIS_FILE, RECORD_FILE, REPORT_FILE, STATISTICS_FILE, VIOLATIONS_FILE,
 };
+use crate::sagemaker::model_quality::ModelQualityStatistics;
 use crate::sagemaker::{
     AnalysisDoc, ConstraintViolations, ExecutionRecord, JsonFile, MonitoringType,
 };
@@ -23,6 +24,8 @@ struct Folder {
     /// A data-quality execution's files.
     statistics: Option<Statistics>,
     data_violations: Option<DataViolations>,
+    /// A model-quality execution's statistics.
+    quality: Option<ModelQualityStatistics>,
     /// The folder, relative to the schedule's.
     rel: String,
 }
@@ -52,8 +55,12 @@ async fn read_folder(store: Store, root: String, record_key: String) -> Option<F
         }
     };
     let (mut analysis, mut violations) = (None, None);
-    let (mut statistics, mut data_violations) = (None, None);
-    if record.status.is_success() && record.monitoring_type == MonitoringType::DataQuality {
+    let (mut statistics, mut data_violations, mut quality) = (None, None, None);
+    if record.status.is_success() && record.monitoring_type == MonitoringType::ModelQuality {
+        if let Ok(b) = store.get(&join_key(&folder, STATISTICS_FILE)).await {
+            quality = serde_json::from_slice(&b).ok();
+        }
+    } else if record.status.is_success() && record.monitoring_type == MonitoringType::DataQuality {
         if let Ok(b) = store.get(&join_key(&folder, STATISTICS_FILE)).await {
             statistics = serde_json::from_slice(&b).ok();
         }
@@ -74,6 +81,7 @@ async fn read_folder(store: Store, root: String, record_key: String) -> Option<F
         violations,
         statistics,
         data_violations,
+        quality,
         rel,
     })
 }
@@ -109,6 +117,7 @@ pub(super) async fn history(
                     .statistics
                     .as_ref()
                     .map(|s| (s, f.data_violations.as_ref())),
+                model_quality: f.quality.as_ref(),
                 report: f
                     .record
                     .outputs

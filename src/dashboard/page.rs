@@ -263,6 +263,67 @@ fn data_quality_charts(out: &mut String, h: &History) {
     }
 }
 
+/// One chart per model-quality metric: measured on the labelled records (its constraint
+/// drawn) and, where the scores allow, the label-free estimate beside it — so a window whose
+/// labels came later shows how far the estimate was.
+fn model_quality_charts(out: &mut String, h: &History) {
+    let times = times(h);
+    let latest = h.latest();
+    let measured = named_series(h, |k| match k {
+        SeriesKey::Quality { metric } => Some(metric.as_str()),
+        _ => None,
+    });
+    let estimated = named_series(h, |k| match k {
+        SeriesKey::Estimated { metric } => Some(metric.as_str()),
+        _ => None,
+    });
+    if measured.is_empty() && estimated.is_empty() {
+        return;
+    }
+    out.push_str("<h2>Model quality</h2><div class=\"grid\">");
+    let mut names: Vec<&str> = measured.iter().map(|(_, n)| n.as_str()).collect();
+    for (_, n) in &estimated {
+        if !names.contains(&n.as_str()) {
+            names.push(n);
+        }
+    }
+    for name in names {
+        let m = measured.iter().find(|(_, n)| n == name).map(|(i, _)| *i);
+        let e = estimated.iter().find(|(_, n)| n == name).map(|(i, _)| *i);
+        let mut lines = Vec::new();
+        if let Some(i) = m {
+            let guide = h.series[i].baseline.get().map(|t| {
+                if crate::sagemaker::model_quality::is_error_metric(name) {
+                    Guide::Allowed(0.0, t)
+                } else {
+                    Guide::Floor(t)
+                }
+            });
+            lines.push(line(h, i, "measured", guide));
+        }
+        if let Some(i) = e {
+            lines.push(line(h, i, "estimated (no labels)", None));
+        }
+        let bad = m.is_some_and(|i| latest.is_some_and(|p| p.flag(i) == 'V'));
+        let mut latest_parts = Vec::new();
+        if let Some(i) = m {
+            latest_parts.push(format!("measured {}", latest_text(latest, i)));
+        }
+        if let Some(i) = e {
+            latest_parts.push(format!("estimated {}", latest_text(latest, i)));
+        }
+        let _ = write!(
+            out,
+            "<div class=\"chart{}\" data-metric=\"quality\"><h4>{}<span class=\"latest\">{}</span></h4>{}</div>",
+            if bad { " bad" } else { "" },
+            esc(name),
+            esc(&latest_parts.join(" · ")),
+            time_series(&format!("{name} over time"), &times, &lines, CHART)
+        );
+    }
+    out.push_str("</div>");
+}
+
 fn legend(names: &[(usize, String)]) -> String {
     const COLOURS: [&str; 8] = [
         "#1565c0", "#6a1b9a", "#2e7d32", "#ef6c00", "#00838f", "#ad1457", "#5d4037", "#455a64",
@@ -367,6 +428,7 @@ pub fn schedule_html(h: &History, overview: &str) -> String {
     bias_charts(&mut out, h);
     explain_charts(&mut out, h);
     data_quality_charts(&mut out, h);
+    model_quality_charts(&mut out, h);
     table(&mut out, h);
     page_end(&mut out, env!("CARGO_PKG_VERSION"));
     out

@@ -54,6 +54,8 @@ pub fn series_name(key: &SeriesKey) -> String {
         SeriesKey::Shap { label, feature } => format!("{feature} ({label})"),
         SeriesKey::Drift { feature } => format!("drift of {feature}"),
         SeriesKey::Completeness { feature } => format!("completeness of {feature}"),
+        SeriesKey::Quality { metric } => metric.clone(),
+        SeriesKey::Estimated { metric } => format!("{metric} (estimated, no labels)"),
     }
 }
 

@@ -116,7 +116,7 @@ pub async fn check_access(schedule: &Schedule, clients: &AwsClients) -> Vec<Prob
         } => name.as_str().to_string(),
         // The manifests the monitor reads.
         Source::BatchTransform { .. } => match schedule.monitor {
-            Monitor::Bias { .. } => Side::Output,
+            Monitor::Bias { .. } | Monitor::ModelQuality { .. } => Side::Output,
             Monitor::Explainability { .. } | Monitor::DataQuality { .. } => Side::Input,
         }
         .folder()
@@ -127,7 +127,7 @@ pub async fn check_access(schedule: &Schedule, clients: &AwsClients) -> Vec<Prob
         capture.describe(&prefix),
         list(&capture, &prefix, "captured data").await,
     );
-    if let Monitor::Bias { ground_truth, .. } = &schedule.monitor {
+    if let Some(ground_truth) = schedule.monitor.ground_truth() {
         let truth = Store::open(ground_truth, clients).await;
         push(
             "ground_truth",

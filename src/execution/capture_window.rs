@@ -236,7 +236,7 @@ pub(super) async fn list_window(
         }
         Source::BatchTransform { format } => {
             let side = match schedule.monitor {
-                Monitor::Bias { .. } => Side::Output,
+                Monitor::Bias { .. } | Monitor::ModelQuality { .. } => Side::Output,
                 Monitor::Explainability { .. } | Monitor::DataQuality { .. } => Side::Input,
             };
             Listed::Batch(

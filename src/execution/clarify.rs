@@ -146,10 +146,11 @@ pub(super) async fn analyse(
                 baseline,
             )
         }
-        Monitor::DataQuality { .. } => {
-            return Err(ExecutionError::Input(
-                "a data_quality schedule is not a Clarify monitor".into(),
-            ));
+        Monitor::DataQuality { .. } | Monitor::ModelQuality { .. } => {
+            return Err(ExecutionError::Input(format!(
+                "a {} schedule is not a Clarify monitor",
+                schedule.monitor.type_name()
+            )));
         }
     };
     let (output, baseline) = output;

@@ -19,6 +19,7 @@ pub(crate) mod error;
 mod explain_shards;
 mod explain_window;
 mod fold_shards;
+mod model_quality;
 mod outputs;
 mod pages;
 mod ray_backfill;
@@ -325,6 +326,12 @@ async fn analyse(
         Monitor::DataQuality { .. } => {
             data_quality::analyse(schedule, window, folder, out_store, clients, trace, &source)
                 .await
+        }
+        Monitor::ModelQuality { .. } => {
+            model_quality::analyse(
+                schedule, t, window, folder, out_store, clients, trace, &source,
+            )
+            .await
         }
     }
 }

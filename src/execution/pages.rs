@@ -9,7 +9,8 @@ use crate::config::Schedule;
 use crate::dashboard::{self, Constraints, Execution, Identity};
 use crate::monitor::MonitorOutput;
 use crate::monitor::data_quality::DataQualityOutput;
-use crate::report::{data_quality_html, execution_html};
+use crate::monitor::model_quality::ModelQualityOutput;
+use crate::report::{data_quality_html, execution_html, model_quality_html};
 use crate::sagemaker::layout::{INDEX_FILE, REPORT_FILE};
 use crate::sagemaker::{AnalysisDoc, ExecutionRecord};
 use crate::store::{ObjectStore, Store, join_key};
@@ -35,6 +36,8 @@ pub(super) enum Content {
     },
     /// A data-quality window's statistics and violations.
     DataQuality(Box<DataQualityOutput>),
+    /// A model-quality window's statistics and violations.
+    ModelQuality(Box<ModelQualityOutput>),
 }
 
 /// What an execution's pages are made of: where they go and what the execution holds.
@@ -55,7 +58,7 @@ impl Pages<'_> {
                 baseline,
                 title,
             }) => (Some(output), baseline.as_deref(), title.as_deref()),
-            Some(Content::DataQuality(_)) | None => (None, None, None),
+            Some(Content::DataQuality(_) | Content::ModelQuality(_)) | None => (None, None, None),
         }
     }
 
@@ -69,6 +72,9 @@ impl Pages<'_> {
         let html = match self.content {
             Some(Content::DataQuality(o)) => {
                 data_quality_html(record, &o.statistics, o.violations.as_ref(), &dashboard)
+            }
+            Some(Content::ModelQuality(o)) => {
+                model_quality_html(record, &o.statistics, o.violations.as_ref(), &dashboard)
             }
             _ => execution_html(
                 record,
@@ -99,6 +105,10 @@ impl Pages<'_> {
             violations: output.and_then(|o| o.violations.as_ref()),
             data_quality: match self.content {
                 Some(Content::DataQuality(o)) => Some((&o.statistics, o.violations.as_ref())),
+                _ => None,
+            },
+            model_quality: match self.content {
+                Some(Content::ModelQuality(o)) => Some(&o.statistics),
                 _ => None,
             },
             report: record.outputs.report.as_ref().map(|_| {

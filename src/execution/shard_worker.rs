@@ -38,6 +38,16 @@ pub async fn run_shard(
 ) -> Result<ShardDone, ExecutionError> {
     let ground_truth = match &schedule.monitor {
         Monitor::Bias { ground_truth, .. } => ground_truth,
+        Monitor::ModelQuality { .. } => {
+            let (of, events, state) =
+                super::model_quality::run_worker(schedule, t, run, k, clients).await?;
+            return Ok(ShardDone {
+                shard: k,
+                of,
+                summary: format!("{events} captured events merged with ground truth"),
+                state,
+            });
+        }
         Monitor::DataQuality { .. } => {
             let (of, events, state) =
                 super::data_quality::run_worker(schedule, t, run, k, clients).await?;

@@ -66,6 +66,17 @@ impl BinaryState {
         }
     }
 
+    /// The state of confusion counts alone (no scores: no curves, no AUC).
+    pub fn from_counts(tp: u64, fp: u64, tn: u64, fn_: u64) -> Self {
+        Self {
+            tp,
+            fp,
+            tn,
+            fn_,
+            scores: BTreeMap::new(),
+        }
+    }
+
     pub fn merge(&mut self, o: &Self) {
         self.tp += o.tp;
         self.fp += o.fp;

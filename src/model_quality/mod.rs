@@ -10,8 +10,15 @@
 
 pub mod baseline;
 pub mod binary;
+pub mod check;
+pub mod estimate;
+pub mod intervals;
 pub mod multiclass;
+pub mod observation;
 pub mod regression;
+pub mod state;
+
+pub use crate::sagemaker::model_quality::ProblemType;
 
 /// F-beta from a precision and a recall: `(1+β²)·p·r / (β²·p + r)`, 0 when both are 0 (as
 /// scikit-learn's `zero_division=0`).

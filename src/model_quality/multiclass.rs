@@ -64,6 +64,25 @@ impl MulticlassState {
     }
 
     /// The confusion matrix, actual → predicted → count.
+    /// Each (actual, predicted) cell's count, in order.
+    pub fn cells(&self) -> impl Iterator<Item = (&(String, String), u64)> {
+        self.matrix.iter().map(|(k, c)| (k, *c))
+    }
+
+    /// The state with these cell counts.
+    pub fn from_cells<'a>(cells: impl Iterator<Item = (&'a (String, String), u64)>) -> Self {
+        Self {
+            matrix: cells
+                .filter(|(_, c)| *c > 0)
+                .map(|(k, c)| (k.clone(), c))
+                .collect(),
+        }
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.matrix.values().sum()
+    }
+
     pub fn confusion_matrix(&self) -> BTreeMap<&str, BTreeMap<&str, u64>> {
         let mut out: BTreeMap<&str, BTreeMap<&str, u64>> = BTreeMap::new();
         for ((a, p), c) in &self.matrix {

@@ -40,8 +40,9 @@ impl DataQualityBaseline {
     }
 }
 
-/// Reads one baseline file: JSON of the type asked for, of the container's format version.
-async fn read_file<T: serde::de::DeserializeOwned>(
+/// Reads one baseline file: JSON of the type asked for (`kind`, e.g. "data-quality
+/// constraints"), of the container's format version.
+pub(super) async fn read_file<T: serde::de::DeserializeOwned>(
     what: &'static str,
     location: &Location,
     kind: &str,
@@ -58,7 +59,7 @@ async fn read_file<T: serde::de::DeserializeOwned>(
     };
     let doc: T = serde_json::from_slice(&bytes).map_err(|e| {
         invalid(format!(
-            "is not a data-quality {kind} file (as suggest-baseline or SageMaker's baselining job writes it): {e}"
+            "is not a {kind} file (as suggest-baseline or SageMaker's baselining job writes it): {e}"
         ))
     })?;
     let v = version(&doc);
@@ -81,7 +82,7 @@ pub async fn read_baseline(
             read_file(
                 "baseline_constraints",
                 l,
-                "constraints",
+                "data-quality constraints",
                 |c: &Constraints| c.version,
                 clients,
             )
@@ -94,7 +95,7 @@ pub async fn read_baseline(
             read_file(
                 "baseline_statistics",
                 l,
-                "statistics",
+                "data-quality statistics",
                 |s: &Statistics| s.version,
                 clients,
             )

@@ -10,6 +10,7 @@ pub mod data_quality;
 pub mod error;
 pub mod explainability;
 pub mod inputs;
+pub mod model_quality;
 pub mod output;
 pub mod predictions;
 pub mod rows;

@@ -20,6 +20,10 @@ pub const BATCH_EXPLAINABILITY_NAMESPACE: &str =
 /// dimensions AWS's own alarms use), and a batch transform schedule's.
 pub const DATA_QUALITY_NAMESPACE: &str = "aws/sagemaker/Endpoints/data-metrics";
 pub const BATCH_DATA_QUALITY_NAMESPACE: &str = "aws/sagemaker/ModelMonitoring/data-metrics";
+/// The model-quality monitor's (DG: `model-monitor-model-quality-cw`), and a batch
+/// transform schedule's.
+pub const MODEL_QUALITY_NAMESPACE: &str = "aws/sagemaker/Endpoints/model-metrics";
+pub const BATCH_MODEL_QUALITY_NAMESPACE: &str = "aws/sagemaker/ModelMonitoring/model-metrics";
 /// driftwatch's own namespace: execution health and attribution-drift nDCG.
 pub const DRIFTWATCH_NAMESPACE: &str = "driftwatch";
 
@@ -51,6 +55,7 @@ impl Source<'_> {
             (None, BIAS_NAMESPACE) => BATCH_BIAS_NAMESPACE,
             (None, EXPLAINABILITY_NAMESPACE) => BATCH_EXPLAINABILITY_NAMESPACE,
             (None, DATA_QUALITY_NAMESPACE) => BATCH_DATA_QUALITY_NAMESPACE,
+            (None, MODEL_QUALITY_NAMESPACE) => BATCH_MODEL_QUALITY_NAMESPACE,
             (_, other) => other,
         };
         Datum {
@@ -117,6 +122,40 @@ pub fn data_quality_datums(src: &Source<'_>, statistics: &Statistics) -> Vec<Dat
                 v,
                 Unit::None,
             ));
+        }
+    }
+    out
+}
+
+/// SageMaker's model-quality metrics of a window's statistics.json: every scalar metric
+/// measured, named by its key (`f2`, `mae`), its value (undefined ones are not published);
+/// and in driftwatch's namespace the label-free estimate's metrics (`estimated_<metric>`,
+/// with `_lower` and `_upper` bounds), never under SageMaker's names.
+pub fn model_quality_datums(
+    src: &Source<'_>,
+    statistics: &crate::sagemaker::model_quality::ModelQualityStatistics,
+) -> Vec<Datum> {
+    let mut out = Vec::new();
+    for (name, m) in statistics.scalars() {
+        if let Some(v) = publishable(m.value) {
+            out.push(src.datum(MODEL_QUALITY_NAMESPACE, name, Vec::new(), v, Unit::None));
+        }
+    }
+    let estimate = statistics
+        .driftwatch
+        .as_ref()
+        .and_then(|b| b.estimate.as_ref());
+    for e in estimate.iter().flat_map(|e| &e.metrics) {
+        for (suffix, v) in [("", e.value), ("_lower", e.lower), ("_upper", e.upper)] {
+            if let Some(v) = publishable(v) {
+                out.push(src.datum(
+                    DRIFTWATCH_NAMESPACE,
+                    format!("estimated_{}{suffix}", e.metric_name),
+                    Vec::new(),
+                    v,
+                    Unit::None,
+                ));
+            }
         }
     }
     out

@@ -4,9 +4,11 @@
 //! so the page never shows a number the files do not have.
 
 pub(crate) mod data_quality;
+pub(crate) mod model_quality;
 pub(crate) mod svg;
 
 pub use data_quality::data_quality_html;
+pub use model_quality::model_quality_html;
 
 use std::fmt::Write as _;
 

@@ -25,10 +25,15 @@ pub const OVERVIEW_FILE: &str = "overview.json";
 /// A data-quality execution's profile of its window (the monitor's analysis file).
 pub const STATISTICS_FILE: &str = "statistics.json";
 
+/// A model-quality execution's constraints suggested from its window (the container writes
+/// one beside its statistics).
+pub const CONSTRAINTS_FILE: &str = "constraints.json";
+
 /// The files an execution's analysis produces; a failed execution leaves none of them.
-pub const ANALYSIS_OUTPUTS: [&str; 5] = [
+pub const ANALYSIS_OUTPUTS: [&str; 6] = [
     ANALYSIS_FILE,
     STATISTICS_FILE,
+    CONSTRAINTS_FILE,
     VIOLATIONS_FILE,
     LOCAL_SHAP_FILE,
     REPORT_FILE,

@@ -67,6 +67,7 @@ pub enum MonitoringType {
     ModelBias,
     ModelExplainability,
     DataQuality,
+    ModelQuality,
 }
 
 impl MonitoringType {
@@ -75,6 +76,7 @@ impl MonitoringType {
             Self::ModelBias => "ModelBias",
             Self::ModelExplainability => "ModelExplainability",
             Self::DataQuality => "DataQuality",
+            Self::ModelQuality => "ModelQuality",
         }
     }
 }

@@ -1,0 +1,438 @@
+//! A `model_quality` execution: the baseline files, the ground truth collected up to T, the
+//! window's capture folded object by object as it streams (each record's predicted label and
+//! score joined by id with its ground truth), the metrics, statistics.json, the window's
+//! constraints.json and constraint_violations.json.
+//!
+//! An id's labels go to its first captured record, in listing order (a capture line written
+//! twice is not measured twice), as in the bias monitor. A ground-truth label that does not
+//! fit the problem type fails the window, naming the record: a metric over the labels that
+//! did fit would be silently wrong.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::Done;
+use super::capture_window::{Fold, fold_window, no_capture, output_locators};
+use super::error::ExecutionError;
+use super::fold_shards::{ObjectFold, fold_worker};
+use super::pages::Content;
+use super::shards::RunId;
+use super::trace::Trace;
+use crate::aws::AwsClients;
+use crate::capture::cell::Cell;
+use crate::capture::read::{
+    CapturedEvent, Decoder, GroundTruthRead, ReadTruthError, RowShape, read_ground_truth,
+};
+use crate::capture::truth::{TruthIndex, id_hash};
+use crate::config::{Location, Monitor, Schedule};
+use crate::model_quality::estimate::{CalibrationState, EstimateState};
+use crate::model_quality::observation::{Observation, label_of_score, observe};
+use crate::model_quality::state::QualityState;
+use crate::monitor::model_quality::{
+    ModelQualityBaseline, WindowQuality, monitor_model_quality, read_baseline, write_model_quality,
+};
+use crate::publish::metrics::{Source, model_quality_datums};
+use crate::sagemaker::Status;
+use crate::sagemaker::model_quality::ProblemType;
+use crate::sagemaker::time::format_utc;
+use crate::schedule::window::Window;
+use crate::store::{ObjectStore, Store};
+
+/// The schedule's model-quality settings.
+struct Settings<'a> {
+    ground_truth: &'a Location,
+    problem: ProblemType,
+    baseline_statistics: Option<&'a Location>,
+}
+
+fn settings(schedule: &Schedule) -> Result<Settings<'_>, ExecutionError> {
+    match &schedule.monitor {
+        Monitor::ModelQuality {
+            ground_truth,
+            problem_type,
+            baseline_statistics,
+        } => Ok(Settings {
+            ground_truth,
+            problem: *problem_type,
+            baseline_statistics: baseline_statistics.as_ref(),
+        }),
+        other => Err(ExecutionError::Input(format!(
+            "a {} schedule is not a model_quality one",
+            other.type_name()
+        ))),
+    }
+}
+
+/// Each record's `[label, score]` from the response alone.
+fn decoder(schedule: &Schedule) -> Result<Decoder, ExecutionError> {
+    Ok(Decoder {
+        features: None,
+        outputs: output_locators(schedule)?,
+        expected_features: None,
+        threshold: 0.5,
+        ignore_output: false,
+        select: schedule.select().cloned(),
+        rows: RowShape::Predictions,
+    })
+}
+
+/// One object's records: the labelled ones (with their ground-truth entry, claimed in listing
+/// order by the coordinator), the estimate over every scored record, and what did not fit.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct ObjectQuality {
+    key: String,
+    merged: Vec<(u32, Observation)>,
+    estimate: Option<EstimateState>,
+    records: u64,
+    /// Records with no ground truth (or an event whose label count is not its record count).
+    unlabelled: u64,
+    mismatched_events: u64,
+    /// The first record whose ground truth or prediction does not fit the problem type.
+    bad: Option<String>,
+}
+
+/// What every object's fold reads.
+struct Context {
+    truth: Arc<TruthIndex>,
+    problem: ProblemType,
+    threshold: f64,
+}
+
+fn text(c: &Cell) -> Option<String> {
+    match c {
+        Cell::Null => None,
+        Cell::Text(t) => Some(t.to_string()),
+        Cell::Bool(b) => Some(if *b { "1" } else { "0" }.to_string()),
+        Cell::Int(i) => Some(i.to_string()),
+        Cell::Float(x) => Some(serde_json::Value::from(*x).to_string()),
+    }
+}
+
+fn score_of(c: &Cell) -> Option<f64> {
+    match c {
+        Cell::Float(x) => Some(*x),
+        Cell::Int(i) => Some(*i as f64),
+        Cell::Text(t) => t.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+impl Context {
+    /// The predicted label's text of a record: the response's label, else (binary) its score
+    /// above the threshold, else (regression) the score itself.
+    fn predicted(&self, label: Option<String>, score: Option<f64>) -> Option<String> {
+        label.or_else(|| {
+            score.map(|s| match self.problem {
+                ProblemType::BinaryClassification => label_of_score(s, self.threshold).into(),
+                _ => serde_json::Value::from(s).to_string(),
+            })
+        })
+    }
+
+    fn event(&self, o: &mut ObjectQuality, e: CapturedEvent) {
+        let found = self.truth.lookup(id_hash(&e.key));
+        let labels = match found {
+            Some(l) if l.count() == e.records.len() => Some(l),
+            Some(_) => {
+                o.mismatched_events += 1;
+                None
+            }
+            None => None,
+        };
+        for (i, (row, _)) in e.records.iter().enumerate() {
+            o.records += 1;
+            let score = row.get(1).and_then(score_of);
+            let predicted = self.predicted(row.first().and_then(text), score);
+            if self.problem == ProblemType::BinaryClassification
+                && let (Some(s), Some(p)) = (score, predicted.as_deref())
+            {
+                let positive = crate::model_quality::observation::binary(p, "").unwrap_or(false);
+                o.estimate
+                    .get_or_insert_with(Default::default)
+                    .add(s, positive);
+            }
+            let Some(labels) = labels else {
+                o.unlabelled += 1;
+                continue;
+            };
+            let at = || format!("{}:{} (inference id {:?})", o.key, e.line, e.key);
+            let Some(predicted) = predicted.as_deref() else {
+                o.bad.get_or_insert_with(|| {
+                    format!(
+                        "{}: the response has no predicted label or score (set inference_attribute or probability_attribute)",
+                        at()
+                    )
+                });
+                continue;
+            };
+            let Some(truth) = text(&labels.get(i)) else {
+                o.unlabelled += 1;
+                continue;
+            };
+            match observe(self.problem, &truth, predicted, score) {
+                Ok(obs) => o.merged.push((labels.seq, obs)),
+                Err(reason) => {
+                    o.bad.get_or_insert_with(|| {
+                        format!(
+                            "{}: {reason} (problem_type {})",
+                            at(),
+                            self.problem.as_str()
+                        )
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn start_object(key: &str) -> ObjectQuality {
+    ObjectQuality {
+        key: key.to_string(),
+        ..Default::default()
+    }
+}
+
+/// The ground truth collected from the window's start up to T.
+async fn read_truth(
+    truth_store: &Store,
+    window: Window,
+    t: DateTime<Utc>,
+) -> Result<GroundTruthRead, ExecutionError> {
+    read_ground_truth(truth_store, window.start, t, None)
+        .await
+        .map_err(|e| match e {
+            ReadTruthError::Store(e) => ExecutionError::GroundTruth(e),
+            ReadTruthError::TooMany(e) => ExecutionError::Input(e.to_string()),
+        })
+}
+
+fn object_fold(
+    ctx: Arc<Context>,
+) -> ObjectFold<
+    impl Fn(&str) -> ObjectQuality + Send + Sync + 'static,
+    impl Fn(&mut ObjectQuality, CapturedEvent) + Send + Sync + 'static,
+> {
+    ObjectFold::new(start_object, move |o: &mut ObjectQuality, e| {
+        ctx.event(o, e)
+    })
+}
+
+/// A worker's shard of a model-quality window (`driftwatch shard`): the whole ground truth,
+/// its objects' states.
+pub(super) async fn run_worker(
+    schedule: &Schedule,
+    t: DateTime<Utc>,
+    run: &RunId,
+    k: usize,
+    clients: &AwsClients,
+) -> Result<(usize, usize, String), ExecutionError> {
+    let s = settings(schedule)?;
+    let window = schedule.window.window_at(t).ok_or_else(|| {
+        ExecutionError::Input(format!(
+            "the window of {} lies outside the calendar",
+            format_utc(t)
+        ))
+    })?;
+    let truth_store = Store::open(s.ground_truth, clients).await;
+    let truth = read_truth(&truth_store, window, t).await?;
+    let ctx = Arc::new(Context {
+        truth: Arc::new(truth.index),
+        problem: s.problem,
+        threshold: schedule
+            .endpoint_input
+            .probability_threshold_attribute
+            .unwrap_or(0.5),
+    });
+    fold_worker(
+        schedule,
+        t,
+        run,
+        k,
+        clients,
+        decoder(schedule)?,
+        object_fold(ctx),
+    )
+    .await
+}
+
+/// The window's records merged, in listing order.
+#[derive(Default)]
+struct Merge {
+    claimed: HashSet<u32>,
+    measured: Option<QualityState>,
+    estimate_all: Option<EstimateState>,
+    estimate_labelled: Option<EstimateState>,
+    calibration: CalibrationState,
+    captured: u64,
+    unlabelled: u64,
+    mismatched_events: u64,
+    bad: Option<String>,
+}
+
+impl Merge {
+    fn absorb(&mut self, o: ObjectQuality, problem: ProblemType) {
+        self.captured += o.records;
+        self.unlabelled += o.unlabelled;
+        self.mismatched_events += o.mismatched_events;
+        if self.bad.is_none() {
+            self.bad = o.bad;
+        }
+        if let Some(e) = o.estimate {
+            self.estimate_all
+                .get_or_insert_with(Default::default)
+                .merge(&e);
+        }
+        let measured = self
+            .measured
+            .get_or_insert_with(|| QualityState::new(problem));
+        for (seq, obs) in o.merged {
+            if !self.claimed.insert(seq) {
+                // An id's labels went to an earlier record.
+                self.unlabelled += 1;
+                continue;
+            }
+            measured.add(&obs);
+            if let Observation::Binary(actual, predicted, Some(score)) = obs {
+                self.estimate_labelled
+                    .get_or_insert_with(Default::default)
+                    .add(score, predicted);
+                self.calibration.add(actual, score);
+            }
+        }
+    }
+}
+
+/// Reads the window, merges it with the ground truth, measures, checks and writes its files.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn analyse(
+    schedule: &Schedule,
+    t: DateTime<Utc>,
+    window: Window,
+    folder: &str,
+    out_store: &Store,
+    clients: &AwsClients,
+    trace: &mut Trace,
+    source: &Source<'_>,
+) -> Result<Done, ExecutionError> {
+    let s = settings(schedule)?;
+    let baseline: ModelQualityBaseline = read_baseline(
+        schedule.baseline_constraints.as_ref(),
+        s.baseline_statistics,
+        clients,
+    )
+    .await?;
+    let decoder = decoder(schedule)?;
+    trace.lap("config");
+    let truth_store = Store::open(s.ground_truth, clients).await;
+    let truth = read_truth(&truth_store, window, t).await?;
+    trace.counts.ground_truth_files = truth.files;
+    trace.counts.ground_truth_records = truth.index.records;
+    trace.counts.ground_truth_malformed = truth.malformed.count;
+    let duplicates = truth.index.duplicates;
+    trace.lap("ground_truth");
+    let truth_records = truth.index.records;
+    let ctx = Arc::new(Context {
+        truth: Arc::new(truth.index),
+        problem: s.problem,
+        threshold: schedule
+            .endpoint_input
+            .probability_threshold_attribute
+            .unwrap_or(0.5),
+    });
+    let mut merge = Merge::default();
+    let problem = s.problem;
+    let read = fold_window(
+        schedule,
+        source.scheduled_time,
+        window,
+        decoder,
+        clients,
+        trace,
+        Fold {
+            start: start_object,
+            event: move |o: &mut ObjectQuality, e| ctx.event(o, e),
+            consume: |o: ObjectQuality| merge.absorb(o, problem),
+        },
+    )
+    .await?;
+    trace.malformed.extend(truth.malformed);
+    if let Some(bad) = merge.bad.take() {
+        return Err(ExecutionError::Input(bad));
+    }
+    let measured = merge
+        .measured
+        .take()
+        .unwrap_or_else(|| QualityState::new(problem));
+    let merged = measured.rows();
+    trace.counts.records_merged = usize::try_from(merged).unwrap_or(usize::MAX);
+    trace.counts.rows_analysed = trace.counts.records_merged;
+    trace.counts.unmatched_captures = usize::try_from(merge.unlabelled).unwrap_or(usize::MAX);
+    trace.counts.unmatched_labels = truth_records.saturating_sub(merge.claimed.len());
+    if duplicates > 0 {
+        trace.warn(format!(
+            "{duplicates} ground-truth ids appear more than once; the latest file's labels were used"
+        ));
+    }
+    if merge.mismatched_events > 0 {
+        trace.warn(format!(
+            "{} events have a different number of ground-truth labels than captured records; they were left out",
+            merge.mismatched_events
+        ));
+    }
+    let estimable = merge.estimate_all.as_ref().is_some_and(|e| e.n > 0);
+    if merge.captured == 0 {
+        return Err(no_capture(&read.prefix, window, trace));
+    }
+    if merged == 0 && !estimable {
+        return Err(ExecutionError::NoData(format!(
+            "nothing to merge: {} captured records in window [{}, {}) and {} ground-truth labels under {} (read up to {}) share no id, and the responses have no scores to estimate from",
+            merge.captured,
+            format_utc(window.start),
+            format_utc(window.end),
+            truth_records,
+            truth_store.describe(""),
+            format_utc(t)
+        )));
+    }
+    trace.lap("merge");
+    let output = monitor_model_quality(
+        WindowQuality {
+            measured,
+            estimate_all: merge.estimate_all,
+            estimate_labelled: merge.estimate_labelled,
+            calibration: merge.calibration,
+            captured: merge.captured,
+            unlabelled: merge.unlabelled,
+            start_time: format_utc(window.start),
+            end_time: format_utc(window.end),
+        },
+        &baseline,
+        problem,
+        &schedule.check,
+        trace.warnings.clone(),
+    )?;
+    for w in &output.warnings[trace.warnings.len()..] {
+        tracing::warn!("{w}");
+    }
+    trace.counts.violations = output.violation_count();
+    trace.counts.metrics_checked = output.checked;
+    trace.counts.metrics_not_checked = output.not_checked;
+    trace.lap("metrics");
+    let written = write_model_quality(out_store, folder, &output).await?;
+    trace.lap("write");
+    let datums = model_quality_datums(source, &output.statistics);
+    Ok(Done {
+        status: if output.violation_count() > 0 {
+            Status::CompletedWithViolations
+        } else {
+            Status::Completed
+        },
+        warnings: output.warnings.clone(),
+        analysis: written.analysis,
+        violations: written.violations,
+        datums,
+        content: Content::ModelQuality(Box::new(output)),
+    })
+}

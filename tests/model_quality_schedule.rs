@@ -1,0 +1,429 @@
+//! `type: model_quality` schedules end to end through the real binary: a window's captured
+//! predictions merged with ground truth into SageMaker's statistics.json (the container's
+//! numbers for the SDK's regression dataset), the same numbers `suggest-baseline` gives for
+//! the same rows, whatever the object split or shard count; violations in the container's
+//! wording; the label-free estimate before labels arrive; its metrics in CloudWatch's
+//! model-metrics namespace; and bad ground truth failing precisely.
+
+mod common;
+
+use std::path::Path;
+
+use driftwatch::sagemaker::jackson::jackson_bytes;
+use driftwatch::sagemaker::model_quality::ModelQualityStatistics;
+use serde_json::{Value, json};
+
+const T: &str = "2024-01-19T12:00:00Z";
+const FOLDER: &str = "out/ep/mq/2024/01/19/12";
+
+/// One invocation: a CSV request, the response `output`.
+fn capture_line(i: usize, output: &str) -> String {
+    common::csv_capture_line(
+        &format!("e{i}"),
+        &format!("2024-01-19T11:{:02}:{:02}Z", (i / 60) % 60, i % 60),
+        "1,2,3",
+        output,
+    )
+}
+
+fn truth_line(i: usize, label: &str) -> String {
+    json!({"groundTruthData": {"data": label, "encoding": "CSV"}, "eventMetadata": {"eventId": format!("e{i}")}, "eventVersion": "0"})
+        .to_string()
+}
+
+/// `(response, label)` per record: capture split in `files` objects; labels of the records
+/// `labelled` says in one ground-truth object.
+fn write_window(root: &Path, rows: &[(String, Option<String>)], files: usize) {
+    let dir = root.join("capture/ep/AllTraffic/2024/01/19/11");
+    std::fs::create_dir_all(&dir).unwrap();
+    let per = rows.len().div_ceil(files);
+    for (n, chunk) in rows.chunks(per).enumerate() {
+        let text: String = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, (out, _))| capture_line(n * per + i, out) + "\n")
+            .collect();
+        std::fs::write(dir.join(format!("part-{n:02}.jsonl")), text).unwrap();
+    }
+    let truth = root.join("truth/2024/01/19/11");
+    std::fs::create_dir_all(&truth).unwrap();
+    let text: String = rows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, l))| Some(truth_line(i, l.as_ref()?) + "\n"))
+        .collect();
+    std::fs::write(truth.join("labels.jsonl"), text).unwrap();
+}
+
+fn write_schedule(root: &Path, problem: &str, extra: &str) {
+    std::fs::write(
+        root.join("schedules.yaml"),
+        format!(
+            "schedules:\n  - name: mq\n    type: model_quality\n    endpoint: ep\n    cadence: hourly\n    \
+             problem_type: {problem}\n    data_capture: capture\n    ground_truth: truth\n    output: out\n{extra}"
+        ),
+    )
+    .unwrap();
+}
+
+fn run(root: &Path) -> (i32, Value) {
+    let r = common::driftwatch(&common::run_args(&root.join("schedules.yaml"), "mq", T));
+    let record = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("record ({e}): {}\n{}", r.stdout, r.stderr));
+    (r.code, record)
+}
+
+fn statistics(root: &Path) -> ModelQualityStatistics {
+    serde_json::from_slice(&std::fs::read(root.join(FOLDER).join("statistics.json")).unwrap())
+        .unwrap()
+}
+
+/// The SDK's regression dataset (`Label` the inference, `Prediction` the ground truth, as
+/// the SDK's test names them).
+fn sdk_rows() -> Vec<(String, Option<String>)> {
+    let text = std::fs::read_to_string(common::repo_path(
+        "tests/fixtures/sagemaker_model_quality/sdk/baseline_dataset.csv",
+    ))
+    .unwrap();
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            (c[7].to_string(), Some(c[8].to_string()))
+        })
+        .collect()
+}
+
+/// A seeded binary window: scores, labels drawn from them (a calibrated model).
+fn binary_rows(n: usize, seed: u64, labelled_every: usize) -> Vec<(String, Option<String>)> {
+    // splitmix64: independent uniforms for the score and its label.
+    let mut s = seed;
+    let mut next = || {
+        s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = s;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    };
+    (0..n)
+        .map(|i| {
+            let p = (next() * 1000.0).round() / 1000.0;
+            let y = next() < p;
+            (
+                format!("{p}"),
+                (i % labelled_every == 0).then(|| if y { "1" } else { "0" }.to_string()),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_window_of_the_sdk_dataset_measures_the_containers_regression_metrics() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_window(tmp.path(), &sdk_rows(), 3);
+    std::fs::write(
+        tmp.path().join("constraints.json"),
+        r#"{"version": 0.0, "regression_constraints": {"mae": {"threshold": 0.4, "comparison_operator": "GreaterThanThreshold"}, "r2": {"threshold": -5.0, "comparison_operator": "LessThanThreshold"}}}"#,
+    )
+    .unwrap();
+    write_schedule(
+        tmp.path(),
+        "Regression",
+        "    baseline_constraints: constraints.json\n",
+    );
+    let (code, record) = run(tmp.path());
+    assert_eq!(code, 0, "{record}");
+    assert_eq!(record["status"], "CompletedWithViolations", "{record}");
+    assert_eq!(record["monitoring_type"], "ModelQuality");
+    assert_eq!(record["counts"]["records_merged"], 100);
+    let ours = statistics(tmp.path());
+    let sdk: ModelQualityStatistics = serde_json::from_slice(
+        &std::fs::read(common::repo_path(
+            "tests/fixtures/sagemaker_model_quality/sdk/statistics.json",
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(ours.regression_metrics, sdk.regression_metrics);
+    assert_eq!(ours.dataset.item_count, 100);
+    assert_eq!(
+        ours.dataset.start_time.as_deref(),
+        Some("2024-01-19T11:00:00Z")
+    );
+    assert_eq!(
+        ours.dataset.end_time.as_deref(),
+        Some("2024-01-19T12:00:00Z")
+    );
+    let violations =
+        std::fs::read_to_string(tmp.path().join(FOLDER).join("constraint_violations.json"))
+            .unwrap();
+    assert_eq!(
+        violations,
+        "{\n  \"violations\" : [ {\n    \"constraint_check_type\" : \"GreaterThanThreshold\",\n    \"description\" : \"Metric mae with 0.5040653554420981 was GreaterThanThreshold '0.4'\",\n    \"metric_name\" : \"mae\"\n  } ]\n}"
+    );
+    // The window's own constraints, as the container writes them beside.
+    let c = std::fs::read_to_string(tmp.path().join(FOLDER).join("constraints.json")).unwrap();
+    assert!(c.contains("\"threshold\" : 0.5040653554420981"), "{c}");
+    let block = ours.driftwatch.unwrap();
+    assert_eq!(block.checks.len(), 2);
+    assert_eq!(block.intervals.len(), 4, "{:?}", block.not_computed);
+    assert!(tmp.path().join(FOLDER).join("report.html").exists());
+    let page = std::fs::read_to_string(tmp.path().join("out/ep/mq/index.html")).unwrap();
+    assert!(page.contains("Model quality"), "dashboard");
+}
+
+#[test]
+fn a_binary_window_is_suggest_baselines_numbers_in_every_split_and_shard_count() {
+    let rows = binary_rows(600, 3, 1);
+    // The same rows as a dataset for suggest-baseline.
+    let tmp = tempfile::tempdir().unwrap();
+    let csv: String = std::iter::once("score,label\n".to_string())
+        .chain(
+            rows.iter()
+                .map(|(s, l)| format!("{s},{}\n", l.as_ref().unwrap())),
+        )
+        .collect();
+    std::fs::write(tmp.path().join("data.csv"), csv).unwrap();
+    let r = common::driftwatch(&[
+        "suggest-baseline",
+        "--type",
+        "model_quality",
+        "--dataset",
+        tmp.path().join("data.csv").to_str().unwrap(),
+        "--header",
+        "--problem-type",
+        "BinaryClassification",
+        "--probability-attribute",
+        "score",
+        "--ground-truth-attribute",
+        "label",
+        "--output",
+        tmp.path().join("baseline").to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let baseline: ModelQualityStatistics = serde_json::from_slice(
+        &std::fs::read(tmp.path().join("baseline/statistics.json")).unwrap(),
+    )
+    .unwrap();
+    let mut seen: Vec<Vec<u8>> = Vec::new();
+    for (files, shards) in [(1, 0), (5, 0), (5, 3)] {
+        let w = tempfile::tempdir().unwrap();
+        write_window(w.path(), &rows, files);
+        let executor = if shards > 0 {
+            format!("    executor: {{shards: {shards}}}\n")
+        } else {
+            String::new()
+        };
+        write_schedule(w.path(), "BinaryClassification", &executor);
+        let (code, record) = run(w.path());
+        assert_eq!(code, 0, "{record}");
+        assert_eq!(record["status"], "Completed", "{record}");
+        let ours = statistics(w.path());
+        let (a, b) = (
+            ours.binary_classification_metrics.clone().unwrap(),
+            baseline.binary_classification_metrics.clone().unwrap(),
+        );
+        assert_eq!(a.confusion_matrix, b.confusion_matrix);
+        assert_eq!(
+            a.receiver_operating_characteristic_curve,
+            b.receiver_operating_characteristic_curve
+        );
+        for ((n1, m1), (n2, m2)) in ours.scalars().iter().zip(baseline.scalars()) {
+            assert_eq!(n1, &n2);
+            assert_eq!(m1.value.to_bits(), m2.value.to_bits(), "{n1}");
+        }
+        let e = ours.driftwatch.as_ref().unwrap().estimate.clone().unwrap();
+        assert_eq!(e.records, 600);
+        assert_eq!(e.calibration.verdict, "trusted", "{:?}", e.calibration);
+        seen.push(jackson_bytes(&ours));
+    }
+    assert!(seen.windows(2).all(|w| w[0] == w[1]), "the same bytes");
+}
+
+#[test]
+fn before_labels_arrive_the_window_is_estimated_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rows: Vec<(String, Option<String>)> = binary_rows(400, 9, 1)
+        .into_iter()
+        .map(|(s, _)| (s, None))
+        .collect();
+    write_window(tmp.path(), &rows, 2);
+    write_schedule(tmp.path(), "BinaryClassification", "");
+    let (code, record) = run(tmp.path());
+    assert_eq!(code, 0, "{record}");
+    assert_eq!(record["status"], "Completed", "{record}");
+    assert_eq!(record["counts"]["records_merged"], 0);
+    let s = statistics(tmp.path());
+    assert!(
+        s.binary_classification_metrics.is_none(),
+        "nothing measured"
+    );
+    let block = s.driftwatch.unwrap();
+    let e = block.estimate.unwrap();
+    assert_eq!(e.calibration.verdict, "unverified");
+    assert!(e.metrics.iter().any(|m| m.metric_name == "accuracy"));
+    assert!(
+        record["warnings"].as_array().unwrap().iter().any(|w| w
+            .as_str()
+            .unwrap()
+            .contains("no captured record of the window has ground truth yet")),
+        "{record}"
+    );
+    let metrics =
+        std::fs::read_to_string(tmp.path().join(FOLDER).join("metrics.json")).unwrap_or_default();
+    assert!(!metrics.contains("model-metrics") || !metrics.contains("\"accuracy\""));
+    let page = std::fs::read_to_string(tmp.path().join(FOLDER).join("report.html")).unwrap();
+    assert!(page.contains("an estimate, not a measurement"));
+}
+
+#[test]
+fn ground_truth_that_does_not_fit_the_problem_type_fails_naming_the_record() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut rows = binary_rows(20, 1, 1);
+    rows[7].1 = Some("cat".into());
+    write_window(tmp.path(), &rows, 1);
+    write_schedule(tmp.path(), "BinaryClassification", "");
+    let (code, record) = run(tmp.path());
+    assert_ne!(code, 0);
+    assert_eq!(record["status"], "Failed");
+    assert_eq!(record["failure_class"], "permanent", "{record}");
+    let reason = record["failure_reason"].as_str().unwrap();
+    assert!(
+        reason.contains("part-00.jsonl:8")
+            && reason.contains("\"cat\"")
+            && reason.contains("BinaryClassification"),
+        "{reason}"
+    );
+    assert!(!tmp.path().join(FOLDER).join("statistics.json").exists());
+}
+
+#[test]
+fn a_baseline_of_another_problem_type_fails_permanently() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_window(tmp.path(), &sdk_rows(), 1);
+    std::fs::write(
+        tmp.path().join("constraints.json"),
+        r#"{"version": 0.0, "binary_classification_constraints": {"f1": {"threshold": 0.4, "comparison_operator": "LessThanThreshold"}}}"#,
+    )
+    .unwrap();
+    write_schedule(
+        tmp.path(),
+        "Regression",
+        "    baseline_constraints: constraints.json\n",
+    );
+    let (code, record) = run(tmp.path());
+    assert_ne!(code, 0);
+    assert_eq!(record["failure_class"], "permanent", "{record}");
+    let reason = record["failure_reason"].as_str().unwrap();
+    assert!(
+        reason.contains("binary_classification_constraints"),
+        "{reason}"
+    );
+    assert!(!tmp.path().join(FOLDER).join("statistics.json").exists());
+}
+
+#[test]
+fn validate_names_what_a_model_quality_schedule_needs() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("schedules.yaml"),
+        "schedules:\n  - name: mq\n    type: model_quality\n    endpoint: ep\n    cadence: hourly\n    \
+         problem_type: Binary\n    data_capture: capture\n    output: out\n",
+    )
+    .unwrap();
+    let r = common::driftwatch(&[
+        "validate",
+        "--config",
+        tmp.path().join("schedules.yaml").to_str().unwrap(),
+    ]);
+    assert_ne!(r.code, 0);
+    let all = format!("{}{}", r.stdout, r.stderr);
+    assert!(
+        all.contains("problem_type") && all.contains("BinaryClassification"),
+        "{all}"
+    );
+    assert!(all.contains("ground_truth"), "{all}");
+}
+
+#[test]
+fn on_s3_the_metrics_are_sagemakers_model_metrics() {
+    let Some(url) = common::moto_url() else {
+        return;
+    };
+    let b = common::Bucket::new(&url, "mq");
+    let tmp = tempfile::tempdir().unwrap();
+    write_window(tmp.path(), &sdk_rows(), 2);
+    for dir in ["capture", "truth"] {
+        for f in common::files_under(&tmp.path().join(dir)) {
+            let key = f
+                .strip_prefix(tmp.path())
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
+            b.put(&key, &std::fs::read(&f).unwrap());
+        }
+    }
+    let path = tmp.path().join("schedules.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            "schedules:\n  - name: mq\n    type: model_quality\n    endpoint: ep\n    cadence: hourly\n    \
+             problem_type: Regression\n    data_capture: s3://{0}/capture\n    ground_truth: s3://{0}/truth\n    \
+             output: s3://{0}/out\n    cloudwatch: true\n",
+            b.name
+        ),
+    )
+    .unwrap();
+    let (code, record, stderr) = common::run_record(&path, "mq", T, &b.env());
+    assert_eq!(code, 0, "{record}\n{stderr}");
+    assert_eq!(record["metrics_published"], true, "{record}");
+    let stats: ModelQualityStatistics = serde_json::from_slice(
+        &b.get(&format!("{FOLDER}/statistics.json"))
+            .expect("statistics.json on S3"),
+    )
+    .unwrap();
+    let mae = stats.regression_metrics.unwrap().mae.value;
+    let cw = aws_sdk_cloudwatch::Client::from_conf(
+        aws_sdk_cloudwatch::Config::builder()
+            .behavior_version(aws_sdk_cloudwatch::config::BehaviorVersion::latest())
+            .region(aws_sdk_cloudwatch::config::Region::new("us-east-1"))
+            .endpoint_url(&url)
+            .credentials_provider(aws_sdk_cloudwatch::config::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
+            .build(),
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let got = rt.block_on(async {
+        cw.get_metric_statistics()
+            .namespace("aws/sagemaker/Endpoints/model-metrics")
+            .metric_name("mae")
+            .dimensions(
+                aws_sdk_cloudwatch::types::Dimension::builder()
+                    .name("Endpoint")
+                    .value("ep")
+                    .build(),
+            )
+            .dimensions(
+                aws_sdk_cloudwatch::types::Dimension::builder()
+                    .name("MonitoringSchedule")
+                    .value("mq")
+                    .build(),
+            )
+            .start_time(aws_sdk_cloudwatch::primitives::DateTime::from_secs(
+                1_705_665_600 - 60,
+            ))
+            .end_time(aws_sdk_cloudwatch::primitives::DateTime::from_secs(
+                1_705_665_600 + 60,
+            ))
+            .period(60)
+            .statistics(aws_sdk_cloudwatch::types::Statistic::Maximum)
+            .send()
+            .await
+            .unwrap()
+    });
+    let points = got.datapoints();
+    assert_eq!(points.len(), 1, "{got:?}");
+    assert!((points[0].maximum().unwrap() - mae).abs() < 1e-12);
+}
