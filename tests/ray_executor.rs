@@ -607,6 +607,87 @@ fn a_data_quality_window_sharded_on_ray_gives_the_bytes_of_a_local_run() {
     assert!(jobs.iter().all(|j| j["status"] == "SUCCEEDED"), "{jobs:?}");
 }
 
+/// A model-quality window sharded on a real Ray cluster: every worker reads the whole ground
+/// truth and merges its objects; the coordinator claims ids in listing order. The same
+/// statistics.json, constraints.json and violations as a run in this process.
+#[test]
+fn a_model_quality_window_sharded_on_ray_gives_the_bytes_of_a_local_run() {
+    let (Some(url), Some(ray)) = (moto_url(), ray_url()) else {
+        return;
+    };
+    let b = Bucket::new(&url, "ray-mq");
+    let mut truth = String::new();
+    for n in 0..5 {
+        let text: String = (0..80)
+            .map(|i| {
+                let score = f64::from((n * 80 + i) % 97) / 97.0;
+                let at = format!("2024-01-19T11:{:02}:{:02}Z", n * 10, i % 60);
+                let id = format!("e{n}-{i}");
+                let label = u32::from((n * 7 + i * 13) % 10 < 4 + (i % 3));
+                // A duplicated capture line (an id seen twice) is measured once.
+                if i == 0 {
+                    truth.push_str(&serde_json::json!({"groundTruthData": {"data": label.to_string(), "encoding": "CSV"}, "eventMetadata": {"eventId": id}, "eventVersion": "0"}).to_string());
+                    truth.push('\n');
+                    return format!(
+                        "{}\n{}\n",
+                        common::csv_capture_line(&id, &at, "1,2", &score.to_string()),
+                        common::csv_capture_line(&id, &at, "1,2", &score.to_string())
+                    );
+                }
+                truth.push_str(&serde_json::json!({"groundTruthData": {"data": label.to_string(), "encoding": "CSV"}, "eventMetadata": {"eventId": id}, "eventVersion": "0"}).to_string());
+                truth.push('\n');
+                common::csv_capture_line(&id, &at, "1,2", &score.to_string()) + "\n"
+            })
+            .collect();
+        b.put(
+            &format!("mq-capture/ep/AllTraffic/2024/01/19/11/part-{n}.jsonl"),
+            text.as_bytes(),
+        );
+    }
+    b.put("mq-truth/2024/01/19/11/labels.jsonl", truth.as_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("constraints.json"),
+        r#"{"version": 0.0, "binary_classification_constraints": {"accuracy": {"threshold": 0.9, "comparison_operator": "LessThanThreshold"}}}"#,
+    )
+    .unwrap();
+    let config = |output: &str, executor: &str| {
+        let yaml = format!(
+            "schedules:\n  - name: mq\n    type: model_quality\n    endpoint: ep\n    cadence: hourly\n    \
+             problem_type: BinaryClassification\n    data_capture: s3://{bucket}/mq-capture\n    \
+             ground_truth: s3://{bucket}/mq-truth\n    output: s3://{bucket}/{output}\n    \
+             baseline_constraints: constraints.json\n{executor}",
+            bucket = b.name
+        );
+        let path = dir.path().join(format!("{output}.yaml"));
+        std::fs::write(&path, yaml).unwrap();
+        path
+    };
+    let run_mq = |config: &Path| {
+        let (code, record, stderr) = run_record(config, "mq", "2024-01-19T12:00:00Z", &b.env());
+        assert!(code == 0 || code == 1, "{record}\n{stderr}");
+        assert_eq!(record["status"], "CompletedWithViolations", "{record}\n{stderr}");
+        record
+    };
+    let local_record = run_mq(&config("mq-local", ""));
+    assert_eq!(local_record["counts"]["records_merged"], 400, "{local_record}");
+    assert_eq!(local_record["counts"]["unmatched_captures"], 5, "{local_record}");
+    let binary = env!("CARGO_BIN_EXE_driftwatch");
+    let sharded = config("mq-ray", &ray_executor(&ray, 3, binary, ""));
+    let record = run_mq(&sharded);
+    let folder = "ep/mq/2024/01/19/12";
+    for file in ["statistics.json", "constraints.json", "constraint_violations.json"] {
+        let whole = b.get(&format!("mq-local/{folder}/{file}"));
+        assert!(whole.is_some(), "{file}");
+        let merged = b.get(&format!("mq-ray/{folder}/{file}"));
+        assert!(merged == whole, "{file} differs between ray and local");
+    }
+    assert_eq!(record["counts"], local_record["counts"]);
+    let jobs = jobs_mentioning(&ray, &sharded.display().to_string());
+    assert_eq!(jobs.len(), 3, "{jobs:?}");
+    assert!(jobs.iter().all(|j| j["status"] == "SUCCEEDED"), "{jobs:?}");
+}
+
 /// `backfill --executor ray`: each scheduled time one Ray job running the execution in one
 /// piece; the same records and analysis files as a backfill in this process, and a second
 /// pass skips what the ledger says is done without submitting anything.
