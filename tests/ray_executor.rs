@@ -666,17 +666,30 @@ fn a_model_quality_window_sharded_on_ray_gives_the_bytes_of_a_local_run() {
     let run_mq = |config: &Path| {
         let (code, record, stderr) = run_record(config, "mq", "2024-01-19T12:00:00Z", &b.env());
         assert!(code == 0 || code == 1, "{record}\n{stderr}");
-        assert_eq!(record["status"], "CompletedWithViolations", "{record}\n{stderr}");
+        assert_eq!(
+            record["status"], "CompletedWithViolations",
+            "{record}\n{stderr}"
+        );
         record
     };
     let local_record = run_mq(&config("mq-local", ""));
-    assert_eq!(local_record["counts"]["records_merged"], 400, "{local_record}");
-    assert_eq!(local_record["counts"]["unmatched_captures"], 5, "{local_record}");
+    assert_eq!(
+        local_record["counts"]["records_merged"], 400,
+        "{local_record}"
+    );
+    assert_eq!(
+        local_record["counts"]["unmatched_captures"], 5,
+        "{local_record}"
+    );
     let binary = env!("CARGO_BIN_EXE_driftwatch");
     let sharded = config("mq-ray", &ray_executor(&ray, 3, binary, ""));
     let record = run_mq(&sharded);
     let folder = "ep/mq/2024/01/19/12";
-    for file in ["statistics.json", "constraints.json", "constraint_violations.json"] {
+    for file in [
+        "statistics.json",
+        "constraints.json",
+        "constraint_violations.json",
+    ] {
         let whole = b.get(&format!("mq-local/{folder}/{file}"));
         assert!(whole.is_some(), "{file}");
         let merged = b.get(&format!("mq-ray/{folder}/{file}"));
