@@ -14,7 +14,7 @@ import sys
 rows, files, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 rng = random.Random(0)
 hour = os.path.join(out, "capture/ep/AllTraffic/2024/01/19/11")
-truth = os.path.join(out, "truth/2024/01/19/12")
+truth = os.path.join(out, "truth/2024/01/19/11")
 os.makedirs(hour, exist_ok=True)
 os.makedirs(truth, exist_ok=True)
 per = -(-rows // files)
