@@ -42,7 +42,7 @@ impl DataQualityBaseline {
 
 /// Reads one baseline file: JSON of the type asked for (`kind`, e.g. "data-quality
 /// constraints"), of the container's format version.
-pub(super) async fn read_file<T: serde::de::DeserializeOwned>(
+async fn read_file<T: serde::de::DeserializeOwned>(
     what: &'static str,
     location: &Location,
     kind: &str,
@@ -71,41 +71,43 @@ pub(super) async fn read_file<T: serde::de::DeserializeOwned>(
     Ok(doc)
 }
 
+/// [`read_file`] when the schedule names the file.
+pub(super) async fn read_optional<T: serde::de::DeserializeOwned>(
+    what: &'static str,
+    location: Option<&Location>,
+    kind: &str,
+    version: impl Fn(&T) -> f64,
+    clients: &AwsClients,
+) -> Result<Option<T>, MonitorError> {
+    match location {
+        Some(l) => Ok(Some(read_file(what, l, kind, version, clients).await?)),
+        None => Ok(None),
+    }
+}
+
 /// The schedule's baseline files, each when it names one.
 pub async fn read_baseline(
     constraints: Option<&Location>,
     statistics: Option<&Location>,
     clients: &AwsClients,
 ) -> Result<DataQualityBaseline, MonitorError> {
-    let constraints = match constraints {
-        Some(l) => Some(
-            read_file(
-                "baseline_constraints",
-                l,
-                "data-quality constraints",
-                |c: &Constraints| c.version,
-                clients,
-            )
-            .await?,
-        ),
-        None => None,
-    };
-    let statistics = match statistics {
-        Some(l) => Some(
-            read_file(
-                "baseline_statistics",
-                l,
-                "data-quality statistics",
-                |s: &Statistics| s.version,
-                clients,
-            )
-            .await?,
-        ),
-        None => None,
-    };
     Ok(DataQualityBaseline {
-        constraints,
-        statistics,
+        constraints: read_optional(
+            "baseline_constraints",
+            constraints,
+            "data-quality constraints",
+            |c: &Constraints| c.version,
+            clients,
+        )
+        .await?,
+        statistics: read_optional(
+            "baseline_statistics",
+            statistics,
+            "data-quality statistics",
+            |s: &Statistics| s.version,
+            clients,
+        )
+        .await?,
     })
 }
 

@@ -5,7 +5,7 @@
 //! writes it), for any caller.
 
 use super::MonitorError;
-use super::data_quality::read_file;
+use super::data_quality::read_optional;
 use super::write::{WriteError, Written, write_file, write_violations};
 use crate::aws::AwsClients;
 use crate::config::Location;
@@ -36,35 +36,23 @@ pub async fn read_baseline(
     statistics: Option<&Location>,
     clients: &AwsClients,
 ) -> Result<ModelQualityBaseline, MonitorError> {
-    let constraints = match constraints {
-        Some(l) => Some(
-            read_file(
-                "baseline_constraints",
-                l,
-                "model-quality constraints",
-                |c: &ModelQualityConstraints| c.version,
-                clients,
-            )
-            .await?,
-        ),
-        None => None,
-    };
-    let statistics = match statistics {
-        Some(l) => Some(
-            read_file(
-                "baseline_statistics",
-                l,
-                "model-quality statistics",
-                |s: &ModelQualityStatistics| s.version,
-                clients,
-            )
-            .await?,
-        ),
-        None => None,
-    };
     Ok(ModelQualityBaseline {
-        constraints,
-        statistics,
+        constraints: read_optional(
+            "baseline_constraints",
+            constraints,
+            "model-quality constraints",
+            |c: &ModelQualityConstraints| c.version,
+            clients,
+        )
+        .await?,
+        statistics: read_optional(
+            "baseline_statistics",
+            statistics,
+            "model-quality statistics",
+            |s: &ModelQualityStatistics| s.version,
+            clients,
+        )
+        .await?,
     })
 }
 
