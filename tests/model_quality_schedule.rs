@@ -427,3 +427,43 @@ fn on_s3_the_metrics_are_sagemakers_model_metrics() {
     assert_eq!(points.len(), 1, "{got:?}");
     assert!((points[0].maximum().unwrap() - mae).abs() < 1e-12);
 }
+
+#[test]
+fn a_multi_record_event_is_merged_whole_and_a_repeated_line_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("capture/ep/AllTraffic/2024/01/19/11");
+    std::fs::create_dir_all(&dir).unwrap();
+    let multi = common::csv_capture_line(
+        "m",
+        "2024-01-19T11:00:00Z",
+        "1,2\n3,4\n5,6",
+        "0.9\n0.2\n0.7",
+    );
+    let single = common::csv_capture_line("s", "2024-01-19T11:00:01Z", "1,2", "0.4");
+    // The single record's line written twice, in two objects.
+    std::fs::write(dir.join("a.jsonl"), format!("{multi}\n{single}\n")).unwrap();
+    std::fs::write(dir.join("b.jsonl"), format!("{single}\n")).unwrap();
+    let truth = tmp.path().join("truth/2024/01/19/11");
+    std::fs::create_dir_all(&truth).unwrap();
+    let label = |id: &str, data: &str| {
+        json!({"groundTruthData": {"data": data, "encoding": "CSV"}, "eventMetadata": {"eventId": id}, "eventVersion": "0"}).to_string()
+    };
+    std::fs::write(
+        truth.join("t.jsonl"),
+        format!("{}\n{}\n", label("m", "1\n0\n0"), label("s", "1")),
+    )
+    .unwrap();
+    write_schedule(tmp.path(), "BinaryClassification", "");
+    let (code, record) = run(tmp.path());
+    assert_eq!(code, 0, "{record}");
+    assert_eq!(record["counts"]["records_merged"], 4, "{record}");
+    assert_eq!(record["counts"]["unmatched_captures"], 1, "{record}");
+    let m = statistics(tmp.path())
+        .binary_classification_metrics
+        .unwrap();
+    // m: (1, 0.9→1) tp, (0, 0.2→0) tn, (0, 0.7→1) fp; s: (1, 0.4→0) fn.
+    assert_eq!(m.confusion_matrix["1"]["1"], 1);
+    assert_eq!(m.confusion_matrix["0"]["0"], 1);
+    assert_eq!(m.confusion_matrix["0"]["1"], 1);
+    assert_eq!(m.confusion_matrix["1"]["0"], 1);
+}

@@ -8,7 +8,7 @@
 //! fit the problem type fails the window, naming the record: a metric over the labels that
 //! did fit would be silently wrong.
 
-use std::collections::HashSet;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -28,7 +28,7 @@ use crate::capture::read::{
 use crate::capture::truth::{TruthIndex, id_hash};
 use crate::config::{Location, Monitor, Schedule};
 use crate::model_quality::estimate::{CalibrationState, EstimateState};
-use crate::model_quality::observation::{Observation, label_of_score, observe};
+use crate::model_quality::observation::{Observation, binary, label_of_score, observe};
 use crate::model_quality::state::QualityState;
 use crate::monitor::model_quality::{
     ModelQualityBaseline, WindowQuality, monitor_model_quality, read_baseline, write_model_quality,
@@ -83,7 +83,15 @@ fn decoder(schedule: &Schedule) -> Result<Decoder, ExecutionError> {
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 struct ObjectQuality {
     key: String,
-    merged: Vec<(u32, Observation)>,
+    /// The labelled records in order, and per event the ground-truth entry it claims with how
+    /// many of those records are its (a multi-record event claims its id once).
+    merged: Vec<Observation>,
+    claims: Vec<(u32, u32)>,
+    /// For count-based problem types (classification), `merged` already reduced on the
+    /// parsing thread: the coordinator merges it whole unless one of the object's ids was
+    /// claimed by an earlier record. Regression sums are floats and stay per record, so a
+    /// window's sums are added in one order whatever the split.
+    partial: Option<Partial>,
     estimate: Option<EstimateState>,
     records: u64,
     /// Records with no ground truth (or an event whose label count is not its record count).
@@ -93,6 +101,33 @@ struct ObjectQuality {
     bad: Option<String>,
 }
 
+/// Labelled records reduced: their metrics' state, the estimate over them and the
+/// calibration test's counts.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Partial {
+    measured: QualityState,
+    estimate: EstimateState,
+    calibration: CalibrationState,
+}
+
+impl Partial {
+    fn new(problem: ProblemType) -> Self {
+        Self {
+            measured: QualityState::new(problem),
+            estimate: EstimateState::default(),
+            calibration: CalibrationState::default(),
+        }
+    }
+
+    fn add(&mut self, obs: &Observation) {
+        self.measured.add(obs);
+        if let Observation::Binary(actual, predicted, Some(score)) = *obs {
+            self.estimate.add(score, predicted);
+            self.calibration.add(actual, score);
+        }
+    }
+}
+
 /// What every object's fold reads.
 struct Context {
     truth: Arc<TruthIndex>,
@@ -100,13 +135,14 @@ struct Context {
     threshold: f64,
 }
 
-fn text(c: &Cell) -> Option<String> {
+/// A cell's text, borrowed when it is text.
+fn text(c: &Cell) -> Option<Cow<'_, str>> {
     match c {
         Cell::Null => None,
-        Cell::Text(t) => Some(t.to_string()),
-        Cell::Bool(b) => Some(if *b { "1" } else { "0" }.to_string()),
-        Cell::Int(i) => Some(i.to_string()),
-        Cell::Float(x) => Some(serde_json::Value::from(*x).to_string()),
+        Cell::Text(t) => Some(Cow::Borrowed(t.as_str())),
+        Cell::Bool(b) => Some(Cow::Borrowed(if *b { "1" } else { "0" })),
+        Cell::Int(i) => Some(Cow::Owned(i.to_string())),
+        Cell::Float(x) => Some(Cow::Owned(serde_json::Value::from(*x).to_string())),
     }
 }
 
@@ -122,11 +158,17 @@ fn score_of(c: &Cell) -> Option<f64> {
 impl Context {
     /// The predicted label's text of a record: the response's label, else (binary) its score
     /// above the threshold, else (regression) the score itself.
-    fn predicted(&self, label: Option<String>, score: Option<f64>) -> Option<String> {
+    fn predicted<'a>(
+        &self,
+        label: Option<Cow<'a, str>>,
+        score: Option<f64>,
+    ) -> Option<Cow<'a, str>> {
         label.or_else(|| {
             score.map(|s| match self.problem {
-                ProblemType::BinaryClassification => label_of_score(s, self.threshold).into(),
-                _ => serde_json::Value::from(s).to_string(),
+                ProblemType::BinaryClassification => {
+                    Cow::Borrowed(label_of_score(s, self.threshold))
+                }
+                _ => Cow::Owned(serde_json::Value::from(s).to_string()),
             })
         })
     }
@@ -141,19 +183,21 @@ impl Context {
             }
             None => None,
         };
+        let before = o.merged.len();
         for (i, (row, _)) in e.records.iter().enumerate() {
             o.records += 1;
             let score = row.get(1).and_then(score_of);
             let predicted = self.predicted(row.first().and_then(text), score);
-            if self.problem == ProblemType::BinaryClassification
-                && let (Some(s), Some(p)) = (score, predicted.as_deref())
-            {
-                let positive = crate::model_quality::observation::binary(p, "").unwrap_or(false);
-                o.estimate
-                    .get_or_insert_with(Default::default)
-                    .add(s, positive);
-            }
-            let Some(labels) = labels else {
+            let truth = labels.map(|l| (l.seq, l.get(i)));
+            let Some((_, Some(truth))) = truth.as_ref().map(|(seq, c)| (*seq, text(c))) else {
+                if self.problem == ProblemType::BinaryClassification
+                    && let (Some(s), Some(p)) = (score, predicted.as_deref())
+                {
+                    let positive = binary(p, "").unwrap_or(false);
+                    o.estimate
+                        .get_or_insert_with(Default::default)
+                        .add(s, positive);
+                }
                 o.unlabelled += 1;
                 continue;
             };
@@ -167,12 +211,24 @@ impl Context {
                 });
                 continue;
             };
-            let Some(truth) = text(&labels.get(i)) else {
-                o.unlabelled += 1;
-                continue;
-            };
             match observe(self.problem, &truth, predicted, score) {
-                Ok(obs) => o.merged.push((labels.seq, obs)),
+                Ok(obs) => {
+                    if let (
+                        Observation::Binary(_, positive, Some(s)),
+                        ProblemType::BinaryClassification,
+                    ) = (&obs, self.problem)
+                    {
+                        o.estimate
+                            .get_or_insert_with(Default::default)
+                            .add(*s, *positive);
+                    }
+                    if self.problem != ProblemType::Regression {
+                        o.partial
+                            .get_or_insert_with(|| Partial::new(self.problem))
+                            .add(&obs);
+                    }
+                    o.merged.push(obs);
+                }
                 Err(reason) => {
                     o.bad.get_or_insert_with(|| {
                         format!(
@@ -183,6 +239,12 @@ impl Context {
                     });
                 }
             }
+        }
+        if let Some(l) = labels
+            && o.merged.len() > before
+        {
+            let n = u32::try_from(o.merged.len() - before).unwrap_or(u32::MAX);
+            o.claims.push((l.seq, n));
         }
     }
 }
@@ -257,10 +319,46 @@ pub(super) async fn run_worker(
     .await
 }
 
+/// The ground-truth entries claimed so far (entries are numbered densely from 0).
+#[derive(Default)]
+struct Claimed {
+    bits: Vec<u64>,
+    count: usize,
+}
+
+impl Claimed {
+    fn contains(&self, seq: u32) -> bool {
+        let (w, b) = (seq as usize / 64, seq % 64);
+        self.bits.get(w).is_some_and(|x| x >> b & 1 == 1)
+    }
+
+    fn remove(&mut self, seq: u32) {
+        let (w, b) = (seq as usize / 64, seq % 64);
+        if let Some(x) = self.bits.get_mut(w)
+            && *x >> b & 1 == 1
+        {
+            *x &= !(1 << b);
+            self.count -= 1;
+        }
+    }
+
+    /// Claims `seq`; false when it was claimed already.
+    fn insert(&mut self, seq: u32) -> bool {
+        let (w, b) = (seq as usize / 64, seq % 64);
+        if w >= self.bits.len() {
+            self.bits.resize(w + 1, 0);
+        }
+        let was = self.bits[w] >> b & 1 == 1;
+        self.bits[w] |= 1 << b;
+        self.count += usize::from(!was);
+        !was
+    }
+}
+
 /// The window's records merged, in listing order.
 #[derive(Default)]
 struct Merge {
-    claimed: HashSet<u32>,
+    claimed: Claimed,
     measured: Option<QualityState>,
     estimate_all: Option<EstimateState>,
     estimate_labelled: Option<EstimateState>,
@@ -279,26 +377,53 @@ impl Merge {
         if self.bad.is_none() {
             self.bad = o.bad;
         }
-        if let Some(e) = o.estimate {
+        if let Some(e) = &o.estimate {
             self.estimate_all
                 .get_or_insert_with(Default::default)
-                .merge(&e);
+                .merge(e);
         }
         let measured = self
             .measured
             .get_or_insert_with(|| QualityState::new(problem));
-        for (seq, obs) in o.merged {
-            if !self.claimed.insert(seq) {
-                // An id's labels went to an earlier record.
-                self.unlabelled += 1;
-                continue;
-            }
-            measured.add(&obs);
-            if let Observation::Binary(actual, predicted, Some(score)) = obs {
+        // The object's records reduced already, unless an id of theirs was claimed before
+        // (or by an earlier record of the same object: then its claims are undone and its
+        // records taken one by one).
+        if let Some(p) = &o.partial
+            && o.claims.iter().all(|(seq, _)| !self.claimed.contains(*seq))
+        {
+            let taken = o
+                .claims
+                .iter()
+                .take_while(|(seq, _)| self.claimed.insert(*seq))
+                .count();
+            if taken == o.claims.len() {
+                measured.merge(&p.measured);
                 self.estimate_labelled
                     .get_or_insert_with(Default::default)
-                    .add(score, predicted);
-                self.calibration.add(actual, score);
+                    .merge(&p.estimate);
+                self.calibration.merge(&p.calibration);
+                return;
+            }
+            for (seq, _) in &o.claims[..taken] {
+                self.claimed.remove(*seq);
+            }
+        }
+        let mut records = o.merged.into_iter();
+        for (seq, n) in o.claims {
+            let event = records.by_ref().take(n as usize);
+            if !self.claimed.insert(seq) {
+                // The id's labels went to an earlier event.
+                self.unlabelled += event.count() as u64;
+                continue;
+            }
+            for obs in event {
+                measured.add(&obs);
+                if let Observation::Binary(actual, predicted, Some(score)) = obs {
+                    self.estimate_labelled
+                        .get_or_insert_with(Default::default)
+                        .add(score, predicted);
+                    self.calibration.add(actual, score);
+                }
             }
         }
     }
@@ -369,7 +494,7 @@ pub(super) async fn analyse(
     trace.counts.records_merged = usize::try_from(merged).unwrap_or(usize::MAX);
     trace.counts.rows_analysed = trace.counts.records_merged;
     trace.counts.unmatched_captures = usize::try_from(merge.unlabelled).unwrap_or(usize::MAX);
-    trace.counts.unmatched_labels = truth_records.saturating_sub(merge.claimed.len());
+    trace.counts.unmatched_labels = truth_records.saturating_sub(merge.claimed.count);
     if duplicates > 0 {
         trace.warn(format!(
             "{duplicates} ground-truth ids appear more than once; the latest file's labels were used"
