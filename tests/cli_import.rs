@@ -466,3 +466,79 @@ fn a_data_quality_schedule_imports_with_its_baseline_files() {
     assert_eq!(v.code, 0, "{}\n{}", v.stdout, v.stderr);
     assert!(v.stdout.contains("census-dq  data_quality"), "{}", v.stdout);
 }
+
+/// `ModelQualityJobDefinition` (the API's shape, as `ModelQualityMonitor` creates it):
+/// `ProblemType` in the app specification, the ground truth and the attributes in the job
+/// input, the constraints in the baseline config: imported as `type: model_quality`, validated.
+#[test]
+fn a_model_quality_schedule_imports_with_its_problem_type_and_ground_truth() {
+    let tmp = tempfile::tempdir().unwrap();
+    let from = describe_dir(tmp.path(), "talk-bucket");
+    std::fs::write(
+        from.join("mq.json"),
+        json!({"MonitoringScheduleArn": "arn:aws:sagemaker:us-east-1:1:monitoring-schedule/census-mq",
+               "MonitoringScheduleName": "census-mq", "MonitoringType": "ModelQuality",
+               "MonitoringScheduleStatus": "Scheduled", "EndpointName": "census-xgb",
+               "MonitoringScheduleConfig": {"MonitoringJobDefinitionName": "mq-def", "MonitoringType": "ModelQuality",
+                                            "ScheduleConfig": {"ScheduleExpression": "cron(0 * ? * * *)"}}})
+        .to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        from.join("mq-def.json"),
+        json!({"JobDefinitionArn": "arn:aws:sagemaker:us-east-1:1:model-quality-job-definition/mq-def",
+               "JobDefinitionName": "mq-def",
+               "ModelQualityBaselineConfig": {
+                   "ConstraintsResource": {"S3Uri": "s3://talk-bucket/mq/baseline/constraints.json"}},
+               "ModelQualityAppSpecification": {
+                   "ImageUri": "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer",
+                   "ProblemType": "BinaryClassification",
+                   "Environment": {"publish_cloudwatch_metrics": "Enabled"}},
+               "ModelQualityJobInput": {
+                   "EndpointInput": {"EndpointName": "census-xgb",
+                       "LocalPath": "/opt/ml/processing/input/endpoint", "S3InputMode": "File",
+                       "S3DataDistributionType": "FullyReplicated",
+                       "InferenceAttribute": "0", "ProbabilityAttribute": "1",
+                       "ProbabilityThresholdAttribute": 0.6,
+                       "StartTimeOffset": "-PT2H", "EndTimeOffset": "-PT1H"},
+                   "GroundTruthS3Input": {"S3Uri": "s3://talk-bucket/mq/ground-truth"}},
+               "ModelQualityJobOutputConfig": {"MonitoringOutputs": [{"S3Output": {
+                   "S3Uri": "s3://talk-bucket/mq/reports", "LocalPath": "/opt/ml/processing/output",
+                   "S3UploadMode": "EndOfJob"}}]},
+               "JobResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 20}},
+               "RoleArn": "arn:aws:iam::1:role/sm", "StoppingCondition": {"MaxRuntimeInSeconds": 1800}})
+        .to_string(),
+    )
+    .unwrap();
+    let out = tmp.path().join("s.yaml");
+    let r = import(
+        &from,
+        &out,
+        &["--shadow-endpoint", "census-xgb=census-xgb-shadow"],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let all = schedules(&out);
+    let mq = all
+        .iter()
+        .find(|s| s["name"] == "census-mq")
+        .unwrap_or_else(|| panic!("{all:?}"));
+    assert_eq!(mq["type"], "model_quality");
+    assert_eq!(mq["problem_type"], "BinaryClassification");
+    assert_eq!(mq["ground_truth"], "s3://talk-bucket/mq/ground-truth");
+    assert_eq!(
+        mq["baseline_constraints"],
+        "s3://talk-bucket/mq/baseline/constraints.json"
+    );
+    assert_eq!(mq["inference_attribute"], "0");
+    assert_eq!(mq["probability_attribute"], "1");
+    assert_eq!(mq["probability_threshold_attribute"], 0.6);
+    assert_eq!(mq["start_time_offset"], "-PT2H");
+    assert!(mq.get("analysis_config").is_none());
+    let v = driftwatch(&["validate", "--config", out.to_str().unwrap()]);
+    assert_eq!(v.code, 0, "{}\n{}", v.stdout, v.stderr);
+    assert!(
+        v.stdout.contains("census-mq  model_quality"),
+        "{}",
+        v.stdout
+    );
+}

@@ -63,6 +63,7 @@ pub enum JobKind {
     ModelBias,
     ModelExplainability,
     DataQuality,
+    ModelQuality,
 }
 
 impl JobKind {
@@ -72,6 +73,7 @@ impl JobKind {
             Self::ModelBias => "ModelBias",
             Self::ModelExplainability => "ModelExplainability",
             Self::DataQuality => "DataQuality",
+            Self::ModelQuality => "ModelQuality",
         }
     }
 
@@ -102,6 +104,8 @@ pub struct AppSpecification {
     pub config_uri: Option<String>,
     #[serde(default)]
     pub environment: BTreeMap<String, String>,
+    /// Model quality's `ProblemType`.
+    pub problem_type: Option<String>,
     /// Data quality's user scripts.
     pub record_preprocessor_source_uri: Option<String>,
     pub post_analytics_processor_source_uri: Option<String>,
@@ -248,6 +252,7 @@ impl Described {
                 JobKind::ModelBias,
                 JobKind::ModelExplainability,
                 JobKind::DataQuality,
+                JobKind::ModelQuality,
             ]
             .into_iter()
             .find(|k| has(&format!("{}JobInput", k.prefix())))

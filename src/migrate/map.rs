@@ -104,14 +104,10 @@ fn entry(s: &MonitoringSchedule, d: &Described, opts: &Options) -> Result<Entry,
         "DataQuality" => JobKind::DataQuality,
         // SageMaker's own inline definitions are data-quality ones (DefaultModelMonitor).
         "" if config.monitoring_job_definition.is_some() => JobKind::DataQuality,
-        "ModelQuality" => {
-            return Err(
-                "MonitoringType ModelQuality: driftwatch has no model-quality monitor yet".into(),
-            );
-        }
+        "ModelQuality" => JobKind::ModelQuality,
         other => {
             return Err(format!(
-                "MonitoringType {other:?} is not ModelBias, ModelExplainability or DataQuality"
+                "MonitoringType {other:?} is not ModelBias, ModelExplainability, DataQuality or ModelQuality"
             ));
         }
     };
@@ -129,6 +125,7 @@ fn entry(s: &MonitoringSchedule, d: &Described, opts: &Options) -> Result<Entry,
                 JobKind::ModelBias => "describe-model-bias-job-definition",
                 JobKind::ModelExplainability => "describe-model-explainability-job-definition",
                 JobKind::DataQuality => "describe-data-quality-job-definition",
+                JobKind::ModelQuality => "describe-model-quality-job-definition",
             };
             let def = d
                 .definitions
@@ -180,7 +177,7 @@ fn entry(s: &MonitoringSchedule, d: &Described, opts: &Options) -> Result<Entry,
         .ok_or("its ScheduleConfig has no ScheduleExpression")?;
     let app = def.app.as_ref();
     let analysis = match kind {
-        JobKind::DataQuality => None,
+        JobKind::DataQuality | JobKind::ModelQuality => None,
         _ => Some(app.and_then(|a| a.config_uri.clone()).ok_or_else(|| {
             format!(
                 "{def_name}: {}AppSpecification has no ConfigUri (the analysis config)",
@@ -203,6 +200,7 @@ fn entry(s: &MonitoringSchedule, d: &Described, opts: &Options) -> Result<Entry,
                     JobKind::ModelBias => "model_bias",
                     JobKind::ModelExplainability => "model_explainability",
                     JobKind::DataQuality => "data_quality",
+                    JobKind::ModelQuality => "model_quality",
                 }
                 .into(),
             ),
@@ -214,9 +212,18 @@ fn entry(s: &MonitoringSchedule, d: &Described, opts: &Options) -> Result<Entry,
         ("cadence", Scalar::Str(cadence)),
         ("data_capture", Scalar::Str(capture)),
     ];
-    if kind == JobKind::ModelBias {
+    if kind == JobKind::ModelQuality {
+        let problem = app.and_then(|a| a.problem_type.clone()).ok_or_else(|| {
+            format!("{def_name}: ModelQualityAppSpecification has no ProblemType")
+        })?;
+        f.push(("problem_type", Scalar::Str(problem)));
+    }
+    if matches!(kind, JobKind::ModelBias | JobKind::ModelQuality) {
         let gt = def.ground_truth.clone().ok_or_else(|| {
-            format!("{def_name}: ModelBiasJobInput has no GroundTruthS3Input.S3Uri")
+            format!(
+                "{def_name}: {}JobInput has no GroundTruthS3Input.S3Uri",
+                kind.monitoring_type()
+            )
         })?;
         f.push(("ground_truth", Scalar::Str(gt)));
     }
@@ -224,7 +231,17 @@ fn entry(s: &MonitoringSchedule, d: &Described, opts: &Options) -> Result<Entry,
     if let Some(analysis) = analysis {
         f.push(("analysis_config", Scalar::Str(analysis)));
     }
-    if kind == JobKind::DataQuality {
+    if kind == JobKind::ModelQuality {
+        // The baselining job writes constraints.json beside statistics.json, as data
+        // quality's does.
+        let (constraints, statistics) = data_quality_baseline(def, d, &mut unmapped);
+        if let Some(c) = constraints {
+            f.push(("baseline_constraints", Scalar::Str(c)));
+        }
+        if let Some(st) = statistics {
+            f.push(("baseline_statistics", Scalar::Str(st)));
+        }
+    } else if kind == JobKind::DataQuality {
         let (constraints, statistics) = data_quality_baseline(def, d, &mut unmapped);
         if let Some(c) = constraints {
             f.push(("baseline_constraints", Scalar::Str(c)));
