@@ -716,29 +716,13 @@ pub async fn read_ground_truth<S: ObjectStore + Clone + Send + Sync + 'static>(
         let t = |o: &ObjectMeta| o.last_modified.unwrap_or(SystemTime::UNIX_EPOCH);
         t(a).cmp(&t(b)).then_with(|| a.key.cmp(&b.key))
     });
-    let parse = Arc::new(move |key: &str, bytes: Result<&[u8], String>| {
-        let mut malformed = Malformed::default();
-        let bytes = match bytes {
-            Ok(b) => b,
-            Err(reason) => {
-                malformed.add_object(key, &reason);
-                return (FileTruth::default(), malformed);
-            }
-        };
-        let mut file = FileTruth::default();
-        each_ground_truth(
-            bytes,
-            label.as_deref(),
-            |r| {
-                file.ids.push((id_hash(&r.event_id), r.labels.len()));
-                file.labels.extend(r.labels.into_iter().map(Cell::from));
-            },
-            |b| match b.line {
-                Some(line) => malformed.add(key, line, &b.reason),
-                None => malformed.add_object(key, &b.reason),
-            },
-        );
-        (file, malformed)
+    let parse = Arc::new(move |key: &str, bytes: Result<&[u8], String>| match bytes {
+        Ok(b) => parse_truth_object(key, b, label.as_deref()),
+        Err(reason) => {
+            let mut malformed = Malformed::default();
+            malformed.add_object(key, &reason);
+            (FileTruth::default(), malformed)
+        }
     });
     let mut out = GroundTruthRead {
         files: files.len(),
@@ -779,10 +763,99 @@ pub async fn read_ground_truth<S: ObjectStore + Clone + Send + Sync + 'static>(
     Ok(out)
 }
 
+/// A ground-truth object this large is parsed in line-aligned pieces on every core: one
+/// object is often a whole hour's labels, and parsing it alone would leave the other cores
+/// idle while the window waits.
+const TRUTH_PIECE_BYTES: usize = 8 * 1024 * 1024;
+
+/// One ground-truth object's records and malformed lines, in line order.
+fn parse_truth_object(key: &str, bytes: &[u8], label: Option<&JsonPath>) -> (FileTruth, Malformed) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let is_array = bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'[');
+    if cores < 2 || bytes.len() < TRUTH_PIECE_BYTES || is_array {
+        return parse_truth_piece(key, bytes, 0, label);
+    }
+    parse_truth_pieces(key, bytes, label, cores)
+}
+
+/// [`parse_truth_object`] in `cores` line-aligned pieces, each on its own thread.
+fn parse_truth_pieces(
+    key: &str,
+    bytes: &[u8],
+    label: Option<&JsonPath>,
+    cores: usize,
+) -> (FileTruth, Malformed) {
+    // Pieces end after a newline; each knows how many lines come before it.
+    let mut pieces = Vec::with_capacity(cores);
+    let (mut start, mut lines_before) = (0, 0);
+    for k in 1..=cores {
+        let target = bytes.len() * k / cores;
+        let end = if k == cores {
+            bytes.len()
+        } else {
+            match memchr::memchr(b'\n', &bytes[target.max(start)..]) {
+                Some(i) => target.max(start) + i + 1,
+                None => bytes.len(),
+            }
+        };
+        if end > start {
+            pieces.push((start, end, lines_before));
+            lines_before += memchr::memchr_iter(b'\n', &bytes[start..end]).count();
+            start = end;
+        }
+    }
+    let parsed: Vec<(FileTruth, Malformed)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pieces
+            .iter()
+            .map(|&(a, b, before)| {
+                scope.spawn(move || parse_truth_piece(key, &bytes[a..b], before, label))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut out = (FileTruth::default(), Malformed::default());
+    for (file, malformed) in parsed {
+        out.0.ids.extend(file.ids);
+        out.0.labels.extend(file.labels);
+        out.1.extend(malformed);
+    }
+    out
+}
+
+/// Parses a line-aligned piece of a ground-truth object (`lines_before` lines precede it).
+fn parse_truth_piece(
+    key: &str,
+    bytes: &[u8],
+    lines_before: usize,
+    label: Option<&JsonPath>,
+) -> (FileTruth, Malformed) {
+    let mut malformed = Malformed::default();
+    let mut file = FileTruth::default();
+    each_ground_truth(
+        bytes,
+        label,
+        |r| {
+            file.ids.push((id_hash(&r.event_id), r.labels.len()));
+            file.labels.extend(r.labels.into_iter().map(Cell::from));
+        },
+        |b| match b.line {
+            Some(line) => malformed.add(key, lines_before + line, &b.reason),
+            None => malformed.add_object(key, &b.reason),
+        },
+    );
+    (file, malformed)
+}
+
 /// One ground-truth file compacted as it is parsed: an id and its label count per record,
 /// the labels of all its records in one list (the index keeps ~40 bytes an id, a parsed record
 /// is ~150, and a box per record would be a million allocations freed on the index's thread).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 struct FileTruth {
     ids: Vec<(IdHash, usize)>,
     labels: Vec<Cell>,
@@ -924,6 +997,31 @@ where
 mod tests {
     use super::*;
     use crate::sagemaker::time::parse_utc;
+
+    #[test]
+    fn a_ground_truth_object_parsed_in_pieces_is_the_object_parsed_whole() {
+        let mut text = String::new();
+        for i in 0..200 {
+            match i {
+                37 => text.push_str("not json\n"),
+                90 => text.push_str("\n   \n"),
+                150 => text.push_str("{\"groundTruthData\": {\"data\": \"1\"}}\n"),
+                _ => text.push_str(&format!(
+                    "{{\"groundTruthData\": {{\"data\": \"{}\", \"encoding\": \"CSV\"}}, \"eventMetadata\": {{\"eventId\": \"e{i}\"}}, \"eventVersion\": \"0\"}}\n",
+                    i % 2
+                )),
+            }
+        }
+        let whole = parse_truth_piece("k", text.as_bytes(), 0, None);
+        assert_eq!(whole.1.count, 2, "{:?}", whole.1);
+        for pieces in [2, 3, 7] {
+            assert_eq!(
+                parse_truth_pieces("k", text.as_bytes(), None, pieces),
+                whole,
+                "{pieces} pieces"
+            );
+        }
+    }
 
     #[test]
     fn hour_folders_cover_partial_hours() {

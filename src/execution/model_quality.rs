@@ -30,6 +30,7 @@ use crate::config::{Location, Monitor, Schedule};
 use crate::model_quality::estimate::{CalibrationState, EstimateState};
 use crate::model_quality::observation::{Observation, binary, label_of_score, observe};
 use crate::model_quality::state::QualityState;
+use crate::model_quality::tally::BinaryTally;
 use crate::monitor::model_quality::{
     ModelQualityBaseline, WindowQuality, monitor_model_quality, read_baseline, write_model_quality,
 };
@@ -87,12 +88,13 @@ struct ObjectQuality {
     /// many of those records are its (a multi-record event claims its id once).
     merged: Vec<Observation>,
     claims: Vec<(u32, u32)>,
-    /// For count-based problem types (classification), `merged` already reduced on the
-    /// parsing thread: the coordinator merges it whole unless one of the object's ids was
-    /// claimed by an earlier record. Regression sums are floats and stay per record, so a
-    /// window's sums are added in one order whatever the split.
-    partial: Option<Partial>,
-    estimate: Option<EstimateState>,
+    /// For classification, `merged` already reduced on the parsing thread: the coordinator
+    /// merges it whole unless one of the object's ids was claimed by an earlier record.
+    /// Regression sums are floats and stay per record, so a window's sums are added in one
+    /// order whatever the split.
+    reduced: Option<Reduced>,
+    /// Binary classification: the scored records without a label (for the estimate).
+    unlabelled_scores: Option<BinaryTally>,
     records: u64,
     /// Records with no ground truth (or an event whose label count is not its record count).
     unlabelled: u64,
@@ -101,29 +103,21 @@ struct ObjectQuality {
     bad: Option<String>,
 }
 
-/// Labelled records reduced: their metrics' state, the estimate over them and the
-/// calibration test's counts.
+/// Labelled records reduced.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
-struct Partial {
-    measured: QualityState,
-    estimate: EstimateState,
-    calibration: CalibrationState,
+enum Reduced {
+    Binary(BinaryTally),
+    Multiclass(QualityState),
 }
 
-impl Partial {
-    fn new(problem: ProblemType) -> Self {
-        Self {
-            measured: QualityState::new(problem),
-            estimate: EstimateState::default(),
-            calibration: CalibrationState::default(),
-        }
-    }
-
+impl Reduced {
     fn add(&mut self, obs: &Observation) {
-        self.measured.add(obs);
-        if let Observation::Binary(actual, predicted, Some(score)) = *obs {
-            self.estimate.add(score, predicted);
-            self.calibration.add(actual, score);
+        match (self, obs) {
+            (Self::Binary(t), Observation::Binary(actual, predicted, score)) => {
+                t.add_labelled(*actual, *predicted, *score)
+            }
+            (Self::Multiclass(s), o) => s.add(o),
+            _ => {}
         }
     }
 }
@@ -194,9 +188,9 @@ impl Context {
                     && let (Some(s), Some(p)) = (score, predicted.as_deref())
                 {
                     let positive = binary(p, "").unwrap_or(false);
-                    o.estimate
+                    o.unlabelled_scores
                         .get_or_insert_with(Default::default)
-                        .add(s, positive);
+                        .add_unlabelled(positive, s);
                 }
                 o.unlabelled += 1;
                 continue;
@@ -213,19 +207,20 @@ impl Context {
             };
             match observe(self.problem, &truth, predicted, score) {
                 Ok(obs) => {
-                    if let (
-                        Observation::Binary(_, positive, Some(s)),
-                        ProblemType::BinaryClassification,
-                    ) = (&obs, self.problem)
-                    {
-                        o.estimate
-                            .get_or_insert_with(Default::default)
-                            .add(*s, *positive);
-                    }
-                    if self.problem != ProblemType::Regression {
-                        o.partial
-                            .get_or_insert_with(|| Partial::new(self.problem))
-                            .add(&obs);
+                    let reduced = match self.problem {
+                        ProblemType::Regression => None,
+                        ProblemType::BinaryClassification => Some(
+                            o.reduced
+                                .get_or_insert_with(|| Reduced::Binary(BinaryTally::default())),
+                        ),
+                        ProblemType::MulticlassClassification => {
+                            Some(o.reduced.get_or_insert_with(|| {
+                                Reduced::Multiclass(QualityState::new(self.problem))
+                            }))
+                        }
+                    };
+                    if let Some(r) = reduced {
+                        r.add(&obs);
                     }
                     o.merged.push(obs);
                 }
@@ -359,10 +354,10 @@ impl Claimed {
 #[derive(Default)]
 struct Merge {
     claimed: Claimed,
+    /// Regression and multiclass.
     measured: Option<QualityState>,
-    estimate_all: Option<EstimateState>,
-    estimate_labelled: Option<EstimateState>,
-    calibration: CalibrationState,
+    /// Binary classification.
+    tally: BinaryTally,
     captured: u64,
     unlabelled: u64,
     mismatched_events: u64,
@@ -377,10 +372,8 @@ impl Merge {
         if self.bad.is_none() {
             self.bad = o.bad;
         }
-        if let Some(e) = &o.estimate {
-            self.estimate_all
-                .get_or_insert_with(Default::default)
-                .merge(e);
+        if let Some(t) = &o.unlabelled_scores {
+            self.tally.merge(t);
         }
         let measured = self
             .measured
@@ -388,7 +381,7 @@ impl Merge {
         // The object's records reduced already, unless an id of theirs was claimed before
         // (or by an earlier record of the same object: then its claims are undone and its
         // records taken one by one).
-        if let Some(p) = &o.partial
+        if let Some(r) = &o.reduced
             && o.claims.iter().all(|(seq, _)| !self.claimed.contains(*seq))
         {
             let taken = o
@@ -397,11 +390,10 @@ impl Merge {
                 .take_while(|(seq, _)| self.claimed.insert(*seq))
                 .count();
             if taken == o.claims.len() {
-                measured.merge(&p.measured);
-                self.estimate_labelled
-                    .get_or_insert_with(Default::default)
-                    .merge(&p.estimate);
-                self.calibration.merge(&p.calibration);
+                match r {
+                    Reduced::Binary(t) => self.tally.merge(t),
+                    Reduced::Multiclass(s) => measured.merge(s),
+                }
                 return;
             }
             for (seq, _) in &o.claims[..taken] {
@@ -412,21 +404,52 @@ impl Merge {
         for (seq, n) in o.claims {
             let event = records.by_ref().take(n as usize);
             if !self.claimed.insert(seq) {
-                // The id's labels went to an earlier event.
-                self.unlabelled += event.count() as u64;
+                // The id's labels went to an earlier event: its records are unlabelled.
+                for obs in event {
+                    self.unlabelled += 1;
+                    if let Observation::Binary(_, predicted, Some(score)) = obs {
+                        self.tally.add_unlabelled(predicted, score);
+                    }
+                }
                 continue;
             }
             for obs in event {
-                measured.add(&obs);
-                if let Observation::Binary(actual, predicted, Some(score)) = obs {
-                    self.estimate_labelled
-                        .get_or_insert_with(Default::default)
-                        .add(score, predicted);
-                    self.calibration.add(actual, score);
+                match obs {
+                    Observation::Binary(actual, predicted, score) => {
+                        self.tally.add_labelled(actual, predicted, score)
+                    }
+                    other => measured.add(&other),
                 }
             }
         }
     }
+
+    /// The measured state, the estimates and the calibration counts.
+    fn finish(self, problem: ProblemType) -> WindowStates {
+        if problem != ProblemType::BinaryClassification {
+            return WindowStates {
+                measured: self.measured.unwrap_or_else(|| QualityState::new(problem)),
+                estimate_all: None,
+                estimate_labelled: None,
+                calibration: CalibrationState::default(),
+            };
+        }
+        let s = self.tally.into_states();
+        let scored = s.estimate_all.n + s.estimate_all.out_of_range > 0;
+        WindowStates {
+            measured: QualityState::Binary(s.measured),
+            estimate_all: scored.then_some(s.estimate_all),
+            estimate_labelled: (s.estimate_labelled.n > 0).then_some(s.estimate_labelled),
+            calibration: s.calibration,
+        }
+    }
+}
+
+struct WindowStates {
+    measured: QualityState,
+    estimate_all: Option<EstimateState>,
+    estimate_labelled: Option<EstimateState>,
+    calibration: CalibrationState,
 }
 
 /// Reads the window, merges it with the ground truth, measures, checks and writes its files.
@@ -486,34 +509,37 @@ pub(super) async fn analyse(
     if let Some(bad) = merge.bad.take() {
         return Err(ExecutionError::Input(bad));
     }
-    let measured = merge
-        .measured
-        .take()
-        .unwrap_or_else(|| QualityState::new(problem));
+    let (claimed, captured, unlabelled, mismatched_events) = (
+        merge.claimed.count,
+        merge.captured,
+        merge.unlabelled,
+        merge.mismatched_events,
+    );
+    let states = merge.finish(problem);
+    let measured = states.measured;
     let merged = measured.rows();
     trace.counts.records_merged = usize::try_from(merged).unwrap_or(usize::MAX);
     trace.counts.rows_analysed = trace.counts.records_merged;
-    trace.counts.unmatched_captures = usize::try_from(merge.unlabelled).unwrap_or(usize::MAX);
-    trace.counts.unmatched_labels = truth_records.saturating_sub(merge.claimed.count);
+    trace.counts.unmatched_captures = usize::try_from(unlabelled).unwrap_or(usize::MAX);
+    trace.counts.unmatched_labels = truth_records.saturating_sub(claimed);
     if duplicates > 0 {
         trace.warn(format!(
             "{duplicates} ground-truth ids appear more than once; the latest file's labels were used"
         ));
     }
-    if merge.mismatched_events > 0 {
+    if mismatched_events > 0 {
         trace.warn(format!(
-            "{} events have a different number of ground-truth labels than captured records; they were left out",
-            merge.mismatched_events
+            "{mismatched_events} events have a different number of ground-truth labels than captured records; they were left out"
         ));
     }
-    let estimable = merge.estimate_all.as_ref().is_some_and(|e| e.n > 0);
-    if merge.captured == 0 {
+    let estimable = states.estimate_all.as_ref().is_some_and(|e| e.n > 0);
+    if captured == 0 {
         return Err(no_capture(&read.prefix, window, trace));
     }
     if merged == 0 && !estimable {
         return Err(ExecutionError::NoData(format!(
             "nothing to merge: {} captured records in window [{}, {}) and {} ground-truth labels under {} (read up to {}) share no id, and the responses have no scores to estimate from",
-            merge.captured,
+            captured,
             format_utc(window.start),
             format_utc(window.end),
             truth_records,
@@ -525,11 +551,11 @@ pub(super) async fn analyse(
     let output = monitor_model_quality(
         WindowQuality {
             measured,
-            estimate_all: merge.estimate_all,
-            estimate_labelled: merge.estimate_labelled,
-            calibration: merge.calibration,
-            captured: merge.captured,
-            unlabelled: merge.unlabelled,
+            estimate_all: states.estimate_all,
+            estimate_labelled: states.estimate_labelled,
+            calibration: states.calibration,
+            captured,
+            unlabelled,
             start_time: format_utc(window.start),
             end_time: format_utc(window.end),
         },

@@ -66,6 +66,24 @@ impl BinaryState {
         }
     }
 
+    /// `n` rows alike.
+    pub fn add_count(&mut self, actual: bool, predicted: bool, score: Option<f64>, n: u64) {
+        match (actual, predicted) {
+            (true, true) => self.tp += n,
+            (false, true) => self.fp += n,
+            (false, false) => self.tn += n,
+            (true, false) => self.fn_ += n,
+        }
+        if let Some(s) = score {
+            let e = self.scores.entry(key(s)).or_default();
+            if actual {
+                e.0 += n;
+            } else {
+                e.1 += n;
+            }
+        }
+    }
+
     /// The state of confusion counts alone (no scores: no curves, no AUC).
     pub fn from_counts(tp: u64, fp: u64, tn: u64, fn_: u64) -> Self {
         Self {

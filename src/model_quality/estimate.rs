@@ -71,6 +71,21 @@ impl EstimateState {
         }
     }
 
+    /// `n` records alike.
+    pub fn add_count(&mut self, score: f64, predicted: bool, n: u64) {
+        if !(0.0..=1.0).contains(&score) {
+            self.out_of_range += n;
+            return;
+        }
+        self.n += n;
+        let e = self.scores.entry(key(score)).or_default();
+        if predicted {
+            e.0 += n;
+        } else {
+            e.1 += n;
+        }
+    }
+
     pub fn merge(&mut self, o: &Self) {
         self.n += o.n;
         self.out_of_range += o.out_of_range;
@@ -197,6 +212,20 @@ impl CalibrationState {
             e.0 += 1;
         } else {
             e.1 += 1;
+        }
+    }
+
+    /// `n` records alike.
+    pub fn add_count(&mut self, actual: bool, score: f64, n: u64) {
+        if !(0.0..=1.0).contains(&score) {
+            return;
+        }
+        self.n += n;
+        let e = self.scores.entry(key(score)).or_default();
+        if actual {
+            e.0 += n;
+        } else {
+            e.1 += n;
         }
     }
 

@@ -17,6 +17,7 @@ pub mod multiclass;
 pub mod observation;
 pub mod regression;
 pub mod state;
+pub mod tally;
 
 pub use crate::sagemaker::model_quality::ProblemType;
 
