@@ -467,3 +467,46 @@ fn a_multi_record_event_is_merged_whole_and_a_repeated_line_once() {
     assert_eq!(m.confusion_matrix["0"]["1"], 1);
     assert_eq!(m.confusion_matrix["1"]["0"], 1);
 }
+
+#[test]
+fn the_significant_check_raises_only_what_is_beyond_sampling_noise() {
+    let rows = binary_rows(600, 3, 1);
+    let mut verdicts = Vec::new();
+    for mode in ["", "    check: {mode: significant}\n"] {
+        let tmp = tempfile::tempdir().unwrap();
+        write_window(tmp.path(), &rows, 2);
+        // Thresholds just above the measured accuracy (a hair's breadth, noise) and far above
+        // the measured f1 (a real drop).
+        write_schedule(tmp.path(), "BinaryClassification", "");
+        let (_, first) = run(tmp.path());
+        assert_eq!(first["status"], "Completed", "{first}");
+        let s = statistics(tmp.path());
+        let m = s.binary_classification_metrics.unwrap();
+        std::fs::write(
+            tmp.path().join("constraints.json"),
+            format!(
+                r#"{{"version": 0.0, "binary_classification_constraints": {{"accuracy": {{"threshold": {}, "comparison_operator": "LessThanThreshold"}}, "f1": {{"threshold": {}, "comparison_operator": "LessThanThreshold"}}}}}}"#,
+                m.accuracy.value + 0.005,
+                m.f1.value + 0.3
+            ),
+        )
+        .unwrap();
+        write_schedule(
+            tmp.path(),
+            "BinaryClassification",
+            &format!("    baseline_constraints: constraints.json\n{mode}"),
+        );
+        let (_, record) = run(tmp.path());
+        assert_eq!(record["status"], "CompletedWithViolations", "{record}");
+        let block = statistics(tmp.path()).driftwatch.unwrap();
+        let violated: Vec<String> = block
+            .checks
+            .iter()
+            .filter(|c| c.violation)
+            .map(|c| c.metric_name.clone())
+            .collect();
+        verdicts.push(violated);
+    }
+    assert_eq!(verdicts[0], ["accuracy", "f1"], "SageMaker's rule: both");
+    assert_eq!(verdicts[1], ["f1"], "significant: only the real drop");
+}

@@ -265,3 +265,81 @@ fn a_data_quality_report_and_dashboard_render_offline() {
         renders(&browser, &dir.join(page), &profile, &must);
     }
 }
+
+/// A model-quality schedule over two windows: the first before its labels arrived (estimated
+/// only), the second measured and violating its constraint. The report shows the measured
+/// metrics, the confusion matrix and the estimate under its own heading; the dashboard charts
+/// each metric measured and estimated.
+#[test]
+fn a_model_quality_report_and_dashboard_render_offline() {
+    let Some(browser) = chromium() else { return };
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path();
+    let mut truth = String::new();
+    for hour in [10, 11] {
+        let folder = dir.join(format!("capture/ep/AllTraffic/2024/01/19/{hour}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        let lines: String = (0..400)
+            .map(|i| {
+                let score = f64::from(i % 100) / 100.0;
+                let id = format!("e{hour}-{i}");
+                if hour == 11 {
+                    let label = u8::from((i * 37) % 100 < i % 100);
+                    truth.push_str(&format!(
+                        "{{\"groundTruthData\": {{\"data\": \"{label}\", \"encoding\": \"CSV\"}}, \"eventMetadata\": {{\"eventId\": \"{id}\"}}, \"eventVersion\": \"0\"}}\n"
+                    ));
+                }
+                let at = format!("2024-01-19T{hour}:{:02}:00Z", i % 60);
+                common::csv_capture_line(&id, &at, "1,2", &score.to_string()) + "\n"
+            })
+            .collect();
+        std::fs::write(folder.join("part.jsonl"), lines).unwrap();
+    }
+    let t = dir.join("truth/2024/01/19/11");
+    std::fs::create_dir_all(&t).unwrap();
+    std::fs::write(t.join("labels.jsonl"), truth).unwrap();
+    std::fs::write(
+        dir.join("constraints.json"),
+        r#"{"version": 0.0, "binary_classification_constraints": {"accuracy": {"threshold": 0.95, "comparison_operator": "LessThanThreshold"}, "f1": {"threshold": 0.1, "comparison_operator": "LessThanThreshold"}}}"#,
+    )
+    .unwrap();
+    let config = dir.join("schedules.yaml");
+    std::fs::write(
+        &config,
+        "schedules:\n  - name: mq\n    type: model_quality\n    endpoint: ep\n    cadence: hourly\n    \
+         problem_type: BinaryClassification\n    data_capture: capture\n    ground_truth: truth\n    \
+         output: out\n    baseline_constraints: constraints.json\n",
+    )
+    .unwrap();
+    for at in ["2024-01-19T11:00:00Z", "2024-01-19T12:00:00Z"] {
+        let r = common::driftwatch(&common::run_args(&config, "mq", at));
+        assert!(r.code == 0 || r.code == 1, "{}\n{}", r.stdout, r.stderr);
+    }
+    let profile = dir.join("profile");
+    for (page, must) in [
+        (
+            "out/ep/mq/2024/01/19/12/report.html",
+            vec![
+                "Violations",
+                "Metric accuracy with",
+                "Confusion matrix",
+                "an estimate, not a measurement",
+            ],
+        ),
+        (
+            "out/ep/mq/2024/01/19/11/report.html",
+            vec!["Nothing measured", "an estimate, not a measurement"],
+        ),
+        (
+            "out/ep/mq/index.html",
+            vec![
+                "CompletedWithViolations",
+                "Model quality",
+                "data-metric=\"quality\"",
+                "estimated",
+            ],
+        ),
+    ] {
+        renders(&browser, &dir.join(page), &profile, &must);
+    }
+}

@@ -287,11 +287,22 @@ fn model_quality_charts(out: &mut String, h: &History) {
             names.push(n);
         }
     }
+    // The constrained metrics first (what alarms), then the estimated, then the rest.
+    let rank = |name: &str| {
+        let constrained = measured
+            .iter()
+            .any(|(i, n)| n == name && h.series[*i].baseline.get().is_some());
+        let estimate = estimated.iter().any(|(_, n)| n == name);
+        (!constrained, !estimate)
+    };
+    names.sort_by_key(|n| rank(n));
     for name in names {
         let m = measured.iter().find(|(_, n)| n == name).map(|(i, _)| *i);
         let e = estimated.iter().find(|(_, n)| n == name).map(|(i, _)| *i);
         let mut lines = Vec::new();
+        let mut legend_names = Vec::new();
         if let Some(i) = m {
+            legend_names.push((i, "measured".to_string()));
             let guide = h.series[i].baseline.get().map(|t| {
                 if crate::sagemaker::model_quality::is_error_metric(name) {
                     Guide::Allowed(0.0, t)
@@ -302,6 +313,7 @@ fn model_quality_charts(out: &mut String, h: &History) {
             lines.push(line(h, i, "measured", guide));
         }
         if let Some(i) = e {
+            legend_names.push((i, "estimated from scores (no labels)".to_string()));
             lines.push(line(h, i, "estimated (no labels)", None));
         }
         let bad = m.is_some_and(|i| latest.is_some_and(|p| p.flag(i) == 'V'));
@@ -314,11 +326,12 @@ fn model_quality_charts(out: &mut String, h: &History) {
         }
         let _ = write!(
             out,
-            "<div class=\"chart{}\" data-metric=\"quality\"><h4>{}<span class=\"latest\">{}</span></h4>{}</div>",
+            "<div class=\"chart{}\" data-metric=\"quality\"><h4>{}<span class=\"latest\">{}</span></h4>{}<p class=\"legend\">{}</p></div>",
             if bad { " bad" } else { "" },
             esc(name),
             esc(&latest_parts.join(" · ")),
-            time_series(&format!("{name} over time"), &times, &lines, CHART)
+            time_series(&format!("{name} over time"), &times, &lines, CHART),
+            legend(&legend_names)
         );
     }
     out.push_str("</div>");
