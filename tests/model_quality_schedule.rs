@@ -510,3 +510,72 @@ fn the_significant_check_raises_only_what_is_beyond_sampling_noise() {
     assert_eq!(verdicts[0], ["accuracy", "f1"], "SageMaker's rule: both");
     assert_eq!(verdicts[1], ["f1"], "significant: only the real drop");
 }
+
+#[test]
+fn a_window_estimated_before_its_labels_is_measured_by_backfill_unlabelled() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rows = binary_rows(300, 5, 1);
+    let unlabelled: Vec<(String, Option<String>)> =
+        rows.iter().map(|(s, _)| (s.clone(), None)).collect();
+    write_window(tmp.path(), &unlabelled, 2);
+    write_schedule(tmp.path(), "BinaryClassification", "");
+    let config = tmp.path().join("schedules.yaml");
+    let backfill = |extra: &[&str]| {
+        let mut args = vec![
+            "backfill",
+            "--config",
+            config.to_str().unwrap(),
+            "--schedule",
+            "mq",
+            "--from",
+            T,
+            "--to",
+            "2024-01-19T12:30:00Z",
+        ];
+        args.extend_from_slice(extra);
+        common::driftwatch(&args)
+    };
+    let r = backfill(&[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let before = statistics(tmp.path());
+    assert!(before.binary_classification_metrics.is_none());
+    let estimated = before.driftwatch.unwrap().estimate.unwrap();
+    // The labels arrive.
+    write_window(tmp.path(), &rows, 2);
+    let r = backfill(&[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        statistics(tmp.path())
+            .binary_classification_metrics
+            .is_none(),
+        "a plain backfill keeps what is done"
+    );
+    let r = backfill(&["--unlabelled"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let after = statistics(tmp.path());
+    assert_eq!(after.dataset.item_count, 300);
+    let m = after.binary_classification_metrics.unwrap();
+    let block = after.driftwatch.unwrap();
+    let e = block.estimate.unwrap();
+    // The same scores give the same estimate; now it stands beside what was measured.
+    assert_eq!(e.metrics, estimated.metrics);
+    let acc = e
+        .versus_measured
+        .iter()
+        .find(|v| v.metric_name == "accuracy")
+        .unwrap();
+    assert_eq!(acc.measured, m.accuracy.value);
+    let record: Value = serde_json::from_slice(
+        &std::fs::read(tmp.path().join(FOLDER).join("execution.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(record["attempt"], 2, "{record}");
+    // Nothing left unlabelled: a second pass skips it.
+    let r = backfill(&["--unlabelled"]);
+    assert_eq!(r.code, 0);
+    let again: Value = serde_json::from_slice(
+        &std::fs::read(tmp.path().join(FOLDER).join("execution.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(again["attempt"], 2, "{}", r.stdout);
+}

@@ -14,10 +14,14 @@ pub fn backfill_command(
     schedule: &str,
     from: &str,
     to: &str,
-    force: bool,
-    parallel: usize,
-    on_ray: bool,
+    options: Options,
 ) -> anyhow::Result<ExitCode> {
+    let Options {
+        force,
+        unlabelled,
+        parallel,
+        on_ray,
+    } = options;
     let from = parse_utc(from)
         .map_err(anyhow::Error::msg)
         .context("--from")?;
@@ -47,6 +51,7 @@ pub fn backfill_command(
         to,
         Options {
             force,
+            unlabelled,
             parallel,
             on_ray,
         },

@@ -327,6 +327,10 @@ pub enum Command {
         /// Run again the times already completed.
         #[arg(long)]
         force: bool,
+        /// Run again the completed times whose captured records had no ground truth yet
+        /// (model quality: the measured metrics replace the estimate once labels arrive).
+        #[arg(long)]
+        unlabelled: bool,
         /// Executions at once (in this process; `--executor ray` runs the executor's
         /// `parallelism` at once).
         #[arg(long, default_value_t = 1)]
@@ -665,6 +669,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             from,
             to,
             force,
+            unlabelled,
             parallel,
             executor,
         } => backfill::backfill_command(
@@ -672,9 +677,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &schedule,
             &from,
             &to,
-            force,
-            parallel,
-            executor == BackfillExecutor::Ray,
+            driftwatch::daemon::backfill::Options {
+                force,
+                unlabelled,
+                parallel,
+                on_ray: executor == BackfillExecutor::Ray,
+            },
         ),
         Command::ModelServer {
             model,

@@ -26,9 +26,18 @@ pub enum Outcome {
 
 pub struct Options {
     pub force: bool,
+    /// Also run again the completed times whose records left captured records without
+    /// ground truth (`counts.unmatched_captures`): once the labels have arrived, the measured
+    /// metrics replace a model-quality window's estimate (and a bias window counts them).
+    pub unlabelled: bool,
     pub parallel: usize,
     /// Each execution a Ray job on the schedule's `executor` cluster (`--executor ray`).
     pub on_ray: bool,
+}
+
+/// Whether a completed record is done for this backfill.
+fn done(r: &ExecutionRecord, unlabelled: bool) -> bool {
+    r.status.is_success() && !(unlabelled && r.counts.unmatched_captures > 0)
 }
 
 /// Runs the backfill; results in scheduled-time order.
@@ -41,13 +50,13 @@ pub async fn backfill(
 ) -> Result<Vec<(DateTime<Utc>, Outcome)>, crate::schedule::TooManyFireTimes> {
     let times = schedule.cadence.fire_times_limited(from, to)?;
     if options.on_ray {
-        return Ok(on_ray(&schedule, &times, options.force, &clients).await);
+        return Ok(on_ray(&schedule, &times, &options, &clients).await);
     }
     let permits = Arc::new(Semaphore::new(options.parallel.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     for (i, t) in times.iter().copied().enumerate() {
         let (schedule, clients) = (schedule.clone(), clients.clone());
-        let force = options.force;
+        let (force, unlabelled) = (options.force, options.unlabelled);
         // Oldest first: a permit is taken before each execution starts, in time order.
         let permit = permits.clone().acquire_owned().await;
         tasks.spawn(async move {
@@ -56,8 +65,13 @@ pub async fn backfill(
                 (1, Guard::Always)
             } else {
                 match lookup(&schedule, t, &clients).await {
-                    Ok(Entry::Recorded(r)) if r.status.is_success() => {
+                    Ok(Entry::Recorded(r)) if done(&r, unlabelled) => {
                         return (i, t, Outcome::Skipped(r));
+                    }
+                    // Completed, but some records had no labels yet: run again whatever
+                    // the ledger says meanwhile.
+                    Ok(Entry::Recorded(r)) if r.status.is_success() => {
+                        (r.attempt + 1, Guard::Always)
                     }
                     Ok(Entry::Recorded(r)) => (r.attempt + 1, Guard::UnlessAlreadyRun),
                     Ok(_) => (1, Guard::UnlessAlreadyRun),
@@ -93,14 +107,17 @@ pub async fn backfill(
 async fn on_ray(
     schedule: &Schedule,
     times: &[DateTime<Utc>],
-    force: bool,
+    options: &Options,
     clients: &AwsClients,
 ) -> Vec<(DateTime<Utc>, Outcome)> {
+    let force = options.force;
     let mut decided: Vec<(DateTime<Utc>, Option<Outcome>, u32)> = Vec::with_capacity(times.len());
     for &t in times {
         decided.push(match lookup(schedule, t, clients).await {
             _ if force => (t, None, 1),
-            Ok(Entry::Recorded(r)) if r.status.is_success() => (t, Some(Outcome::Skipped(r)), 0),
+            Ok(Entry::Recorded(r)) if done(&r, options.unlabelled) => {
+                (t, Some(Outcome::Skipped(r)), 0)
+            }
             Ok(Entry::Recorded(r)) => (t, None, r.attempt + 1),
             Ok(_) => (t, None, 1),
             Err(e) => (t, Some(Outcome::LedgerError(e.to_string())), 0),

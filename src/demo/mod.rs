@@ -309,6 +309,7 @@ pub fn run_demo(o: &DemoOptions) -> Result<DemoSummary, DemoError> {
             o.end + TimeDelta::seconds(1),
             Options {
                 force: true,
+                unlabelled: false,
                 parallel: 2,
                 on_ray: false,
             },
