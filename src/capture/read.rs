@@ -593,7 +593,7 @@ pub async fn fold_capture<S, T, B, E, C>(
 ) -> Result<CaptureRead, StoreError>
 where
     S: ObjectStore + Clone + Send + Sync + 'static,
-    T: Send + 'static,
+    T: ObjectState,
     B: Fn(&str) -> T + Send + Sync + 'static,
     E: Fn(&mut T, CapturedEvent) + Send + Sync + 'static,
     C: FnMut(T),
@@ -607,6 +607,7 @@ where
             Ok(bytes) => objects.parse(key, bytes, window, &decoder, |e| event(&mut state, e)),
             Err(reason) => unreadable(key, &reason),
         };
+        state.finish();
         (f, state)
     });
     for_each_object(
@@ -622,6 +623,13 @@ where
     .await?;
     out.read_seconds = clock.elapsed().as_secs_f64();
     Ok(out)
+}
+
+/// A per-object fold's state ([`fold_capture`]): told when its object's last event has been
+/// folded, so a state that batches its events (to overlap the ground-truth index's cache
+/// misses) can finish the batch before it is handed on.
+pub trait ObjectState: Send + 'static {
+    fn finish(&mut self) {}
 }
 
 /// A bias window's capture, joined with the ground truth and reduced as it is read.

@@ -16,7 +16,8 @@ use crate::aws::AwsClients;
 use crate::capture::batch::Side;
 use crate::capture::payload::{JsonPath, OutputLocator, OutputLocators};
 use crate::capture::read::{
-    CaptureListing, CaptureRead, CapturedEvent, Decoder, fold_capture, list_capture, read_capture,
+    CaptureListing, CaptureRead, CapturedEvent, Decoder, ObjectState, fold_capture, list_capture,
+    read_capture,
 };
 use crate::config::analysis::Locator;
 use crate::config::{Monitor, Schedule, Source};
@@ -74,7 +75,7 @@ pub(super) async fn fold_window<T, B, E, C>(
     fold: Fold<B, E, C>,
 ) -> Result<CaptureRead, ExecutionError>
 where
-    T: Serialize + DeserializeOwned + Send + 'static,
+    T: Serialize + DeserializeOwned + ObjectState,
     B: Fn(&str) -> T + Send + Sync + 'static,
     E: Fn(&mut T, CapturedEvent) + Send + Sync + 'static,
     C: FnMut(T),

@@ -53,6 +53,8 @@ fn text(c: &Cell) -> Option<std::borrow::Cow<'_, str>> {
 /// One object's profile, and the object's key (to name a record in a warning).
 type ObjectProfile = (String, WindowProfile);
 
+impl crate::capture::read::ObjectState for ObjectProfile {}
+
 fn profile_event((key, p): &mut ObjectProfile, e: CapturedEvent) {
     for (cells, _) in &e.records {
         // Verbatim decoding gives only text and missing cells: read them in place.

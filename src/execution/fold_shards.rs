@@ -20,7 +20,7 @@ use super::error::ExecutionError;
 use super::shards::{PLAN_FILE, PlannedShard, RunId};
 use crate::aws::AwsClients;
 use crate::capture::read::{
-    CaptureListing, CaptureRead, CapturedEvent, Decoder, Objects, fold_capture,
+    CaptureListing, CaptureRead, CapturedEvent, Decoder, ObjectState, Objects, fold_capture,
 };
 use crate::capture::shard::ShardPlan;
 use crate::config::Schedule;
@@ -86,7 +86,7 @@ impl<B, E> Clone for ObjectFold<B, E> {
 
 impl<T, B, E> ObjectFold<B, E>
 where
-    T: Send + 'static,
+    T: ObjectState,
     B: Fn(&str) -> T + Send + Sync + 'static,
     E: Fn(&mut T, CapturedEvent) + Send + Sync + 'static,
 {
@@ -147,7 +147,7 @@ impl FoldSharding<'_> {
     /// listing order. Returns the merged read.
     pub async fn fold<T, B, E, C>(&self, fold: Fold<B, E, C>) -> Result<CaptureRead, ExecutionError>
     where
-        T: Serialize + DeserializeOwned + Send + 'static,
+        T: Serialize + DeserializeOwned + ObjectState,
         B: Fn(&str) -> T + Send + Sync + 'static,
         E: Fn(&mut T, CapturedEvent) + Send + Sync + 'static,
         C: FnMut(T),
@@ -240,7 +240,7 @@ pub(super) async fn fold_worker<T, B, E>(
     object: ObjectFold<B, E>,
 ) -> Result<(usize, usize, String), ExecutionError>
 where
-    T: Serialize + Send + 'static,
+    T: Serialize + ObjectState,
     B: Fn(&str) -> T + Send + Sync + 'static,
     E: Fn(&mut T, CapturedEvent) + Send + Sync + 'static,
 {

@@ -23,9 +23,10 @@ use super::trace::Trace;
 use crate::aws::AwsClients;
 use crate::capture::cell::Cell;
 use crate::capture::read::{
-    CapturedEvent, Decoder, GroundTruthRead, ReadTruthError, RowShape, read_ground_truth,
+    CapturedEvent, Decoder, GroundTruthRead, ObjectState, ReadTruthError, RowShape,
+    read_ground_truth,
 };
-use crate::capture::truth::{TruthIndex, id_hash};
+use crate::capture::truth::{Labels, MISS_BATCH, TruthIndex, id_hash};
 use crate::config::{Location, Monitor, Schedule};
 use crate::model_quality::estimate::{CalibrationState, EstimateState};
 use crate::model_quality::observation::{Observation, binary, label_of_score, observe};
@@ -101,6 +102,11 @@ struct ObjectQuality {
     mismatched_events: u64,
     /// The first record whose ground truth or prediction does not fit the problem type.
     bad: Option<String>,
+    /// Events waiting to be joined in one batch of lookups (empty once the object is done).
+    #[serde(skip)]
+    pending: Vec<CapturedEvent>,
+    #[serde(skip)]
+    ctx: Option<Arc<Context>>,
 }
 
 /// Labelled records reduced.
@@ -123,6 +129,7 @@ impl Reduced {
 }
 
 /// What every object's fold reads.
+#[derive(Debug)]
 struct Context {
     truth: Arc<TruthIndex>,
     problem: ProblemType,
@@ -167,8 +174,34 @@ impl Context {
         })
     }
 
+    /// Takes an event; joins a batch once [`MISS_BATCH`] are waiting.
     fn event(&self, o: &mut ObjectQuality, e: CapturedEvent) {
-        let found = self.truth.lookup(id_hash(&e.key));
+        o.pending.push(e);
+        if o.pending.len() >= MISS_BATCH {
+            self.flush(o);
+        }
+    }
+
+    /// Joins the waiting events: their ids looked up in one pass (the index is far bigger
+    /// than the caches; independent lookups let the processor wait for several misses at
+    /// once), then each event with its labels, in order.
+    fn flush(&self, o: &mut ObjectQuality) {
+        let mut pending = std::mem::take(&mut o.pending);
+        let mut hashes = [0; MISS_BATCH];
+        for (h, e) in hashes.iter_mut().zip(&pending) {
+            *h = id_hash(&e.key);
+        }
+        let found: Vec<_> = hashes[..pending.len().min(MISS_BATCH)]
+            .iter()
+            .map(|&h| self.truth.lookup(h))
+            .collect();
+        for (e, found) in pending.drain(..).zip(found) {
+            self.join(o, e, found);
+        }
+        o.pending = pending;
+    }
+
+    fn join(&self, o: &mut ObjectQuality, e: CapturedEvent, found: Option<Labels<'_>>) {
         let labels = match found {
             Some(l) if l.count() == e.records.len() => Some(l),
             Some(_) => {
@@ -244,9 +277,19 @@ impl Context {
     }
 }
 
-fn start_object(key: &str) -> ObjectQuality {
+impl ObjectState for ObjectQuality {
+    fn finish(&mut self) {
+        if let Some(ctx) = self.ctx.clone() {
+            ctx.flush(self);
+        }
+    }
+}
+
+fn start_object(key: &str, ctx: &Arc<Context>) -> ObjectQuality {
     ObjectQuality {
         key: key.to_string(),
+        ctx: Some(ctx.clone()),
+        pending: Vec::with_capacity(MISS_BATCH),
         ..Default::default()
     }
 }
@@ -271,9 +314,11 @@ fn object_fold(
     impl Fn(&str) -> ObjectQuality + Send + Sync + 'static,
     impl Fn(&mut ObjectQuality, CapturedEvent) + Send + Sync + 'static,
 > {
-    ObjectFold::new(start_object, move |o: &mut ObjectQuality, e| {
-        ctx.event(o, e)
-    })
+    let start = ctx.clone();
+    ObjectFold::new(
+        move |key: &str| start_object(key, &start),
+        move |o: &mut ObjectQuality, e| ctx.event(o, e),
+    )
 }
 
 /// A worker's shard of a model-quality window (`driftwatch shard`): the whole ground truth,
@@ -499,7 +544,10 @@ pub(super) async fn analyse(
         clients,
         trace,
         Fold {
-            start: start_object,
+            start: {
+                let ctx = ctx.clone();
+                move |key: &str| start_object(key, &ctx)
+            },
             event: move |o: &mut ObjectQuality, e| ctx.event(o, e),
             consume: |o: ObjectQuality| merge.absorb(o, problem),
         },
