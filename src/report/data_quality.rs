@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use super::{esc, execution_header, page_end, warnings_section};
+use super::{esc, execution_header, page_end, violations_table, warnings_section};
 use crate::sagemaker::ExecutionRecord;
 use crate::sagemaker::data_quality::{DataViolations, FeatureStatistics, Statistics};
 use crate::sagemaker::jackson::java_double;
@@ -131,19 +131,17 @@ pub fn data_quality_html(
         );
     }
     if let Some(v) = violations {
-        out.push_str(
-            "<h2>Violations</h2><table><tr><th>feature</th><th>check</th><th>description</th></tr>",
+        violations_table(
+            &mut out,
+            "feature",
+            v.violations.iter().map(|v| {
+                (
+                    v.feature_name.as_str(),
+                    v.constraint_check_type.as_str(),
+                    v.description.as_str(),
+                )
+            }),
         );
-        for v in &v.violations {
-            let _ = write!(
-                out,
-                "<tr class=\"violation\"><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&v.feature_name),
-                esc(&v.constraint_check_type),
-                esc(&v.description)
-            );
-        }
-        out.push_str("</table>");
     }
     page_end(&mut out, &record.driftwatch_version);
     out

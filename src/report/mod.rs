@@ -19,6 +19,30 @@ use crate::sagemaker::{
 };
 
 /// Escapes text for HTML content and attribute values.
+/// A Model Monitor report's violations as the container wrote them: what (`first`: the
+/// feature or the metric), the check type, the description.
+pub(crate) fn violations_table<'a>(
+    out: &mut String,
+    first: &str,
+    rows: impl Iterator<Item = (&'a str, &'a str, &'a str)>,
+) {
+    use std::fmt::Write as _;
+    let _ = write!(
+        out,
+        "<h2>Violations</h2><table><tr><th>{first}</th><th>check</th><th>description</th></tr>"
+    );
+    for (what, check, description) in rows {
+        let _ = write!(
+            out,
+            "<tr class=\"violation\"><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(what),
+            esc(check),
+            esc(description)
+        );
+    }
+    out.push_str("</table>");
+}
+
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

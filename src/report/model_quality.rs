@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use super::{esc, execution_header, page_end, warnings_section};
+use super::{esc, execution_header, page_end, violations_table, warnings_section};
 use crate::sagemaker::ExecutionRecord;
 use crate::sagemaker::jackson::java_double;
 use crate::sagemaker::model_quality::{
@@ -170,19 +170,17 @@ pub fn model_quality_html(
         out.push_str("</table>");
     }
     if let Some(v) = violations.filter(|v| !v.violations.is_empty()) {
-        out.push_str(
-            "<h2>Violations</h2><table><tr><th>metric</th><th>check</th><th>description</th></tr>",
+        violations_table(
+            &mut out,
+            "metric",
+            v.violations.iter().map(|v| {
+                (
+                    v.metric_name.as_str(),
+                    v.constraint_check_type.as_str(),
+                    v.description.as_str(),
+                )
+            }),
         );
-        for v in &v.violations {
-            let _ = write!(
-                out,
-                "<tr class=\"violation\"><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&v.metric_name),
-                esc(&v.constraint_check_type),
-                esc(&v.description)
-            );
-        }
-        out.push_str("</table>");
     }
     page_end(&mut out, &record.driftwatch_version);
     out
