@@ -13,6 +13,7 @@ pub mod model;
 pub mod ndcg;
 pub(crate) mod pdp;
 pub mod predictor;
+pub mod time_series;
 pub use crate::stats::rng;
 pub(crate) mod run;
 #[cfg(test)]
