@@ -579,3 +579,89 @@ fn a_window_estimated_before_its_labels_is_measured_by_backfill_unlabelled() {
     .unwrap();
     assert_eq!(again["attempt"], 2, "{}", r.stdout);
 }
+
+/// One invocation whose response is JSON.
+fn json_capture_line(i: usize, response: &Value) -> String {
+    json!({
+        "captureData": {
+            "endpointInput": {"observedContentType": "application/json", "mode": "INPUT", "data": "{\"features\": [1, 2, 3]}", "encoding": "JSON"},
+            "endpointOutput": {"observedContentType": "application/json", "mode": "OUTPUT", "data": response.to_string(), "encoding": "JSON"}},
+        "eventMetadata": {"eventId": format!("e{i}"), "inferenceTime": format!("2024-01-19T11:{:02}:{:02}Z", (i / 60) % 60, i % 60)},
+        "eventVersion": "0"
+    })
+    .to_string()
+}
+
+#[test]
+fn json_responses_give_the_statistics_of_csv_ones() {
+    let rows = binary_rows(300, 8, 1);
+    let csv = tempfile::tempdir().unwrap();
+    write_window(csv.path(), &rows, 2);
+    write_schedule(csv.path(), "BinaryClassification", "");
+    let (code, record) = run(csv.path());
+    assert_eq!(code, 0, "{record}");
+    let json_dir = tempfile::tempdir().unwrap();
+    write_window(json_dir.path(), &rows, 2);
+    // The same responses as JSON objects, the score found by probability_attribute.
+    let dir = json_dir.path().join("capture/ep/AllTraffic/2024/01/19/11");
+    for f in std::fs::read_dir(&dir).unwrap() {
+        std::fs::remove_file(f.unwrap().path()).unwrap();
+    }
+    let text: String = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (s, _))| {
+            let score: f64 = s.parse().unwrap();
+            json_capture_line(i, &json!({"prediction": {"score": score}})) + "\n"
+        })
+        .collect();
+    std::fs::write(dir.join("part-00.jsonl"), text).unwrap();
+    write_schedule(
+        json_dir.path(),
+        "BinaryClassification",
+        "    probability_attribute: prediction.score\n",
+    );
+    let (code, record) = run(json_dir.path());
+    assert_eq!(code, 0, "{record}");
+    assert_eq!(
+        jackson_bytes(&statistics(json_dir.path())),
+        jackson_bytes(&statistics(csv.path()))
+    );
+}
+
+#[test]
+fn a_multiclass_window_reads_labels_from_json_responses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let classes = ["cat", "dog", "bird"];
+    let dir = tmp.path().join("capture/ep/AllTraffic/2024/01/19/11");
+    std::fs::create_dir_all(&dir).unwrap();
+    let truth_dir = tmp.path().join("truth/2024/01/19/11");
+    std::fs::create_dir_all(&truth_dir).unwrap();
+    let (mut capture, mut truth) = (String::new(), String::new());
+    for i in 0..90 {
+        let actual = classes[i % 3];
+        let predicted = classes[(i + usize::from(i % 4 == 0)) % 3];
+        capture.push_str(&json_capture_line(
+            i,
+            &json!({"predicted_label": predicted}),
+        ));
+        capture.push('\n');
+        truth.push_str(&truth_line(i, actual));
+        truth.push('\n');
+    }
+    std::fs::write(dir.join("part.jsonl"), capture).unwrap();
+    std::fs::write(truth_dir.join("labels.jsonl"), truth).unwrap();
+    write_schedule(
+        tmp.path(),
+        "MulticlassClassification",
+        "    inference_attribute: predicted_label\n",
+    );
+    let (code, record) = run(tmp.path());
+    assert_eq!(code, 0, "{record}");
+    let m = statistics(tmp.path())
+        .multiclass_classification_metrics
+        .unwrap();
+    // 23 of the 90 are shifted one class on.
+    assert_eq!(m.accuracy.value, 67.0 / 90.0);
+    assert_eq!(m.confusion_matrix["cat"]["dog"], 8);
+}
