@@ -14,6 +14,7 @@ mod keys;
 mod predictor;
 mod purpose;
 mod read;
+pub mod time_series;
 
 pub use predictor::endpoint_predictor;
 

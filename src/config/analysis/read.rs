@@ -13,6 +13,11 @@ impl AnalysisConfig {
     pub fn from_value(value: &Value, purpose: Purpose, problems: &mut Problems) -> Option<Self> {
         let before = problems.len();
         let top = MapReader::new("", value, problems)?;
+        // A forecasting config is validated as the SDK does, then refused as not run yet.
+        if super::time_series::has_time_series(&top) {
+            super::time_series::refuse_valid_or_report(&top, problems);
+            return None;
+        }
         top.reject_unknown(TOP_KEYS, problems);
         for key in UNSUPPORTED_TOP_KEYS {
             if top.get(key).is_some() {
