@@ -16,8 +16,8 @@ use serde_json::json;
 use super::state::{DURATION_BUCKETS, ErrorKind, Gauges, Readiness, State};
 use crate::publish::datum::Datum;
 use crate::publish::metrics::{
-    BATCH_BIAS_NAMESPACE, BATCH_DATA_QUALITY_NAMESPACE, BIAS_NAMESPACE, DATA_QUALITY_NAMESPACE,
-    DRIFTWATCH_NAMESPACE,
+    BATCH_BIAS_NAMESPACE, BATCH_DATA_QUALITY_NAMESPACE, BATCH_MODEL_QUALITY_NAMESPACE,
+    BIAS_NAMESPACE, DATA_QUALITY_NAMESPACE, DRIFTWATCH_NAMESPACE, MODEL_QUALITY_NAMESPACE,
 };
 use crate::sagemaker::time::format_utc;
 
@@ -264,6 +264,8 @@ fn drift_gauges(out: &mut String, gauges: &std::collections::BTreeMap<String, Ga
     let mut bias = String::new();
     let mut feature_drift = String::new();
     let mut completeness = String::new();
+    let mut quality = String::new();
+    let mut estimated = String::new();
     let mut ndcg = String::new();
     let mut health = String::new();
     let mut dropped = 0usize;
@@ -323,6 +325,28 @@ fn drift_gauges(out: &mut String, gauges: &std::collections::BTreeMap<String, Ga
                     label(feature),
                     d.value
                 );
+            } else if d.namespace == MODEL_QUALITY_NAMESPACE
+                || d.namespace == BATCH_MODEL_QUALITY_NAMESPACE
+            {
+                let _ = writeln!(
+                    quality,
+                    "driftwatch_model_quality{{schedule=\"{sch}\",metric=\"{}\"}} {}",
+                    label(&d.metric_name),
+                    d.value
+                );
+            } else if d.namespace == DRIFTWATCH_NAMESPACE
+                && let Some(metric) = d.metric_name.strip_prefix("estimated_")
+            {
+                let (metric, bound) = match metric.rsplit_once('_') {
+                    Some((m, b @ ("lower" | "upper"))) => (m, b),
+                    _ => (metric, "value"),
+                };
+                let _ = writeln!(
+                    estimated,
+                    "driftwatch_model_quality_estimate{{schedule=\"{sch}\",metric=\"{}\",bound=\"{bound}\"}} {}",
+                    label(metric),
+                    d.value
+                );
             } else if d.namespace == DRIFTWATCH_NAMESPACE {
                 match d.metric_name.as_str() {
                     "AttributionNDCG" => {
@@ -354,6 +378,10 @@ fn drift_gauges(out: &mut String, gauges: &std::collections::BTreeMap<String, Ga
     out.push_str(&feature_drift);
     out.push_str("# HELP driftwatch_feature_completeness Each feature's share of non-missing values, latest completed data-quality execution.\n# TYPE driftwatch_feature_completeness gauge\n");
     out.push_str(&completeness);
+    out.push_str("# HELP driftwatch_model_quality Each model-quality metric measured in the latest completed execution (SageMaker's model-metrics).\n# TYPE driftwatch_model_quality gauge\n");
+    out.push_str(&quality);
+    out.push_str("# HELP driftwatch_model_quality_estimate A binary classifier's metrics estimated from its scores without labels (bound value, lower or upper of the 95 % interval), latest completed execution.\n# TYPE driftwatch_model_quality_estimate gauge\n");
+    out.push_str(&estimated);
     out.push_str("# HELP driftwatch_violations Violations in the latest completed execution (also driftwatch_metrics_not_computed, driftwatch_metrics_not_checked, driftwatch_last_execution_failed, driftwatch_drift_scheduled_time_seconds).\n# TYPE driftwatch_violations gauge\n");
     out.push_str(&health);
     let _ = writeln!(
@@ -431,6 +459,34 @@ mod tests {
         );
         // The statistic sets stay CloudWatch's: no gauge of a feature's mean.
         assert!(!out.contains("40.5"), "{out}");
+    }
+
+    #[test]
+    fn a_model_quality_schedule_gets_its_metrics_and_estimates() {
+        let g = Gauges {
+            scheduled_time: None,
+            datums: vec![
+                datum(MODEL_QUALITY_NAMESPACE, "f1", 0.75),
+                datum(DRIFTWATCH_NAMESPACE, "estimated_accuracy", 0.8),
+                datum(DRIFTWATCH_NAMESPACE, "estimated_accuracy_lower", 0.7),
+                datum(
+                    DRIFTWATCH_NAMESPACE,
+                    "estimated_false_positive_rate_upper",
+                    0.3,
+                ),
+            ],
+            last_failed: false,
+        };
+        let mut out = String::new();
+        drift_gauges(&mut out, &[("mq".to_string(), g)].into_iter().collect());
+        for line in [
+            "driftwatch_model_quality{schedule=\"mq\",metric=\"f1\"} 0.75\n",
+            "driftwatch_model_quality_estimate{schedule=\"mq\",metric=\"accuracy\",bound=\"value\"} 0.8\n",
+            "driftwatch_model_quality_estimate{schedule=\"mq\",metric=\"accuracy\",bound=\"lower\"} 0.7\n",
+            "driftwatch_model_quality_estimate{schedule=\"mq\",metric=\"false_positive_rate\",bound=\"upper\"} 0.3\n",
+        ] {
+            assert!(out.contains(line), "{line} in {out}");
+        }
     }
 
     #[test]
