@@ -16,8 +16,7 @@ use crate::bias::engine::PredictionSource;
 use crate::capture::frame::{FrameSpec, PREDICTION_COLUMN, build_frame};
 use crate::capture::payload::JsonPath;
 use crate::capture::read::{
-    CaptureRead, CaptureReduced, Decoder, GroundTruthRead, ReadTruthError, read_ground_truth,
-    reduce_capture,
+    CaptureRead, CaptureReduced, Decoder, GroundTruthRead, read_ground_truth, reduce_capture,
 };
 use crate::capture::reduce::{BiasPartial, ReducePlan};
 use crate::capture::shard::TruthFingerprint;
@@ -101,12 +100,7 @@ pub(super) async fn read_truth(
     t: DateTime<Utc>,
     cfg: &AnalysisConfig,
 ) -> Result<GroundTruthRead, ExecutionError> {
-    read_ground_truth(truth_store, window.start, t, label_path(cfg))
-        .await
-        .map_err(|e| match e {
-            ReadTruthError::Store(e) => ExecutionError::GroundTruth(e),
-            ReadTruthError::TooMany(e) => ExecutionError::Input(e.to_string()),
-        })
+    Ok(read_ground_truth(truth_store, window.start, t, label_path(cfg)).await?)
 }
 
 /// How capture lines are decoded and what of each record the reduction keeps: the same in

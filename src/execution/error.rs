@@ -50,6 +50,18 @@ pub enum ExecutionError {
     Dashboard(StoreError),
 }
 
+/// Ground truth that could not be read: the store's error (its class says whether it heals),
+/// or more labels than the index holds (the data, permanent).
+impl From<crate::capture::read::ReadTruthError> for ExecutionError {
+    fn from(e: crate::capture::read::ReadTruthError) -> Self {
+        use crate::capture::read::ReadTruthError;
+        match e {
+            ReadTruthError::Store(e) => Self::GroundTruth(e),
+            ReadTruthError::TooMany(e) => Self::Input(e.to_string()),
+        }
+    }
+}
+
 impl ExecutionError {
     pub fn class(&self) -> FailureClass {
         match self {

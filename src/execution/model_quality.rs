@@ -22,11 +22,8 @@ use super::shards::RunId;
 use super::trace::Trace;
 use crate::aws::AwsClients;
 use crate::capture::cell::Cell;
-use crate::capture::read::{
-    CapturedEvent, Decoder, GroundTruthRead, ObjectState, ReadTruthError, RowShape,
-    read_ground_truth,
-};
-use crate::capture::truth::{Labels, MISS_BATCH, TruthIndex, id_hash};
+use crate::capture::read::{CapturedEvent, Decoder, ObjectState, RowShape, read_ground_truth};
+use crate::capture::truth::{Labels, MISS_BATCH, SeqSet, TruthIndex, id_hash};
 use crate::config::{Location, Monitor, Schedule};
 use crate::model_quality::estimate::{CalibrationState, EstimateState};
 use crate::model_quality::observation::{Observation, binary, label_of_score, observe};
@@ -105,6 +102,9 @@ struct ObjectQuality {
     /// Events waiting to be joined in one batch of lookups (empty once the object is done).
     #[serde(skip)]
     pending: Vec<CapturedEvent>,
+    /// The ground-truth entries this object's events took.
+    #[serde(skip)]
+    mine: SeqSet,
     #[serde(skip)]
     ctx: Option<Arc<Context>>,
 }
@@ -191,10 +191,13 @@ impl Context {
         for (h, e) in hashes.iter_mut().zip(&pending) {
             *h = id_hash(&e.key);
         }
-        let found: Vec<_> = hashes[..pending.len().min(MISS_BATCH)]
-            .iter()
-            .map(|&h| self.truth.lookup(h))
-            .collect();
+        let mut found = [None; MISS_BATCH];
+        for (f, &h) in found
+            .iter_mut()
+            .zip(&hashes[..pending.len().min(MISS_BATCH)])
+        {
+            *f = self.truth.lookup(h);
+        }
         for (e, found) in pending.drain(..).zip(found) {
             self.join(o, e, found);
         }
@@ -203,7 +206,10 @@ impl Context {
 
     fn join(&self, o: &mut ObjectQuality, e: CapturedEvent, found: Option<Labels<'_>>) {
         let labels = match found {
-            Some(l) if l.count() == e.records.len() => Some(l),
+            // An id's labels go to its first event: a later one of this object is unlabelled
+            // (the coordinator settles ids claimed in earlier objects).
+            Some(l) if l.count() == e.records.len() && o.mine.insert(l.seq) => Some(l),
+            Some(l) if l.count() == e.records.len() => None,
             Some(_) => {
                 o.mismatched_events += 1;
                 None
@@ -294,20 +300,6 @@ fn start_object(key: &str, ctx: &Arc<Context>) -> ObjectQuality {
     }
 }
 
-/// The ground truth collected from the window's start up to T.
-async fn read_truth(
-    truth_store: &Store,
-    window: Window,
-    t: DateTime<Utc>,
-) -> Result<GroundTruthRead, ExecutionError> {
-    read_ground_truth(truth_store, window.start, t, None)
-        .await
-        .map_err(|e| match e {
-            ReadTruthError::Store(e) => ExecutionError::GroundTruth(e),
-            ReadTruthError::TooMany(e) => ExecutionError::Input(e.to_string()),
-        })
-}
-
 fn object_fold(
     ctx: Arc<Context>,
 ) -> ObjectFold<
@@ -338,7 +330,7 @@ pub(super) async fn run_worker(
         ))
     })?;
     let truth_store = Store::open(s.ground_truth, clients).await;
-    let truth = read_truth(&truth_store, window, t).await?;
+    let truth = read_ground_truth(&truth_store, window.start, t, None).await?;
     let ctx = Arc::new(Context {
         truth: Arc::new(truth.index),
         problem: s.problem,
@@ -359,46 +351,9 @@ pub(super) async fn run_worker(
     .await
 }
 
-/// The ground-truth entries claimed so far (entries are numbered densely from 0).
-#[derive(Default)]
-struct Claimed {
-    bits: Vec<u64>,
-    count: usize,
-}
-
-impl Claimed {
-    fn contains(&self, seq: u32) -> bool {
-        let (w, b) = (seq as usize / 64, seq % 64);
-        self.bits.get(w).is_some_and(|x| x >> b & 1 == 1)
-    }
-
-    fn remove(&mut self, seq: u32) {
-        let (w, b) = (seq as usize / 64, seq % 64);
-        if let Some(x) = self.bits.get_mut(w)
-            && *x >> b & 1 == 1
-        {
-            *x &= !(1 << b);
-            self.count -= 1;
-        }
-    }
-
-    /// Claims `seq`; false when it was claimed already.
-    fn insert(&mut self, seq: u32) -> bool {
-        let (w, b) = (seq as usize / 64, seq % 64);
-        if w >= self.bits.len() {
-            self.bits.resize(w + 1, 0);
-        }
-        let was = self.bits[w] >> b & 1 == 1;
-        self.bits[w] |= 1 << b;
-        self.count += usize::from(!was);
-        !was
-    }
-}
-
 /// The window's records merged, in listing order.
 #[derive(Default)]
 struct Merge {
-    claimed: Claimed,
     /// Regression and multiclass.
     measured: Option<QualityState>,
     /// Binary classification.
@@ -410,7 +365,8 @@ struct Merge {
 }
 
 impl Merge {
-    fn absorb(&mut self, o: ObjectQuality, problem: ProblemType) {
+    /// Adds an object's records; ids are claimed in `truth` in listing order.
+    fn absorb(&mut self, o: ObjectQuality, problem: ProblemType, truth: &TruthIndex) {
         self.captured += o.records;
         self.unlabelled += o.unlabelled;
         self.mismatched_events += o.mismatched_events;
@@ -423,32 +379,22 @@ impl Merge {
         let measured = self
             .measured
             .get_or_insert_with(|| QualityState::new(problem));
-        // The object's records reduced already, unless an id of theirs was claimed before
-        // (or by an earlier record of the same object: then its claims are undone and its
-        // records taken one by one).
-        if let Some(r) = &o.reduced
-            && o.claims.iter().all(|(seq, _)| !self.claimed.contains(*seq))
-        {
-            let taken = o
-                .claims
-                .iter()
-                .take_while(|(seq, _)| self.claimed.insert(*seq))
-                .count();
-            if taken == o.claims.len() {
+        // The object's records reduced already, unless an id of theirs was claimed by an
+        // earlier object (then nothing is claimed, and its events are taken one by one).
+        if let Some(r) = &o.reduced {
+            let seqs: Vec<u32> = o.claims.iter().map(|(seq, _)| *seq).collect();
+            if truth.claim(&seqs).is_empty() {
                 match r {
                     Reduced::Binary(t) => self.tally.merge(t),
                     Reduced::Multiclass(s) => measured.merge(s),
                 }
                 return;
             }
-            for (seq, _) in &o.claims[..taken] {
-                self.claimed.remove(*seq);
-            }
         }
         let mut records = o.merged.into_iter();
         for (seq, n) in o.claims {
             let event = records.by_ref().take(n as usize);
-            if !self.claimed.insert(seq) {
+            if !truth.claim(&[seq]).is_empty() {
                 // The id's labels went to an earlier event: its records are unlabelled.
                 for obs in event {
                     self.unlabelled += 1;
@@ -519,7 +465,7 @@ pub(super) async fn analyse(
     let decoder = decoder(schedule)?;
     trace.lap("config");
     let truth_store = Store::open(s.ground_truth, clients).await;
-    let truth = read_truth(&truth_store, window, t).await?;
+    let truth = read_ground_truth(&truth_store, window.start, t, None).await?;
     trace.counts.ground_truth_files = truth.files;
     trace.counts.ground_truth_records = truth.index.records;
     trace.counts.ground_truth_malformed = truth.malformed.count;
@@ -534,6 +480,7 @@ pub(super) async fn analyse(
             .probability_threshold_attribute
             .unwrap_or(0.5),
     });
+    let index = ctx.truth.clone();
     let mut merge = Merge::default();
     let problem = s.problem;
     let read = fold_window(
@@ -549,7 +496,7 @@ pub(super) async fn analyse(
                 move |key: &str| start_object(key, &ctx)
             },
             event: move |o: &mut ObjectQuality, e| ctx.event(o, e),
-            consume: |o: ObjectQuality| merge.absorb(o, problem),
+            consume: |o: ObjectQuality| merge.absorb(o, problem, &index),
         },
     )
     .await?;
@@ -557,19 +504,15 @@ pub(super) async fn analyse(
     if let Some(bad) = merge.bad.take() {
         return Err(ExecutionError::Input(bad));
     }
-    let (claimed, captured, unlabelled, mismatched_events) = (
-        merge.claimed.count,
-        merge.captured,
-        merge.unlabelled,
-        merge.mismatched_events,
-    );
+    let (captured, unlabelled, mismatched_events) =
+        (merge.captured, merge.unlabelled, merge.mismatched_events);
     let states = merge.finish(problem);
     let measured = states.measured;
     let merged = measured.rows();
     trace.counts.records_merged = usize::try_from(merged).unwrap_or(usize::MAX);
     trace.counts.rows_analysed = trace.counts.records_merged;
     trace.counts.unmatched_captures = usize::try_from(unlabelled).unwrap_or(usize::MAX);
-    trace.counts.unmatched_labels = truth_records.saturating_sub(claimed);
+    trace.counts.unmatched_labels = index.unclaimed_labels();
     if duplicates > 0 {
         trace.warn(format!(
             "{duplicates} ground-truth ids appear more than once; the latest file's labels were used"

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{fbeta, ratio};
+use super::{fbeta, ratio, score_key as key};
 
 /// The state of some rows.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -39,12 +39,6 @@ pub struct BinaryMetrics {
     pub f2_best_constant_classifier: f64,
     /// Undefined without scores, or when the rows hold one class only.
     pub auc: Option<f64>,
-}
-
-/// A float's place in the total order as an unsigned key (so scores sort in a map).
-fn key(x: f64) -> u64 {
-    let b = x.to_bits();
-    if b >> 63 == 1 { !b } else { b | 1 << 63 }
 }
 
 impl BinaryState {

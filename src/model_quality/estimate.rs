@@ -15,18 +15,9 @@
 
 use std::collections::BTreeMap;
 
+use super::{score_key as key, score_of_key as unkey};
 use crate::sagemaker::model_quality::{Calibration, EstimateError, EstimatedMetric};
 use crate::stats::normal;
-
-/// A score's place in the total order as an unsigned key (highest last in a map).
-fn key(x: f64) -> u64 {
-    let b = x.to_bits();
-    if b >> 63 == 1 { !b } else { b | 1 << 63 }
-}
-
-fn unkey(k: u64) -> f64 {
-    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
-}
 
 /// The estimate's mergeable state over some scored records: per distinct score, the
 /// records predicted positive and negative. Every sum is taken from it in score order when

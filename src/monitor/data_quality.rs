@@ -4,6 +4,7 @@
 //! violates, for any caller.
 
 use super::MonitorError;
+use super::inputs::read_optional;
 use super::write::{WriteError, Written, write_file, write_violations};
 use crate::aws::AwsClients;
 use crate::config::Location;
@@ -16,10 +17,7 @@ use crate::sagemaker::data_quality::{
 };
 use crate::sagemaker::jackson::jackson_bytes;
 use crate::sagemaker::layout::STATISTICS_FILE;
-use crate::store::{ObjectStore, fetch};
-
-/// The analyzer container's file format version: the only one its files have carried.
-const FORMAT_VERSION: f64 = 0.0;
+use crate::store::ObjectStore;
 
 /// What a window is judged against.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -37,51 +35,6 @@ impl DataQualityBaseline {
             (None, Some(s)) => s.features.iter().map(|f| f.name.clone()).collect(),
             (None, None) => Vec::new(),
         }
-    }
-}
-
-/// Reads one baseline file: JSON of the type asked for (`kind`, e.g. "data-quality
-/// constraints"), of the container's format version.
-async fn read_file<T: serde::de::DeserializeOwned>(
-    what: &'static str,
-    location: &Location,
-    kind: &str,
-    version: impl Fn(&T) -> f64,
-    clients: &AwsClients,
-) -> Result<T, MonitorError> {
-    let bytes = fetch(location, clients)
-        .await
-        .map_err(|source| MonitorError::Read { what, source })?;
-    let invalid = |message: String| MonitorError::Invalid {
-        what,
-        location: location.to_string(),
-        message,
-    };
-    let doc: T = serde_json::from_slice(&bytes).map_err(|e| {
-        invalid(format!(
-            "is not a {kind} file (as suggest-baseline or SageMaker's baselining job writes it): {e}"
-        ))
-    })?;
-    let v = version(&doc);
-    if v != FORMAT_VERSION {
-        return Err(invalid(format!(
-            "has version {v}; driftwatch reads the analyzer container's version {FORMAT_VERSION:.1} files"
-        )));
-    }
-    Ok(doc)
-}
-
-/// [`read_file`] when the schedule names the file.
-pub(super) async fn read_optional<T: serde::de::DeserializeOwned>(
-    what: &'static str,
-    location: Option<&Location>,
-    kind: &str,
-    version: impl Fn(&T) -> f64,
-    clients: &AwsClients,
-) -> Result<Option<T>, MonitorError> {
-    match location {
-        Some(l) => Ok(Some(read_file(what, l, kind, version, clients).await?)),
-        None => Ok(None),
     }
 }
 

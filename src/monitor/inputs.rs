@@ -160,3 +160,51 @@ pub async fn shap_config(
     }
     Ok(shap)
 }
+
+/// The analyzer container's file format version: the only one its files have carried.
+const MONITOR_FORMAT_VERSION: f64 = 0.0;
+
+/// Reads one Model Monitor baseline file (data or model quality): JSON of the type asked for (`kind`, e.g. "data-quality
+/// constraints"), of the container's format version.
+async fn read_file<T: serde::de::DeserializeOwned>(
+    what: &'static str,
+    location: &Location,
+    kind: &str,
+    version: impl Fn(&T) -> f64,
+    clients: &AwsClients,
+) -> Result<T, MonitorError> {
+    let bytes = fetch(location, clients)
+        .await
+        .map_err(|source| MonitorError::Read { what, source })?;
+    let invalid = |message: String| MonitorError::Invalid {
+        what,
+        location: location.to_string(),
+        message,
+    };
+    let doc: T = serde_json::from_slice(&bytes).map_err(|e| {
+        invalid(format!(
+            "is not a {kind} file (as suggest-baseline or SageMaker's baselining job writes it): {e}"
+        ))
+    })?;
+    let v = version(&doc);
+    if v != MONITOR_FORMAT_VERSION {
+        return Err(invalid(format!(
+            "has version {v}; driftwatch reads the analyzer container's version {MONITOR_FORMAT_VERSION:.1} files"
+        )));
+    }
+    Ok(doc)
+}
+
+/// [`read_file`] when the schedule names the file.
+pub(super) async fn read_optional<T: serde::de::DeserializeOwned>(
+    what: &'static str,
+    location: Option<&Location>,
+    kind: &str,
+    version: impl Fn(&T) -> f64,
+    clients: &AwsClients,
+) -> Result<Option<T>, MonitorError> {
+    match location {
+        Some(l) => Ok(Some(read_file(what, l, kind, version, clients).await?)),
+        None => Ok(None),
+    }
+}

@@ -5,7 +5,7 @@
 //! writes it), for any caller.
 
 use super::MonitorError;
-use super::data_quality::read_optional;
+use super::inputs::read_optional;
 use super::write::{WriteError, Written, write_file, write_violations};
 use crate::aws::AwsClients;
 use crate::config::Location;
@@ -102,17 +102,15 @@ pub fn monitor_model_quality(
 ) -> Result<ModelQualityOutput, MonitorError> {
     let measured = &window.measured;
     let labelled = measured.rows() > 0;
-    let mut statistics = if labelled {
-        // Deviations are a baseline's (5 samples of 80 %); a window's are "NaN", as the
-        // container writes them.
-        measured.statistics(&[])
-    } else {
-        let mut s = measured.statistics(&[]);
-        s.regression_metrics = None;
-        s.binary_classification_metrics = None;
-        s.multiclass_classification_metrics = None;
-        s
-    };
+    // Deviations are a baseline's (5 samples of 80 %); a window's are "NaN", as the container
+    // writes them.
+    let mut statistics = measured.statistics(&[]);
+    if !labelled {
+        // Nothing measured: no metrics block of zeros and NaNs for an alarm to read.
+        statistics.regression_metrics = None;
+        statistics.binary_classification_metrics = None;
+        statistics.multiclass_classification_metrics = None;
+    }
     statistics.dataset.start_time = Some(window.start_time.clone());
     statistics.dataset.end_time = Some(window.end_time.clone());
     let mut block = ModelQualityBlock {
