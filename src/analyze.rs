@@ -14,6 +14,7 @@ use crate::monitor::bias::{AbsentLabel, BiasRequest, monitor_bias};
 use crate::monitor::explainability::{ExplainRequest, monitor_explainability, rows_from_frame};
 use crate::monitor::inputs::{ModelSource, baseline, shap_config};
 use crate::monitor::predictions::add_model_predictions;
+use crate::monitor::time_series::{TimeSeriesOutput, monitor_time_series};
 use crate::monitor::write::{WriteError, write_outputs};
 use crate::monitor::{MonitorError, MonitorOutput};
 use crate::report::analysis_html;
@@ -42,15 +43,47 @@ pub enum AnalyzeError {
 /// What an analysis produced (already written to disk).
 #[derive(Debug)]
 pub struct AnalyzeOutcome {
-    pub output: MonitorOutput,
+    pub analysed: Analysed,
     /// Wall time per stage (load, metrics, shap, write), for logs and benchmarks.
     pub timings: Vec<(&'static str, std::time::Duration)>,
 }
 
+/// Which kind of analysis ran.
+#[derive(Debug)]
+pub enum Analysed {
+    /// Bias, SHAP and PDP: one analysis.json from the monitors.
+    Monitors(Box<MonitorOutput>),
+    /// Asymmetric Shapley values of a forecasting model.
+    TimeSeries(TimeSeriesOutput),
+}
+
 impl AnalyzeOutcome {
+    pub fn warnings(&self) -> &[String] {
+        match &self.analysed {
+            Analysed::Monitors(m) => &m.warnings,
+            Analysed::TimeSeries(_) => &[],
+        }
+    }
+
     /// The one-line summary `analyze` prints.
     pub fn summary(&self, output: &Path) -> String {
-        let n = self.output.violation_count();
+        let m = match &self.analysed {
+            Analysed::Monitors(m) => m,
+            Analysed::TimeSeries(t) => {
+                let n = &t.totals;
+                return format!(
+                    "wrote {} and {}: {} items explained ({} with every admissible order, {} forecasts of {} steps in {} endpoint requests)",
+                    output.join(ANALYSIS_FILE).display(),
+                    output.join(&t.results_key).display(),
+                    n.items,
+                    n.exact_items,
+                    n.forecasts,
+                    n.horizon,
+                    n.requests
+                );
+            }
+        };
+        let n = m.violation_count();
         let violations = if n == 0 {
             "no violations".to_string()
         } else {
@@ -59,8 +92,8 @@ impl AnalyzeOutcome {
         format!(
             "wrote {}: {}; {} warnings; {violations}",
             output.join(ANALYSIS_FILE).display(),
-            self.output.coverage.summary(),
-            self.output.warnings.len()
+            m.coverage.summary(),
+            m.warnings.len()
         )
     }
 }
@@ -126,6 +159,9 @@ pub async fn analyze(
     let (dataset_path, config_path, output, baseline_path) =
         (req.dataset, req.config, req.output, req.baseline);
     let cfg = config::load_analysis_config(config_path, Purpose::Analyze)?;
+    if let Some(ts) = &cfg.time_series {
+        return analyze_time_series(req, &cfg, ts, clients).await;
+    }
     let config_location = Location::Local(config_path.to_path_buf());
     let methods = cfg.methods.clone().unwrap_or_default();
     let explains = methods.shap.is_some() || methods.pdp.is_some();
@@ -311,7 +347,90 @@ pub async fn analyze(
         tracing::info!(stage = *stage, seconds = t.as_secs_f64(), "analyze stage");
     }
     Ok(AnalyzeOutcome {
-        output: result,
+        analysed: Analysed::Monitors(Box::new(result)),
+        timings,
+    })
+}
+
+/// Most bytes a time-series dataset may have (it is parsed as one JSON document).
+pub const MAX_TIME_SERIES_DATASET_BYTES: u64 = 1 << 30;
+
+/// A forecasting model explained: the dataset parsed as one JSON document, the items
+/// explained, then `asymmetric_shapley_value/<granularity>_<direction>/out.jsonl` and
+/// analysis.json written (in that order, so an analysis.json always points at a whole
+/// results file; nothing is written when the explanation fails). Clarify writes no report for
+/// time series, and neither does driftwatch (`methods.report` is accepted and ignored).
+async fn analyze_time_series(
+    req: &AnalyzeRequest<'_>,
+    cfg: &config::AnalysisConfig,
+    ts: &config::analysis::time_series::TimeSeriesAnalysis,
+    clients: &AwsClients,
+) -> Result<AnalyzeOutcome, AnalyzeError> {
+    let started = std::time::Instant::now();
+    let path = req.dataset;
+    let unreadable = |source| DatasetError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    };
+    let size = std::fs::metadata(path).map_err(unreadable)?.len();
+    if size > MAX_TIME_SERIES_DATASET_BYTES {
+        return Err(DatasetError::Invalid {
+            path: path.to_path_buf(),
+            message: format!(
+                "{size} bytes; a time-series dataset is read as one JSON document of at most {MAX_TIME_SERIES_DATASET_BYTES} bytes"
+            ),
+        }
+        .into());
+    }
+    let bytes = std::fs::read(path).map_err(unreadable)?;
+    let doc: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| DatasetError::Invalid {
+            path: path.to_path_buf(),
+            message: format!(
+                "not a JSON document (line {}, column {}): {e}",
+                e.line(),
+                e.column()
+            ),
+        })?;
+    drop(bytes);
+    let loaded = started.elapsed();
+    let out = monitor_time_series(&doc, cfg, ts, req.shadow_endpoint, clients)
+        .await
+        .map_err(|source| AnalyzeError::Analysis {
+            dataset: path.to_path_buf(),
+            source,
+        })?;
+    let explained = started.elapsed() - loaded;
+    let store = LocalDir::new(req.output.to_path_buf());
+    let write_err = |file: &'static str, source| AnalyzeError::Write {
+        output: req.output.to_path_buf(),
+        source: WriteError {
+            action: "writing",
+            file,
+            source,
+        },
+    };
+    store
+        .put(&out.results_key, out.results())
+        .await
+        .map_err(|e| write_err("the asymmetric Shapley values", e))?;
+    let analysis = out.analysis(&req.output.display().to_string());
+    let text = serde_json::to_vec_pretty(&analysis).unwrap_or_default();
+    if let Err(e) = store.put(ANALYSIS_FILE, text).await {
+        // No results file without the analysis that points at it.
+        let _ = store.delete(&out.results_key).await;
+        return Err(write_err("analysis.json", e));
+    }
+    let timings = vec![
+        ("load", loaded),
+        ("explain", explained),
+        ("write", started.elapsed() - loaded - explained),
+    ];
+    for (stage, t) in &timings {
+        tracing::info!(stage = *stage, seconds = t.as_secs_f64(), "analyze stage");
+    }
+    Ok(AnalyzeOutcome {
+        analysed: Analysed::TimeSeries(out),
         timings,
     })
 }

@@ -50,7 +50,7 @@ pub fn analyze_command(inputs: Inputs<'_>, check: CheckConfig) -> anyhow::Result
     };
     match runtime.block_on(analyze(&req, &clients)) {
         Ok(outcome) => {
-            for w in &outcome.output.warnings {
+            for w in outcome.warnings() {
                 eprintln!("warning: {w}");
             }
             println!("{}", outcome.summary(output));

@@ -144,8 +144,7 @@ fn write_baselines(
         clients,
     ))?;
     let baseline_warnings: Vec<String> = bias
-        .output
-        .warnings
+        .warnings()
         .iter()
         .filter(|w| w.starts_with("as a baseline"))
         .cloned()

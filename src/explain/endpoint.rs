@@ -25,8 +25,104 @@ pub const CONCURRENCY: usize = 8;
 /// Default cap on requests per execution.
 pub const DEFAULT_MAX_REQUESTS: usize = 100_000;
 
-pub struct EndpointPredictor {
+/// One endpoint's `InvokeEndpoint` calls, shared by every kind of request driftwatch sends
+/// (scored rows, forecasts): the content types, bounded concurrency, the per-execution cap,
+/// and failures classed as transient or permanent.
+pub struct Invoker {
     client: aws_sdk_sagemakerruntime::Client,
+    endpoint: String,
+    content: Format,
+    accept: Format,
+    custom_attributes: Option<String>,
+    target_model: Option<String>,
+    max_requests: usize,
+    requests: AtomicUsize,
+    permits: Semaphore,
+}
+
+impl Invoker {
+    pub fn new(
+        client: aws_sdk_sagemakerruntime::Client,
+        cfg: &PredictorConfig,
+        content: Format,
+        accept: Format,
+        max_requests: Option<usize>,
+    ) -> Result<Self, String> {
+        let endpoint = cfg
+            .endpoint_name
+            .clone()
+            .ok_or("predictor.endpoint_name is required to call an endpoint")?;
+        Ok(Self {
+            client,
+            endpoint,
+            content,
+            accept,
+            custom_attributes: cfg.custom_attributes.clone(),
+            target_model: cfg.target_model.clone(),
+            max_requests: max_requests.unwrap_or(DEFAULT_MAX_REQUESTS),
+            requests: AtomicUsize::new(0),
+            permits: Semaphore::new(CONCURRENCY),
+        })
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// Requests sent so far.
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Sends one request (at most [`CONCURRENCY`] in flight); `what` says what it holds, for
+    /// messages ("40 rows"). Returns the request's number and the response's text.
+    pub async fn invoke(&self, body: Vec<u8>, what: &str) -> Result<(usize, String), PredictError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| PredictError::transient(e.to_string()))?;
+        let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
+        if n > self.max_requests {
+            return Err(PredictError::permanent(format!(
+                "endpoint {}: more than {} requests in one execution (driftwatch.max_endpoint_requests); lower num_samples or raise the cap",
+                self.endpoint, self.max_requests
+            )));
+        }
+        let mut req = self
+            .client
+            .invoke_endpoint()
+            .endpoint_name(&self.endpoint)
+            .content_type(self.content.mime())
+            .accept(self.accept.mime())
+            .body(Blob::new(body));
+        if let Some(c) = &self.custom_attributes {
+            req = req.custom_attributes(c);
+        }
+        if let Some(t) = &self.target_model {
+            req = req.target_model(t);
+        }
+        let out = req.send().await.map_err(|e| {
+            let detail = match e.code() {
+                Some(code) => format!("{code}: {}", e.message().unwrap_or_default()),
+                None => crate::aws::describe_failure(&e),
+            };
+            let message = format!(
+                "InvokeEndpoint {} (request {n}, {what}): {detail}",
+                self.endpoint
+            );
+            PredictError {
+                message,
+                class: invoke_failure_class(&e),
+            }
+        })?;
+        let bytes = out.body.map(|b| b.into_inner()).unwrap_or_default();
+        Ok((n, String::from_utf8_lossy(&bytes).into_owned()))
+    }
+}
+
+pub struct EndpointPredictor {
+    invoker: Invoker,
     handle: tokio::runtime::Handle,
     endpoint: String,
     content: Format,
@@ -34,11 +130,6 @@ pub struct EndpointPredictor {
     templates: Templates,
     locators: Arc<OutputLocators>,
     names: Vec<String>,
-    custom_attributes: Option<String>,
-    target_model: Option<String>,
-    max_requests: usize,
-    requests: AtomicUsize,
-    permits: Arc<Semaphore>,
 }
 
 impl EndpointPredictor {
@@ -51,16 +142,14 @@ impl EndpointPredictor {
         names: Vec<String>,
         max_requests: Option<usize>,
     ) -> Result<Self, String> {
-        let endpoint = cfg
-            .endpoint_name
-            .clone()
-            .ok_or("predictor.endpoint_name is required to call an endpoint")?;
         let content = Format::parse(cfg.content_type.as_deref().unwrap_or("text/csv"))
             .map_err(|e| format!("predictor.content_type: {e}"))?;
         let accept = match cfg.accept_type.as_deref() {
             Some(a) => Format::parse(a).map_err(|e| format!("predictor.accept_type: {e}"))?,
             None => content,
         };
+        let invoker = Invoker::new(client, cfg, content, accept, max_requests)?;
+        let endpoint = invoker.endpoint().to_string();
         let defaults = Templates::defaults(content);
         let templates = Templates {
             content: cfg.content_template.clone().unwrap_or(defaults.content),
@@ -77,7 +166,7 @@ impl EndpointPredictor {
             None => locator(&cfg.label, "label")?,
         };
         Ok(Self {
-            client,
+            invoker,
             handle,
             endpoint,
             content,
@@ -88,17 +177,12 @@ impl EndpointPredictor {
                 probability,
             }),
             names,
-            custom_attributes: cfg.custom_attributes.clone(),
-            target_model: cfg.target_model.clone(),
-            max_requests: max_requests.unwrap_or(DEFAULT_MAX_REQUESTS),
-            requests: AtomicUsize::new(0),
-            permits: Arc::new(Semaphore::new(CONCURRENCY)),
         })
     }
 
     /// Requests sent so far.
     pub fn requests(&self) -> usize {
-        self.requests.load(Ordering::Relaxed)
+        self.invoker.requests()
     }
 
     fn rows_per_request(&self, rows: &[f64]) -> usize {
@@ -150,47 +234,10 @@ impl EndpointPredictor {
     }
 
     async fn send(&self, body: String, n_rows: usize) -> Result<Vec<Vec<f64>>, PredictError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| PredictError::transient(e.to_string()))?;
-        let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
-        if n > self.max_requests {
-            return Err(PredictError::permanent(format!(
-                "endpoint {}: more than {} requests in one execution (driftwatch.max_endpoint_requests); lower num_samples or raise the cap",
-                self.endpoint, self.max_requests
-            )));
-        }
-        let mut req = self
-            .client
-            .invoke_endpoint()
-            .endpoint_name(&self.endpoint)
-            .content_type(self.content.mime())
-            .accept(self.accept.mime())
-            .body(Blob::new(body.into_bytes()));
-        if let Some(c) = &self.custom_attributes {
-            req = req.custom_attributes(c);
-        }
-        if let Some(t) = &self.target_model {
-            req = req.target_model(t);
-        }
-        let out = req.send().await.map_err(|e| {
-            let detail = match e.code() {
-                Some(code) => format!("{code}: {}", e.message().unwrap_or_default()),
-                None => crate::aws::describe_failure(&e),
-            };
-            let message = format!(
-                "InvokeEndpoint {} (request {n}, {n_rows} rows): {detail}",
-                self.endpoint
-            );
-            PredictError {
-                message,
-                class: invoke_failure_class(&e),
-            }
-        })?;
-        let bytes = out.body.map(|b| b.into_inner()).unwrap_or_default();
-        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let (n, text) = self
+            .invoker
+            .invoke(body.into_bytes(), &format!("{n_rows} rows"))
+            .await?;
 
         // A response that does not fit the configured format will not fit on a retry either.
         let bad = |why: String| {
@@ -340,7 +387,7 @@ pub fn parse_scores(
 }
 
 /// Awaits futures concurrently, results in input order.
-async fn futures_join<F, T>(futures: Vec<F>) -> Vec<T>
+pub(crate) async fn futures_join<F, T>(futures: Vec<F>) -> Vec<T>
 where
     F: std::future::Future<Output = T>,
 {

@@ -46,6 +46,9 @@ pub enum MonitorError {
     Data(String),
     #[error("Kernel SHAP: {0}")]
     Shap(#[from] ShapError),
+    /// Asymmetric Shapley values of a forecasting endpoint.
+    #[error("asymmetric Shapley values: {0}")]
+    TimeSeries(#[from] crate::explain::time_series::run::TsError),
 }
 
 impl MonitorError {
@@ -55,6 +58,7 @@ impl MonitorError {
         match self {
             Self::Read { source, .. } => source.class(),
             Self::Shap(ShapError::Model(e)) => e.class,
+            Self::TimeSeries(e) => e.class(),
             _ => FailureClass::Permanent,
         }
     }

@@ -17,6 +17,7 @@ pub mod ordered;
 pub(crate) mod pyfmt;
 pub(crate) mod record;
 pub mod time;
+pub mod time_series;
 pub(crate) mod verdict;
 pub(crate) mod violations;
 

@@ -231,6 +231,10 @@ pub struct AnalysisConfig {
     pub methods: Option<Methods>,
     pub predictor: Option<PredictorConfig>,
     pub extensions: Extensions,
+    /// A forecasting model's analysis (`time_series_data_config`,
+    /// `methods.asymmetric_shapley_value`, `predictor.time_series_predictor_config`): then
+    /// only `dataset_type`, `headers`, `predictor`, `methods.report` and `driftwatch` apply.
+    pub time_series: Option<time_series::TimeSeriesAnalysis>,
 }
 
 /// One `segment_config` entry (the SDK's `SegmentationConfig`): the column, and N segments

@@ -13,10 +13,8 @@ impl AnalysisConfig {
     pub fn from_value(value: &Value, purpose: Purpose, problems: &mut Problems) -> Option<Self> {
         let before = problems.len();
         let top = MapReader::new("", value, problems)?;
-        // A forecasting config is validated as the SDK does, then refused as not run yet.
         if super::time_series::has_time_series(&top) {
-            super::time_series::refuse_valid_or_report(&top, problems);
-            return None;
+            return time_series_config(value, &top, purpose, problems);
         }
         top.reject_unknown(TOP_KEYS, problems);
         for key in UNSUPPORTED_TOP_KEYS {
@@ -80,6 +78,7 @@ impl AnalysisConfig {
                 .get("driftwatch")
                 .and_then(|v| extensions(v, problems))
                 .unwrap_or_default(),
+            time_series: None,
         };
         cfg.check_for(purpose, &top, problems);
         if cfg.methods.is_none() && purpose == Purpose::BiasMonitor {
@@ -91,6 +90,96 @@ impl AnalysisConfig {
         }
         (problems.len() == before).then_some(cfg)
     }
+}
+
+/// A forecasting model's config: the time-series blocks, and the keys every analysis shares
+/// (the predictor's endpoint, content types and templates; the report; `driftwatch`).
+fn time_series_config(
+    value: &Value,
+    top: &MapReader<'_>,
+    purpose: Purpose,
+    problems: &mut Problems,
+) -> Option<AnalysisConfig> {
+    let before = problems.len();
+    let ts = super::time_series::read(top, problems);
+    if purpose != Purpose::Analyze {
+        problems.push(
+            "time_series_data_config",
+            "time-series explanations run with `driftwatch analyze` only; a monitoring schedule over a forecasting endpoint's capture is not supported yet",
+        );
+    }
+    const SHARED: &[&str] = &[
+        "version",
+        "dataset_type",
+        "dataset_uri",
+        "headers",
+        "methods",
+        "predictor",
+        "driftwatch",
+    ];
+    for key in value.as_object().into_iter().flat_map(|m| m.keys()) {
+        if top.get(key).is_some()
+            && TOP_KEYS.contains(&key.as_str())
+            && !SHARED.contains(&key.as_str())
+        {
+            problems.push(
+                key.as_str(),
+                "does not apply to a time-series explanation (time_series_data_config names its fields)",
+            );
+        }
+    }
+    let known: Vec<&str> = TOP_KEYS
+        .iter()
+        .copied()
+        .chain(["time_series_data_config"])
+        .collect();
+    top.reject_unknown(&known, problems);
+    if let Some(m) = top.get("methods").and_then(Value::as_object) {
+        let known: Vec<&str> = METHOD_KEYS
+            .iter()
+            .copied()
+            .chain(["asymmetric_shapley_value"])
+            .collect();
+        for key in m.keys().filter(|k| !known.contains(&k.as_str())) {
+            problems.push(
+                format!("methods.{key}"),
+                "unknown key; expected asymmetric_shapley_value or report",
+            );
+        }
+    }
+    // The predictor's common keys, read as for any model; its time-series block by `read`.
+    let predictor_cfg = top.get("predictor").and_then(|v| {
+        let mut common = v.clone();
+        if let Some(m) = common.as_object_mut() {
+            m.remove("time_series_predictor_config");
+        }
+        predictor(&common, problems)
+    });
+    let report_cfg = top
+        .get("methods")
+        .and_then(|m| m.get("report"))
+        .and_then(|v| report(v, problems));
+    let cfg = AnalysisConfig {
+        version: top
+            .get("version")
+            .and_then(|v| str_at(top, "version", v, problems)),
+        dataset_type: Some(DatasetType::Json),
+        headers: top
+            .get("headers")
+            .and_then(|v| string_list(Node::new("headers", v), problems)),
+        methods: Some(Methods {
+            report: report_cfg,
+            ..Methods::default()
+        }),
+        predictor: predictor_cfg,
+        extensions: top
+            .get("driftwatch")
+            .and_then(|v| extensions(v, problems))
+            .unwrap_or_default(),
+        time_series: ts,
+        ..AnalysisConfig::default()
+    };
+    (problems.len() == before).then_some(cfg)
 }
 
 fn str_at(top: &MapReader<'_>, key: &str, v: &Value, problems: &mut Problems) -> Option<String> {

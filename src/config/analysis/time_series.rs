@@ -2,9 +2,7 @@
 //! top-level `time_series_data_config` (`TimeSeriesDataConfig`),
 //! `predictor.time_series_predictor_config` (`TimeSeriesModelConfig`) and
 //! `methods.asymmetric_shapley_value` (`AsymmetricShapleyValueConfig`), with every rule the
-//! SDK enforces, each problem named by its key. driftwatch computes the values
-//! (`explain::time_series`) but does not send forecasting requests yet, so a valid config is
-//! refused with one sentence that says so — never as unknown keys.
+//! SDK enforces, each problem named by its key.
 
 use serde_json::Value;
 
@@ -44,6 +42,26 @@ pub enum TsDirection {
     Bidirectional,
 }
 
+impl TsDirection {
+    /// As the config and Clarify's folder names spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Chronological => "chronological",
+            Self::AntiChronological => "anti_chronological",
+            Self::Bidirectional => "bidirectional",
+        }
+    }
+}
+
+impl TsGranularity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Timewise => "timewise",
+            Self::FineGrained => "fine_grained",
+        }
+    }
+}
+
 /// `granularity`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TsGranularity {
@@ -68,6 +86,16 @@ pub enum AsvBaseline {
         /// Per item id, one value per static covariate.
         static_covariates: Vec<(String, Vec<f64>)>,
     },
+}
+
+/// What a time-series analysis needs beyond the predictor's common keys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeSeriesAnalysis {
+    pub data: TimeSeriesDataConfig,
+    pub asv: AsvConfig,
+    /// `predictor.time_series_predictor_config.forecast`: the JMESPath of the forecasts in a
+    /// response.
+    pub forecast: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -282,11 +310,7 @@ pub fn asv_config(v: &Value, statics: Option<usize>, problems: &mut Problems) ->
             .and_then(|n| usize::try_from(n).ok())
     });
     if let (Some(d), Some(g)) = (direction, granularity) {
-        let name = |d: TsDirection| match d {
-            TsDirection::Chronological => "chronological",
-            TsDirection::AntiChronological => "anti_chronological",
-            TsDirection::Bidirectional => "bidirectional",
-        };
+        let name = TsDirection::as_str;
         match g {
             TsGranularity::FineGrained if d != TsDirection::Chronological => problems.push(
                 m.child_path("direction"),
@@ -379,9 +403,10 @@ pub fn asv_config(v: &Value, statics: Option<usize>, problems: &mut Problems) ->
     })
 }
 
-/// Validates a time-series analysis config (the three blocks together, the dataset and
-/// predictor rules), then says that it does not run yet.
-pub fn refuse_valid_or_report(top: &MapReader<'_>, problems: &mut Problems) {
+/// Reads a time-series analysis config: the three blocks together, and the dataset and
+/// predictor rules the SDK adds for them. `None` when anything is wrong (every problem
+/// recorded).
+pub fn read(top: &MapReader<'_>, problems: &mut Problems) -> Option<TimeSeriesAnalysis> {
     let before = problems.len();
     let data = top
         .get("time_series_data_config")
@@ -400,7 +425,7 @@ pub fn refuse_valid_or_report(top: &MapReader<'_>, problems: &mut Problems) {
         ),
     }
     let methods = top.get("methods");
-    match methods.and_then(|m| m.get("asymmetric_shapley_value")) {
+    let asv = match methods.and_then(|m| m.get("asymmetric_shapley_value")) {
         Some(v) => {
             // Counted from the document, so the baselines are checked even when another key
             // of the data config is wrong.
@@ -414,13 +439,16 @@ pub fn refuse_valid_or_report(top: &MapReader<'_>, problems: &mut Problems) {
                             .map_or(0, Vec::len)
                     })
                 });
-            asv_config(v, statics, problems);
+            asv_config(v, statics, problems)
         }
-        None => problems.push(
-            "methods.asymmetric_shapley_value",
-            "missing: a time-series config explains with asymmetric Shapley values",
-        ),
-    }
+        None => {
+            problems.push(
+                "methods.asymmetric_shapley_value",
+                "missing: a time-series config explains with asymmetric Shapley values",
+            );
+            None
+        }
+    };
     for key in ["pre_training_bias", "post_training_bias", "shap", "pdp"] {
         if methods.and_then(|m| m.get(key)).is_some() {
             problems.push(
@@ -430,12 +458,24 @@ pub fn refuse_valid_or_report(top: &MapReader<'_>, problems: &mut Problems) {
         }
     }
     let predictor = top.get("predictor");
+    let mut forecast = None;
     match predictor.and_then(|p| p.get("time_series_predictor_config")) {
         Some(v) => {
             if let Some(m) = MapReader::new("predictor.time_series_predictor_config", v, problems) {
                 m.reject_unknown(&["forecast"], problems);
                 if let Some(f) = m.required("forecast", problems) {
-                    Node::new(&m.child_path("forecast"), f).as_str(problems);
+                    let path = m.child_path("forecast");
+                    forecast =
+                        Node::new(&path, f).as_str(problems).and_then(
+                            |f| match jmespath::compile(f) {
+                                Ok(_) => Some(f.to_string()),
+                                Err(e) => {
+                                    problems
+                                        .push(&path, format!("is not a JMESPath expression: {e}"));
+                                    None
+                                }
+                            },
+                        );
                 }
             }
             let p = predictor.and_then(Value::as_object);
@@ -476,12 +516,26 @@ pub fn refuse_valid_or_report(top: &MapReader<'_>, problems: &mut Problems) {
             "missing: asymmetric Shapley values need the forecast's JMESPath ({\"forecast\": …})",
         ),
     }
-    if problems.len() == before {
+    if let Some(AsvConfig {
+        baseline: Some(AsvBaseline::Uri(uri)),
+        ..
+    }) = &asv
+    {
         problems.push(
-            "methods.asymmetric_shapley_value",
-            "the config is valid, but driftwatch does not run time-series explanations yet (it computes asymmetric Shapley values, but does not send forecasting requests); run this config with SageMaker Clarify for now",
+            "methods.asymmetric_shapley_value.baseline",
+            format!(
+                "{uri:?}: a baseline file is not supported (the reference does not say its format); give {{\"target_time_series\": \"zero\"|\"mean\", \"related_time_series\": …, \"static_covariates\": {{item: [values]}}}}"
+            ),
         );
     }
+    if problems.len() != before {
+        return None;
+    }
+    Some(TimeSeriesAnalysis {
+        data: data?,
+        asv: asv?,
+        forecast: forecast?,
+    })
 }
 
 #[cfg(test)]
@@ -492,7 +546,7 @@ mod tests {
     fn problems_of(v: Value) -> Vec<String> {
         let mut p = Problems::new();
         let top = MapReader::new("", &v, &mut p).unwrap();
-        refuse_valid_or_report(&top, &mut p);
+        read(&top, &mut p);
         p.into_vec().iter().map(|x| x.to_string()).collect()
     }
 
@@ -519,13 +573,19 @@ mod tests {
     }
 
     #[test]
-    fn an_sdk_config_is_valid_and_refused_in_one_sentence() {
-        let p = problems_of(sdk_config());
-        assert_eq!(p.len(), 1, "{p:?}");
-        assert!(
-            p[0].contains("does not run time-series explanations yet"),
-            "{p:?}"
-        );
+    fn an_sdk_config_is_read() {
+        let v = sdk_config();
+        let mut p = Problems::new();
+        let top = MapReader::new("", &v, &mut p).unwrap();
+        let ts = read(&top, &mut p).expect("valid");
+        assert!(p.is_empty());
+        assert_eq!(ts.forecast, "predictions[*].mean[:2]");
+        assert_eq!(ts.asv.num_samples, Some(20));
+        assert_eq!(ts.data.dataset_format, Some(TsDatasetFormat::ItemRecords));
+        let mut uri = sdk_config();
+        uri["methods"]["asymmetric_shapley_value"]["baseline"] = json!("s3://b/baseline.json");
+        let p = problems_of(uri).join("\n");
+        assert!(p.contains("a baseline file is not supported"), "{p}");
     }
 
     #[test]

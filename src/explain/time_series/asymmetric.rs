@@ -118,6 +118,107 @@ fn orders(blocks: &[Vec<usize>], o: &Orders) -> (Vec<Vec<usize>>, bool) {
     (drawn, false)
 }
 
+/// The coalitions one explanation needs and how they combine: made first, so the coalitions
+/// of many items can be sent in shared requests, then finished with their forecasts.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    n: usize,
+    orders: Vec<Vec<usize>>,
+    /// Per order, the coalition index after 0, 1, …, n of its players.
+    paths: Vec<Vec<usize>>,
+    coalitions: Vec<Vec<bool>>,
+    exact: bool,
+}
+
+impl Plan {
+    /// The plan of `n` players partially ordered by `blocks`.
+    pub fn new(n: usize, blocks: &[Vec<usize>], how: &Orders) -> Result<Self, AsvError<String>> {
+        let mut seen = vec![false; n];
+        for &p in blocks.iter().flatten() {
+            if p >= n || std::mem::replace(&mut seen[p], true) {
+                return Err(AsvError::Blocks { players: n });
+            }
+        }
+        if seen.iter().any(|s| !s) {
+            return Err(AsvError::Blocks { players: n });
+        }
+        let (orders, exact) = orders(blocks, how);
+        Ok(Self::from_orders(n, orders, exact))
+    }
+
+    /// The plan that averages over exactly these orders (each a permutation of 0..n), with
+    /// equal weight.
+    fn from_orders(n: usize, orders: Vec<Vec<usize>>, exact: bool) -> Self {
+        // Every coalition the orders pass through, each asked once.
+        let mut index: HashMap<Vec<bool>, usize> = HashMap::new();
+        let mut coalitions: Vec<Vec<bool>> = Vec::new();
+        let mut path_of = |s: &Vec<bool>| -> usize {
+            *index.entry(s.clone()).or_insert_with(|| {
+                coalitions.push(s.clone());
+                coalitions.len() - 1
+            })
+        };
+        let mut paths: Vec<Vec<usize>> = Vec::with_capacity(orders.len());
+        for order in &orders {
+            let mut s = vec![false; n];
+            let mut path = vec![path_of(&s)];
+            for &p in order {
+                s[p] = true;
+                path.push(path_of(&s));
+            }
+            paths.push(path);
+        }
+        Self {
+            n,
+            orders,
+            paths,
+            coalitions,
+            exact,
+        }
+    }
+
+    /// The coalitions to forecast (`true` = the player at its value); the empty one first.
+    pub fn coalitions(&self) -> &[Vec<bool>] {
+        &self.coalitions
+    }
+
+    /// The values, from one H-step forecast per coalition, in order.
+    pub fn finish<E>(&self, values: &[Vec<f64>]) -> Result<Explanation, AsvError<E>> {
+        if values.len() != self.coalitions.len() {
+            return Err(AsvError::Answers {
+                asked: self.coalitions.len(),
+                got: values.len(),
+            });
+        }
+        let h = values.first().map_or(0, Vec::len);
+        if let Some(bad) = values.iter().find(|v| v.len() != h) {
+            return Err(AsvError::Horizon {
+                first: h,
+                other: bad.len(),
+            });
+        }
+        let mut scores = vec![vec![0.0; h]; self.n];
+        for (order, path) in self.orders.iter().zip(&self.paths) {
+            for (k, &p) in order.iter().enumerate() {
+                let (before, after) = (&values[path[k]], &values[path[k + 1]]);
+                for (s, (a, b)) in scores[p].iter_mut().zip(after.iter().zip(before)) {
+                    *s += a - b;
+                }
+            }
+        }
+        let count = self.orders.len() as f64;
+        for s in scores.iter_mut().flatten() {
+            *s /= count;
+        }
+        Ok(Explanation {
+            offset: values[0].clone(),
+            scores,
+            exact: self.exact,
+            evaluations: self.coalitions.len(),
+        })
+    }
+}
+
 /// The asymmetric Shapley values of `n` players partially ordered by `blocks`; `forecast`
 /// answers a batch of coalitions (`true` = the player at its value) with one H-step forecast
 /// each, in order.
@@ -127,69 +228,9 @@ pub fn asymmetric_values<E>(
     how: &Orders,
     mut forecast: impl FnMut(&[Vec<bool>]) -> Result<Vec<Vec<f64>>, E>,
 ) -> Result<Explanation, AsvError<E>> {
-    let mut seen = vec![false; n];
-    for &p in blocks.iter().flatten() {
-        if p >= n || std::mem::replace(&mut seen[p], true) {
-            return Err(AsvError::Blocks { players: n });
-        }
-    }
-    if seen.iter().any(|s| !s) {
-        return Err(AsvError::Blocks { players: n });
-    }
-    let (orders, exact) = orders(blocks, how);
-    // Every coalition the orders pass through, each asked once.
-    let mut index: HashMap<Vec<bool>, usize> = HashMap::new();
-    let mut coalitions: Vec<Vec<bool>> = Vec::new();
-    let mut path_of = |s: &Vec<bool>| -> usize {
-        *index.entry(s.clone()).or_insert_with(|| {
-            coalitions.push(s.clone());
-            coalitions.len() - 1
-        })
-    };
-    let mut paths: Vec<Vec<usize>> = Vec::with_capacity(orders.len());
-    for order in &orders {
-        let mut s = vec![false; n];
-        let mut path = vec![path_of(&s)];
-        for &p in order {
-            s[p] = true;
-            path.push(path_of(&s));
-        }
-        paths.push(path);
-    }
-    let values = forecast(&coalitions).map_err(AsvError::Model)?;
-    if values.len() != coalitions.len() {
-        return Err(AsvError::Answers {
-            asked: coalitions.len(),
-            got: values.len(),
-        });
-    }
-    let h = values.first().map_or(0, Vec::len);
-    if let Some(bad) = values.iter().find(|v| v.len() != h) {
-        return Err(AsvError::Horizon {
-            first: h,
-            other: bad.len(),
-        });
-    }
-    let mut scores = vec![vec![0.0; h]; n];
-    for (order, path) in orders.iter().zip(&paths) {
-        for (k, &p) in order.iter().enumerate() {
-            let (before, after) = (&values[path[k]], &values[path[k + 1]]);
-            for (s, (a, b)) in scores[p].iter_mut().zip(after.iter().zip(before)) {
-                *s += a - b;
-            }
-        }
-    }
-    let count = orders.len() as f64;
-    for s in scores.iter_mut().flatten() {
-        *s /= count;
-    }
-    let empty = vec![false; n];
-    Ok(Explanation {
-        offset: values[index[&empty]].clone(),
-        scores,
-        exact,
-        evaluations: coalitions.len(),
-    })
+    let plan = Plan::new(n, blocks, how).map_err(|_| AsvError::Blocks { players: n })?;
+    let values = forecast(plan.coalitions()).map_err(AsvError::Model)?;
+    plan.finish(&values)
 }
 
 /// Clarify's `direction`.
@@ -200,39 +241,29 @@ pub enum Direction {
     Bidirectional,
 }
 
-/// `timewise` values of T time steps: one player per step (all series at that step together).
+/// The `timewise` plan of T time steps: one player per step (all series at that step
+/// together); `bidirectional` averages the chronological and the anti-chronological order
+/// (weight ½ each), sharing their empty and full coalitions: 2T forecasts, not 2T + 2.
+pub fn timewise_plan(steps: usize, direction: Direction) -> Plan {
+    let forward: Vec<usize> = (0..steps).collect();
+    let backward: Vec<usize> = forward.iter().rev().copied().collect();
+    let orders = match direction {
+        Direction::Chronological => vec![forward],
+        Direction::AntiChronological => vec![backward],
+        Direction::Bidirectional => vec![forward, backward],
+    };
+    Plan::from_orders(steps, orders, true)
+}
+
+/// `timewise` values of T time steps.
 pub fn timewise<E>(
     steps: usize,
     direction: Direction,
     mut forecast: impl FnMut(&[Vec<bool>]) -> Result<Vec<Vec<f64>>, E>,
 ) -> Result<Explanation, AsvError<E>> {
-    let forward: Vec<Vec<usize>> = (0..steps).map(|t| vec![t]).collect();
-    let backward: Vec<Vec<usize>> = forward.iter().rev().cloned().collect();
-    let one = Orders {
-        budget: 1,
-        num_samples: 1,
-        seed: 0,
-    };
-    match direction {
-        Direction::Chronological => asymmetric_values(steps, &forward, &one, forecast),
-        Direction::AntiChronological => asymmetric_values(steps, &backward, &one, forecast),
-        Direction::Bidirectional => {
-            let a = asymmetric_values(steps, &forward, &one, &mut forecast)?;
-            let b = asymmetric_values(steps, &backward, &one, &mut forecast)?;
-            let scores = a
-                .scores
-                .iter()
-                .zip(&b.scores)
-                .map(|(x, y)| x.iter().zip(y).map(|(p, q)| (p + q) / 2.0).collect())
-                .collect();
-            Ok(Explanation {
-                offset: a.offset,
-                scores,
-                exact: true,
-                evaluations: a.evaluations + b.evaluations - 2,
-            })
-        }
-    }
+    let plan = timewise_plan(steps, direction);
+    let values = forecast(plan.coalitions()).map_err(AsvError::Model)?;
+    plan.finish(&values)
 }
 
 /// The blocks of `fine_grained`: the static covariates first, then, per time step, the
@@ -311,6 +342,10 @@ mod tests {
             assert_eq!(score, &step);
         }
         let both = timewise(4, Direction::Bidirectional, masked(&x, &b)).unwrap();
+        assert_eq!(
+            both.evaluations, 8,
+            "2T forecasts: the two orders share ∅ and all"
+        );
         let anti = timewise(4, Direction::AntiChronological, masked(&x, &b)).unwrap();
         assert_eq!(
             both.scores[1][0],

@@ -1,8 +1,13 @@
 //! Time-series explanations (Clarify's `methods.asymmetric_shapley_value`): asymmetric
 //! Shapley values of a forecasting model's H-step forecast.
 //!
-//! Status: the numerical core ([`asymmetric`]); the analysis-config blocks
-//! (`time_series_data_config`, `predictor.time_series_predictor_config`), the endpoint requests
-//! and the `asymmetric_shapley_value/<granularity>_<direction>/out.jsonl` output build on it.
+//! The data flow: [`dataset`] reads the items; [`players`] turns an item into players, blocks
+//! and a baseline; [`asymmetric`] plans the coalitions; [`request`] writes them as endpoint
+//! records; [`run`] sends them in shared requests and finishes each item's values; [`output`]
+//! writes Clarify's `out.jsonl` line.
 
 pub mod asymmetric;
+pub mod dataset;
+pub mod players;
+pub mod request;
+pub mod run;
