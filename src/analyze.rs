@@ -17,7 +17,7 @@ use crate::monitor::predictions::add_model_predictions;
 use crate::monitor::time_series::{TimeSeriesOutput, monitor_time_series};
 use crate::monitor::write::{WriteError, write_outputs};
 use crate::monitor::{MonitorError, MonitorOutput};
-use crate::report::analysis_html;
+use crate::report::{analysis_html, time_series_html};
 use crate::sagemaker::layout::{ANALYSIS_FILE, VIOLATIONS_FILE};
 use crate::store::{LocalDir, ObjectStore};
 
@@ -358,8 +358,7 @@ pub const MAX_TIME_SERIES_DATASET_BYTES: u64 = 1 << 30;
 /// A forecasting model explained: the dataset parsed as one JSON document, the items
 /// explained, then `asymmetric_shapley_value/<granularity>_<direction>/out.jsonl` and
 /// analysis.json written (in that order, so an analysis.json always points at a whole
-/// results file; nothing is written when the explanation fails). Clarify writes no report for
-/// time series, and neither does driftwatch (`methods.report` is accepted and ignored).
+/// results file; nothing is written when the explanation fails).
 async fn analyze_time_series(
     req: &AnalyzeRequest<'_>,
     cfg: &config::AnalysisConfig,
@@ -414,11 +413,33 @@ async fn analyze_time_series(
         .put(&out.results_key, out.results())
         .await
         .map_err(|e| write_err("the asymmetric Shapley values", e))?;
+    // driftwatch's addition (Clarify writes no report for time series): the page of heat
+    // maps, as `{methods.report.name}.html`, before analysis.json.
+    let report = cfg.methods.as_ref().and_then(|m| m.report.as_ref());
+    if let Some(r) = report {
+        let html = time_series_html(
+            &r.title,
+            &path.display().to_string(),
+            out.direction,
+            out.granularity,
+            &out.lines,
+        );
+        if let Err(e) = store
+            .put(&format!("{}.html", r.name), html.into_bytes())
+            .await
+        {
+            let _ = store.delete(&out.results_key).await;
+            return Err(write_err("the report", e));
+        }
+    }
     let analysis = out.analysis(&req.output.display().to_string());
     let text = serde_json::to_vec_pretty(&analysis).unwrap_or_default();
     if let Err(e) = store.put(ANALYSIS_FILE, text).await {
         // No results file without the analysis that points at it.
         let _ = store.delete(&out.results_key).await;
+        if let Some(r) = report {
+            let _ = store.delete(&format!("{}.html", r.name)).await;
+        }
         return Err(write_err("analysis.json", e));
     }
     let timings = vec![

@@ -5,88 +5,11 @@
 
 mod common;
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 
+use common::forecaster::Forecaster;
 use common::{Run, driftwatch_env, repo_path};
 use serde_json::Value;
-
-/// The Python forecasting server, stopped on drop.
-struct Forecaster {
-    child: Child,
-    url: String,
-}
-
-impl Forecaster {
-    fn start() -> Self {
-        Self::with(&[])
-    }
-
-    fn with(extra: &[&str]) -> Self {
-        let script = repo_path("tests/fixtures/time_series/forecast_server.py");
-        let mut child = Command::new("python3")
-            .arg(&script)
-            .args(["0", "--endpoint", "forecaster"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 runs the forecasting server");
-        let mut line = String::new();
-        let stdout = child.stdout.take().expect("piped");
-        std::io::BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("the server prints its port");
-        let port: u16 = line.trim().parse().expect("a port");
-        Self {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        }
-    }
-
-    fn env(&self) -> [(&'static str, &str); 4] {
-        [
-            ("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", self.url.as_str()),
-            ("AWS_ACCESS_KEY_ID", "testing"),
-            ("AWS_SECRET_ACCESS_KEY", "testing"),
-            ("AWS_REGION", "us-east-1"),
-        ]
-    }
-
-    /// Requests and records served so far.
-    fn stats(&self) -> (u64, u64) {
-        let v: Value = reqwest_get(&format!("{}/stats", self.url));
-        (
-            v["requests"].as_u64().unwrap_or(0),
-            v["records"].as_u64().unwrap_or(0),
-        )
-    }
-}
-
-impl Drop for Forecaster {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A GET over a plain TCP socket (the test needs no HTTP client crate).
-fn reqwest_get(url: &str) -> Value {
-    use std::io::{Read, Write};
-    let rest = url.trim_start_matches("http://");
-    let (host, path) = rest.split_once('/').unwrap();
-    let mut s = std::net::TcpStream::connect(host).unwrap();
-    write!(
-        s,
-        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut text = String::new();
-    s.read_to_string(&mut text).unwrap();
-    let body = text.split("\r\n\r\n").nth(1).unwrap_or("{}");
-    serde_json::from_str(body).unwrap()
-}
 
 fn cases() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(repo_path("tests/fixtures/time_series/cases"))
@@ -149,6 +72,10 @@ fn every_case_equals_the_brute_force_oracle() {
         );
         let analysis: Value =
             serde_json::from_slice(&std::fs::read(out.join("analysis.json")).unwrap()).unwrap();
+        // The SDK always asks for a report: driftwatch's page of heat maps.
+        let report = config["methods"]["report"]["name"].as_str().unwrap();
+        let html = std::fs::read_to_string(out.join(format!("{report}.html"))).unwrap();
+        assert!(html.contains("Item item_2"), "{name}: the report");
         let a = &analysis["explanations"]["asymmetric_shapley_value"];
         assert_eq!(a["direction"], asv["direction"], "{name}");
         assert_eq!(a["granularity"], asv["granularity"], "{name}");

@@ -343,3 +343,38 @@ fn a_model_quality_report_and_dashboard_render_offline() {
         renders(&browser, &dir.join(page), &profile, &must);
     }
 }
+
+#[test]
+fn a_time_series_report_renders_offline_with_its_heat_maps() {
+    let Some(browser) = chromium() else { return };
+    let server = common::forecaster::Forecaster::start();
+    let dir = tempfile::tempdir().unwrap();
+    let case = common::repo_path("tests/fixtures/time_series/cases/item_records_fine_grained_mean");
+    let out = dir.path().join("out");
+    let r = common::driftwatch_env(
+        &[
+            "analyze",
+            "--dataset",
+            case.join("dataset.json").to_str().unwrap(),
+            "--analysis-config",
+            case.join("analysis_config.json").to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+        ],
+        &server.env(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    renders(
+        &browser,
+        &out.join("report.html"),
+        &dir.path().join("profile"),
+        &[
+            "Item item_1",
+            "Item item_2",
+            "target_ts",
+            "rts1",
+            "static covariate",
+            "<svg",
+        ],
+    );
+}

@@ -14,7 +14,9 @@ use crate::explain::endpoint::Invoker;
 use crate::explain::time_series::dataset::{Names, read_items};
 use crate::explain::time_series::request::{RequestFormat, Templates};
 use crate::explain::time_series::run::Explainer;
-use crate::sagemaker::time_series::{AsvTotals, RESULTS_FILE, analysis_json, results_folder};
+use crate::sagemaker::time_series::{
+    AsvLine, AsvTotals, RESULTS_FILE, analysis_json, results_folder,
+};
 
 /// What a time-series explanation writes.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,10 +24,10 @@ pub struct TimeSeriesOutput {
     /// `asymmetric_shapley_value/<granularity>_<direction>/out.jsonl`.
     pub results_key: String,
     /// One line per item, in dataset order.
-    pub lines: Vec<String>,
+    pub lines: Vec<AsvLine>,
     pub totals: AsvTotals,
-    direction: &'static str,
-    granularity: &'static str,
+    pub direction: &'static str,
+    pub granularity: &'static str,
 }
 
 impl TimeSeriesOutput {
@@ -38,9 +40,12 @@ impl TimeSeriesOutput {
 
     /// out.jsonl's bytes.
     pub fn results(&self) -> Vec<u8> {
-        let mut out = self.lines.join("\n").into_bytes();
-        out.push(b'\n');
-        out
+        let mut out = String::new();
+        for l in &self.lines {
+            out.push_str(&l.to_json());
+            out.push('\n');
+        }
+        out.into_bytes()
     }
 }
 

@@ -6,9 +6,11 @@
 pub(crate) mod data_quality;
 pub(crate) mod model_quality;
 pub(crate) mod svg;
+pub(crate) mod time_series;
 
 pub use data_quality::data_quality_html;
 pub use model_quality::model_quality_html;
+pub use time_series::time_series_html;
 
 use std::fmt::Write as _;
 

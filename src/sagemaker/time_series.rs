@@ -53,3 +53,57 @@ pub fn analysis_json(
         }
     })
 }
+
+/// One entry of an item's explanation: a series' value at a timestamp (`feature_name` absent
+/// for `timewise`, whose players are whole timestamps), or a static covariate (no timestamp).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AsvEntry {
+    pub feature_name: Option<String>,
+    pub timestamp: Option<Value>,
+    /// One per forecast step.
+    pub scores: Vec<f64>,
+}
+
+/// One line of out.jsonl: an item's explanation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AsvLine {
+    /// As given in the data.
+    pub item_id: Value,
+    /// The forecast with every player at its baseline.
+    pub offset: Vec<f64>,
+    pub explanations: Vec<AsvEntry>,
+    /// driftwatch's: the forecast explained (offset + Σ scores).
+    pub forecast: Vec<f64>,
+    /// driftwatch's: whether every admissible order was enumerated.
+    pub exact: bool,
+    /// driftwatch's: distinct coalitions forecast.
+    pub forecasts: usize,
+}
+
+impl AsvLine {
+    /// The line's JSON text: Clarify's keys, then driftwatch's block.
+    pub fn to_json(&self) -> String {
+        let entries: Vec<Value> = self
+            .explanations
+            .iter()
+            .map(|e| {
+                let mut m = serde_json::Map::new();
+                if let Some(n) = &e.feature_name {
+                    m.insert("feature_name".into(), json!(n));
+                }
+                if let Some(t) = &e.timestamp {
+                    m.insert("timestamp".into(), t.clone());
+                }
+                m.insert("scores".into(), json!(e.scores));
+                Value::Object(m)
+            })
+            .collect();
+        json!({
+            "item_id": self.item_id,
+            "offset": self.offset,
+            "explanations": entries,
+            "driftwatch": {"forecast": self.forecast, "exact": self.exact, "forecasts": self.forecasts},
+        })
+        .to_string()
+    }
+}

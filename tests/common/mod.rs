@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: run the real `driftwatch` binary.
 #![allow(dead_code)]
 
+pub mod forecaster;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 

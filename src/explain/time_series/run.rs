@@ -2,8 +2,6 @@
 //! shared requests (many items per request, under the payload and record limits), sent with
 //! bounded concurrency, and each item finished as soon as its forecasts are in.
 
-use serde_json::{Value, json};
-
 use super::asymmetric::Explanation;
 use super::dataset::{Item, Names};
 use super::players::{Baseline, Game, Player};
@@ -14,7 +12,7 @@ use crate::explain::endpoint::{
 };
 use crate::explain::predictor::PredictError;
 use crate::sagemaker::FailureClass;
-use crate::sagemaker::time_series::AsvTotals;
+use crate::sagemaker::time_series::{AsvEntry, AsvLine, AsvTotals};
 
 /// Why items could not be explained.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -76,11 +74,11 @@ impl Explainer<'_> {
         ((MAX_PAYLOAD_BYTES * 8 / 10) / (sample.len() + 2)).clamp(1, MAX_ROWS_PER_REQUEST)
     }
 
-    /// Explains `items` in order; `line` receives each item's out.jsonl line, in item order.
+    /// Explains `items` in order; `line` receives each item's explanation, in item order.
     pub async fn explain(
         &self,
         items: &[Item],
-        mut line: impl FnMut(String),
+        mut line: impl FnMut(AsvLine),
     ) -> Result<AsvTotals, TsError> {
         let mut totals = AsvTotals {
             items: items.len(),
@@ -183,7 +181,7 @@ impl Explainer<'_> {
         pending: &mut [Option<Pending<'_>>],
         mut next: usize,
         totals: &mut AsvTotals,
-        line: &mut impl FnMut(String),
+        line: &mut impl FnMut(AsvLine),
     ) -> Result<usize, TsError> {
         while next < pending.len() && pending[next].as_ref().is_some_and(|p| p.missing == 0) {
             let Some(p) = pending[next].take() else { break };
@@ -228,46 +226,41 @@ fn full_forecast(game: &Game, values: &[Vec<f64>]) -> Vec<f64> {
         .unwrap_or_default()
 }
 
-/// Clarify's out.jsonl line for one item: `{item_id, offset, explanations: [{feature_name,
-/// timestamp, scores}]}` — target by time, each related series by time, then the static
-/// covariates (no timestamp). `timewise` lines have one entry per timestamp, without a
-/// feature name. driftwatch adds the explained forecast and how the value was found.
+/// Clarify's out.jsonl line for one item: target by time, each related series by time, then
+/// the static covariates (no timestamp); `timewise` lines have one entry per timestamp,
+/// without a feature name.
 pub fn out_line(
     item: &Item,
     game: &Game,
     e: &Explanation,
     names: &Names,
     forecast: Vec<f64>,
-) -> String {
-    let score = |p: usize| json!(e.scores[p]);
-    let mut entries: Vec<(u8, usize, usize, Value)> = game
+) -> AsvLine {
+    let mut entries: Vec<((u8, usize, usize), AsvEntry)> = game
         .players
         .iter()
         .enumerate()
-        .map(|(p, player)| match *player {
-            Player::Step(t) => (0, 0, t, json!({"timestamp": item.timestamps[t], "scores": score(p)})),
-            Player::Target(t) => (
-                0,
-                0,
-                t,
-                json!({"feature_name": names.target, "timestamp": item.timestamps[t], "scores": score(p)}),
-            ),
-            Player::Related(k, t) => (
-                1,
-                k,
-                t,
-                json!({"feature_name": names.related[k], "timestamp": item.timestamps[t], "scores": score(p)}),
-            ),
-            Player::Static(j) => (2, j, 0, json!({"feature_name": names.statics[j], "scores": score(p)})),
+        .map(|(p, player)| {
+            let entry = |name: Option<&String>, t: Option<usize>| AsvEntry {
+                feature_name: name.cloned(),
+                timestamp: t.map(|t| item.timestamps[t].clone()),
+                scores: e.scores[p].clone(),
+            };
+            match *player {
+                Player::Step(t) => ((0, 0, t), entry(None, Some(t))),
+                Player::Target(t) => ((0, 0, t), entry(Some(&names.target), Some(t))),
+                Player::Related(k, t) => ((1, k, t), entry(Some(&names.related[k]), Some(t))),
+                Player::Static(j) => ((2, j, 0), entry(Some(&names.statics[j]), None)),
+            }
         })
         .collect();
-    entries.sort_by_key(|(kind, k, t, _)| (*kind, *k, *t));
-    let driftwatch = json!({"forecast": forecast, "exact": e.exact, "forecasts": e.evaluations});
-    json!({
-        "item_id": item.id,
-        "offset": e.offset,
-        "explanations": entries.into_iter().map(|(_, _, _, v)| v).collect::<Vec<_>>(),
-        "driftwatch": driftwatch,
-    })
-    .to_string()
+    entries.sort_by_key(|(key, _)| *key);
+    AsvLine {
+        item_id: item.id.clone(),
+        offset: e.offset.clone(),
+        explanations: entries.into_iter().map(|(_, v)| v).collect(),
+        forecast,
+        exact: e.exact,
+        forecasts: e.evaluations,
+    }
 }
