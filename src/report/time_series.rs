@@ -100,7 +100,7 @@ fn item_section(out: &mut String, line: &AsvLine) {
     out.push_str("</tr>");
     for (r, name) in rows.iter().enumerate() {
         let _ = write!(out, "<tr><th>{}</th>", esc(name));
-        for c in 0..times.len() {
+        for (c, time) in times.iter().enumerate() {
             match cells.iter().find(|(cr, cc, _)| *cr == r && *cc == c) {
                 Some((_, _, scores)) => {
                     let v = mean(scores);
@@ -109,7 +109,7 @@ fn item_section(out: &mut String, line: &AsvLine) {
                         "<td style=\"background:{}\" title=\"{} at {}: {:?}\"></td>",
                         colour(v, max),
                         esc(name),
-                        esc(&times[c]),
+                        esc(time),
                         scores
                     );
                 }
