@@ -84,3 +84,27 @@ fn analyze_names_a_dataset_that_does_not_fit_the_config() {
     );
     assert!(!tmp.path().join("out").join("analysis.json").exists());
 }
+
+#[test]
+fn validate_names_a_schedule_over_a_forecasting_config() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        common::repo_path("tests/fixtures/sdk/time_series/item_records_timewise.json"),
+        tmp.path().join("ts.json"),
+    )
+    .unwrap();
+    let schedules = tmp.path().join("s.yaml");
+    std::fs::write(
+        &schedules,
+        "schedules:\n  - name: forecast-explain\n    type: model_explainability\n    endpoint: forecaster\n    cadence: hourly\n    data_capture: capture\n    output: out\n    analysis_config: ts.json\n",
+    )
+    .unwrap();
+    let r = common::driftwatch(&["validate", "--config", schedules.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    let all = format!("{}{}", r.stdout, r.stderr);
+    assert!(
+        all.contains("schedules[0].analysis_config")
+            && all.contains("time-series explanations run with `driftwatch analyze` only"),
+        "{all}"
+    );
+}
