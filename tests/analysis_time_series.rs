@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::forecaster::Forecaster;
-use common::{Run, driftwatch_env, repo_path};
+use common::{driftwatch_env, repo_path};
 use serde_json::Value;
 
 fn cases() -> Vec<PathBuf> {
@@ -20,28 +20,7 @@ fn cases() -> Vec<PathBuf> {
     v
 }
 
-fn analyze(server: &Forecaster, case: &Path, out: &Path) -> Run {
-    driftwatch_env(
-        &[
-            "analyze",
-            "--dataset",
-            case.join("dataset.json").to_str().unwrap(),
-            "--analysis-config",
-            case.join("analysis_config.json").to_str().unwrap(),
-            "--output",
-            out.to_str().unwrap(),
-        ],
-        &server.env(),
-    )
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
+use common::floats;
 
 fn close(a: &[f64], b: &[f64], what: &str) {
     assert_eq!(a.len(), b.len(), "{what}: lengths");
@@ -59,7 +38,7 @@ fn every_case_equals_the_brute_force_oracle() {
     for case in cases {
         let name = case.file_name().unwrap().to_string_lossy().to_string();
         let out = dir.path().join(&name);
-        let run = analyze(&server, &case, &out);
+        let run = server.analyze(&case, &out);
         assert_eq!(run.code, 0, "{name}: {}{}", run.stdout, run.stderr);
         let config: Value =
             serde_json::from_slice(&std::fs::read(case.join("analysis_config.json")).unwrap())
@@ -147,14 +126,14 @@ fn requests_carry_many_records_and_timewise_asks_the_minimum() {
     let server = Forecaster::start();
     let dir = tempfile::tempdir().unwrap();
     let case = repo_path("tests/fixtures/time_series/cases/columns_timewise");
-    let run = analyze(&server, &case, dir.path());
+    let run = server.analyze(&case, dir.path());
     assert_eq!(run.code, 0, "{}", run.stderr);
     // Two items of 2 and 3 timestamps: T + 1 forecasts each, in one request.
     assert_eq!(server.stats(), (1, 3 + 4), "{}", run.stdout);
     assert!(run.stdout.contains("7 forecasts"), "{}", run.stdout);
     let bi = repo_path("tests/fixtures/time_series/cases/timestamp_records_bidirectional");
     let before = server.stats();
-    assert_eq!(analyze(&server, &bi, &dir.path().join("bi")).code, 0);
+    assert_eq!(server.analyze(&bi, &dir.path().join("bi")).code, 0);
     // Both orders share the empty and the full coalition: 2T forecasts (T = 3 and 4).
     assert_eq!(server.stats().1 - before.1, 6 + 8);
     let lines = std::fs::read_to_string(
@@ -170,7 +149,7 @@ fn requests_carry_many_records_and_timewise_asks_the_minimum() {
     let one =
         repo_path("tests/fixtures/time_series/cases/timestamp_records_one_record_per_request");
     let before = server.stats();
-    assert_eq!(analyze(&server, &one, &dir.path().join("one")).code, 0);
+    assert_eq!(server.analyze(&one, &dir.path().join("one")).code, 0);
     let after = server.stats();
     // Items of 3 and 4 timestamps.
     assert_eq!(
@@ -188,20 +167,7 @@ fn sampled_orders_are_seeded_and_keep_efficiency() {
     let sdk = repo_path("tests/fixtures/sdk/time_series/columns_fine_grained_mean.json");
     let dataset =
         repo_path("tests/fixtures/time_series/cases/columns_fine_grained_mean/dataset.json");
-    let run = |out: &Path| {
-        driftwatch_env(
-            &[
-                "analyze",
-                "--dataset",
-                dataset.to_str().unwrap(),
-                "--analysis-config",
-                sdk.to_str().unwrap(),
-                "--output",
-                out.to_str().unwrap(),
-            ],
-            &server.env(),
-        )
-    };
+    let run = |out: &Path| server.analyze_files(&dataset, &sdk, out);
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     assert_eq!(run(&a).code, 0);
     assert_eq!(run(&b).code, 0);
@@ -239,18 +205,7 @@ fn bad_input_names_the_item_and_writes_nothing() {
         let d = dir.path().join(format!("{name}.json"));
         std::fs::write(&d, dataset.to_string()).unwrap();
         let out = dir.path().join(name);
-        let r = driftwatch_env(
-            &[
-                "analyze",
-                "--dataset",
-                d.to_str().unwrap(),
-                "--analysis-config",
-                config.to_str().unwrap(),
-                "--output",
-                out.to_str().unwrap(),
-            ],
-            &server.env(),
-        );
+        let r = server.analyze_files(&d, config, &out);
         assert_eq!(r.code, 2, "{name}: {}{}", r.stdout, r.stderr);
         assert!(
             !out.exists() || common::files_under(&out).is_empty(),
@@ -282,18 +237,7 @@ fn bad_input_names_the_item_and_writes_nothing() {
     // Not JSON at all.
     let d = dir.path().join("broken.json");
     std::fs::write(&d, "{\"ids\": [1,").unwrap();
-    let r = driftwatch_env(
-        &[
-            "analyze",
-            "--dataset",
-            d.to_str().unwrap(),
-            "--analysis-config",
-            config.to_str().unwrap(),
-            "--output",
-            dir.path().join("broken").to_str().unwrap(),
-        ],
-        &server.env(),
-    );
+    let r = server.analyze_files(&d, &config, &dir.path().join("broken"));
     assert_eq!(r.code, 2);
     assert!(
         r.stderr
@@ -310,7 +254,7 @@ fn a_forecast_of_the_wrong_length_is_named_with_its_item() {
     let dir = tempfile::tempdir().unwrap();
     let case = repo_path("tests/fixtures/time_series/cases/columns_timewise");
     let out = dir.path().join("o");
-    let r = analyze(&server, &case, &out);
+    let r = server.analyze(&case, &out);
     assert_eq!(r.code, 2, "{}", r.stdout);
     assert!(
         r.stderr.contains(
@@ -364,18 +308,7 @@ fn an_unreachable_endpoint_is_transient_and_a_refused_one_permanent() {
     cfg["predictor"]["endpoint_name"] = Value::from("elsewhere");
     let c = dir.path().join("elsewhere.json");
     std::fs::write(&c, cfg.to_string()).unwrap();
-    let r = driftwatch_env(
-        &[
-            "analyze",
-            "--dataset",
-            case.join("dataset.json").to_str().unwrap(),
-            "--analysis-config",
-            c.to_str().unwrap(),
-            "--output",
-            dir.path().join("e").to_str().unwrap(),
-        ],
-        &server.env(),
-    );
+    let r = server.analyze_files(&case.join("dataset.json"), &c, &dir.path().join("e"));
     assert_eq!(r.code, 2);
     assert!(
         r.stderr.contains("Endpoint elsewhere not found"),

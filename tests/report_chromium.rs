@@ -351,18 +351,7 @@ fn a_time_series_report_renders_offline_with_its_heat_maps() {
     let dir = tempfile::tempdir().unwrap();
     let case = common::repo_path("tests/fixtures/time_series/cases/item_records_fine_grained_mean");
     let out = dir.path().join("out");
-    let r = common::driftwatch_env(
-        &[
-            "analyze",
-            "--dataset",
-            case.join("dataset.json").to_str().unwrap(),
-            "--analysis-config",
-            case.join("analysis_config.json").to_str().unwrap(),
-            "--output",
-            out.to_str().unwrap(),
-        ],
-        &server.env(),
-    );
+    let r = server.analyze(&case, &out);
     assert_eq!(r.code, 0, "{}", r.stderr);
     renders(
         &browser,

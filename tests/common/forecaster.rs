@@ -6,7 +6,9 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
 
-use super::repo_path;
+use std::path::Path;
+
+use super::{Run, driftwatch_env, repo_path};
 
 /// The Python forecasting server, stopped on drop.
 pub struct Forecaster {
@@ -48,6 +50,31 @@ impl Forecaster {
             ("AWS_SECRET_ACCESS_KEY", "testing"),
             ("AWS_REGION", "us-east-1"),
         ]
+    }
+
+    /// `driftwatch analyze` of a dataset and a config against this server.
+    pub fn analyze_files(&self, dataset: &Path, config: &Path, out: &Path) -> Run {
+        driftwatch_env(
+            &[
+                "analyze",
+                "--dataset",
+                dataset.to_str().unwrap(),
+                "--analysis-config",
+                config.to_str().unwrap(),
+                "--output",
+                out.to_str().unwrap(),
+            ],
+            &self.env(),
+        )
+    }
+
+    /// `analyze` of a golden case's folder (dataset.json, analysis_config.json).
+    pub fn analyze(&self, case: &Path, out: &Path) -> Run {
+        self.analyze_files(
+            &case.join("dataset.json"),
+            &case.join("analysis_config.json"),
+            out,
+        )
     }
 
     /// Requests and records served so far.

@@ -50,6 +50,47 @@ impl Item {
     }
 }
 
+/// One thing per field of the data config, in its order.
+#[derive(Debug, Clone, PartialEq)]
+struct Fields<T> {
+    item_id: T,
+    timestamp: T,
+    target: T,
+    related: Vec<T>,
+    statics: Vec<T>,
+}
+
+impl<'a> Fields<&'a TsField> {
+    fn of(cfg: &'a TimeSeriesDataConfig) -> Self {
+        Self {
+            item_id: &cfg.item_id,
+            timestamp: &cfg.timestamp,
+            target: &cfg.target_time_series,
+            related: cfg.related_time_series.iter().collect(),
+            statics: cfg.static_covariates.iter().collect(),
+        }
+    }
+}
+
+impl<T> Fields<T> {
+    /// `f` of every field, with its key in the data config (`related_time_series[1]`).
+    fn try_map<U, E>(&self, mut f: impl FnMut(&T, &str) -> Result<U, E>) -> Result<Fields<U>, E> {
+        let list = |xs: &[T], key: &str, f: &mut dyn FnMut(&T, &str) -> Result<U, E>| {
+            xs.iter()
+                .enumerate()
+                .map(|(i, x)| f(x, &format!("{key}[{i}]")))
+                .collect::<Result<Vec<U>, E>>()
+        };
+        Ok(Fields {
+            item_id: f(&self.item_id, "item_id")?,
+            timestamp: f(&self.timestamp, "timestamp")?,
+            target: f(&self.target, "target_time_series")?,
+            related: list(&self.related, "related_time_series", &mut f)?,
+            statics: list(&self.statics, "static_covariates", &mut f)?,
+        })
+    }
+}
+
 pub fn id_key(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
@@ -72,25 +113,17 @@ impl Names {
         let (r, s) = (cfg.related_time_series.len(), cfg.static_covariates.len());
         // With column indexes, the headers name the rows' columns (the SDK writes them so).
         if let (Some(h), TsField::Index(_)) = (headers, &cfg.target_time_series) {
-            let name = |f: &TsField| match f {
+            let n = Fields::of(cfg).try_map(|f, _| match f {
                 TsField::Index(i) => h
                     .get(*i)
                     .cloned()
                     .ok_or_else(|| format!("headers: has {} names, none for column {i}", h.len())),
                 TsField::Path(p) => Ok(p.clone()),
-            };
+            })?;
             return Ok(Self {
-                target: name(&cfg.target_time_series)?,
-                related: cfg
-                    .related_time_series
-                    .iter()
-                    .map(&name)
-                    .collect::<Result<_, _>>()?,
-                statics: cfg
-                    .static_covariates
-                    .iter()
-                    .map(&name)
-                    .collect::<Result<_, _>>()?,
+                target: n.target,
+                related: n.related,
+                statics: n.statics,
             });
         }
         if let Some(h) = headers {
@@ -191,22 +224,12 @@ fn parse_time(s: &str) -> Option<f64> {
 
 /// One row of a row-based layout, before grouping.
 struct Row {
-    id: Value,
-    timestamp: Value,
-    target: Value,
-    related: Vec<Value>,
-    statics: Vec<Value>,
+    values: Fields<Value>,
     /// Where it came from, for messages ("row 7").
     at: String,
 }
 
-struct Paths {
-    item_id: JsonPath,
-    timestamp: JsonPath,
-    target: JsonPath,
-    related: Vec<JsonPath>,
-    statics: Vec<JsonPath>,
-}
+type Paths = Fields<JsonPath>;
 
 fn compile(f: &TsField, key: &str) -> Result<JsonPath, String> {
     match f {
@@ -219,31 +242,17 @@ fn compile(f: &TsField, key: &str) -> Result<JsonPath, String> {
     }
 }
 
-impl Paths {
-    fn of(cfg: &TimeSeriesDataConfig) -> Result<Self, String> {
-        let list = |fs: &[TsField], key: &str| -> Result<Vec<JsonPath>, String> {
-            fs.iter()
-                .enumerate()
-                .map(|(i, f)| compile(f, &format!("{key}[{i}]")))
-                .collect()
-        };
-        Ok(Self {
-            item_id: compile(&cfg.item_id, "item_id")?,
-            timestamp: compile(&cfg.timestamp, "timestamp")?,
-            target: compile(&cfg.target_time_series, "target_time_series")?,
-            related: list(&cfg.related_time_series, "related_time_series")?,
-            statics: list(&cfg.static_covariates, "static_covariates")?,
-        })
-    }
+fn paths(cfg: &TimeSeriesDataConfig) -> Result<Paths, String> {
+    Fields::of(cfg).try_map(|f, key| compile(f, key))
 }
 
 /// Reads the items of a dataset document.
 pub fn read_items(doc: &Value, cfg: &TimeSeriesDataConfig) -> Result<Vec<Item>, String> {
     let items = match (cfg.dataset_format, &cfg.target_time_series) {
         (None, _) => group(index_rows(doc, cfg)?)?,
-        (Some(TsDatasetFormat::Columns), _) => group(column_rows(doc, &Paths::of(cfg)?)?)?,
-        (Some(TsDatasetFormat::TimestampRecords), _) => group(record_rows(doc, &Paths::of(cfg)?)?)?,
-        (Some(TsDatasetFormat::ItemRecords), _) => item_records(doc, &Paths::of(cfg)?)?,
+        (Some(TsDatasetFormat::Columns), _) => group(column_rows(doc, &paths(cfg)?)?)?,
+        (Some(TsDatasetFormat::TimestampRecords), _) => group(record_rows(doc, &paths(cfg)?)?)?,
+        (Some(TsDatasetFormat::ItemRecords), _) => item_records(doc, &paths(cfg)?)?,
     };
     if items.is_empty() {
         return Err("the dataset holds no items".into());
@@ -277,19 +286,7 @@ fn index_rows(doc: &Value, cfg: &TimeSeriesDataConfig) -> Result<Vec<Row>, Strin
                 })
             };
             Ok(Row {
-                id: cell(&cfg.item_id)?,
-                timestamp: cell(&cfg.timestamp)?,
-                target: cell(&cfg.target_time_series)?,
-                related: cfg
-                    .related_time_series
-                    .iter()
-                    .map(&cell)
-                    .collect::<Result<_, _>>()?,
-                statics: cfg
-                    .static_covariates
-                    .iter()
-                    .map(&cell)
-                    .collect::<Result<_, _>>()?,
+                values: Fields::of(cfg).try_map(|f, _| cell(f))?,
                 at: format!("row {r}"),
             })
         })
@@ -323,17 +320,17 @@ fn column_rows(doc: &Value, p: &Paths) -> Result<Vec<Row>, String> {
         }
         Ok(c)
     };
-    let timestamps = same(&p.timestamp)?;
-    let target = same(&p.target)?;
-    let related: Vec<Vec<Value>> = p.related.iter().map(&same).collect::<Result<_, _>>()?;
-    let statics: Vec<Vec<Value>> = p.statics.iter().map(&same).collect::<Result<_, _>>()?;
+    let columns = p.try_map(|path, _| same(path))?;
+    let pick = |c: &Vec<Value>, r: usize| c[r].clone();
     Ok((0..n)
         .map(|r| Row {
-            id: ids[r].clone(),
-            timestamp: timestamps[r].clone(),
-            target: target[r].clone(),
-            related: related.iter().map(|c| c[r].clone()).collect(),
-            statics: statics.iter().map(|c| c[r].clone()).collect(),
+            values: Fields {
+                item_id: pick(&columns.item_id, r),
+                timestamp: pick(&columns.timestamp, r),
+                target: pick(&columns.target, r),
+                related: columns.related.iter().map(|c| pick(c, r)).collect(),
+                statics: columns.statics.iter().map(|c| pick(c, r)).collect(),
+            },
             at: format!("row {r}"),
         })
         .collect())
@@ -357,19 +354,7 @@ fn record_rows(doc: &Value, p: &Paths) -> Result<Vec<Row>, String> {
         .enumerate()
         .map(|(r, rec)| {
             Ok(Row {
-                id: one(rec, &p.item_id)?,
-                timestamp: one(rec, &p.timestamp)?,
-                target: one(rec, &p.target)?,
-                related: p
-                    .related
-                    .iter()
-                    .map(|x| one(rec, x))
-                    .collect::<Result<_, _>>()?,
-                statics: p
-                    .statics
-                    .iter()
-                    .map(|x| one(rec, x))
-                    .collect::<Result<_, _>>()?,
+                values: p.try_map(|path, _| one(rec, path))?,
                 at: format!("record {r}"),
             })
         })
@@ -391,11 +376,11 @@ fn group(rows: Vec<Row>) -> Result<Vec<Item>, String> {
     let mut order: Vec<(Value, Vec<Row>)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for row in rows {
-        if row.id.is_null() {
+        if row.values.item_id.is_null() {
             return Err(format!("{}: has no item id", row.at));
         }
-        let slot = *index.entry(id_key(&row.id)).or_insert_with(|| {
-            order.push((row.id.clone(), Vec::new()));
+        let slot = *index.entry(id_key(&row.values.item_id)).or_insert_with(|| {
+            order.push((row.values.item_id.clone(), Vec::new()));
             order.len() - 1
         });
         order[slot].1.push(row);
@@ -406,29 +391,30 @@ fn group(rows: Vec<Row>) -> Result<Vec<Item>, String> {
             let key = id_key(&id);
             let mut timed = Vec::with_capacity(rows.len());
             for r in rows {
-                let t = instant(&r.timestamp).ok_or_else(|| unparsable(&key, &r.at, &r.timestamp))?;
+                let t = instant(&r.values.timestamp)
+                    .ok_or_else(|| unparsable(&key, &r.at, &r.values.timestamp))?;
                 timed.push((t, r));
             }
             // Stable: rows with equal times keep their order (and are then refused).
             timed.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(Ordering::Equal));
-            let statics = timed.first().map(|(_, r)| r.statics.clone()).unwrap_or_default();
-            if let Some((_, r)) = timed.iter().find(|(_, r)| r.statics != statics) {
+            let statics = timed.first().map(|(_, r)| r.values.statics.clone()).unwrap_or_default();
+            if let Some((_, r)) = timed.iter().find(|(_, r)| r.values.statics != statics) {
                 return Err(format!(
                     "item {key:?}, {}: its static covariates {} differ from the item's first row's {}",
                     r.at,
-                    truncate(&Value::Array(r.statics.clone())),
+                    truncate(&Value::Array(r.values.statics.clone())),
                     truncate(&Value::Array(statics.clone()))
                 ));
             }
-            let width = timed.first().map_or(0, |(_, r)| r.related.len());
+            let width = timed.first().map_or(0, |(_, r)| r.values.related.len());
             let at: Vec<String> = timed.iter().map(|(_, r)| r.at.clone()).collect();
             let mut timestamps = Vec::with_capacity(timed.len());
             let mut target = Vec::with_capacity(timed.len());
             let mut related = vec![Vec::with_capacity(timed.len()); width];
             for (_, r) in timed {
-                timestamps.push(r.timestamp);
-                target.push(r.target);
-                for (k, v) in r.related.into_iter().enumerate() {
+                timestamps.push(r.values.timestamp);
+                target.push(r.values.target);
+                for (k, v) in r.values.related.into_iter().enumerate() {
                     related[k].push(v);
                 }
             }
