@@ -3,8 +3,8 @@
 //!
 //! The data flow: [`dataset`] reads the items; [`players`] turns an item into players, blocks
 //! and a baseline; [`asymmetric`] plans the coalitions; [`request`] writes them as endpoint
-//! records; [`run`] sends them in shared requests and finishes each item's values; [`output`]
-//! writes Clarify's `out.jsonl` line.
+//! records; [`run`] sends them in shared requests, finishes each item's values and makes its
+//! `out.jsonl` line (`sagemaker::time_series::AsvLine`).
 
 pub mod asymmetric;
 pub mod dataset;

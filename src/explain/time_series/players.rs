@@ -109,15 +109,16 @@ fn default_samples(item: &Item) -> usize {
 }
 
 impl Game {
-    /// `seed` draws this item's orders (`fine_grained` beyond exact enumeration).
-    pub fn new(item: &Item, cfg: &AsvConfig, seed: u64) -> Self {
+    /// `seed` draws this item's orders (`fine_grained` beyond exact enumeration). Fails only
+    /// if the blocks missed a player (they hold each once by construction).
+    pub fn new(item: &Item, cfg: &AsvConfig, seed: u64) -> Result<Self, String> {
         let steps = item.timestamps.len();
         match cfg.granularity {
-            TsGranularity::Timewise => Self {
+            TsGranularity::Timewise => Ok(Self {
                 players: (0..steps).map(Player::Step).collect(),
                 plan: timewise_plan(steps, direction(cfg.direction)),
                 timewise: true,
-            },
+            }),
             TsGranularity::FineGrained => {
                 let mut players = Vec::new();
                 let statics: Vec<usize> = (0..item.statics.len())
@@ -146,16 +147,12 @@ impl Game {
                     seed,
                 };
                 let blocks = fine_grained_blocks(&statics, &at);
-                let plan = match Plan::new(players.len(), &blocks, &how) {
-                    Ok(p) => p,
-                    // The blocks hold every player once by construction.
-                    Err(_) => timewise_plan(0, Direction::Chronological),
-                };
-                Self {
+                let plan = Plan::new(players.len(), &blocks, &how).map_err(|e| e.to_string())?;
+                Ok(Self {
                     players,
                     plan,
                     timewise: false,
-                }
+                })
             }
         }
     }
@@ -232,7 +229,7 @@ mod tests {
     #[test]
     fn fine_grained_players_are_statics_then_each_steps_values() {
         let c = cfg(TsGranularity::FineGrained, None);
-        let g = Game::new(&item(), &c, 1);
+        let g = Game::new(&item(), &c, 1).unwrap();
         assert_eq!(
             g.players,
             vec![
@@ -261,7 +258,7 @@ mod tests {
     #[test]
     fn timewise_steps_carry_every_series_and_keep_the_statics() {
         let c = cfg(TsGranularity::Timewise, None);
-        let g = Game::new(&item(), &c, 1);
+        let g = Game::new(&item(), &c, 1).unwrap();
         let b = Baseline::of(&item(), &c);
         let m = g.masked(&item(), &b, &[false, false, true]);
         assert_eq!(m.target, vec![0.0, 0.0]);

@@ -90,7 +90,11 @@ impl Explainer<'_> {
         let mut pending: Vec<Option<Pending<'_>>> = Vec::with_capacity(items.len());
         let mut baselines = Vec::with_capacity(items.len());
         for item in items {
-            let game = Game::new(item, self.asv, seed_of(item));
+            let game =
+                Game::new(item, self.asv, seed_of(item)).map_err(|message| TsError::Item {
+                    item: item.key(),
+                    message,
+                })?;
             let n = game.plan.coalitions().len();
             totals.forecasts += n;
             baselines.push(Baseline::of(item, self.asv));
