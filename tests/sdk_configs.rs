@@ -69,25 +69,7 @@ fn analyze(dataset: &Path, config: &Path, out: &Path, env: &[(&str, &str)]) -> c
     analyze_with(dataset, config, out, env, &[])
 }
 
-fn analyze_with(
-    dataset: &Path,
-    config: &Path,
-    out: &Path,
-    env: &[(&str, &str)],
-    extra: &[&str],
-) -> common::Run {
-    let mut args = vec![
-        "analyze",
-        "--dataset",
-        dataset.to_str().unwrap(),
-        "--analysis-config",
-        config.to_str().unwrap(),
-        "--output",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    common::driftwatch_env(&args, env)
-}
+use common::analyze_with;
 
 /// What `analyze` needs besides the config: `--shadow-endpoint` for a predictor given by
 /// `model_name`, local copies of the config's side datasets.

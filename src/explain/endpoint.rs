@@ -69,6 +69,16 @@ impl Invoker {
         &self.endpoint
     }
 
+    /// The request's content type.
+    pub fn content(&self) -> Format {
+        self.content
+    }
+
+    /// The response's content type.
+    pub fn accept(&self) -> Format {
+        self.accept
+    }
+
     /// Requests sent so far.
     pub fn requests(&self) -> usize {
         self.requests.load(Ordering::Relaxed)
@@ -124,9 +134,6 @@ impl Invoker {
 pub struct EndpointPredictor {
     invoker: Invoker,
     handle: tokio::runtime::Handle,
-    endpoint: String,
-    content: Format,
-    accept: Format,
     templates: Templates,
     locators: Arc<OutputLocators>,
     names: Vec<String>,
@@ -149,7 +156,6 @@ impl EndpointPredictor {
             None => content,
         };
         let invoker = Invoker::new(client, cfg, content, accept, max_requests)?;
-        let endpoint = invoker.endpoint().to_string();
         let defaults = Templates::defaults(content);
         let templates = Templates {
             content: cfg.content_template.clone().unwrap_or(defaults.content),
@@ -168,9 +174,6 @@ impl EndpointPredictor {
         Ok(Self {
             invoker,
             handle,
-            endpoint,
-            content,
-            accept,
             templates,
             locators: Arc::new(OutputLocators {
                 inference: None,
@@ -188,7 +191,7 @@ impl EndpointPredictor {
     fn rows_per_request(&self, rows: &[f64]) -> usize {
         let width = self.names.len().max(1);
         let sample = encode_rows(
-            self.content,
+            self.invoker.content(),
             &rows[..width.min(rows.len())],
             &self.names,
             &self.templates,
@@ -206,7 +209,7 @@ impl EndpointPredictor {
         let per = self.rows_per_request(rows);
         let chunks: Vec<&[f64]> = rows.chunks(per * width).collect();
         let futures = chunks.iter().map(|chunk| {
-            let body = encode_rows(self.content, chunk, &self.names, &self.templates);
+            let body = encode_rows(self.invoker.content(), chunk, &self.names, &self.templates);
             let n_rows = chunk.len() / width;
             self.send(body, n_rows)
         });
@@ -221,7 +224,7 @@ impl EndpointPredictor {
                     Some(d) if d != record.len() => {
                         return Err(PredictError::permanent(format!(
                             "endpoint {}: records have {d} and {} scores; every record needs the same number",
-                            self.endpoint,
+                            self.invoker.endpoint(),
                             record.len()
                         )));
                     }
@@ -243,12 +246,16 @@ impl EndpointPredictor {
         let bad = |why: String| {
             PredictError::permanent(format!(
                 "endpoint {} request {n}: malformed response ({why}): {}",
-                self.endpoint,
+                self.invoker.endpoint(),
                 truncate(&text)
             ))
         };
-        let scores =
-            parse_scores(self.accept, &text, self.locators.probability.as_ref()).map_err(bad)?;
+        let scores = parse_scores(
+            self.invoker.accept(),
+            &text,
+            self.locators.probability.as_ref(),
+        )
+        .map_err(bad)?;
         if scores.len() != n_rows {
             return Err(bad(format!("{} records for {n_rows} rows", scores.len())));
         }

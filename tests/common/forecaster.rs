@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use std::path::Path;
 
-use super::{Run, driftwatch_env, repo_path};
+use super::{Run, analyze_with, repo_path};
 
 /// The Python forecasting server, stopped on drop.
 pub struct Forecaster {
@@ -54,18 +54,7 @@ impl Forecaster {
 
     /// `driftwatch analyze` of a dataset and a config against this server.
     pub fn analyze_files(&self, dataset: &Path, config: &Path, out: &Path) -> Run {
-        driftwatch_env(
-            &[
-                "analyze",
-                "--dataset",
-                dataset.to_str().unwrap(),
-                "--analysis-config",
-                config.to_str().unwrap(),
-                "--output",
-                out.to_str().unwrap(),
-            ],
-            &self.env(),
-        )
+        analyze_with(dataset, config, out, &self.env(), &[])
     }
 
     /// `analyze` of a golden case's folder (dataset.json, analysis_config.json).

@@ -26,6 +26,27 @@ fn finish(cmd: &mut std::process::Command) -> Run {
     }
 }
 
+/// `driftwatch analyze` of a dataset and a config into `out`, with `extra` flags.
+pub fn analyze_with(
+    dataset: &Path,
+    config: &Path,
+    out: &Path,
+    env: &[(&str, &str)],
+    extra: &[&str],
+) -> Run {
+    let mut args = vec![
+        "analyze",
+        "--dataset",
+        dataset.to_str().unwrap(),
+        "--analysis-config",
+        config.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    driftwatch_env(&args, env)
+}
+
 /// A JSON list of numbers.
 pub fn floats(v: &serde_json::Value) -> Vec<f64> {
     v.as_array()

@@ -306,9 +306,8 @@ fn column(doc: &Value, path: &JsonPath) -> Result<Vec<Value>, String> {
 }
 
 fn column_rows(doc: &Value, p: &Paths) -> Result<Vec<Row>, String> {
-    let ids = column(doc, &p.item_id)?;
-    let n = ids.len();
-    let same = |path: &JsonPath| -> Result<Vec<Value>, String> {
+    let n = column(doc, &p.item_id)?.len();
+    let columns = p.try_map(|path, _| {
         let c = column(doc, path)?;
         if c.len() != n {
             return Err(format!(
@@ -319,8 +318,7 @@ fn column_rows(doc: &Value, p: &Paths) -> Result<Vec<Row>, String> {
             ));
         }
         Ok(c)
-    };
-    let columns = p.try_map(|path, _| same(path))?;
+    })?;
     let pick = |c: &Vec<Value>, r: usize| c[r].clone();
     Ok((0..n)
         .map(|r| Row {
@@ -336,10 +334,14 @@ fn column_rows(doc: &Value, p: &Paths) -> Result<Vec<Row>, String> {
         .collect())
 }
 
-/// A path applied to one record alone (`[record]`): its one value, or null.
-fn one(record: &Value, path: &JsonPath) -> Result<Value, String> {
-    let wrapped = Value::Array(vec![record.clone()]);
-    Ok(match path.search(&wrapped)? {
+/// One record as the paths see it alone: `[record]`.
+fn alone(record: &Value) -> Value {
+    Value::Array(vec![record.clone()])
+}
+
+/// A path applied to one record alone (`wrapped` = [`alone`]): its one value, or null.
+fn one(wrapped: &Value, path: &JsonPath) -> Result<Value, String> {
+    Ok(match path.search(wrapped)? {
         Value::Array(mut a) if a.len() <= 1 => a.pop().unwrap_or(Value::Null),
         other => other,
     })
@@ -353,8 +355,9 @@ fn record_rows(doc: &Value, p: &Paths) -> Result<Vec<Row>, String> {
         .iter()
         .enumerate()
         .map(|(r, rec)| {
+            let wrapped = alone(rec);
             Ok(Row {
-                values: p.try_map(|path, _| one(rec, path))?,
+                values: p.try_map(|path, _| one(&wrapped, path))?,
                 at: format!("record {r}"),
             })
         })
@@ -567,9 +570,9 @@ fn unmark(v: Value) -> Value {
 /// A series path applied to one item: a list (DeepAR's `[].target` gives `[[…]]`: unwrapped).
 /// Nulls keep their place; a key that is missing from an inner record cannot (the projection
 /// skips it), so only trailing ones are told apart — the future's targets.
-fn series(record: &Value, path: &JsonPath, key: &str, r: usize) -> Result<Vec<Value>, String> {
-    let wrapped = Value::Array(vec![mark_nulls(record)]);
-    let found = match path.search(&wrapped)? {
+/// `marked` = the item alone with its nulls marked (`[mark_nulls(item)]`).
+fn series(marked: &Value, path: &JsonPath, key: &str, r: usize) -> Result<Vec<Value>, String> {
+    let found = match path.search(marked)? {
         Value::Array(a) if a.len() == 1 && a[0].is_array() => match a.into_iter().next() {
             Some(Value::Array(inner)) => Ok(inner),
             _ => Ok(Vec::new()),
@@ -594,7 +597,8 @@ fn item_records(doc: &Value, p: &Paths) -> Result<Vec<Item>, String> {
         .iter()
         .enumerate()
         .map(|(r, rec)| {
-            let id = one(rec, &p.item_id)?;
+            let wrapped = alone(rec);
+            let id = one(&wrapped, &p.item_id)?;
             if id.is_null() {
                 return Err(format!("record {r}: {:?} finds no item id", p.item_id.text()));
             }
@@ -604,17 +608,18 @@ fn item_records(doc: &Value, p: &Paths) -> Result<Vec<Item>, String> {
                     "item {key:?} appears twice (records {first} and {r}); item_records holds one record per item"
                 ));
             }
-            let timestamps = series(rec, &p.timestamp, &key, r)?;
-            let target = series(rec, &p.target, &key, r)?;
+            let marked = Value::Array(vec![mark_nulls(rec)]);
+            let timestamps = series(&marked, &p.timestamp, &key, r)?;
+            let target = series(&marked, &p.target, &key, r)?;
             let related = p
                 .related
                 .iter()
-                .map(|x| series(rec, x, &key, r))
+                .map(|x| series(&marked, x, &key, r))
                 .collect::<Result<_, _>>()?;
             let statics = p
                 .statics
                 .iter()
-                .map(|x| one(rec, x))
+                .map(|x| one(&wrapped, x))
                 .collect::<Result<_, _>>()?;
             finish_item(id, timestamps, target, related, statics, &|i| {
                 format!("record {r}, step {i}")

@@ -52,12 +52,16 @@ pub struct Explainer<'a> {
 /// One request's records, and each record's (item, coalition).
 type Request = (Vec<String>, Vec<(usize, usize)>);
 
-/// An item in progress: its game, and its forecasts as they arrive.
-struct Pending<'i> {
-    item: &'i Item,
-    game: Game,
+/// An item in progress: its forecasts as they arrive (one slot per coalition of its game).
+struct Pending {
     values: Vec<Option<Vec<f64>>>,
     missing: usize,
+}
+
+/// The items and their games, which stay as they are while the forecasts arrive.
+struct Games<'i> {
+    items: &'i [Item],
+    games: Vec<Game>,
 }
 
 /// The seed of an item's drawn orders: from its id, so an item is explained the same wherever
@@ -87,7 +91,8 @@ impl Explainer<'_> {
             exact_items: 0,
             horizon: 0,
         };
-        let mut pending: Vec<Option<Pending<'_>>> = Vec::with_capacity(items.len());
+        let mut pending: Vec<Option<Pending>> = Vec::with_capacity(items.len());
+        let mut games = Vec::with_capacity(items.len());
         let mut baselines = Vec::with_capacity(items.len());
         for item in items {
             let game =
@@ -98,26 +103,22 @@ impl Explainer<'_> {
             let n = game.plan.coalitions().len();
             totals.forecasts += n;
             baselines.push(Baseline::of(item, self.asv));
+            games.push(game);
             pending.push(Some(Pending {
-                item,
-                game,
                 values: vec![None; n],
                 missing: n,
             }));
         }
+        let games = Games { items, games };
         let mut written = 0;
         let mut batch: Vec<Request> = Vec::new();
         let (mut records, mut slots, mut bytes) = (Vec::new(), Vec::new(), 0usize);
         let mut per_request = 0;
         for i in 0..items.len() {
-            let coalitions = match &pending[i] {
-                Some(p) => p.game.plan.coalitions().to_vec(),
-                None => continue,
-            };
-            for (c, coalition) in coalitions.iter().enumerate() {
-                let Some(p) = &pending[i] else { break };
-                let masked = p.game.masked(p.item, &baselines[i], coalition);
-                let r = self.format.record(&p.item.timestamps[0], &masked);
+            let (item, game) = (&items[i], &games.games[i]);
+            for (c, coalition) in game.plan.coalitions().iter().enumerate() {
+                let masked = game.masked(item, &baselines[i], coalition);
+                let r = self.format.record(&item.timestamps[0], &masked);
                 if per_request == 0 {
                     per_request = self.records_per_request(&r);
                 }
@@ -132,7 +133,7 @@ impl Explainer<'_> {
                 slots.push((i, c));
                 if batch.len() >= CONCURRENCY * 2 {
                     self.send(std::mem::take(&mut batch), &mut pending).await?;
-                    written = self.flush(&mut pending, written, &mut totals, &mut line)?;
+                    written = self.flush(&games, &mut pending, written, &mut totals, &mut line)?;
                 }
             }
         }
@@ -140,7 +141,7 @@ impl Explainer<'_> {
             batch.push((records, slots));
         }
         self.send(batch, &mut pending).await?;
-        self.flush(&mut pending, written, &mut totals, &mut line)?;
+        self.flush(&games, &mut pending, written, &mut totals, &mut line)?;
         totals.requests = self.invoker.requests();
         Ok(totals)
     }
@@ -150,7 +151,7 @@ impl Explainer<'_> {
     async fn send(
         &self,
         batch: Vec<Request>,
-        pending: &mut [Option<Pending<'_>>],
+        pending: &mut [Option<Pending>],
     ) -> Result<(), TsError> {
         let calls = batch.iter().map(|(records, _)| {
             let body = self.format.body(records).into_bytes();
@@ -182,16 +183,18 @@ impl Explainer<'_> {
     /// Finishes the items, in order, whose forecasts are all in; returns the next to write.
     fn flush(
         &self,
-        pending: &mut [Option<Pending<'_>>],
+        games: &Games<'_>,
+        pending: &mut [Option<Pending>],
         mut next: usize,
         totals: &mut AsvTotals,
         line: &mut impl FnMut(AsvLine),
     ) -> Result<usize, TsError> {
         while next < pending.len() && pending[next].as_ref().is_some_and(|p| p.missing == 0) {
             let Some(p) = pending[next].take() else { break };
+            let (item, game) = (&games.items[next], &games.games[next]);
             let values: Vec<Vec<f64>> = p.values.into_iter().flatten().collect();
-            let e: Explanation = p.game.plan.finish::<String>(&values).map_err(|e| TsError::Item {
-                item: p.item.key(),
+            let e: Explanation = game.plan.finish::<String>(&values).map_err(|e| TsError::Item {
+                item: item.key(),
                 message: match e {
                     super::asymmetric::AsvError::Horizon { first, other } => format!(
                         "the endpoint's forecasts have different lengths ({first} and {other} steps); every forecast of an item must have the same horizon"
@@ -204,7 +207,7 @@ impl Explainer<'_> {
                 totals.horizon = h;
             } else if totals.horizon != h {
                 return Err(TsError::Item {
-                    item: p.item.key(),
+                    item: item.key(),
                     message: format!(
                         "the forecast has {h} steps; the items before it had {} (the forecast JMESPath must give the same horizon for every item)",
                         totals.horizon
@@ -212,8 +215,8 @@ impl Explainer<'_> {
                 });
             }
             totals.exact_items += usize::from(e.exact);
-            let full = full_forecast(&p.game, &values);
-            line(out_line(p.item, &p.game, &e, self.names, full));
+            let full = full_forecast(game, &values);
+            line(out_line(item, game, &e, self.names, full));
             next += 1;
         }
         Ok(next)
