@@ -7,6 +7,7 @@
 pub mod aggregate;
 pub(crate) mod codec;
 pub(crate) mod endpoint;
+pub mod image;
 pub mod kernel_shap;
 pub(crate) mod linalg;
 pub mod model;
