@@ -21,6 +21,7 @@ use crate::report::analysis_html;
 use crate::sagemaker::layout::{ANALYSIS_FILE, VIOLATIONS_FILE};
 use crate::store::{LocalDir, ObjectStore};
 
+mod image;
 mod time_series;
 pub use time_series::MAX_TIME_SERIES_DATASET_BYTES;
 
@@ -58,6 +59,8 @@ pub enum Analysed {
     Monitors(Box<MonitorOutput>),
     /// Asymmetric Shapley values of a forecasting model.
     TimeSeries(TimeSeriesOutput),
+    /// Kernel SHAP over an image model's superpixels.
+    Image(crate::monitor::image::ImageOutput),
 }
 
 impl AnalyzeOutcome {
@@ -65,6 +68,7 @@ impl AnalyzeOutcome {
         match &self.analysed {
             Analysed::Monitors(m) => &m.warnings,
             Analysed::TimeSeries(_) => &[],
+            Analysed::Image(i) => &i.warnings,
         }
     }
 
@@ -72,6 +76,17 @@ impl AnalyzeOutcome {
     pub fn summary(&self, output: &Path) -> String {
         let m = match &self.analysed {
             Analysed::Monitors(m) => m,
+            Analysed::Image(i) => {
+                let t = &i.totals;
+                return format!(
+                    "wrote {}: {} images explained, {} not explained ({} masked images in {} endpoint requests)",
+                    output.join(ANALYSIS_FILE).display(),
+                    i.explained.len(),
+                    i.warnings.len(),
+                    t.masked_images,
+                    t.endpoint_requests
+                );
+            }
             Analysed::TimeSeries(t) => {
                 let n = &t.totals;
                 return format!(
@@ -164,6 +179,9 @@ pub async fn analyze(
     let cfg = config::load_analysis_config(config_path, Purpose::Analyze)?;
     if let Some(ts) = &cfg.time_series {
         return time_series::analyze_time_series(req, &cfg, ts, clients).await;
+    }
+    if let Some(ia) = &cfg.image {
+        return image::analyze_image(req, &cfg, ia, clients).await;
     }
     let config_location = Location::Local(config_path.to_path_buf());
     let methods = cfg.methods.clone().unwrap_or_default();

@@ -32,6 +32,9 @@ pub struct Invoker {
     client: aws_sdk_sagemakerruntime::Client,
     endpoint: String,
     content: Format,
+    /// The request's Content-Type header: `content`'s, or an image type
+    /// ([`Invoker::with_content_type`]), whose bodies are not encoded rows.
+    content_type: &'static str,
     accept: Format,
     custom_attributes: Option<String>,
     target_model: Option<String>,
@@ -56,6 +59,7 @@ impl Invoker {
             client,
             endpoint,
             content,
+            content_type: content.mime(),
             accept,
             custom_attributes: cfg.custom_attributes.clone(),
             target_model: cfg.target_model.clone(),
@@ -63,6 +67,12 @@ impl Invoker {
             requests: AtomicUsize::new(0),
             permits: Semaphore::new(CONCURRENCY),
         })
+    }
+
+    /// Sends bodies of another content type than rows (images), keeping the rest.
+    pub fn with_content_type(mut self, content_type: &'static str) -> Self {
+        self.content_type = content_type;
+        self
     }
 
     pub fn endpoint(&self) -> &str {
@@ -103,7 +113,7 @@ impl Invoker {
             .client
             .invoke_endpoint()
             .endpoint_name(&self.endpoint)
-            .content_type(self.content.mime())
+            .content_type(self.content_type)
             .accept(self.accept.mime())
             .body(Blob::new(body));
         if let Some(c) = &self.custom_attributes {

@@ -14,6 +14,7 @@ pub mod model_quality;
 pub mod output;
 pub mod predictions;
 pub mod rows;
+pub mod image;
 pub mod time_series;
 pub mod write;
 

@@ -4,11 +4,13 @@
 //! so the page never shows a number the files do not have.
 
 pub(crate) mod data_quality;
+pub(crate) mod image;
 pub(crate) mod model_quality;
 pub(crate) mod svg;
 pub(crate) mod time_series;
 
 pub use data_quality::data_quality_html;
+pub use image::{DrawnImage, image_html};
 pub use model_quality::model_quality_html;
 pub use time_series::time_series_html;
 

@@ -8,6 +8,7 @@
 
 pub(crate) mod analysis;
 pub mod data_quality;
+pub mod image;
 pub mod jackson;
 pub(crate) mod json;
 pub(crate) mod layout;

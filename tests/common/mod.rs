@@ -78,6 +78,7 @@ pub fn config_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
 pub mod golden;
 pub mod scenario;
 pub mod serve;
+pub mod vision;
 
 /// Writes `root/schedules.yaml`: an hourly bias schedule `s` of endpoint `ep` over the local
 /// folders `capture/` and `truth/` with `analysis.json`, writing to `out/`.

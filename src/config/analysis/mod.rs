@@ -14,6 +14,7 @@ mod keys;
 mod predictor;
 mod purpose;
 mod read;
+pub mod image;
 pub mod time_series;
 
 pub use predictor::endpoint_predictor;
@@ -235,6 +236,10 @@ pub struct AnalysisConfig {
     /// `methods.asymmetric_shapley_value`, `predictor.time_series_predictor_config`): then
     /// only `dataset_type`, `headers`, `predictor`, `methods.report` and `driftwatch` apply.
     pub time_series: Option<time_series::TimeSeriesAnalysis>,
+    /// An image model's analysis (`dataset_type: application/x-image`,
+    /// `methods.shap.image_config`): then only the predictor, `methods.report` and
+    /// `driftwatch` apply beside it.
+    pub image: Option<image::ImageAnalysis>,
 }
 
 /// One `segment_config` entry (the SDK's `SegmentationConfig`): the column, and N segments

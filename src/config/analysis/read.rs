@@ -16,6 +16,9 @@ impl AnalysisConfig {
         if super::time_series::has_time_series(&top) {
             return time_series_config(value, &top, purpose, problems);
         }
+        if super::image::has_image(&top) {
+            return image_config(value, &top, purpose, problems);
+        }
         top.reject_unknown(TOP_KEYS, problems);
         for key in UNSUPPORTED_TOP_KEYS {
             if top.get(key).is_some() {
@@ -79,6 +82,7 @@ impl AnalysisConfig {
                 .and_then(|v| extensions(v, problems))
                 .unwrap_or_default(),
             time_series: None,
+            image: None,
         };
         cfg.check_for(purpose, &top, problems);
         if cfg.methods.is_none() && purpose == Purpose::BiasMonitor {
@@ -177,6 +181,80 @@ fn time_series_config(
             .and_then(|v| extensions(v, problems))
             .unwrap_or_default(),
         time_series: ts,
+        ..AnalysisConfig::default()
+    };
+    (problems.len() == before).then_some(cfg)
+}
+
+/// An image model's config: the image blocks (`super::image`), and the keys every analysis
+/// shares (the predictor's endpoint and accept type; the report; `driftwatch`).
+fn image_config(
+    value: &Value,
+    top: &MapReader<'_>,
+    purpose: Purpose,
+    problems: &mut Problems,
+) -> Option<AnalysisConfig> {
+    let before = problems.len();
+    let image = super::image::read(top, problems);
+    if purpose != Purpose::Analyze {
+        problems.push(
+            "dataset_type",
+            "image explanations run with `driftwatch analyze` only; a monitoring schedule over an image endpoint's capture is not supported yet",
+        );
+    }
+    for key in value.as_object().into_iter().flat_map(|m| m.keys()) {
+        if TOP_KEYS.contains(&key.as_str()) && !super::image::TOP_KEYS.contains(&key.as_str()) {
+            problems.push(key.as_str(), "does not apply to an image explanation");
+        }
+    }
+    let known: Vec<&str> = TOP_KEYS
+        .iter()
+        .copied()
+        .chain(super::image::TOP_KEYS.iter().copied())
+        .collect();
+    top.reject_unknown(&known, problems);
+    if let Some(m) = top.get("methods").and_then(Value::as_object) {
+        for key in m.keys().filter(|k| !["shap", "report"].contains(&k.as_str())) {
+            problems.push(
+                format!("methods.{key}"),
+                "does not apply to an image explanation; expected shap or report",
+            );
+        }
+    }
+    // The predictor's common keys, read as for any model; its image content type by `read`.
+    let predictor_cfg = top.get("predictor").and_then(|v| {
+        let mut common = v.clone();
+        if let Some(m) = common.as_object_mut() {
+            m.remove("content_type");
+            for key in ["content_template", "record_template"] {
+                if m.remove(key).is_some() {
+                    problems.push(
+                        format!("predictor.{key}"),
+                        "does not apply to images (each image is sent as its bytes)",
+                    );
+                }
+            }
+        }
+        predictor(&common, problems)
+    });
+    let report_cfg = top
+        .get("methods")
+        .and_then(|m| m.get("report"))
+        .and_then(|v| report(v, problems));
+    let cfg = AnalysisConfig {
+        version: top
+            .get("version")
+            .and_then(|v| str_at(top, "version", v, problems)),
+        methods: Some(Methods {
+            report: report_cfg,
+            ..Methods::default()
+        }),
+        predictor: predictor_cfg,
+        extensions: top
+            .get("driftwatch")
+            .and_then(|v| extensions(v, problems))
+            .unwrap_or_default(),
+        image,
         ..AnalysisConfig::default()
     };
     (problems.len() == before).then_some(cfg)
