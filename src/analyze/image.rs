@@ -3,7 +3,7 @@
 //! analysis.json last, so an analysis.json always lists files that are all there; nothing
 //! stays behind when a write fails.
 
-use super::{AnalyzeError, AnalyzeOutcome, AnalyzeRequest, Analysed};
+use super::{Analysed, AnalyzeError, AnalyzeOutcome, AnalyzeRequest};
 use crate::aws::AwsClients;
 use crate::config;
 use crate::monitor::MonitorError;

@@ -27,6 +27,9 @@ use crate::store::{ObjectStore, Store, StoreError, fetch};
 /// The file endings read as images in a folder or under a prefix.
 const IMAGE_ENDINGS: &[&str] = &[".jpg", ".jpeg", ".png"];
 
+/// The endings of an S3 object read as an image manifest (anything else is a prefix).
+const MANIFEST_ENDINGS: &[&str] = &[".manifest", ".jsonl", ".json"];
+
 /// Where an image's bytes are.
 #[derive(Debug, Clone)]
 enum Source {
@@ -90,7 +93,13 @@ fn unique_stem(name: &str, taken: &mut std::collections::HashSet<String>) -> Str
     };
     let base: String = base
         .chars()
-        .map(|c| if c.is_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let mut stem = base.clone();
     let mut k = 2;
@@ -108,8 +117,12 @@ impl ImageDataset {
     pub async fn list(dataset: &str, clients: &AwsClients) -> Result<Self, MonitorError> {
         let location = Location::parse(dataset, Path::new("."))
             .map_err(|e| MonitorError::Data(format!("{dataset}: {e}")))?;
+        // A local folder or an S3 prefix is listed; a file or an object named like a
+        // manifest is read as one.
         let is_dir = matches!(&location, Location::Local(p) if p.is_dir());
-        let is_prefix = matches!(&location, Location::S3 { prefix, .. } if prefix.is_empty() || prefix.ends_with('/'));
+        let lower = dataset.to_ascii_lowercase();
+        let is_prefix = matches!(&location, Location::S3 { .. })
+            && !MANIFEST_ENDINGS.iter().any(|e| lower.ends_with(e));
         let mut taken = std::collections::HashSet::new();
         if is_dir || is_prefix {
             let store = Store::open(&location, clients).await;
@@ -179,7 +192,9 @@ impl ImageDataset {
             });
         }
         if images.is_empty() {
-            return Err(MonitorError::Data(format!("{dataset}: the manifest names no images")));
+            return Err(MonitorError::Data(format!(
+                "{dataset}: the manifest names no images"
+            )));
         }
         Ok(Self {
             store: None,
@@ -252,7 +267,10 @@ pub async fn monitor_image(
                 what: "the baseline image",
                 source: e,
             })?;
-            Some(decode(&bytes, b).map_err(|e| MonitorError::Data(format!("methods.shap.baseline: {e}")))?)
+            Some(
+                decode(&bytes, b)
+                    .map_err(|e| MonitorError::Data(format!("methods.shap.baseline: {e}")))?,
+            )
         }
     };
     let scorer = Arc::new(Scorer {
@@ -267,7 +285,11 @@ pub async fn monitor_image(
         compactness: ia.compactness,
         num_samples: ia.num_samples,
         seed: ia.seed,
-        link: if ia.use_logit { Link::Logit } else { Link::Identity },
+        link: if ia.use_logit {
+            Link::Logit
+        } else {
+            Link::Identity
+        },
     };
     let mut entries = Vec::with_capacity(dataset.images.len());
     let mut explained = Vec::new();
@@ -301,7 +323,9 @@ pub async fn monitor_image(
             (rgb, r)
         })
         .await
-        .map_err(|e| MonitorError::Data(format!("{}: the explanation stopped ({e})", image.name)))?;
+        .map_err(|e| {
+            MonitorError::Data(format!("{}: the explanation stopped ({e})", image.name))
+        })?;
         let (e, sent) = match result {
             Ok(ok) => ok,
             Err(ShapError::Invalid(why)) => {
@@ -362,11 +386,7 @@ fn attributions_of(
         width: e.segments.width,
         labels: e.segments.labels.clone(),
         segments: e.segments.segments,
-        attributions: labels
-            .iter()
-            .cloned()
-            .zip(e.phi.iter().cloned())
-            .collect(),
+        attributions: labels.iter().cloned().zip(e.phi.iter().cloned()).collect(),
         expected_value: named(&e.expected),
         prediction: named(&e.prediction),
         coalitions: e.coalitions,

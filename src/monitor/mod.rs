@@ -9,12 +9,12 @@ pub mod coverage;
 pub mod data_quality;
 pub mod error;
 pub mod explainability;
+pub mod image;
 pub mod inputs;
 pub mod model_quality;
 pub mod output;
 pub mod predictions;
 pub mod rows;
-pub mod image;
 pub mod time_series;
 pub mod write;
 

@@ -95,7 +95,9 @@ pub fn image_html(
         failed.len()
     );
     if !failed.is_empty() {
-        out.push_str("<h2 class=\"failed\">Not explained</h2><table><tr><th>image</th><th>reason</th></tr>");
+        out.push_str(
+            "<h2 class=\"failed\">Not explained</h2><table><tr><th>image</th><th>reason</th></tr>",
+        );
         for (image, reason) in &failed {
             let _ = write!(
                 out,

@@ -10,11 +10,11 @@
 //! explainability monitor).
 
 mod columns;
+pub mod image;
 mod keys;
 mod predictor;
 mod purpose;
 mod read;
-pub mod image;
 pub mod time_series;
 
 pub use predictor::endpoint_predictor;

@@ -214,7 +214,10 @@ fn image_config(
         .collect();
     top.reject_unknown(&known, problems);
     if let Some(m) = top.get("methods").and_then(Value::as_object) {
-        for key in m.keys().filter(|k| !["shap", "report"].contains(&k.as_str())) {
+        for key in m
+            .keys()
+            .filter(|k| !["shap", "report"].contains(&k.as_str()))
+        {
             problems.push(
                 format!("methods.{key}"),
                 "does not apply to an image explanation; expected shap or report",

@@ -14,9 +14,13 @@ pub const JPEG_QUALITY: u8 = 95;
 /// A PNG of RGB `pixels` (fast compression: the endpoint decodes it once).
 pub fn png(pixels: &[u8], height: usize, width: usize) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
-    PngEncoder::new_with_quality(Cursor::new(&mut out), CompressionType::Fast, FilterType::Sub)
-        .write_image(pixels, width as u32, height as u32, ExtendedColorType::Rgb8)
-        .map_err(|e| format!("PNG encoding: {e}"))?;
+    PngEncoder::new_with_quality(
+        Cursor::new(&mut out),
+        CompressionType::Fast,
+        FilterType::Sub,
+    )
+    .write_image(pixels, width as u32, height as u32, ExtendedColorType::Rgb8)
+    .map_err(|e| format!("PNG encoding: {e}"))?;
     Ok(out)
 }
 

@@ -46,7 +46,8 @@ pub fn baseline_for(image: &Rgb, configured: Option<&Rgb>, name: &str) -> Rgb {
             }
         }
         None => {
-            let mut rng = crate::stats::rng::Rng::seeded(xxhash_rust::xxh3::xxh3_64(name.as_bytes()));
+            let mut rng =
+                crate::stats::rng::Rng::seeded(xxhash_rust::xxh3::xxh3_64(name.as_bytes()));
             let pixels = (0..image.pixels.len())
                 .map(|_| (rng.next_u64() >> 56) as u8)
                 .collect();

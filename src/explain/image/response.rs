@@ -50,13 +50,8 @@ pub fn scores(
 }
 
 fn json_rows(text: &str, locator: Option<&OutputLocator>) -> Result<Vec<Vec<f64>>, String> {
-    let v: Value = serde_json::from_str(text).map_err(|e| {
-        format!(
-            "not JSON (line {}, column {}): {e}",
-            e.line(),
-            e.column()
-        )
-    })?;
+    let v: Value = serde_json::from_str(text)
+        .map_err(|e| format!("not JSON (line {}, column {}): {e}", e.line(), e.column()))?;
     let found = match locator {
         Some(OutputLocator::Path(p)) => p.search(&v)?,
         Some(OutputLocator::Index(k)) => v.get(*k).cloned().unwrap_or(Value::Null),

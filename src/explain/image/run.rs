@@ -88,9 +88,7 @@ impl Scorer {
                         masker.masked(&present)
                     })
                     .collect();
-                let body = self
-                    .body(&images, h, w)
-                    .map_err(PredictError::permanent)?;
+                let body = self.body(&images, h, w).map_err(PredictError::permanent)?;
                 bodies.push((body, images.len()));
             }
             let futures = bodies
@@ -113,15 +111,20 @@ impl Scorer {
             format!("{images} images")
         };
         let (n, text) = self.invoker.invoke(body, &what).await?;
-        response::scores(self.invoker.accept(), &text, self.locator.as_ref(), images, self.labels).map_err(
-            |why| {
-                PredictError::permanent(format!(
-                    "endpoint {} request {n}: malformed response ({why}): {}",
-                    self.invoker.endpoint(),
-                    truncate(&text)
-                ))
-            },
+        response::scores(
+            self.invoker.accept(),
+            &text,
+            self.locator.as_ref(),
+            images,
+            self.labels,
         )
+        .map_err(|why| {
+            PredictError::permanent(format!(
+                "endpoint {} request {n}: malformed response ({why}): {}",
+                self.invoker.endpoint(),
+                truncate(&text)
+            ))
+        })
     }
 }
 
