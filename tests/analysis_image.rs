@@ -321,3 +321,78 @@ fn an_s3_prefix_and_an_s3_baseline_as_the_sdk_names_them() {
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(assert_efficiency(&out), 2);
 }
+
+#[test]
+fn object_detection_gives_exact_shapley_values_per_object() {
+    let Some(py) = python() else { return };
+    let server = Vision::start(&py, &["--detector"]);
+    let dir = case("detection_exact");
+    let out = tempfile::tempdir().unwrap();
+    let run = server.analyze(
+        &dir.join("images"),
+        &dir.join("analysis_config.json"),
+        out.path(),
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let golden = read(&dir.join("golden.json"));
+    for (image, want) in golden.as_object().unwrap() {
+        let stem = image.trim_end_matches(".png");
+        let got = read(&out.path().join(format!("explanations_shap/{stem}.json")));
+        assert_eq!(got["segments"], want["labels"], "{image}: label map");
+        let objects = want["objects"].as_array().unwrap();
+        assert_eq!(
+            got["objects"].as_array().unwrap().len(),
+            objects.len(),
+            "{image}"
+        );
+        // The low-scoring detection (0.2 < probability_threshold 0.3) is reported, not explained.
+        assert_eq!(got["detections"].as_array().unwrap().len(), 3, "{image}");
+        for (k, o) in objects.iter().enumerate() {
+            let g = &got["objects"][k];
+            assert_eq!(g["label"], o["label"], "{image} box{}", k + 1);
+            assert_close(
+                &floats(&got["attributions"][format!("box{}", k + 1)]),
+                &floats(&o["attributions"]),
+                &format!("{image} box{}", k + 1),
+            );
+            for key in ["expected_value", "prediction", "score"] {
+                let (a, b) = (g[key].as_f64().unwrap(), o[key].as_f64().unwrap());
+                assert!(
+                    (a - b).abs() <= 1e-9,
+                    "{image} box{} {key}: {a} vs {b}",
+                    k + 1
+                );
+            }
+            assert!(
+                out.path()
+                    .join(format!("shap_{stem}_box{}_object.jpeg", k + 1))
+                    .exists()
+            );
+        }
+        assert!(out.path().join(format!("{stem}_objects.jpeg")).exists());
+    }
+    // The SDK's own object-detection config (context 1, noise baseline) on the same images.
+    let sdk_out = out.path().join("sdk");
+    let run = server.analyze(&dir.join("images"), &sdk_config("detection"), &sdk_out);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let analysis = read(&sdk_out.join("analysis.json"));
+    for img in analysis["driftwatch"]["image_explanations"]["images"]
+        .as_array()
+        .unwrap()
+    {
+        let e = read(&sdk_out.join(img["explanation_path"].as_str().unwrap()));
+        for (k, o) in e["objects"].as_array().unwrap().iter().enumerate() {
+            let phi = floats(&e["attributions"][format!("box{}", k + 1)]);
+            let gap = o["prediction"].as_f64().unwrap() - o["expected_value"].as_f64().unwrap();
+            assert!(
+                (phi.iter().sum::<f64>() - gap).abs() <= 1e-9,
+                "{img} box{}",
+                k + 1
+            );
+            // Context 1: nothing outside the box is masked, so the whole image is the original.
+            assert!(
+                (o["prediction"].as_f64().unwrap() - o["score"].as_f64().unwrap()).abs() <= 1e-12
+            );
+        }
+    }
+}

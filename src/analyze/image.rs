@@ -10,7 +10,7 @@ use crate::monitor::MonitorError;
 use crate::monitor::image::{ImageDataset, monitor_image};
 use crate::monitor::write::WriteError;
 use crate::report::{DrawnImage, image_html};
-use crate::sagemaker::image::{ImageEntry, analysis_json, heatmap_key, results_key};
+use crate::sagemaker::image::{analysis_json, results_key};
 use crate::sagemaker::layout::ANALYSIS_FILE;
 use crate::store::{LocalDir, ObjectStore};
 
@@ -46,27 +46,18 @@ pub(super) async fn analyze_image(
     let mut written: Vec<String> = Vec::new();
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     for e in &out.explained {
-        let text = serde_json::to_vec(&e.attributions.to_json()).unwrap_or_default();
+        let text = serde_json::to_vec(&e.file.to_json()).unwrap_or_default();
         files.push((results_key(&e.stem), text));
-        files.push((heatmap_key(&e.stem), e.heatmap.clone()));
+        files.extend(e.pictures.iter().cloned());
     }
     if let Some(r) = cfg.methods.as_ref().and_then(|m| m.report.as_ref()) {
-        let names: Vec<&str> = out
-            .entries
-            .iter()
-            .filter_map(|e| match e {
-                ImageEntry::Explained { image, .. } => Some(image.as_str()),
-                ImageEntry::Failed { .. } => None,
-            })
-            .collect();
         let drawn: Vec<DrawnImage<'_>> = out
             .explained
             .iter()
-            .zip(names)
-            .map(|(e, name)| DrawnImage {
-                name,
-                attributions: &e.attributions,
-                heatmap: &e.heatmap,
+            .map(|e| DrawnImage {
+                name: &e.name,
+                file: &e.file,
+                pictures: &e.pictures,
             })
             .collect();
         let html = image_html(&r.title, &dataset_text, &out.entries, &drawn);

@@ -15,13 +15,19 @@ use crate::config::analysis::{AnalysisConfig, endpoint_predictor};
 use crate::config::{Location, SageMakerName};
 use crate::explain::codec::Format;
 use crate::explain::endpoint::Invoker;
-use crate::explain::image::decode::decode;
+use crate::explain::image::decode::{Rgb, decode};
 use crate::explain::image::encode;
-use crate::explain::image::heatmap::heatmap;
+use crate::explain::image::heatmap::{heatmap, outline};
 use crate::explain::image::masking::baseline_for;
-use crate::explain::image::run::{ImageSettings, Scorer, explain_image};
+use crate::explain::image::run::{
+    DetectionExplanation, ImageExplanation, ImageSettings, ObjectSettings, Scorer, explain_image,
+    explain_objects,
+};
 use crate::explain::kernel_shap::{Link, ShapError};
-use crate::sagemaker::image::{ImageAttributions, ImageEntry, ImageTotals};
+use crate::sagemaker::image::{
+    Box2, DetectedObjects, ExplainedObject, ImageAttributions, ImageEntry, ImageFile, ImageTotals,
+    heatmap_key, object_heatmap_key, objects_key,
+};
 use crate::store::{ObjectStore, Store, StoreError, fetch};
 
 /// The file endings read as images in a folder or under a prefix.
@@ -55,13 +61,15 @@ pub struct ImageDataset {
     pub images: Vec<ImageRef>,
 }
 
-/// One explained image and its heat map.
+/// One explained image and its pictures.
 #[derive(Debug, Clone)]
 pub struct ExplainedImage {
+    pub name: String,
     pub stem: String,
-    pub attributions: ImageAttributions,
-    /// JPEG bytes of the heat map of the predicted label.
-    pub heatmap: Vec<u8>,
+    pub file: ImageFile,
+    /// (file name, JPEG bytes): the predicted label's heat map; for object detection one
+    /// per object and the detections' picture.
+    pub pictures: Vec<(String, Vec<u8>)>,
 }
 
 /// What an image explanation writes.
@@ -230,11 +238,6 @@ pub async fn monitor_image(
     shadow: Option<&SageMakerName>,
     clients: &AwsClients,
 ) -> Result<ImageOutput, MonitorError> {
-    if ia.model_type == ImageModelType::ObjectDetection {
-        return Err(MonitorError::Unsupported(
-            "methods.shap.image_config.model_type OBJECT_DETECTION: not supported yet (IMAGE_CLASSIFICATION is)".into(),
-        ));
-    }
     let predictor =
         endpoint_predictor(cfg.predictor.as_ref(), shadow).map_err(MonitorError::Unsupported)?;
     let accept = match predictor.accept_type.as_deref() {
@@ -291,6 +294,12 @@ pub async fn monitor_image(
             Link::Identity
         },
     };
+    let objects = ObjectSettings {
+        probability_threshold: ia.probability_threshold,
+        max_objects: ia.max_objects,
+        iou_threshold: ia.iou_threshold,
+        context: ia.context,
+    };
     let mut entries = Vec::with_capacity(dataset.images.len());
     let mut explained = Vec::new();
     let mut masked_images = 0;
@@ -318,15 +327,20 @@ pub async fn monitor_image(
         drop(bytes);
         let base = baseline_for(&rgb, baseline.as_ref(), &image.name);
         let s = scorer.clone();
-        let (rgb, result) = tokio::task::spawn_blocking(move || {
-            let r = explain_image(&s, &rgb, &base, &settings);
-            (rgb, r)
+        let labels = ia.labels.clone();
+        let (model_type, od) = (ia.model_type, objects);
+        let stem = image.stem.clone();
+        let outcome = tokio::task::spawn_blocking(move || match model_type {
+            ImageModelType::Classification => explain_image(&s, &rgb, &base, &settings)
+                .map(|(e, sent)| (classified(&rgb, &e, &labels, &stem), sent)),
+            ImageModelType::ObjectDetection => explain_objects(&s, &rgb, &base, &settings, &od)
+                .map(|(e, sent)| (detected(&rgb, &e, &labels, &stem), sent)),
         })
         .await
         .map_err(|e| {
             MonitorError::Data(format!("{}: the explanation stopped ({e})", image.name))
         })?;
-        let (e, sent) = match result {
+        let ((file, pictures), sent) = match outcome {
             Ok(ok) => ok,
             Err(ShapError::Invalid(why)) => {
                 entries.push(fail(format!("{}: {why}", image.name)));
@@ -334,23 +348,20 @@ pub async fn monitor_image(
             }
             Err(other) => return Err(other.into()),
         };
+        let pictures = pictures.map_err(MonitorError::Data)?;
         masked_images += sent;
-        let attributions = attributions_of(&e, &ia.labels);
-        let top = (0..ia.labels.len())
-            .max_by(|&a, &b| e.prediction[a].total_cmp(&e.prediction[b]))
-            .unwrap_or(0);
-        let pixels = heatmap(&rgb, &e.segments, &e.phi[top]);
-        let jpeg = encode::jpeg(&pixels, rgb.height, rgb.width).map_err(MonitorError::Data)?;
         entries.push(ImageEntry::Explained {
             image: image.name.clone(),
             stem: image.stem.clone(),
-            segments: e.segments.segments,
-            predicted_label: attributions.predicted_label().map(str::to_string),
+            segments: file.segments(),
+            predicted_label: file.predicted_label().map(str::to_string),
+            pictures: pictures.iter().map(|(k, _)| k.clone()).collect(),
         });
         explained.push(ExplainedImage {
+            name: image.name.clone(),
             stem: image.stem.clone(),
-            attributions,
-            heatmap: jpeg,
+            file,
+            pictures,
         });
     }
     let warnings = entries
@@ -374,14 +385,19 @@ pub async fn monitor_image(
     })
 }
 
-fn attributions_of(
-    e: &crate::explain::image::run::ImageExplanation,
+type Pictures = Result<Vec<(String, Vec<u8>)>, String>;
+
+/// A classifier's file and the heat map of its top label.
+fn classified(
+    rgb: &Rgb,
+    e: &ImageExplanation,
     labels: &[String],
-) -> ImageAttributions {
+    stem: &str,
+) -> (ImageFile, Pictures) {
     let named = |v: &[f64]| -> Vec<(String, f64)> {
         labels.iter().cloned().zip(v.iter().copied()).collect()
     };
-    ImageAttributions {
+    let a = ImageAttributions {
         height: e.segments.height,
         width: e.segments.width,
         labels: e.segments.labels.clone(),
@@ -390,5 +406,69 @@ fn attributions_of(
         expected_value: named(&e.expected),
         prediction: named(&e.prediction),
         coalitions: e.coalitions,
-    }
+    };
+    let top = (0..labels.len())
+        .max_by(|&x, &y| e.prediction[x].total_cmp(&e.prediction[y]))
+        .unwrap_or(0);
+    let pixels = heatmap(rgb, &e.segments, &e.phi[top]);
+    let pictures =
+        encode::jpeg(&pixels, rgb.height, rgb.width).map(|j| vec![(heatmap_key(stem), j)]);
+    (ImageFile::Classification(a), pictures)
 }
+
+/// A detector's file, one heat map per object (its box outlined) and the detections' picture.
+fn detected(
+    rgb: &Rgb,
+    e: &DetectionExplanation,
+    labels: &[String],
+    stem: &str,
+) -> (ImageFile, Pictures) {
+    let name = |c: usize| labels.get(c).cloned().unwrap_or_default();
+    let d = DetectedObjects {
+        height: e.segments.height,
+        width: e.segments.width,
+        labels: e.segments.labels.clone(),
+        segments: e.segments.segments,
+        detections: e
+            .detections
+            .iter()
+            .map(|d| Box2 {
+                label: name(d.class),
+                score: d.score,
+                bbox: d.bbox,
+            })
+            .collect(),
+        objects: e
+            .objects
+            .iter()
+            .map(|o| ExplainedObject {
+                label: name(o.object.class),
+                score: o.object.score,
+                bbox: o.object.bbox,
+                attributions: o.phi.clone(),
+                expected_value: o.expected,
+                prediction: o.prediction,
+                coalitions: o.coalitions,
+            })
+            .collect(),
+    };
+    let (h, w) = (rgb.height, rgb.width);
+    let pictures = (|| {
+        let mut out = Vec::new();
+        for (k, o) in e.objects.iter().enumerate() {
+            let mut px = heatmap(rgb, &e.segments, &o.phi);
+            outline(&mut px, h, w, o.object.bbox, BOX_COLOUR);
+            out.push((object_heatmap_key(stem, k + 1), encode::jpeg(&px, h, w)?));
+        }
+        let mut px = rgb.pixels.clone();
+        for det in &e.detections {
+            outline(&mut px, h, w, det.bbox, BOX_COLOUR);
+        }
+        out.push((objects_key(stem), encode::jpeg(&px, h, w)?));
+        Ok(out)
+    })();
+    (ImageFile::Detection(d), pictures)
+}
+
+/// The colour boxes are drawn in.
+const BOX_COLOUR: [u8; 3] = [0, 230, 118];

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use base64::Engine as _;
 
 use super::{esc, page_end, page_start};
-use crate::sagemaker::image::{ImageAttributions, ImageEntry};
+use crate::sagemaker::image::{DetectedObjects, ImageAttributions, ImageEntry, ImageFile};
 
 /// Images drawn at most (each embeds its heat map); the rest are counted.
 pub const MAX_IMAGES_DRAWN: usize = 100;
@@ -22,13 +22,32 @@ const STYLE: &str = ".img{display:flex;gap:1.5em;align-items:flex-start;margin:1
 /// One explained image as the page shows it.
 pub struct DrawnImage<'a> {
     pub name: &'a str,
-    pub attributions: &'a ImageAttributions,
-    /// The heat map's JPEG bytes.
-    pub heatmap: &'a [u8],
+    pub file: &'a ImageFile,
+    /// (file name, JPEG bytes), as written beside analysis.json.
+    pub pictures: &'a [(String, Vec<u8>)],
 }
 
-fn image_section(out: &mut String, d: &DrawnImage<'_>) {
-    let a = d.attributions;
+fn picture(out: &mut String, alt: &str, jpeg: &[u8]) {
+    let _ = write!(
+        out,
+        "<img alt=\"{}\" src=\"data:image/jpeg;base64,{}\">",
+        esc(alt),
+        base64::engine::general_purpose::STANDARD.encode(jpeg)
+    );
+}
+
+/// The segments with the largest |value|, as a table.
+fn top_segments(out: &mut String, values: &[f64]) {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&x, &y| values[y].abs().total_cmp(&values[x].abs()));
+    out.push_str("<table><tr><th>segment</th><th>SHAP value</th></tr>");
+    for &s in order.iter().take(TOP_SEGMENTS) {
+        let _ = write!(out, "<tr><td>{}</td><td>{:+.4}</td></tr>", s + 1, values[s]);
+    }
+    out.push_str("</table>");
+}
+
+fn classification_section(out: &mut String, d: &DrawnImage<'_>, a: &ImageAttributions) {
     let label = a.predicted_label().unwrap_or("");
     let values = a
         .attributions
@@ -36,16 +55,13 @@ fn image_section(out: &mut String, d: &DrawnImage<'_>) {
         .find(|(k, _)| k == label)
         .map(|(_, v)| v.as_slice())
         .unwrap_or_default();
+    out.push_str("<div class=\"img\">");
+    if let Some((file, jpeg)) = d.pictures.first() {
+        picture(out, file, jpeg);
+    }
     let _ = write!(
         out,
-        "<h2>{}</h2><div class=\"img\"><img alt=\"heat map of {}\" src=\"data:image/jpeg;base64,{}\"><div>",
-        esc(d.name),
-        esc(d.name),
-        base64::engine::general_purpose::STANDARD.encode(d.heatmap)
-    );
-    let _ = write!(
-        out,
-        "<p>{}×{} pixels, {} segments, {} coalitions. Heat map of <b>{}</b>.</p>",
+        "<div><p>{}×{} pixels, {} segments, {} coalitions. Heat map of <b>{}</b>.</p>",
         a.width,
         a.height,
         a.segments,
@@ -61,13 +77,61 @@ fn image_section(out: &mut String, d: &DrawnImage<'_>) {
         );
     }
     out.push_str("</table>");
-    let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_by(|&x, &y| values[y].abs().total_cmp(&values[x].abs()));
-    out.push_str("<table><tr><th>segment</th><th>SHAP value</th></tr>");
-    for &s in order.iter().take(TOP_SEGMENTS) {
-        let _ = write!(out, "<tr><td>{}</td><td>{:+.4}</td></tr>", s + 1, values[s]);
+    top_segments(out, values);
+    out.push_str("</div></div>");
+}
+
+fn detection_section(out: &mut String, d: &DrawnImage<'_>, o: &DetectedObjects) {
+    let _ = write!(
+        out,
+        "<p>{}×{} pixels, {} segments, {} detections, {} explained.</p><div class=\"img\">",
+        o.width,
+        o.height,
+        o.segments,
+        o.detections.len(),
+        o.objects.len()
+    );
+    if let Some((file, jpeg)) = d.pictures.last() {
+        picture(out, file, jpeg);
     }
-    out.push_str("</table></div></div>");
+    out.push_str("<table><tr><th>label</th><th>score</th><th>box</th></tr>");
+    for b in &o.detections {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{:.4}</td><td>{:.3}, {:.3} – {:.3}, {:.3}</td></tr>",
+            esc(&b.label),
+            b.score,
+            b.bbox[0],
+            b.bbox[1],
+            b.bbox[2],
+            b.bbox[3]
+        );
+    }
+    out.push_str("</table></div>");
+    for (k, obj) in o.objects.iter().enumerate() {
+        let _ = write!(
+            out,
+            "<h3>box{}: {} ({:.4}; {:.4} with its segments masked, {} coalitions)</h3><div class=\"img\">",
+            k + 1,
+            esc(&obj.label),
+            obj.prediction,
+            obj.expected_value,
+            obj.coalitions
+        );
+        if let Some((file, jpeg)) = d.pictures.get(k) {
+            picture(out, file, jpeg);
+        }
+        top_segments(out, &obj.attributions);
+        out.push_str("</div>");
+    }
+}
+
+fn image_section(out: &mut String, d: &DrawnImage<'_>) {
+    let _ = write!(out, "<h2>{}</h2>", esc(d.name));
+    match d.file {
+        ImageFile::Classification(a) => classification_section(out, d, a),
+        ImageFile::Detection(o) => detection_section(out, d, o),
+    }
 }
 
 /// The page of an image explanation.

@@ -20,6 +20,127 @@ pub fn heatmap_key(stem: &str) -> String {
     format!("shap_{stem}.jpeg")
 }
 
+/// Object detection's heat map of object `k` (1-based): `shap_<stem>_box<k>_object.jpeg`.
+pub fn object_heatmap_key(stem: &str, k: usize) -> String {
+    format!("shap_{stem}_box{k}_object.jpeg")
+}
+
+/// Object detection's picture of the image's detections: `<stem>_objects.jpeg`.
+pub fn objects_key(stem: &str) -> String {
+    format!("{stem}_objects.jpeg")
+}
+
+fn segment_rows(labels: &[u32], width: usize) -> Vec<Value> {
+    labels
+        .chunks(width.max(1))
+        .map(|r| Value::from(r.to_vec()))
+        .collect()
+}
+
+/// What one image's file holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImageFile {
+    Classification(ImageAttributions),
+    Detection(DetectedObjects),
+}
+
+impl ImageFile {
+    pub fn to_json(&self) -> Value {
+        match self {
+            Self::Classification(a) => a.to_json(),
+            Self::Detection(d) => d.to_json(),
+        }
+    }
+
+    /// The label shown first: the top class, or the first object's.
+    pub fn predicted_label(&self) -> Option<&str> {
+        match self {
+            Self::Classification(a) => a.predicted_label(),
+            Self::Detection(d) => d.objects.first().map(|o| o.label.as_str()),
+        }
+    }
+
+    pub fn segments(&self) -> usize {
+        match self {
+            Self::Classification(a) => a.segments,
+            Self::Detection(d) => d.segments,
+        }
+    }
+}
+
+/// A detection: class name, score, corners normalised to [0, 1].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Box2 {
+    pub label: String,
+    pub score: f64,
+    pub bbox: [f64; 4],
+}
+
+/// One explained object: its box, and its score's SHAP value per segment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExplainedObject {
+    pub label: String,
+    pub score: f64,
+    pub bbox: [f64; 4],
+    /// One per segment; segments outside the box never play and get 0.
+    pub attributions: Vec<f64>,
+    pub expected_value: f64,
+    pub prediction: f64,
+    pub coalitions: usize,
+}
+
+/// An object detector's explanation of one image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetectedObjects {
+    pub height: usize,
+    pub width: usize,
+    pub labels: Vec<u32>,
+    pub segments: usize,
+    pub detections: Vec<Box2>,
+    pub objects: Vec<ExplainedObject>,
+}
+
+impl DetectedObjects {
+    /// `{"segments": [[…]], "attributions": {"box1": [value per segment], …},
+    /// "objects": [{"box": "box1", "label", "score", "bbox", "expected_value", "prediction",
+    /// "coalitions"}], "detections": [{"label", "score", "bbox"}]}`.
+    pub fn to_json(&self) -> Value {
+        let attributions: Map<String, Value> = self
+            .objects
+            .iter()
+            .enumerate()
+            .map(|(k, o)| (format!("box{}", k + 1), json!(o.attributions)))
+            .collect();
+        let objects: Vec<Value> = self
+            .objects
+            .iter()
+            .enumerate()
+            .map(|(k, o)| {
+                json!({
+                    "box": format!("box{}", k + 1),
+                    "label": o.label,
+                    "score": o.score,
+                    "bbox": o.bbox,
+                    "expected_value": o.expected_value,
+                    "prediction": o.prediction,
+                    "coalitions": o.coalitions,
+                })
+            })
+            .collect();
+        let detections: Vec<Value> = self
+            .detections
+            .iter()
+            .map(|d| json!({"label": d.label, "score": d.score, "bbox": d.bbox}))
+            .collect();
+        json!({
+            "segments": segment_rows(&self.labels, self.width),
+            "attributions": attributions,
+            "objects": objects,
+            "detections": detections,
+        })
+    }
+}
+
 /// One explained image's numbers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageAttributions {
@@ -42,11 +163,7 @@ impl ImageAttributions {
     /// "attributions": {label: [value per segment]}, "expected_value": {label: score},
     /// "prediction": {label: score}, "coalitions": n}`.
     pub fn to_json(&self) -> Value {
-        let rows: Vec<Value> = self
-            .labels
-            .chunks(self.width.max(1))
-            .map(|r| Value::from(r.to_vec()))
-            .collect();
+        let rows = segment_rows(&self.labels, self.width);
         let by_label = |pairs: &[(String, f64)]| -> Map<String, Value> {
             pairs.iter().map(|(k, v)| (k.clone(), json!(v))).collect()
         };
@@ -80,6 +197,8 @@ pub enum ImageEntry {
         stem: String,
         segments: usize,
         predicted_label: Option<String>,
+        /// The heat maps (and for object detection the detections' picture) written.
+        pictures: Vec<String>,
     },
     /// An image that could not be explained (it is listed, never skipped silently).
     Failed { image: String, reason: String },
@@ -105,13 +224,14 @@ pub fn analysis_json(entries: &[ImageEntry], totals: &ImageTotals) -> Value {
                 stem,
                 segments,
                 predicted_label,
+                pictures,
             } => json!({
                 "image": image,
                 "status": "explained",
                 "segments": segments,
                 "predicted_label": predicted_label,
                 "explanation_path": results_key(stem),
-                "heatmap_path": heatmap_key(stem),
+                "heatmap_paths": pictures,
             }),
             ImageEntry::Failed { image, reason } => json!({
                 "image": image,

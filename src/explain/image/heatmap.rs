@@ -42,6 +42,35 @@ pub fn heatmap(image: &Rgb, segments: &Segments, values: &[f64]) -> Vec<u8> {
     out
 }
 
+/// `pixels` (RGB, `width` wide) with each box's outline drawn in `colour`, 2 pixels wide
+/// (corners normalised to [0, 1]).
+pub fn outline(pixels: &mut [u8], height: usize, width: usize, bbox: [f64; 4], colour: [u8; 3]) {
+    if height == 0 || width == 0 {
+        return;
+    }
+    let px = |v: f64, n: usize| ((v.clamp(0.0, 1.0) * n as f64) as usize).min(n - 1);
+    let (x0, y0, x1, y1) = (
+        px(bbox[0], width),
+        px(bbox[1], height),
+        px(bbox[2], width),
+        px(bbox[3], height),
+    );
+    let mut put = |x: usize, y: usize| {
+        let i = (y * width + x) * 3;
+        pixels[i..i + 3].copy_from_slice(&colour);
+    };
+    for t in 0..2 {
+        for x in x0..=x1 {
+            put(x, (y0 + t).min(height - 1));
+            put(x, y1.saturating_sub(t));
+        }
+        for y in y0..=y1 {
+            put((x0 + t).min(width - 1), y);
+            put(x1.saturating_sub(t), y);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

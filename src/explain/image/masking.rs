@@ -59,3 +59,90 @@ pub fn baseline_for(image: &Rgb, configured: Option<&Rgb>, name: &str) -> Rgb {
         }
     }
 }
+
+/// What the model sees for a coalition when one detected object is explained: inside the
+/// object's box each segment is the image's or the baseline's by the coalition; outside it
+/// the image is kept with weight `context` and the baseline takes the rest (1: nothing
+/// outside the box is masked, 0: everything is) — the same for every coalition. The players
+/// are the segments with a pixel in the box.
+pub struct ObjectMasker<'a> {
+    image: &'a Rgb,
+    baseline: &'a Rgb,
+    segments: &'a Segments,
+    /// Pixel box: x0..x1, y0..y1 (end exclusive).
+    bounds: [usize; 4],
+    /// The image outside the box, blended once.
+    outside: Vec<u8>,
+    /// Per segment label − 1: its player index, if it is one.
+    player_of: Vec<Option<usize>>,
+    /// The segment labels that play, ascending.
+    pub players: Vec<u32>,
+}
+
+impl<'a> ObjectMasker<'a> {
+    /// `bbox`: corners normalised to [0, 1].
+    pub fn new(
+        image: &'a Rgb,
+        baseline: &'a Rgb,
+        segments: &'a Segments,
+        bbox: [f64; 4],
+        context: f64,
+    ) -> Self {
+        let (h, w) = (image.height, image.width);
+        let px = |v: f64, n: usize, up: bool| {
+            let x = v.clamp(0.0, 1.0) * n as f64;
+            (if up { x.ceil() } else { x.floor() }) as usize
+        };
+        let bounds = [
+            px(bbox[0], w, false),
+            px(bbox[1], h, false),
+            px(bbox[2], w, true).max(px(bbox[0], w, false)),
+            px(bbox[3], h, true).max(px(bbox[1], h, false)),
+        ];
+        let outside = image
+            .pixels
+            .iter()
+            .zip(&baseline.pixels)
+            .map(|(&o, &b)| (context * f64::from(o) + (1.0 - context) * f64::from(b)).round() as u8)
+            .collect();
+        let mut plays = vec![false; segments.segments];
+        for y in bounds[1]..bounds[3] {
+            for x in bounds[0]..bounds[2] {
+                plays[segments.labels[y * w + x] as usize - 1] = true;
+            }
+        }
+        let mut player_of = vec![None; segments.segments];
+        let mut players = Vec::new();
+        for (s, &p) in plays.iter().enumerate() {
+            if p {
+                player_of[s] = Some(players.len());
+                players.push(s as u32 + 1);
+            }
+        }
+        Self {
+            image,
+            baseline,
+            segments,
+            bounds,
+            outside,
+            player_of,
+            players,
+        }
+    }
+
+    /// The masked image for `present[player]`.
+    pub fn masked(&self, present: &[bool]) -> Vec<u8> {
+        let w = self.image.width;
+        let mut out = self.outside.clone();
+        for y in self.bounds[1]..self.bounds[3] {
+            for x in self.bounds[0]..self.bounds[2] {
+                let i = y * w + x;
+                let seg = self.segments.labels[i] as usize - 1;
+                let keep = self.player_of[seg].is_some_and(|p| present[p]);
+                let src = if keep { self.image } else { self.baseline };
+                out[i * 3..i * 3 + 3].copy_from_slice(&src.pixels[i * 3..i * 3 + 3]);
+            }
+        }
+        out
+    }
+}

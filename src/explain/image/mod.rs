@@ -9,6 +9,7 @@
 
 pub mod connectivity;
 pub mod decode;
+pub mod detection;
 pub mod encode;
 pub mod grid;
 pub mod heatmap;

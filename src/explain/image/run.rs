@@ -7,8 +7,9 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::decode::Rgb;
+use super::detection::{self, Detection};
 use super::encode;
-use super::masking::Masker;
+use super::masking::{Masker, ObjectMasker};
 use super::response;
 use super::slic::{Segments, slic};
 use crate::capture::payload::{OutputLocator, truncate};
@@ -17,6 +18,9 @@ use crate::explain::endpoint::{Invoker, MAX_PAYLOAD_BYTES, futures_join};
 use crate::explain::kernel_shap::{Background, Explainer, Link, Settings, ShapError};
 use crate::explain::predictor::PredictError;
 use crate::explain::rng::Rng;
+
+/// Reads a response holding `n` images: one reply per image.
+type Parse<'a, T> = dyn Fn(&str, usize) -> Result<Vec<T>, String> + Sync + 'a;
 
 /// Requests composed at a time: bounds the masked images held in memory.
 const WAVE: usize = 16;
@@ -71,54 +75,54 @@ impl Scorer {
         }
     }
 
-    /// The scores of the coalitions `rows` (row-major, M values of 0 or 1 each).
-    fn score(&self, masker: &Masker<'_>, rows: &[f64], m: usize) -> Result<Vec<f64>, PredictError> {
-        let (h, w) = (masker.image.height, masker.image.width);
+    /// The endpoint's replies for the coalitions `rows` (row-major, `m` values of 0 or 1
+    /// each), one per coalition: `image` makes a coalition's masked image, `parse` reads a
+    /// response holding `n` images.
+    fn replies<T>(
+        &self,
+        image: &(dyn Fn(&[f64]) -> Vec<u8> + Sync),
+        (height, width): (usize, usize),
+        rows: &[f64],
+        m: usize,
+        parse: &Parse<'_, T>,
+    ) -> Result<Vec<T>, PredictError> {
         let coalitions: Vec<&[f64]> = rows.chunks(m.max(1)).collect();
-        let per = self.per_request(h * w * 3);
+        let per = self.per_request(height * width * 3);
         let requests: Vec<&[&[f64]]> = coalitions.chunks(per).collect();
-        let mut scores = Vec::with_capacity(coalitions.len() * self.labels);
+        let mut out = Vec::with_capacity(coalitions.len());
         for wave in requests.chunks(WAVE) {
             let mut bodies = Vec::with_capacity(wave.len());
             for request in wave {
-                let images: Vec<Vec<u8>> = request
-                    .iter()
-                    .map(|z| {
-                        let present: Vec<bool> = z.iter().map(|&v| v > 0.5).collect();
-                        masker.masked(&present)
-                    })
-                    .collect();
-                let body = self.body(&images, h, w).map_err(PredictError::permanent)?;
+                let images: Vec<Vec<u8>> = request.iter().map(|z| image(z)).collect();
+                let body = self
+                    .body(&images, height, width)
+                    .map_err(PredictError::permanent)?;
                 bodies.push((body, images.len()));
             }
             let futures = bodies
                 .into_iter()
-                .map(|(body, n)| self.send(body, n))
+                .map(|(body, n)| self.send(body, n, parse))
                 .collect();
             for r in self.handle.block_on(futures_join(futures)) {
-                for s in r? {
-                    scores.extend(s);
-                }
+                out.extend(r?);
             }
         }
-        Ok(scores)
+        Ok(out)
     }
 
-    async fn send(&self, body: Vec<u8>, images: usize) -> Result<Vec<Vec<f64>>, PredictError> {
+    async fn send<T>(
+        &self,
+        body: Vec<u8>,
+        images: usize,
+        parse: &Parse<'_, T>,
+    ) -> Result<Vec<T>, PredictError> {
         let what = if images == 1 {
             "1 image".to_string()
         } else {
             format!("{images} images")
         };
         let (n, text) = self.invoker.invoke(body, &what).await?;
-        response::scores(
-            self.invoker.accept(),
-            &text,
-            self.locator.as_ref(),
-            images,
-            self.labels,
-        )
-        .map_err(|why| {
+        parse(&text, images).map_err(|why| {
             PredictError::permanent(format!(
                 "endpoint {} request {n}: malformed response ({why}): {}",
                 self.invoker.endpoint(),
@@ -126,6 +130,26 @@ impl Scorer {
             ))
         })
     }
+
+    /// A classifier's scores, one list per image.
+    fn parse_scores(&self, text: &str, images: usize) -> Result<Vec<Vec<f64>>, String> {
+        response::scores(
+            self.invoker.accept(),
+            text,
+            self.locator.as_ref(),
+            images,
+            self.labels,
+        )
+    }
+
+    /// A detector's detections, one list per image.
+    fn parse_detections(&self, text: &str, images: usize) -> Result<Vec<Vec<Detection>>, String> {
+        detection::parse(text, self.locator.as_ref(), images, self.labels)
+    }
+}
+
+fn present(z: &[f64]) -> Vec<bool> {
+    z.iter().map(|&v| v > 0.5).collect()
 }
 
 /// Segments `image` and explains the classifier's scores of it.
@@ -149,9 +173,13 @@ pub fn explain_image(
         segments: &segments,
     };
     let sent = AtomicUsize::new(0);
+    let size = (image.height, image.width);
+    let parse = |text: &str, n: usize| scorer.parse_scores(text, n);
+    let compose = |z: &[f64]| masker.masked(&present(z));
     let predict = |rows: &[f64]| {
         sent.fetch_add(rows.len() / m.max(1), Ordering::Relaxed);
-        scorer.score(&masker, rows, m)
+        let scores = scorer.replies(&compose, size, rows, m, &parse)?;
+        Ok(scores.concat())
     };
     let explainer = Explainer::new(
         &predict,
@@ -172,4 +200,116 @@ pub fn explain_image(
         segments,
     };
     Ok((explanation, sent.load(Ordering::Relaxed)))
+}
+
+/// How detected objects are chosen and matched (`image_config` and `probability_threshold`).
+#[derive(Debug, Clone, Copy)]
+pub struct ObjectSettings {
+    pub probability_threshold: f64,
+    pub max_objects: usize,
+    pub iou_threshold: f64,
+    pub context: f64,
+}
+
+/// One detected object's attributions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectExplanation {
+    pub object: Detection,
+    /// One value per segment (0 for segments outside the box, which never play).
+    pub phi: Vec<f64>,
+    /// The object's score with every playing segment masked.
+    pub expected: f64,
+    /// The object's score with none masked.
+    pub prediction: f64,
+    pub coalitions: usize,
+}
+
+/// An image's detections and its objects' attributions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetectionExplanation {
+    pub segments: Segments,
+    /// Every detection of the image, as the endpoint returned them.
+    pub detections: Vec<Detection>,
+    pub objects: Vec<ObjectExplanation>,
+}
+
+/// Segments `image`, asks the detector for its objects, and explains each object's score.
+pub fn explain_objects(
+    scorer: &Scorer,
+    image: &Rgb,
+    baseline: &Rgb,
+    settings: &ImageSettings,
+    od: &ObjectSettings,
+) -> Result<(DetectionExplanation, usize), ShapError> {
+    let segments = slic(
+        &image.pixels,
+        image.height,
+        image.width,
+        settings.num_segments,
+        settings.compactness,
+    );
+    let size = (image.height, image.width);
+    let parse = |text: &str, n: usize| scorer.parse_detections(text, n);
+    let original = |_: &[f64]| image.pixels.clone();
+    let detections = scorer
+        .replies(&original, size, &[1.0], 1, &parse)?
+        .pop()
+        .unwrap_or_default();
+    let mut sent = 1;
+    let mut objects = Vec::new();
+    for object in detection::objects(&detections, od.probability_threshold, od.max_objects) {
+        let masker = ObjectMasker::new(image, baseline, &segments, object.bbox, od.context);
+        let p = masker.players.len();
+        let mut phi = vec![0.0; segments.segments];
+        if p == 0 {
+            objects.push(ObjectExplanation {
+                object,
+                phi,
+                expected: object.score,
+                prediction: object.score,
+                coalitions: 0,
+            });
+            continue;
+        }
+        let count = AtomicUsize::new(0);
+        let compose = |z: &[f64]| masker.masked(&present(z));
+        let predict = |rows: &[f64]| {
+            count.fetch_add(rows.len() / p, Ordering::Relaxed);
+            let replies = scorer.replies(&compose, size, rows, p, &parse)?;
+            Ok(replies
+                .iter()
+                .map(|d| detection::matched_score(d, &object, od.iou_threshold))
+                .collect())
+        };
+        let explainer = Explainer::new(
+            &predict,
+            Background::uniform(vec![vec![0.0; p]]),
+            Settings {
+                link: settings.link,
+                num_samples: settings.num_samples,
+                seed: settings.seed,
+            },
+        )?;
+        let mut rng = Rng::seeded(settings.seed);
+        let e = explainer.explain(&vec![1.0; p], &mut rng)?;
+        for (k, &label) in masker.players.iter().enumerate() {
+            phi[label as usize - 1] = e.phi[0][k];
+        }
+        objects.push(ObjectExplanation {
+            object,
+            phi,
+            expected: explainer.expected_value(),
+            prediction: e.prediction[0],
+            coalitions: e.coalitions,
+        });
+        sent += count.load(Ordering::Relaxed);
+    }
+    Ok((
+        DetectionExplanation {
+            segments,
+            detections,
+            objects,
+        },
+        sent,
+    ))
 }
