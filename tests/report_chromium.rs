@@ -367,3 +367,45 @@ fn a_time_series_report_renders_offline_with_its_heat_maps() {
         ],
     );
 }
+
+#[test]
+fn image_reports_render_offline_with_their_heat_maps() {
+    let Some(browser) = chromium() else { return };
+    let Some(py) = common::vision::python() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for (case, server_flags, must) in [
+        (
+            "png_exact",
+            &[][..],
+            &["astronaut.png", "Heat map of", "baseline score"][..],
+        ),
+        (
+            "detection_exact",
+            &["--detector"][..],
+            &["box1: ", "detections, 2 explained"][..],
+        ),
+    ] {
+        let server = common::vision::Vision::start(&py, server_flags);
+        let src = common::repo_path(&format!("tests/fixtures/images/cases/{case}"));
+        let out = dir.path().join(case);
+        let r = server.analyze(&src.join("images"), &src.join("analysis_config.json"), &out);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let mut all = vec!["<img", "data:image/jpeg;base64,"];
+        all.extend_from_slice(must);
+        renders(
+            &browser,
+            &out.join("report.html"),
+            &dir.path().join("profile"),
+            &all,
+        );
+        let (w, h) = screenshot(
+            &browser,
+            &out.join("report.html"),
+            &dir.path().join("profile"),
+            &dir.path().join(format!("{case}.png")),
+        );
+        assert_eq!((w, h), (1280, 1600));
+    }
+}

@@ -16,7 +16,7 @@ pub const MAX_IMAGES_DRAWN: usize = 100;
 const TOP_SEGMENTS: usize = 5;
 
 const STYLE: &str = ".img{display:flex;gap:1.5em;align-items:flex-start;margin:1em 0}\
-.img img{max-width:420px;image-rendering:pixelated;border:1px solid #ccc}\
+.img img{width:320px;max-width:100%;height:auto;image-rendering:pixelated;border:1px solid #ccc}\
 .failed{color:#b71c1c}";
 
 /// One explained image as the page shows it.
