@@ -277,7 +277,7 @@ pub async fn monitor_image(
         }
     };
     let scorer = Arc::new(Scorer {
-        invoker,
+        invoker: Arc::new(invoker),
         content: ia.content,
         locator,
         labels: ia.labels.len(),

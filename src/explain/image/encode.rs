@@ -35,24 +35,29 @@ pub fn jpeg(pixels: &[u8], height: usize, width: usize) -> Result<Vec<u8>, Strin
 
 /// A NumPy `.npy` (format 1.0) of `images` uint8 arrays, shape (N, H, W, 3).
 pub fn npy(images: &[Vec<u8>], height: usize, width: usize) -> Vec<u8> {
+    let mut out = npy_header(images.len(), height, width);
+    for img in images {
+        out.extend_from_slice(img);
+    }
+    out
+}
+
+/// The header of a `.npy` of `n` uint8 images (H, W, 3); the pixels follow it.
+pub fn npy_header(n: usize, height: usize, width: usize) -> Vec<u8> {
     let dict = format!(
-        "{{'descr': '|u1', 'fortran_order': False, 'shape': ({}, {height}, {width}, 3), }}",
-        images.len()
+        "{{'descr': '|u1', 'fortran_order': False, 'shape': ({n}, {height}, {width}, 3), }}"
     );
     // Magic, version, header length, then the header padded with spaces to a multiple of
     // 64 bytes and ended by a newline.
     let unpadded = 10 + dict.len() + 1;
     let pad = (64 - unpadded % 64) % 64;
     let header_len = dict.len() + pad + 1;
-    let mut out = Vec::with_capacity(10 + header_len + images.iter().map(Vec::len).sum::<usize>());
+    let mut out = Vec::with_capacity(10 + header_len);
     out.extend_from_slice(b"\x93NUMPY\x01\x00");
     out.extend_from_slice(&(header_len as u16).to_le_bytes());
     out.extend_from_slice(dict.as_bytes());
     out.extend(std::iter::repeat_n(b' ', pad));
     out.push(b'\n');
-    for img in images {
-        out.extend_from_slice(img);
-    }
     out
 }
 

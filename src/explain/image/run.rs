@@ -4,6 +4,7 @@
 //! images go to the endpoint in batches (a NumPy array of many images per request, or one
 //! JPEG/PNG each), several requests in flight.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::decode::Rgb;
@@ -14,16 +15,19 @@ use super::response;
 use super::slic::{Segments, slic};
 use crate::capture::payload::{OutputLocator, truncate};
 use crate::config::analysis::image::ImageContent;
-use crate::explain::endpoint::{Invoker, MAX_PAYLOAD_BYTES, futures_join};
+use crate::explain::endpoint::{Invoker, MAX_PAYLOAD_BYTES};
 use crate::explain::kernel_shap::{Background, Explainer, Link, Settings, ShapError};
 use crate::explain::predictor::PredictError;
 use crate::explain::rng::Rng;
+
+/// Appends a coalition's masked image (RGB bytes) to a buffer.
+type Compose<'a> = dyn Fn(&[f64], &mut Vec<u8>) + Sync + 'a;
 
 /// Reads a response holding `n` images: one reply per image.
 type Parse<'a, T> = dyn Fn(&str, usize) -> Result<Vec<T>, String> + Sync + 'a;
 
 /// Requests composed at a time: bounds the masked images held in memory.
-const WAVE: usize = 16;
+const WAVE: usize = 8;
 
 /// How images are explained.
 #[derive(Debug, Clone, Copy)]
@@ -37,7 +41,7 @@ pub struct ImageSettings {
 
 /// Sends masked images to an image classifier.
 pub struct Scorer {
-    pub invoker: Invoker,
+    pub invoker: Arc<Invoker>,
     pub content: ImageContent,
     pub locator: Option<OutputLocator>,
     pub labels: usize,
@@ -67,67 +71,103 @@ impl Scorer {
         }
     }
 
-    fn body(&self, images: &[Vec<u8>], height: usize, width: usize) -> Result<Vec<u8>, String> {
+    /// One request's body: the coalitions' masked images, `image` appending one to a buffer.
+    fn body(
+        &self,
+        image: &Compose<'_>,
+        request: &[&[f64]],
+        (height, width): (usize, usize),
+    ) -> Result<Vec<u8>, String> {
         match self.content {
-            ImageContent::Npy => Ok(encode::npy(images, height, width)),
-            ImageContent::Png => encode::png(&images[0], height, width),
-            ImageContent::Jpeg => encode::jpeg(&images[0], height, width),
+            ImageContent::Npy => {
+                let mut body = encode::npy_header(request.len(), height, width);
+                body.reserve(request.len() * height * width * 3);
+                for z in request {
+                    image(z, &mut body);
+                }
+                Ok(body)
+            }
+            ImageContent::Png | ImageContent::Jpeg => {
+                let mut pixels = Vec::with_capacity(height * width * 3);
+                for z in request {
+                    image(z, &mut pixels);
+                }
+                if self.content == ImageContent::Png {
+                    encode::png(&pixels, height, width)
+                } else {
+                    encode::jpeg(&pixels, height, width)
+                }
+            }
         }
     }
 
     /// The endpoint's replies for the coalitions `rows` (row-major, `m` values of 0 or 1
     /// each), one per coalition: `image` makes a coalition's masked image, `parse` reads a
-    /// response holding `n` images.
+    /// response holding `n` images. The requests go in waves: while one wave is in flight
+    /// (each request its own task, so signing and sending use every core) the next wave's
+    /// bodies are composed on another thread; two waves at most are held in memory.
     fn replies<T>(
         &self,
-        image: &(dyn Fn(&[f64]) -> Vec<u8> + Sync),
-        (height, width): (usize, usize),
+        image: &Compose<'_>,
+        size: (usize, usize),
         rows: &[f64],
         m: usize,
         parse: &Parse<'_, T>,
     ) -> Result<Vec<T>, PredictError> {
         let coalitions: Vec<&[f64]> = rows.chunks(m.max(1)).collect();
-        let per = self.per_request(height * width * 3);
+        let per = self.per_request(size.0 * size.1 * 3);
         let requests: Vec<&[&[f64]]> = coalitions.chunks(per).collect();
-        let mut out = Vec::with_capacity(coalitions.len());
-        for wave in requests.chunks(WAVE) {
-            let mut bodies = Vec::with_capacity(wave.len());
-            for request in wave {
-                let images: Vec<Vec<u8>> = request.iter().map(|z| image(z)).collect();
-                let body = self
-                    .body(&images, height, width)
-                    .map_err(PredictError::permanent)?;
-                bodies.push((body, images.len()));
-            }
-            let futures = bodies
-                .into_iter()
-                .map(|(body, n)| self.send(body, n, parse))
-                .collect();
-            for r in self.handle.block_on(futures_join(futures)) {
-                out.extend(r?);
-            }
-        }
-        Ok(out)
-    }
-
-    async fn send<T>(
-        &self,
-        body: Vec<u8>,
-        images: usize,
-        parse: &Parse<'_, T>,
-    ) -> Result<Vec<T>, PredictError> {
-        let what = if images == 1 {
-            "1 image".to_string()
-        } else {
-            format!("{images} images")
+        let waves: Vec<&[&[&[f64]]]> = requests.chunks(WAVE).collect();
+        let compose = &|wave: &[&[&[f64]]]| -> Result<Vec<(Vec<u8>, usize)>, String> {
+            wave.iter()
+                .map(|r| self.body(image, r, size).map(|b| (b, r.len())))
+                .collect()
         };
-        let (n, text) = self.invoker.invoke(body, &what).await?;
-        parse(&text, images).map_err(|why| {
-            PredictError::permanent(format!(
-                "endpoint {} request {n}: malformed response ({why}): {}",
-                self.invoker.endpoint(),
-                truncate(&text)
-            ))
+        let mut out = Vec::with_capacity(coalitions.len());
+        std::thread::scope(|scope| {
+            let mut pending = waves.first().map(|&w| scope.spawn(move || compose(w)));
+            for k in 0..waves.len() {
+                let Some(composing) = pending.take() else {
+                    break;
+                };
+                let bodies = composing
+                    .join()
+                    .map_err(|_| PredictError::permanent("composing the masked images failed"))?
+                    .map_err(PredictError::permanent)?;
+                if let Some(&next) = waves.get(k + 1) {
+                    pending = Some(scope.spawn(move || compose(next)));
+                }
+                let tasks: Vec<_> = bodies
+                    .into_iter()
+                    .map(|(body, n)| {
+                        let invoker = self.invoker.clone();
+                        let what = if n == 1 {
+                            "1 image".to_string()
+                        } else {
+                            format!("{n} images")
+                        };
+                        (
+                            n,
+                            self.handle
+                                .spawn(async move { invoker.invoke(body, &what).await }),
+                        )
+                    })
+                    .collect();
+                for (images, task) in tasks {
+                    let (n, text) = self.handle.block_on(task).map_err(|e| {
+                        PredictError::transient(format!("a request stopped: {e}"))
+                    })??;
+                    let replies = parse(&text, images).map_err(|why| {
+                        PredictError::permanent(format!(
+                            "endpoint {} request {n}: malformed response ({why}): {}",
+                            self.invoker.endpoint(),
+                            truncate(&text)
+                        ))
+                    })?;
+                    out.extend(replies);
+                }
+            }
+            Ok(out)
         })
     }
 
@@ -167,15 +207,11 @@ pub fn explain_image(
         settings.compactness,
     );
     let m = segments.segments;
-    let masker = Masker {
-        image,
-        baseline,
-        segments: &segments,
-    };
+    let masker = Masker::new(image, baseline, &segments);
     let sent = AtomicUsize::new(0);
     let size = (image.height, image.width);
     let parse = |text: &str, n: usize| scorer.parse_scores(text, n);
-    let compose = |z: &[f64]| masker.masked(&present(z));
+    let compose = |z: &[f64], out: &mut Vec<u8>| masker.masked_into(&present(z), out);
     let predict = |rows: &[f64]| {
         sent.fetch_add(rows.len() / m.max(1), Ordering::Relaxed);
         let scores = scorer.replies(&compose, size, rows, m, &parse)?;
@@ -250,7 +286,7 @@ pub fn explain_objects(
     );
     let size = (image.height, image.width);
     let parse = |text: &str, n: usize| scorer.parse_detections(text, n);
-    let original = |_: &[f64]| image.pixels.clone();
+    let original = |_: &[f64], out: &mut Vec<u8>| out.extend_from_slice(&image.pixels);
     let detections = scorer
         .replies(&original, size, &[1.0], 1, &parse)?
         .pop()
@@ -272,7 +308,7 @@ pub fn explain_objects(
             continue;
         }
         let count = AtomicUsize::new(0);
-        let compose = |z: &[f64]| masker.masked(&present(z));
+        let compose = |z: &[f64], out: &mut Vec<u8>| out.extend(masker.masked(&present(z)));
         let predict = |rows: &[f64]| {
             count.fetch_add(rows.len() / p, Ordering::Relaxed);
             let replies = scorer.replies(&compose, size, rows, p, &parse)?;
