@@ -9,20 +9,7 @@ use driftwatch::config::{AnalysisConfig, Problems, Purpose};
 use serde_json::{Value, json};
 
 fn configs() -> Vec<(String, Value)> {
-    let dir = common::repo_path("tests/fixtures/sdk/image");
-    let mut out: Vec<(String, Value)> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().to_string(),
-                serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap(),
-            )
-        })
-        .collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
+    common::json_files("tests/fixtures/sdk/image")
 }
 
 fn problems(v: &Value, purpose: Purpose) -> Vec<String> {

@@ -84,16 +84,10 @@ pub(super) async fn analyze_image(
         }
         written.push(key);
     }
-    let timings = vec![
-        ("load", loaded),
-        ("explain", explained),
-        ("write", started.elapsed() - loaded - explained),
-    ];
-    for (stage, t) in &timings {
-        tracing::info!(stage = *stage, seconds = t.as_secs_f64(), "analyze stage");
-    }
-    Ok(AnalyzeOutcome {
-        analysed: Analysed::Image(out),
-        timings,
-    })
+    Ok(AnalyzeOutcome::staged(
+        Analysed::Image(out),
+        loaded,
+        explained,
+        started.elapsed(),
+    ))
 }

@@ -64,6 +64,24 @@ pub enum Analysed {
 }
 
 impl AnalyzeOutcome {
+    /// An outcome of the load → explain → write stages (each logged), from when each ended.
+    fn staged(
+        analysed: Analysed,
+        loaded: std::time::Duration,
+        explained: std::time::Duration,
+        total: std::time::Duration,
+    ) -> Self {
+        let timings = vec![
+            ("load", loaded),
+            ("explain", explained),
+            ("write", total.saturating_sub(loaded + explained)),
+        ];
+        for (stage, t) in &timings {
+            tracing::info!(stage = *stage, seconds = t.as_secs_f64(), "analyze stage");
+        }
+        Self { analysed, timings }
+    }
+
     pub fn warnings(&self) -> &[String] {
         match &self.analysed {
             Analysed::Monitors(m) => &m.warnings,

@@ -101,16 +101,10 @@ pub(super) async fn analyze_time_series(
         }
         return Err(write_err("analysis.json", e));
     }
-    let timings = vec![
-        ("load", loaded),
-        ("explain", explained),
-        ("write", started.elapsed() - loaded - explained),
-    ];
-    for (stage, t) in &timings {
-        tracing::info!(stage = *stage, seconds = t.as_secs_f64(), "analyze stage");
-    }
-    Ok(AnalyzeOutcome {
-        analysed: Analysed::TimeSeries(out),
-        timings,
-    })
+    Ok(AnalyzeOutcome::staged(
+        Analysed::TimeSeries(out),
+        loaded,
+        explained,
+        started.elapsed(),
+    ))
 }

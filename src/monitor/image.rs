@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use super::MonitorError;
 use crate::aws::AwsClients;
-use crate::capture::payload::OutputLocator;
 use crate::config::analysis::image::{ImageAnalysis, ImageModelType};
 use crate::config::analysis::{AnalysisConfig, endpoint_predictor};
 use crate::config::{Location, SageMakerName};
@@ -245,12 +244,6 @@ pub async fn monitor_image(
             .map_err(|e| MonitorError::Unsupported(format!("predictor.accept_type: {e}")))?,
         None => Format::Json,
     };
-    let locator = predictor
-        .probability
-        .as_ref()
-        .map(OutputLocator::from_config)
-        .transpose()
-        .map_err(|e| MonitorError::Unsupported(format!("predictor.probability: {e}")))?;
     // The body's format is the image content type; `Format` only matters for rows.
     let invoker = Invoker::new(
         clients.sagemaker_runtime().await,
@@ -276,13 +269,15 @@ pub async fn monitor_image(
             )
         }
     };
-    let scorer = Arc::new(Scorer {
-        invoker: Arc::new(invoker),
-        content: ia.content,
-        locator,
-        labels: ia.labels.len(),
-        handle: tokio::runtime::Handle::current(),
-    });
+    let scorer = Arc::new(
+        Scorer::new(
+            invoker,
+            ia.content,
+            predictor.probability.as_ref(),
+            ia.labels.len(),
+        )
+        .map_err(MonitorError::Unsupported)?,
+    );
     let settings = ImageSettings {
         num_segments: ia.num_segments,
         compactness: ia.compactness,
@@ -407,9 +402,7 @@ fn classified(
         prediction: named(&e.prediction),
         coalitions: e.coalitions,
     };
-    let top = (0..labels.len())
-        .max_by(|&x, &y| e.prediction[x].total_cmp(&e.prediction[y]))
-        .unwrap_or(0);
+    let top = a.top_label().unwrap_or(0);
     let pixels = heatmap(rgb, &e.segments, &e.phi[top]);
     let pictures =
         encode::jpeg(&pixels, rgb.height, rgb.width).map(|j| vec![(heatmap_key(stem), j)]);

@@ -180,12 +180,15 @@ impl ImageAttributions {
         })
     }
 
-    /// The label the image scores highest on (the one its heat map shows).
+    /// The index of the label the image scores highest on (the one its heat map shows).
+    pub fn top_label(&self) -> Option<usize> {
+        (0..self.prediction.len())
+            .max_by(|&a, &b| self.prediction[a].1.total_cmp(&self.prediction[b].1))
+    }
+
+    /// The name of [`Self::top_label`].
     pub fn predicted_label(&self) -> Option<&str> {
-        self.prediction
-            .iter()
-            .max_by(|a, b| a.1.total_cmp(&b.1))
-            .map(|(k, _)| k.as_str())
+        self.top_label().map(|i| self.prediction[i].0.as_str())
     }
 }
 

@@ -1,14 +1,13 @@
 //! The Python forecasting model server (tests/fixtures/time_series/forecast_server.py) that
 //! the time-series tests call through the SageMaker runtime API's path.
 
-use std::io::BufRead;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 
 use serde_json::Value;
 
 use std::path::Path;
 
-use super::{Run, analyze_with, repo_path};
+use super::{Run, analyze_with};
 
 /// The Python forecasting server, stopped on drop.
 pub struct Forecaster {
@@ -22,34 +21,17 @@ impl Forecaster {
     }
 
     pub fn with(extra: &[&str]) -> Self {
-        let script = repo_path("tests/fixtures/time_series/forecast_server.py");
-        let mut child = Command::new("python3")
-            .arg(&script)
-            .args(["0", "--endpoint", "forecaster"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 runs the forecasting server");
-        let mut line = String::new();
-        let stdout = child.stdout.take().expect("piped");
-        std::io::BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("the server prints its port");
-        let port: u16 = line.trim().parse().expect("a port");
-        Self {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        }
+        let (child, url) = super::start_model_server(
+            "python3",
+            "tests/fixtures/time_series/forecast_server.py",
+            "forecaster",
+            extra,
+        );
+        Self { child, url }
     }
 
     pub fn env(&self) -> [(&'static str, &str); 4] {
-        [
-            ("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", self.url.as_str()),
-            ("AWS_ACCESS_KEY_ID", "testing"),
-            ("AWS_SECRET_ACCESS_KEY", "testing"),
-            ("AWS_REGION", "us-east-1"),
-        ]
+        super::runtime_env(&self.url)
     }
 
     /// `driftwatch analyze` of a dataset and a config against this server.

@@ -56,6 +56,61 @@ pub fn floats(v: &serde_json::Value) -> Vec<f64> {
         .collect()
 }
 
+/// Starts a Python model server (`python script 0 --endpoint NAME extra…`), which prints its
+/// port on its first line: the child and its URL (127.0.0.1).
+pub fn start_model_server(
+    python: &str,
+    script: &str,
+    endpoint: &str,
+    extra: &[&str],
+) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(python)
+        .arg(repo_path(script))
+        .args(["0", "--endpoint", endpoint])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{python} runs {script}: {e}"));
+    let mut line = String::new();
+    let stdout = child.stdout.take().expect("piped");
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the server prints its port");
+    let port: u16 = line.trim().parse().expect("a port");
+    (child, format!("http://127.0.0.1:{port}"))
+}
+
+/// The environment that points the binary's SageMaker runtime client at `url`.
+pub fn runtime_env(url: &str) -> [(&'static str, &str); 4] {
+    [
+        ("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", url),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+    ]
+}
+
+/// The JSON files of a fixture folder, by name, parsed.
+pub fn json_files(rel: &str) -> Vec<(String, serde_json::Value)> {
+    let dir = repo_path(rel);
+    let mut out: Vec<(String, serde_json::Value)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().to_string(),
+                serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap(),
+            )
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
 pub fn repo_path(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }

@@ -1,11 +1,10 @@
 //! The Python image classifier (tests/fixtures/images/image_server.py, on NumPy and Pillow
 //! from scripts/vision) that the image tests call through the SageMaker runtime API's path.
 
-use std::io::BufRead;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 
-use super::{Run, analyze_with, repo_path};
+use super::{Run, analyze_with};
 
 /// The image model server, stopped on drop.
 pub struct Vision {
@@ -31,34 +30,17 @@ pub fn python() -> Option<String> {
 
 impl Vision {
     pub fn start(python: &str, extra: &[&str]) -> Self {
-        let script = repo_path("tests/fixtures/images/image_server.py");
-        let mut child = Command::new(python)
-            .arg(&script)
-            .args(["0", "--endpoint", "vision"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the image server runs");
-        let mut line = String::new();
-        let stdout = child.stdout.take().expect("piped");
-        std::io::BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("the server prints its port");
-        let port: u16 = line.trim().parse().expect("a port");
-        Self {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        }
+        let (child, url) = super::start_model_server(
+            python,
+            "tests/fixtures/images/image_server.py",
+            "vision",
+            extra,
+        );
+        Self { child, url }
     }
 
     pub fn env(&self) -> [(&'static str, &str); 4] {
-        [
-            ("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", self.url.as_str()),
-            ("AWS_ACCESS_KEY_ID", "testing"),
-            ("AWS_SECRET_ACCESS_KEY", "testing"),
-            ("AWS_REGION", "us-east-1"),
-        ]
+        super::runtime_env(&self.url)
     }
 
     pub fn analyze(&self, dataset: &Path, config: &Path, out: &Path) -> Run {

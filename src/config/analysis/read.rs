@@ -152,38 +152,52 @@ fn time_series_config(
         }
     }
     // The predictor's common keys, read as for any model; its time-series block by `read`.
-    let predictor_cfg = top.get("predictor").and_then(|v| {
+    let predictor_value = top.get("predictor").map(|v| {
         let mut common = v.clone();
         if let Some(m) = common.as_object_mut() {
             m.remove("time_series_predictor_config");
         }
-        predictor(&common, problems)
+        common
     });
-    let report_cfg = top
-        .get("methods")
-        .and_then(|m| m.get("report"))
-        .and_then(|v| report(v, problems));
+    let shared = shared_keys(top, predictor_value.as_ref(), problems);
     let cfg = AnalysisConfig {
-        version: top
-            .get("version")
-            .and_then(|v| str_at(top, "version", v, problems)),
         dataset_type: Some(DatasetType::Json),
         headers: top
             .get("headers")
             .and_then(|v| string_list(Node::new("headers", v), problems)),
+        time_series: ts,
+        ..shared
+    };
+    (problems.len() == before).then_some(cfg)
+}
+
+/// What a time-series or image analysis shares with every analysis: `version`,
+/// `methods.report`, the predictor's common keys (`predictor`: its value with the family's
+/// own keys already taken out) and the `driftwatch` block.
+fn shared_keys(
+    top: &MapReader<'_>,
+    predictor_value: Option<&Value>,
+    problems: &mut Problems,
+) -> AnalysisConfig {
+    let report_cfg = top
+        .get("methods")
+        .and_then(|m| m.get("report"))
+        .and_then(|v| report(v, problems));
+    AnalysisConfig {
+        version: top
+            .get("version")
+            .and_then(|v| str_at(top, "version", v, problems)),
         methods: Some(Methods {
             report: report_cfg,
             ..Methods::default()
         }),
-        predictor: predictor_cfg,
+        predictor: predictor_value.and_then(|v| predictor(v, problems)),
         extensions: top
             .get("driftwatch")
             .and_then(|v| extensions(v, problems))
             .unwrap_or_default(),
-        time_series: ts,
         ..AnalysisConfig::default()
-    };
-    (problems.len() == before).then_some(cfg)
+    }
 }
 
 /// An image model's config: the image blocks (`super::image`), and the keys every analysis
@@ -225,7 +239,7 @@ fn image_config(
         }
     }
     // The predictor's common keys, read as for any model; its image content type by `read`.
-    let predictor_cfg = top.get("predictor").and_then(|v| {
+    let predictor_value = top.get("predictor").map(|v| {
         let mut common = v.clone();
         if let Some(m) = common.as_object_mut() {
             m.remove("content_type");
@@ -238,27 +252,11 @@ fn image_config(
                 }
             }
         }
-        predictor(&common, problems)
+        common
     });
-    let report_cfg = top
-        .get("methods")
-        .and_then(|m| m.get("report"))
-        .and_then(|v| report(v, problems));
     let cfg = AnalysisConfig {
-        version: top
-            .get("version")
-            .and_then(|v| str_at(top, "version", v, problems)),
-        methods: Some(Methods {
-            report: report_cfg,
-            ..Methods::default()
-        }),
-        predictor: predictor_cfg,
-        extensions: top
-            .get("driftwatch")
-            .and_then(|v| extensions(v, problems))
-            .unwrap_or_default(),
         image,
-        ..AnalysisConfig::default()
+        ..shared_keys(top, predictor_value.as_ref(), problems)
     };
     (problems.len() == before).then_some(cfg)
 }

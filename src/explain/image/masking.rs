@@ -36,13 +36,6 @@ impl<'a> Masker<'a> {
         }
     }
 
-    /// The masked image for `present[segment - 1]`.
-    pub fn masked(&self, present: &[bool]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.baseline.pixels.len());
-        self.masked_into(present, &mut out);
-        out
-    }
-
     /// Appends the masked image for `present[segment - 1]` to `out` (straight into a
     /// request's body, no copy in between).
     pub fn masked_into(&self, present: &[bool], out: &mut Vec<u8>) {
@@ -162,26 +155,38 @@ impl<'a> ObjectMasker<'a> {
         }
     }
 
-    /// The masked image for `present[player]`.
-    pub fn masked(&self, present: &[bool]) -> Vec<u8> {
+    /// Appends the masked image for `present[player]` to `out`.
+    pub fn masked_into(&self, present: &[bool], out: &mut Vec<u8>) {
         let w = self.image.width;
-        let mut out = self.outside.clone();
+        let at = out.len();
+        out.extend_from_slice(&self.outside);
+        let dst = &mut out[at..];
         for y in self.bounds[1]..self.bounds[3] {
             for x in self.bounds[0]..self.bounds[2] {
                 let i = y * w + x;
                 let seg = self.segments.labels[i] as usize - 1;
                 let keep = self.player_of[seg].is_some_and(|p| present[p]);
                 let src = if keep { self.image } else { self.baseline };
-                out[i * 3..i * 3 + 3].copy_from_slice(&src.pixels[i * 3..i * 3 + 3]);
+                dst[i * 3..i * 3 + 3].copy_from_slice(&src.pixels[i * 3..i * 3 + 3]);
             }
         }
-        out
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    struct Masked<'a>(&'a Masker<'a>);
+
+    impl Masked<'_> {
+        fn masked(&self, present: &[bool]) -> Vec<u8> {
+            let mut out = vec![9];
+            self.0.masked_into(present, &mut out);
+            assert_eq!(out.remove(0), 9, "appends after what the buffer holds");
+            out
+        }
+    }
 
     #[test]
     fn present_segments_keep_the_image_and_absent_ones_show_the_baseline() {
@@ -193,7 +198,8 @@ mod tests {
             labels: vec![1, 2, 2, 1, 1, 2],
             segments: 2,
         };
-        let m = Masker::new(&image, &baseline, &segments);
+        let masker = Masker::new(&image, &baseline, &segments);
+        let m = Masked(&masker);
         let only_1 = m.masked(&[true, false]);
         assert_eq!(
             only_1,

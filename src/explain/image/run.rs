@@ -14,6 +14,7 @@ use super::masking::{Masker, ObjectMasker};
 use super::response;
 use super::slic::{Segments, slic};
 use crate::capture::payload::{OutputLocator, truncate};
+use crate::config::analysis::Locator;
 use crate::config::analysis::image::ImageContent;
 use crate::explain::endpoint::{Invoker, MAX_PAYLOAD_BYTES};
 use crate::explain::kernel_shap::{Background, Explainer, Link, Settings, ShapError};
@@ -37,6 +38,19 @@ pub struct ImageSettings {
     pub num_samples: Option<usize>,
     pub seed: u64,
     pub link: Link,
+}
+
+impl ImageSettings {
+    /// `image`'s SLIC segments with these parameters.
+    pub fn segment(&self, image: &Rgb) -> Segments {
+        slic(
+            &image.pixels,
+            image.height,
+            image.width,
+            self.num_segments,
+            self.compactness,
+        )
+    }
 }
 
 /// Sends masked images to an image classifier.
@@ -63,6 +77,27 @@ pub struct ImageExplanation {
 }
 
 impl Scorer {
+    /// A scorer on the current tokio runtime; `probability`: where the scores (or
+    /// detections) are in a response (`predictor.probability`).
+    pub fn new(
+        invoker: Invoker,
+        content: ImageContent,
+        probability: Option<&Locator>,
+        labels: usize,
+    ) -> Result<Self, String> {
+        let locator = probability
+            .map(OutputLocator::from_config)
+            .transpose()
+            .map_err(|e| format!("predictor.probability: {e}"))?;
+        Ok(Self {
+            invoker: Arc::new(invoker),
+            content,
+            locator,
+            labels,
+            handle: tokio::runtime::Handle::current(),
+        })
+    }
+
     /// Images per request: one for JPEG and PNG; as many as fit the payload limit for NumPy.
     fn per_request(&self, image_bytes: usize) -> usize {
         match self.content {
@@ -199,13 +234,7 @@ pub fn explain_image(
     baseline: &Rgb,
     settings: &ImageSettings,
 ) -> Result<(ImageExplanation, usize), ShapError> {
-    let segments = slic(
-        &image.pixels,
-        image.height,
-        image.width,
-        settings.num_segments,
-        settings.compactness,
-    );
+    let segments = settings.segment(image);
     let m = segments.segments;
     let masker = Masker::new(image, baseline, &segments);
     let sent = AtomicUsize::new(0);
@@ -277,13 +306,7 @@ pub fn explain_objects(
     settings: &ImageSettings,
     od: &ObjectSettings,
 ) -> Result<(DetectionExplanation, usize), ShapError> {
-    let segments = slic(
-        &image.pixels,
-        image.height,
-        image.width,
-        settings.num_segments,
-        settings.compactness,
-    );
+    let segments = settings.segment(image);
     let size = (image.height, image.width);
     let parse = |text: &str, n: usize| scorer.parse_detections(text, n);
     let original = |_: &[f64], out: &mut Vec<u8>| out.extend_from_slice(&image.pixels);
@@ -308,7 +331,7 @@ pub fn explain_objects(
             continue;
         }
         let count = AtomicUsize::new(0);
-        let compose = |z: &[f64], out: &mut Vec<u8>| out.extend(masker.masked(&present(z)));
+        let compose = |z: &[f64], out: &mut Vec<u8>| masker.masked_into(&present(z), out);
         let predict = |rows: &[f64]| {
             count.fetch_add(rows.len() / p, Ordering::Relaxed);
             let replies = scorer.replies(&compose, size, rows, p, &parse)?;
