@@ -1,0 +1,11 @@
+//! Text explanations: Clarify's units (spaCy's tokens, sentences, or paragraphs) as Kernel
+//! SHAP players, a masked text being the original with absent units replaced by the baseline
+//! string.
+
+pub mod pyre;
+mod tables;
+pub mod tokenizer;
+pub mod units;
+
+pub use tables::{LanguageError, spacy_version, supported_codes, tokenizer};
+pub use units::{Granularity, Unit, compose, is_punct, sentences, units};
