@@ -42,29 +42,41 @@ fn number(x: f64) -> Value {
 /// Fills a record template: `$features` (a JSON list), `$features_kvp` (an object by feature
 /// name), `$feature_names` (the names), `${NAME}` (one feature's value).
 pub fn fill_record(template: &str, row: &[f64], names: &[String]) -> String {
+    let values: Vec<Value> = row.iter().map(|x| number(*x)).collect();
+    fill_record_values(template, &values, names)
+}
+
+/// [`fill_record`] for cells of any JSON type (a text column's masked text is a string).
+pub fn fill_record_values(template: &str, row: &[Value], names: &[String]) -> String {
     let mut out = template.to_string();
     if out.contains("$features_kvp") {
-        let kvp: Map<String, Value> = names
-            .iter()
-            .cloned()
-            .zip(row.iter().map(|x| number(*x)))
-            .collect();
+        let kvp: Map<String, Value> = names.iter().cloned().zip(row.iter().cloned()).collect();
         out = out.replace("$features_kvp", &Value::Object(kvp).to_string());
     }
     if out.contains("$feature_names") {
         out = out.replace("$feature_names", &json!(names).to_string());
     }
     if out.contains("$features") {
-        let list: Vec<Value> = row.iter().map(|x| number(*x)).collect();
-        out = out.replace("$features", &Value::Array(list).to_string());
+        out = out.replace("$features", &Value::Array(row.to_vec()).to_string());
     }
     for (n, x) in names.iter().zip(row) {
         let key = format!("${{{n}}}");
         if out.contains(&key) {
-            out = out.replace(&key, &number(*x).to_string());
+            out = out.replace(&key, &x.to_string());
         }
     }
     out
+}
+
+/// A JSON request document from its records (`$records` / `$record` in the content template).
+pub fn json_document(content: &str, records: &[String]) -> Option<String> {
+    if content.contains("$records") {
+        Some(content.replace("$records", &format!("[{}]", records.join(","))))
+    } else if content.contains("$record") {
+        Some(content.replace("$record", records.first().map_or("null", String::as_str)))
+    } else {
+        None
+    }
 }
 
 /// Templates for JSON requests.
@@ -125,15 +137,45 @@ pub fn encode_rows(format: Format, rows: &[f64], names: &[String], t: &Templates
                 .chunks(width)
                 .map(|r| fill_record(&t.record, r, names))
                 .collect();
-            if t.content.contains("$records") {
-                t.content
-                    .replace("$records", &format!("[{}]", records.join(",")))
-            } else if t.content.contains("$record") {
-                t.content
-                    .replace("$record", records.first().map_or("null", String::as_str))
-            } else {
-                fill_record(&t.content, rows, names)
-            }
+            json_document(&t.content, &records)
+                .unwrap_or_else(|| fill_record(&t.content, rows, names))
+        }
+    }
+}
+
+/// A CSV cell: a number bare, a string always quoted (RFC 4180, quotes doubled), so a text
+/// holding commas, quotes or line breaks stays one cell.
+fn csv_cell(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("\"{}\"", s.replace('"', "\"\"")),
+        Value::Number(n) => n.to_string(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// The request body for records of JSON cells (numbers and texts), one record per line (CSV,
+/// JSON Lines) or one document (JSON), with the same templates as [`encode_rows`].
+pub fn encode_records(format: Format, records: &[Vec<Value>], names: &[String], t: &Templates) -> String {
+    match format {
+        Format::Csv => records
+            .iter()
+            .map(|r| r.iter().map(csv_cell).collect::<Vec<_>>().join(","))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Format::JsonLines => records
+            .iter()
+            .map(|r| fill_record_values(&t.content, r, names))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Format::Json => {
+            let each: Vec<String> = records
+                .iter()
+                .map(|r| fill_record_values(&t.record, r, names))
+                .collect();
+            json_document(&t.content, &each).unwrap_or_else(|| {
+                fill_record_values(&t.content, records.first().map_or(&[][..], Vec::as_slice), names)
+            })
         }
     }
 }

@@ -10,7 +10,7 @@ use aws_sdk_sagemakerruntime::error::ProvideErrorMetadata;
 use aws_sdk_sagemakerruntime::primitives::Blob;
 use tokio::sync::Semaphore;
 
-use super::codec::{Format, Templates, encode_rows};
+use super::codec::{Format, Templates, encode_records, encode_rows};
 use super::predictor::PredictError;
 use crate::capture::payload::{OutputLocator, OutputLocators, truncate};
 use crate::config::analysis::PredictorConfig;
@@ -244,6 +244,50 @@ impl EndpointPredictor {
             }
         }
         Ok(scores)
+    }
+
+    /// Scores records of JSON cells (a text column's masked texts): one list of scores per
+    /// record. Requests hold as many records as fit 80 % of the payload limit, up to
+    /// `max_per_request`, several in flight.
+    pub fn predict_records(
+        &self,
+        records: &[Vec<serde_json::Value>],
+        max_per_request: usize,
+    ) -> Result<Vec<Vec<f64>>, PredictError> {
+        let content = self.invoker.content();
+        let mut requests: Vec<(String, usize)> = Vec::new();
+        let mut start = 0;
+        while start < records.len() {
+            // Grow the request while it fits: texts differ in length, so measure each.
+            let mut end = start + 1;
+            let mut size = encode_records(content, &records[start..end], &self.names, &self.templates).len();
+            while end < records.len() && end - start < max_per_request.max(1) {
+                let one = encode_records(content, &records[end..end + 1], &self.names, &self.templates).len() + 1;
+                if size + one > MAX_PAYLOAD_BYTES * 8 / 10 {
+                    break;
+                }
+                size += one;
+                end += 1;
+            }
+            let body = encode_records(content, &records[start..end], &self.names, &self.templates);
+            requests.push((body, end - start));
+            start = end;
+        }
+        let futures = requests.into_iter().map(|(body, n)| self.send(body, n));
+        let results = self.handle.block_on(futures_join(futures.collect()));
+        let mut out = Vec::with_capacity(records.len());
+        for r in results {
+            out.extend(r?);
+        }
+        if let Some(bad) = out.iter().position(|s| s.len() != out[0].len()) {
+            return Err(PredictError::permanent(format!(
+                "endpoint {}: records have {} and {} scores; every record needs the same number",
+                self.invoker.endpoint(),
+                out[0].len(),
+                out[bad].len()
+            )));
+        }
+        Ok(out)
     }
 
     async fn send(&self, body: String, n_rows: usize) -> Result<Vec<Vec<f64>>, PredictError> {

@@ -14,6 +14,7 @@ pub mod model;
 pub mod ndcg;
 pub(crate) mod pdp;
 pub mod predictor;
+pub mod text;
 pub mod time_series;
 pub use crate::stats::rng;
 pub(crate) mod run;

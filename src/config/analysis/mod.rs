@@ -15,6 +15,7 @@ mod keys;
 mod predictor;
 mod purpose;
 mod read;
+pub mod text;
 pub mod time_series;
 
 pub use predictor::endpoint_predictor;
@@ -124,6 +125,8 @@ pub struct ShapConfig {
     /// `features_to_explain`: names or zero-based indices among the model's features (the
     /// columns SHAP explains, in order); `None`: every feature.
     pub features_to_explain: Option<Vec<ColumnRef>>,
+    /// `text_config`: the dataset's text columns are explained unit by unit.
+    pub text: Option<text::TextConfig>,
 }
 
 /// Where a value sits in a model response: a zero-based index (CSV) or a JMESPath (JSON).

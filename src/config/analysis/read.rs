@@ -553,15 +553,22 @@ fn is_file_stem(n: &str) -> bool {
 fn shap(v: &Value, problems: &mut Problems) -> Option<ShapConfig> {
     let m = MapReader::new("methods.shap", v, problems)?;
     m.reject_unknown(SHAP_KEYS, problems);
-    for key in ["text_config", "image_config"] {
-        if m.get(key).is_some() {
-            problems.push(
-                m.child_path(key),
-                "text and image explanations are not supported",
-            );
-        }
+    if m.get("image_config").is_some() {
+        problems.push(
+            m.child_path("image_config"),
+            "needs dataset_type application/x-image (an image dataset)",
+        );
     }
     let before = problems.len();
+    let text = m
+        .get("text_config")
+        .and_then(|v| super::text::text_config(&m.child_path("text_config"), v, problems));
+    if m.get("text_config").is_some() && m.get("features_to_explain").is_some() {
+        problems.push(
+            m.child_path("features_to_explain"),
+            "is not supported for datasets containing text features or images (the SDK's rule)",
+        );
+    }
     let path = |k: &str| m.child_path(k);
     let baseline = match m.get("baseline") {
         None => None,
@@ -661,6 +668,7 @@ fn shap(v: &Value, problems: &mut Problems) -> Option<ShapConfig> {
         save_local_shap_values,
         seed,
         features_to_explain,
+        text,
     })
 }
 

@@ -3,6 +3,7 @@
 //! string.
 
 pub mod pyre;
+pub mod run;
 mod tables;
 pub mod tokenizer;
 pub mod units;

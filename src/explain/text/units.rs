@@ -4,14 +4,7 @@
 
 use super::tables::{LanguageError, tables, tokenizer};
 use super::tokenizer::{Token, is_space, span_text};
-
-/// `text_config.granularity`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Granularity {
-    Token,
-    Sentence,
-    Paragraph,
-}
+pub use crate::config::analysis::text::Granularity;
 
 /// One unit of a text: one Kernel SHAP player.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,7 +157,7 @@ mod tests {
         let p = paragraphs("  One.\nTwo  \r\n\n three");
         assert_eq!(
             p,
-            vec![(2, "One.".into()), (7, "Two  ".into()), (15, "three".into())]
+            vec![(2, "One.".into()), (7, "Two  ".into()), (16, "three".into())]
         );
     }
 
