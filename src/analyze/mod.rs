@@ -22,6 +22,7 @@ use crate::sagemaker::layout::{ANALYSIS_FILE, VIOLATIONS_FILE};
 use crate::store::{LocalDir, ObjectStore};
 
 mod image;
+mod text;
 mod time_series;
 pub use time_series::MAX_TIME_SERIES_DATASET_BYTES;
 
@@ -61,6 +62,8 @@ pub enum Analysed {
     TimeSeries(TimeSeriesOutput),
     /// Kernel SHAP over an image model's superpixels.
     Image(crate::monitor::image::ImageOutput),
+    /// Kernel SHAP over a text model's units (and the numeric features beside them).
+    Text(crate::monitor::text::TextOutput),
 }
 
 impl AnalyzeOutcome {
@@ -87,6 +90,7 @@ impl AnalyzeOutcome {
             Analysed::Monitors(m) => &m.warnings,
             Analysed::TimeSeries(_) => &[],
             Analysed::Image(i) => &i.warnings,
+            Analysed::Text(t) => &t.warnings,
         }
     }
 
@@ -94,6 +98,19 @@ impl AnalyzeOutcome {
     pub fn summary(&self, output: &Path) -> String {
         let m = match &self.analysed {
             Analysed::Monitors(m) => m,
+            Analysed::Text(t) => {
+                let n = &t.totals;
+                return format!(
+                    "wrote {} and {}: {} records explained, {} not explained ({} units and features, {} coalitions in {} endpoint requests)",
+                    output.join(ANALYSIS_FILE).display(),
+                    output.join(crate::sagemaker::text::LOCAL_KEY).display(),
+                    n.explained,
+                    n.records - n.explained,
+                    n.players,
+                    n.coalitions,
+                    n.endpoint_requests
+                );
+            }
             Analysed::Image(i) => {
                 let t = &i.totals;
                 return format!(
@@ -200,6 +217,9 @@ pub async fn analyze(
     }
     if let Some(ia) = &cfg.image {
         return image::analyze_image(req, &cfg, ia, clients).await;
+    }
+    if let Some(text) = cfg.methods.as_ref().and_then(|m| m.shap.as_ref()).and_then(|s| s.text.clone()) {
+        return text::analyze_text(req, &cfg, &text, clients).await;
     }
     let config_location = Location::Local(config_path.to_path_buf());
     let methods = cfg.methods.clone().unwrap_or_default();

@@ -433,6 +433,16 @@ mod tests {
     }
 
     #[test]
+    fn a_quoted_line_break_stays_in_its_cell() {
+        // Regression: a text column's paragraphs were read as ragged rows.
+        let h = vec!["y".to_string(), "text".to_string()];
+        let df = read("1,\"one\ntwo\"\n0,three\n", Some(&h)).unwrap();
+        assert_eq!(df.height(), 2);
+        let e = read("1,\"a\nb\"\n0\n", Some(&h)).unwrap_err().to_string();
+        assert!(e.contains("malformed row 3: expected 2 fields, found 1"), "{e}");
+    }
+
+    #[test]
     fn a_first_row_spelling_the_headers_is_a_header_row() {
         let h = vec!["sex".to_string(), "label".to_string()];
         let r = read_csv(b"sex,label\n1,0\n2,1\n", Path::new("d.csv"), Some(&h), None).unwrap();

@@ -250,16 +250,44 @@ fn marker_bit(field: &[u8]) -> u32 {
     na_marker(field).map_or(0, |i| 1 << i)
 }
 
-/// The line-by-line check for a file with quotes: a quoted comma is not a separator.
+/// The record-by-record check for a file with quotes: a quoted comma is not a separator and
+/// a quoted line break does not end the record (a text column's paragraphs). A record is
+/// numbered by the line it starts on.
 fn quoted_ragged_row(bytes: &[u8], spec: &ScanSpec<'_>) -> Option<(usize, usize)> {
-    bytes
-        .split(|b| *b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .enumerate()
-        .skip(usize::from(spec.header_row))
-        .filter(|(_, l)| !l.iter().all(u8::is_ascii_whitespace))
-        .map(|(i, l)| (i + 1, count_fields(l)))
-        .find(|(_, n)| *n != spec.expected_fields)
+    let mut line = 1;
+    let mut start_line = 1;
+    let mut start = 0;
+    let mut in_quotes = false;
+    let mut records = 0usize;
+    for (i, b) in bytes.iter().enumerate() {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' => {
+                line += 1;
+                if !in_quotes {
+                    let record = &bytes[start..i];
+                    let record = record.strip_suffix(b"\r").unwrap_or(record);
+                    if let Some(found) = check_record(record, start_line, records, spec) {
+                        return Some(found);
+                    }
+                    records += 1;
+                    start = i + 1;
+                    start_line = line;
+                }
+            }
+            _ => {}
+        }
+    }
+    check_record(&bytes[start..], start_line, records, spec)
+}
+
+/// One record's field count, unless it is the header row or blank.
+fn check_record(record: &[u8], line: usize, index: usize, spec: &ScanSpec<'_>) -> Option<(usize, usize)> {
+    if (spec.header_row && index == 0) || record.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let n = count_fields(record);
+    (n != spec.expected_fields).then_some((line, n))
 }
 
 /// Field count of a CSV line, honouring double quotes.

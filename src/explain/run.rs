@@ -66,7 +66,7 @@ impl ShapResult {
     }
 }
 
-fn agg(m: ConfigAgg) -> AggMethod {
+pub(crate) fn agg(m: ConfigAgg) -> AggMethod {
     match m {
         ConfigAgg::MeanAbs => AggMethod::MeanAbs,
         ConfigAgg::Median => AggMethod::Median,

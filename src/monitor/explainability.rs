@@ -162,6 +162,7 @@ fn kernel_shap((r, _): &(ShapResult, bool)) -> OrderedMap<ShapLabel> {
                 ShapLabel {
                     global_shap_values: global,
                     expected_value: MetricValue::new(l.expected_value),
+                    global_top_shap_text: OrderedMap::new(),
                 },
             )
         })
@@ -446,12 +447,9 @@ fn explain(req: &mut ExplainRequest) -> Result<Explained, MonitorError> {
     Ok((shap, pdp))
 }
 
-/// The rows of a dataset to explain (the model's inputs): every column but the label, the
-/// predicted label and `excluded_columns`, as numbers.
-pub fn rows_from_frame(
-    frame: &DataFrame,
-    cfg: &AnalysisConfig,
-) -> Result<(Vec<String>, Vec<Vec<f64>>), MonitorError> {
+/// The columns the model takes: every column but the label, the predicted label, the
+/// excluded ones, the join identifier and predictions driftwatch added itself.
+pub fn feature_columns<'a>(frame: &'a DataFrame, cfg: &AnalysisConfig) -> Vec<&'a Column> {
     // Predictions driftwatch added itself are not a model input either.
     let mut skip = vec![crate::bias::engine::PREDICTION_COLUMN.to_string()];
     for c in cfg
@@ -466,11 +464,19 @@ pub fn rows_from_frame(
             skip.push(name);
         }
     }
-    let columns: Vec<&Column> = frame
+    frame
         .columns()
         .iter()
         .filter(|c| !skip.iter().any(|s| s == c.name().as_str()))
-        .collect();
+        .collect()
+}
+
+/// The rows of a dataset to explain (the model's inputs, [`feature_columns`]), as numbers.
+pub fn rows_from_frame(
+    frame: &DataFrame,
+    cfg: &AnalysisConfig,
+) -> Result<(Vec<String>, Vec<Vec<f64>>), MonitorError> {
+    let columns = feature_columns(frame, cfg);
     let names: Vec<String> = columns.iter().map(|c| c.name().to_string()).collect();
     let not_numeric =
         |c: &Column| MonitorError::Data(format!("feature column {} is not numeric", c.name()));

@@ -15,6 +15,7 @@ pub mod model_quality;
 pub mod output;
 pub mod predictions;
 pub mod rows;
+pub mod text;
 pub mod time_series;
 pub mod write;
 

@@ -7,11 +7,13 @@ pub(crate) mod data_quality;
 pub(crate) mod image;
 pub(crate) mod model_quality;
 pub(crate) mod svg;
+pub(crate) mod text;
 pub(crate) mod time_series;
 
 pub use data_quality::data_quality_html;
 pub use image::{DrawnImage, image_html};
 pub use model_quality::model_quality_html;
+pub use text::text_html;
 pub use time_series::time_series_html;
 
 use std::fmt::Write as _;
@@ -267,7 +269,7 @@ pub(crate) fn page_end(out: &mut String, version: &str) {
     out.push_str("</small></p></body></html>\n");
 }
 
-fn warnings_section<'a>(out: &mut String, warnings: impl Iterator<Item = &'a String>) {
+pub(crate) fn warnings_section<'a>(out: &mut String, warnings: impl Iterator<Item = &'a String>) {
     let mut warnings = warnings.peekable();
     if warnings.peek().is_none() {
         return;

@@ -85,6 +85,9 @@ pub struct ShapLabel {
     pub global_shap_values: OrderedMap<MetricValue>,
     #[serde(default)]
     pub expected_value: MetricValue,
+    /// Text column → its top units by aggregated SHAP value (a text analysis only).
+    #[serde(default, skip_serializing_if = "OrderedMap::is_empty")]
+    pub global_top_shap_text: OrderedMap<OrderedMap<MetricValue>>,
 }
 
 /// The partial dependence of the model's outputs on one feature (`explanations.pdp[]`), in

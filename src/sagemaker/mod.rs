@@ -17,6 +17,7 @@ pub(crate) mod number;
 pub mod ordered;
 pub(crate) mod pyfmt;
 pub(crate) mod record;
+pub mod text;
 pub mod time;
 pub mod time_series;
 pub(crate) mod verdict;

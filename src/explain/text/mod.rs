@@ -3,6 +3,7 @@
 //! string.
 
 pub mod pyre;
+pub mod global;
 pub mod run;
 mod tables;
 pub mod tokenizer;

@@ -1,0 +1,388 @@
+//! A text model's SHAP analysis: every record of the dataset explained unit by unit (several
+//! records at once, each sending its masked texts in batches), then Clarify's global values:
+//! `global_shap_values` per column and `global_top_shap_text` per text column.
+//!
+//! A record that cannot be explained (an empty text, one longer than the limit) is reported
+//! and the others go on; a model failure stops the analysis with its class (transient or not).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use polars::prelude::{DataFrame, DataType};
+use serde_json::Value;
+
+use super::MonitorError;
+use super::explainability::feature_columns;
+use crate::config::analysis::text::TextConfig;
+use crate::config::analysis::{AnalysisConfig, ShapBaseline, ShapConfig};
+use crate::explain::endpoint::CONCURRENCY;
+use crate::explain::kernel_shap::{Link, ShapError};
+use crate::explain::predictor::Predictor;
+use crate::explain::run::agg;
+use crate::explain::text::global::{global_columns, top_units};
+use crate::explain::text::run::{
+    ColumnKind, Player, RecordExplanation, TextSettings, explain_record,
+};
+use crate::sagemaker::analysis::{AnalysisDoc, DriftwatchBlock, Explanations, ShapLabel};
+use crate::sagemaker::number::MetricValue;
+use crate::sagemaker::ordered::OrderedMap;
+use crate::sagemaker::text::{
+    Attribution, FREE_TEXT, FeatureAttributions, LocalLine, NUMERICAL, UnitDescription,
+};
+
+/// Most masked records in one request (the payload limit usually binds first).
+pub const MAX_RECORDS_PER_REQUEST: usize = 5_000;
+
+/// What a text analysis produced.
+#[derive(Debug)]
+pub struct TextOutput {
+    pub analysis: AnalysisDoc,
+    /// One line per record (out.jsonl).
+    pub local: Vec<LocalLine>,
+    /// The records that could not be explained, one sentence each.
+    pub warnings: Vec<String>,
+    pub totals: TextTotals,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextTotals {
+    pub records: usize,
+    pub explained: usize,
+    /// Units and numeric features over all explained records.
+    pub players: usize,
+    pub coalitions: usize,
+    pub endpoint_requests: usize,
+}
+
+/// Explains every record of `frame` (its feature columns: texts and numbers).
+pub async fn monitor_text(
+    frame: &DataFrame,
+    cfg: &AnalysisConfig,
+    shap: &ShapConfig,
+    text: &TextConfig,
+    predictor: Arc<Predictor>,
+) -> Result<TextOutput, MonitorError> {
+    let columns = feature_columns(frame, cfg);
+    let names: Vec<String> = columns.iter().map(|c| c.name().to_string()).collect();
+    let mut kinds = Vec::with_capacity(columns.len());
+    let mut cells: Vec<Vec<Value>> = Vec::with_capacity(columns.len());
+    for c in &columns {
+        let s = c.as_materialized_series();
+        if s.dtype() == &DataType::String {
+            kinds.push(ColumnKind::Text);
+            let ca = s.str().map_err(|e| MonitorError::Data(e.to_string()))?;
+            cells.push(ca.iter().map(|v| Value::from(v.unwrap_or(""))).collect());
+        } else {
+            kinds.push(ColumnKind::Numeric);
+            let f = s.cast(&DataType::Float64).map_err(|_| {
+                MonitorError::Data(format!("feature column {} is neither text nor numeric", c.name()))
+            })?;
+            let ca = f.f64().map_err(|e| MonitorError::Data(e.to_string()))?;
+            cells.push(ca.iter().map(|v| number(v.unwrap_or(f64::NAN))).collect());
+        }
+    }
+    if !kinds.contains(&ColumnKind::Text) {
+        return Err(MonitorError::Unsupported(format!(
+            "methods.shap.text_config is set but no feature column holds text (features: {})",
+            names.join(", ")
+        )));
+    }
+    let baselines = baselines(shap, &names, &kinds, &cells)?;
+    let Predictor::Endpoint(endpoint) = &*predictor else {
+        return Err(not_an_endpoint());
+    };
+    let settings = TextSettings {
+        granularity: text.granularity,
+        language: text.language,
+        link: if shap.use_logit { Link::Logit } else { Link::Identity },
+        num_samples: shap.num_samples.map(|n| n as usize),
+        seed: shap.seed.unwrap_or(0),
+    };
+    let height = frame.height();
+    let records: Vec<Vec<Value>> = (0..height)
+        .map(|i| cells.iter().map(|c| c[i].clone()).collect())
+        .collect();
+    let work = Work {
+        records,
+        kinds: kinds.clone(),
+        names: names.clone(),
+        baselines,
+        settings,
+    };
+    let p = predictor.clone();
+    let (results, coalitions) = tokio::task::spawn_blocking(move || work.run(&p))
+        .await
+        .map_err(|e| MonitorError::Data(format!("the text explanations stopped ({e})")))?;
+    let mut explained: Vec<&RecordExplanation> = Vec::new();
+    let mut local = Vec::with_capacity(height);
+    let mut warnings = Vec::new();
+    let labels_of = |outputs: usize| -> Vec<String> {
+        (0..outputs)
+            .map(|o| {
+                cfg.predictor
+                    .as_ref()
+                    .and_then(|p| p.label_headers.get(o).cloned())
+                    .unwrap_or_else(|| format!("label{o}"))
+            })
+            .collect()
+    };
+    for (i, r) in results.iter().enumerate() {
+        match r {
+            Some(Ok(e)) => {
+                local.push(local_line(e, &names, &kinds));
+                explained.push(e);
+            }
+            Some(Err(ShapError::Model(e))) => return Err(ShapError::Model(e.clone()).into()),
+            Some(Err(ShapError::Invalid(why))) => {
+                let reason = format!("record {} (line {}): {why}", i + 1, i + 1);
+                tracing::warn!(record = i + 1, reason = %why, "record not explained");
+                warnings.push(reason.clone());
+                local.push(LocalLine::failed(reason));
+            }
+            // Not reached: a model failure stopped the workers (and is returned above).
+            None => return Err(MonitorError::Data(format!("record {} was not explained", i + 1))),
+        }
+    }
+    if explained.is_empty() {
+        return Err(MonitorError::Data(format!(
+            "no record could be explained ({height} records; the first: {})",
+            warnings.first().cloned().unwrap_or_else(|| "the dataset has no rows".into())
+        )));
+    }
+    let outputs = explained[0].phi.len();
+    let labels = labels_of(outputs);
+    let method = agg(shap.agg_method);
+    let mut kernel_shap = OrderedMap::new();
+    for (o, label) in labels.iter().enumerate() {
+        let global = global_columns(&explained, names.len(), o, method);
+        let expected =
+            explained.iter().map(|e| e.expected[o]).sum::<f64>() / explained.len() as f64;
+        let mut top = OrderedMap::new();
+        for (j, kind) in kinds.iter().enumerate() {
+            if *kind == ColumnKind::Text {
+                let units = top_units(&explained, j, o, method, text.max_top_tokens);
+                top.insert(
+                    names[j].clone(),
+                    units.into_iter().map(|(t, v)| (t, MetricValue::new(v))).collect(),
+                );
+            }
+        }
+        kernel_shap.insert(
+            label.clone(),
+            ShapLabel {
+                global_shap_values: names
+                    .iter()
+                    .cloned()
+                    .zip(global.iter().map(|v| MetricValue::new(*v)))
+                    .collect(),
+                expected_value: MetricValue::new(expected),
+                global_top_shap_text: top,
+            },
+        );
+    }
+    let totals = TextTotals {
+        records: height,
+        explained: explained.len(),
+        players: explained.iter().map(|e| e.players.len()).sum(),
+        coalitions,
+        endpoint_requests: endpoint.requests(),
+    };
+    let analysis = AnalysisDoc {
+        explanations: Some(Explanations {
+            kernel_shap: Some(kernel_shap),
+            pdp: None,
+        }),
+        driftwatch: Some(DriftwatchBlock {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            warnings: warnings.clone(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    Ok(TextOutput {
+        analysis,
+        local,
+        warnings,
+        totals,
+    })
+}
+
+fn not_an_endpoint() -> MonitorError {
+    MonitorError::Unsupported(
+        "text explanations need a model endpoint (predictor.endpoint_name); an in-process model takes numbers only".into(),
+    )
+}
+
+/// The records to explain and how; run on a blocking thread, records spread over
+/// [`CONCURRENCY`] workers (each waits on its own requests).
+struct Work {
+    records: Vec<Vec<Value>>,
+    kinds: Vec<ColumnKind>,
+    names: Vec<String>,
+    baselines: Vec<Vec<Value>>,
+    settings: TextSettings,
+}
+
+type Outcome = Option<Result<RecordExplanation, ShapError>>;
+
+impl Work {
+    /// Each record's outcome (None: not reached, after a model failure stopped the workers),
+    /// and the coalitions evaluated.
+    fn run(&self, predictor: &Predictor) -> (Vec<Outcome>, usize) {
+        let Predictor::Endpoint(endpoint) = predictor else {
+            return (Vec::new(), 0);
+        };
+        let score = |batch: &[Vec<Value>]| endpoint.predict_records(batch, MAX_RECORDS_PER_REQUEST);
+        let height = self.records.len();
+        let next = AtomicUsize::new(0);
+        let coalitions = AtomicUsize::new(0);
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let slots: Vec<std::sync::Mutex<Outcome>> =
+            (0..height).map(|_| std::sync::Mutex::new(None)).collect();
+        std::thread::scope(|scope| {
+            for _ in 0..CONCURRENCY.min(height.max(1)) {
+                scope.spawn(|| {
+                    while !stop.load(Ordering::Relaxed) {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= height {
+                            break;
+                        }
+                        let r = explain_record(
+                            &score,
+                            &self.records[i],
+                            &self.kinds,
+                            &self.names,
+                            &self.baselines,
+                            &self.settings,
+                        );
+                        match &r {
+                            Ok(e) => {
+                                coalitions.fetch_add(e.coalitions, Ordering::Relaxed);
+                            }
+                            Err(ShapError::Model(_)) => stop.store(true, Ordering::Relaxed),
+                            Err(ShapError::Invalid(_)) => {}
+                        }
+                        if let Ok(mut slot) = slots[i].lock() {
+                            *slot = Some(r);
+                        }
+                    }
+                });
+            }
+        });
+        let outcomes = slots
+            .into_iter()
+            .map(|m| m.into_inner().ok().flatten())
+            .collect();
+        (outcomes, coalitions.load(Ordering::Relaxed))
+    }
+}
+
+fn number(x: f64) -> Value {
+    serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+}
+
+/// One record's out.jsonl line: each column in order, a text column unit by unit.
+fn local_line(e: &RecordExplanation, names: &[String], kinds: &[ColumnKind]) -> LocalLine {
+    let values = |p: usize| e.phi.iter().map(|o| o[p]).collect::<Vec<f64>>();
+    let mut features: Vec<FeatureAttributions> = names
+        .iter()
+        .zip(kinds)
+        .map(|(n, k)| FeatureAttributions {
+            feature_name: n.clone(),
+            data_type: match k {
+                ColumnKind::Text => FREE_TEXT,
+                ColumnKind::Numeric => NUMERICAL,
+            }
+            .to_string(),
+            attributions: Vec::new(),
+        })
+        .collect();
+    for (p, player) in e.players.iter().enumerate() {
+        match *player {
+            Player::Column(j) => features[j].attributions.push(Attribution {
+                attribution: values(p),
+                description: None,
+            }),
+            Player::Unit { column, unit } => {
+                let u = &e.units[column][unit];
+                features[column].attributions.push(Attribution {
+                    attribution: values(p),
+                    description: Some(UnitDescription {
+                        partial_text: u.text.clone(),
+                        start_idx: u.start_idx,
+                    }),
+                });
+            }
+        }
+    }
+    LocalLine {
+        explanations: features,
+        driftwatch: None,
+    }
+}
+
+/// The baseline rows: `methods.shap.baseline` (a text column's entry is its replacement
+/// string), else one row of the numeric columns' means and an empty replacement string.
+fn baselines(
+    shap: &ShapConfig,
+    names: &[String],
+    kinds: &[ColumnKind],
+    cells: &[Vec<Value>],
+) -> Result<Vec<Vec<Value>>, MonitorError> {
+    let Some(ShapBaseline::Rows(rows)) = &shap.baseline else {
+        let row = kinds
+            .iter()
+            .zip(cells)
+            .map(|(k, c)| match k {
+                ColumnKind::Text => Value::from(""),
+                ColumnKind::Numeric => {
+                    let xs: Vec<f64> = c.iter().filter_map(Value::as_f64).collect();
+                    number(xs.iter().sum::<f64>() / xs.len().max(1) as f64)
+                }
+            })
+            .collect();
+        return Ok(vec![row]);
+    };
+    rows.iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let at = |what: String| {
+                MonitorError::Data(format!("methods.shap.baseline[{i}]: {what}"))
+            };
+            let values: Vec<Value> = match row {
+                Value::Array(v) => v.clone(),
+                Value::Object(m) => names
+                    .iter()
+                    .map(|n| m.get(n).cloned().ok_or_else(|| at(format!("has no value for feature {n:?}"))))
+                    .collect::<Result<_, _>>()?,
+                other => return Err(at(format!("is not a row: {other}"))),
+            };
+            if values.len() != names.len() {
+                return Err(at(format!(
+                    "has {} values for the {} features ({})",
+                    values.len(),
+                    names.len(),
+                    names.join(", ")
+                )));
+            }
+            values
+                .into_iter()
+                .zip(kinds)
+                .zip(names)
+                .map(|((v, k), n)| match (k, &v) {
+                    (ColumnKind::Text, Value::String(_)) => Ok(v),
+                    (ColumnKind::Text, other) => Err(at(format!(
+                        "feature {n:?} is a text column: its baseline is the replacement string for an absent unit (e.g. \"[MASK]\"), got {other}"
+                    ))),
+                    (ColumnKind::Numeric, Value::Number(_)) => Ok(v),
+                    (ColumnKind::Numeric, Value::String(s)) => s
+                        .trim()
+                        .parse::<f64>()
+                        .map(number)
+                        .map_err(|_| at(format!("feature {n:?} is numeric, got {s:?}"))),
+                    (ColumnKind::Numeric, other) => Err(at(format!("feature {n:?} is numeric, got {other}"))),
+                })
+                .collect()
+        })
+        .collect()
+}
