@@ -10,9 +10,8 @@ use crate::config::analysis::text::TextConfig;
 use crate::config::{self, Location};
 use crate::dataset;
 use crate::monitor::MonitorError;
-use crate::monitor::explainability::feature_columns;
 use crate::monitor::inputs::{ModelSource, shap_config};
-use crate::monitor::text::monitor_text;
+use crate::monitor::text::{TextRecords, monitor_text};
 use crate::monitor::write::WriteError;
 use crate::report::text_html;
 use crate::sagemaker::layout::ANALYSIS_FILE;
@@ -43,10 +42,9 @@ pub(super) async fn analyze_text(
         .map_err(AnalyzeError::Input)?;
     let loaded = dataset::load(req.dataset, cfg, dataset::Columns::All)?;
     let frame = loaded.frame;
-    let names: Vec<String> = feature_columns(&frame, cfg)
-        .iter()
-        .map(|c| c.name().to_string())
-        .collect();
+    let data = TextRecords::from_frame(&frame, cfg).map_err(in_dataset)?;
+    drop(frame);
+    let names = data.names.clone();
     let predictor = Arc::new(
         model
             .predictor(names, cfg.extensions.max_endpoint_requests, clients)
@@ -54,7 +52,7 @@ pub(super) async fn analyze_text(
             .map_err(AnalyzeError::Input)?,
     );
     let load_time = started.elapsed();
-    let mut out = monitor_text(&frame, cfg, &shap, text, predictor)
+    let mut out = monitor_text(data, cfg, &shap, text, predictor)
         .await
         .map_err(in_dataset)?;
     // The loader's notes on missing values speak of bias metrics, which a text analysis does

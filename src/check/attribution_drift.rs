@@ -7,6 +7,12 @@
 //! negative baseline values (possible with `agg_method: median`) are ranked by magnitude
 //! (relevance |value|), with a warning — sklearn would raise; a label missing on either side
 //! is a warning, not a violation.
+//!
+//! A text analysis (`global_top_shap_text` on both sides) is judged by its units: per text
+//! column, the nDCG of the window's top units against the baseline's, over the union of the
+//! two lists (a unit missing from one list counts 0 there, so new words at the top of the
+//! window lower the score just as baseline words dropping out do); with several text columns
+//! the lowest.
 
 use super::NotChecked;
 use crate::explain::ndcg::ndcg;
@@ -73,6 +79,47 @@ pub fn label_ndcg(
         .map_err(|e| format!("label {label}: nDCG not computed: {e}"))
 }
 
+/// The units' nDCG of a text label (see the module doc); `None` when the baseline has no
+/// `global_top_shap_text`.
+pub fn units_ndcg(
+    label: &str,
+    baseline: &ShapLabel,
+    current: &ShapLabel,
+) -> Option<Result<(f64, Vec<String>), String>> {
+    if baseline.global_top_shap_text.is_empty() {
+        return None;
+    }
+    let mut warnings = Vec::new();
+    let mut lowest: Option<f64> = None;
+    for (column, base) in baseline.global_top_shap_text.iter() {
+        let empty = OrderedMap::new();
+        let cur = current.global_top_shap_text.get(column).unwrap_or_else(|| {
+            warnings.push(format!(
+                "label {label}: text column {column} has no top units in this analysis; counted as attribution 0"
+            ));
+            &empty
+        });
+        let value = |m: &OrderedMap<MetricValue>, unit: &str| {
+            m.get(unit).and_then(|v| v.get()).map_or(0.0, f64::abs)
+        };
+        let units: Vec<&str> = base
+            .keys()
+            .chain(cur.keys().filter(|u| !base.contains_key(u)))
+            .collect();
+        let rel: Vec<f64> = units.iter().map(|u| value(base, u)).collect();
+        let score: Vec<f64> = units.iter().map(|u| value(cur, u)).collect();
+        match ndcg(&rel, &score) {
+            Ok(v) => lowest = Some(lowest.map_or(v, |l: f64| l.min(v))),
+            Err(e) => {
+                return Some(Err(format!(
+                    "label {label}: nDCG of text column {column}'s units not computed: {e}"
+                )));
+            }
+        }
+    }
+    lowest.map(|v| Ok((v, warnings)))
+}
+
 /// Checks the current attributions against the baseline's. In significant mode
 /// (`significant` = the check's confidence), a label below the threshold violates only when
 /// the upper bound of its nDCG interval (in the analysis' `driftwatch.ndcg_intervals`) is
@@ -107,7 +154,8 @@ pub fn check(
             continue;
         }
         let lookup = |f: &str| c.global_shap_values.get(f).and_then(|v| v.get());
-        let v = match label_ndcg(label, b, &lookup) {
+        let judged = units_ndcg(label, b, c).unwrap_or_else(|| label_ndcg(label, b, &lookup));
+        let v = match judged {
             Ok((v, warnings)) => {
                 out.warnings.extend(warnings);
                 v
@@ -184,6 +232,25 @@ mod tests {
 
     fn analysis(values: Value) -> AnalysisDoc {
         serde_json::from_value(json!({"version": "1.0", "explanations": {"kernel_shap": {"label0": {"global_shap_values": values, "expected_value": 0.5}}}})).unwrap()
+    }
+
+    fn text_analysis(units: Value) -> AnalysisDoc {
+        serde_json::from_value(json!({"version": "1.0", "explanations": {"kernel_shap": {"label0": {"global_shap_values": {"review": 1.0}, "expected_value": 0.5, "global_top_shap_text": {"review": units}}}}})).unwrap()
+    }
+
+    #[test]
+    fn text_is_judged_by_its_top_units_over_both_vocabularies() {
+        let base = text_analysis(json!({"great": 0.5, "bad": 0.4, "love": 0.3}));
+        let same = check(&text_analysis(json!({"great": 0.6, "bad": 0.3, "love": 0.2})), &base, 0.9, None);
+        assert_eq!(same.ndcg.get("label0"), Some(&1.0));
+        // New words on top: relevance 0 in the baseline, so the ranking is poor.
+        let drifted = text_analysis(json!({"refund": 0.9, "broken": 0.8, "late": 0.7, "great": 0.1}));
+        let c = check(&drifted, &base, 0.9, None);
+        let v = *c.ndcg.get("label0").unwrap();
+        assert!(v < 0.9, "{v}");
+        assert_eq!(c.violations.len(), 1);
+        // sklearn: ndcg_score([[.5,.4,.3,0,0,0]], [[.1,0,0,.9,.8,.7]])
+        assert!((v - 0.5268440609730348).abs() < 1e-9, "{v}");
     }
 
     #[test]

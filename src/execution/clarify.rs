@@ -79,6 +79,13 @@ pub(super) async fn analyse(
             let (shap, model) =
                 explain_window::shap_inputs(&cfg, analysis_config.location(), schedule, clients)
                     .await?;
+            if let Some(text) = shap.text.clone() {
+                let baseline = read_baseline(schedule, clients).await?;
+                let output =
+                    explain_text(schedule, window, &cfg, &shap, &text, model, baseline.as_ref(), clients, trace)
+                        .await?;
+                (output, baseline)
+            } else {
             let named = match (&cfg.headers, model.feature_names()) {
                 (Some(h), _) => Some(h.clone()),
                 (None, Some(names)) => Some(names.to_vec()),
@@ -145,6 +152,7 @@ pub(super) async fn analyse(
                 ),
                 baseline,
             )
+            }
         }
         Monitor::DataQuality { .. } | Monitor::ModelQuality { .. } => {
             return Err(ExecutionError::Input(format!(
@@ -183,6 +191,60 @@ pub(super) async fn analyse(
             title,
         },
     })
+}
+
+/// A text model's window: the captured records with their texts, explained unit by unit,
+/// checked by their top units against the baseline's. Runs on the coordinator (sharding
+/// applies to tabular SHAP).
+#[allow(clippy::too_many_arguments)]
+async fn explain_text(
+    schedule: &Schedule,
+    window: Window,
+    cfg: &crate::config::AnalysisConfig,
+    shap: &crate::config::analysis::ShapConfig,
+    text: &crate::config::analysis::text::TextConfig,
+    model: crate::monitor::inputs::ModelSource,
+    baseline: Option<&AnalysisDoc>,
+    clients: &AwsClients,
+    trace: &mut Trace,
+) -> Result<MonitorOutput, ExecutionError> {
+    if schedule.executor.is_sharded() {
+        trace.warn("text explanations run on the coordinator: the executor's shards apply to tabular SHAP".to_string());
+    }
+    let records = explain_window::gather_records(
+        schedule,
+        window,
+        cfg.headers.as_deref(),
+        cfg.extensions.shap_max_records,
+        shap.seed.unwrap_or(0),
+        clients,
+        trace,
+    )
+    .await?;
+    let names = cfg.headers.clone().unwrap_or_else(|| {
+        let width = records.first().map_or(0, Vec::len);
+        (0..width).map(generated_name).collect()
+    });
+    let predictor = Arc::new(
+        model
+            .predictor(names.clone(), cfg.extensions.max_endpoint_requests, clients)
+            .await?,
+    );
+    let data = crate::monitor::text::TextRecords { names, records };
+    let out = crate::monitor::text::monitor_text(data, cfg, shap, text, predictor).await?;
+    let threshold = schedule
+        .check
+        .ndcg_threshold
+        .or(cfg.extensions.ndcg_threshold)
+        .unwrap_or(crate::check::attribution_drift::DEFAULT_THRESHOLD);
+    let outcome = out.outcome(baseline, threshold);
+    trace.lap("shap");
+    Ok(MonitorOutput::assemble(
+        trace.warnings.clone(),
+        &schedule.check,
+        None,
+        Some(outcome),
+    ))
 }
 
 /// The schedule's baseline analysis (`baseline_constraints`), when it names one.

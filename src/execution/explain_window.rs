@@ -69,6 +69,64 @@ pub async fn gather(
     clients: &AwsClients,
     trace: &mut Trace,
 ) -> Result<Vec<Vec<f64>>, ExecutionError> {
+    let numbers = |key: &str, cells: &[Cell]| -> Result<Vec<f64>, ExecutionError> {
+        let row: Option<Vec<f64>> = cells.iter().map(as_number).collect();
+        row.ok_or_else(|| {
+            ExecutionError::Input(format!(
+                "event {key}: a feature is not numeric ({}); Kernel SHAP on an in-process model needs numbers",
+                cells
+                    .iter()
+                    .enumerate()
+                    .find(|(_, c)| as_number(c).is_none())
+                    .map(|(i, c)| {
+                        let name = features
+                            .and_then(|f| f.get(i).cloned())
+                            .unwrap_or_else(|| generated_name(i));
+                        format!("{name} = {c:?}")
+                    })
+                    .unwrap_or_default()
+            ))
+        })
+    };
+    gather_with(schedule, window, features, (max_records, seed), clients, trace, numbers).await
+}
+
+/// [`gather`] for a text model: each record's cells as JSON (texts as strings, numbers as
+/// numbers), nothing refused.
+pub async fn gather_records(
+    schedule: &Schedule,
+    window: Window,
+    features: Option<&[String]>,
+    max_records: Option<usize>,
+    seed: u64,
+    clients: &AwsClients,
+    trace: &mut Trace,
+) -> Result<Vec<Vec<serde_json::Value>>, ExecutionError> {
+    let json = |_: &str, cells: &[Cell]| -> Result<Vec<serde_json::Value>, ExecutionError> {
+        Ok(cells.iter().map(as_json).collect())
+    };
+    gather_with(schedule, window, features, (max_records, seed), clients, trace, json).await
+}
+
+fn as_json(c: &Cell) -> serde_json::Value {
+    match c {
+        Cell::Int(i) => (*i).into(),
+        Cell::Float(x) => serde_json::Number::from_f64(*x).map_or(serde_json::Value::Null, Into::into),
+        Cell::Bool(b) => u8::from(*b).into(),
+        Cell::Null => serde_json::Value::Null,
+        Cell::Text(t) => t.to_string().into(),
+    }
+}
+
+async fn gather_with<T>(
+    schedule: &Schedule,
+    window: Window,
+    features: Option<&[String]>,
+    (max_records, seed): (Option<usize>, u64),
+    clients: &AwsClients,
+    trace: &mut Trace,
+    convert: impl Fn(&str, &[Cell]) -> Result<Vec<T>, ExecutionError>,
+) -> Result<Vec<Vec<T>>, ExecutionError> {
     let decoder = Decoder {
         features: features_path(schedule)?,
         outputs: OutputLocators {
@@ -89,24 +147,12 @@ pub async fn gather(
             return;
         }
         for (cells, _) in e.records {
-            let row: Option<Vec<f64>> = cells.iter().map(as_number).collect();
-            let Some(row) = row else {
-                failure = Some(ExecutionError::Input(format!(
-                    "event {}: a feature is not numeric ({}); Kernel SHAP on an in-process model needs numbers",
-                    e.key,
-                    cells
-                        .iter()
-                        .enumerate()
-                        .find(|(_, c)| as_number(c).is_none())
-                        .map(|(i, c)| {
-                            let name = features
-                                .and_then(|f| f.get(i).cloned())
-                                .unwrap_or_else(|| generated_name(i));
-                            format!("{name} = {c:?}")
-                        })
-                        .unwrap_or_default()
-                )));
-                return;
+            let row = match convert(&e.key, &cells) {
+                Ok(row) => row,
+                Err(err) => {
+                    failure = Some(err);
+                    return;
+                }
             };
             if let Err(e) = kept.push(row) {
                 failure = Some(ExecutionError::Input(e.to_string()));

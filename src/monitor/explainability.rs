@@ -20,6 +20,7 @@ pub use crate::explain::predictor::Predictor;
 pub use crate::explain::run::ShapPart;
 use crate::explain::run::{ShapResult, assemble, explain_part, run_shap};
 use crate::sagemaker::DriftwatchBlock;
+use crate::sagemaker::layout::LOCAL_SHAP_FILE;
 use crate::sagemaker::analysis::{IntervalEntry, NotSignificant};
 use crate::sagemaker::{
     AnalysisDoc, AttributionViolation, Explanations, MetricValue, OrderedMap, PdpFeature, ShapLabel,
@@ -137,8 +138,8 @@ pub struct ExplainOutcome {
     pub ndcg_intervals: OrderedMap<IntervalEntry>,
     /// Labels below the threshold whose interval reaches it (significant mode).
     pub not_significant: Vec<NotSignificant>,
-    /// `explanations_shap/out.csv`, when `save_local_shap_values` asks for it.
-    pub local_csv: Option<String>,
+    /// `explanations_shap/out.csv` (out.jsonl for text), when it is written.
+    pub local: Option<super::output::LocalShap>,
     /// InvokeEndpoint requests made.
     pub endpoint_requests: usize,
     /// Labels explained, and judged against the baseline.
@@ -291,10 +292,13 @@ pub async fn monitor_explainability(
         warnings: Vec::new(),
         ndcg_intervals: OrderedMap::new(),
         not_significant: Vec::new(),
-        local_csv: shap
+        local: shap
             .as_ref()
             .filter(|(_, save)| *save)
-            .map(|(r, _)| r.local_csv()),
+            .map(|(r, _)| super::output::LocalShap {
+                file: LOCAL_SHAP_FILE,
+                text: r.local_csv(),
+            }),
         endpoint_requests: requests,
         coverage: Coverage::default(),
         ndcg_threshold: None,

@@ -8,13 +8,20 @@ use crate::config::check::{CheckConfig, CheckMode};
 use crate::sagemaker::analysis::{CheckInfo, FORMAT_VERSION};
 use crate::sagemaker::{AnalysisDoc, ConstraintViolations, DriftwatchBlock, Status, Violation};
 
+/// Per-record SHAP values as a file: its name beside analysis.json and its text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalShap {
+    pub file: &'static str,
+    pub text: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct MonitorOutput {
     pub analysis: AnalysisDoc,
     /// None when nothing violated (SageMaker writes no file then).
     pub violations: Option<ConstraintViolations>,
-    /// `explanations_shap/out.csv`.
-    pub local_shap_csv: Option<String>,
+    /// The per-record SHAP values' file (out.csv, or out.jsonl for text).
+    pub local_shap: Option<LocalShap>,
     /// Everything in the analysis' `driftwatch.warnings`, in order.
     pub warnings: Vec<String>,
     /// What could be computed and checked.
@@ -65,7 +72,7 @@ impl MonitorOutput {
             violations.extend(b.violations.into_iter().map(Violation::Bias));
             coverage.merge(&b.coverage);
         }
-        let mut local_shap_csv = None;
+        let mut local_shap = None;
         if let Some(s) = explained {
             analysis.explanations = Some(s.explanations);
             block.ndcg = s.ndcg;
@@ -74,7 +81,7 @@ impl MonitorOutput {
             block.not_significant.extend(s.not_significant);
             warnings.extend(s.warnings);
             violations.extend(s.violations.into_iter().map(Violation::Attribution));
-            local_shap_csv = s.local_csv;
+            local_shap = s.local;
             requests = s.endpoint_requests;
             coverage.merge(&s.coverage);
         }
@@ -84,7 +91,7 @@ impl MonitorOutput {
         Self {
             analysis,
             violations: ConstraintViolations::of(violations),
-            local_shap_csv,
+            local_shap,
             warnings,
             coverage,
             endpoint_requests: requests,

@@ -16,12 +16,13 @@ pub struct WidthMismatch {
     pub record: usize,
 }
 
-pub struct RowSample {
-    kept: Reservoir<Vec<f64>>,
+/// Rows of numbers (tabular SHAP) or of JSON cells (text beside numbers).
+pub struct RowSample<T = f64> {
+    kept: Reservoir<Vec<T>>,
     width: Option<usize>,
 }
 
-impl RowSample {
+impl<T> RowSample<T> {
     /// Keeps at most `max_rows` (all when `None`); `seed` fixes which.
     pub fn new(max_rows: Option<usize>, seed: u64) -> Self {
         Self {
@@ -30,7 +31,7 @@ impl RowSample {
         }
     }
 
-    pub fn push(&mut self, row: Vec<f64>) -> Result<(), WidthMismatch> {
+    pub fn push(&mut self, row: Vec<T>) -> Result<(), WidthMismatch> {
         match self.width {
             None => self.width = Some(row.len()),
             Some(expected) if expected != row.len() => {
@@ -52,7 +53,7 @@ impl RowSample {
     }
 
     /// The kept rows, in stream order.
-    pub fn into_rows(self) -> Vec<Vec<f64>> {
+    pub fn into_rows(self) -> Vec<Vec<T>> {
         self.kept.into_items()
     }
 }
@@ -63,7 +64,7 @@ mod tests {
 
     #[test]
     fn a_bounded_sample_counts_every_record_and_a_width_change_is_refused_with_its_position() {
-        let mut s = RowSample::new(Some(2), 7);
+        let mut s: RowSample = RowSample::new(Some(2), 7);
         for i in 0..5 {
             s.push(vec![f64::from(i); 3]).unwrap();
         }

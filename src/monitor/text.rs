@@ -11,8 +11,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use polars::prelude::{DataFrame, DataType};
 use serde_json::Value;
 
-use super::MonitorError;
-use super::explainability::feature_columns;
+use super::explainability::{ExplainOutcome, feature_columns};
+use super::output::LocalShap;
+use super::{Coverage, MonitorError};
+use crate::check::attribution_drift;
+use crate::sagemaker::layout::LOCAL_TEXT_SHAP_FILE;
+use crate::sagemaker::text::local_jsonl;
 use crate::config::analysis::text::TextConfig;
 use crate::config::analysis::{AnalysisConfig, ShapBaseline, ShapConfig};
 use crate::explain::endpoint::CONCURRENCY;
@@ -54,32 +58,78 @@ pub struct TextTotals {
     pub endpoint_requests: usize,
 }
 
-/// Explains every record of `frame` (its feature columns: texts and numbers).
+/// The records a text analysis explains: feature names and one row of JSON cells per
+/// record (texts as strings, numbers as numbers).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextRecords {
+    pub names: Vec<String>,
+    pub records: Vec<Vec<Value>>,
+}
+
+impl TextRecords {
+    /// A dataset's feature columns: a text column (polars' strings) as strings, any other cast
+    /// to numbers.
+    pub fn from_frame(frame: &DataFrame, cfg: &AnalysisConfig) -> Result<Self, MonitorError> {
+        let columns = feature_columns(frame, cfg);
+        let names: Vec<String> = columns.iter().map(|c| c.name().to_string()).collect();
+        let mut cells: Vec<Vec<Value>> = Vec::with_capacity(columns.len());
+        for c in &columns {
+            let s = c.as_materialized_series();
+            if s.dtype() == &DataType::String {
+                let ca = s.str().map_err(|e| MonitorError::Data(e.to_string()))?;
+                cells.push(ca.iter().map(|v| Value::from(v.unwrap_or(""))).collect());
+            } else {
+                let f = s.cast(&DataType::Float64).map_err(|_| {
+                    MonitorError::Data(format!(
+                        "feature column {} is neither text nor numeric",
+                        c.name()
+                    ))
+                })?;
+                let ca = f.f64().map_err(|e| MonitorError::Data(e.to_string()))?;
+                cells.push(ca.iter().map(|v| number(v.unwrap_or(f64::NAN))).collect());
+            }
+        }
+        let records = (0..frame.height())
+            .map(|i| cells.iter().map(|c| c[i].clone()).collect())
+            .collect();
+        Ok(Self { names, records })
+    }
+
+    /// A column is text when any record holds a string in it.
+    fn kinds(&self) -> Vec<ColumnKind> {
+        (0..self.names.len())
+            .map(|j| {
+                if self.records.iter().any(|r| r.get(j).is_some_and(Value::is_string)) {
+                    ColumnKind::Text
+                } else {
+                    ColumnKind::Numeric
+                }
+            })
+            .collect()
+    }
+}
+
+/// Explains every record (its texts unit by unit, its numbers one by one).
 pub async fn monitor_text(
-    frame: &DataFrame,
+    data: TextRecords,
     cfg: &AnalysisConfig,
     shap: &ShapConfig,
     text: &TextConfig,
     predictor: Arc<Predictor>,
 ) -> Result<TextOutput, MonitorError> {
-    let columns = feature_columns(frame, cfg);
-    let names: Vec<String> = columns.iter().map(|c| c.name().to_string()).collect();
-    let mut kinds = Vec::with_capacity(columns.len());
-    let mut cells: Vec<Vec<Value>> = Vec::with_capacity(columns.len());
-    for c in &columns {
-        let s = c.as_materialized_series();
-        if s.dtype() == &DataType::String {
-            kinds.push(ColumnKind::Text);
-            let ca = s.str().map_err(|e| MonitorError::Data(e.to_string()))?;
-            cells.push(ca.iter().map(|v| Value::from(v.unwrap_or(""))).collect());
-        } else {
-            kinds.push(ColumnKind::Numeric);
-            let f = s.cast(&DataType::Float64).map_err(|_| {
-                MonitorError::Data(format!("feature column {} is neither text nor numeric", c.name()))
-            })?;
-            let ca = f.f64().map_err(|e| MonitorError::Data(e.to_string()))?;
-            cells.push(ca.iter().map(|v| number(v.unwrap_or(f64::NAN))).collect());
-        }
+    let kinds = data.kinds();
+    let TextRecords { names, records } = data;
+    let cells: Vec<Vec<Value>> = (0..names.len())
+        .map(|j| records.iter().map(|r| r.get(j).cloned().unwrap_or(Value::Null)).collect())
+        .collect();
+    if let Some(i) = records.iter().position(|r| r.len() != names.len()) {
+        return Err(MonitorError::Data(format!(
+            "record {} has {} values for the {} features ({})",
+            i + 1,
+            records[i].len(),
+            names.len(),
+            names.join(", ")
+        )));
     }
     if !kinds.contains(&ColumnKind::Text) {
         return Err(MonitorError::Unsupported(format!(
@@ -98,10 +148,7 @@ pub async fn monitor_text(
         num_samples: shap.num_samples.map(|n| n as usize),
         seed: shap.seed.unwrap_or(0),
     };
-    let height = frame.height();
-    let records: Vec<Vec<Value>> = (0..height)
-        .map(|i| cells.iter().map(|c| c[i].clone()).collect())
-        .collect();
+    let height = records.len();
     let work = Work {
         records,
         kinds: kinds.clone(),
@@ -205,6 +252,45 @@ pub async fn monitor_text(
         warnings,
         totals,
     })
+}
+
+impl TextOutput {
+    /// The explainability part of an execution's analysis: the text analysis, its
+    /// out.jsonl, and the attribution drift check against `baseline` (by the window's and
+    /// the baseline's top units, see `check::attribution_drift`). No nDCG intervals: a text
+    /// window is judged by its point value.
+    pub fn outcome(&self, baseline: Option<&AnalysisDoc>, threshold: f64) -> ExplainOutcome {
+        let explanations = self.analysis.explanations.clone().unwrap_or_default();
+        let mut out = ExplainOutcome {
+            explanations,
+            ndcg: OrderedMap::new(),
+            violations: Vec::new(),
+            warnings: self.warnings.clone(),
+            ndcg_intervals: OrderedMap::new(),
+            not_significant: Vec::new(),
+            local: Some(LocalShap {
+                file: LOCAL_TEXT_SHAP_FILE,
+                text: local_jsonl(&self.local),
+            }),
+            endpoint_requests: self.totals.endpoint_requests,
+            coverage: Coverage::default(),
+            ndcg_threshold: None,
+        };
+        for (_, l) in out.explanations.kernel_shap.iter().flat_map(|k| k.iter()) {
+            let finite = l.global_shap_values.iter().all(|(_, v)| v.get().is_some());
+            out.coverage
+                .count((!finite).then_some("a global SHAP value is not a number"));
+        }
+        if let Some(b) = baseline {
+            let c = attribution_drift::check(&self.analysis, b, threshold, None);
+            out.ndcg = c.ndcg;
+            out.violations = c.violations;
+            out.warnings.extend(c.warnings);
+            out.coverage.checked(c.checked, &c.not_checked, 0);
+            out.ndcg_threshold = (!out.ndcg.is_empty()).then_some(threshold);
+        }
+        out
+    }
 }
 
 fn not_an_endpoint() -> MonitorError {

@@ -4,7 +4,7 @@
 
 use super::MonitorOutput;
 use crate::sagemaker::JsonFile;
-use crate::sagemaker::layout::{ANALYSIS_FILE, LOCAL_SHAP_FILE, VIOLATIONS_FILE};
+use crate::sagemaker::layout::{ANALYSIS_FILE, VIOLATIONS_FILE};
 use crate::store::{ObjectStore, StoreError, join_key};
 
 /// A file that could not be written (or a stale one that could not be removed).
@@ -68,10 +68,8 @@ pub async fn write_outputs<S: ObjectStore>(
     folder: &str,
     output: &MonitorOutput,
 ) -> Result<Written, WriteError> {
-    let local_shap = match &output.local_shap_csv {
-        Some(csv) => {
-            Some(write_file(store, folder, LOCAL_SHAP_FILE, csv.clone().into_bytes()).await?)
-        }
+    let local_shap = match &output.local_shap {
+        Some(l) => Some(write_file(store, folder, l.file, l.text.clone().into_bytes()).await?),
         None => None,
     };
     Ok(Written {

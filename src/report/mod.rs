@@ -251,6 +251,12 @@ fn shap_section(
             );
         }
         out.push_str(&svg::bars(&values, b.as_deref()));
+        if let Some(l) = labels.get(label) {
+            let base = baseline
+                .and_then(|b| b.kernel_shap())
+                .and_then(|k| k.get(label));
+            text::top_units_table(out, l, base);
+        }
     }
 }
 

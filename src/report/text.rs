@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use super::{esc, page_end, page_start, warnings_section};
-use crate::sagemaker::analysis::AnalysisDoc;
+use crate::sagemaker::analysis::{AnalysisDoc, ShapLabel};
 use crate::sagemaker::text::{FREE_TEXT, LocalLine};
 
 /// Records drawn at most; the rest are counted.
@@ -66,6 +66,35 @@ fn record_section(out: &mut String, index: usize, line: &LocalLine, max: f64) {
     out.push_str("</div>");
 }
 
+/// Units listed per text column in an execution's page.
+const TOP_UNITS_SHOWN: usize = 15;
+
+/// A window's top units per text column, each with its baseline value (— when the unit is
+/// not among the baseline's top units): what an attribution-drift verdict on text rests on.
+pub(crate) fn top_units_table(out: &mut String, l: &ShapLabel, baseline: Option<&ShapLabel>) {
+    for (column, units) in l.global_top_shap_text.iter() {
+        let base = baseline.and_then(|b| b.global_top_shap_text.get(column));
+        let _ = write!(
+            out,
+            "<h3>Top units — {}</h3><table><tr><th>unit</th><th>global SHAP value</th><th>baseline</th></tr>",
+            esc(column)
+        );
+        for (unit, v) in units.iter().take(TOP_UNITS_SHOWN) {
+            let b = base
+                .and_then(|b| b.get(unit))
+                .map_or_else(|| "—".to_string(), |x| super::value_text(*x));
+            let _ = write!(
+                out,
+                "<tr><td><span class=\"u\" style=\"background:{}\">{}</span></td><td>{}</td><td>{b}</td></tr>",
+                colour(v.get().unwrap_or(0.0), units.values().filter_map(|x| x.get()).fold(0.0, |m, x| m.max(x.abs()))),
+                esc(unit),
+                super::value_text(*v)
+            );
+        }
+        out.push_str("</table>");
+    }
+}
+
 /// The page of a text explanation.
 pub fn text_html(title: &str, dataset: &str, analysis: &AnalysisDoc, local: &[LocalLine]) -> String {
     let mut out = String::new();
@@ -91,22 +120,7 @@ pub fn text_html(title: &str, dataset: &str, analysis: &AnalysisDoc, local: &[Lo
                 esc(label),
                 super::value_text(l.expected_value)
             );
-            for (feature, units) in l.global_top_shap_text.iter() {
-                let _ = write!(
-                    out,
-                    "<h3>{}</h3><table><tr><th>unit</th><th>global SHAP value</th></tr>",
-                    esc(feature)
-                );
-                for (unit, v) in units.iter() {
-                    let _ = write!(
-                        out,
-                        "<tr><td>{}</td><td>{}</td></tr>",
-                        esc(unit),
-                        super::value_text(*v)
-                    );
-                }
-                out.push_str("</table>");
-            }
+            top_units_table(&mut out, l, None);
             let _ = write!(out, "<h3>Columns</h3><table><tr><th>feature</th><th>global SHAP value</th></tr>");
             for (feature, v) in l.global_shap_values.iter() {
                 let _ = write!(out, "<tr><td>{}</td><td>{}</td></tr>", esc(feature), super::value_text(*v));

@@ -8,6 +8,8 @@ pub const ANALYSIS_FILE: &str = "analysis.json";
 pub const VIOLATIONS_FILE: &str = "constraint_violations.json";
 /// Per-record SHAP values, as Clarify names them (`save_local_shap_values`).
 pub const LOCAL_SHAP_FILE: &str = "explanations_shap/out.csv";
+/// A text analysis's per-record values (one JSON object per line, units with their offsets).
+pub const LOCAL_TEXT_SHAP_FILE: &str = "explanations_shap/out.jsonl";
 /// The execution record (driftwatch's own; SageMaker keeps this in its API).
 pub const RECORD_FILE: &str = "execution.json";
 /// The local metrics sink: the datums published, as JSON lines.
@@ -30,12 +32,13 @@ pub const STATISTICS_FILE: &str = "statistics.json";
 pub const CONSTRAINTS_FILE: &str = "constraints.json";
 
 /// The files an execution's analysis produces; a failed execution leaves none of them.
-pub const ANALYSIS_OUTPUTS: [&str; 6] = [
+pub const ANALYSIS_OUTPUTS: [&str; 7] = [
     ANALYSIS_FILE,
     STATISTICS_FILE,
     CONSTRAINTS_FILE,
     VIOLATIONS_FILE,
     LOCAL_SHAP_FILE,
+    LOCAL_TEXT_SHAP_FILE,
     REPORT_FILE,
 ];
 

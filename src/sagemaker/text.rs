@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Where the local values go (Clarify: out.jsonl, not out.csv, for text).
-pub const LOCAL_KEY: &str = "explanations_shap/out.jsonl";
+pub const LOCAL_KEY: &str = super::layout::LOCAL_TEXT_SHAP_FILE;
 
 /// `data_type` of a text column (Clarify's), and of a numeric feature beside it.
 pub const FREE_TEXT: &str = "free_text";

@@ -85,17 +85,6 @@ impl AnalysisConfig {
             image: None,
         };
         cfg.check_for(purpose, &top, problems);
-        let has_text = cfg
-            .methods
-            .as_ref()
-            .and_then(|m| m.shap.as_ref())
-            .is_some_and(|s| s.text.is_some());
-        if has_text && purpose != Purpose::Analyze {
-            problems.push(
-                "methods.shap.text_config",
-                "text explanations run with `driftwatch analyze` only; a monitoring schedule over a text endpoint's capture is not supported yet",
-            );
-        }
         if cfg.methods.is_none() && purpose == Purpose::BiasMonitor {
             cfg.methods = Some(Methods {
                 pre_training_bias: Some(MetricSelection::All),
