@@ -81,7 +81,11 @@ fn check_golden(name: &str) -> (Value, Vec<Value>) {
         .collect();
     for (i, (got, want)) in local.iter().zip(records).enumerate() {
         let ex = got["explanations"].as_array().unwrap();
-        assert_eq!(ex.len(), features.len(), "record {i}: one entry per feature");
+        assert_eq!(
+            ex.len(),
+            features.len(),
+            "record {i}: one entry per feature"
+        );
         assert_eq!(ex[0]["feature_name"], features[0]);
         assert_eq!(ex[0]["data_type"], "free_text");
         let units = ex[0]["attributions"].as_array().unwrap();
@@ -89,10 +93,16 @@ fn check_golden(name: &str) -> (Value, Vec<Value>) {
         let got_units: Vec<Value> = units
             .iter()
             .map(|u| {
-                serde_json::json!([u["description"]["partial_text"], u["description"]["start_idx"]])
+                serde_json::json!([
+                    u["description"]["partial_text"],
+                    u["description"]["start_idx"]
+                ])
             })
             .collect();
-        assert_eq!(&got_units, want_units, "record {i}: units as spaCy makes them");
+        assert_eq!(
+            &got_units, want_units,
+            "record {i}: units as spaCy makes them"
+        );
         let mut players: Vec<&Value> = units.iter().collect();
         if let Some(stars) = ex.get(1) {
             assert_eq!(stars["data_type"], "numerical");
@@ -105,14 +115,21 @@ fn check_golden(name: &str) -> (Value, Vec<Value>) {
                 .map(|p| p["attribution"][o].as_f64().unwrap())
                 .collect();
             let sum: f64 = got_phi.iter().sum();
-            let gap = want["prediction"][o].as_f64().unwrap() - want["expected"][o].as_f64().unwrap();
-            assert!((sum - gap).abs() <= 1e-9, "record {i} label {o}: Σφ {sum} vs {gap}");
+            let gap =
+                want["prediction"][o].as_f64().unwrap() - want["expected"][o].as_f64().unwrap();
+            assert!(
+                (sum - gap).abs() <= 1e-9,
+                "record {i} label {o}: Σφ {sum} vs {gap}"
+            );
             if phi.is_null() {
                 continue;
             }
             for (k, g) in got_phi.iter().enumerate() {
                 let w = phi[o][k].as_f64().unwrap();
-                assert!((g - w).abs() <= 1e-9, "record {i} label {o} player {k}: {g} vs exact {w}");
+                assert!(
+                    (g - w).abs() <= 1e-9,
+                    "record {i} label {o} player {k}: {g} vs exact {w}"
+                );
             }
         }
     }
@@ -120,17 +137,26 @@ fn check_golden(name: &str) -> (Value, Vec<Value>) {
     for (o, label) in LABELS.iter().enumerate() {
         let l = &analysis["explanations"]["kernel_shap"][label];
         // The expected value: the mean of the records' all-absent scores.
-        let expected: f64 = records.iter().map(|r| r["expected"][o].as_f64().unwrap()).sum::<f64>()
+        let expected: f64 = records
+            .iter()
+            .map(|r| r["expected"][o].as_f64().unwrap())
+            .sum::<f64>()
             / records.len() as f64;
         assert!((l["expected_value"].as_f64().unwrap() - expected).abs() <= 1e-9);
         let top = l["global_top_shap_text"][features[0]].as_object().unwrap();
         assert!(!top.is_empty() && top.len() <= 50);
         let values: Vec<f64> = top.values().map(|v| v.as_f64().unwrap()).collect();
-        assert!(values.windows(2).all(|w| w[0] >= w[1]), "best first: {values:?}");
+        assert!(
+            values.windows(2).all(|w| w[0] >= w[1]),
+            "best first: {values:?}"
+        );
         assert!(l["global_shap_values"][features[0]].is_number());
     }
     let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
-    assert!(html.contains("class=\"u\""), "units highlighted in the report");
+    assert!(
+        html.contains("class=\"u\""),
+        "units highlighted in the report"
+    );
     (analysis, local)
 }
 
@@ -138,8 +164,12 @@ fn check_golden(name: &str) -> (Value, Vec<Value>) {
 fn english_tokens_equal_exact_shapley_values() {
     let (analysis, local) = check_golden("token_english");
     // "love" twice in the last record, once in the first: one entry, aggregated.
-    let top = &analysis["explanations"]["kernel_shap"]["positive"]["global_top_shap_text"]["Review Text"];
-    assert!(top.get("love").is_some() && top.get("Love").is_some(), "case is kept: {top}");
+    let top =
+        &analysis["explanations"]["kernel_shap"]["positive"]["global_top_shap_text"]["Review Text"];
+    assert!(
+        top.get("love").is_some() && top.get("Love").is_some(),
+        "case is kept: {top}"
+    );
     // spaCy's exception splits "can't" into "ca" + "n't".
     let units: Vec<&str> = local[4]["explanations"][0]["attributions"]
         .as_array()
@@ -186,7 +216,11 @@ fn empty_and_overlong_texts_are_named_and_the_rest_explained() {
     let data = format!("1,Great fun\n0,\"   \"\n1,\"{long}\"\n0,awful\n");
     let dir = write_case(data.as_bytes(), "token_english");
     let out = dir.path().join("out");
-    let run = server.analyze(&dir.path().join("dataset.csv"), &dir.path().join("config.json"), &out);
+    let run = server.analyze(
+        &dir.path().join("dataset.csv"),
+        &dir.path().join("config.json"),
+        &out,
+    );
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let local = lines(&out.join("explanations_shap/out.jsonl"));
     assert_eq!(local.len(), 4, "one line per record, failed ones too");
@@ -202,7 +236,11 @@ fn empty_and_overlong_texts_are_named_and_the_rest_explained() {
     let analysis = read(&out.join("analysis.json"));
     let warnings = analysis["driftwatch"]["warnings"].as_array().unwrap();
     assert_eq!(warnings.len(), 2, "{warnings:?}");
-    assert!(run.stdout.contains("2 records explained, 2 not explained"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("2 records explained, 2 not explained"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -210,7 +248,11 @@ fn a_dataset_that_is_not_utf8_is_refused_with_its_name() {
     let server = TextServer::start();
     let dir = write_case(b"1,caf\xe9 is nice\n0,bad\n", "token_english");
     let out = dir.path().join("out");
-    let run = server.analyze(&dir.path().join("dataset.csv"), &dir.path().join("config.json"), &out);
+    let run = server.analyze(
+        &dir.path().join("dataset.csv"),
+        &dir.path().join("config.json"),
+        &out,
+    );
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("dataset.csv"), "{}", run.stderr);
     assert!(!out.join("analysis.json").exists(), "nothing written");
@@ -227,11 +269,19 @@ fn an_unreachable_endpoint_fails_the_analysis_and_writes_nothing() {
     let out = dir.path().join("out");
     let mut env = runtime_env(&url).to_vec();
     env.push(("AWS_MAX_ATTEMPTS", "1"));
-    let run = analyze_with(&dir.path().join("dataset.csv"), &dir.path().join("config.json"), &out, &env, &[]);
+    let run = analyze_with(
+        &dir.path().join("dataset.csv"),
+        &dir.path().join("config.json"),
+        &out,
+        &env,
+        &[],
+    );
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("InvokeEndpoint text"), "{}", run.stderr);
     assert!(run.stderr.contains("dataset.csv"), "{}", run.stderr);
-    assert!(!out.join("analysis.json").exists() && !out.join("explanations_shap/out.jsonl").exists());
+    assert!(
+        !out.join("analysis.json").exists() && !out.join("explanations_shap/out.jsonl").exists()
+    );
 }
 
 #[test]
@@ -242,8 +292,18 @@ fn configs_that_cannot_run_say_which_key() {
     let path = dir.path().join("c.json");
     std::fs::write(&path, cfg.to_string()).unwrap();
     std::fs::write(dir.path().join("d.csv"), "1,x\n").unwrap();
-    let run = analyze_with(&dir.path().join("d.csv"), &path, &dir.path().join("o"), &[], &[]);
+    let run = analyze_with(
+        &dir.path().join("d.csv"),
+        &path,
+        &dir.path().join("o"),
+        &[],
+        &[],
+    );
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("methods.shap.text_config.language"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("methods.shap.text_config.language"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("SudachiPy"), "{}", run.stderr);
 }

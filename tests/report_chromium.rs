@@ -409,3 +409,46 @@ fn image_reports_render_offline_with_their_heat_maps() {
         assert_eq!((w, h), (1280, 1600));
     }
 }
+
+#[test]
+fn a_text_report_renders_offline_with_its_highlighted_units() {
+    let Some(browser) = chromium() else { return };
+    let (child, url) =
+        common::start_model_server("python3", "tests/fixtures/text/text_server.py", "text", &[]);
+    let mut child = child;
+    let dir = tempfile::tempdir().unwrap();
+    let case = common::repo_path("tests/fixtures/text/cases/sentence_german_stars");
+    let out = dir.path().join("out");
+    let r = common::analyze_with(
+        &case.join("dataset.csv"),
+        &common::repo_path("tests/fixtures/sdk/text/sentence_german_stars.json"),
+        &out,
+        &common::runtime_env(&url),
+        &[],
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    renders(
+        &browser,
+        &out.join("report.html"),
+        &dir.path().join("profile"),
+        &[
+            "Top units",
+            "Das ist gut.",
+            "Nicht schlecht!",
+            "raises the score of positive",
+            "record 4",
+        ],
+    );
+    let (w, h) = screenshot(
+        &browser,
+        &out.join("report.html"),
+        &dir.path().join("profile"),
+        &dir.path().join("text.png"),
+    );
+    assert_eq!((w, h), (1280, 1600));
+    if let Ok(keep) = std::env::var("DRIFTWATCH_KEEP_SCREENSHOT") {
+        std::fs::copy(dir.path().join("text.png"), keep).unwrap();
+    }
+}

@@ -68,12 +68,8 @@ impl Drop for Setup {
 
 /// A baseline analysed from the baseline reviews, and a schedule whose window holds `window`.
 fn setup(url: &str, window: &[&str]) -> Setup {
-    let server = common::start_model_server(
-        "python3",
-        "tests/fixtures/text/text_server.py",
-        "text",
-        &[],
-    );
+    let server =
+        common::start_model_server("python3", "tests/fixtures/text/text_server.py", "text", &[]);
     let dir = tempfile::tempdir().unwrap();
     let cfg = json!({
         "version": "1.0",
@@ -85,7 +81,10 @@ fn setup(url: &str, window: &[&str]) -> Setup {
                     "report": {"name": "report", "title": "Reviews"}}
     });
     std::fs::write(dir.path().join("explain.json"), cfg.to_string()).unwrap();
-    let dataset: String = BASELINE_REVIEWS.iter().map(|r| format!("\"{r}\"\n")).collect();
+    let dataset: String = BASELINE_REVIEWS
+        .iter()
+        .map(|r| format!("\"{r}\"\n"))
+        .collect();
     std::fs::write(dir.path().join("baseline.csv"), dataset).unwrap();
     let run = analyze_with(
         &dir.path().join("baseline.csv"),
@@ -120,7 +119,15 @@ fn setup(url: &str, window: &[&str]) -> Setup {
 fn run(s: &Setup) -> (i32, Value) {
     let env: Vec<(&str, &str)> = s.env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let r = driftwatch_env(
-        &["run", "--config", s.yaml.to_str().unwrap(), "--schedule", "reviews", "--at", T],
+        &[
+            "run",
+            "--config",
+            s.yaml.to_str().unwrap(),
+            "--schedule",
+            "reviews",
+            "--at",
+            T,
+        ],
         &env,
     );
     let record: Value = serde_json::from_str(&r.stdout)
@@ -142,14 +149,31 @@ fn a_window_like_the_baseline_passes_with_its_units_in_s3() {
     assert_eq!(record["counts"]["records_merged"], 6);
     let analysis = s3_json(&s.bucket, &format!("{OUT}/analysis.json"));
     let positive = &analysis["explanations"]["kernel_shap"]["positive"];
-    assert!(positive["global_top_shap_text"]["Review Text"]["love"].is_number(), "{positive:#}");
-    assert_eq!(analysis["driftwatch"]["ndcg"]["positive"], 1.0, "same texts, same ranking");
-    let local = String::from_utf8(s.bucket.get(&format!("{OUT}/explanations_shap/out.jsonl")).unwrap()).unwrap();
+    assert!(
+        positive["global_top_shap_text"]["Review Text"]["love"].is_number(),
+        "{positive:#}"
+    );
+    assert_eq!(
+        analysis["driftwatch"]["ndcg"]["positive"], 1.0,
+        "same texts, same ranking"
+    );
+    let local = String::from_utf8(
+        s.bucket
+            .get(&format!("{OUT}/explanations_shap/out.jsonl"))
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(local.lines().count(), 6);
     let first: Value = serde_json::from_str(local.lines().next().unwrap()).unwrap();
-    assert_eq!(first["explanations"][0]["attributions"][1]["description"]["partial_text"], "love");
+    assert_eq!(
+        first["explanations"][0]["attributions"][1]["description"]["partial_text"],
+        "love"
+    );
     let html = String::from_utf8(s.bucket.get(&format!("{OUT}/report.html")).unwrap()).unwrap();
-    assert!(html.contains("Top units"), "the execution's page lists the window's top units");
+    assert!(
+        html.contains("Top units"),
+        "the execution's page lists the window's top units"
+    );
 }
 
 #[test]
@@ -161,7 +185,10 @@ fn a_window_whose_top_words_changed_violates_attribution_drift() {
     assert_eq!(record["status"], "CompletedWithViolations", "{record:#}");
     let violations = s3_json(&s.bucket, &format!("{OUT}/constraint_violations.json"));
     let v = &violations["violations"][0];
-    assert_eq!(v["constraint_check_type"], "feature_attribution_drift_check");
+    assert_eq!(
+        v["constraint_check_type"],
+        "feature_attribution_drift_check"
+    );
     let analysis = s3_json(&s.bucket, &format!("{OUT}/analysis.json"));
     let ndcg = analysis["driftwatch"]["ndcg"]["positive"].as_f64().unwrap();
     assert!(ndcg < 0.9, "{ndcg}");

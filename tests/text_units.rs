@@ -8,7 +8,10 @@ use serde_json::Value;
 #[test]
 fn tokens_and_sentences_equal_spacy_in_every_language() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/text/units");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     assert!(files.len() >= 15, "{} languages", files.len());
     let mut failures = Vec::new();
@@ -27,13 +30,19 @@ fn tokens_and_sentences_equal_spacy_in_every_language() {
                         t.text,
                         t.idx,
                         is_punct(&t.text),
-                        t.text.chars().all(driftwatch::explain::text::tokenizer::is_space)
+                        t.text
+                            .chars()
+                            .all(driftwatch::explain::text::tokenizer::is_space)
                     ])
                 })
                 .collect();
             let want = case["tokens"].as_array().unwrap();
             if &got != want {
-                let at = got.iter().zip(want).position(|(a, b)| a != b).unwrap_or(got.len().min(want.len()));
+                let at = got
+                    .iter()
+                    .zip(want)
+                    .position(|(a, b)| a != b)
+                    .unwrap_or(got.len().min(want.len()));
                 failures.push(format!(
                     "{code} {text:?}: token {at}: driftwatch {:?}, spaCy {:?}",
                     got.get(at),
@@ -41,13 +50,28 @@ fn tokens_and_sentences_equal_spacy_in_every_language() {
                 ));
                 continue;
             }
-            let sents: Vec<Value> = sentences(&tokens).into_iter().map(|(s, t)| serde_json::json!([s, t])).collect();
+            let sents: Vec<Value> = sentences(&tokens)
+                .into_iter()
+                .map(|(s, t)| serde_json::json!([s, t]))
+                .collect();
             if &sents != case["sentences"].as_array().unwrap() {
-                failures.push(format!("{code} {text:?}: sentences {sents:?} vs {}", case["sentences"]));
+                failures.push(format!(
+                    "{code} {text:?}: sentences {sents:?} vs {}",
+                    case["sentences"]
+                ));
             }
             checked += 1;
         }
     }
-    assert!(failures.is_empty(), "{} of {} texts differ:\n{}", failures.len(), checked + failures.len(), failures.join("\n"));
-    eprintln!("{checked} texts in {} languages identical to spaCy", files.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {} texts differ:\n{}",
+        failures.len(),
+        checked + failures.len(),
+        failures.join("\n")
+    );
+    eprintln!(
+        "{checked} texts in {} languages identical to spaCy",
+        files.len()
+    );
 }

@@ -218,7 +218,12 @@ pub async fn analyze(
     if let Some(ia) = &cfg.image {
         return image::analyze_image(req, &cfg, ia, clients).await;
     }
-    if let Some(text) = cfg.methods.as_ref().and_then(|m| m.shap.as_ref()).and_then(|s| s.text.clone()) {
+    if let Some(text) = cfg
+        .methods
+        .as_ref()
+        .and_then(|m| m.shap.as_ref())
+        .and_then(|s| s.text.clone())
+    {
         return text::analyze_text(req, &cfg, &text, clients).await;
     }
     let config_location = Location::Local(config_path.to_path_buf());

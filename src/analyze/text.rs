@@ -32,7 +32,9 @@ pub(super) async fn analyze_text(
     let config_location = Location::Local(req.config.to_path_buf());
     let methods = cfg.methods.clone().unwrap_or_default();
     let Some(shap) = &methods.shap else {
-        return Err(in_dataset(MonitorError::Unsupported("text_config needs methods.shap".into())));
+        return Err(in_dataset(MonitorError::Unsupported(
+            "text_config needs methods.shap".into(),
+        )));
     };
     let shap = shap_config(shap, &config_location, clients)
         .await
@@ -73,9 +75,15 @@ pub(super) async fn analyze_text(
         out.warnings = d.warnings.clone();
     }
     let explained = started.elapsed() - load_time;
-    let mut files: Vec<(String, Vec<u8>)> = vec![(LOCAL_KEY.to_string(), local_jsonl(&out.local).into_bytes())];
+    let mut files: Vec<(String, Vec<u8>)> =
+        vec![(LOCAL_KEY.to_string(), local_jsonl(&out.local).into_bytes())];
     if let Some(r) = &methods.report {
-        let html = text_html(&r.title, &req.dataset.display().to_string(), &out.analysis, &out.local);
+        let html = text_html(
+            &r.title,
+            &req.dataset.display().to_string(),
+            &out.analysis,
+            &out.local,
+        );
         files.push((format!("{}.html", r.name), html.into_bytes()));
     }
     files.push((

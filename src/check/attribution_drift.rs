@@ -241,10 +241,16 @@ mod tests {
     #[test]
     fn text_is_judged_by_its_top_units_over_both_vocabularies() {
         let base = text_analysis(json!({"great": 0.5, "bad": 0.4, "love": 0.3}));
-        let same = check(&text_analysis(json!({"great": 0.6, "bad": 0.3, "love": 0.2})), &base, 0.9, None);
+        let same = check(
+            &text_analysis(json!({"great": 0.6, "bad": 0.3, "love": 0.2})),
+            &base,
+            0.9,
+            None,
+        );
         assert_eq!(same.ndcg.get("label0"), Some(&1.0));
         // New words on top: relevance 0 in the baseline, so the ranking is poor.
-        let drifted = text_analysis(json!({"refund": 0.9, "broken": 0.8, "late": 0.7, "great": 0.1}));
+        let drifted =
+            text_analysis(json!({"refund": 0.9, "broken": 0.8, "late": 0.7, "great": 0.1}));
         let c = check(&drifted, &base, 0.9, None);
         let v = *c.ndcg.get("label0").unwrap();
         assert!(v < 0.9, "{v}");

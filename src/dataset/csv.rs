@@ -439,7 +439,10 @@ mod tests {
         let df = read("1,\"one\ntwo\"\n0,three\n", Some(&h)).unwrap();
         assert_eq!(df.height(), 2);
         let e = read("1,\"a\nb\"\n0\n", Some(&h)).unwrap_err().to_string();
-        assert!(e.contains("malformed row 3: expected 2 fields, found 1"), "{e}");
+        assert!(
+            e.contains("malformed row 3: expected 2 fields, found 1"),
+            "{e}"
+        );
     }
 
     #[test]

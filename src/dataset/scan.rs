@@ -282,7 +282,12 @@ fn quoted_ragged_row(bytes: &[u8], spec: &ScanSpec<'_>) -> Option<(usize, usize)
 }
 
 /// One record's field count, unless it is the header row or blank.
-fn check_record(record: &[u8], line: usize, index: usize, spec: &ScanSpec<'_>) -> Option<(usize, usize)> {
+fn check_record(
+    record: &[u8],
+    line: usize,
+    index: usize,
+    spec: &ScanSpec<'_>,
+) -> Option<(usize, usize)> {
     if (spec.header_row && index == 0) || record.iter().all(u8::is_ascii_whitespace) {
         return None;
     }

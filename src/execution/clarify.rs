@@ -81,77 +81,86 @@ pub(super) async fn analyse(
                     .await?;
             if let Some(text) = shap.text.clone() {
                 let baseline = read_baseline(schedule, clients).await?;
-                let output =
-                    explain_text(schedule, window, &cfg, &shap, &text, model, baseline.as_ref(), clients, trace)
-                        .await?;
-                (output, baseline)
-            } else {
-            let named = match (&cfg.headers, model.feature_names()) {
-                (Some(h), _) => Some(h.clone()),
-                (None, Some(names)) => Some(names.to_vec()),
-                (None, None) => None,
-            };
-            let baseline = read_baseline(schedule, clients).await?;
-            let rows = explain_window::gather(
-                schedule,
-                window,
-                named.as_deref(),
-                cfg.extensions.shap_max_records,
-                shap.seed.unwrap_or(0),
-                clients,
-                trace,
-            )
-            .await?;
-            // Without headers, Clarify's generated names: column_0, column_1, …
-            let features = named.unwrap_or_else(|| {
-                let width = rows.first().map_or(0, Vec::len);
-                (0..width).map(generated_name).collect()
-            });
-            let predictor = model
-                .predictor(
-                    features.clone(),
-                    cfg.extensions.max_endpoint_requests,
+                let output = explain_text(
+                    schedule,
+                    window,
+                    &cfg,
+                    &shap,
+                    &text,
+                    model,
+                    baseline.as_ref(),
                     clients,
+                    trace,
                 )
                 .await?;
-            let predictor = Arc::new(predictor);
-            let sharded = if schedule.executor.is_sharded() {
-                let sharding = explain_shards::ExplainSharding {
-                    schedule,
-                    t,
-                    rows: &rows,
-                    features: &features,
-                    shap: &shap,
-                    algorithm: cfg.extensions.shap_algorithm,
-                    predictor: predictor.clone(),
-                    clients,
-                };
-                Some(sharding.explain().await?)
+                (output, baseline)
             } else {
-                None
-            };
-            let remote_requests = sharded.as_ref().map_or(0, |s| s.remote_requests);
-            let mut req = ExplainRequest::from_config(
-                &cfg,
-                rows,
-                features,
-                Some(shap),
-                predictor,
-                &schedule.check,
-            );
-            req.shap_parts = sharded.map(|s| s.parts);
-            let mut result = monitor_explainability(req, baseline.as_ref()).await?;
-            result.endpoint_requests += remote_requests;
-            trace.lap("shap");
-            (
-                MonitorOutput::assemble(
-                    trace.warnings.clone(),
+                let named = match (&cfg.headers, model.feature_names()) {
+                    (Some(h), _) => Some(h.clone()),
+                    (None, Some(names)) => Some(names.to_vec()),
+                    (None, None) => None,
+                };
+                let baseline = read_baseline(schedule, clients).await?;
+                let rows = explain_window::gather(
+                    schedule,
+                    window,
+                    named.as_deref(),
+                    cfg.extensions.shap_max_records,
+                    shap.seed.unwrap_or(0),
+                    clients,
+                    trace,
+                )
+                .await?;
+                // Without headers, Clarify's generated names: column_0, column_1, …
+                let features = named.unwrap_or_else(|| {
+                    let width = rows.first().map_or(0, Vec::len);
+                    (0..width).map(generated_name).collect()
+                });
+                let predictor = model
+                    .predictor(
+                        features.clone(),
+                        cfg.extensions.max_endpoint_requests,
+                        clients,
+                    )
+                    .await?;
+                let predictor = Arc::new(predictor);
+                let sharded = if schedule.executor.is_sharded() {
+                    let sharding = explain_shards::ExplainSharding {
+                        schedule,
+                        t,
+                        rows: &rows,
+                        features: &features,
+                        shap: &shap,
+                        algorithm: cfg.extensions.shap_algorithm,
+                        predictor: predictor.clone(),
+                        clients,
+                    };
+                    Some(sharding.explain().await?)
+                } else {
+                    None
+                };
+                let remote_requests = sharded.as_ref().map_or(0, |s| s.remote_requests);
+                let mut req = ExplainRequest::from_config(
+                    &cfg,
+                    rows,
+                    features,
+                    Some(shap),
+                    predictor,
                     &schedule.check,
-                    None,
-                    Some(result),
-                ),
-                baseline,
-            )
+                );
+                req.shap_parts = sharded.map(|s| s.parts);
+                let mut result = monitor_explainability(req, baseline.as_ref()).await?;
+                result.endpoint_requests += remote_requests;
+                trace.lap("shap");
+                (
+                    MonitorOutput::assemble(
+                        trace.warnings.clone(),
+                        &schedule.check,
+                        None,
+                        Some(result),
+                    ),
+                    baseline,
+                )
             }
         }
         Monitor::DataQuality { .. } | Monitor::ModelQuality { .. } => {
@@ -209,7 +218,10 @@ async fn explain_text(
     trace: &mut Trace,
 ) -> Result<MonitorOutput, ExecutionError> {
     if schedule.executor.is_sharded() {
-        trace.warn("text explanations run on the coordinator: the executor's shards apply to tabular SHAP".to_string());
+        trace.warn(
+            "text explanations run on the coordinator: the executor's shards apply to tabular SHAP"
+                .to_string(),
+        );
     }
     let records = explain_window::gather_records(
         schedule,

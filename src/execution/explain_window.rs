@@ -88,7 +88,16 @@ pub async fn gather(
             ))
         })
     };
-    gather_with(schedule, window, features, (max_records, seed), clients, trace, numbers).await
+    gather_with(
+        schedule,
+        window,
+        features,
+        (max_records, seed),
+        clients,
+        trace,
+        numbers,
+    )
+    .await
 }
 
 /// [`gather`] for a text model: each record's cells as JSON (texts as strings, numbers as
@@ -105,13 +114,24 @@ pub async fn gather_records(
     let json = |_: &str, cells: &[Cell]| -> Result<Vec<serde_json::Value>, ExecutionError> {
         Ok(cells.iter().map(as_json).collect())
     };
-    gather_with(schedule, window, features, (max_records, seed), clients, trace, json).await
+    gather_with(
+        schedule,
+        window,
+        features,
+        (max_records, seed),
+        clients,
+        trace,
+        json,
+    )
+    .await
 }
 
 fn as_json(c: &Cell) -> serde_json::Value {
     match c {
         Cell::Int(i) => (*i).into(),
-        Cell::Float(x) => serde_json::Number::from_f64(*x).map_or(serde_json::Value::Null, Into::into),
+        Cell::Float(x) => {
+            serde_json::Number::from_f64(*x).map_or(serde_json::Value::Null, Into::into)
+        }
         Cell::Bool(b) => u8::from(*b).into(),
         Cell::Null => serde_json::Value::Null,
         Cell::Text(t) => t.to_string().into(),

@@ -156,7 +156,12 @@ fn csv_cell(v: &Value) -> String {
 
 /// The request body for records of JSON cells (numbers and texts), one record per line (CSV,
 /// JSON Lines) or one document (JSON), with the same templates as [`encode_rows`].
-pub fn encode_records(format: Format, records: &[Vec<Value>], names: &[String], t: &Templates) -> String {
+pub fn encode_records(
+    format: Format,
+    records: &[Vec<Value>],
+    names: &[String],
+    t: &Templates,
+) -> String {
     match format {
         Format::Csv => records
             .iter()
@@ -174,7 +179,11 @@ pub fn encode_records(format: Format, records: &[Vec<Value>], names: &[String], 
                 .map(|r| fill_record_values(&t.record, r, names))
                 .collect();
             json_document(&t.content, &each).unwrap_or_else(|| {
-                fill_record_values(&t.content, records.first().map_or(&[][..], Vec::as_slice), names)
+                fill_record_values(
+                    &t.content,
+                    records.first().map_or(&[][..], Vec::as_slice),
+                    names,
+                )
             })
         }
     }

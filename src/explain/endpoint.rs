@@ -260,9 +260,17 @@ impl EndpointPredictor {
         while start < records.len() {
             // Grow the request while it fits: texts differ in length, so measure each.
             let mut end = start + 1;
-            let mut size = encode_records(content, &records[start..end], &self.names, &self.templates).len();
+            let mut size =
+                encode_records(content, &records[start..end], &self.names, &self.templates).len();
             while end < records.len() && end - start < max_per_request.max(1) {
-                let one = encode_records(content, &records[end..end + 1], &self.names, &self.templates).len() + 1;
+                let one = encode_records(
+                    content,
+                    &records[end..end + 1],
+                    &self.names,
+                    &self.templates,
+                )
+                .len()
+                    + 1;
                 if size + one > MAX_PAYLOAD_BYTES * 8 / 10 {
                     break;
                 }

@@ -20,8 +20,8 @@ pub use crate::explain::predictor::Predictor;
 pub use crate::explain::run::ShapPart;
 use crate::explain::run::{ShapResult, assemble, explain_part, run_shap};
 use crate::sagemaker::DriftwatchBlock;
-use crate::sagemaker::layout::LOCAL_SHAP_FILE;
 use crate::sagemaker::analysis::{IntervalEntry, NotSignificant};
+use crate::sagemaker::layout::LOCAL_SHAP_FILE;
 use crate::sagemaker::{
     AnalysisDoc, AttributionViolation, Explanations, MetricValue, OrderedMap, PdpFeature, ShapLabel,
 };

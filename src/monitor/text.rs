@@ -15,8 +15,6 @@ use super::explainability::{ExplainOutcome, feature_columns};
 use super::output::LocalShap;
 use super::{Coverage, MonitorError};
 use crate::check::attribution_drift;
-use crate::sagemaker::layout::LOCAL_TEXT_SHAP_FILE;
-use crate::sagemaker::text::local_jsonl;
 use crate::config::analysis::text::TextConfig;
 use crate::config::analysis::{AnalysisConfig, ShapBaseline, ShapConfig};
 use crate::explain::endpoint::CONCURRENCY;
@@ -28,8 +26,10 @@ use crate::explain::text::run::{
     ColumnKind, Player, RecordExplanation, TextSettings, explain_record,
 };
 use crate::sagemaker::analysis::{AnalysisDoc, DriftwatchBlock, Explanations, ShapLabel};
+use crate::sagemaker::layout::LOCAL_TEXT_SHAP_FILE;
 use crate::sagemaker::number::MetricValue;
 use crate::sagemaker::ordered::OrderedMap;
+use crate::sagemaker::text::local_jsonl;
 use crate::sagemaker::text::{
     Attribution, FREE_TEXT, FeatureAttributions, LocalLine, NUMERICAL, UnitDescription,
 };
@@ -99,7 +99,11 @@ impl TextRecords {
     fn kinds(&self) -> Vec<ColumnKind> {
         (0..self.names.len())
             .map(|j| {
-                if self.records.iter().any(|r| r.get(j).is_some_and(Value::is_string)) {
+                if self
+                    .records
+                    .iter()
+                    .any(|r| r.get(j).is_some_and(Value::is_string))
+                {
                     ColumnKind::Text
                 } else {
                     ColumnKind::Numeric
@@ -120,7 +124,12 @@ pub async fn monitor_text(
     let kinds = data.kinds();
     let TextRecords { names, records } = data;
     let cells: Vec<Vec<Value>> = (0..names.len())
-        .map(|j| records.iter().map(|r| r.get(j).cloned().unwrap_or(Value::Null)).collect())
+        .map(|j| {
+            records
+                .iter()
+                .map(|r| r.get(j).cloned().unwrap_or(Value::Null))
+                .collect()
+        })
         .collect();
     if let Some(i) = records.iter().position(|r| r.len() != names.len()) {
         return Err(MonitorError::Data(format!(
@@ -144,7 +153,11 @@ pub async fn monitor_text(
     let settings = TextSettings {
         granularity: text.granularity,
         language: text.language,
-        link: if shap.use_logit { Link::Logit } else { Link::Identity },
+        link: if shap.use_logit {
+            Link::Logit
+        } else {
+            Link::Identity
+        },
         num_samples: shap.num_samples.map(|n| n as usize),
         seed: shap.seed.unwrap_or(0),
     };
@@ -187,13 +200,21 @@ pub async fn monitor_text(
                 local.push(LocalLine::failed(reason));
             }
             // Not reached: a model failure stopped the workers (and is returned above).
-            None => return Err(MonitorError::Data(format!("record {} was not explained", i + 1))),
+            None => {
+                return Err(MonitorError::Data(format!(
+                    "record {} was not explained",
+                    i + 1
+                )));
+            }
         }
     }
     if explained.is_empty() {
         return Err(MonitorError::Data(format!(
             "no record could be explained ({height} records; the first: {})",
-            warnings.first().cloned().unwrap_or_else(|| "the dataset has no rows".into())
+            warnings
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "the dataset has no rows".into())
         )));
     }
     let outputs = explained[0].phi.len();
@@ -210,7 +231,10 @@ pub async fn monitor_text(
                 let units = top_units(&explained, j, o, method, text.max_top_tokens);
                 top.insert(
                     names[j].clone(),
-                    units.into_iter().map(|(t, v)| (t, MetricValue::new(v))).collect(),
+                    units
+                        .into_iter()
+                        .map(|(t, v)| (t, MetricValue::new(v)))
+                        .collect(),
                 );
             }
         }

@@ -1,5 +1,5 @@
 //! A text explanation's page: each record's text with every unit highlighted by its SHAP
-//! value for the first label (blue raises the score, red lowers it, the stronger the colour
+//! value for the last label (a binary model's positive class) (blue raises the score, red lowers it, the stronger the colour
 //! the larger |φ|; the value on hover), the top units per label and text column, and the
 //! records that could not be explained with their reasons. Drawn from out.jsonl's lines and
 //! analysis.json alone.
@@ -19,7 +19,11 @@ const STYLE: &str = ".rec{margin:.6em 0;padding:.4em .6em;border:1px solid #ddd;
 
 /// A unit's background: blue for a positive value, red for a negative one, opacity ∝ |φ|.
 fn colour(v: f64, max: f64) -> String {
-    let a = if max > 0.0 { (v.abs() / max).min(1.0) * 0.8 } else { 0.0 };
+    let a = if max > 0.0 {
+        (v.abs() / max).min(1.0) * 0.8
+    } else {
+        0.0
+    };
     if v >= 0.0 {
         format!("rgba(25,118,210,{a:.3})")
     } else {
@@ -29,14 +33,18 @@ fn colour(v: f64, max: f64) -> String {
 
 /// One record's text columns, each unit highlighted; units that were apart in the text
 /// (by their `start_idx`) are a space apart, adjacent ones ("ca" "n't") stay together.
-fn record_section(out: &mut String, index: usize, line: &LocalLine, max: f64) {
-    let _ = write!(out, "<div class=\"rec\"><small>record {}</small> ", index + 1);
+fn record_section(out: &mut String, index: usize, line: &LocalLine, label: usize, max: f64) {
+    let _ = write!(
+        out,
+        "<div class=\"rec\"><small>record {}</small> ",
+        index + 1
+    );
     for f in &line.explanations {
         if f.data_type == FREE_TEXT {
             let _ = write!(out, "<b>{}</b>: ", esc(&f.feature_name));
             let mut end = None;
             for a in &f.attributions {
-                let v = a.attribution.first().copied().unwrap_or(0.0);
+                let v = a.attribution.get(label).copied().unwrap_or(0.0);
                 let (text, start) = a
                     .description
                     .as_ref()
@@ -54,7 +62,7 @@ fn record_section(out: &mut String, index: usize, line: &LocalLine, max: f64) {
             }
             out.push(' ');
         } else if let Some(a) = f.attributions.first() {
-            let v = a.attribution.first().copied().unwrap_or(0.0);
+            let v = a.attribution.get(label).copied().unwrap_or(0.0);
             let _ = write!(
                 out,
                 " · <span class=\"u\" style=\"background:{}\" title=\"{v:+.6}\">{}</span>",
@@ -69,34 +77,49 @@ fn record_section(out: &mut String, index: usize, line: &LocalLine, max: f64) {
 /// Units listed per text column in an execution's page.
 const TOP_UNITS_SHOWN: usize = 15;
 
-/// A window's top units per text column, each with its baseline value (— when the unit is
-/// not among the baseline's top units): what an attribution-drift verdict on text rests on.
+/// A window's top units per text column with their global values (magnitudes under the
+/// default `mean_abs`, so not coloured), and each one's baseline value when there is a
+/// baseline (— when the unit is not among the baseline's top units): what an
+/// attribution-drift verdict on text rests on.
 pub(crate) fn top_units_table(out: &mut String, l: &ShapLabel, baseline: Option<&ShapLabel>) {
     for (column, units) in l.global_top_shap_text.iter() {
-        let base = baseline.and_then(|b| b.global_top_shap_text.get(column));
+        let base = baseline.map(|b| b.global_top_shap_text.get(column));
         let _ = write!(
             out,
-            "<h3>Top units — {}</h3><table><tr><th>unit</th><th>global SHAP value</th><th>baseline</th></tr>",
-            esc(column)
+            "<h3>Top units — {}</h3><table><tr><th>unit</th><th>global SHAP value</th>{}</tr>",
+            esc(column),
+            if base.is_some() {
+                "<th>baseline</th>"
+            } else {
+                ""
+            }
         );
         for (unit, v) in units.iter().take(TOP_UNITS_SHOWN) {
-            let b = base
-                .and_then(|b| b.get(unit))
-                .map_or_else(|| "—".to_string(), |x| super::value_text(*x));
             let _ = write!(
                 out,
-                "<tr><td><span class=\"u\" style=\"background:{}\">{}</span></td><td>{}</td><td>{b}</td></tr>",
-                colour(v.get().unwrap_or(0.0), units.values().filter_map(|x| x.get()).fold(0.0, |m, x| m.max(x.abs()))),
+                "<tr><td>{}</td><td>{}</td>",
                 esc(unit),
                 super::value_text(*v)
             );
+            if let Some(b) = base {
+                let b = b
+                    .and_then(|b| b.get(unit))
+                    .map_or_else(|| "—".to_string(), |x| super::value_text(*x));
+                let _ = write!(out, "<td>{b}</td>");
+            }
+            out.push_str("</tr>");
         }
         out.push_str("</table>");
     }
 }
 
 /// The page of a text explanation.
-pub fn text_html(title: &str, dataset: &str, analysis: &AnalysisDoc, local: &[LocalLine]) -> String {
+pub fn text_html(
+    title: &str,
+    dataset: &str,
+    analysis: &AnalysisDoc,
+    local: &[LocalLine],
+) -> String {
     let mut out = String::new();
     page_start(&mut out, title, STYLE);
     let failed: Vec<(usize, &str)> = local
@@ -112,7 +135,11 @@ pub fn text_html(title: &str, dataset: &str, analysis: &AnalysisDoc, local: &[Lo
         local.len() - failed.len(),
         failed.len()
     );
-    if let Some(ks) = analysis.explanations.as_ref().and_then(|e| e.kernel_shap.as_ref()) {
+    if let Some(ks) = analysis
+        .explanations
+        .as_ref()
+        .and_then(|e| e.kernel_shap.as_ref())
+    {
         for (label, l) in ks.iter() {
             let _ = write!(
                 out,
@@ -121,33 +148,69 @@ pub fn text_html(title: &str, dataset: &str, analysis: &AnalysisDoc, local: &[Lo
                 super::value_text(l.expected_value)
             );
             top_units_table(&mut out, l, None);
-            let _ = write!(out, "<h3>Columns</h3><table><tr><th>feature</th><th>global SHAP value</th></tr>");
+            let _ = write!(
+                out,
+                "<h3>Columns</h3><table><tr><th>feature</th><th>global SHAP value</th></tr>"
+            );
             for (feature, v) in l.global_shap_values.iter() {
-                let _ = write!(out, "<tr><td>{}</td><td>{}</td></tr>", esc(feature), super::value_text(*v));
+                let _ = write!(
+                    out,
+                    "<tr><td>{}</td><td>{}</td></tr>",
+                    esc(feature),
+                    super::value_text(*v)
+                );
             }
             out.push_str("</table>");
         }
     }
     if !failed.is_empty() {
-        out.push_str("<h2 class=\"neg\">Not explained</h2><table><tr><th>record</th><th>reason</th></tr>");
+        out.push_str(
+            "<h2 class=\"neg\">Not explained</h2><table><tr><th>record</th><th>reason</th></tr>",
+        );
         for (i, reason) in &failed {
-            let _ = write!(out, "<tr class=\"neg\"><td>{}</td><td>{}</td></tr>", i + 1, esc(reason));
+            let _ = write!(
+                out,
+                "<tr class=\"neg\"><td>{}</td><td>{}</td></tr>",
+                i + 1,
+                esc(reason)
+            );
         }
         out.push_str("</table>");
     }
+    // The last label (for a binary model, the positive class in label_headers' order).
+    let names: Vec<&str> = analysis
+        .explanations
+        .as_ref()
+        .and_then(|e| e.kernel_shap.as_ref())
+        .map(|k| k.keys().collect())
+        .unwrap_or_default();
+    let label = names.len().saturating_sub(1);
     let max = local
         .iter()
         .flat_map(|l| l.explanations.iter())
         .flat_map(|f| f.attributions.iter())
-        .filter_map(|a| a.attribution.first())
+        .filter_map(|a| a.attribution.get(label))
         .fold(0.0_f64, |m, v| m.max(v.abs()));
-    out.push_str("<h2>Records</h2><p class=\"legend\"><span style=\"background:rgba(25,118,210,.6)\">raises the score</span><span style=\"background:rgba(211,47,47,.6)\">lowers it</span>(first label; hover a unit for its value)</p>");
-    for (i, l) in local.iter().enumerate().filter(|(_, l)| l.driftwatch.is_none()).take(MAX_RECORDS_DRAWN) {
-        record_section(&mut out, i, l, max);
+    let _ = write!(
+        out,
+        "<h2>Records</h2><p class=\"legend\"><span style=\"background:rgba(25,118,210,.6)\">raises the score of {0}</span><span style=\"background:rgba(211,47,47,.6)\">lowers it</span>(hover a unit for its value)</p>",
+        esc(names.get(label).copied().unwrap_or("label0"))
+    );
+    for (i, l) in local
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.driftwatch.is_none())
+        .take(MAX_RECORDS_DRAWN)
+    {
+        record_section(&mut out, i, l, label, max);
     }
     let drawn = (local.len() - failed.len()).min(MAX_RECORDS_DRAWN);
     if local.len() - failed.len() > drawn {
-        let _ = write!(out, "<p>{} more records in explanations_shap/out.jsonl.</p>", local.len() - failed.len() - drawn);
+        let _ = write!(
+            out,
+            "<p>{} more records in explanations_shap/out.jsonl.</p>",
+            local.len() - failed.len() - drawn
+        );
     }
     if let Some(d) = &analysis.driftwatch {
         warnings_section(&mut out, d.warnings.iter());

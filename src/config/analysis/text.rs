@@ -36,21 +36,68 @@ pub struct TextConfig {
 
 /// The languages the SDK's `TextConfig` accepts (`_SUPPORTED_LANGUAGES`): name and code.
 pub const LANGUAGES: &[(&str, &str)] = &[
-    ("chinese", "zh"), ("danish", "da"), ("dutch", "nl"), ("english", "en"), ("french", "fr"),
-    ("german", "de"), ("greek", "el"), ("italian", "it"), ("japanese", "ja"),
-    ("lithuanian", "lt"), ("multi-language", "xx"), ("norwegian bokmål", "nb"), ("polish", "pl"),
-    ("portuguese", "pt"), ("romanian", "ro"), ("russian", "ru"), ("spanish", "es"),
-    ("afrikaans", "af"), ("albanian", "sq"), ("arabic", "ar"), ("armenian", "hy"),
-    ("basque", "eu"), ("bengali", "bn"), ("bulgarian", "bg"), ("catalan", "ca"),
-    ("croatian", "hr"), ("czech", "cs"), ("estonian", "et"), ("finnish", "fi"),
-    ("gujarati", "gu"), ("hebrew", "he"), ("hindi", "hi"), ("hungarian", "hu"),
-    ("icelandic", "is"), ("indonesian", "id"), ("irish", "ga"), ("kannada", "kn"),
-    ("kyrgyz", "ky"), ("latvian", "lv"), ("ligurian", "lij"), ("luxembourgish", "lb"),
-    ("macedonian", "mk"), ("malayalam", "ml"), ("marathi", "mr"), ("nepali", "ne"),
-    ("persian", "fa"), ("sanskrit", "sa"), ("serbian", "sr"), ("setswana", "tn"),
-    ("sinhala", "si"), ("slovak", "sk"), ("slovenian", "sl"), ("swedish", "sv"),
-    ("tagalog", "tl"), ("tamil", "ta"), ("tatar", "tt"), ("telugu", "te"), ("thai", "th"),
-    ("turkish", "tr"), ("ukrainian", "uk"), ("urdu", "ur"), ("vietnamese", "vi"),
+    ("chinese", "zh"),
+    ("danish", "da"),
+    ("dutch", "nl"),
+    ("english", "en"),
+    ("french", "fr"),
+    ("german", "de"),
+    ("greek", "el"),
+    ("italian", "it"),
+    ("japanese", "ja"),
+    ("lithuanian", "lt"),
+    ("multi-language", "xx"),
+    ("norwegian bokmål", "nb"),
+    ("polish", "pl"),
+    ("portuguese", "pt"),
+    ("romanian", "ro"),
+    ("russian", "ru"),
+    ("spanish", "es"),
+    ("afrikaans", "af"),
+    ("albanian", "sq"),
+    ("arabic", "ar"),
+    ("armenian", "hy"),
+    ("basque", "eu"),
+    ("bengali", "bn"),
+    ("bulgarian", "bg"),
+    ("catalan", "ca"),
+    ("croatian", "hr"),
+    ("czech", "cs"),
+    ("estonian", "et"),
+    ("finnish", "fi"),
+    ("gujarati", "gu"),
+    ("hebrew", "he"),
+    ("hindi", "hi"),
+    ("hungarian", "hu"),
+    ("icelandic", "is"),
+    ("indonesian", "id"),
+    ("irish", "ga"),
+    ("kannada", "kn"),
+    ("kyrgyz", "ky"),
+    ("latvian", "lv"),
+    ("ligurian", "lij"),
+    ("luxembourgish", "lb"),
+    ("macedonian", "mk"),
+    ("malayalam", "ml"),
+    ("marathi", "mr"),
+    ("nepali", "ne"),
+    ("persian", "fa"),
+    ("sanskrit", "sa"),
+    ("serbian", "sr"),
+    ("setswana", "tn"),
+    ("sinhala", "si"),
+    ("slovak", "sk"),
+    ("slovenian", "sl"),
+    ("swedish", "sv"),
+    ("tagalog", "tl"),
+    ("tamil", "ta"),
+    ("tatar", "tt"),
+    ("telugu", "te"),
+    ("thai", "th"),
+    ("turkish", "tr"),
+    ("ukrainian", "uk"),
+    ("urdu", "ur"),
+    ("vietnamese", "vi"),
     ("yoruba", "yo"),
 ];
 
@@ -137,25 +184,43 @@ mod tests {
     fn read(v: Value) -> Result<TextConfig, String> {
         let mut p = Problems::new();
         text_config("methods.shap.text_config", &v, &mut p).ok_or_else(|| {
-            p.into_vec().iter().map(|x| x.to_string()).collect::<Vec<_>>().join("; ")
+            p.into_vec()
+                .iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
         })
     }
 
     #[test]
     fn names_and_codes_are_accepted_in_any_case() {
-        let c = read(serde_json::json!({"granularity": "sentence", "language": "Norwegian Bokmål"}))
-            .unwrap();
-        assert_eq!((c.granularity, c.language, c.max_top_tokens), (Granularity::Sentence, "nb", 50));
-        assert_eq!(read(serde_json::json!({"granularity": "token", "language": "xx"})).unwrap().language, "xx");
+        let c =
+            read(serde_json::json!({"granularity": "sentence", "language": "Norwegian Bokmål"}))
+                .unwrap();
+        assert_eq!(
+            (c.granularity, c.language, c.max_top_tokens),
+            (Granularity::Sentence, "nb", 50)
+        );
+        assert_eq!(
+            read(serde_json::json!({"granularity": "token", "language": "xx"}))
+                .unwrap()
+                .language,
+            "xx"
+        );
         assert_eq!(LANGUAGES.len(), 63);
     }
 
     #[test]
     fn bad_values_are_named_with_their_key() {
-        let e = read(serde_json::json!({"granularity": "word", "language": "klingon"})).unwrap_err();
+        let e =
+            read(serde_json::json!({"granularity": "word", "language": "klingon"})).unwrap_err();
         assert!(e.contains("methods.shap.text_config.granularity"), "{e}");
-        assert!(e.contains("\"klingon\" is not a language the SDK accepts: chinese (zh)"), "{e}");
-        let e = read(serde_json::json!({"granularity": "token", "language": "japanese"})).unwrap_err();
+        assert!(
+            e.contains("\"klingon\" is not a language the SDK accepts: chinese (zh)"),
+            "{e}"
+        );
+        let e =
+            read(serde_json::json!({"granularity": "token", "language": "japanese"})).unwrap_err();
         assert!(e.contains("SudachiPy"), "{e}");
         let e = read(serde_json::json!({"granularity": "token"})).unwrap_err();
         assert!(e.contains("language: missing required key"), "{e}");

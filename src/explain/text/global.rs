@@ -62,8 +62,16 @@ pub fn column_values(r: &RecordExplanation, columns: usize, output: usize) -> Ve
 }
 
 /// The global value of every column for one output (`global_shap_values`).
-pub fn global_columns(records: &[&RecordExplanation], columns: usize, output: usize, method: AggMethod) -> Vec<f64> {
-    let local: Vec<Vec<f64>> = records.iter().map(|r| column_values(r, columns, output)).collect();
+pub fn global_columns(
+    records: &[&RecordExplanation],
+    columns: usize,
+    output: usize,
+    method: AggMethod,
+) -> Vec<f64> {
+    let local: Vec<Vec<f64>> = records
+        .iter()
+        .map(|r| column_values(r, columns, output))
+        .collect();
     if local.is_empty() {
         return vec![f64::NAN; columns];
     }

@@ -2,8 +2,8 @@
 //! SHAP players, a masked text being the original with absent units replaced by the baseline
 //! string.
 
-pub mod pyre;
 pub mod global;
+pub mod pyre;
 pub mod run;
 mod tables;
 pub mod tokenizer;

@@ -229,8 +229,7 @@ fn quantifier(chars: &[char], i: usize) -> Option<(String, usize)> {
         None => (inner.as_str(), None),
     };
     let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-    if !digits(lo) || !hi.is_none_or(digits) || (lo.is_empty() && hi.is_none_or(str::is_empty))
-    {
+    if !digits(lo) || !hi.is_none_or(digits) || (lo.is_empty() && hi.is_none_or(str::is_empty)) {
         return None;
     }
     let lo = if lo.is_empty() { "0" } else { lo };

@@ -19,7 +19,8 @@ pub const MAX_TEXT_CHARS: usize = 100_000;
 pub const MAX_UNITS: usize = 2_000;
 
 /// Scores masked records: one list of scores per record.
-pub type ScoreRecords<'a> = dyn Fn(&[Vec<Value>]) -> Result<Vec<Vec<f64>>, PredictError> + Sync + 'a;
+pub type ScoreRecords<'a> =
+    dyn Fn(&[Vec<Value>]) -> Result<Vec<Vec<f64>>, PredictError> + Sync + 'a;
 
 /// How a column plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,8 +270,16 @@ mod tests {
             num_samples: None,
             seed: 0,
         };
-        let e = players(&[Value::from("  ")], &[ColumnKind::Text], &["review".into()], &settings)
-            .unwrap_err();
-        assert_eq!(e, "nothing to explain: the text of review has no sentence (it is empty or only whitespace)");
+        let e = players(
+            &[Value::from("  ")],
+            &[ColumnKind::Text],
+            &["review".into()],
+            &settings,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "nothing to explain: the text of review has no sentence (it is empty or only whitespace)"
+        );
     }
 }

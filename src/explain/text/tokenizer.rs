@@ -110,10 +110,9 @@ struct Doc {
 
 impl Doc {
     fn push(&mut self, text: &str) {
-        let idx = self
-            .tokens
-            .last()
-            .map_or(0, |t| t.idx + t.text.chars().count() + usize::from(t.space_after));
+        let idx = self.tokens.last().map_or(0, |t| {
+            t.idx + t.text.chars().count() + usize::from(t.space_after)
+        });
         self.tokens.push(Token {
             text: text.to_string(),
             idx,
@@ -167,8 +166,14 @@ impl Rules {
             doc.push(p);
         }
         if !rest.is_empty() && !self.special(rest, doc) {
-            if self.token_match.as_ref().is_some_and(|m| m.matches_start(rest))
-                || self.url_match.as_ref().is_some_and(|m| m.matches_start(rest))
+            if self
+                .token_match
+                .as_ref()
+                .is_some_and(|m| m.matches_start(rest))
+                || self
+                    .url_match
+                    .as_ref()
+                    .is_some_and(|m| m.matches_start(rest))
             {
                 doc.push(rest);
             } else {
@@ -294,7 +299,11 @@ impl Rules {
             };
             for (_, pattern) in patterns {
                 let end = i + pattern.len();
-                if end <= tokens.len() && tokens[i..end].iter().zip(pattern).all(|(t, p)| t.text == *p)
+                if end <= tokens.len()
+                    && tokens[i..end]
+                        .iter()
+                        .zip(pattern)
+                        .all(|(t, p)| t.text == *p)
                 {
                     spans.push((i, end));
                 }

@@ -62,7 +62,11 @@ pub fn sentences(tokens: &[Token]) -> Vec<(usize, String)> {
 
 /// The units of `text`. Whitespace is never a unit: a token of whitespace stays in the text
 /// between units, and sentences and paragraphs lose their leading and trailing whitespace.
-pub fn units(text: &str, language: &str, granularity: Granularity) -> Result<Vec<Unit>, LanguageError> {
+pub fn units(
+    text: &str,
+    language: &str,
+    granularity: Granularity,
+) -> Result<Vec<Unit>, LanguageError> {
     let offsets = CharOffsets::new(text);
     let pieces: Vec<(usize, String)> = match granularity {
         Granularity::Paragraph => paragraphs(text),
@@ -77,7 +81,9 @@ pub fn units(text: &str, language: &str, granularity: Granularity) -> Result<Vec
         .into_iter()
         .filter_map(|(idx, piece)| {
             let lead = piece.chars().take_while(|&c| is_space(c)).count();
-            let body = piece.trim_start_matches(is_space).trim_end_matches(is_space);
+            let body = piece
+                .trim_start_matches(is_space)
+                .trim_end_matches(is_space);
             if body.is_empty() {
                 return None;
             }
@@ -138,11 +144,21 @@ impl CharOffsets {
 
 /// The text with the units not in `present` replaced by `baseline` (everything between units
 /// kept as it was), written into `out`.
-pub fn compose(text: &str, units: &[Unit], present: impl Fn(usize) -> bool, baseline: &str, out: &mut String) {
+pub fn compose(
+    text: &str,
+    units: &[Unit],
+    present: impl Fn(usize) -> bool,
+    baseline: &str,
+    out: &mut String,
+) {
     let mut at = 0;
     for (k, u) in units.iter().enumerate() {
         out.push_str(&text[at..u.bytes.start]);
-        out.push_str(if present(k) { &text[u.bytes.clone()] } else { baseline });
+        out.push_str(if present(k) {
+            &text[u.bytes.clone()]
+        } else {
+            baseline
+        });
         at = u.bytes.end;
     }
     out.push_str(&text[at..]);
@@ -157,7 +173,11 @@ mod tests {
         let p = paragraphs("  One.\nTwo  \r\n\n three");
         assert_eq!(
             p,
-            vec![(2, "One.".into()), (7, "Two  ".into()), (16, "three".into())]
+            vec![
+                (2, "One.".into()),
+                (7, "Two  ".into()),
+                (16, "three".into())
+            ]
         );
     }
 
