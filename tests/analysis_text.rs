@@ -307,3 +307,79 @@ fn configs_that_cannot_run_say_which_key() {
     );
     assert!(run.stderr.contains("SudachiPy"), "{}", run.stderr);
 }
+
+#[test]
+fn a_baseline_checks_the_top_units_and_writes_the_violations() {
+    let server = TextServer::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("base");
+    let run = server.analyze(
+        &case("token_english").join("dataset.csv"),
+        &sdk("token_english"),
+        &base,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    std::fs::write(
+        tmp.path().join("drift.csv"),
+        "0,broken and broken\n0,hate it\n0,poor fabric\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let base_file = base.join("analysis.json");
+    let run = analyze_with(
+        &tmp.path().join("drift.csv"),
+        &sdk("token_english"),
+        &out,
+        &runtime_env(&server.url),
+        &["--baseline", base_file.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("violations (constraint_violations.json)"),
+        "{}",
+        run.stdout
+    );
+    let v = read(&out.join("constraint_violations.json"));
+    assert_eq!(
+        v["violations"][0]["constraint_check_type"],
+        "feature_attribution_drift_check"
+    );
+    let same = tmp.path().join("same");
+    let run = analyze_with(
+        &case("token_english").join("dataset.csv"),
+        &sdk("token_english"),
+        &same,
+        &runtime_env(&server.url),
+        &["--baseline", base_file.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        read(&same.join("analysis.json"))["driftwatch"]["ndcg"]["positive"],
+        1.0
+    );
+    assert!(!same.join("constraint_violations.json").exists());
+}
+
+#[test]
+fn features_to_explain_with_text_is_refused_as_the_sdk_refuses_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = read(&sdk("token_english"));
+    cfg["methods"]["shap"]["features_to_explain"] = serde_json::json!(["Review Text"]);
+    let path = dir.path().join("c.json");
+    std::fs::write(&path, cfg.to_string()).unwrap();
+    std::fs::write(dir.path().join("d.csv"), "1,x\n").unwrap();
+    let run = analyze_with(
+        &dir.path().join("d.csv"),
+        &path,
+        &dir.path().join("o"),
+        &[],
+        &[],
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("methods.shap.features_to_explain: is not supported for datasets containing text features"),
+        "{}",
+        run.stderr
+    );
+}

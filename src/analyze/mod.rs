@@ -63,7 +63,7 @@ pub enum Analysed {
     /// Kernel SHAP over an image model's superpixels.
     Image(crate::monitor::image::ImageOutput),
     /// Kernel SHAP over a text model's units (and the numeric features beside them).
-    Text(crate::monitor::text::TextOutput),
+    Text(Box<crate::monitor::text::TextOutput>),
 }
 
 impl AnalyzeOutcome {
@@ -100,8 +100,12 @@ impl AnalyzeOutcome {
             Analysed::Monitors(m) => m,
             Analysed::Text(t) => {
                 let n = &t.totals;
+                let violations = match n.violations {
+                    0 => String::new(),
+                    v => format!("; {v} violations ({VIOLATIONS_FILE})"),
+                };
                 return format!(
-                    "wrote {} and {}: {} records explained, {} not explained ({} units and features, {} coalitions in {} endpoint requests)",
+                    "wrote {} and {}: {} records explained, {} not explained ({} units and features, {} coalitions in {} endpoint requests){violations}",
                     output.join(ANALYSIS_FILE).display(),
                     output.join(crate::sagemaker::text::LOCAL_KEY).display(),
                     n.explained,

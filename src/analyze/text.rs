@@ -6,15 +6,19 @@ use std::sync::Arc;
 
 use super::{Analysed, AnalyzeError, AnalyzeOutcome, AnalyzeRequest};
 use crate::aws::AwsClients;
+use crate::check::attribution_drift;
 use crate::config::analysis::text::TextConfig;
 use crate::config::{self, Location};
 use crate::dataset;
 use crate::monitor::MonitorError;
+use crate::monitor::MonitorOutput;
+use crate::monitor::inputs::baseline;
 use crate::monitor::inputs::{ModelSource, shap_config};
 use crate::monitor::text::{TextRecords, monitor_text};
 use crate::monitor::write::WriteError;
 use crate::report::text_html;
-use crate::sagemaker::layout::ANALYSIS_FILE;
+use crate::sagemaker::JsonFile as _;
+use crate::sagemaker::layout::{ANALYSIS_FILE, VIOLATIONS_FILE};
 use crate::sagemaker::text::{LOCAL_KEY, local_jsonl};
 use crate::store::{LocalDir, ObjectStore};
 
@@ -69,11 +73,25 @@ pub(super) async fn analyze_text(
             "bias metrics are not computed in a text analysis (text_config): run them in an analysis without text_config".into(),
         );
     }
-    if let Some(d) = out.analysis.driftwatch.as_mut() {
-        leading.append(&mut d.warnings);
-        d.warnings = leading;
-        out.warnings = d.warnings.clone();
-    }
+    // `--baseline`: the attribution drift check by top units, as a schedule makes it.
+    let baseline = match req.baseline {
+        Some(p) => Some(
+            baseline("baseline", &Location::Local(p.to_path_buf()), clients)
+                .await
+                .map_err(AnalyzeError::Input)?,
+        ),
+        None => None,
+    };
+    let threshold = req
+        .check
+        .ndcg_threshold
+        .or(cfg.extensions.ndcg_threshold)
+        .unwrap_or(attribution_drift::DEFAULT_THRESHOLD);
+    let outcome = out.outcome(baseline.as_ref(), threshold);
+    let result = MonitorOutput::assemble(leading, &req.check, None, Some(outcome));
+    out.warnings = result.warnings.clone();
+    out.analysis = result.analysis.clone();
+    out.totals.violations = result.violation_count();
     let explained = started.elapsed() - load_time;
     let mut files: Vec<(String, Vec<u8>)> =
         vec![(LOCAL_KEY.to_string(), local_jsonl(&out.local).into_bytes())];
@@ -86,10 +104,10 @@ pub(super) async fn analyze_text(
         );
         files.push((format!("{}.html", r.name), html.into_bytes()));
     }
-    files.push((
-        ANALYSIS_FILE.to_string(),
-        serde_json::to_vec_pretty(&out.analysis).unwrap_or_default(),
-    ));
+    if let Some(v) = &result.violations {
+        files.push((VIOLATIONS_FILE.to_string(), v.to_json_bytes()));
+    }
+    files.push((ANALYSIS_FILE.to_string(), result.analysis.to_json_bytes()));
     let store = LocalDir::new(req.output.to_path_buf());
     let mut written: Vec<String> = Vec::new();
     for (key, bytes) in files {
@@ -109,7 +127,7 @@ pub(super) async fn analyze_text(
         written.push(key);
     }
     Ok(AnalyzeOutcome::staged(
-        Analysed::Text(out),
+        Analysed::Text(Box::new(out)),
         load_time,
         explained,
         started.elapsed(),

@@ -56,6 +56,8 @@ pub struct TextTotals {
     pub players: usize,
     pub coalitions: usize,
     pub endpoint_requests: usize,
+    /// Attribution-drift violations against a baseline (set by whoever checked).
+    pub violations: usize,
 }
 
 /// The records a text analysis explains: feature names and one row of JSON cells per
@@ -257,6 +259,7 @@ pub async fn monitor_text(
         players: explained.iter().map(|e| e.players.len()).sum(),
         coalitions,
         endpoint_requests: endpoint.requests(),
+        violations: 0,
     };
     let analysis = AnalysisDoc {
         explanations: Some(Explanations {
