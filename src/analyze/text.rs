@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use super::{Analysed, AnalyzeError, AnalyzeOutcome, AnalyzeRequest};
 use crate::aws::AwsClients;
-use crate::check::attribution_drift;
 use crate::config::analysis::text::TextConfig;
 use crate::config::{self, Location};
 use crate::dataset;
 use crate::monitor::MonitorError;
 use crate::monitor::MonitorOutput;
+use crate::monitor::explainability::ndcg_threshold;
 use crate::monitor::inputs::baseline;
 use crate::monitor::inputs::{ModelSource, shap_config};
 use crate::monitor::text::{TextRecords, monitor_text};
@@ -82,11 +82,7 @@ pub(super) async fn analyze_text(
         ),
         None => None,
     };
-    let threshold = req
-        .check
-        .ndcg_threshold
-        .or(cfg.extensions.ndcg_threshold)
-        .unwrap_or(attribution_drift::DEFAULT_THRESHOLD);
+    let threshold = ndcg_threshold(&req.check, cfg);
     let outcome = out.outcome(baseline.as_ref(), threshold);
     let result = MonitorOutput::assemble(leading, &req.check, None, Some(outcome));
     out.warnings = result.warnings.clone();

@@ -244,11 +244,7 @@ async fn explain_text(
     );
     let data = crate::monitor::text::TextRecords { names, records };
     let out = crate::monitor::text::monitor_text(data, cfg, shap, text, predictor).await?;
-    let threshold = schedule
-        .check
-        .ndcg_threshold
-        .or(cfg.extensions.ndcg_threshold)
-        .unwrap_or(crate::check::attribution_drift::DEFAULT_THRESHOLD);
+    let threshold = crate::monitor::explainability::ndcg_threshold(&schedule.check, cfg);
     let outcome = out.outcome(baseline, threshold);
     trace.lap("shap");
     Ok(MonitorOutput::assemble(

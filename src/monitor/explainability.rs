@@ -72,11 +72,7 @@ impl ExplainRequest {
                 .map(|pc| pc.label_headers.clone())
                 .unwrap_or_default(),
             predictor,
-            // The schedule's check wins over the analysis config's extension block.
-            ndcg_threshold: check
-                .ndcg_threshold
-                .or(cfg.extensions.ndcg_threshold)
-                .unwrap_or(attribution_drift::DEFAULT_THRESHOLD),
+            ndcg_threshold: ndcg_threshold(check, cfg),
             check: *check,
             shap_parts: None,
         }
@@ -124,6 +120,15 @@ pub async fn explain_shard(
     })
     .await
     .map_err(|e| MonitorError::Data(format!("explaining failed: {e}")))?
+}
+
+/// The nDCG below which attributions violate: the schedule's (or `analyze`'s) check wins over
+/// the analysis config's extension block, else SageMaker's 0.9.
+pub fn ndcg_threshold(check: &CheckConfig, cfg: &AnalysisConfig) -> f64 {
+    check
+        .ndcg_threshold
+        .or(cfg.extensions.ndcg_threshold)
+        .unwrap_or(attribution_drift::DEFAULT_THRESHOLD)
 }
 
 /// The explainability part of an analysis.
