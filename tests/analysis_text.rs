@@ -284,11 +284,11 @@ fn an_unreachable_endpoint_fails_the_analysis_and_writes_nothing() {
     );
 }
 
-#[test]
-fn configs_that_cannot_run_say_which_key() {
+/// `analyze` with the English SDK config changed by `edit`: refused before any request.
+fn refused(edit: impl Fn(&mut Value)) -> common::Run {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = read(&sdk("token_english"));
-    cfg["methods"]["shap"]["text_config"]["language"] = "japanese".into();
+    edit(&mut cfg);
     let path = dir.path().join("c.json");
     std::fs::write(&path, cfg.to_string()).unwrap();
     std::fs::write(dir.path().join("d.csv"), "1,x\n").unwrap();
@@ -299,7 +299,13 @@ fn configs_that_cannot_run_say_which_key() {
         &[],
         &[],
     );
-    assert_eq!(run.code, 2);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    run
+}
+
+#[test]
+fn configs_that_cannot_run_say_which_key() {
+    let run = refused(|cfg| cfg["methods"]["shap"]["text_config"]["language"] = "japanese".into());
     assert!(
         run.stderr.contains("methods.shap.text_config.language"),
         "{}",
@@ -363,20 +369,9 @@ fn a_baseline_checks_the_top_units_and_writes_the_violations() {
 
 #[test]
 fn features_to_explain_with_text_is_refused_as_the_sdk_refuses_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut cfg = read(&sdk("token_english"));
-    cfg["methods"]["shap"]["features_to_explain"] = serde_json::json!(["Review Text"]);
-    let path = dir.path().join("c.json");
-    std::fs::write(&path, cfg.to_string()).unwrap();
-    std::fs::write(dir.path().join("d.csv"), "1,x\n").unwrap();
-    let run = analyze_with(
-        &dir.path().join("d.csv"),
-        &path,
-        &dir.path().join("o"),
-        &[],
-        &[],
-    );
-    assert_eq!(run.code, 2);
+    let run = refused(|cfg| {
+        cfg["methods"]["shap"]["features_to_explain"] = serde_json::json!(["Review Text"])
+    });
     assert!(
         run.stderr.contains("methods.shap.features_to_explain: is not supported for datasets containing text features"),
         "{}",

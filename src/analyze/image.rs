@@ -8,11 +8,9 @@ use crate::aws::AwsClients;
 use crate::config;
 use crate::monitor::MonitorError;
 use crate::monitor::image::{ImageDataset, monitor_image};
-use crate::monitor::write::WriteError;
 use crate::report::{DrawnImage, image_html};
 use crate::sagemaker::image::{analysis_json, results_key};
 use crate::sagemaker::layout::ANALYSIS_FILE;
-use crate::store::{LocalDir, ObjectStore};
 
 pub(super) async fn analyze_image(
     req: &AnalyzeRequest<'_>,
@@ -42,8 +40,6 @@ pub(super) async fn analyze_image(
         ))));
     }
     let explained = started.elapsed() - loaded;
-    let store = LocalDir::new(req.output.to_path_buf());
-    let mut written: Vec<String> = Vec::new();
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     for e in &out.explained {
         let text = serde_json::to_vec(&e.file.to_json()).unwrap_or_default();
@@ -68,22 +64,7 @@ pub(super) async fn analyze_image(
         ANALYSIS_FILE.to_string(),
         serde_json::to_vec_pretty(&analysis).unwrap_or_default(),
     ));
-    for (key, bytes) in files {
-        if let Err(source) = store.put(&key, bytes).await {
-            for k in &written {
-                let _ = store.delete(k).await;
-            }
-            return Err(AnalyzeError::Write {
-                output: req.output.to_path_buf(),
-                source: WriteError {
-                    action: "writing",
-                    file: "an image explanation's files",
-                    source,
-                },
-            });
-        }
-        written.push(key);
-    }
+    super::write_files(req.output, files, "an image explanation's files").await?;
     Ok(AnalyzeOutcome::staged(
         Analysed::Image(out),
         loaded,

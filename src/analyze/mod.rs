@@ -155,6 +155,34 @@ impl AnalyzeOutcome {
     }
 }
 
+/// Writes `files` into the output directory in order (analysis.json last, so it always sits
+/// beside complete files); when one cannot be written, those already written are removed.
+async fn write_files(
+    output: &Path,
+    files: Vec<(String, Vec<u8>)>,
+    what: &'static str,
+) -> Result<(), AnalyzeError> {
+    let store = LocalDir::new(output.to_path_buf());
+    let mut written: Vec<String> = Vec::new();
+    for (key, bytes) in files {
+        if let Err(source) = store.put(&key, bytes).await {
+            for k in &written {
+                let _ = store.delete(k).await;
+            }
+            return Err(AnalyzeError::Write {
+                output: output.to_path_buf(),
+                source: WriteError {
+                    action: "writing",
+                    file: what,
+                    source,
+                },
+            });
+        }
+        written.push(key);
+    }
+    Ok(())
+}
+
 /// What to analyse, with what, and where the files go.
 #[derive(Debug, Clone)]
 pub struct AnalyzeRequest<'a> {

@@ -15,12 +15,10 @@ use crate::monitor::explainability::ndcg_threshold;
 use crate::monitor::inputs::baseline;
 use crate::monitor::inputs::{ModelSource, shap_config};
 use crate::monitor::text::{TextRecords, monitor_text};
-use crate::monitor::write::WriteError;
 use crate::report::text_html;
 use crate::sagemaker::JsonFile as _;
 use crate::sagemaker::layout::{ANALYSIS_FILE, VIOLATIONS_FILE};
 use crate::sagemaker::text::{LOCAL_KEY, local_jsonl};
-use crate::store::{LocalDir, ObjectStore};
 
 pub(super) async fn analyze_text(
     req: &AnalyzeRequest<'_>,
@@ -104,24 +102,7 @@ pub(super) async fn analyze_text(
         files.push((VIOLATIONS_FILE.to_string(), v.to_json_bytes()));
     }
     files.push((ANALYSIS_FILE.to_string(), result.analysis.to_json_bytes()));
-    let store = LocalDir::new(req.output.to_path_buf());
-    let mut written: Vec<String> = Vec::new();
-    for (key, bytes) in files {
-        if let Err(source) = store.put(&key, bytes).await {
-            for k in &written {
-                let _ = store.delete(k).await;
-            }
-            return Err(AnalyzeError::Write {
-                output: req.output.to_path_buf(),
-                source: WriteError {
-                    action: "writing",
-                    file: "a text explanation's files",
-                    source,
-                },
-            });
-        }
-        written.push(key);
-    }
+    super::write_files(req.output, files, "a text explanation's files").await?;
     Ok(AnalyzeOutcome::staged(
         Analysed::Text(Box::new(out)),
         load_time,

@@ -66,6 +66,19 @@ impl ShapResult {
     }
 }
 
+/// Kernel SHAP's settings from `methods.shap`: the link, the budget and the seed (default 0).
+pub(crate) fn kernel_settings(shap: &ShapConfig) -> Settings {
+    Settings {
+        link: if shap.use_logit {
+            Link::Logit
+        } else {
+            Link::Identity
+        },
+        num_samples: shap.num_samples.map(|n| n as usize),
+        seed: shap.seed.unwrap_or(0),
+    }
+}
+
 pub(crate) fn agg(m: ConfigAgg) -> AggMethod {
     match m {
         ConfigAgg::MeanAbs => AggMethod::MeanAbs,
@@ -340,15 +353,7 @@ pub fn explain_part(
         return tree_part(rows, first, width, model, &background);
     }
     let predict = |r: &[f64]| -> Result<Vec<f64>, PredictError> { model.predict(r) };
-    let settings = Settings {
-        link: if shap.use_logit {
-            Link::Logit
-        } else {
-            Link::Identity
-        },
-        num_samples: shap.num_samples.map(|n| n as usize),
-        seed: shap.seed.unwrap_or(0),
-    };
+    let settings = kernel_settings(shap);
     let xgboost = match model {
         Predictor::InProcess(InProcessModel::Xgboost(m)) => Some(m),
         _ => None,

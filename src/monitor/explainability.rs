@@ -122,6 +122,14 @@ pub async fn explain_shard(
     .map_err(|e| MonitorError::Data(format!("explaining failed: {e}")))?
 }
 
+/// Counts each label as computed, or not when a global value is not a number.
+pub(super) fn count_global_values(explanations: &Explanations, coverage: &mut Coverage) {
+    for (_, l) in explanations.kernel_shap.iter().flat_map(|k| k.iter()) {
+        let finite = l.global_shap_values.iter().all(|(_, v)| v.get().is_some());
+        coverage.count((!finite).then_some("a global SHAP value is not a number"));
+    }
+}
+
 /// The nDCG below which attributions violate: the schedule's (or `analyze`'s) check wins over
 /// the analysis config's extension block, else SageMaker's 0.9.
 pub fn ndcg_threshold(check: &CheckConfig, cfg: &AnalysisConfig) -> f64 {
@@ -308,11 +316,7 @@ pub async fn monitor_explainability(
         coverage: Coverage::default(),
         ndcg_threshold: None,
     };
-    for (_, l) in out.explanations.kernel_shap.iter().flat_map(|k| k.iter()) {
-        let finite = l.global_shap_values.iter().all(|(_, v)| v.get().is_some());
-        out.coverage
-            .count((!finite).then_some("a global SHAP value is not a number"));
-    }
+    count_global_values(&out.explanations, &mut out.coverage);
     if let (Some(b), Some((result, _)), Some(agg)) = (baseline, &shap, agg) {
         if check.intervals {
             out.ndcg_intervals = ndcg_intervals(result, agg, b, &check);

@@ -11,16 +11,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use polars::prelude::{DataFrame, DataType};
 use serde_json::Value;
 
-use super::explainability::{ExplainOutcome, feature_columns};
+use super::explainability::{ExplainOutcome, count_global_values, feature_columns};
 use super::output::LocalShap;
 use super::{Coverage, MonitorError};
 use crate::check::attribution_drift;
 use crate::config::analysis::text::TextConfig;
 use crate::config::analysis::{AnalysisConfig, ShapBaseline, ShapConfig};
 use crate::explain::endpoint::CONCURRENCY;
-use crate::explain::kernel_shap::{Link, ShapError};
+use crate::explain::kernel_shap::ShapError;
 use crate::explain::predictor::Predictor;
-use crate::explain::run::agg;
+use crate::explain::run::{agg, kernel_settings};
 use crate::explain::text::global::{global_columns, top_units};
 use crate::explain::text::run::{
     ColumnKind, Player, RecordExplanation, TextSettings, explain_record,
@@ -152,16 +152,13 @@ pub async fn monitor_text(
     let Predictor::Endpoint(endpoint) = &*predictor else {
         return Err(not_an_endpoint());
     };
+    let kernel = kernel_settings(shap);
     let settings = TextSettings {
         granularity: text.granularity,
         language: text.language,
-        link: if shap.use_logit {
-            Link::Logit
-        } else {
-            Link::Identity
-        },
-        num_samples: shap.num_samples.map(|n| n as usize),
-        seed: shap.seed.unwrap_or(0),
+        link: kernel.link,
+        num_samples: kernel.num_samples,
+        seed: kernel.seed,
     };
     let height = records.len();
     let work = Work {
@@ -303,11 +300,7 @@ impl TextOutput {
             coverage: Coverage::default(),
             ndcg_threshold: None,
         };
-        for (_, l) in out.explanations.kernel_shap.iter().flat_map(|k| k.iter()) {
-            let finite = l.global_shap_values.iter().all(|(_, v)| v.get().is_some());
-            out.coverage
-                .count((!finite).then_some("a global SHAP value is not a number"));
-        }
+        count_global_values(&out.explanations, &mut out.coverage);
         if let Some(b) = baseline {
             let c = attribution_drift::check(&self.analysis, b, threshold, None);
             out.ndcg = c.ndcg;
