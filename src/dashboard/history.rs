@@ -247,7 +247,8 @@ impl History {
         }
     }
 
-    /// nDCG per label, and the largest global SHAP values per label.
+    /// nDCG per label, and the largest global SHAP values per label (and a text model's top
+    /// units).
     fn shap_cells(
         &mut self,
         a: &AnalysisDoc,
@@ -306,6 +307,31 @@ impl History {
                     latest,
                 );
                 cells.push((i, Some(v), Verdict::NoBaseline.flag()));
+            }
+            // A text model: the window's top units too (series named `column · unit`), each
+            // with the baseline's value for the same unit.
+            for (column, units) in l.global_top_shap_text.iter() {
+                for (unit, v) in units.iter().take(TOP_FEATURES) {
+                    let base = constraints
+                        .baseline
+                        .and_then(|b| {
+                            b.kernel_shap()?
+                                .get(label)?
+                                .global_top_shap_text
+                                .get(column)?
+                                .get(unit)
+                        })
+                        .and_then(|x| x.get());
+                    let i = self.position(
+                        SeriesKey::Shap {
+                            label: label.to_string(),
+                            feature: format!("{column} · {unit}"),
+                        },
+                        base,
+                        latest,
+                    );
+                    cells.push((i, v.get(), Verdict::NoBaseline.flag()));
+                }
             }
         }
     }
