@@ -75,3 +75,18 @@ fn tokens_and_sentences_equal_spacy_in_every_language() {
         files.len()
     );
 }
+
+#[test]
+fn a_text_at_the_length_limit_is_tokenized() {
+    // One 100,000-character chunk: every prefix, suffix and infix search runs over all of it.
+    let text = format!("({}).", "ab-".repeat(33_332));
+    let tokens = tokenizer("en").unwrap().tokenize(&text);
+    // spaCy 3.8.18: 66,666 tokens, `(`, then `ab` `-` pairs, the last `ab-` whole, `)`, `.`.
+    assert_eq!(tokens.len(), 66_666);
+    let last: Vec<&str> = tokens[tokens.len() - 4..]
+        .iter()
+        .map(|t| t.text.as_str())
+        .collect();
+    assert_eq!(last, ["-", "ab-", ")", "."]);
+    assert_eq!(tokens[1].text, "ab");
+}

@@ -32,6 +32,9 @@ impl PyRegex {
         let flags = if ignore_case { "(?i)" } else { "" };
         let build = |source: String| {
             RegexBuilder::new(&source)
+                // Python's `re` never gives up; neither does this (a text is at most
+                // `run::MAX_TEXT_CHARS` long, so a search is bounded anyway).
+                .backtrack_limit(usize::MAX)
                 .delegate_size_limit(1 << 28)
                 .delegate_dfa_size_limit(1 << 26)
                 .build()
@@ -47,7 +50,7 @@ impl PyRegex {
     pub fn search(&self, text: &str) -> Option<(usize, usize)> {
         match self.search.find(text) {
             Ok(Some(m)) => Some((m.start(), m.end())),
-            // A backtracking limit: Python would have answered; treat it as no match (logged).
+            // No backtracking limit is set, so no error comes back.
             Ok(None) | Err(_) => None,
         }
     }
