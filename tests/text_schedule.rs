@@ -68,6 +68,11 @@ impl Drop for Setup {
 
 /// A baseline analysed from the baseline reviews, and a schedule whose window holds `window`.
 fn setup(url: &str, window: &[&str]) -> Setup {
+    setup_with(url, window, "")
+}
+
+/// [`setup`] with more schedule keys (`extra`: YAML lines at the schedule's indentation).
+fn setup_with(url: &str, window: &[&str], extra: &str) -> Setup {
     let server =
         common::start_model_server("python3", "tests/fixtures/text/text_server.py", "text", &[]);
     let dir = tempfile::tempdir().unwrap();
@@ -100,7 +105,7 @@ fn setup(url: &str, window: &[&str]) -> Setup {
         capture(window).as_bytes(),
     );
     let yaml = format!(
-        "schedules:\n  - name: reviews\n    type: model_explainability\n    endpoint: text-ep\n    cadence: hourly\n    data_capture: s3://{b}/capture\n    output: s3://{b}/output\n    analysis_config: explain.json\n    baseline_constraints: baseline/analysis.json\n",
+        "schedules:\n  - name: reviews\n    type: model_explainability\n    endpoint: text-ep\n    cadence: hourly\n    data_capture: s3://{b}/capture\n    output: s3://{b}/output\n    analysis_config: explain.json\n    baseline_constraints: baseline/analysis.json\n{extra}",
         b = bucket.name
     );
     let path = dir.path().join("schedules.yaml");
@@ -193,4 +198,32 @@ fn a_window_whose_top_words_changed_violates_attribution_drift() {
     let ndcg = analysis["driftwatch"]["ndcg"]["positive"].as_f64().unwrap();
     assert!(ndcg < 0.9, "{ndcg}");
     let _ = Path::new(OUT);
+}
+
+#[test]
+fn the_significant_check_judges_the_units_ndcg_by_its_interval() {
+    let Some(url) = moto_url() else { return };
+    let s = setup_with(&url, DRIFTED_REVIEWS, "    check: {mode: significant}\n");
+    let (code, record) = run(&s);
+    assert_eq!(code, 0, "{record:#}");
+    let analysis = s3_json(&s.bucket, &format!("{OUT}/analysis.json"));
+    let block = &analysis["driftwatch"];
+    let ndcg = block["ndcg"]["positive"].as_f64().unwrap();
+    let interval = &block["ndcg_intervals"]["positive"];
+    let (lo, hi) = (
+        interval["lower"].as_f64().unwrap(),
+        interval["upper"].as_f64().unwrap(),
+    );
+    assert!(lo <= hi && ndcg < 0.9, "{interval} {ndcg}");
+    // A violation only when the whole interval is below the threshold; else within noise.
+    let violated = record["status"] == "CompletedWithViolations";
+    assert_eq!(violated, hi < 0.9, "{record:#}\n{block:#}");
+    if !violated {
+        assert!(
+            block["not_significant"]
+                .as_array()
+                .is_some_and(|n| !n.is_empty()),
+            "{block:#}"
+        );
+    }
 }

@@ -81,7 +81,7 @@ pub(super) async fn analyze_text(
         None => None,
     };
     let threshold = ndcg_threshold(&req.check, cfg);
-    let outcome = out.outcome(baseline.as_ref(), threshold);
+    let outcome = out.outcome(baseline.as_ref(), threshold, &req.check);
     let result = MonitorOutput::assemble(leading, &req.check, None, Some(outcome));
     out.warnings = result.warnings.clone();
     out.analysis = result.analysis.clone();

@@ -245,7 +245,7 @@ async fn explain_text(
     let data = crate::monitor::text::TextRecords { names, records };
     let out = crate::monitor::text::monitor_text(data, cfg, shap, text, predictor).await?;
     let threshold = crate::monitor::explainability::ndcg_threshold(&schedule.check, cfg);
-    let outcome = out.outcome(baseline, threshold);
+    let outcome = out.outcome(baseline, threshold, &schedule.check);
     trace.lap("shap");
     Ok(MonitorOutput::assemble(
         trace.warnings.clone(),

@@ -358,8 +358,7 @@ fn ndcg_intervals(
         ConfigAgg::Median => AggMethod::Median,
         ConfigAgg::MeanSq => AggMethod::MeanSq,
     };
-    let (confidence, resamples) = check.interval_settings(result.labels.len());
-    let alpha = 1.0 - confidence;
+    let settings = check.interval_settings(result.labels.len());
     for (li, l) in result.labels.iter().enumerate() {
         let Some(b) = base.get(&l.label) else {
             continue;
@@ -368,18 +367,10 @@ fn ndcg_intervals(
         if n == 0 {
             continue;
         }
-        let mut rng = Rng::seeded(
-            check
-                .seed
-                .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-                .wrapping_add(0xA77 + li as u64),
-        );
-        let mut values = Vec::with_capacity(resamples);
-        let mut failed = None;
         let mut resample: Vec<Vec<f64>> = Vec::with_capacity(n);
-        for _ in 0..resamples {
+        let entry = bootstrap_ndcg(n, li, check, settings, |picks| {
             resample.clear();
-            resample.extend((0..n).map(|_| l.local[rng.below(n)].clone()));
+            resample.extend(picks.iter().map(|&i| l.local[i].clone()));
             let global = aggregate(&resample, method);
             let lookup = |f: &str| {
                 result
@@ -388,37 +379,63 @@ fn ndcg_intervals(
                     .position(|x| x == f)
                     .map(|j| global[j])
             };
-            match label_ndcg(&l.label, b, &lookup) {
-                Ok((v, _)) if !v.is_nan() => values.push(v),
-                Ok(_) => {
-                    failed.get_or_insert_with(|| "not a number".to_string());
-                }
-                Err(e) => {
-                    failed.get_or_insert(e);
-                }
-            }
-        }
-        let entry = if values.len() < resamples {
-            IntervalEntry {
-                lower: None,
-                upper: None,
-                confidence,
-                resamples,
-                note: failed,
-            }
-        } else {
-            values.sort_by(f64::total_cmp);
-            IntervalEntry {
-                lower: Some(MetricValue::new(quantile(&values, alpha / 2.0))),
-                upper: Some(MetricValue::new(quantile(&values, 1.0 - alpha / 2.0))),
-                confidence,
-                resamples,
-                note: None,
-            }
-        };
+            label_ndcg(&l.label, b, &lookup).map(|(v, _)| v)
+        });
         out.insert(l.label.clone(), entry);
     }
     out
+}
+
+/// The bootstrap interval of one label's nDCG: `resamples` draws of `n` records with
+/// replacement (seeded by the check's seed and the label's position), `ndcg` recomputing the
+/// nDCG of a draw; the percentile interval, or a note when a draw could not be scored.
+pub(super) fn bootstrap_ndcg(
+    n: usize,
+    label_index: usize,
+    check: &CheckConfig,
+    (confidence, resamples): (f64, usize),
+    mut ndcg: impl FnMut(&[usize]) -> Result<f64, String>,
+) -> IntervalEntry {
+    let alpha = 1.0 - confidence;
+    let mut rng = Rng::seeded(
+        check
+            .seed
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .wrapping_add(0xA77 + label_index as u64),
+    );
+    let mut values = Vec::with_capacity(resamples);
+    let mut failed = None;
+    let mut picks = Vec::with_capacity(n);
+    for _ in 0..resamples {
+        picks.clear();
+        picks.extend((0..n).map(|_| rng.below(n)));
+        match ndcg(&picks) {
+            Ok(v) if !v.is_nan() => values.push(v),
+            Ok(_) => {
+                failed.get_or_insert_with(|| "not a number".to_string());
+            }
+            Err(e) => {
+                failed.get_or_insert(e);
+            }
+        }
+    }
+    if values.len() < resamples {
+        return IntervalEntry {
+            lower: None,
+            upper: None,
+            confidence,
+            resamples,
+            note: failed,
+        };
+    }
+    values.sort_by(f64::total_cmp);
+    IntervalEntry {
+        lower: Some(MetricValue::new(quantile(&values, alpha / 2.0))),
+        upper: Some(MetricValue::new(quantile(&values, 1.0 - alpha / 2.0))),
+        confidence,
+        resamples,
+        note: None,
+    }
 }
 
 /// The SHAP result (and whether its local values are to be saved), the PDP entries.

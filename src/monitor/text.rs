@@ -11,12 +11,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use polars::prelude::{DataFrame, DataType};
 use serde_json::Value;
 
-use super::explainability::{ExplainOutcome, count_global_values, feature_columns};
+use super::explainability::{ExplainOutcome, bootstrap_ndcg, count_global_values, feature_columns};
 use super::output::LocalShap;
 use super::{Coverage, MonitorError};
 use crate::check::attribution_drift;
 use crate::config::analysis::text::TextConfig;
 use crate::config::analysis::{AnalysisConfig, ShapBaseline, ShapConfig};
+use crate::config::check::{CheckConfig, CheckMode};
+use crate::explain::aggregate::AggMethod;
 use crate::explain::endpoint::CONCURRENCY;
 use crate::explain::kernel_shap::ShapError;
 use crate::explain::predictor::Predictor;
@@ -25,6 +27,7 @@ use crate::explain::text::global::{global_columns, top_units};
 use crate::explain::text::run::{
     ColumnKind, Player, RecordExplanation, TextSettings, explain_record,
 };
+use crate::sagemaker::analysis::IntervalEntry;
 use crate::sagemaker::analysis::{AnalysisDoc, DriftwatchBlock, Explanations, ShapLabel};
 use crate::sagemaker::layout::LOCAL_TEXT_SHAP_FILE;
 use crate::sagemaker::number::MetricValue;
@@ -46,6 +49,65 @@ pub struct TextOutput {
     /// The records that could not be explained, one sentence each.
     pub warnings: Vec<String>,
     pub totals: TextTotals,
+    /// What the top units are recomputed from (the nDCG's bootstrap interval).
+    units: TopUnits,
+}
+
+/// The explained records and how their top units are made.
+#[derive(Debug)]
+struct TopUnits {
+    records: Vec<RecordExplanation>,
+    /// (index, name) of each text column.
+    columns: Vec<(usize, String)>,
+    labels: Vec<String>,
+    method: AggMethod,
+    max: usize,
+}
+
+impl TopUnits {
+    /// `global_top_shap_text` of output `o` over `records`.
+    fn of(&self, records: &[&RecordExplanation], o: usize) -> OrderedMap<OrderedMap<MetricValue>> {
+        self.columns
+            .iter()
+            .map(|(j, name)| {
+                let units = top_units(records, *j, o, self.method, self.max);
+                (
+                    name.clone(),
+                    units
+                        .into_iter()
+                        .map(|(t, v)| (t, MetricValue::new(v)))
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+
+    /// Each label's bootstrap interval of its units' nDCG against `baseline`.
+    fn intervals(&self, baseline: &AnalysisDoc, check: &CheckConfig) -> OrderedMap<IntervalEntry> {
+        let mut out = OrderedMap::new();
+        let Some(base) = baseline.kernel_shap() else {
+            return out;
+        };
+        let settings = check.interval_settings(self.labels.len());
+        let n = self.records.len();
+        for (o, label) in self.labels.iter().enumerate() {
+            let Some(b) = base.get(label) else { continue };
+            let entry = bootstrap_ndcg(n, o, check, settings, |picks| {
+                let drawn: Vec<&RecordExplanation> =
+                    picks.iter().map(|&i| &self.records[i]).collect();
+                let current = ShapLabel {
+                    global_shap_values: OrderedMap::new(),
+                    expected_value: MetricValue::default(),
+                    global_top_shap_text: self.of(&drawn, o),
+                };
+                attribution_drift::units_ndcg(label, b, &current)
+                    .unwrap_or_else(|| Err("the baseline has no global_top_shap_text".into()))
+                    .map(|(v, _)| v)
+            });
+            out.insert(label.clone(), entry);
+        }
+        out
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -172,26 +234,16 @@ pub async fn monitor_text(
     let (results, coalitions) = tokio::task::spawn_blocking(move || work.run(&p))
         .await
         .map_err(|e| MonitorError::Data(format!("the text explanations stopped ({e})")))?;
-    let mut explained: Vec<&RecordExplanation> = Vec::new();
+    let mut kept: Vec<RecordExplanation> = Vec::new();
     let mut local = Vec::with_capacity(height);
     let mut warnings = Vec::new();
-    let labels_of = |outputs: usize| -> Vec<String> {
-        (0..outputs)
-            .map(|o| {
-                cfg.predictor
-                    .as_ref()
-                    .and_then(|p| p.label_headers.get(o).cloned())
-                    .unwrap_or_else(|| format!("label{o}"))
-            })
-            .collect()
-    };
-    for (i, r) in results.iter().enumerate() {
+    for (i, r) in results.into_iter().enumerate() {
         match r {
             Some(Ok(e)) => {
-                local.push(local_line(e, &names, &kinds));
-                explained.push(e);
+                local.push(local_line(&e, &names, &kinds));
+                kept.push(e);
             }
-            Some(Err(ShapError::Model(e))) => return Err(ShapError::Model(e.clone()).into()),
+            Some(Err(ShapError::Model(e))) => return Err(ShapError::Model(e).into()),
             Some(Err(ShapError::Invalid(why))) => {
                 let reason = format!("record {} (line {}): {why}", i + 1, i + 1);
                 tracing::warn!(record = i + 1, reason = %why, "record not explained");
@@ -207,7 +259,7 @@ pub async fn monitor_text(
             }
         }
     }
-    if explained.is_empty() {
+    let Some(first) = kept.first() else {
         return Err(MonitorError::Data(format!(
             "no record could be explained ({height} records; the first: {})",
             warnings
@@ -215,28 +267,34 @@ pub async fn monitor_text(
                 .cloned()
                 .unwrap_or_else(|| "the dataset has no rows".into())
         )));
-    }
-    let outputs = explained[0].phi.len();
-    let labels = labels_of(outputs);
+    };
+    let labels: Vec<String> = (0..first.phi.len())
+        .map(|o| {
+            cfg.predictor
+                .as_ref()
+                .and_then(|p| p.label_headers.get(o).cloned())
+                .unwrap_or_else(|| format!("label{o}"))
+        })
+        .collect();
     let method = agg(shap.agg_method);
+    let units = TopUnits {
+        columns: kinds
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| **k == ColumnKind::Text)
+            .map(|(j, _)| (j, names[j].clone()))
+            .collect(),
+        labels: labels.clone(),
+        method,
+        max: text.max_top_tokens,
+        records: kept,
+    };
+    let explained: Vec<&RecordExplanation> = units.records.iter().collect();
     let mut kernel_shap = OrderedMap::new();
     for (o, label) in labels.iter().enumerate() {
         let global = global_columns(&explained, names.len(), o, method);
         let expected =
             explained.iter().map(|e| e.expected[o]).sum::<f64>() / explained.len() as f64;
-        let mut top = OrderedMap::new();
-        for (j, kind) in kinds.iter().enumerate() {
-            if *kind == ColumnKind::Text {
-                let units = top_units(&explained, j, o, method, text.max_top_tokens);
-                top.insert(
-                    names[j].clone(),
-                    units
-                        .into_iter()
-                        .map(|(t, v)| (t, MetricValue::new(v)))
-                        .collect(),
-                );
-            }
-        }
         kernel_shap.insert(
             label.clone(),
             ShapLabel {
@@ -246,7 +304,7 @@ pub async fn monitor_text(
                     .zip(global.iter().map(|v| MetricValue::new(*v)))
                     .collect(),
                 expected_value: MetricValue::new(expected),
-                global_top_shap_text: top,
+                global_top_shap_text: units.of(&explained, o),
             },
         );
     }
@@ -258,6 +316,7 @@ pub async fn monitor_text(
         endpoint_requests: endpoint.requests(),
         violations: 0,
     };
+    drop(explained);
     let analysis = AnalysisDoc {
         explanations: Some(Explanations {
             kernel_shap: Some(kernel_shap),
@@ -275,15 +334,22 @@ pub async fn monitor_text(
         local,
         warnings,
         totals,
+        units,
     })
 }
 
 impl TextOutput {
     /// The explainability part of an execution's analysis: the text analysis, its
     /// out.jsonl, and the attribution drift check against `baseline` (by the window's and
-    /// the baseline's top units, see `check::attribution_drift`). No nDCG intervals: a text
-    /// window is judged by its point value.
-    pub fn outcome(&self, baseline: Option<&AnalysisDoc>, threshold: f64) -> ExplainOutcome {
+    /// the baseline's top units, see `check::attribution_drift`); with the check's intervals
+    /// on, each label's nDCG gets its bootstrap interval over the records, and in significant
+    /// mode only a label whose whole interval is below the threshold violates.
+    pub fn outcome(
+        &self,
+        baseline: Option<&AnalysisDoc>,
+        threshold: f64,
+        check: &CheckConfig,
+    ) -> ExplainOutcome {
         let explanations = self.analysis.explanations.clone().unwrap_or_default();
         let mut out = ExplainOutcome {
             explanations,
@@ -302,9 +368,18 @@ impl TextOutput {
         };
         count_global_values(&out.explanations, &mut out.coverage);
         if let Some(b) = baseline {
-            let c = attribution_drift::check(&self.analysis, b, threshold, None);
+            if check.intervals {
+                out.ndcg_intervals = self.units.intervals(b, check);
+            }
+            let mut current = self.analysis.clone();
+            if let Some(d) = current.driftwatch.as_mut() {
+                d.ndcg_intervals = out.ndcg_intervals.clone();
+            }
+            let significant = (check.mode == CheckMode::Significant).then_some(check.confidence);
+            let c = attribution_drift::check(&current, b, threshold, significant);
             out.ndcg = c.ndcg;
             out.violations = c.violations;
+            out.not_significant = c.not_significant;
             out.warnings.extend(c.warnings);
             out.coverage.checked(c.checked, &c.not_checked, 0);
             out.ndcg_threshold = (!out.ndcg.is_empty()).then_some(threshold);
