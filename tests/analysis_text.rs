@@ -378,3 +378,49 @@ fn features_to_explain_with_text_is_refused_as_the_sdk_refuses_it() {
         run.stderr
     );
 }
+
+#[test]
+fn a_baseline_file_of_json_rows_gives_the_same_values_as_rows_in_the_config() {
+    let server = TextServer::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cfg = read(&sdk("token_english"));
+    cfg["methods"]["shap"]["baseline"] = "baseline.jsonl".into();
+    std::fs::write(tmp.path().join("baseline.jsonl"), "[\"[MASK]\"]\n").unwrap();
+    let config = tmp.path().join("config.json");
+    std::fs::write(&config, cfg.to_string()).unwrap();
+    let dataset = case("token_english").join("dataset.csv");
+    let from_file = tmp.path().join("file");
+    let run = server.analyze(&dataset, &config, &from_file);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let in_config = tmp.path().join("config");
+    let run = server.analyze(&dataset, &sdk("token_english"), &in_config);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        lines(&from_file.join("explanations_shap/out.jsonl")),
+        lines(&in_config.join("explanations_shap/out.jsonl"))
+    );
+}
+
+#[test]
+fn a_csv_baseline_file_of_texts_says_how_to_write_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cfg = read(&sdk("token_english"));
+    cfg["methods"]["shap"]["baseline"] = "b.csv".into();
+    std::fs::write(tmp.path().join("b.csv"), "x\n\"[MASK]\"\n").unwrap();
+    let config = tmp.path().join("c.json");
+    std::fs::write(&config, cfg.to_string()).unwrap();
+    let run = analyze_with(
+        &case("token_english").join("dataset.csv"),
+        &config,
+        &tmp.path().join("o"),
+        &[],
+        &[],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("b.csv:2: not a row of numbers: \"[MASK]\" (a text model's baseline rows are JSON, one per line"),
+        "{}",
+        run.stderr
+    );
+    assert!(!tmp.path().join("o/analysis.json").exists());
+}

@@ -141,11 +141,18 @@ pub fn baseline_file_rows(text: &str, name: &str) -> Result<Vec<Value>, String> 
         match cells {
             Ok(c) => out.push(Value::from(c)),
             Err(_) if i == 0 => {} // a header row
-            Err(_) => return Err(format!("{name}:{}: not a row of numbers: {t}", i + 1)),
+            Err(_) => {
+                return Err(format!(
+                    "{name}:{}: not a row of numbers: {t} (a text model's baseline rows are JSON, one per line: [\"[MASK]\", 3])",
+                    i + 1
+                ));
+            }
         }
     }
     if out.is_empty() {
-        return Err(format!("{name}: no baseline rows"));
+        return Err(format!(
+            "{name}: no baseline rows (a first line that is not numbers is read as a header; a text model's baseline rows are JSON, one per line: [\"[MASK]\", 3])"
+        ));
     }
     Ok(out)
 }
