@@ -35,7 +35,8 @@ impl Format {
     }
 }
 
-fn number(x: f64) -> Value {
+/// A JSON number (NaN and infinities, which JSON lacks, are null).
+pub(crate) fn number(x: f64) -> Value {
     serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
 }
 
@@ -154,38 +155,29 @@ fn csv_cell(v: &Value) -> String {
     }
 }
 
-/// The request body for records of JSON cells (numbers and texts), one record per line (CSV,
-/// JSON Lines) or one document (JSON), with the same templates as [`encode_rows`].
-pub fn encode_records(
+/// One record of JSON cells as its request holds it: a CSV line, a JSON Lines line, or (JSON)
+/// the record template filled; [`join_records`] makes the body.
+pub fn encode_record(format: Format, record: &[Value], names: &[String], t: &Templates) -> String {
+    match format {
+        Format::Csv => record.iter().map(csv_cell).collect::<Vec<_>>().join(","),
+        Format::JsonLines => fill_record_values(&t.content, record, names),
+        Format::Json => fill_record_values(&t.record, record, names),
+    }
+}
+
+/// The request body of records encoded by [`encode_record`]: one per line (CSV, JSON Lines), or
+/// the content template's document (JSON; without `$records`/`$record`, the first record's).
+pub fn join_records(
     format: Format,
-    records: &[Vec<Value>],
+    encoded: &[String],
+    first: &[Value],
     names: &[String],
     t: &Templates,
 ) -> String {
     match format {
-        Format::Csv => records
-            .iter()
-            .map(|r| r.iter().map(csv_cell).collect::<Vec<_>>().join(","))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        Format::JsonLines => records
-            .iter()
-            .map(|r| fill_record_values(&t.content, r, names))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        Format::Json => {
-            let each: Vec<String> = records
-                .iter()
-                .map(|r| fill_record_values(&t.record, r, names))
-                .collect();
-            json_document(&t.content, &each).unwrap_or_else(|| {
-                fill_record_values(
-                    &t.content,
-                    records.first().map_or(&[][..], Vec::as_slice),
-                    names,
-                )
-            })
-        }
+        Format::Csv | Format::JsonLines => encoded.join("\n"),
+        Format::Json => json_document(&t.content, encoded)
+            .unwrap_or_else(|| fill_record_values(&t.content, first, names)),
     }
 }
 

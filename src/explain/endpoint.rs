@@ -10,7 +10,7 @@ use aws_sdk_sagemakerruntime::error::ProvideErrorMetadata;
 use aws_sdk_sagemakerruntime::primitives::Blob;
 use tokio::sync::Semaphore;
 
-use super::codec::{Format, Templates, encode_records, encode_rows};
+use super::codec::{Format, Templates, encode_record, encode_rows, join_records};
 use super::predictor::PredictError;
 use crate::capture::payload::{OutputLocator, OutputLocators, truncate};
 use crate::config::analysis::PredictorConfig;
@@ -255,29 +255,30 @@ impl EndpointPredictor {
         max_per_request: usize,
     ) -> Result<Vec<Vec<f64>>, PredictError> {
         let content = self.invoker.content();
+        // Each record encoded once; requests grow while they fit (texts differ in length).
+        let encoded: Vec<String> = records
+            .iter()
+            .map(|r| encode_record(content, r, &self.names, &self.templates))
+            .collect();
         let mut requests: Vec<(String, usize)> = Vec::new();
         let mut start = 0;
         while start < records.len() {
-            // Grow the request while it fits: texts differ in length, so measure each.
             let mut end = start + 1;
-            let mut size =
-                encode_records(content, &records[start..end], &self.names, &self.templates).len();
-            while end < records.len() && end - start < max_per_request.max(1) {
-                let one = encode_records(
-                    content,
-                    &records[end..end + 1],
-                    &self.names,
-                    &self.templates,
-                )
-                .len()
-                    + 1;
-                if size + one > MAX_PAYLOAD_BYTES * 8 / 10 {
-                    break;
-                }
-                size += one;
+            let mut size = encoded[start].len();
+            while end < records.len()
+                && end - start < max_per_request.max(1)
+                && size + encoded[end].len() < MAX_PAYLOAD_BYTES * 8 / 10
+            {
+                size += encoded[end].len() + 1;
                 end += 1;
             }
-            let body = encode_records(content, &records[start..end], &self.names, &self.templates);
+            let body = join_records(
+                content,
+                &encoded[start..end],
+                &records[start],
+                &self.names,
+                &self.templates,
+            );
             requests.push((body, end - start));
             start = end;
         }

@@ -19,7 +19,8 @@ use crate::config::analysis::text::TextConfig;
 use crate::config::analysis::{AnalysisConfig, ShapBaseline, ShapConfig};
 use crate::config::check::{CheckConfig, CheckMode};
 use crate::explain::aggregate::AggMethod;
-use crate::explain::endpoint::CONCURRENCY;
+use crate::explain::codec::number;
+use crate::explain::endpoint::{CONCURRENCY, EndpointPredictor};
 use crate::explain::kernel_shap::ShapError;
 use crate::explain::predictor::Predictor;
 use crate::explain::run::{agg, kernel_settings};
@@ -187,14 +188,6 @@ pub async fn monitor_text(
 ) -> Result<TextOutput, MonitorError> {
     let kinds = data.kinds();
     let TextRecords { names, records } = data;
-    let cells: Vec<Vec<Value>> = (0..names.len())
-        .map(|j| {
-            records
-                .iter()
-                .map(|r| r.get(j).cloned().unwrap_or(Value::Null))
-                .collect()
-        })
-        .collect();
     if let Some(i) = records.iter().position(|r| r.len() != names.len()) {
         return Err(MonitorError::Data(format!(
             "record {} has {} values for the {} features ({})",
@@ -210,10 +203,7 @@ pub async fn monitor_text(
             names.join(", ")
         )));
     }
-    let baselines = baselines(shap, &names, &kinds, &cells)?;
-    let Predictor::Endpoint(endpoint) = &*predictor else {
-        return Err(not_an_endpoint());
-    };
+    let baselines = baselines(shap, &names, &kinds, &records)?;
     let kernel = kernel_settings(shap);
     let settings = TextSettings {
         granularity: text.granularity,
@@ -231,9 +221,14 @@ pub async fn monitor_text(
         settings,
     };
     let p = predictor.clone();
-    let (results, coalitions) = tokio::task::spawn_blocking(move || work.run(&p))
-        .await
-        .map_err(|e| MonitorError::Data(format!("the text explanations stopped ({e})")))?;
+    let (results, coalitions) = tokio::task::spawn_blocking(move || match &*p {
+        Predictor::Endpoint(endpoint) => Ok(work.run(endpoint)),
+        Predictor::InProcess(_) => Err(MonitorError::Unsupported(
+            "text explanations need a model endpoint (predictor.endpoint_name); an in-process model takes numbers only".into(),
+        )),
+    })
+    .await
+    .map_err(|e| MonitorError::Data(format!("the text explanations stopped ({e})")))??;
     let mut kept: Vec<RecordExplanation> = Vec::new();
     let mut local = Vec::with_capacity(height);
     let mut warnings = Vec::new();
@@ -313,7 +308,7 @@ pub async fn monitor_text(
         explained: explained.len(),
         players: explained.iter().map(|e| e.players.len()).sum(),
         coalitions,
-        endpoint_requests: endpoint.requests(),
+        endpoint_requests: predictor.requests(),
         violations: 0,
     };
     drop(explained);
@@ -388,12 +383,6 @@ impl TextOutput {
     }
 }
 
-fn not_an_endpoint() -> MonitorError {
-    MonitorError::Unsupported(
-        "text explanations need a model endpoint (predictor.endpoint_name); an in-process model takes numbers only".into(),
-    )
-}
-
 /// The records to explain and how; run on a blocking thread, records spread over
 /// [`CONCURRENCY`] workers (each waits on its own requests).
 struct Work {
@@ -409,10 +398,7 @@ type Outcome = Option<Result<RecordExplanation, ShapError>>;
 impl Work {
     /// Each record's outcome (None: not reached, after a model failure stopped the workers),
     /// and the coalitions evaluated.
-    fn run(&self, predictor: &Predictor) -> (Vec<Outcome>, usize) {
-        let Predictor::Endpoint(endpoint) = predictor else {
-            return (Vec::new(), 0);
-        };
+    fn run(&self, endpoint: &EndpointPredictor) -> (Vec<Outcome>, usize) {
         let score = |batch: &[Vec<Value>]| endpoint.predict_records(batch, MAX_RECORDS_PER_REQUEST);
         let height = self.records.len();
         let next = AtomicUsize::new(0);
@@ -456,10 +442,6 @@ impl Work {
             .collect();
         (outcomes, coalitions.load(Ordering::Relaxed))
     }
-}
-
-fn number(x: f64) -> Value {
-    serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
 }
 
 /// One record's out.jsonl line: each column in order, a text column unit by unit.
@@ -508,16 +490,16 @@ fn baselines(
     shap: &ShapConfig,
     names: &[String],
     kinds: &[ColumnKind],
-    cells: &[Vec<Value>],
+    records: &[Vec<Value>],
 ) -> Result<Vec<Vec<Value>>, MonitorError> {
     let Some(ShapBaseline::Rows(rows)) = &shap.baseline else {
         let row = kinds
             .iter()
-            .zip(cells)
-            .map(|(k, c)| match k {
+            .enumerate()
+            .map(|(j, k)| match k {
                 ColumnKind::Text => Value::from(""),
                 ColumnKind::Numeric => {
-                    let xs: Vec<f64> = c.iter().filter_map(Value::as_f64).collect();
+                    let xs: Vec<f64> = records.iter().filter_map(|r| r[j].as_f64()).collect();
                     number(xs.iter().sum::<f64>() / xs.len().max(1) as f64)
                 }
             })

@@ -9,5 +9,5 @@ mod tables;
 pub mod tokenizer;
 pub mod units;
 
-pub use tables::{LanguageError, spacy_version, supported_codes, tokenizer};
+pub use tables::{LanguageError, tokenizer};
 pub use units::{Granularity, Unit, compose, is_punct, sentences, units};

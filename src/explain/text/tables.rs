@@ -14,7 +14,6 @@ static TABLES_GZ: &[u8] = include_bytes!("spacy/tables.json.gz");
 
 #[derive(Debug, Deserialize)]
 pub(super) struct Tables {
-    pub spacy: String,
     pub punct_chars: Vec<String>,
     patterns: Vec<Pattern>,
     languages: HashMap<String, Language>,
@@ -68,11 +67,6 @@ pub(super) fn tables() -> &'static Tables {
     })
 }
 
-/// The version of spaCy the tables come from.
-pub fn spacy_version() -> &'static str {
-    &tables().spacy
-}
-
 /// The tokenizer of a spaCy language code (compiled once per process).
 pub fn tokenizer(code: &str) -> Result<Arc<Tokenizer>, LanguageError> {
     static CACHE: OnceLock<Mutex<HashMap<String, Arc<Tokenizer>>>> = OnceLock::new();
@@ -121,16 +115,4 @@ fn build(code: &str) -> Result<Tokenizer, LanguageError> {
         lang.rules.clone(),
         &lang.matcher,
     ))
-}
-
-/// Every language code in the table that driftwatch tokenizes.
-pub fn supported_codes() -> Vec<&'static str> {
-    let mut codes: Vec<&str> = tables()
-        .languages
-        .iter()
-        .filter(|(_, l)| l.unsupported.is_none())
-        .map(|(c, _)| c.as_str())
-        .collect();
-    codes.sort_unstable();
-    codes
 }

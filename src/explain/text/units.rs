@@ -103,9 +103,7 @@ pub fn units(
 fn paragraphs(text: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let mut start: Option<(usize, usize)> = None; // (byte, char)
-    let mut chars = 0;
-    let mut iter = text.char_indices().peekable();
-    while let Some((b, c)) = iter.next() {
+    for (chars, (b, c)) in text.char_indices().enumerate() {
         if c == '\n' || c == '\r' || c == '\u{2029}' {
             if let Some((sb, sc)) = start.take() {
                 out.push((sc, text[sb..b].to_string()));
@@ -113,8 +111,6 @@ fn paragraphs(text: &str) -> Vec<(usize, String)> {
         } else if start.is_none() && !is_space(c) {
             start = Some((b, chars));
         }
-        chars += 1;
-        let _ = iter.peek();
     }
     if let Some((sb, sc)) = start {
         out.push((sc, text[sb..].to_string()));
