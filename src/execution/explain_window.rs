@@ -129,7 +129,9 @@ pub async fn gather_records(
 fn as_json(c: &Cell) -> serde_json::Value {
     match c {
         Cell::Int(i) => (*i).into(),
-        Cell::Float(x) => crate::explain::codec::number(*x),
+        Cell::Float(x) => {
+            serde_json::Number::from_f64(*x).map_or(serde_json::Value::Null, Into::into)
+        }
         Cell::Bool(b) => u8::from(*b).into(),
         Cell::Null => serde_json::Value::Null,
         Cell::Text(t) => t.to_string().into(),
